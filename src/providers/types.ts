@@ -1,0 +1,236 @@
+/**
+ * The one interface that services use to talk to any upstream proxy seller.
+ *
+ * Every call answers with an `Outcome`: a value, a definite refusal, or an
+ * ambiguous result. The purchase saga depends on that distinction: a refusal
+ * means "nothing happened upstream, release the customer's money", ambiguous
+ * means "something may have happened, keep the money held and reconcile".
+ */
+
+export type ProviderId = 'proxy-ipv4' | 'proxy-panel' | 'flashproxy' | 'lumiweb' | 'gateproxy';
+
+/** Normalized reasons an upstream definitely refused a request. */
+export type RefusalCode =
+  | 'insufficient_upstream_balance'
+  | 'out_of_stock'
+  | 'invalid_option'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'not_found'
+  | 'busy' // e.g. GateProxy 409 order_processing: nothing was done, try later
+  | 'unsupported'
+  | 'rejected'; // any other explicit "no" from the upstream
+
+/** Why we cannot tell whether an upstream acted on a request. */
+export type AmbiguityReason =
+  | 'timeout'
+  | 'network' // connection reset/refused mid-flight
+  | 'server_error' // 5xx
+  | 'malformed' // 2xx we could not parse
+  | 'too_large'; // response exceeded the size cap
+
+export type Outcome<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'refused'; code: RefusalCode; message: string; httpStatus?: number }
+  | { kind: 'ambiguous'; reason: AmbiguityReason; message: string; httpStatus?: number };
+
+export const ok = <T>(value: T): Outcome<T> => ({ kind: 'ok', value });
+export const refused = (code: RefusalCode, message: string, httpStatus?: number): Outcome<never> => ({
+  kind: 'refused',
+  code,
+  message,
+  ...(httpStatus === undefined ? {} : { httpStatus }),
+});
+export const ambiguous = (reason: AmbiguityReason, message: string, httpStatus?: number): Outcome<never> => ({
+  kind: 'ambiguous',
+  reason,
+  message,
+  ...(httpStatus === undefined ? {} : { httpStatus }),
+});
+
+// ---------------------------------------------------------------------------
+// Catalog
+// ---------------------------------------------------------------------------
+
+export interface CountryOption {
+  /** The code the upstream expects back (alpha-2 or alpha-3, as the upstream uses). */
+  code: string;
+  name: string;
+  /** False when the upstream reports no stock for it right now. */
+  available: boolean;
+}
+
+/**
+ * One purchasable term: a rent period (billing 'period') or a traffic amount
+ * (billing 'traffic'). `id` is opaque to services and handed back on purchase.
+ */
+export interface TermOption {
+  id: string;
+  label: string;
+  days?: number;
+  trafficGb?: number;
+  /**
+   * Upstream cost per unit of quantity for this term, in cents, when the
+   * catalog already tells it. `quote` gives the exact figure for a choice.
+   */
+  unitCostCents?: number;
+}
+
+export interface CatalogProduct {
+  /** Provider-local product id, stable across catalog refreshes. */
+  id: string;
+  name: string;
+  kind: 'static' | 'rotating';
+  billing: 'period' | 'traffic';
+  protocols: Array<'http' | 'socks5'>;
+  /** Empty when the product has no country choice (e.g. a global rotating pool). */
+  countries: CountryOption[];
+  terms: TermOption[];
+  minQuantity: number;
+  maxQuantity: number;
+  available: boolean;
+}
+
+export interface ProviderCatalog {
+  products: CatalogProduct[];
+}
+
+/** A concrete choice from the catalog. */
+export interface OrderChoice {
+  productId: string;
+  /** Required when the product lists countries. */
+  countryCode?: string;
+  termId: string;
+  quantity: number;
+}
+
+export interface Quote {
+  /** What the upstream will charge us for the whole choice, in cents. */
+  totalCostCents: number;
+  unitCostCents: number;
+  /** Whether the figure came from an upstream price call rather than catalog arithmetic. */
+  exact: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Proxies and orders
+// ---------------------------------------------------------------------------
+
+export interface UpstreamProxy {
+  /** The upstream's id for this proxy or subscription; used for renew and actions. */
+  upstreamId: string;
+  host: string;
+  httpPort?: number;
+  socks5Port?: number;
+  login: string;
+  password: string;
+  countryCode?: string;
+  /** ISO 8601; absent for proxies that do not expire by time (traffic packages). */
+  expiresAt?: string;
+  status: 'active' | 'expired' | 'cancelled' | 'pending';
+  /** Traffic packages: the purchased amount. */
+  trafficLimitGb?: number;
+  /** Mobile proxies: a URL that rotates the IP when fetched. */
+  rotationUrl?: string;
+}
+
+export interface PurchaseRequest {
+  choice: OrderChoice;
+  /** Our order id; sent upstream as reference/idempotency key wherever accepted. */
+  reference: string;
+}
+
+export interface PurchaseResult {
+  /** Upstream order id, or the first subscription id when the upstream has no order concept. */
+  upstreamOrderId: string;
+  proxies: UpstreamProxy[];
+  /** What the upstream says it charged, when it says. */
+  costCents?: number;
+}
+
+/**
+ * What we know when looking for the result of a purchase whose answer was lost.
+ * Upstreams that accept a reference search by it; the others compare their
+ * list of proxies against the ids we already own and the time the order was sent.
+ */
+export interface PurchaseLookup {
+  reference: string;
+  choice: OrderChoice;
+  /** ISO 8601 time just before the purchase request was sent. */
+  sentAt: string;
+  /** Upstream proxy ids already recorded by us for this provider (so they are not claimed twice). */
+  knownUpstreamIds: string[];
+}
+
+export interface RenewRequest {
+  upstreamId: string;
+  /** A term id from `renewalTerms` (or the product's terms). */
+  termId: string;
+  reference: string;
+}
+
+export interface RenewResult {
+  newExpiresAt?: string;
+  costCents?: number;
+}
+
+export interface UsageReport {
+  usedGb: number;
+  remainingGb?: number;
+  totalGb?: number;
+}
+
+export interface CredentialsChange {
+  login: string;
+  password: string;
+}
+
+/**
+ * What a provider can do. Services show an action only when its capability is
+ * true; the matching optional method must then be present (a test checks it).
+ */
+export interface ProviderCapabilities {
+  quote: boolean;
+  renew: boolean;
+  changeCredentials: boolean;
+  rotateIp: boolean;
+  switchLocation: boolean;
+  usage: boolean;
+  balance: boolean;
+  /** Can find a purchase by our reference (or by an equivalent unambiguous method). */
+  findPurchase: boolean;
+}
+
+export interface ProxyProvider {
+  readonly id: ProviderId;
+  readonly displayName: string;
+  readonly capabilities: ProviderCapabilities;
+
+  getCatalog(): Promise<Outcome<ProviderCatalog>>;
+  quote(choice: OrderChoice): Promise<Outcome<Quote>>;
+  purchase(request: PurchaseRequest): Promise<Outcome<PurchaseResult>>;
+  /** `ok(null)` means the upstream definitely has no such purchase. */
+  findPurchase(lookup: PurchaseLookup): Promise<Outcome<PurchaseResult | null>>;
+  listProxies(): Promise<Outcome<UpstreamProxy[]>>;
+
+  /** Terms a given proxy can be renewed for (with upstream unit cost where known). */
+  renewalTerms?(upstreamId: string): Promise<Outcome<TermOption[]>>;
+  renew?(request: RenewRequest): Promise<Outcome<RenewResult>>;
+  changeCredentials?(upstreamId: string): Promise<Outcome<CredentialsChange>>;
+  rotateIp?(upstreamId: string): Promise<Outcome<{ rotated: true }>>;
+  /** Locations a proxy can move to; `switchLocation` takes one of their codes. */
+  locations?(upstreamId: string): Promise<Outcome<CountryOption[]>>;
+  switchLocation?(upstreamId: string, locationCode: string): Promise<Outcome<UpstreamProxy>>;
+  usage?(upstreamId: string): Promise<Outcome<UsageReport>>;
+  /** Our account balance at the upstream, in cents. */
+  balance?(): Promise<Outcome<{ balanceCents: number }>>;
+}
+
+/** Settings every adapter factory receives. */
+export interface ProviderSettings {
+  apiKey: string;
+  baseUrl: string;
+  /** Total time for one HTTP exchange, including reading the body. */
+  timeoutMs?: number;
+}
