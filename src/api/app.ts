@@ -1,0 +1,27 @@
+/**
+ * The HTTP front door: health now, the customers' REST API and payment
+ * webhooks as they arrive. Routes stay thin and call services.
+ */
+import { Hono } from 'hono';
+import type { Sqlite } from '../db/client.js';
+
+export interface ApiDeps {
+  sqlite: Sqlite;
+  startedAt: number;
+}
+
+export function createApi(deps: ApiDeps): Hono {
+  const app = new Hono();
+
+  app.get('/healthz', (c) => {
+    try {
+      deps.sqlite.prepare('SELECT 1').get();
+    } catch {
+      return c.json({ status: 'unavailable', database: 'unreachable' }, 503);
+    }
+    return c.json({ status: 'ok', database: 'ok', uptime_s: Math.round((Date.now() - deps.startedAt) / 1000) });
+  });
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
+  return app;
+}

@@ -1,0 +1,163 @@
+/**
+ * The shop's settings: one zod schema over the environment (and a `.env`
+ * file, whose values yield to real environment variables). Nothing here runs
+ * at import time; `loadConfig` is called by the composition root or a test.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const optionalUrl = (what: string) =>
+  optionalText.refine((v) => v === undefined || isHttpUrl(v), { message: `must be an http(s) URL (${what})` });
+
+const urlWithDefault = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((v) => (v === '' ? fallback : v))
+    .refine(isHttpUrl, { message: 'must be an http(s) URL' })
+    .transform((v) => v.replace(/\/+$/, ''));
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+
+const envSchema = z.object({
+  BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
+    message: 'must look like 123456:ABC-DEF… (ask @BotFather for one)',
+  }),
+  TELEGRAM_API_ROOT: urlWithDefault('https://api.telegram.org'),
+  OPERATOR_CHAT_ID: optionalText
+    .refine((v) => v === undefined || /^-?\d+$/.test(v), { message: 'must be a Telegram chat id (a group id is negative)' })
+    .transform((v) => (v === undefined ? undefined : Number(v))),
+  ADMIN_IDS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
+    .refine((ids) => ids.every((id) => /^\d+$/.test(id) && Number(id) > 0), {
+      message: 'must be comma-separated positive Telegram user ids, e.g. 12345,67890',
+    })
+    .transform((ids) => ids.map(Number)),
+  DATABASE_PATH: z.string().trim().min(1).default('./data/storefront.db'),
+  HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  PUBLIC_URL: optionalUrl('the address Telegram reaches this server at, for webhook mode'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+
+  PROXY_IPV4_API_KEY: optionalText,
+  PROXY_IPV4_BASE_URL: urlWithDefault('https://proxy-ipv4.com'),
+  PROXY_PANEL_API_KEY: optionalText,
+  PROXY_PANEL_BASE_URL: urlWithDefault('https://your-domain.com'),
+  FLASHPROXY_API_KEY: optionalText,
+  FLASHPROXY_BASE_URL: urlWithDefault('https://rapi.flashproxy.com/api/v1'),
+  LUMIWEB_API_KEY: optionalText,
+  LUMIWEB_BASE_URL: urlWithDefault('https://panel.scamprojecttest.xyz/proxy/api/v1'),
+  GATEPROXY_API_KEY: optionalText,
+  GATEPROXY_BASE_URL: urlWithDefault('https://api.gateproxy.store'),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface ProviderKeyConfig {
+  apiKey: string;
+  baseUrl: string;
+}
+
+export interface Config {
+  botToken?: string;
+  telegramApiRoot: string;
+  operatorChatId?: number;
+  adminIds: number[];
+  databasePath: string;
+  http: { host: string; port: number };
+  publicUrl?: string;
+  logLevel: Env['LOG_LEVEL'];
+  upstreamTimeoutMs: number;
+  /** Only providers whose API key is set; the key enables them. */
+  providers: Partial<Record<'proxy-ipv4' | 'proxy-panel' | 'flashproxy' | 'lumiweb' | 'gateproxy', ProviderKeyConfig>>;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Parses settings from an environment object; never throws for bad input. */
+export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      // Never echo the received value: it may be a secret.
+      return `${name}: ${issue.message}`;
+    });
+    return { ok: false, problems };
+  }
+  const e = parsed.data;
+  const providers: Config['providers'] = {};
+  const enable = (id: keyof Config['providers'], apiKey: string | undefined, baseUrl: string) => {
+    if (apiKey) providers[id] = { apiKey, baseUrl };
+  };
+  enable('proxy-ipv4', e.PROXY_IPV4_API_KEY, e.PROXY_IPV4_BASE_URL);
+  enable('proxy-panel', e.PROXY_PANEL_API_KEY, e.PROXY_PANEL_BASE_URL);
+  enable('flashproxy', e.FLASHPROXY_API_KEY, e.FLASHPROXY_BASE_URL);
+  enable('lumiweb', e.LUMIWEB_API_KEY, e.LUMIWEB_BASE_URL);
+  enable('gateproxy', e.GATEPROXY_API_KEY, e.GATEPROXY_BASE_URL);
+
+  return {
+    ok: true,
+    config: {
+      botToken: e.BOT_TOKEN,
+      telegramApiRoot: e.TELEGRAM_API_ROOT,
+      operatorChatId: e.OPERATOR_CHAT_ID,
+      adminIds: e.ADMIN_IDS,
+      databasePath: e.DATABASE_PATH,
+      http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      logLevel: e.LOG_LEVEL,
+      upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      providers,
+    },
+  };
+}
+
+/** Real environment over `.env` (if the file exists). */
+export function readEnvironment(
+  processEnv: Record<string, string | undefined> = process.env,
+  dotenvPath = '.env',
+): Record<string, string | undefined> {
+  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  return { ...fromFile, ...processEnv };
+}
+
+/** One message listing every problem and how to fix it, for a start-up that cannot go on. */
+export function describeConfigProblems(problems: string[]): string {
+  return [
+    'The shop cannot start: its settings have problems.',
+    ...problems.map((p) => `  - ${p}`),
+    'Fix them in the environment or in .env (see .env.example for every setting and its default).',
+  ].join('\n');
+}
+
+/** Values that must never be printed, for the logger's secret registry. */
+export function secretValues(config: Config): string[] {
+  return [config.botToken, ...Object.values(config.providers).map((p) => p?.apiKey)].filter(
+    (v): v is string => typeof v === 'string' && v.length > 0,
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Opens the SQLite database, sets the pragmas the ledger's safety depends on,
+ * checks they took effect, and applies pending migrations.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema/index.js';
+
+export type Sqlite = Database.Database;
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface Database_ {
+  sqlite: Sqlite;
+  db: Db;
+  close(): void;
+}
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const BUSY_TIMEOUT_MS = 5_000;
+
+export class DatabaseSetupError extends Error {
+  override name = 'DatabaseSetupError';
+}
+
+/** `path` is a file path or ':memory:' (tests: a fresh database each time). */
+export function openDatabase(path: string): Database_ {
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  applyPragmas(sqlite, inMemory);
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return { sqlite, db, close: () => sqlite.close() };
+}
+
+export function applyPragmas(sqlite: Sqlite, inMemory: boolean): void {
+  // WAL lets readers run beside the single writer; FULL makes every commit durable
+  // before we tell a customer their payment went through.
+  if (!inMemory) sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  assertPragmas(sqlite, inMemory);
+}
+
+function assertPragmas(sqlite: Sqlite, inMemory: boolean): void {
+  const read = (name: string) => sqlite.pragma(name, { simple: true });
+  const problems: string[] = [];
+  const journal = String(read('journal_mode'));
+  if (!inMemory && journal !== 'wal') problems.push(`journal_mode is ${journal}, expected wal`);
+  if (read('synchronous') !== 2) problems.push(`synchronous is ${String(read('synchronous'))}, expected 2 (FULL)`);
+  if (read('foreign_keys') !== 1) problems.push('foreign_keys is off');
+  if (read('busy_timeout') !== BUSY_TIMEOUT_MS) problems.push('busy_timeout was not applied');
+  if (problems.length > 0) throw new DatabaseSetupError(`SQLite settings not in effect: ${problems.join('; ')}`);
+}
+
+/**
+ * Runs `work` in a write transaction that takes the write lock at BEGIN
+ * (IMMEDIATE), so two writers never both read a balance and then both spend it.
+ * `work` must be synchronous: never await inside a transaction.
+ */
+export function writeTransaction<T>(sqlite: Sqlite, work: () => T): T {
+  return sqlite.transaction(work).immediate();
+}

@@ -1,0 +1,62 @@
+/**
+ * The shop as a newcomer starts it: a child process running src/main.ts with
+ * an empty data folder. It must create the database, answer its health
+ * endpoint, and stop cleanly on SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
+
+let dir: string;
+let child: ChildProcess | undefined;
+
+afterEach(() => {
+  child?.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startShop(env: Record<string, string>) {
+  dir = mkdtempSync(join(tmpdir(), 'shop-start-'));
+  let output = '';
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH, DATABASE_PATH: join(dir, 'data', 'shop.db'), HTTP_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk) => (output += String(chunk)));
+  child.stderr!.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+  return { output: () => output, exited };
+}
+
+describe('npm start', () => {
+  it('creates the database, answers /healthz and shuts down on SIGTERM', async () => {
+    const shop = startShop({});
+    const healthUrl = await waitFor(() => /"health":"([^"]+)"/.exec(shop.output())?.[1], {
+      timeoutMs: 15_000,
+      what: 'the shop to report its health URL',
+    });
+    const response = await fetch(healthUrl);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', database: 'ok' });
+    expect(existsSync(join(dir, 'data', 'shop.db'))).toBe(true);
+
+    child!.kill('SIGTERM');
+    expect(await shop.exited).toBe(0);
+    expect(shop.output()).toContain('"msg":"stopped"');
+  });
+
+  it('refuses to start with bad settings, naming each, without a stack trace or secret', async () => {
+    const shop = startShop({ HTTP_PORT: 'abc', BOT_TOKEN: 'leaky-secret-value', LOG_LEVEL: 'chatty' });
+    expect(await shop.exited).toBe(78);
+    const output = shop.output();
+    expect(output).toContain('HTTP_PORT');
+    expect(output).toContain('BOT_TOKEN');
+    expect(output).toContain('LOG_LEVEL');
+    expect(output).not.toContain('leaky-secret-value');
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+});
