@@ -1,0 +1,359 @@
+/**
+ * proxy-ipv4.com behind the common provider interface.
+ *
+ * The upstream takes no reference and its order answer says only "success",
+ * so a purchase is recognized by what it leaves behind: the proxies listed
+ * after the order that were not listed before. Our own purchases are
+ * therefore run one at a time (snapshot → order → re-list), and a lost answer
+ * is reconciled by looking for new proxies of the right type and country that
+ * started after the order was sent.
+ */
+import { dollarsToCents, MoneyParseError, type Rounding } from '../../domain/money.js';
+import { ConcurrencyLimiter } from '../http.js';
+import {
+  ambiguous,
+  ok,
+  refused,
+  type CatalogProduct,
+  type OrderChoice,
+  type Outcome,
+  type ProviderCapabilities,
+  type ProviderCatalog,
+  type ProviderSettings,
+  type ProxyProvider,
+  type PurchaseLookup,
+  type PurchaseRequest,
+  type PurchaseResult,
+  type Quote,
+  type RenewRequest,
+  type RenewResult,
+  type TermOption,
+  type UpstreamProxy,
+} from '../types.js';
+import { createProxyIpv4Client, isProxyType, PROXY_TYPES, type OrderRequest, type ProxyIpv4Client, type ProxyType } from './client.js';
+import { listedProxies, parseUpstreamId, type ListedProxy } from './mapping.js';
+
+export const PROXY_IPV4_BASE_URL = 'https://proxy-ipv4.com';
+
+export interface ProxyIpv4Settings extends ProviderSettings {
+  /**
+   * Sent as `goal` with price and order calls. The upstream requires it (the
+   * purpose of use, chosen from a list on its website) but does not publish
+   * the values; "common" is the general-purpose choice.
+   */
+  goal?: string;
+  /** How much earlier than our `sentAt` the upstream's clock may stamp a new proxy. Default 2 minutes. */
+  clockSkewMs?: number;
+  /** After an accepted order: how many listings to look for the new proxies in, and the pause between. */
+  newProxyListings?: number;
+  newProxyListingPauseMs?: number;
+}
+
+const PRODUCTS: Record<ProxyType, Pick<CatalogProduct, 'name' | 'kind' | 'protocols'>> = {
+  ipv4: { name: 'Private IPv4 proxies', kind: 'static', protocols: ['http', 'socks5'] },
+  // The seed lists one port and a `protocol` field that shows HTTP for IPv6.
+  ipv6: { name: 'IPv6 proxies', kind: 'static', protocols: ['http'] },
+  isp: { name: 'ISP proxies', kind: 'static', protocols: ['http', 'socks5'] },
+  // Dedicated, rented by period, but the exit IP changes every `rotationTime` minutes and on demand:
+  // for the buyer that is a rotating proxy.
+  mobile: { name: 'Mobile proxies', kind: 'rotating', protocols: ['http', 'socks5'] },
+};
+
+/** The API documents no per-order limit; a cautious cap keeps a typo from buying a thousand. */
+const MAX_QUANTITY = 100;
+
+export function createProxyIpv4Provider(settings: ProxyIpv4Settings): ProxyProvider {
+  return new ProxyIpv4Provider(settings);
+}
+
+class ProxyIpv4Provider implements ProxyProvider {
+  readonly id = 'proxy-ipv4' as const;
+  readonly displayName = 'proxy-ipv4.com';
+  readonly capabilities: ProviderCapabilities = {
+    quote: true,
+    renew: true,
+    changeCredentials: false,
+    rotateIp: true,
+    switchLocation: false,
+    usage: false,
+    balance: true,
+    findPurchase: true,
+  };
+
+  private readonly client: ProxyIpv4Client;
+  private readonly goal: string;
+  private readonly clockSkewMs: number;
+  private readonly newProxyListings: number;
+  private readonly newProxyListingPauseMs: number;
+  /** Purchases and lookups one at a time, so "new since the snapshot" means "ours". */
+  private readonly purchases = new ConcurrencyLimiter(1);
+
+  constructor(settings: ProxyIpv4Settings) {
+    this.client = createProxyIpv4Client({
+      apiKey: settings.apiKey,
+      baseUrl: settings.baseUrl || PROXY_IPV4_BASE_URL,
+      ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
+    });
+    this.goal = settings.goal ?? 'common';
+    this.clockSkewMs = settings.clockSkewMs ?? 120_000;
+    this.newProxyListings = Math.max(1, settings.newProxyListings ?? 3);
+    this.newProxyListingPauseMs = settings.newProxyListingPauseMs ?? 1_000;
+  }
+
+  // -------------------------------------------------------------------------
+  // Catalog and prices
+  // -------------------------------------------------------------------------
+
+  async getCatalog(): Promise<Outcome<ProviderCatalog>> {
+    const products: CatalogProduct[] = [];
+    // One type at a time: eight small reads, no need to burst them.
+    for (const type of PROXY_TYPES) {
+      const product = await this.productFor(type);
+      if (product.kind !== 'ok') return product;
+      products.push(product.value);
+    }
+    return ok({ products });
+  }
+
+  private async productFor(type: ProxyType): Promise<Outcome<CatalogProduct>> {
+    const [countries, days] = await Promise.all([this.client.getCountries(type), this.client.getDays(type)]);
+    if (countries.kind !== 'ok') return countries;
+    if (days.kind !== 'ok') return days;
+    return ok({
+      id: type,
+      ...PRODUCTS[type],
+      billing: 'period',
+      // The list is of countries "available to buy in"; stock itself is only known when ordering.
+      countries: countries.value.map((c) => ({ code: c.alpha3code, name: c.name, available: true })),
+      // Prices depend on country and quantity, so the catalog leaves unit costs to `quote`.
+      terms: days.value.map(termForDays),
+      minQuantity: 1,
+      maxQuantity: MAX_QUANTITY,
+      available: countries.value.length > 0 && days.value.length > 0,
+    });
+  }
+
+  async quote(choice: OrderChoice): Promise<Outcome<Quote>> {
+    const order = this.orderFor(choice);
+    if (order.kind !== 'ok') return order;
+    const price = await this.client.getOrderPrice(order.value);
+    if (price.kind !== 'ok') return price;
+    const total = this.cents(price.value.amount, 'up');
+    if (total.kind !== 'ok') return total;
+    const unit =
+      price.value.price == null
+        ? ok(Math.ceil(total.value / order.value.count))
+        : this.cents(price.value.price, 'up');
+    if (unit.kind !== 'ok') return unit;
+    return ok({ totalCostCents: total.value, unitCostCents: unit.value, exact: true });
+  }
+
+  // -------------------------------------------------------------------------
+  // Purchase and its reconciliation
+  // -------------------------------------------------------------------------
+
+  purchase(request: PurchaseRequest): Promise<Outcome<PurchaseResult>> {
+    const order = this.orderFor(request.choice);
+    if (order.kind !== 'ok') return Promise.resolve(order);
+    return this.purchases.run(() => this.placeAndCollect(order.value));
+  }
+
+  private async placeAndCollect(order: OrderRequest): Promise<Outcome<PurchaseResult>> {
+    const before = await this.listType(order.proxyType);
+    if (before.kind === 'refused') return before;
+    if (before.kind === 'ambiguous') {
+      // No order was sent: without a snapshot we could not tell our new proxies apart.
+      return refused('busy', `could not list existing proxies before ordering (${before.message})`);
+    }
+    const alreadyThere = new Set(before.value.map((p) => p.proxy.upstreamId));
+
+    const placed = await this.client.placeOrder(order);
+    if (placed.kind !== 'ok') return placed;
+
+    let lastProblem = 'the new proxies did not appear in the listing';
+    for (let listing = 0; listing < this.newProxyListings; listing++) {
+      if (listing > 0) await pause(this.newProxyListingPauseMs);
+      const after = await this.listType(order.proxyType);
+      if (after.kind !== 'ok') {
+        lastProblem = `listing after the order failed (${after.message})`;
+        continue;
+      }
+      const fresh = after.value.filter((p) => !alreadyThere.has(p.proxy.upstreamId) && sameCountry(p, order.country));
+      if (fresh.length >= order.count) return ok(purchaseResult(earliest(fresh, order.count)));
+      lastProblem = `only ${fresh.length} of ${order.count} new proxies are listed`;
+    }
+    // The upstream took the order (and the money); which proxies are ours is for findPurchase to settle.
+    return ambiguous('timeout', `order accepted but its proxies could not be identified: ${lastProblem}`);
+  }
+
+  findPurchase(lookup: PurchaseLookup): Promise<Outcome<PurchaseResult | null>> {
+    const order = this.orderFor(lookup.choice);
+    if (order.kind !== 'ok') return Promise.resolve(order);
+    const sentAt = Date.parse(lookup.sentAt);
+    if (Number.isNaN(sentAt)) return Promise.resolve(refused('invalid_option', `sentAt is not a date: ${lookup.sentAt}`));
+    return this.purchases.run(async () => {
+      const listed = await this.listType(order.value.proxyType);
+      if (listed.kind !== 'ok') return listed;
+      const known = new Set(lookup.knownUpstreamIds);
+      const since = sentAt - this.clockSkewMs;
+      const unclaimed = listed.value.filter((p) => !known.has(p.proxy.upstreamId) && sameCountry(p, order.value.country));
+      const candidates = unclaimed.filter((p) => p.startedAt !== undefined && p.startedAt >= since);
+      const undated = unclaimed.filter((p) => p.startedAt === undefined).length;
+      const wanted = order.value.count;
+
+      if (candidates.length >= wanted) return ok(purchaseResult(earliest(candidates, wanted)));
+      if (candidates.length === 0 && undated === 0) return ok(null);
+      return ambiguous(
+        'timeout',
+        `found ${candidates.length} of ${wanted} new proxies` +
+          (undated > 0 ? ` and ${undated} without a start date` : '') +
+          '; the order may still be provisioning',
+      );
+    });
+  }
+
+  async listProxies(): Promise<Outcome<UpstreamProxy[]>> {
+    const list = await this.client.getProxies();
+    if (list.kind !== 'ok') return list;
+    return ok(listedProxies(list.value, Date.now()).map((p) => p.proxy));
+  }
+
+  // -------------------------------------------------------------------------
+  // Renewal
+  // -------------------------------------------------------------------------
+
+  /**
+   * The rent periods of the proxy's type, priced with the order price for the
+   * proxy's country (the extension price endpoint's parameters are not
+   * published). IPv6 renews a whole order, so its unit cost is the whole order's.
+   */
+  async renewalTerms(upstreamId: string): Promise<Outcome<TermOption[]>> {
+    const found = await this.locate(upstreamId);
+    if (found.kind !== 'ok') return found;
+    const { type, proxy, renewedTogether } = found.value;
+    const days = await this.client.getDays(type);
+    if (days.kind !== 'ok') return days;
+    const terms: TermOption[] = [];
+    for (const period of days.value) {
+      const term = termForDays(period);
+      const price = proxy.countryCode
+        ? await this.client.getOrderPrice({ proxyType: type, days: period, goal: this.goal, country: proxy.countryCode, count: renewedTogether })
+        : undefined;
+      const cents = price?.kind === 'ok' ? this.cents(price.value.amount, 'up') : undefined;
+      // A price we could not get leaves the cost unknown rather than failing every term.
+      terms.push(cents?.kind === 'ok' ? { ...term, unitCostCents: cents.value } : term);
+    }
+    return ok(terms);
+  }
+
+  async renew(request: RenewRequest): Promise<Outcome<RenewResult>> {
+    const ref = parseUpstreamId(request.upstreamId);
+    if (!ref) return refused('not_found', 'not a proxy-ipv4 proxy id');
+    const days = daysOfTerm(request.termId);
+    if (days === undefined) return refused('invalid_option', `unknown term ${request.termId}`);
+    const extended = await this.client.extend({ proxyType: ref.type, days, ids: [ref.extendId] });
+    if (extended.kind !== 'ok') return extended;
+    // The answer does not carry the new end date; the listing does. If that read fails, the renewal still stands.
+    const after = await this.listType(ref.type);
+    const renewed = after.kind === 'ok' ? after.value.find((p) => p.proxy.upstreamId === request.upstreamId) : undefined;
+    return ok(renewed?.proxy.expiresAt ? { newExpiresAt: renewed.proxy.expiresAt } : {});
+  }
+
+  // -------------------------------------------------------------------------
+  // Mobile IP rotation and balance
+  // -------------------------------------------------------------------------
+
+  async rotateIp(upstreamId: string): Promise<Outcome<{ rotated: true }>> {
+    const ref = parseUpstreamId(upstreamId);
+    if (ref && ref.type !== 'mobile') return refused('unsupported', `${ref.type} proxies have no IP rotation`);
+    const found = await this.locate(upstreamId);
+    if (found.kind !== 'ok') return found;
+    const link = found.value.proxy.rotationUrl;
+    if (!link) return refused('unsupported', 'this proxy has no reboot link');
+    return this.client.openRebootLink(link);
+  }
+
+  async balance(): Promise<Outcome<{ balanceCents: number }>> {
+    const answer = await this.client.getBalance();
+    if (answer.kind !== 'ok') return answer;
+    // What we hold rounds down: never count on a fraction of a cent we may not have.
+    const cents = this.cents(answer.value.balance, 'down');
+    return cents.kind === 'ok' ? ok({ balanceCents: cents.value }) : cents;
+  }
+
+  // -------------------------------------------------------------------------
+  // Helpers
+  // -------------------------------------------------------------------------
+
+  /** Checks a catalog choice locally and turns it into the upstream's order fields. */
+  private orderFor(choice: OrderChoice): Outcome<OrderRequest> {
+    if (!isProxyType(choice.productId)) return refused('invalid_option', `unknown product ${choice.productId}`);
+    const days = daysOfTerm(choice.termId);
+    if (days === undefined) return refused('invalid_option', `unknown term ${choice.termId}`);
+    const country = choice.countryCode?.trim().toUpperCase();
+    if (!country) return refused('invalid_option', 'a country is required');
+    if (!Number.isSafeInteger(choice.quantity) || choice.quantity < 1 || choice.quantity > MAX_QUANTITY) {
+      return refused('invalid_option', `quantity must be between 1 and ${MAX_QUANTITY}`);
+    }
+    return ok({ proxyType: choice.productId, days, goal: this.goal, country, count: choice.quantity });
+  }
+
+  private async listType(type: ProxyType): Promise<Outcome<ListedProxy[]>> {
+    const list = await this.client.getProxiesOfType(type);
+    if (list.kind !== 'ok') return list;
+    return ok(listedProxies(list.value, Date.now(), type));
+  }
+
+  /** Finds a proxy of ours by id, with how many proxies a renewal of it covers. */
+  private async locate(
+    upstreamId: string,
+  ): Promise<Outcome<{ type: ProxyType; proxy: UpstreamProxy; renewedTogether: number }>> {
+    const ref = parseUpstreamId(upstreamId);
+    if (!ref) return refused('not_found', 'not a proxy-ipv4 proxy id');
+    const listed = await this.listType(ref.type);
+    if (listed.kind !== 'ok') return listed;
+    const match = listed.value.find((p) => p.proxy.upstreamId === upstreamId);
+    if (!match) return refused('not_found', 'no such active proxy at proxy-ipv4');
+    const renewedTogether = ref.type === 'ipv6' ? listed.value.filter((p) => p.orderId === ref.extendId).length : 1;
+    return ok({ type: ref.type, proxy: match.proxy, renewedTogether });
+  }
+
+  private cents(value: number | string, rounding: Rounding): Outcome<number> {
+    try {
+      const cents = dollarsToCents(value, rounding);
+      return cents >= 0 ? ok(cents) : ambiguous('malformed', `negative amount from upstream: ${value}`);
+    } catch (error) {
+      if (error instanceof MoneyParseError) return ambiguous('malformed', error.message);
+      throw error;
+    }
+  }
+}
+
+function termForDays(days: number): TermOption {
+  return { id: String(days), label: days === 1 ? '1 day' : `${days} days`, days };
+}
+
+function daysOfTerm(termId: string): number | undefined {
+  if (!/^\d+$/.test(termId)) return undefined;
+  const days = Number(termId);
+  return days > 0 && Number.isSafeInteger(days) ? days : undefined;
+}
+
+function sameCountry(listed: ListedProxy, country: string): boolean {
+  return listed.proxy.countryCode === country;
+}
+
+/** The `count` earliest-started proxies, so repeated lookups pick the same ones. */
+function earliest(proxies: ListedProxy[], count: number): ListedProxy[] {
+  return [...proxies]
+    .sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0) || a.proxy.upstreamId.localeCompare(b.proxy.upstreamId))
+    .slice(0, count);
+}
+
+function purchaseResult(proxies: ListedProxy[]): PurchaseResult {
+  const first = proxies[0]!;
+  // No order id comes back; IPv6 proxies show theirs, the others are known by their first proxy.
+  return { upstreamOrderId: first.orderId ?? first.proxy.upstreamId, proxies: proxies.map((p) => p.proxy) };
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
