@@ -1,0 +1,579 @@
+/**
+ * The white-label proxy panel behind the common `ProxyProvider` interface.
+ *
+ * How the panel's model is mapped:
+ * - A product is a group of plans with the same `network.networkType` and
+ *   `connectionType` (id `mobile-private`); its countries are the plans'
+ *   `network.country`; its terms are the plans' durations, each also offered
+ *   ×2 and ×3 through the panel's `repeatCount`.
+ * - A term id carries the duration and the repeat count (`30d`, `30d-x2`);
+ *   with the chosen country it leads back to one exact plan.
+ * - The panel has no quote, balance or usage operation: quotes are catalog
+ *   arithmetic (`priceAmountCents × repeatCount × quantity`).
+ * - The panel has no idempotency and no reference field, so purchases are sent
+ *   one at a time and a lost answer is found again by listing subscriptions
+ *   (see `findPurchase`).
+ */
+import { ConcurrencyLimiter } from '../http.js';
+import {
+  ambiguous,
+  ok,
+  refused,
+  type CatalogProduct,
+  type CountryOption,
+  type OrderChoice,
+  type Outcome,
+  type ProviderSettings,
+  type ProxyProvider,
+  type PurchaseLookup,
+  type PurchaseResult,
+  type RenewResult,
+  type TermOption,
+  type UpstreamProxy,
+} from '../types.js';
+import {
+  createProxyPanelClient,
+  type PanelNetworkOption,
+  type PanelPlan,
+  type PanelPurchaseAnswer,
+  type PanelRenewAnswer,
+  type PanelRenewalPlan,
+  type PanelSubscription,
+  type ProxyPanelClient,
+} from './client.js';
+
+const DAY_MS = 86_400_000;
+/** Every plan is also sold for two and three times its duration (`repeatCount`). */
+const REPEAT_CHOICES = [1, 2, 3] as const;
+/** The panel documents no maximum; this is our own cap per order. */
+const MAX_QUANTITY = 20;
+/**
+ * How far the panel's clock may be from ours when judging whether a
+ * subscription was created after we sent a purchase.
+ */
+const CLOCK_SKEW_TOLERANCE_MS = 5_000;
+
+export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvider {
+  const client = createProxyPanelClient(settings);
+  // Without idempotency, a second purchase in flight would make a lost answer
+  // impossible to attribute; one at a time keeps `findPurchase` sound.
+  const purchases = new ConcurrencyLimiter(1);
+
+  const provider: ProxyProvider = {
+    id: 'proxy-panel',
+    displayName: 'Proxy Panel',
+    capabilities: {
+      quote: false, // a quote is catalog arithmetic, not an upstream price call
+      renew: true,
+      changeCredentials: true,
+      rotateIp: true,
+      switchLocation: true,
+      usage: false,
+      balance: false,
+      findPurchase: true, // by listing subscriptions against what we own; see findPurchase
+    },
+
+    async getCatalog() {
+      const plans = await client.listPlans();
+      if (plans.kind !== 'ok') return plans;
+      return ok({ products: productsFromPlans(plans.value) });
+    },
+
+    async quote(choice) {
+      const plans = await client.listPlans();
+      if (plans.kind !== 'ok') return plans;
+      const resolved = resolveChoice(plans.value, choice);
+      if (resolved.kind !== 'ok') return resolved;
+      const unitCostCents = planCostCents(resolved.value.plan) * resolved.value.repeatCount;
+      return ok({ unitCostCents, totalCostCents: unitCostCents * choice.quantity, exact: false });
+    },
+
+    purchase(request) {
+      return purchases.run(async (): Promise<Outcome<PurchaseResult>> => {
+        const plans = await client.listPlans();
+        if (plans.kind !== 'ok') return nothingWasSent(plans, 'reading plans');
+        const resolved = resolveChoice(plans.value, request.choice);
+        if (resolved.kind !== 'ok') return resolved;
+        const { plan, repeatCount } = resolved.value;
+        const quantity = request.choice.quantity;
+
+        const answer = await client.purchase({ planId: plan.id, repeatCount, quantity });
+        if (answer.kind !== 'ok') return answer;
+        const ids = purchasedIds(answer.value);
+        if (ids.length !== quantity) {
+          return ambiguous(
+            'malformed',
+            `proxy-panel purchase: asked for ${quantity} subscription(s), the answer names ${ids.length} (${ids.join(', ')})`,
+          );
+        }
+        // The purchase answer carries no credentials: read them from the subscription list.
+        return deliver(ids, 'purchase');
+      });
+    },
+
+    /**
+     * The panel cannot search by our reference. A subscription is taken as the
+     * lost purchase when we do not own it yet, its label names the chosen
+     * country and connection type, and its creation time (`activeUntil` minus
+     * the bought duration) falls between `sentAt` and now. Exactly `quantity`
+     * such subscriptions → found; none → the purchase did not happen; any
+     * other count → ambiguous (we will not guess which ones are ours).
+     */
+    async findPurchase(lookup: PurchaseLookup): Promise<Outcome<PurchaseResult | null>> {
+      const term = parseCatalogTermId(lookup.choice.termId);
+      if (!term) return refused('invalid_option', `proxy-panel: unknown term ${lookup.choice.termId}`);
+      const listed = await client.listSubscriptions();
+      if (listed.kind !== 'ok') return listed;
+
+      const known = new Set(lookup.knownUpstreamIds);
+      const boughtMs = term.durationMs * term.repeatCount;
+      const earliest = Date.parse(lookup.sentAt) - CLOCK_SKEW_TOLERANCE_MS;
+      const latest = Date.now() + CLOCK_SKEW_TOLERANCE_MS;
+      const candidates = listed.value
+        .filter((s) => !known.has(s.subscriptionId))
+        .filter((s) => mayBelongToChoice(s, lookup.choice))
+        .filter((s) => {
+          const createdAt = s.activeUntil - boughtMs;
+          return createdAt >= earliest && createdAt <= latest;
+        })
+        .sort((a, b) => a.activeUntil - b.activeUntil);
+
+      if (candidates.length === 0) return ok(null);
+      if (candidates.length !== lookup.choice.quantity) {
+        return ambiguous(
+          'malformed',
+          `proxy-panel findPurchase: ${candidates.length} new subscription(s) could match an order of ${lookup.choice.quantity}`,
+        );
+      }
+      return proxiesOf(candidates, settings.baseUrl, 'findPurchase');
+    },
+
+    async listProxies() {
+      const listed = await client.listSubscriptions();
+      if (listed.kind !== 'ok') return listed;
+      // Entries without credentials or a proxy URL cannot be used; they are left out.
+      return ok(
+        listed.value
+          .map((s) => proxyFromSubscription(s, settings.baseUrl))
+          .filter((p): p is UpstreamProxy => p !== undefined),
+      );
+    },
+
+    async renewalTerms(upstreamId) {
+      const plans = await client.listRenewalPlans(upstreamId);
+      if (plans.kind !== 'ok') return plans;
+      return ok(plans.value.flatMap(renewalTermsOf));
+    },
+
+    async renew(request) {
+      const target = await renewalTarget(client, request.upstreamId, request.termId);
+      if (target.kind !== 'ok') return target;
+      const answer = await client.renew({ subscriptionId: request.upstreamId, ...target.value });
+      if (answer.kind !== 'ok') return answer;
+      return ok(renewResultOf(answer.value));
+    },
+
+    async changeCredentials(upstreamId) {
+      // The answer holds only the new password; the login stays, so read it first.
+      const current = await findSubscription(client, upstreamId);
+      if (current.kind !== 'ok') return nothingWasSent(current, 'reading the subscription');
+      const login = loginOf(current.value);
+      if (login === undefined) return refused('rejected', `proxy-panel: subscription ${upstreamId} shows no login`);
+      const answer = await client.changeCredentials(upstreamId);
+      if (answer.kind !== 'ok') return answer;
+      return ok({ login, password: answer.value.password });
+    },
+
+    async rotateIp(upstreamId) {
+      const current = await findSubscription(client, upstreamId);
+      if (current.kind !== 'ok') return nothingWasSent(current, 'reading the subscription');
+      const rotate = current.value.rotate;
+      if (!rotate || rotate.available === false) {
+        return refused('unsupported', `proxy-panel: subscription ${upstreamId} cannot rotate its IP`);
+      }
+      const path = pathRelativeToBase(rotate.rotatePath, settings.baseUrl);
+      if (path === undefined) return refused('unsupported', 'proxy-panel: the rotate link points at another host');
+      return client.rotate(path);
+    },
+
+    async locations(upstreamId) {
+      const networks = await client.listAvailableNetworks(upstreamId);
+      if (networks.kind !== 'ok') return networks;
+      return ok(networks.value.map(locationOf));
+    },
+
+    async switchLocation(upstreamId, locationCode) {
+      const moved = await client.switchNetwork(upstreamId, locationCode);
+      if (moved.kind !== 'ok') return moved;
+      const proxy = proxyFromSubscription(moved.value, settings.baseUrl);
+      if (!proxy) return ambiguous('malformed', 'proxy-panel switch-network: the answer lacks credentials or a proxy URL');
+      return ok(proxy);
+    },
+  };
+
+  /** Reads the subscriptions just bought; the purchase already happened, so any failure is ambiguous. */
+  async function deliver(ids: string[], what: string): Promise<Outcome<PurchaseResult>> {
+    const listed = await client.listSubscriptions();
+    if (listed.kind !== 'ok') {
+      const reason = listed.kind === 'ambiguous' ? listed.reason : 'server_error';
+      return ambiguous(reason, `proxy-panel ${what}: bought ${ids.join(', ')} but could not read them: ${listed.message}`);
+    }
+    const byId = new Map(listed.value.map((s) => [s.subscriptionId, s]));
+    const bought = ids.map((id) => byId.get(id));
+    if (bought.some((s) => s === undefined)) {
+      return ambiguous('malformed', `proxy-panel ${what}: bought ${ids.join(', ')} but not all are listed yet`);
+    }
+    return proxiesOf(bought as PanelSubscription[], settings.baseUrl, what);
+  }
+
+  return provider;
+}
+
+// ---------------------------------------------------------------------------
+// Catalog: products, countries and terms from the plan list
+// ---------------------------------------------------------------------------
+
+export function productIdOf(plan: Pick<PanelPlan, 'connectionType' | 'network'>): string {
+  return `${plan.network.networkType}-${plan.connectionType}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+}
+
+export function productsFromPlans(plans: PanelPlan[]): CatalogProduct[] {
+  const groups = new Map<string, PanelPlan[]>();
+  for (const plan of plans) {
+    const id = productIdOf(plan);
+    groups.set(id, [...(groups.get(id) ?? []), plan]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, group]): CatalogProduct => {
+      const { networkType } = group[0]!.network;
+      const countries = [...new Set(group.map((p) => p.network.country.toUpperCase()))].sort();
+      const durations = [...new Set(group.map((p) => p.durationMs))].sort((a, b) => a - b);
+      return {
+        id,
+        name: `${capitalize(networkType)} proxies, ${group[0]!.connectionType}`,
+        // Mobile exits change (rotationPolicy, rotate links); the others keep one address.
+        kind: networkType.toLowerCase() === 'mobile' ? 'rotating' : 'static',
+        billing: 'period',
+        protocols: ['http', 'socks5'],
+        countries: countries.map((code) => ({ code, name: countryName(code), available: true })),
+        terms: durations.flatMap((durationMs) => catalogTermsFor(group, countries, durationMs)),
+        minQuantity: 1,
+        maxQuantity: MAX_QUANTITY,
+        available: true,
+      };
+    });
+}
+
+/**
+ * Terms of one duration. The unit cost is given only when every country
+ * charges the same for it; otherwise it depends on the country and `quote`
+ * gives it.
+ */
+function catalogTermsFor(group: PanelPlan[], countries: string[], durationMs: number): TermOption[] {
+  const prices = new Set(
+    countries
+      .map((country) => planFor(group, country, durationMs))
+      .filter((p): p is PanelPlan => p !== undefined)
+      .map(planCostCents),
+  );
+  const uniformPrice = prices.size === 1 ? [...prices][0]! : undefined;
+  return REPEAT_CHOICES.map((repeatCount) => ({
+    id: catalogTermId(durationMs, repeatCount),
+    label: termLabel(durationMs, repeatCount),
+    days: (durationMs * repeatCount) / DAY_MS,
+    ...(uniformPrice === undefined ? {} : { unitCostCents: uniformPrice * repeatCount }),
+  }));
+}
+
+/** The plan sold for a country and duration; the cheapest when several networks offer it. */
+function planFor(group: PanelPlan[], country: string, durationMs: number): PanelPlan | undefined {
+  return group
+    .filter((p) => p.network.country.toUpperCase() === country && p.durationMs === durationMs)
+    .reduce<PanelPlan | undefined>((best, p) => (best && planCostCents(best) <= planCostCents(p) ? best : p), undefined);
+}
+
+/** The exact plan and repeat count behind a choice, or why the choice is not on offer. */
+export function resolveChoice(
+  plans: PanelPlan[],
+  choice: OrderChoice,
+): Outcome<{ plan: PanelPlan; repeatCount: number }> {
+  const group = plans.filter((p) => productIdOf(p) === choice.productId);
+  if (group.length === 0) return refused('invalid_option', `proxy-panel: no product ${choice.productId}`);
+  if (!choice.countryCode) return refused('invalid_option', 'proxy-panel: a country must be chosen');
+  const term = parseCatalogTermId(choice.termId);
+  if (!term) return refused('invalid_option', `proxy-panel: unknown term ${choice.termId}`);
+  if (!Number.isInteger(choice.quantity) || choice.quantity < 1 || choice.quantity > MAX_QUANTITY) {
+    return refused('invalid_option', `proxy-panel: quantity must be 1 to ${MAX_QUANTITY}`);
+  }
+  const plan = planFor(group, choice.countryCode.toUpperCase(), term.durationMs);
+  if (!plan) {
+    return refused(
+      'invalid_option',
+      `proxy-panel: ${choice.productId} is not sold for ${termLabel(term.durationMs, 1)} in ${choice.countryCode}`,
+    );
+  }
+  return ok({ plan, repeatCount: term.repeatCount });
+}
+
+// ---------------------------------------------------------------------------
+// Term ids
+// ---------------------------------------------------------------------------
+
+/** `30d`, `30d-x2`; durations that are not whole days are written in ms (`5400000ms`). */
+export function catalogTermId(durationMs: number, repeatCount: number): string {
+  const base = durationMs % DAY_MS === 0 ? `${durationMs / DAY_MS}d` : `${durationMs}ms`;
+  return repeatCount === 1 ? base : `${base}-x${repeatCount}`;
+}
+
+export function parseCatalogTermId(termId: string): { durationMs: number; repeatCount: number } | undefined {
+  const match = /^(\d+)(d|ms)(?:-x(\d+))?$/.exec(termId);
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  const durationMs = match[2] === 'd' ? amount * DAY_MS : amount;
+  const repeatCount = match[3] === undefined ? 1 : Number(match[3]);
+  if (durationMs <= 0 || repeatCount < 1) return undefined;
+  return { durationMs, repeatCount };
+}
+
+/** Renewal terms name the renewal plan itself: `plan-<planId>`, `plan-<planId>-x2`. */
+export function renewalTermId(planId: string, repeatCount: number): string {
+  return repeatCount === 1 ? `plan-${planId}` : `plan-${planId}-x${repeatCount}`;
+}
+
+export function parseRenewalTermId(termId: string): { planId: string; repeatCount: number } | undefined {
+  const match = /^plan-(.+?)(?:-x(\d+))?$/.exec(termId);
+  if (!match) return undefined;
+  const repeatCount = match[2] === undefined ? 1 : Number(match[2]);
+  if (repeatCount < 1) return undefined;
+  return { planId: match[1]!, repeatCount };
+}
+
+export function renewalTermsOf(plan: PanelRenewalPlan): TermOption[] {
+  return REPEAT_CHOICES.map((repeatCount) => ({
+    id: renewalTermId(plan.id, repeatCount),
+    label: termLabel(plan.durationMs, repeatCount),
+    days: (plan.durationMs * repeatCount) / DAY_MS,
+    unitCostCents: planCostCents(plan) * repeatCount,
+  }));
+}
+
+/**
+ * The renewal plan and repeat count for a term: a renewal term names its plan;
+ * a catalog term (`30d-x2`) is matched by duration among the renewal plans.
+ */
+async function renewalTarget(
+  client: ProxyPanelClient,
+  upstreamId: string,
+  termId: string,
+): Promise<Outcome<{ planId: string; repeatCount: number }>> {
+  const named = parseRenewalTermId(termId);
+  if (named) return ok(named);
+  const term = parseCatalogTermId(termId);
+  if (!term) return refused('invalid_option', `proxy-panel: unknown renewal term ${termId}`);
+  const plans = await client.listRenewalPlans(upstreamId);
+  if (plans.kind !== 'ok') return nothingWasSent(plans, 'reading renewal plans');
+  const plan = plans.value
+    .filter((p) => p.durationMs === term.durationMs)
+    .sort((a, b) => planCostCents(a) - planCostCents(b))[0];
+  if (!plan) return refused('invalid_option', `proxy-panel: no renewal plan of ${termLabel(term.durationMs, 1)}`);
+  return ok({ planId: plan.id, repeatCount: term.repeatCount });
+}
+
+function termLabel(durationMs: number, repeatCount: number): string {
+  const one = durationLabel(durationMs);
+  return repeatCount === 1 ? one : `${durationLabel(durationMs * repeatCount)} (${repeatCount} × ${one})`;
+}
+
+function durationLabel(ms: number): string {
+  if (ms % DAY_MS === 0) return ms === DAY_MS ? '1 day' : `${ms / DAY_MS} days`;
+  const hours = Math.round((ms / 3_600_000) * 10) / 10;
+  return hours === 1 ? '1 hour' : `${hours} hours`;
+}
+
+// ---------------------------------------------------------------------------
+// Subscriptions → proxies
+// ---------------------------------------------------------------------------
+
+/**
+ * A subscription as a proxy: login and password from `credentials`, host and
+ * ports from the `protocols.http`/`protocols.socks5` URLs. `undefined` when
+ * the subscription does not show enough to connect.
+ */
+export function proxyFromSubscription(s: PanelSubscription, baseUrl: string): UpstreamProxy | undefined {
+  const http = parseProxyUrl(s.protocols?.http, 80);
+  const socks5 = parseProxyUrl(s.protocols?.socks5, 1080);
+  const host = http?.host ?? socks5?.host;
+  const login = loginOf(s);
+  const password = s.credentials?.password ?? http?.password ?? socks5?.password;
+  if (!host || login === undefined || password === undefined) return undefined;
+  const countryCode = countryOf(s);
+  const rotationUrl = s.rotate && s.rotate.available !== false ? absoluteUrl(s.rotate.rotatePath, baseUrl) : undefined;
+  return {
+    upstreamId: s.subscriptionId,
+    host,
+    ...(http ? { httpPort: http.port } : {}),
+    ...(socks5 ? { socks5Port: socks5.port } : {}),
+    login,
+    password,
+    ...(countryCode ? { countryCode } : {}),
+    expiresAt: new Date(s.activeUntil).toISOString(),
+    status: statusOf(s),
+    ...(rotationUrl ? { rotationUrl } : {}),
+  };
+}
+
+/** A network a subscription can switch to; its id is what `switch-network` takes. */
+export function locationOf(network: PanelNetworkOption): CountryOption {
+  return { code: network.id, name: network.networkLabel ?? network.country ?? network.id, available: true };
+}
+
+/** The panel does not say what a renewal cost; only the new end date. */
+export function renewResultOf(answer: PanelRenewAnswer): RenewResult {
+  return answer.endAt == null ? {} : { newExpiresAt: new Date(answer.endAt).toISOString() };
+}
+
+/** The new subscription ids, from whichever of the documented shapes the answer used. */
+export function purchasedIds(answer: PanelPurchaseAnswer): string[] {
+  const ids = [
+    ...(answer.subscriptionIds ?? []),
+    ...(answer.subscriptions ?? []).map((s) => s.subscriptionId),
+    ...(answer.subscription ? [answer.subscription.subscriptionId] : []),
+    ...(answer.subscriptionId ? [answer.subscriptionId] : []),
+  ];
+  return [...new Set(ids)];
+}
+
+function proxiesOf(subscriptions: PanelSubscription[], baseUrl: string, what: string): Outcome<PurchaseResult> {
+  const proxies = subscriptions.map((s) => proxyFromSubscription(s, baseUrl));
+  if (proxies.some((p) => p === undefined)) {
+    return ambiguous('malformed', `proxy-panel ${what}: a subscription shows no credentials or proxy URL`);
+  }
+  return ok({ upstreamOrderId: subscriptions[0]!.subscriptionId, proxies: proxies as UpstreamProxy[] });
+}
+
+async function findSubscription(client: ProxyPanelClient, upstreamId: string): Promise<Outcome<PanelSubscription>> {
+  const listed = await client.listSubscriptions();
+  if (listed.kind !== 'ok') return listed;
+  const found = listed.value.find((s) => s.subscriptionId === upstreamId);
+  return found ? ok(found) : refused('not_found', `proxy-panel: no subscription ${upstreamId}`, 404);
+}
+
+function loginOf(s: PanelSubscription): string | undefined {
+  return (
+    s.credentials?.username ?? parseProxyUrl(s.protocols?.http, 80)?.login ?? parseProxyUrl(s.protocols?.socks5, 1080)?.login
+  );
+}
+
+function parseProxyUrl(
+  text: string | null | undefined,
+  defaultPort: number,
+): { host: string; port: number; login?: string; password?: string } | undefined {
+  if (!text) return undefined;
+  try {
+    const url = new URL(text);
+    if (!url.hostname) return undefined;
+    return {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : defaultPort,
+      ...(url.username ? { login: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function statusOf(s: PanelSubscription): UpstreamProxy['status'] {
+  switch (s.status.toLowerCase()) {
+    case 'active':
+      return 'active';
+    case 'expired':
+      return 'expired';
+    case 'pending':
+    case 'provisioning':
+      return 'pending';
+    case 'cancelled':
+    case 'canceled':
+    case 'deleted':
+      return 'cancelled';
+    default:
+      // An undocumented status: judge by the end date.
+      return s.activeUntil > Date.now() ? 'active' : 'expired';
+  }
+}
+
+/** The country from the label (`12001 - NL - Private`) or the network label (`NL-AMS Amsterdam`). */
+function countryOf(s: PanelSubscription): string | undefined {
+  const fromLabel = /^\s*\d+\s*-\s*([A-Za-z]{2})\s*-/.exec(s.label ?? '');
+  if (fromLabel) return fromLabel[1]!.toUpperCase();
+  const fromNetwork = /^([A-Za-z]{2})-/.exec(s.networkLabel ?? '');
+  return fromNetwork ? fromNetwork[1]!.toUpperCase() : undefined;
+}
+
+/** The connection type from the label's last part (`… - Private`). */
+function connectionTypeOf(s: PanelSubscription): string | undefined {
+  const match = /-\s*([A-Za-z]+)\s*$/.exec(s.label ?? '');
+  return match ? match[1]!.toLowerCase() : undefined;
+}
+
+/**
+ * Whether a subscription could come from this choice. What the labels do not
+ * tell is not held against it: a false "no" would make a real purchase look
+ * like none, while a false "yes" only makes the lookup ambiguous.
+ */
+function mayBelongToChoice(s: PanelSubscription, choice: OrderChoice): boolean {
+  const country = countryOf(s);
+  if (country && choice.countryCode && country !== choice.countryCode.toUpperCase()) return false;
+  const connection = connectionTypeOf(s);
+  if (connection && !choice.productId.endsWith(`-${connection}`)) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+/**
+ * A failure before any write was sent means nothing was bought or changed:
+ * definite refusals stay as they are, and an ambiguous read becomes `busy`.
+ */
+function nothingWasSent(outcome: Outcome<never>, step: string): Outcome<never> {
+  if (outcome.kind !== 'ambiguous') return outcome;
+  return refused('busy', `${outcome.message} (while ${step}; nothing was sent)`, outcome.httpStatus);
+}
+
+/** Prices are already cents; a fractional value is rounded up, as costs always are. */
+function planCostCents(plan: { priceAmountCents: number }): number {
+  return Math.ceil(plan.priceAmountCents);
+}
+
+function absoluteUrl(path: string, baseUrl: string): string {
+  if (/^https?:\/\//i.test(path)) return path;
+  return baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+
+/** `rotatePath` is relative to the base URL; an absolute link is accepted only on the same host. */
+function pathRelativeToBase(rotatePath: string, baseUrl: string): string | undefined {
+  if (!/^https?:\/\//i.test(rotatePath)) return rotatePath.startsWith('/') ? rotatePath : `/${rotatePath}`;
+  const link = new URL(rotatePath);
+  const base = new URL(baseUrl);
+  if (link.origin !== base.origin) return undefined;
+  const basePath = base.pathname.replace(/\/+$/, '');
+  if (!link.pathname.startsWith(basePath)) return undefined;
+  return link.pathname.slice(basePath.length) + link.search;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+function countryName(code: string): string {
+  try {
+    return regionNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

@@ -1,0 +1,1 @@
+export { createProxyPanelProvider } from './adapter.js';
