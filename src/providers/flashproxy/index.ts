@@ -1,0 +1,1 @@
+export { createFlashProxyProvider } from './adapter.js';

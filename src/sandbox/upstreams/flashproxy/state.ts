@@ -1,0 +1,546 @@
+/**
+ * The simulated FlashProxy reseller account: balance, plans, Dedicated ISP
+ * pool stock. Each method is one documented endpoint and answers the exact
+ * envelope FlashProxy would; the HTTP concerns (auth, rate limit,
+ * idempotency) live in routes.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SimResponse } from '../sim-server.js';
+import { randomId } from '../sim-server.js';
+import {
+  bandwidthCostCents,
+  DEDICATED_PORT,
+  DEFAULT_POOLS,
+  DEFAULT_PRICES,
+  formatUsd,
+  GATEWAYS,
+  timePlanCostCents,
+  type SimPoolSeed,
+  type SimProductPrice,
+} from './catalog.js';
+import { familyOf, numeric, parseOrder, type NormalizedOrder } from './orders.js';
+import { failure, planNotFound, success, validationError } from './responses.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const BYTES_PER_GB = 1_000_000_000;
+const LETTERS_AND_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export interface SimPlan {
+  planId: string;
+  /** Creation order; breaks ties between plans created in the same millisecond. */
+  sequence: number;
+  product: string;
+  billingType: 'bandwidth' | 'time' | 'per_ip';
+  username: string;
+  password: string;
+  maxGb: number | null;
+  bytesUsed: number;
+  mbps: number | null;
+  expiresAt: number | null;
+  cancelled: boolean;
+  createdAt: number;
+  updatedAt: number;
+  costCents: number;
+  balanceBefore: number;
+  balanceAfter: number;
+  endUserReference: string | null;
+  pool: string | null;
+  ips: string[];
+}
+
+interface PoolState extends SimPoolSeed {
+  /** How many addresses this pool has handed out (gives the next one's last octet). */
+  nextHost: number;
+}
+
+export interface AccountOptions {
+  balanceCents: number;
+  now: () => number;
+  /** Largest `per_page` honoured by `GET /plans` (FlashProxy: 100). */
+  maxPerPage: number;
+}
+
+export class FlashProxyAccount {
+  balanceCents: number;
+  totalSpentCents = 0;
+  purchases = 0;
+  suspended = false;
+  readonly plans = new Map<string, SimPlan>();
+  readonly prices = new Map<string, SimProductPrice>(Object.entries(DEFAULT_PRICES));
+  readonly disabledProducts = new Set<string>();
+  readonly outOfStockProducts = new Set<string>();
+  everythingOutOfStock = false;
+  readonly pools = new Map<string, PoolState>(DEFAULT_POOLS.map((p) => [p.pool, { ...p, nextHost: 0 }]));
+  private sequence = 0;
+  readonly now: () => number;
+  readonly maxPerPage: number;
+
+  constructor(options: AccountOptions) {
+    this.balanceCents = options.balanceCents;
+    this.now = options.now;
+    this.maxPerPage = options.maxPerPage;
+  }
+
+  // -------------------------------------------------------------------------
+  // Balance and catalog
+  // -------------------------------------------------------------------------
+
+  balance(): SimResponse {
+    return success({
+      balance_cents: this.balanceCents,
+      balance_formatted: formatUsd(this.balanceCents),
+      allocations: {},
+      total_spent_cents: this.totalSpentCents,
+      total_spent_formatted: formatUsd(this.totalSpentCents),
+    });
+  }
+
+  pricing(): SimResponse {
+    const data: Record<string, unknown> = {};
+    for (const [product, price] of this.prices) {
+      if (this.disabledProducts.has(product)) continue;
+      if (price.family === 'dedicated') {
+        data[product] = {
+          billing: 'per_ip',
+          price_per_ip_30_days: price.pricePerIpCents,
+          price_per_ip_30_days_formatted: formatUsd(price.pricePerIpCents ?? 0),
+        };
+      } else if (price.family === 'hybrid') {
+        data[product] = {
+          billing: 'hybrid',
+          price_per_gb: price.pricePerGbCents,
+          price_per_gb_formatted: formatUsd(price.pricePerGbCents ?? 0),
+          price_per_day_cents: price.pricePerDayCents,
+          price_per_day_formatted: formatUsd(price.pricePerDayCents ?? 0),
+        };
+      } else {
+        data[product] = {
+          billing: 'bandwidth',
+          price_per_gb: price.pricePerGbCents,
+          price_per_gb_formatted: formatUsd(price.pricePerGbCents ?? 0),
+        };
+      }
+    }
+    return success(data);
+  }
+
+  listPools(type: string | null, country: string | null): SimResponse {
+    if (!this.sells('dedicated_isp')) {
+      return failure(
+        403,
+        'PRODUCT_DISABLED',
+        'Dedicated ISP is not enabled for your account. This endpoint is exclusive to the dedicated_isp product.',
+      );
+    }
+    const pools = [...this.pools.values()]
+      .filter((p) => (type === 'isp' ? !p.isSubnet : type === 'subnet' ? p.isSubnet : true))
+      .filter((p) => (country ? p.pool.split('_')[1] === country.toUpperCase() : true))
+      .map((p) => {
+        const stock = this.poolStock(p.pool);
+        return {
+          pool: p.pool,
+          inStock: stock > 0,
+          stock,
+          title: p.title,
+          provider: p.isSubnet ? 'SN' : 'ISP',
+          isSubnet: p.isSubnet,
+        };
+      });
+    return success({
+      pools,
+      count: pools.length,
+      note: 'This endpoint is exclusive to Dedicated ISP product. Use the pool value when creating a dedicated_isp plan.',
+    });
+  }
+
+  poolStock(pool: string): number {
+    if (this.isOutOfStock('dedicated_isp')) return 0;
+    return this.pools.get(pool)?.stock ?? 0;
+  }
+
+  isOutOfStock(product: string): boolean {
+    return this.everythingOutOfStock || this.outOfStockProducts.has(product);
+  }
+
+  // -------------------------------------------------------------------------
+  // Plans
+  // -------------------------------------------------------------------------
+
+  checkPrice(body: unknown): SimResponse {
+    const priced = this.priceOrder(body);
+    if ('response' in priced) return priced.response;
+    return success({ cost_cents: priced.cost, cost_usd: (priced.cost / 100).toFixed(2), mode: 'price' });
+  }
+
+  createPlan(body: unknown): SimResponse {
+    const priced = this.priceOrder(body);
+    if ('response' in priced) return priced.response;
+    const { order, cost } = priced;
+    if (order.family === 'dedicated') {
+      const available = this.poolStock(order.pool);
+      if (available < order.quantity) {
+        return failure(
+          409,
+          'POOL_OUT_OF_STOCK',
+          `Pool '${order.pool}' has insufficient stock. Available: ${available}, Requested: ${order.quantity}`,
+        );
+      }
+    } else if (this.isOutOfStock(order.product)) {
+      return failure(409, 'OUT_OF_STOCK', `${order.product} is out of stock`);
+    }
+    if (cost > this.balanceCents) {
+      return failure(
+        402,
+        'INSUFFICIENT_BALANCE',
+        `Insufficient balance. Required: ${formatUsd(cost)}, Available: ${formatUsd(this.balanceCents)}`,
+        { required_cents: cost, available_cents: this.balanceCents },
+      );
+    }
+    const plan = this.issuePlan(order, cost);
+    return success(this.planToWire(plan, true), 201);
+  }
+
+  listPlans(query: URLSearchParams): SimResponse {
+    const page = numeric(query.get('page') ?? '1');
+    const askedPerPage = numeric(query.get('per_page') ?? '20');
+    if (page === undefined || !Number.isInteger(page) || page < 1) {
+      return validationError('Invalid request parameters', { page: ['Must be a whole number of at least 1'] });
+    }
+    if (askedPerPage === undefined || !Number.isInteger(askedPerPage) || askedPerPage < 1) {
+      return validationError('Invalid request parameters', { per_page: ['Must be a whole number of at least 1'] });
+    }
+    // Larger pages than the documented maximum are cut down, and the pagination block says so.
+    const perPage = Math.min(askedPerPage, this.maxPerPage);
+    const status = query.get('status') ?? 'all';
+    const product = query.get('product');
+    const search = query.get('search')?.toLowerCase();
+    const matching = [...this.plans.values()]
+      .filter((p) => status === 'all' || this.statusOf(p) === status)
+      .filter((p) => !product || p.product === product)
+      .filter(
+        (p) =>
+          !search ||
+          [p.planId, p.username, p.endUserReference ?? ''].some((field) => field.toLowerCase().includes(search)),
+      )
+      .sort((a, b) => b.createdAt - a.createdAt || b.sequence - a.sequence);
+    const items = matching.slice((page - 1) * perPage, page * perPage).map((p) => this.planToWire(p, false));
+    return success({
+      items,
+      pagination: {
+        page,
+        per_page: perPage,
+        total: matching.length,
+        total_pages: Math.max(1, Math.ceil(matching.length / perPage)),
+      },
+    });
+  }
+
+  getPlan(planId: string): SimResponse {
+    const plan = this.plans.get(planId);
+    return plan ? success(this.planToWire(plan, true)) : planNotFound();
+  }
+
+  planProxies(planId: string): SimResponse {
+    const plan = this.plans.get(planId);
+    if (!plan) return planNotFound();
+    if (plan.product !== 'dedicated_isp') {
+      return failure(400, 'NOT_SUPPORTED', 'This endpoint is only for Dedicated ISP plans');
+    }
+    const proxies = this.proxyList(plan);
+    return success({
+      plan_id: plan.planId,
+      count: proxies.length,
+      proxies,
+      pool: plan.pool,
+      expires_at: iso(plan.expiresAt),
+      source: 'provider',
+    });
+  }
+
+  extendPlan(planId: string, body: unknown): SimResponse {
+    const plan = this.plans.get(planId);
+    if (!plan) return planNotFound();
+    if (plan.cancelled) return failure(400, 'PLAN_NOT_ACTIVE', 'Cannot extend an inactive plan');
+    if (this.statusOf(plan) === 'expired') return failure(400, 'PLAN_EXPIRED', 'Cannot extend an expired plan');
+    if (typeof body !== 'object' || body === null) return validationError('Invalid request parameters');
+    const fields = body as Record<string, unknown>;
+    const price = this.prices.get(plan.product);
+    if (!price) return failure(403, 'PRODUCT_DISABLED', `${plan.product} is not enabled for your account`);
+
+    if (plan.billingType === 'per_ip') {
+      if (fields.extend_30_days !== true) {
+        return validationError('Dedicated ISP plans are extended with extend_30_days: true');
+      }
+      const cost = (price.pricePerIpCents ?? 0) * plan.ips.length;
+      return this.chargeExtension(plan, cost, () => {
+        plan.expiresAt = Math.max(this.now(), plan.expiresAt ?? this.now()) + 30 * DAY_MS;
+        return { days_added: 30, new_expires_at: iso(plan.expiresAt) };
+      });
+    }
+
+    const addGb = fields.add_bandwidth_gb === undefined ? undefined : numeric(fields.add_bandwidth_gb);
+    const addDays = fields.add_days === undefined ? undefined : numeric(fields.add_days);
+    if (fields.add_bandwidth_gb !== undefined && (addGb === undefined || addGb < 0.1 || addGb > 10_000)) {
+      return validationError('Invalid request parameters', { add_bandwidth_gb: ['Must be between 0.1 and 10000'] });
+    }
+    const badDays = addDays === undefined || !Number.isInteger(addDays) || addDays < 1 || addDays > 365;
+    if (fields.add_days !== undefined && badDays) {
+      return validationError('Invalid request parameters', { add_days: ['Must be a whole number between 1 and 365'] });
+    }
+    if (plan.billingType === 'time') {
+      if (addGb !== undefined) {
+        return validationError('Cannot add bandwidth to a time-billed plan. Use add_days instead.');
+      }
+      if (addDays === undefined) return validationError('add_days is required to extend a time-billed plan');
+      const cost = timePlanCostCents(price.pricePerDayCents ?? 0, addDays * 24, plan.mbps ?? 100);
+      return this.chargeExtension(plan, cost, () => {
+        plan.expiresAt = Math.max(this.now(), plan.expiresAt ?? this.now()) + addDays * DAY_MS;
+        return { days_added: addDays, new_expires_at: iso(plan.expiresAt) };
+      });
+    }
+    if (addDays !== undefined) {
+      return validationError('Cannot add days to a bandwidth-billed plan. Use add_bandwidth_gb instead.');
+    }
+    if (addGb === undefined) return validationError('add_bandwidth_gb is required to extend a bandwidth plan');
+    const cost = bandwidthCostCents(price.pricePerGbCents ?? 0, addGb);
+    return this.chargeExtension(plan, cost, () => {
+      plan.maxGb = roundGb((plan.maxGb ?? 0) + addGb);
+      return { gb_added: addGb, new_max_gb: plan.maxGb, new_max_bytes: Math.round(plan.maxGb * BYTES_PER_GB) };
+    });
+  }
+
+  changePassword(planId: string, body: unknown): SimResponse {
+    const plan = this.plans.get(planId);
+    if (!plan) return planNotFound();
+    const password = (body as { new_password?: unknown } | undefined)?.new_password;
+    if (typeof password !== 'string' || !/^[a-zA-Z0-9]{6,32}$/.test(password)) {
+      return validationError('Invalid request parameters', {
+        new_password: ['New password must be 6-32 characters, letters and digits only'],
+      });
+    }
+    plan.password = password;
+    plan.updatedAt = this.now();
+    return success({
+      plan_id: plan.planId,
+      proxy_username: plan.username,
+      proxy_password: plan.password,
+      message: 'Password updated successfully',
+    });
+  }
+
+  usage(planId: string): SimResponse {
+    const plan = this.plans.get(planId);
+    if (!plan) return planNotFound();
+    const maxBytes = plan.maxGb === null ? null : Math.round(plan.maxGb * BYTES_PER_GB);
+    const remaining = maxBytes === null ? null : Math.max(0, maxBytes - plan.bytesUsed);
+    return success({
+      plan_id: plan.planId,
+      product: plan.product,
+      billing_type: plan.billingType,
+      usage: {
+        bytes_used: plan.bytesUsed,
+        bytes_used_formatted: formatBytes(plan.bytesUsed),
+        bytes_remaining: remaining,
+        bytes_remaining_formatted: remaining === null ? null : formatBytes(remaining),
+        max_bytes: maxBytes,
+        usage_percent: maxBytes ? Math.round((plan.bytesUsed / maxBytes) * 100) : null,
+      },
+      period: { start: iso(plan.createdAt), end: iso(plan.expiresAt ?? this.now()) },
+    });
+  }
+
+  cancelPlan(planId: string): SimResponse {
+    const plan = this.plans.get(planId);
+    if (!plan) return failure(404, 'NOT_FOUND', 'Resource not found');
+    if (plan.cancelled) return failure(400, 'ALREADY_CANCELLED', 'Plan was already cancelled');
+    plan.cancelled = true;
+    plan.updatedAt = this.now();
+    return success({
+      plan_id: plan.planId,
+      status: 'cancelled',
+      message: 'Plan cancelled successfully. No refund will be issued.',
+      cancelled_at: iso(plan.updatedAt),
+    });
+  }
+
+  statusOf(plan: SimPlan): 'active' | 'expired' | 'cancelled' {
+    if (plan.cancelled) return 'cancelled';
+    if (plan.expiresAt !== null && plan.expiresAt <= this.now()) return 'expired';
+    return 'active';
+  }
+
+  sells(product: string): boolean {
+    return this.prices.has(product) && !this.disabledProducts.has(product);
+  }
+
+  // -------------------------------------------------------------------------
+  // Internals
+  // -------------------------------------------------------------------------
+
+  /** Validates, checks the product is sold, and prices an order (shared by check-price and create). */
+  private priceOrder(body: unknown): { order: NormalizedOrder; cost: number } | { response: SimResponse } {
+    const parsed = parseOrder(body);
+    if (!parsed.ok) return { response: parsed.response };
+    const { order } = parsed;
+    const price = this.prices.get(order.product);
+    if (!price || this.disabledProducts.has(order.product) || familyOf(order.product) === 'unlimited') {
+      return { response: failure(403, 'PRODUCT_DISABLED', `Product ${order.product} is not enabled for your account`) };
+    }
+    switch (order.family) {
+      case 'dedicated': {
+        const pool = this.pools.get(order.pool);
+        if (!pool) {
+          const valid = [...this.pools.keys()];
+          const examples = `${valid.slice(0, 2).join(', ')} (+${Math.max(0, valid.length - 2)} more)`;
+          const message = `Invalid pool '${order.pool}'. Valid pools include: ${examples}. Use GET /proxies/pools for full list.`;
+          return { response: failure(400, 'INVALID_POOL', message) };
+        }
+        return { order, cost: (price.pricePerIpCents ?? 0) * order.quantity };
+      }
+      case 'time':
+        if (price.pricePerDayCents === undefined) {
+          return { response: validationError(`${order.product} cannot be billed by time`) };
+        }
+        return { order, cost: timePlanCostCents(price.pricePerDayCents, order.hours, order.mbps) };
+      case 'bandwidth':
+        return { order, cost: bandwidthCostCents(price.pricePerGbCents ?? 0, order.gb) };
+    }
+  }
+
+  private issuePlan(order: NormalizedOrder, cost: number): SimPlan {
+    const now = this.now();
+    const balanceBefore = this.balanceCents;
+    this.balanceCents -= cost;
+    this.totalSpentCents += cost;
+    this.purchases++;
+    const dedicated = order.family === 'dedicated';
+    const plan: SimPlan = {
+      planId: randomUUID(),
+      sequence: ++this.sequence,
+      product: order.product,
+      billingType: order.billingType,
+      username: dedicated ? `user_${randomId(12, '0123456789abcdef')}` : randomId(8, LETTERS_AND_DIGITS),
+      password: randomId(8, LETTERS_AND_DIGITS),
+      maxGb: order.family === 'bandwidth' ? order.gb : null,
+      bytesUsed: 0,
+      mbps: order.family === 'time' ? order.mbps : null,
+      expiresAt: expiryOf(order, now),
+      cancelled: false,
+      createdAt: now,
+      updatedAt: now,
+      costCents: cost,
+      balanceBefore,
+      balanceAfter: this.balanceCents,
+      endUserReference: order.reference ?? null,
+      pool: dedicated ? order.pool : null,
+      ips: dedicated ? this.takeAddresses(order.pool, order.quantity) : [],
+    };
+    this.plans.set(plan.planId, plan);
+    return plan;
+  }
+
+  private takeAddresses(poolName: string, quantity: number): string[] {
+    const pool = this.pools.get(poolName)!;
+    pool.stock -= quantity;
+    const addresses: string[] = [];
+    for (let i = 0; i < quantity; i++) addresses.push(`${pool.subnet}.${10 + (pool.nextHost++ % 240)}`);
+    return addresses;
+  }
+
+  private chargeExtension(plan: SimPlan, cost: number, apply: () => Record<string, unknown>): SimResponse {
+    if (cost > this.balanceCents) {
+      return failure(
+        402,
+        'INSUFFICIENT_BALANCE',
+        `Insufficient balance. Required: ${formatUsd(cost)}, Available: ${formatUsd(this.balanceCents)}`,
+        { required_cents: cost, available_cents: this.balanceCents },
+      );
+    }
+    this.balanceCents -= cost;
+    this.totalSpentCents += cost;
+    const changes = apply();
+    plan.updatedAt = this.now();
+    return success({ plan_id: plan.planId, cost_cents: cost, cost_formatted: formatUsd(cost), ...changes });
+  }
+
+  proxyList(plan: SimPlan) {
+    return plan.ips.map((host) => ({
+      host,
+      port: DEDICATED_PORT,
+      username: plan.username,
+      password: plan.password,
+      full: `${host}:${DEDICATED_PORT}:${plan.username}:${plan.password}`,
+    }));
+  }
+
+  /** The documented Plan object; `detailed` adds the billing block and, for Dedicated ISP, the IP list. */
+  planToWire(plan: SimPlan, detailed: boolean): Record<string, unknown> {
+    const gateway = GATEWAYS[plan.product];
+    const host = gateway?.hostname ?? plan.ips[0] ?? '';
+    const port = gateway?.portHttp ?? DEDICATED_PORT;
+    const maxBytes = plan.maxGb === null ? null : Math.round(plan.maxGb * BYTES_PER_GB);
+    const wire: Record<string, unknown> = {
+      plan_id: plan.planId,
+      product: plan.product,
+      billing_type: plan.billingType,
+      proxy_username: plan.username,
+      proxy_password: plan.password,
+      connection: {
+        hostname: host,
+        port_http: port,
+        ...(gateway ? { port_socks: gateway.portSocks } : {}),
+        format: `${plan.username}:${plan.password}@${host}:${port}`,
+      },
+      limits: {
+        max_gb: plan.maxGb,
+        max_bytes: maxBytes,
+        bytes_used: plan.bytesUsed,
+        ...(plan.mbps === null ? {} : { max_mbps: plan.mbps }),
+      },
+      expires_at: iso(plan.expiresAt),
+      status: this.statusOf(plan),
+      created_at: iso(plan.createdAt),
+      updated_at: iso(plan.updatedAt),
+      purchase_price_cents: plan.costCents,
+      end_user_reference: plan.endUserReference,
+    };
+    if (plan.product === 'dedicated_isp') {
+      wire.pool = plan.pool;
+      wire.quantity = plan.ips.length;
+      if (detailed) wire.proxy_list = this.proxyList(plan);
+    }
+    if (detailed) {
+      const price = this.prices.get(plan.product);
+      wire.billing = {
+        mode: 'price',
+        ...(plan.billingType === 'bandwidth'
+          ? { price_per_gb: price?.pricePerGbCents, gb_purchased: plan.maxGb }
+          : {}),
+        cost_cents: plan.costCents,
+        cost_formatted: formatUsd(plan.costCents),
+        balance_before: plan.balanceBefore,
+        balance_after: plan.balanceAfter,
+      };
+    }
+    return wire;
+  }
+}
+
+/** Dedicated ISP runs 30 days; time plans and bandwidth plans bought with a duration expire; others never. */
+function expiryOf(order: NormalizedOrder, now: number): number | null {
+  if (order.family === 'dedicated') return now + 30 * DAY_MS;
+  return order.hours === undefined ? null : now + order.hours * HOUR_MS;
+}
+
+function iso(time: number | null): string | null {
+  return time === null ? null : new Date(time).toISOString();
+}
+
+function roundGb(gb: number): number {
+  return Math.round(gb * 1000) / 1000;
+}
+
+function formatBytes(bytes: number): string {
+  return `${Math.round(bytes / 1e8) / 10} GB`;
+}
