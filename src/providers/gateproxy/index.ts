@@ -1,0 +1,1 @@
+export { createGateProxyProvider } from './adapter.js';
