@@ -1,0 +1,170 @@
+/**
+ * Sending, editing and deleting messages, documents and chat actions, with the
+ * refusals a real bot meets: blocked users, "message is not modified", editing
+ * text of a document, oversize callback data, malformed HTML.
+ */
+import { badRequest } from '../errors.js';
+import { isUploadedFile } from '../params.js';
+import type { StoredDocument, StoredMessage } from '../state.js';
+import {
+  chatIdParam,
+  replyMarkupOf,
+  sameMarkup,
+  textOf,
+  type MethodContext,
+  type MethodHandler,
+} from './common.js';
+
+const NOT_MODIFIED =
+  'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
+
+const CHAT_ACTIONS = new Set([
+  'typing',
+  'upload_photo',
+  'record_video',
+  'upload_video',
+  'record_voice',
+  'upload_voice',
+  'upload_document',
+  'choose_sticker',
+  'find_location',
+  'record_video_note',
+  'upload_video_note',
+]);
+
+const sendMessage: MethodHandler = (ctx) => {
+  const chat = ctx.state.chatForBotSend(chatIdParam(ctx.params));
+  const text = textOf(ctx, 'text')!;
+  const message = ctx.state.addMessage(chat, {
+    from: ctx.state.bot,
+    fromBot: true,
+    ...text,
+    isCaption: false,
+    ...markupField(ctx),
+  });
+  return ctx.state.toWireMessage(message);
+};
+
+const sendDocument: MethodHandler = (ctx) => {
+  const chat = ctx.state.chatForBotSend(chatIdParam(ctx.params));
+  const document = documentOf(ctx);
+  const caption = textOf(ctx, 'caption');
+  const message = ctx.state.addMessage(chat, {
+    from: ctx.state.bot,
+    fromBot: true,
+    ...(caption ?? { plainText: '', entities: [] }),
+    isCaption: true,
+    document,
+    ...markupField(ctx),
+  });
+  return ctx.state.toWireMessage(message);
+};
+
+function documentOf(ctx: MethodContext): StoredDocument {
+  const input = ctx.params.file('document');
+  if (isUploadedFile(input)) {
+    if (input.content.length === 0) throw badRequest('file must be non-empty');
+    return ctx.state.addFile({
+      fileName: input.fileName,
+      content: input.content,
+      ...(input.mimeType && input.mimeType !== 'application/octet-stream' ? { mimeType: input.mimeType } : {}),
+    });
+  }
+  const known = input !== undefined ? ctx.state.files.get(input) : undefined;
+  if (known) return known;
+  if (input && /^https?:\/\//i.test(input)) {
+    const fileName = decodeURIComponent(new URL(input).pathname.split('/').pop() || 'file');
+    return ctx.state.addFile({ fileName, content: Buffer.alloc(0), url: input });
+  }
+  throw badRequest('wrong file identifier/HTTP URL specified');
+}
+
+function markupField(ctx: MethodContext) {
+  const replyMarkup = replyMarkupOf(ctx.params);
+  return replyMarkup ? { replyMarkup } : {};
+}
+
+/** The bot's own, live message named by chat_id + message_id. */
+function messageToEdit(ctx: MethodContext): StoredMessage {
+  if (ctx.params.has('inline_message_id')) throw badRequest('inline messages are not supported by the emulator');
+  if (!ctx.params.has('chat_id')) throw badRequest('chat_id is required');
+  const messageId = ctx.params.int('message_id');
+  if (messageId === undefined) throw badRequest('message_id is required');
+  const chatId = chatIdParam(ctx.params);
+  ctx.state.chatForBotSend(chatId);
+  const message = ctx.state.message(chatId, messageId);
+  if (!message) throw badRequest('message to edit not found');
+  if (!message.fromBot) throw badRequest("message can't be edited");
+  return message;
+}
+
+const editMessageText: MethodHandler = (ctx) => {
+  const message = messageToEdit(ctx);
+  if (!ctx.params.has('text')) throw badRequest('message text is empty');
+  if (message.isCaption || message.invoice) throw badRequest('there is no text in the message to edit');
+  const text = textOf(ctx, 'text')!;
+  // Telegram drops the inline keyboard unless the edit passes it again.
+  const replyMarkup = replyMarkupOf(ctx.params);
+  const sameText = text.plainText === message.plainText && JSON.stringify(text.entities) === JSON.stringify(message.entities);
+  if (sameText && sameMarkup(replyMarkup, message.replyMarkup)) throw badRequest(NOT_MODIFIED);
+  Object.assign(message, { rawText: text.rawText, plainText: text.plainText, entities: text.entities });
+  if (text.parseMode) message.parseMode = text.parseMode;
+  else delete message.parseMode;
+  if (replyMarkup) message.replyMarkup = replyMarkup;
+  else delete message.replyMarkup;
+  message.editDate = ctx.state.unixNow();
+  ctx.state.touch(message);
+  return ctx.state.toWireMessage(message);
+};
+
+const editMessageReplyMarkup: MethodHandler = (ctx) => {
+  const message = messageToEdit(ctx);
+  const replyMarkup = replyMarkupOf(ctx.params);
+  if (sameMarkup(replyMarkup, message.replyMarkup)) throw badRequest(NOT_MODIFIED);
+  if (replyMarkup) message.replyMarkup = replyMarkup;
+  else delete message.replyMarkup;
+  message.editDate = ctx.state.unixNow();
+  ctx.state.touch(message);
+  return ctx.state.toWireMessage(message);
+};
+
+const deleteMessage: MethodHandler = (ctx) => {
+  const chatId = chatIdParam(ctx.params);
+  const chat = ctx.state.chat(chatId);
+  const message = ctx.state.message(chatId, ctx.params.int('message_id')!);
+  if (!message) throw badRequest('message to delete not found');
+  const botStatus = chat.members.get(ctx.state.bot.id);
+  if (chat.chat.type !== 'private' && !message.fromBot && botStatus !== 'administrator' && botStatus !== 'creator') {
+    throw badRequest("message can't be deleted");
+  }
+  message.deleted = true;
+  ctx.state.touch(message);
+  return true;
+};
+
+const sendChatAction: MethodHandler = (ctx) => {
+  ctx.state.chatForBotSend(chatIdParam(ctx.params));
+  if (!CHAT_ACTIONS.has(ctx.params.str('action')!)) throw badRequest('wrong parameter action in request');
+  return true;
+};
+
+const getFile: MethodHandler = (ctx) => {
+  const file = ctx.state.files.get(ctx.params.str('file_id')!);
+  if (!file) throw badRequest('wrong file_id or the file is temporarily unavailable');
+  return {
+    file_id: file.fileId,
+    file_unique_id: file.fileUniqueId,
+    file_size: file.content.length,
+    file_path: `documents/${file.fileId}`,
+  };
+};
+
+export const messageMethods: Record<string, MethodHandler> = {
+  sendMessage,
+  sendDocument,
+  editMessageText,
+  editMessageReplyMarkup,
+  deleteMessage,
+  sendChatAction,
+  getFile,
+};
