@@ -7,14 +7,38 @@ import type { AddressInfo } from 'node:net';
 import { createApi } from './api/app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database_ } from './db/client.js';
-import type { Logger } from './logger.js';
+import { silentLogger, type Logger } from './logger.js';
+import { createProviders } from './providers/registry.js';
+import type { ProxyProvider } from './providers/types.js';
+import { createCatalog } from './services/catalog.js';
+import { createOrders, type OrdersDeps } from './services/orders.js';
+import { createOutbox } from './services/outbox.js';
+import { createPricing } from './services/pricing.js';
+import { createSubscriptions } from './services/subscriptions.js';
 import { createUsers } from './services/users.js';
 import { createWallet } from './services/wallet.js';
 
-export function buildServices(database: Database_) {
-  const wallet = createWallet(database.sqlite);
-  const users = createUsers({ db: database.db, sqlite: database.sqlite, wallet });
-  return { wallet, users };
+export interface ServiceOptions {
+  providers?: ProxyProvider[];
+  logger?: Logger;
+  now?: () => number;
+  /** Saga tuning and crash-test hooks. */
+  orders?: Partial<Pick<OrdersDeps, 'quoteTtlMs' | 'notFoundGraceMs' | 'attentionAfterMs' | 'checkpoint'>>;
+}
+
+/** Every service over one database; the same wiring for the app and the tests. */
+export function buildServices(database: Database_, options: ServiceOptions = {}) {
+  const logger = options.logger ?? silentLogger;
+  const { db, sqlite } = database;
+  const now = options.now;
+  const wallet = createWallet(sqlite, { now });
+  const users = createUsers({ db, sqlite, wallet });
+  const outbox = createOutbox({ db, now });
+  const pricing = createPricing({ db, now });
+  const catalog = createCatalog({ providers: options.providers ?? [], logger, now });
+  const orders = createOrders({ sqlite, db, wallet, catalog, pricing, outbox, logger, now, ...options.orders });
+  const subscriptions = createSubscriptions({ db, catalog, logger, now });
+  return { wallet, users, outbox, pricing, catalog, orders, subscriptions };
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -29,7 +53,9 @@ export interface RunningApp {
 
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
   const database = openDatabase(config.databasePath);
-  const services = buildServices(database);
+  const services = buildServices(database, { providers: createProviders(config), logger });
+  const firstPass = await services.orders.reconcileDue();
+  if (firstPass.checked > 0) logger.info('reconciled open orders at start-up', firstPass);
   const api = createApi({ sqlite: database.sqlite, startedAt: Date.now() });
 
   const server = await listen(api.fetch, config.http.host, config.http.port);
@@ -46,6 +72,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       if (stopped) return;
       stopped = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.orders.drain();
       database.close();
       logger.info('stopped');
     },
