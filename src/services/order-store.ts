@@ -1,0 +1,179 @@
+/**
+ * Reading and writing orders, quotes and delivered proxies. Every state change
+ * is a conditional UPDATE (`WHERE state IN …`), so two paths that race to
+ * settle one order cannot both win.
+ */
+import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { orders, quotes, subscriptions, type OrderState } from '../db/schema/index.js';
+import type { OrderChoice, UpstreamProxy } from '../providers/types.js';
+
+export type OrderRow = typeof orders.$inferSelect;
+export type QuoteRow = typeof quotes.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+
+export interface OrderLabels {
+  provider: string;
+  product: string;
+  country?: string;
+  term: string;
+}
+
+export const TERMINAL_STATES: OrderState[] = ['delivered', 'failed'];
+export const OPEN_STATES: OrderState[] = ['reserved', 'calling', 'provisioning'];
+
+export function choiceOf(order: Pick<OrderRow, 'productId' | 'countryCode' | 'termId' | 'quantity'>): OrderChoice {
+  return {
+    productId: order.productId,
+    ...(order.countryCode ? { countryCode: order.countryCode } : {}),
+    termId: order.termId,
+    quantity: order.quantity,
+  };
+}
+
+export function labelsOf(row: { labels: string }): OrderLabels {
+  return JSON.parse(row.labels) as OrderLabels;
+}
+
+export function subscriptionIdsOf(row: { subscriptionIds: string | null }): string[] {
+  return row.subscriptionIds ? (JSON.parse(row.subscriptionIds) as string[]) : [];
+}
+
+export function createOrderStore(db: Db) {
+  return {
+    quote(id: string): QuoteRow | undefined {
+      return db.select().from(quotes).where(eq(quotes.id, id)).get();
+    },
+
+    insertQuote(row: typeof quotes.$inferInsert): void {
+      db.insert(quotes).values(row).run();
+    },
+
+    order(id: string): OrderRow | undefined {
+      return db.select().from(orders).where(eq(orders.id, id)).get();
+    },
+
+    orderByIntent(userId: number, intentKey: string): OrderRow | undefined {
+      return db
+        .select()
+        .from(orders)
+        .where(and(eq(orders.userId, userId), eq(orders.intentKey, intentKey)))
+        .get();
+    },
+
+    insertOrder(row: typeof orders.$inferInsert): void {
+      db.insert(orders).values(row).run();
+    },
+
+    /** Moves an order from one of `from` to `to`; false when it was not in `from` (someone else moved it). */
+    transition(id: string, from: OrderState[], to: OrderState, fields: Partial<OrderRow> = {}, now = Date.now()): boolean {
+      const result = db
+        .update(orders)
+        .set({ ...fields, state: to, updatedAt: now })
+        .where(and(eq(orders.id, id), inArray(orders.state, from)))
+        .run();
+      return result.changes === 1;
+    },
+
+    update(id: string, fields: Partial<OrderRow>, now = Date.now()): void {
+      db.update(orders)
+        .set({ ...fields, updatedAt: now })
+        .where(eq(orders.id, id))
+        .run();
+    },
+
+    /** Open orders whose next check is due. */
+    dueForReconciliation(now: number, limit = 100): OrderRow[] {
+      return db
+        .select()
+        .from(orders)
+        .where(
+          and(
+            inArray(orders.state, OPEN_STATES),
+            sql`coalesce(${orders.nextCheckAt}, 0) <= ${now}`,
+          ),
+        )
+        .limit(limit)
+        .all();
+    },
+
+    openOrders(): OrderRow[] {
+      return db.select().from(orders).where(inArray(orders.state, OPEN_STATES)).all();
+    },
+
+    ordersOfUser(userId: number, limit = 20, offset = 0): OrderRow[] {
+      return db
+        .select()
+        .from(orders)
+        .where(eq(orders.userId, userId))
+        .orderBy(desc(orders.createdAt), desc(orders.id))
+        .limit(limit)
+        .offset(offset)
+        .all();
+    },
+
+    /** Upstream ids we already recorded for a provider, so reconciliation never claims them twice. */
+    knownUpstreamIds(providerId: string): string[] {
+      return db
+        .select({ id: subscriptions.upstreamId })
+        .from(subscriptions)
+        .where(eq(subscriptions.providerId, providerId))
+        .all()
+        .map((r) => r.id);
+    },
+
+    subscriptionsOfOrder(orderId: string): SubscriptionRow[] {
+      return db.select().from(subscriptions).where(eq(subscriptions.orderId, orderId)).all();
+    },
+
+    subscription(id: string): SubscriptionRow | undefined {
+      return db.select().from(subscriptions).where(eq(subscriptions.id, id)).get();
+    },
+
+    subscriptionByUpstream(providerId: string, upstreamId: string): SubscriptionRow | undefined {
+      return db
+        .select()
+        .from(subscriptions)
+        .where(and(eq(subscriptions.providerId, providerId), eq(subscriptions.upstreamId, upstreamId)))
+        .get();
+    },
+
+    insertSubscription(row: typeof subscriptions.$inferInsert): void {
+      db.insert(subscriptions).values(row).run();
+    },
+
+    updateSubscription(id: string, fields: Partial<SubscriptionRow>): void {
+      db.update(subscriptions).set(fields).where(eq(subscriptions.id, id)).run();
+    },
+
+    expiredQuotesBefore(now: number): number {
+      return db.delete(quotes).where(lte(quotes.expiresAt, now - 24 * 3_600_000)).run().changes;
+    },
+  };
+}
+
+export type OrderStore = ReturnType<typeof createOrderStore>;
+
+/** The columns of a subscription that come from the upstream's proxy record. */
+export function proxyFields(proxy: UpstreamProxy) {
+  return {
+    upstreamId: proxy.upstreamId,
+    host: proxy.host,
+    httpPort: proxy.httpPort ?? null,
+    socks5Port: proxy.socks5Port ?? null,
+    login: proxy.login,
+    password: proxy.password,
+    countryCode: proxy.countryCode ?? null,
+    expiresAt: normalizeTime(proxy.expiresAt),
+    status: proxy.status,
+    trafficLimitMb: proxy.trafficLimitGb === undefined ? null : Math.round(proxy.trafficLimitGb * 1000),
+    rotationUrl: proxy.rotationUrl ?? null,
+  };
+}
+
+/** Stored times are UTC ISO strings so that they sort and compare as text. */
+export function normalizeTime(value: string | undefined): string | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}

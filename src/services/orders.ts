@@ -1,0 +1,577 @@
+/**
+ * Quotes and the purchase saga — the same code for the bot, the REST API and
+ * auto-renewal.
+ *
+ *  1. reserve: one transaction claims the customer's intent key, creates the
+ *     order `reserved` and holds the price in the wallet;
+ *  2. the order is marked `calling` (with the time) before the upstream hears of it;
+ *  3. the upstream is called outside any transaction, with our order id as its
+ *     reference wherever it takes one:
+ *       - success → proxies stored, hold captured, `delivered`;
+ *       - definite refusal → hold voided, `failed`;
+ *       - anything ambiguous → `provisioning`, the hold stays, and the
+ *         reconciler finds out what really happened. Never refund blind,
+ *         never re-buy blind.
+ */
+import { writeTransaction, type Db, type Sqlite } from '../db/client.js';
+import { newId } from '../domain/ids.js';
+import type { Logger } from '../logger.js';
+import type { Outcome, OrderChoice, ProxyProvider, PurchaseResult, RenewResult } from '../providers/types.js';
+import type { Catalog } from './catalog.js';
+import {
+  OPEN_STATES,
+  choiceOf,
+  createOrderStore,
+  labelsOf,
+  proxyFields,
+  normalizeTime,
+  subscriptionIdsOf,
+  type OrderLabels,
+  type OrderRow,
+  type QuoteRow,
+  type SubscriptionRow,
+} from './order-store.js';
+import type { Outbox } from './outbox.js';
+import type { Pricing } from './pricing.js';
+import { LedgerError, type Wallet } from './wallet.js';
+
+export const QUOTE_TTL_MS = 5 * 60_000;
+/** An order found `reserved` after a restart is still placed if it is this fresh; older ones are released. */
+export const RESUME_WINDOW_MS = 10 * 60_000;
+/** How long an upstream may take to show a purchase before "not found" is believed. */
+export const NOT_FOUND_GRACE_MS = 60_000;
+/** After this long unsettled, operators are told (the hold stays until it settles). */
+export const ATTENTION_AFTER_MS = 30 * 60_000;
+
+/** Named points in the saga where a crash test may stop the process. */
+export type SagaCheckpoint = 'after_reserve' | 'before_upstream_call' | 'after_upstream_answer';
+
+export interface QuoteView {
+  id: string;
+  kind: 'purchase' | 'renewal';
+  providerId: string;
+  choice: OrderChoice;
+  priceCents: number;
+  expiresAt: number;
+  labels: OrderLabels;
+}
+
+export type QuoteResult = { ok: true; quote: QuoteView } | { ok: false; reason: string; message: string };
+
+export type SagaResult =
+  | { kind: 'delivered'; order: OrderRow; proxies: SubscriptionRow[] }
+  | { kind: 'failed'; order: OrderRow; message: string }
+  | { kind: 'provisioning'; order: OrderRow }
+  | { kind: 'quote_expired'; message: string; newQuote?: QuoteView }
+  | { kind: 'insufficient_funds'; priceCents: number; availableCents: number; quote: QuoteView }
+  | { kind: 'rejected'; message: string };
+
+export interface OrdersDeps {
+  sqlite: Sqlite;
+  db: Db;
+  wallet: Wallet;
+  catalog: Catalog;
+  pricing: Pricing;
+  outbox: Outbox;
+  logger: Logger;
+  now?: () => number;
+  quoteTtlMs?: number;
+  notFoundGraceMs?: number;
+  attentionAfterMs?: number;
+  checkpoint?: (point: SagaCheckpoint, orderId: string) => void;
+}
+
+const INTENT_KEY = /^[A-Za-z0-9_:.-]{1,100}$/;
+
+export function createOrders(deps: OrdersDeps) {
+  const { sqlite, wallet, catalog, pricing, outbox, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const quoteTtl = deps.quoteTtlMs ?? QUOTE_TTL_MS;
+  const notFoundGrace = deps.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
+  const attentionAfter = deps.attentionAfterMs ?? ATTENTION_AFTER_MS;
+  const checkpoint = deps.checkpoint ?? (() => undefined);
+  const store = createOrderStore(deps.db);
+  /** Sagas running in this process, so a double tap joins the running one. */
+  const running = new Map<string, Promise<SagaResult>>();
+
+  const quoteView = (q: QuoteRow): QuoteView => ({
+    id: q.id,
+    kind: q.kind,
+    providerId: q.providerId,
+    choice: choiceOf(q),
+    priceCents: q.priceCents,
+    expiresAt: q.expiresAt,
+    labels: labelsOf(q),
+  });
+
+  // -------------------------------------------------------------------------
+  // Quotes
+  // -------------------------------------------------------------------------
+
+  async function quote(userId: number, providerId: string, choice: OrderChoice): Promise<QuoteResult> {
+    const check = await catalog.checkChoice(providerId, choice);
+    if (!check.ok) return { ok: false, reason: check.reason, message: check.message };
+    const cost = await check.provider.quote(choice);
+    if (cost.kind !== 'ok') {
+      const message =
+        cost.kind === 'refused' && cost.code === 'out_of_stock'
+          ? 'sold out right now'
+          : `${check.provider.displayName} could not price this right now`;
+      return { ok: false, reason: cost.kind === 'refused' ? cost.code : 'provider_unavailable', message };
+    }
+    const price = pricing.price(providerId, choice.productId, cost.value.totalCostCents, choice.quantity);
+    if (!price.ok) return { ok: false, reason: 'no_price', message: price.reason };
+    const row: QuoteRow = {
+      id: newId('q'),
+      userId,
+      kind: 'purchase',
+      providerId,
+      productId: choice.productId,
+      countryCode: choice.countryCode ?? null,
+      termId: choice.termId,
+      quantity: choice.quantity,
+      subscriptionIds: null,
+      upstreamCostCents: cost.value.totalCostCents,
+      priceCents: price.priceCents,
+      labels: JSON.stringify({
+        provider: check.provider.displayName,
+        product: check.product.name,
+        ...(check.countryName ? { country: check.countryName } : {}),
+        term: check.term.label,
+      } satisfies OrderLabels),
+      expiresAt: now() + quoteTtl,
+      createdAt: now(),
+    };
+    store.insertQuote(row);
+    return { ok: true, quote: quoteView(row) };
+  }
+
+  /** Prices renewing one proxy for one of its renewal terms. */
+  async function quoteRenewal(userId: number, subscriptionId: string, termId: string): Promise<QuoteResult> {
+    const sub = store.subscription(subscriptionId);
+    if (!sub || sub.userId !== userId) return { ok: false, reason: 'not_found', message: 'no such proxy' };
+    const provider = catalog.provider(sub.providerId);
+    if (!provider?.renewalTerms || !provider.capabilities.renew) {
+      return { ok: false, reason: 'unsupported', message: 'this proxy cannot be renewed' };
+    }
+    const terms = await provider.renewalTerms(sub.upstreamId);
+    if (terms.kind !== 'ok') return { ok: false, reason: 'provider_unavailable', message: `${provider.displayName} is unavailable right now` };
+    const term = terms.value.find((t) => t.id === termId);
+    if (!term) return { ok: false, reason: 'unknown_term', message: 'this renewal period is not offered' };
+    if (term.unitCostCents === undefined) return { ok: false, reason: 'no_price', message: 'the renewal price is unknown' };
+    const price = pricing.price(sub.providerId, sub.productId, term.unitCostCents, 1);
+    if (!price.ok) return { ok: false, reason: 'no_price', message: price.reason };
+    const row: QuoteRow = {
+      id: newId('q'),
+      userId,
+      kind: 'renewal',
+      providerId: sub.providerId,
+      productId: sub.productId,
+      countryCode: sub.countryCode,
+      termId,
+      quantity: 1,
+      subscriptionIds: JSON.stringify([sub.id]),
+      upstreamCostCents: term.unitCostCents,
+      priceCents: price.priceCents,
+      labels: JSON.stringify({ provider: provider.displayName, product: sub.productName, term: term.label } satisfies OrderLabels),
+      expiresAt: now() + quoteTtl,
+      createdAt: now(),
+    };
+    store.insertQuote(row);
+    return { ok: true, quote: quoteView(row) };
+  }
+
+  /** A new quote for the same choice, after the old one expired. */
+  async function requote(old: QuoteRow): Promise<QuoteResult> {
+    if (old.kind === 'renewal') return quoteRenewal(old.userId, subscriptionIdsOf(old)[0] ?? '', old.termId);
+    return quote(old.userId, old.providerId, choiceOf(old));
+  }
+
+  // -------------------------------------------------------------------------
+  // The saga
+  // -------------------------------------------------------------------------
+
+  /** Runs `work` for an order unless it already runs here; joins it if so. */
+  function runOnce(orderId: string, work: () => Promise<SagaResult>): Promise<SagaResult> {
+    const existing = running.get(orderId);
+    if (existing) return existing;
+    const task = work().finally(() => running.delete(orderId));
+    running.set(orderId, task);
+    return task;
+  }
+
+  /** What an order's current state means for its caller. */
+  async function resultOf(orderId: string): Promise<SagaResult> {
+    const inFlight = running.get(orderId);
+    if (inFlight) return inFlight;
+    const order = store.order(orderId)!;
+    if (order.state === 'delivered') return { kind: 'delivered', order, proxies: store.subscriptionsOfOrder(order.id) };
+    if (order.state === 'failed') return { kind: 'failed', order, message: order.failureMessage ?? 'the order failed' };
+    return { kind: 'provisioning', order };
+  }
+
+  async function purchase(input: {
+    userId: number;
+    quoteId: string;
+    intentKey: string;
+    channel: 'bot' | 'api' | 'auto-renew';
+  }): Promise<SagaResult> {
+    if (!INTENT_KEY.test(input.intentKey)) return { kind: 'rejected', message: 'invalid idempotency key' };
+    const earlier = store.orderByIntent(input.userId, input.intentKey);
+    if (earlier) return resultOf(earlier.id);
+
+    const q = store.quote(input.quoteId);
+    if (!q || q.userId !== input.userId) return { kind: 'rejected', message: 'unknown quote' };
+    if (q.expiresAt <= now()) {
+      const fresh = await requote(q);
+      return {
+        kind: 'quote_expired',
+        message: 'the price lock expired; here is the current price',
+        ...(fresh.ok ? { newQuote: fresh.quote } : {}),
+      };
+    }
+    const subs = subscriptionIdsOf(q);
+    const renewed = q.kind === 'renewal' ? store.subscription(subs[0] ?? '') : undefined;
+    if (q.kind === 'renewal' && (!renewed || renewed.userId !== input.userId)) {
+      return { kind: 'rejected', message: 'no such proxy' };
+    }
+
+    const orderId = newId('ord');
+    let existingId: string | undefined;
+    try {
+      writeTransaction(sqlite, () => {
+        // Checked again under the write lock: two taps that raced past the first check meet here.
+        const raced = store.orderByIntent(input.userId, input.intentKey);
+        if (raced) {
+          existingId = raced.id;
+          return;
+        }
+        const at = now();
+        store.insertOrder({
+          id: orderId,
+          userId: input.userId,
+          intentKey: input.intentKey,
+          kind: q.kind,
+          quoteId: q.id,
+          providerId: q.providerId,
+          productId: q.productId,
+          countryCode: q.countryCode,
+          termId: q.termId,
+          quantity: q.quantity,
+          subscriptionIds: q.subscriptionIds,
+          priceCents: q.priceCents,
+          quotedCostCents: q.upstreamCostCents,
+          labels: q.labels,
+          state: 'reserved',
+          previousExpiresAt: renewed?.expiresAt ?? null,
+          channel: input.channel,
+          createdAt: at,
+          updatedAt: at,
+        });
+        wallet.hold({ userId: input.userId, orderId, amountCents: q.priceCents, actor: `${input.channel}:user:${input.userId}` });
+      });
+    } catch (error) {
+      if (error instanceof LedgerError && error.code === 'insufficient_funds') {
+        return {
+          kind: 'insufficient_funds',
+          priceCents: q.priceCents,
+          availableCents: wallet.balance(input.userId).availableCents,
+          quote: quoteView(q),
+        };
+      }
+      throw error;
+    }
+    if (existingId) return resultOf(existingId);
+    logger.info('order reserved', { orderId, userId: input.userId, provider: q.providerId, priceCents: q.priceCents });
+    return runOnce(orderId, () => place(orderId, true));
+  }
+
+  /** Steps 2 and 3: mark the order as sent, call the upstream, settle by the answer. */
+  async function place(orderId: string, interactive: boolean): Promise<SagaResult> {
+    checkpoint('after_reserve', orderId);
+    const order = store.order(orderId)!;
+    const provider = catalog.provider(order.providerId);
+    if (!provider) {
+      return fail(order, 'provider_disabled', 'this provider is no longer offered', interactive);
+    }
+    if (!store.transition(orderId, ['reserved'], 'calling', { sentAt: now() }, now())) return resultOf(orderId);
+    checkpoint('before_upstream_call', orderId);
+
+    let outcome: Outcome<PurchaseResult | RenewResult>;
+    if (order.kind === 'purchase') {
+      outcome = await provider.purchase({ choice: choiceOf(order), reference: order.id });
+    } else {
+      const sub = store.subscription(subscriptionIdsOf(order)[0] ?? '');
+      outcome =
+        sub && provider.renew
+          ? await provider.renew({ upstreamId: sub.upstreamId, termId: order.termId, reference: order.id })
+          : { kind: 'refused', code: 'unsupported', message: 'this proxy cannot be renewed' };
+    }
+    checkpoint('after_upstream_answer', orderId);
+    return settle(store.order(orderId)!, outcome, interactive);
+  }
+
+  function settle(order: OrderRow, outcome: Outcome<PurchaseResult | RenewResult | null>, interactive: boolean) {
+    switch (outcome.kind) {
+      case 'ok':
+        if (outcome.value === null) return fail(order, 'not_placed', 'the provider has no record of this order', interactive);
+        return order.kind === 'purchase'
+          ? deliverPurchase(order, outcome.value as PurchaseResult, interactive)
+          : deliverRenewal(order, outcome.value as RenewResult, interactive);
+      case 'refused':
+        return fail(order, outcome.code, describeRefusal(outcome.code), interactive);
+      case 'ambiguous':
+        return keepProvisioning(order, `${outcome.reason}: ${outcome.message}`);
+    }
+  }
+
+  async function deliverPurchase(order: OrderRow, result: PurchaseResult, interactive: boolean): Promise<SagaResult> {
+    if (result.proxies.length === 0) return keepProvisioning(order, 'the provider has not delivered credentials yet');
+    const labels = labelsOf(order);
+    let conflict: string | undefined;
+    const settled = writeTransaction(sqlite, () => {
+      const current = store.order(order.id)!;
+      if (!OPEN_STATES.includes(current.state)) return false;
+      for (const proxy of result.proxies) {
+        const owner = store.subscriptionByUpstream(order.providerId, proxy.upstreamId);
+        if (owner && owner.orderId !== order.id) {
+          conflict = `upstream proxy ${proxy.upstreamId} already belongs to order ${owner.orderId}`;
+          return false;
+        }
+        if (owner) continue;
+        store.insertSubscription({
+          id: newId('px'),
+          userId: order.userId,
+          orderId: order.id,
+          providerId: order.providerId,
+          productId: order.productId,
+          productName: labels.product,
+          renewTermId: order.termId,
+          lastSyncedAt: now(),
+          createdAt: now(),
+          ...proxyFields(proxy),
+        });
+      }
+      captureOnce(order.id);
+      const cost = result.costCents ?? order.quotedCostCents;
+      wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
+      store.transition(order.id, OPEN_STATES, 'delivered', { upstreamOrderId: result.upstreamOrderId, upstreamCostCents: cost, nextCheckAt: null }, now());
+      if (!interactive) {
+        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_delivered', payload: { orderId: order.id }, dedupeKey: `delivered:${order.id}` });
+      }
+      return true;
+    });
+    if (conflict) {
+      logger.error('purchase result conflicts with an earlier order', { orderId: order.id, conflict });
+      return needsAttention(order, conflict);
+    }
+    if (settled) logger.info('order delivered', { orderId: order.id, proxies: result.proxies.length });
+    return resultOf(order.id);
+  }
+
+  async function deliverRenewal(order: OrderRow, result: RenewResult, interactive: boolean): Promise<SagaResult> {
+    writeTransaction(sqlite, () => {
+      const current = store.order(order.id)!;
+      if (!OPEN_STATES.includes(current.state)) return;
+      const subId = subscriptionIdsOf(order)[0];
+      if (subId && normalizeTime(result.newExpiresAt)) {
+        store.updateSubscription(subId, { expiresAt: normalizeTime(result.newExpiresAt), status: 'active', lastSyncedAt: now() });
+      }
+      captureOnce(order.id);
+      const cost = result.costCents ?? order.quotedCostCents;
+      wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
+      store.transition(order.id, OPEN_STATES, 'delivered', { upstreamCostCents: cost, nextCheckAt: null }, now());
+      if (!interactive) {
+        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'renewal_delivered', payload: { orderId: order.id }, dedupeKey: `delivered:${order.id}` });
+      }
+    });
+    logger.info('renewal delivered', { orderId: order.id });
+    return resultOf(order.id);
+  }
+
+  /** Captures the hold; a capture that already happened (a replay after a crash) is fine. */
+  function captureOnce(orderId: string) {
+    try {
+      wallet.capture(orderId);
+    } catch (error) {
+      if (!(error instanceof LedgerError && error.code === 'already_captured')) throw error;
+    }
+  }
+
+  async function fail(order: OrderRow, code: string, message: string, interactive: boolean): Promise<SagaResult> {
+    writeTransaction(sqlite, () => {
+      const current = store.order(order.id)!;
+      if (!OPEN_STATES.includes(current.state)) return;
+      try {
+        wallet.void(order.id, 'system', `${code}: ${message}`);
+      } catch (error) {
+        if (!(error instanceof LedgerError && error.code === 'already_voided')) throw error;
+      }
+      store.transition(order.id, OPEN_STATES, 'failed', { failureCode: code, failureMessage: message, nextCheckAt: null }, now());
+      if (code === 'insufficient_upstream_balance' || code === 'unauthorized' || code === 'forbidden') {
+        const hour = Math.floor(now() / 3_600_000);
+        outbox.enqueue({
+          audience: 'operators',
+          kind: code === 'insufficient_upstream_balance' ? 'upstream_balance_low' : 'upstream_auth_failed',
+          payload: { provider: order.providerId, orderId: order.id, priceCents: order.priceCents },
+          dedupeKey: `${code}:${order.providerId}:${hour}`,
+        });
+      }
+      if (!interactive) {
+        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_failed', payload: { orderId: order.id, code }, dedupeKey: `failed:${order.id}` });
+      }
+    });
+    logger.info('order failed, hold released', { orderId: order.id, code });
+    return resultOf(order.id);
+  }
+
+  async function keepProvisioning(order: OrderRow, why: string): Promise<SagaResult> {
+    const attempts = order.reconcileAttempts;
+    const delay = Math.min(5_000 * 2 ** Math.min(attempts, 7), 10 * 60_000);
+    store.transition(order.id, ['calling', 'provisioning'], 'provisioning', { nextCheckAt: now() + delay, failureMessage: why.slice(0, 300), reconcileAttempts: attempts + 1 }, now());
+    logger.warn('order outcome unknown, will reconcile', { orderId: order.id, why });
+    const startedAt = order.sentAt ?? order.createdAt;
+    if (now() - startedAt >= attentionAfter) return needsAttention(order, why);
+    return resultOf(order.id);
+  }
+
+  /** Tells operators once; the hold stays and the reconciler keeps trying. */
+  async function needsAttention(order: OrderRow, why: string): Promise<SagaResult> {
+    writeTransaction(sqlite, () => {
+      const current = store.order(order.id)!;
+      if (current.attentionAt) return;
+      store.update(order.id, { attentionAt: now() }, now());
+      outbox.enqueue({
+        audience: 'operators',
+        kind: 'order_needs_attention',
+        payload: { orderId: order.id, provider: order.providerId, userId: order.userId, priceCents: order.priceCents, why },
+        dedupeKey: `attention:${order.id}`,
+      });
+    });
+    return resultOf(order.id);
+  }
+
+  // -------------------------------------------------------------------------
+  // Reconciliation
+  // -------------------------------------------------------------------------
+
+  /** Drives one open order towards `delivered` or `failed`. */
+  function reconcile(orderId: string): Promise<SagaResult> {
+    return runOnce(orderId, async () => {
+      const order = store.order(orderId);
+      if (!order) throw new Error(`no order ${orderId}`);
+      if (!OPEN_STATES.includes(order.state)) return resultOf(orderId);
+      if (order.state === 'reserved') {
+        // The process stopped before the upstream heard of it.
+        if (now() - order.createdAt < RESUME_WINDOW_MS) return place(orderId, false);
+        return fail(order, 'interrupted', 'the order was interrupted before it reached the provider', false);
+      }
+      const provider = catalog.provider(order.providerId);
+      if (!provider) return keepProvisioning(order, 'provider is not configured');
+      const sentAt = order.sentAt ?? order.createdAt;
+      const outcome = order.kind === 'purchase' ? await lookUpPurchase(provider, order, sentAt) : await lookUpRenewal(provider, order);
+      if (outcome.kind === 'ok' && outcome.value === null && now() - sentAt < notFoundGrace) {
+        return keepProvisioning(order, 'not visible upstream yet');
+      }
+      return settle(store.order(orderId)!, outcome, false);
+    });
+  }
+
+  function lookUpPurchase(provider: ProxyProvider, order: OrderRow, sentAt: number) {
+    return provider.findPurchase({
+      reference: order.id,
+      choice: choiceOf(order),
+      sentAt: new Date(sentAt).toISOString(),
+      knownUpstreamIds: store.knownUpstreamIds(order.providerId),
+    });
+  }
+
+  /** A renewal happened if the proxy's expiry moved past where it was before. */
+  async function lookUpRenewal(provider: ProxyProvider, order: OrderRow): Promise<Outcome<RenewResult | null>> {
+    const sub = store.subscription(subscriptionIdsOf(order)[0] ?? '');
+    if (!sub) return { kind: 'ok', value: null };
+    const listed = await provider.listProxies();
+    if (listed.kind !== 'ok') return listed;
+    const proxy = listed.value.find((p) => p.upstreamId === sub.upstreamId);
+    const before = order.previousExpiresAt ? Date.parse(order.previousExpiresAt) : 0;
+    if (proxy?.expiresAt && Date.parse(proxy.expiresAt) > before) return { kind: 'ok', value: { newExpiresAt: proxy.expiresAt } };
+    return { kind: 'ok', value: null };
+  }
+
+  /** Every open order that is due; on start-up and on a schedule. */
+  async function reconcileDue(): Promise<{ checked: number; delivered: number; failed: number; open: number }> {
+    const due = store.dueForReconciliation(now());
+    const summary = { checked: due.length, delivered: 0, failed: 0, open: 0 };
+    for (const order of due) {
+      try {
+        const result = await reconcile(order.id);
+        if (result.kind === 'delivered') summary.delivered++;
+        else if (result.kind === 'failed') summary.failed++;
+        else summary.open++;
+      } catch (error) {
+        summary.open++;
+        logger.error('reconciling an order failed', { orderId: order.id, error });
+      }
+    }
+    return summary;
+  }
+
+  // -------------------------------------------------------------------------
+  // Operators
+  // -------------------------------------------------------------------------
+
+  /** Gives money back for a delivered order: all that is left, or `amountCents`. */
+  function refund(input: { orderId: string; amountCents?: number; actor: string; reason: string; refundKey: string }) {
+    const order = store.order(input.orderId);
+    if (!order) throw new LedgerError('hold_not_found', `no order ${input.orderId}`);
+    const refundedSoFar = wallet
+      .history(order.userId, { limit: 100 })
+      .entries.filter((e) => e.category === 'refund' && e.orderId === order.id)
+      .reduce((sum, e) => sum + e.availableChangeCents, 0);
+    const amount = input.amountCents ?? order.priceCents - refundedSoFar;
+    const result = wallet.refund({ orderId: order.id, amountCents: amount, refundKey: input.refundKey, actor: input.actor, reason: input.reason });
+    logger.info('order refunded', { orderId: order.id, amountCents: amount, actor: input.actor });
+    return result;
+  }
+
+  return {
+    quote,
+    quoteRenewal,
+    quoteById: (id: string) => {
+      const q = store.quote(id);
+      return q ? quoteView(q) : undefined;
+    },
+    purchase,
+    reconcile,
+    reconcileDue,
+    refund,
+    order: (id: string) => store.order(id),
+    ordersOfUser: store.ordersOfUser,
+    openOrders: store.openOrders,
+    subscriptionsOfOrder: store.subscriptionsOfOrder,
+    /** Resolves when every saga running in this process has settled (graceful shutdown). */
+    async drain(): Promise<void> {
+      await Promise.allSettled([...running.values()]);
+    },
+  };
+}
+
+export type Orders = ReturnType<typeof createOrders>;
+
+function describeRefusal(code: string): string {
+  switch (code) {
+    case 'out_of_stock':
+      return 'sold out at the provider';
+    case 'invalid_option':
+      return 'the provider no longer offers this option';
+    case 'insufficient_upstream_balance':
+    case 'unauthorized':
+    case 'forbidden':
+      return 'the provider cannot take orders right now';
+    case 'rate_limited':
+    case 'busy':
+      return 'the provider is busy; please try again in a minute';
+    default:
+      return 'the provider refused the order';
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Messages waiting to be sent: customer notices and operator alerts.
+ * Writers call `enqueue` inside the same transaction as the event, so the
+ * message exists exactly when the event does; the notifier sends them later.
+ */
+import { and, asc, eq, lte } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { outbox } from '../db/schema/index.js';
+
+export type OutboxMessage = typeof outbox.$inferSelect;
+
+export interface OutboxEvent {
+  audience: 'user' | 'operators';
+  userId?: number;
+  kind: string;
+  payload: Record<string, unknown>;
+  /** The same key is recorded only once (e.g. one low-balance alert per provider per hour). */
+  dedupeKey?: string;
+}
+
+export function createOutbox(deps: { db: Db; now?: () => number }) {
+  const { db } = deps;
+  const now = deps.now ?? Date.now;
+
+  return {
+    /** Records an event; returns false when its dedupe key was seen before. */
+    enqueue(event: OutboxEvent): boolean {
+      const result = db
+        .insert(outbox)
+        .values({
+          audience: event.audience,
+          userId: event.userId ?? null,
+          kind: event.kind,
+          payload: JSON.stringify(event.payload),
+          dedupeKey: event.dedupeKey ?? null,
+          nextAttemptAt: now(),
+        })
+        .onConflictDoNothing()
+        .run();
+      return result.changes > 0;
+    },
+
+    due(limit = 50): OutboxMessage[] {
+      return db
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now())))
+        .orderBy(asc(outbox.id))
+        .limit(limit)
+        .all();
+    },
+
+    markSent(id: number): void {
+      db.update(outbox).set({ state: 'sent' }).where(eq(outbox.id, id)).run();
+    },
+
+    /** Tries again at `retryAt`, or gives up (`retryAt` null) keeping the error. */
+    markFailed(id: number, error: string, retryAt: number | null): void {
+      const row = db.select().from(outbox).where(eq(outbox.id, id)).get();
+      if (!row) return;
+      db.update(outbox)
+        .set({
+          state: retryAt === null ? 'failed' : 'pending',
+          attempts: row.attempts + 1,
+          nextAttemptAt: retryAt ?? row.nextAttemptAt,
+          lastError: error.slice(0, 500),
+        })
+        .where(eq(outbox.id, id))
+        .run();
+    },
+
+    /** Everything recorded, oldest first (operators' view and tests). */
+    list(filter: { kind?: string; audience?: 'user' | 'operators' } = {}): OutboxMessage[] {
+      return db
+        .select()
+        .from(outbox)
+        .orderBy(asc(outbox.id))
+        .all()
+        .filter((m) => (!filter.kind || m.kind === filter.kind) && (!filter.audience || m.audience === filter.audience));
+    },
+  };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;
