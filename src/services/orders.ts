@@ -158,8 +158,9 @@ export function createOrders(deps: OrdersDeps) {
     if (terms.kind !== 'ok') return { ok: false, reason: 'provider_unavailable', message: `${provider.displayName} is unavailable right now` };
     const term = terms.value.find((t) => t.id === termId);
     if (!term) return { ok: false, reason: 'unknown_term', message: 'this renewal period is not offered' };
-    if (term.unitCostCents === undefined) return { ok: false, reason: 'no_price', message: 'the renewal price is unknown' };
-    const price = pricing.price(sub.providerId, sub.productId, term.unitCostCents, 1);
+    const cost = term.unitCostCents ?? (await renewalCostByQuote(provider, sub, termId));
+    if (cost === undefined) return { ok: false, reason: 'no_price', message: 'the renewal price is unknown' };
+    const price = pricing.price(sub.providerId, sub.productId, cost, 1);
     if (!price.ok) return { ok: false, reason: 'no_price', message: price.reason };
     const row: QuoteRow = {
       id: newId('q'),
@@ -171,7 +172,7 @@ export function createOrders(deps: OrdersDeps) {
       termId,
       quantity: 1,
       subscriptionIds: JSON.stringify([sub.id]),
-      upstreamCostCents: term.unitCostCents,
+      upstreamCostCents: cost,
       priceCents: price.priceCents,
       labels: JSON.stringify({ provider: provider.displayName, product: sub.productName, term: term.label } satisfies OrderLabels),
       expiresAt: now() + quoteTtl,
@@ -179,6 +180,20 @@ export function createOrders(deps: OrdersDeps) {
     };
     store.insertQuote(row);
     return { ok: true, quote: quoteView(row) };
+  }
+
+  /**
+   * Some upstreams list renewal terms without a price; renewing for a term
+   * costs what buying one proxy for that term costs, so ask for that quote.
+   */
+  async function renewalCostByQuote(provider: ProxyProvider, sub: SubscriptionRow, termId: string) {
+    const quoted = await provider.quote({
+      productId: sub.productId,
+      ...(sub.countryCode ? { countryCode: sub.countryCode } : {}),
+      termId,
+      quantity: 1,
+    });
+    return quoted.kind === 'ok' ? quoted.value.totalCostCents : undefined;
   }
 
   /** A new quote for the same choice, after the old one expired. */
@@ -200,10 +215,15 @@ export function createOrders(deps: OrdersDeps) {
     return task;
   }
 
-  /** What an order's current state means for its caller. */
+  /** What an order means to a caller outside its saga: joins the saga if it is running. */
   async function resultOf(orderId: string): Promise<SagaResult> {
     const inFlight = running.get(orderId);
     if (inFlight) return inFlight;
+    return stateOf(orderId);
+  }
+
+  /** What an order's stored state means, without waiting (used inside the saga itself). */
+  function stateOf(orderId: string): SagaResult {
     const order = store.order(orderId)!;
     if (order.state === 'delivered') return { kind: 'delivered', order, proxies: store.subscriptionsOfOrder(order.id) };
     if (order.state === 'failed') return { kind: 'failed', order, message: order.failureMessage ?? 'the order failed' };
@@ -294,7 +314,7 @@ export function createOrders(deps: OrdersDeps) {
     if (!provider) {
       return fail(order, 'provider_disabled', 'this provider is no longer offered', interactive);
     }
-    if (!store.transition(orderId, ['reserved'], 'calling', { sentAt: now() }, now())) return resultOf(orderId);
+    if (!store.transition(orderId, ['reserved'], 'calling', { sentAt: now() }, now())) return stateOf(orderId);
     checkpoint('before_upstream_call', orderId);
 
     let outcome: Outcome<PurchaseResult | RenewResult>;
@@ -366,7 +386,7 @@ export function createOrders(deps: OrdersDeps) {
       return needsAttention(order, conflict);
     }
     if (settled) logger.info('order delivered', { orderId: order.id, proxies: result.proxies.length });
-    return resultOf(order.id);
+    return stateOf(order.id);
   }
 
   async function deliverRenewal(order: OrderRow, result: RenewResult, interactive: boolean): Promise<SagaResult> {
@@ -386,7 +406,7 @@ export function createOrders(deps: OrdersDeps) {
       }
     });
     logger.info('renewal delivered', { orderId: order.id });
-    return resultOf(order.id);
+    return stateOf(order.id);
   }
 
   /** Captures the hold; a capture that already happened (a replay after a crash) is fine. */
@@ -422,7 +442,7 @@ export function createOrders(deps: OrdersDeps) {
       }
     });
     logger.info('order failed, hold released', { orderId: order.id, code });
-    return resultOf(order.id);
+    return stateOf(order.id);
   }
 
   async function keepProvisioning(order: OrderRow, why: string): Promise<SagaResult> {
@@ -432,7 +452,7 @@ export function createOrders(deps: OrdersDeps) {
     logger.warn('order outcome unknown, will reconcile', { orderId: order.id, why });
     const startedAt = order.sentAt ?? order.createdAt;
     if (now() - startedAt >= attentionAfter) return needsAttention(order, why);
-    return resultOf(order.id);
+    return stateOf(order.id);
   }
 
   /** Tells operators once; the hold stays and the reconciler keeps trying. */
@@ -448,7 +468,7 @@ export function createOrders(deps: OrdersDeps) {
         dedupeKey: `attention:${order.id}`,
       });
     });
-    return resultOf(order.id);
+    return stateOf(order.id);
   }
 
   // -------------------------------------------------------------------------
@@ -460,7 +480,7 @@ export function createOrders(deps: OrdersDeps) {
     return runOnce(orderId, async () => {
       const order = store.order(orderId);
       if (!order) throw new Error(`no order ${orderId}`);
-      if (!OPEN_STATES.includes(order.state)) return resultOf(orderId);
+      if (!OPEN_STATES.includes(order.state)) return stateOf(orderId);
       if (order.state === 'reserved') {
         // The process stopped before the upstream heard of it.
         if (now() - order.createdAt < RESUME_WINDOW_MS) return place(orderId, false);
