@@ -61,13 +61,16 @@ export class ConcurrencyLimiter {
   constructor(readonly limit: number) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
+    // A released slot is handed straight to the next waiter (it stays counted),
+    // so a caller arriving in the same tick cannot slip in and exceed the limit.
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
+    else this.active++;
     try {
       return await task();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }
@@ -122,7 +125,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 
   const once = async (request: HttpRequest): Promise<HttpExchange> => {
-    const url = new URL(base + request.path);
+    let url: URL;
+    try {
+      url = new URL(base + request.path);
+    } catch {
+      // Not sent at all; the URL itself may be a credential, so it is not quoted.
+      return { kind: 'failure', reason: 'network', message: 'invalid request URL' };
+    }
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
