@@ -13,7 +13,7 @@
  *         reconciler finds out what really happened. Never refund blind,
  *         never re-buy blind.
  */
-import { writeTransaction, type Db, type Sqlite } from '../db/client.js';
+import { settleTransaction, writeTransaction, type Db, type Sqlite } from '../db/client.js';
 import { newId } from '../domain/ids.js';
 import type { Logger } from '../logger.js';
 import type { Outcome, OrderChoice, ProxyProvider, PurchaseResult, RenewResult } from '../providers/types.js';
@@ -349,7 +349,7 @@ export function createOrders(deps: OrdersDeps) {
     if (result.proxies.length === 0) return keepProvisioning(order, 'the provider has not delivered credentials yet');
     const labels = labelsOf(order);
     let conflict: string | undefined;
-    const settled = writeTransaction(sqlite, () => {
+    const settled = settleTransaction(sqlite, () => {
       const current = store.order(order.id)!;
       if (!OPEN_STATES.includes(current.state)) return false;
       for (const proxy of result.proxies) {
@@ -390,7 +390,7 @@ export function createOrders(deps: OrdersDeps) {
   }
 
   async function deliverRenewal(order: OrderRow, result: RenewResult, interactive: boolean): Promise<SagaResult> {
-    writeTransaction(sqlite, () => {
+    settleTransaction(sqlite, () => {
       const current = store.order(order.id)!;
       if (!OPEN_STATES.includes(current.state)) return;
       const subId = subscriptionIdsOf(order)[0];
@@ -419,7 +419,7 @@ export function createOrders(deps: OrdersDeps) {
   }
 
   async function fail(order: OrderRow, code: string, message: string, interactive: boolean): Promise<SagaResult> {
-    writeTransaction(sqlite, () => {
+    settleTransaction(sqlite, () => {
       const current = store.order(order.id)!;
       if (!OPEN_STATES.includes(current.state)) return;
       try {

@@ -12,7 +12,7 @@
  * through here twice, and the query builder's overhead would show.
  */
 import type { Sqlite } from '../db/client.js';
-import { writeTransaction } from '../db/client.js';
+import { settleTransaction, writeTransaction } from '../db/client.js';
 import { MAX_AMOUNT_CENTS, isValidAmount } from '../domain/money.js';
 
 export type LedgerErrorCode =
@@ -156,12 +156,9 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
       `UPDATE ledger_accounts SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?,
               debits_pending = debits_pending + ?, credits_pending = credits_pending + ? WHERE id = ?`,
     ),
-    capturedForOrder: sqlite.prepare<[string], { total: number | null }>(
-      `SELECT SUM(amount_cents) AS total FROM ledger_transfers
-        WHERE order_id = ? AND category = 'purchase' AND kind = 'post_pending'`,
-    ),
-    refundedForOrder: sqlite.prepare<[string], { total: number | null }>(
-      `SELECT SUM(amount_cents) AS total FROM ledger_transfers WHERE order_id = ? AND category = 'refund'`,
+    /** Refunds of an order are 'refund:<order>:<key>': a range of the unique id index (';' follows ':'). */
+    refundedForOrder: sqlite.prepare<[string, string], { total: number | null }>(
+      `SELECT SUM(amount_cents) AS total FROM ledger_transfers WHERE id >= ? AND id < ?`,
     ),
     history: sqlite.prepare<[number, number, number], TransferRow>(
       `SELECT * FROM ledger_transfers WHERE user_id = ? AND seq < ? AND category <> 'upstream_cost'
@@ -284,7 +281,8 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
 
   const resolveHold = (orderId: string, resolution: 'post_pending' | 'void_pending', actor: string, reason?: string) => {
     requireKey(orderId, 'order id');
-    return writeTransaction(sqlite, () => {
+    // Resolving a hold can be rebuilt by the reconciler (see settleTransaction).
+    return settleTransaction(sqlite, () => {
       const hold = stmt.transfer.get(holdId(orderId));
       if (!hold || hold.kind !== 'pending') throw new LedgerError('hold_not_found', `no hold for order ${orderId}`);
       const existing = stmt.resolutionOf.get(hold.id);
@@ -350,7 +348,6 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
       requireAmount(input.amountCents);
       requireKey(input.orderId, 'order id');
       return writeTransaction(sqlite, () => {
-        requireWallet(input.userId);
         const t: NewTransfer = {
           id: holdId(input.orderId),
           kind: 'pending',
@@ -398,9 +395,9 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
           reason: input.reason,
         };
         if (replayOf(t)) return result(t.id, t.amount, true, hold.user_id!);
-        const captured = stmt.capturedForOrder.get(input.orderId)?.total ?? 0;
+        const captured = stmt.transfer.get(captureId(input.orderId))?.amount_cents ?? 0;
         if (captured === 0) throw new LedgerError('not_captured', `order ${input.orderId} was never charged`);
-        const refunded = stmt.refundedForOrder.get(input.orderId)?.total ?? 0;
+        const refunded = stmt.refundedForOrder.get(`refund:${input.orderId}:`, `refund:${input.orderId};`)?.total ?? 0;
         if (refunded + input.amountCents > captured) {
           throw new LedgerError(
             'refund_exceeds_capture',

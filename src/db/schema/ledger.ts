@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
  * Ledger accounts. Each keeps running totals of the transfers that touch it
@@ -58,7 +58,7 @@ export const ledgerTransfers = sqliteTable(
       .notNull()
       .references(() => ledgerAccounts.id),
     amountCents: integer('amount_cents').notNull(),
-    pendingId: text('pending_id').unique(),
+    pendingId: text('pending_id'),
     /** The customer whose wallet the transfer touches, if any. */
     userId: integer('user_id'),
     orderId: text('order_id'),
@@ -74,7 +74,9 @@ export const ledgerTransfers = sqliteTable(
       'resolution_names_pending',
       sql`(${t.kind} IN ('post_pending', 'void_pending')) = (${t.pendingId} IS NOT NULL)`,
     ),
+    // A hold is resolved at most once. Partial, so the many rows that resolve nothing cost no index write.
+    uniqueIndex('ledger_transfers_one_resolution').on(t.pendingId).where(sql`${t.pendingId} IS NOT NULL`),
     index('ledger_transfers_user').on(t.userId, t.seq),
-    index('ledger_transfers_order').on(t.orderId),
+    // Transfers of an order are found by their deterministic ids ('hold:<order>', 'refund:<order>:…'), not by an order index.
   ],
 );
