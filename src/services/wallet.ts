@@ -343,6 +343,52 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
       });
     },
 
+    /**
+     * Takes a refunded payment's money back out of the wallet (before the
+     * payment provider is asked to return it), only while it is unspent.
+     */
+    reverseTopUp(input: { userId: number; method: TopUpMethod; externalId: string; amountCents: number; actor: string; reason: string }) {
+      requireAmount(input.amountCents);
+      requireKey(input.externalId, 'external payment id');
+      requireReason(input.reason);
+      return writeTransaction(sqlite, () => {
+        const t: NewTransfer = {
+          id: `topup-reversal:${input.method}:${input.externalId}`,
+          kind: 'posted',
+          category: 'topup',
+          debit: walletAccountId(input.userId),
+          credit: topUpClearing(input.method),
+          amount: input.amountCents,
+          userId: input.userId,
+          actor: input.actor,
+          reason: input.reason,
+        };
+        return record(t, input.userId, true);
+      });
+    },
+
+    /** Puts a reversed top-up back when the provider refused to refund it. */
+    restoreTopUp(input: { userId: number; method: TopUpMethod; externalId: string; amountCents: number; actor: string; reason: string }) {
+      requireAmount(input.amountCents);
+      requireKey(input.externalId, 'external payment id');
+      requireReason(input.reason);
+      return writeTransaction(sqlite, () => {
+        requireWallet(input.userId);
+        const t: NewTransfer = {
+          id: `topup-restore:${input.method}:${input.externalId}`,
+          kind: 'posted',
+          category: 'topup',
+          debit: topUpClearing(input.method),
+          credit: walletAccountId(input.userId),
+          amount: input.amountCents,
+          userId: input.userId,
+          actor: input.actor,
+          reason: input.reason,
+        };
+        return record(t, input.userId, false);
+      });
+    },
+
     /** Reserves money for an order; fails cleanly when the wallet is short. */
     hold(input: { userId: number; orderId: string; amountCents: number; actor?: string }): TransferResult {
       requireAmount(input.amountCents);

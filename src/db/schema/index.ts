@@ -2,3 +2,4 @@ export * from './users.js';
 export * from './ledger.js';
 export * from './shop.js';
 export * from './access.js';
+export * from './topups.js';
