@@ -60,6 +60,10 @@ const envSchema = z.object({
   HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   PUBLIC_URL: optionalUrl('the address Telegram reaches this server at, for webhook mode'),
+  WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
+    message: 'must be 1–256 characters of A-Z, a-z, 0-9, _ and -',
+  }),
+  SUPPORT_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 
   PROXY_IPV4_API_KEY: optionalText,
@@ -90,6 +94,10 @@ export interface Config {
   databasePath: string;
   http: { host: string; port: number };
   publicUrl?: string;
+  /** Telegram sends it with every webhook call; derived from the bot token when not set. */
+  webhookSecret?: string;
+  /** Shown in the bot's Help. */
+  supportContact?: string;
   logLevel: Env['LOG_LEVEL'];
   upstreamTimeoutMs: number;
   /** Only providers whose API key is set; the key enables them. */
@@ -130,6 +138,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       databasePath: e.DATABASE_PATH,
       http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      webhookSecret: e.WEBHOOK_SECRET,
+      supportContact: e.SUPPORT_CONTACT,
       logLevel: e.LOG_LEVEL,
       upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       providers,
@@ -157,7 +167,7 @@ export function describeConfigProblems(problems: string[]): string {
 
 /** Values that must never be printed, for the logger's secret registry. */
 export function secretValues(config: Config): string[] {
-  return [config.botToken, ...Object.values(config.providers).map((p) => p?.apiKey)].filter(
+  return [config.botToken, config.webhookSecret, ...Object.values(config.providers).map((p) => p?.apiKey)].filter(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );
 }

@@ -1,0 +1,69 @@
+/**
+ * The bot's context types and the environment every feature is built from.
+ * Features get their dependencies from `BotEnv` (no globals), so a test or a
+ * second bot instance builds the same features over other parts.
+ */
+import type { ConversationFlavor } from '@grammyjs/conversations';
+import type { I18n, I18nFlavor } from '@grammyjs/i18n';
+import type { Context } from 'grammy';
+import type { Services } from '../app.js';
+import type { KvStorage } from '../db/kv-storage.js';
+import type { Logger } from '../logger.js';
+import type { Tokens } from '../services/tokens.js';
+import type { Language, User } from '../services/users.js';
+import type { BackgroundTasks } from './background.js';
+
+/** The services the bot talks to; API tokens are optional so the bot runs without that service. */
+export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'orders' | 'subscriptions' | 'outbox'> & {
+  tokens?: Tokens;
+};
+
+export interface RateLimitOptions {
+  /** Updates a user may send in a burst. */
+  burst: number;
+  /** Sustained updates per second per user. */
+  perSecond: number;
+}
+
+export interface BotDeps {
+  token: string;
+  /** Bot API server; the emulator in tests and the sandbox. */
+  apiRoot?: string;
+  services: BotServices;
+  logger: Logger;
+  operatorChatId?: number;
+  adminIds: number[];
+  /** Durable key-value storage (kv_store) for conversations and the customer's pending order. */
+  storage: KvStorage<unknown>;
+  /** Shown in Help; a @username, a link or an e-mail address. */
+  supportContact?: string;
+  rateLimit?: RateLimitOptions;
+  now?: () => number;
+}
+
+/** Added to every update's context by the bot's own middleware. */
+export interface ShopFlavor {
+  /** The customer behind the update (created on their first update). */
+  user: User;
+  /** Their language, as stored; what i18n negotiates. */
+  language: Language;
+}
+
+/** Context outside conversations. */
+export type BotContext = ConversationFlavor<Context & I18nFlavor & ShopFlavor>;
+
+/** Context inside conversations: a fresh context per update, with i18n reinstalled. */
+export type FlowContext = Context & I18nFlavor;
+
+/** What each feature is built from. */
+export interface BotEnv {
+  deps: BotDeps;
+  services: BotServices;
+  i18n: I18n<Context>;
+  logger: Logger;
+  now: () => number;
+  /** Detached work (purchase sagas) that must not hold up update handling. */
+  background: BackgroundTasks;
+  /** The quote a customer was about to confirm when they went to top up. */
+  pendingQuotes: KvStorage<string>;
+}

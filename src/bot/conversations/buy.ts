@@ -1,0 +1,292 @@
+/**
+ * The buy flow: provider → product → country → period or traffic →
+ * quantity → summary with a locked price. Back and Cancel work at every
+ * step. State lives in the conversation (persisted in kv_store), so a
+ * restart mid-flow continues from the same step.
+ *
+ * Catalog and price come in through `conversation.external` as plain data,
+ * so replays never call an upstream twice. Confirm is not handled here: its
+ * button carries the quote id and the flow hands the press on to the orders
+ * feature, which runs the purchase as a detached task.
+ */
+import type { Conversation } from '@grammyjs/conversations';
+import { InlineKeyboard } from 'grammy';
+import type { CatalogProduct } from '../../providers/types.js';
+import type { QuoteResult } from '../../services/orders.js';
+import type { BotContext, BotEnv, FlowContext } from '../context.js';
+import { money, rows } from '../format.js';
+import { escapeHtml } from '../html.js';
+import { mainMenuKeyboard } from '../keyboards/main-menu.js';
+import { show } from '../ui.js';
+import { reasonText, summaryText } from '../views/order.js';
+
+export const COUNTRIES_PER_PAGE = 10;
+const QUANTITY_PRESETS = [1, 2, 3, 5, 10, 20, 50, 100];
+
+type Step = 'provider' | 'product' | 'country' | 'term' | 'quantity' | 'summary';
+
+interface ProviderView {
+  id: string;
+  name: string;
+  available: boolean;
+  products: CatalogProduct[];
+}
+
+interface BuyState {
+  step: Step;
+  providerId?: string;
+  productIndex?: number;
+  countryIndex?: number;
+  termIndex?: number;
+  quantity?: number;
+  countryPage: number;
+}
+
+type Flow = Conversation<BotContext, FlowContext>;
+
+export function createBuyFlow(env: BotEnv) {
+  return async function buy(conversation: Flow, first: FlowContext): Promise<void> {
+    const userId = await conversation.external((outer) => outer.user.id);
+    const providers = await conversation.external(() => loadProviders(env));
+    const state: BuyState = { step: 'provider', countryPage: 0 };
+    let quote: QuoteResult | undefined;
+    let ctx = first;
+    let notice: string | undefined;
+
+    const provider = () => providers.find((p) => p.id === state.providerId);
+    const product = () => provider()?.products[state.productIndex ?? -1];
+    const hasQuantityChoice = () => {
+      const p = product();
+      return p !== undefined && p.maxQuantity > p.minQuantity;
+    };
+
+    const back = (): Step => {
+      switch (state.step) {
+        case 'product':
+          return 'provider';
+        case 'country':
+          return 'product';
+        case 'term':
+          return (product()?.countries.length ?? 0) > 0 ? 'country' : 'product';
+        case 'quantity':
+          return 'term';
+        case 'summary':
+          return hasQuantityChoice() ? 'quantity' : 'term';
+        default:
+          return 'provider';
+      }
+    };
+
+    const toSummary = async () => {
+      const p = product()!;
+      const country = state.countryIndex === undefined ? undefined : p.countries[state.countryIndex];
+      const choice = {
+        productId: p.id,
+        ...(country ? { countryCode: country.code } : {}),
+        termId: p.terms[state.termIndex ?? 0]!.id,
+        quantity: state.quantity ?? p.minQuantity,
+      };
+      quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice));
+      state.step = 'summary';
+    };
+
+    const afterTerm = async () => {
+      const p = product()!;
+      if (hasQuantityChoice()) {
+        state.step = 'quantity';
+      } else {
+        state.quantity = p.minQuantity;
+        await toSummary();
+      }
+    };
+
+    for (;;) {
+      await render(ctx, state, providers, quote, notice);
+      notice = undefined;
+      ctx = await conversation.wait();
+      const data = ctx.callbackQuery?.data;
+
+      if (data === undefined) {
+        const text = ctx.message?.text;
+        // Commands and anything that is not plain text leave the flow and go to the rest of the bot.
+        if (text === undefined || text.startsWith('/')) await conversation.halt({ next: true });
+        if (state.step !== 'quantity') {
+          notice = ctx.t('use-buttons');
+          continue;
+        }
+        const p = product()!;
+        const quantity = /^\s*\d{1,6}\s*$/.test(text!) ? Number(text) : NaN;
+        if (!Number.isSafeInteger(quantity) || quantity < p.minQuantity || quantity > p.maxQuantity) {
+          notice = ctx.t('buy-quantity-invalid', { input: escapeHtml(text!.slice(0, 30)), min: p.minQuantity, max: p.maxQuantity });
+          continue;
+        }
+        state.quantity = quantity;
+        await toSummary();
+        continue;
+      }
+
+      // Confirm and every other button belong to the rest of the bot.
+      if (!data.startsWith('b:')) await conversation.halt({ next: true });
+
+      if (data === 'b:cancel') {
+        await show(ctx, ctx.t('buy-cancelled'), mainMenuKeyboard(ctx.t));
+        return;
+      }
+      if (data === 'b:back') {
+        state.step = back();
+        continue;
+      }
+      const [, kind, value = ''] = data.split(':');
+      const index = Number(value);
+      switch (kind) {
+        case 'x':
+          notice = ctx.t('buy-unavailable-note');
+          break;
+        case 'p':
+          if (providers.some((p) => p.id === value && p.available)) {
+            state.providerId = value;
+            state.step = 'product';
+          }
+          break;
+        case 'pr': {
+          const chosen = provider()?.products[index];
+          if (!chosen?.available) break;
+          state.productIndex = index;
+          state.countryIndex = undefined;
+          state.countryPage = 0;
+          state.termIndex = undefined;
+          state.quantity = undefined;
+          state.step = chosen.countries.length > 0 ? 'country' : 'term';
+          break;
+        }
+        case 'cp':
+          state.countryPage = Math.max(0, index);
+          break;
+        case 'c':
+          if (product()?.countries[index]?.available) {
+            state.countryIndex = index;
+            state.step = 'term';
+          }
+          break;
+        case 't':
+          if (product()?.terms[index]) {
+            state.termIndex = index;
+            await afterTerm();
+          }
+          break;
+        case 'q': {
+          const p = product();
+          if (p && Number.isSafeInteger(index) && index >= p.minQuantity && index <= p.maxQuantity) {
+            state.quantity = index;
+            await toSummary();
+          }
+          break;
+        }
+      }
+    }
+  };
+}
+
+/** The catalog as plain data; a provider that fails is listed as unavailable. */
+async function loadProviders(env: BotEnv): Promise<ProviderView[]> {
+  try {
+    const entries = await env.services.catalog.listProviders();
+    return entries.map((e) => ({ id: e.id, name: e.name, available: e.status.state === 'ok', products: e.products }));
+  } catch (error) {
+    env.logger.error('catalog failed', { error });
+    return [];
+  }
+}
+
+async function priceChoice(env: BotEnv, userId: number, providerId: string, choice: Parameters<BotEnv['services']['orders']['quote']>[2]) {
+  try {
+    return await env.services.orders.quote(userId, providerId, choice);
+  } catch (error) {
+    env.logger.error('quote failed', { providerId, error });
+    return { ok: false as const, reason: 'provider_unavailable', message: 'quote failed' };
+  }
+}
+
+async function render(ctx: FlowContext, state: BuyState, providers: ProviderView[], quote: QuoteResult | undefined, notice?: string) {
+  const t = ctx.t;
+  const nav = (keyboard: InlineKeyboard, withBack = true) => {
+    keyboard.row();
+    if (withBack) keyboard.text(t('btn-back'), 'b:back');
+    return keyboard.text(t('btn-cancel'), 'b:cancel');
+  };
+  const withNotice = (text: string) => (notice ? `${notice}\n\n${text}` : text);
+  const provider = providers.find((p) => p.id === state.providerId);
+  const product = provider?.products[state.productIndex ?? -1];
+
+  switch (state.step) {
+    case 'provider': {
+      if (providers.length === 0) return show(ctx, withNotice(t('buy-no-providers')), nav(new InlineKeyboard(), false));
+      const keyboard = new InlineKeyboard();
+      for (const p of providers) {
+        if (p.available) keyboard.text(p.name, `b:p:${p.id}`).row();
+        else keyboard.text(t('buy-provider-unavailable', { name: p.name }), `b:x:${p.id}`).row();
+      }
+      return show(ctx, withNotice(t('buy-choose-provider')), nav(keyboard, false));
+    }
+    case 'product': {
+      const keyboard = new InlineKeyboard();
+      provider!.products.forEach((p, i) => {
+        if (p.available) keyboard.text(p.name, `b:pr:${i}`).row();
+        else keyboard.text(t('buy-sold-out', { name: p.name }), `b:x:${i}`).row();
+      });
+      return show(ctx, withNotice(t('buy-choose-product', { provider: escapeHtml(provider!.name) })), nav(keyboard));
+    }
+    case 'country': {
+      const countries = product!.countries;
+      const pages = Math.max(1, Math.ceil(countries.length / COUNTRIES_PER_PAGE));
+      const page = Math.min(state.countryPage, pages - 1);
+      const keyboard = new InlineKeyboard();
+      const shown = countries.slice(page * COUNTRIES_PER_PAGE, (page + 1) * COUNTRIES_PER_PAGE);
+      for (const row of rows(shown, 2)) {
+        for (const c of row) {
+          const i = countries.indexOf(c);
+          if (c.available) keyboard.text(c.name, `b:c:${i}`);
+          else keyboard.text(t('buy-sold-out', { name: c.name }), `b:x:${i}`);
+        }
+        keyboard.row();
+      }
+      if (pages > 1) {
+        if (page > 0) keyboard.text(t('btn-prev-page'), `b:cp:${page - 1}`);
+        if (page < pages - 1) keyboard.text(t('btn-next-page'), `b:cp:${page + 1}`);
+      }
+      const title = t('buy-choose-country', { product: escapeHtml(product!.name) });
+      const pageLine = pages > 1 ? `\n${t('page-of', { page: page + 1, pages })}` : '';
+      return show(ctx, withNotice(title + pageLine), nav(keyboard));
+    }
+    case 'term': {
+      const keyboard = new InlineKeyboard();
+      for (const row of rows(product!.terms.map((term, i) => ({ term, i })), 2)) {
+        for (const { term, i } of row) keyboard.text(term.label, `b:t:${i}`);
+        keyboard.row();
+      }
+      const key = product!.billing === 'traffic' ? 'buy-choose-traffic' : 'buy-choose-period';
+      return show(ctx, withNotice(t(key, { product: escapeHtml(product!.name) })), nav(keyboard));
+    }
+    case 'quantity': {
+      const { minQuantity: min, maxQuantity: max } = product!;
+      const presets = QUANTITY_PRESETS.filter((n) => n >= min && n <= max);
+      if (presets.length === 0) presets.push(min);
+      const keyboard = new InlineKeyboard();
+      for (const row of rows(presets, 4)) {
+        for (const n of row) keyboard.text(String(n), `b:q:${n}`);
+        keyboard.row();
+      }
+      const term = product!.terms[state.termIndex ?? 0]!;
+      const text = t('buy-choose-quantity', { product: escapeHtml(product!.name), term: escapeHtml(term.label), min, max });
+      return show(ctx, withNotice(text), nav(keyboard));
+    }
+    case 'summary': {
+      if (!quote?.ok) {
+        const text = t('buy-quote-failed', { reason: reasonText(t, quote?.reason) });
+        return show(ctx, withNotice(text), nav(new InlineKeyboard()));
+      }
+      const keyboard = new InlineKeyboard().text(t('btn-confirm', { price: money(quote.quote.priceCents) }), `o:ok:${quote.quote.id}`);
+      return show(ctx, withNotice(summaryText(t, quote.quote)), nav(keyboard));
+    }
+  }
+}

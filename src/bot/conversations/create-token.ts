@@ -1,0 +1,142 @@
+/**
+ * Creating an API token: name → scopes → optional expiry → the token, shown
+ * once. Only its hash is stored (services/tokens.ts), so the message with
+ * the token is the customer's only copy.
+ */
+import type { Conversation } from '@grammyjs/conversations';
+import { InlineKeyboard } from 'grammy';
+import { TOKEN_SCOPES, TokenError, type TokenScope } from '../../services/tokens.js';
+import type { BotContext, BotEnv, FlowContext } from '../context.js';
+import { isoDate } from '../format.js';
+import { code, escapeHtml } from '../html.js';
+import { show } from '../ui.js';
+
+const EXPIRY_PRESETS = [30, 90, 365];
+const MAX_EXPIRY_DAYS = 3650;
+const MAX_NAME_LENGTH = 64;
+
+type Step = 'name' | 'scopes' | 'expiry';
+
+type Created = { ok: true; token: string; name: string; scopes: TokenScope[]; expiresAt: number | null } | { ok: false; code: string };
+
+export function createTokenFlow(env: BotEnv) {
+  return async function createToken(conversation: Conversation<BotContext, FlowContext>, first: FlowContext): Promise<void> {
+    const userId = await conversation.external((outer) => outer.user.id);
+    let step: Step = 'name';
+    let name = '';
+    const scopes = new Set<TokenScope>(['read']);
+    let ctx = first;
+    let notice: string | undefined;
+
+    for (;;) {
+      const t = ctx.t;
+      const nav = (keyboard: InlineKeyboard, withBack: boolean) => {
+        keyboard.row();
+        if (withBack) keyboard.text(t('btn-back'), 'tc:back');
+        return keyboard.text(t('btn-cancel'), 'tc:cancel');
+      };
+      const withNotice = (text: string) => (notice ? `${notice}\n\n${text}` : text);
+      if (step === 'name') {
+        await show(ctx, withNotice(t('token-ask-name', { max: MAX_NAME_LENGTH })), nav(new InlineKeyboard(), false));
+      } else if (step === 'scopes') {
+        const keyboard = new InlineKeyboard();
+        for (const scope of TOKEN_SCOPES) {
+          keyboard.text(`${scopes.has(scope) ? '✅' : '▫️'} ${t(`token-scope-${scope}`)}`, `tc:s:${scope}`).row();
+        }
+        keyboard.text(t('btn-next'), 'tc:next');
+        await show(ctx, withNotice(t('token-ask-scopes', { name: escapeHtml(name) })), nav(keyboard, true));
+      } else {
+        const keyboard = new InlineKeyboard().text(t('token-expiry-never'), 'tc:e:0').row();
+        for (const days of EXPIRY_PRESETS) keyboard.text(t('token-expiry-days', { days }), `tc:e:${days}`);
+        await show(ctx, withNotice(t('token-ask-expiry', { max: MAX_EXPIRY_DAYS })), nav(keyboard, true));
+      }
+      notice = undefined;
+
+      ctx = await conversation.wait();
+      const data = ctx.callbackQuery?.data;
+      const text = ctx.message?.text;
+      if (data === undefined && (text === undefined || text.startsWith('/'))) await conversation.halt({ next: true });
+      if (data !== undefined && !data.startsWith('tc:')) await conversation.halt({ next: true });
+
+      if (data === 'tc:cancel') {
+        await show(ctx, ctx.t('token-cancelled'), new InlineKeyboard().text(ctx.t('menu-tokens'), 'm:tokens').text(ctx.t('btn-main-menu'), 'm:main'));
+        return;
+      }
+      if (data === 'tc:back') {
+        step = step === 'expiry' ? 'scopes' : 'name';
+        continue;
+      }
+
+      let expiryDays: number | undefined;
+      if (step === 'name') {
+        const candidate = text?.trim() ?? '';
+        if (data !== undefined || candidate.length === 0 || [...candidate].length > MAX_NAME_LENGTH) {
+          notice = ctx.t('token-name-invalid', { max: MAX_NAME_LENGTH });
+          continue;
+        }
+        name = candidate;
+        step = 'scopes';
+        continue;
+      }
+      if (step === 'scopes') {
+        if (data?.startsWith('tc:s:')) {
+          const scope = data.slice(5) as TokenScope;
+          if (TOKEN_SCOPES.includes(scope)) {
+            if (scopes.has(scope)) scopes.delete(scope);
+            else scopes.add(scope);
+          }
+        } else if (data === 'tc:next') {
+          if (scopes.size === 0) notice = ctx.t('token-scopes-empty');
+          else step = 'expiry';
+        } else {
+          notice = ctx.t('use-buttons');
+        }
+        continue;
+      }
+      // step === 'expiry'
+      if (data?.startsWith('tc:e:')) expiryDays = Number(data.slice(5));
+      else if (text !== undefined && /^\s*\d{1,4}\s*$/.test(text)) expiryDays = Number(text);
+      if (expiryDays === undefined || !Number.isSafeInteger(expiryDays) || expiryDays < 0 || expiryDays > MAX_EXPIRY_DAYS) {
+        notice = ctx.t('token-expiry-invalid', { max: MAX_EXPIRY_DAYS });
+        continue;
+      }
+      const days = expiryDays;
+      const chosen = TOKEN_SCOPES.filter((s) => scopes.has(s));
+      const created = await conversation.external((): Created => createFor(env, userId, name, chosen, days));
+      if (!created.ok) {
+        if (created.code === 'invalid_name') {
+          step = 'name';
+          notice = ctx.t('token-name-invalid', { max: MAX_NAME_LENGTH });
+          continue;
+        }
+        const key = created.code === 'too_many_tokens' ? 'token-too-many' : 'error-generic';
+        await show(ctx, ctx.t(key), new InlineKeyboard().text(ctx.t('menu-tokens'), 'm:tokens'));
+        return;
+      }
+      const lines = [
+        ctx.t('token-created', { name: escapeHtml(created.name) }),
+        code(created.token),
+        ctx.t('token-created-scopes', { scopes: created.scopes.map((s) => ctx.t(`token-scope-${s}`)).join(', ') }),
+        created.expiresAt === null ? ctx.t('token-created-no-expiry') : ctx.t('token-created-expires', { date: isoDate(created.expiresAt) }),
+        '',
+        ctx.t('token-shown-once'),
+      ];
+      await show(ctx, lines.join('\n'), new InlineKeyboard().text(ctx.t('menu-tokens'), 'm:tokens').text(ctx.t('btn-main-menu'), 'm:main'));
+      return;
+    }
+  };
+}
+
+function createFor(env: BotEnv, userId: number, name: string, scopes: TokenScope[], days: number): Created {
+  const tokens = env.services.tokens;
+  if (!tokens) return { ok: false, code: 'unavailable' };
+  try {
+    const expiresAt = days > 0 ? env.now() + days * 86_400_000 : null;
+    const { token, record } = tokens.create({ userId, name, scopes, expiresAt });
+    return { ok: true, token, name: record.name, scopes: record.scopes, expiresAt: record.expiresAt };
+  } catch (error) {
+    if (error instanceof TokenError) return { ok: false, code: error.code };
+    env.logger.error('token creation failed', { error });
+    return { ok: false, code: 'failed' };
+  }
+}

@@ -1,0 +1,16 @@
+wallet-title = <b>Wallet</b>
+wallet-available = Available: <b>{ $amount }</b>
+wallet-held = Held for orders in progress: { $amount }
+wallet-history = 📜 History
+history-title = <b>Wallet history</b>
+history-empty = No movements yet.
+history-older = Older ›
+history-newest = ‹ Newest
+history-topup = Top-up
+history-purchase-hold = Order: money held
+history-purchase-capture = Order: paid from held money
+history-purchase-void = Order: money returned
+history-purchase = Order
+history-refund = Refund
+history-adjustment = Adjustment
+history-upstream-cost = Provider cost

@@ -1,0 +1,16 @@
+wallet-title = <b>Кошелёк</b>
+wallet-available = Доступно: <b>{ $amount }</b>
+wallet-held = Заморожено под заказы в работе: { $amount }
+wallet-history = 📜 История
+history-title = <b>История кошелька</b>
+history-empty = Движений пока нет.
+history-older = Раньше ›
+history-newest = ‹ Новые
+history-topup = Пополнение
+history-purchase-hold = Заказ: сумма заморожена
+history-purchase-capture = Заказ: оплачен из замороженной суммы
+history-purchase-void = Заказ: деньги возвращены
+history-purchase = Заказ
+history-refund = Возврат
+history-adjustment = Корректировка
+history-upstream-cost = Расход у поставщика

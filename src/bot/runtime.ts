@@ -1,0 +1,64 @@
+/**
+ * Running the bot: long polling through @grammyjs/runner (updates of
+ * different chats are handled concurrently), or a webhook on the shop's own
+ * Hono server, checked with a secret token. Stopping waits for running
+ * handlers and for detached purchase tasks.
+ */
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import { webhookCallback } from 'grammy';
+import type { Hono } from 'hono';
+import type { ShopBot } from './index.js';
+
+const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member', 'pre_checkout_query'] as const;
+/** How long stopping waits for purchase tasks to settle before giving up on editing their messages. */
+const DRAIN_TIMEOUT_MS = 20_000;
+
+export type BotMode = { kind: 'polling' } | { kind: 'webhook'; url: string; secretToken: string };
+
+export interface RunningBot {
+  mode: BotMode['kind'];
+  stop(): Promise<void>;
+}
+
+/**
+ * Mounts the webhook endpoint. Call before the server takes requests: Hono
+ * fixes its routes at the first request.
+ */
+export function webhookRoute(bot: ShopBot, app: Hono, options: { path: string; secretToken: string }): void {
+  app.post(options.path, webhookCallback(bot, 'hono', { secretToken: options.secretToken }));
+}
+
+export async function startBot(bot: ShopBot, mode: BotMode): Promise<RunningBot> {
+  await bot.init();
+  if (mode.kind === 'webhook') {
+    await bot.api.setWebhook(mode.url, { secret_token: mode.secretToken, allowed_updates: [...ALLOWED_UPDATES] });
+    return {
+      mode: 'webhook',
+      // The webhook stays registered, so Telegram keeps updates until the next start.
+      stop: () => bot.background.drain(DRAIN_TIMEOUT_MS),
+    };
+  }
+  // A webhook left from an earlier run would make every getUpdates fail.
+  await bot.api.deleteWebhook();
+  const handle: RunnerHandle = run(bot, {
+    runner: { fetch: { timeout: 25, allowed_updates: [...ALLOWED_UPDATES] }, silent: true },
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    mode: 'polling',
+    stop: () => (stopped ??= stopPolling(bot, handle)),
+  };
+}
+
+export function stopBot(running: RunningBot): Promise<void> {
+  return running.stop();
+}
+
+async function stopPolling(bot: ShopBot, handle: RunnerHandle): Promise<void> {
+  if (handle.isRunning()) await handle.stop();
+  // The runner confirms updates only with its next getUpdates; confirm the last ones now.
+  if (bot.lastUpdateId > 0) {
+    await bot.api.getUpdates({ offset: bot.lastUpdateId + 1, limit: 1, timeout: 0 }).catch(() => undefined);
+  }
+  await bot.background.drain(DRAIN_TIMEOUT_MS);
+}

@@ -1,0 +1,175 @@
+/**
+ * What the customer sees about a priced choice and about the end of a
+ * purchase saga. Shared by the buy flow, renewals, the detached order task
+ * and the outbox notices, so an order reads the same wherever it shows.
+ */
+import { InlineKeyboard } from 'grammy';
+import { formatProxy, type ProxyCredentials } from '../../domain/proxy-format.js';
+import type { QuoteView, SagaResult } from '../../services/orders.js';
+import { labelsOf, type OrderLabels, type OrderRow } from '../../services/order-store.js';
+import type { Balance } from '../../services/wallet.js';
+import { isoDate, isoDateTime, money } from '../format.js';
+import { code, escapeHtml } from '../html.js';
+import type { Translate } from '../ui.js';
+
+/** More proxies than this go out as a .txt file instead of message lines. */
+export const MAX_INLINE_PROXIES = 5;
+
+/** Reasons with their own wording; anything else reads as the generic one. */
+const REASONS = new Set([
+  'provider_unavailable',
+  'provider_disabled',
+  'unknown_product',
+  'unknown_country',
+  'unknown_term',
+  'bad_quantity',
+  'not_available',
+  'out_of_stock',
+  'no_price',
+  'invalid_option',
+  'insufficient_upstream_balance',
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
+  'busy',
+  'not_placed',
+  'interrupted',
+  'unsupported',
+  'not_found',
+]);
+
+export function reasonText(t: Translate, reason: string | null | undefined): string {
+  return t(reason && REASONS.has(reason) ? `reason-${reason.replaceAll('_', '-')}` : 'reason-other');
+}
+
+export function labelLine(labels: OrderLabels): string {
+  return [labels.product, labels.country, labels.term].filter(Boolean).map((s) => escapeHtml(s!)).join(' · ');
+}
+
+export function summaryText(t: Translate, quote: QuoteView, notice?: string): string {
+  const labels = quote.labels;
+  const lines = [
+    notice,
+    t(quote.kind === 'renewal' ? 'summary-title-renewal' : 'summary-title'),
+    t('summary-provider', { provider: escapeHtml(labels.provider) }),
+    t('summary-product', { product: escapeHtml(labels.product) }),
+    labels.country ? t('summary-country', { country: escapeHtml(labels.country) }) : undefined,
+    t('summary-term', { term: escapeHtml(labels.term) }),
+    t('summary-quantity', { quantity: quote.choice.quantity }),
+    t('summary-price', { price: money(quote.priceCents) }),
+    t('summary-lock', { until: isoDateTime(quote.expiresAt) }),
+  ];
+  return lines.filter((l): l is string => l !== undefined).join('\n');
+}
+
+/** The summary's buttons outside the buy flow (after a top-up, a new price, a renewal). */
+export function confirmKeyboard(t: Translate, quote: QuoteView, back?: { label: string; data: string }): InlineKeyboard {
+  const keyboard = new InlineKeyboard().text(t('btn-confirm', { price: money(quote.priceCents) }), `o:ok:${quote.id}`).row();
+  if (back) keyboard.text(back.label, back.data);
+  return keyboard.text(t('btn-cancel'), 'm:main');
+}
+
+export function credentialLines(proxies: ProxyCredentials[]): string[] {
+  return proxies.map((p) => formatProxy(p, 'host:port:login:password')).filter((l): l is string => l !== null);
+}
+
+export interface ResultView {
+  text: string;
+  keyboard?: InlineKeyboard;
+  /** Sent after the message when there are too many proxies for it. */
+  document?: { fileName: string; content: string };
+  /** The order is waiting for the customer's money. */
+  awaitingFunds?: boolean;
+}
+
+/**
+ * Credentials of a delivered purchase: lines in <code>, or a file for many
+ * proxies; where no file can be attached (a text-only notice), a pointer to
+ * the export instead.
+ */
+export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCredentials[], balance: Balance, canAttach = true): ResultView {
+  const labels = labelsOf(order);
+  const lines = credentialLines(proxies);
+  const head = [
+    t('order-delivered', { items: labelLine(labels), quantity: order.quantity }),
+    t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
+  ];
+  const keyboard = new InlineKeyboard()
+    .text(t('btn-other-formats'), `o:fmt:${order.id}`)
+    .row()
+    .text(t('menu-proxies'), 'p:l:0')
+    .text(t('btn-main-menu'), 'm:main');
+  if (lines.length > MAX_INLINE_PROXIES && !canAttach) {
+    return { text: [...head, '', t('notice-export-hint', { count: lines.length })].join('\n'), keyboard };
+  }
+  if (lines.length > MAX_INLINE_PROXIES) {
+    return {
+      text: [...head, '', t('order-credentials-file', { count: lines.length })].join('\n'),
+      keyboard,
+      document: { fileName: `proxies-${order.id}.txt`, content: lines.join('\n') + '\n' },
+    };
+  }
+  return { text: [...head, '', ...lines.map(code)].join('\n'), keyboard };
+}
+
+export function renewedView(t: Translate, order: OrderRow, expiresAt: string | null | undefined, balance: Balance, subscriptionId?: string): ResultView {
+  const labels = labelsOf(order);
+  const keyboard = new InlineKeyboard();
+  if (subscriptionId) keyboard.text(t('btn-open-proxy'), `p:c:${subscriptionId}`);
+  keyboard.text(t('btn-main-menu'), 'm:main');
+  return {
+    text: [
+      t('order-renewed', { product: escapeHtml(labels.product), until: expiresAt ? isoDate(expiresAt) : '—' }),
+      t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
+    ].join('\n'),
+    keyboard,
+  };
+}
+
+export function failedView(t: Translate, order: OrderRow, balance: Balance): ResultView {
+  return {
+    text: [
+      t('order-failed', { items: labelLine(labelsOf(order)), reason: reasonText(t, order.failureCode) }),
+      t('order-returned', { price: money(order.priceCents), balance: money(balance.availableCents) }),
+    ].join('\n'),
+    keyboard: new InlineKeyboard().text(t('menu-buy'), 'm:buy').text(t('btn-main-menu'), 'm:main'),
+  };
+}
+
+/** Everything the saga can answer, as the message that replaces "placing your order…". */
+export function sagaResultView(
+  t: Translate,
+  result: SagaResult,
+  balance: Balance,
+  renewedSubscription?: { id: string; expiresAt: string | null },
+): ResultView {
+  switch (result.kind) {
+    case 'delivered':
+      return result.order.kind === 'renewal'
+        ? renewedView(t, result.order, renewedSubscription?.expiresAt, balance, renewedSubscription?.id)
+        : deliveredView(t, result.order, result.proxies, balance);
+    case 'failed':
+      return failedView(t, result.order, balance);
+    case 'provisioning':
+      return { text: t('order-provisioning', { price: money(result.order.priceCents) }), keyboard: menuOnly(t) };
+    case 'quote_expired':
+      if (!result.newQuote) return { text: t('order-quote-expired-unpriced'), keyboard: menuOnly(t) };
+      return { text: summaryText(t, result.newQuote, t('order-quote-expired')), keyboard: confirmKeyboard(t, result.newQuote) };
+    case 'insufficient_funds':
+      return {
+        text: t('order-insufficient', {
+          missing: money(result.priceCents - result.availableCents),
+          price: money(result.priceCents),
+          balance: money(result.availableCents),
+        }),
+        keyboard: new InlineKeyboard().text(t('btn-top-up'), 'w:top').row().text(t('btn-main-menu'), 'm:main'),
+        awaitingFunds: true,
+      };
+    case 'rejected':
+      return { text: t('order-rejected'), keyboard: menuOnly(t) };
+  }
+}
+
+function menuOnly(t: Translate): InlineKeyboard {
+  return new InlineKeyboard().text(t('btn-main-menu'), 'm:main');
+}
