@@ -1,0 +1,119 @@
+/**
+ * The periodic jobs: expiry reminders and auto-renewal, against a real
+ * upstream simulator and the real saga.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { createAutoRenewJob } from '../../src/scheduler/jobs/auto-renew.js';
+import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
+import { shopJobs, startScheduler } from '../../src/scheduler/index.js';
+import { firstChoice, startShop, type TestShop } from '../helpers/shop.js';
+
+let shop: TestShop | undefined;
+afterEach(async () => {
+  if (shop) {
+    expect(shop.wallet.checkInvariants()).toEqual([]);
+    await shop.close();
+    shop = undefined;
+  }
+});
+
+const HOUR = 3_600_000;
+
+/** A customer who owns one proxy-panel proxy that expires `inHours` from now. */
+async function ownedProxy(s: TestShop, funds: number, inHours: number) {
+  const user = s.customer(funds);
+  const quoted = await s.orders.quote(user.id, 'proxy-panel', await firstChoice(s, 'proxy-panel'));
+  if (!quoted.ok) throw new Error(quoted.message);
+  const bought = await s.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 'buy', channel: 'bot' });
+  if (bought.kind !== 'delivered') throw new Error(bought.kind);
+  const proxy = bought.proxies[0]!;
+  const expiresAt = new Date(Date.now() + inHours * HOUR).toISOString();
+  s.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(expiresAt, proxy.id);
+  return { user, proxy: { ...proxy, expiresAt }, pricePaid: quoted.quote.priceCents };
+}
+
+describe('expiry reminders', () => {
+  it('remind three days and one day ahead, once per expiry', async () => {
+    shop = await startShop(['proxy-panel']);
+    let clock = Date.now();
+    const remind = createReminderJob({ ...shop, now: () => clock });
+    const { user, proxy } = await ownedProxy(shop, 100_000, 60);
+
+    expect(await remind()).toEqual({ queued: 1 }); // inside the 72 h window
+    expect(await remind()).toEqual({ queued: 0 }); // not twice
+    clock += 40 * HOUR; // now 20 h before expiry
+    expect(await remind()).toEqual({ queued: 1 });
+    const reminders = shop.outbox.list({ kind: 'expiry_reminder' });
+    expect(reminders.map((r) => r.userId)).toEqual([user.id, user.id]);
+    expect(JSON.parse(reminders[0]!.payload)).toMatchObject({ subscriptionId: proxy.id, expiresAt: proxy.expiresAt });
+  });
+
+  it('say nothing about proxies far from expiry or already expired', async () => {
+    shop = await startShop(['proxy-panel']);
+    const remind = createReminderJob(shop);
+    await ownedProxy(shop, 100_000, 24 * 10);
+    const second = await ownedProxy(shop, 100_000, -1);
+    expect(second.proxy.expiresAt < new Date().toISOString()).toBe(true);
+    expect(await remind()).toEqual({ queued: 0 });
+  });
+});
+
+describe('auto-renewal', () => {
+  it('renews a proxy due within a day through the saga, once per expiry', async () => {
+    shop = await startShop(['proxy-panel']);
+    const autoRenew = createAutoRenewJob({ ...shop, logger: silentLogger });
+    const { user, proxy } = await ownedProxy(shop, 100_000, 12);
+    shop.subscriptions.setAutoRenew(user.id, proxy.id, true);
+    const before = shop.wallet.balance(user.id).availableCents;
+
+    expect(await autoRenew()).toEqual({ renewed: 1, failed: 0 });
+    const renewed = shop.subscriptions.get(user.id, proxy.id)!;
+    expect(Date.parse(renewed.expiresAt!)).toBeGreaterThan(Date.now() + 24 * HOUR);
+    const [order] = shop.orders.ordersOfUser(user.id);
+    expect(order).toMatchObject({ kind: 'renewal', state: 'delivered', channel: 'auto-renew' });
+    expect(shop.wallet.balance(user.id).availableCents).toBe(before - order!.priceCents);
+    expect(shop.outbox.list({ kind: 'auto_renewed' })).toHaveLength(1);
+
+    // The next run finds nothing due: the expiry moved.
+    expect(await autoRenew()).toEqual({ renewed: 0, failed: 0 });
+    expect(shop.upstream('proxy-panel').simulator.purchaseCount()).toBe(1);
+  });
+
+  it('leaves proxies without auto-renew alone', async () => {
+    shop = await startShop(['proxy-panel']);
+    const autoRenew = createAutoRenewJob({ ...shop, logger: silentLogger });
+    await ownedProxy(shop, 100_000, 12);
+    expect(await autoRenew()).toEqual({ renewed: 0, failed: 0 });
+  });
+
+  it('tells the customer once when the wallet cannot pay, and charges nothing', async () => {
+    shop = await startShop(['proxy-panel']);
+    const autoRenew = createAutoRenewJob({ ...shop, logger: silentLogger });
+    const owner = await ownedProxy(shop, 100_000, 12);
+    shop.subscriptions.setAutoRenew(owner.user.id, owner.proxy.id, true);
+    const left = shop.wallet.balance(owner.user.id).availableCents;
+    shop.wallet.adjust({ userId: owner.user.id, amountCents: -left, adjustmentKey: 'drain', actor: 'admin:1', reason: 'test: empty wallet' });
+
+    expect(await autoRenew()).toEqual({ renewed: 0, failed: 1 });
+    expect(await autoRenew()).toEqual({ renewed: 0, failed: 1 });
+    const notices = shop.outbox.list({ kind: 'auto_renew_failed' });
+    expect(notices).toHaveLength(1);
+    expect(JSON.parse(notices[0]!.payload)).toMatchObject({ reason: 'insufficient_funds' });
+    expect(shop.wallet.balance(owner.user.id)).toEqual({ availableCents: 0, heldCents: 0 });
+  });
+});
+
+describe('the scheduler', () => {
+  it('runs a job on demand and never overlaps the same job', async () => {
+    shop = await startShop(['proxy-panel']);
+    const scheduler = startScheduler(shopJobs(shop, silentLogger), silentLogger);
+    try {
+      const [a, b] = await Promise.all([scheduler.runNow('reconcile-orders'), scheduler.runNow('reconcile-orders')]);
+      expect(a).toBe(b);
+      await expect(scheduler.runNow('no-such-job')).rejects.toThrow(/no job/);
+    } finally {
+      await scheduler.stop();
+    }
+  });
+});
