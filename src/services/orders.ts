@@ -554,7 +554,36 @@ export function createOrders(deps: OrdersDeps) {
     return result;
   }
 
+  /**
+   * The order side of the ledger's promises: a delivered order was captured
+   * once, a failed one holds nothing, an open one still holds its price.
+   */
+  function checkInvariants(): string[] {
+    const violations = wallet.checkInvariants();
+    const rows = deps.sqlite
+      .prepare(
+        `SELECT o.id, o.state, o.price_cents AS price,
+                h.amount_cents AS held,
+                (SELECT kind FROM ledger_transfers r WHERE r.pending_id = h.id) AS resolution
+           FROM orders o LEFT JOIN ledger_transfers h ON h.id = 'hold:' || o.id`,
+      )
+      .all() as Array<{ id: string; state: string; price: number; held: number | null; resolution: string | null }>;
+    for (const o of rows) {
+      if (o.held === null) {
+        violations.push(`order ${o.id} has no hold`);
+        continue;
+      }
+      if (o.held !== o.price) violations.push(`order ${o.id} holds ${o.held} cents for a price of ${o.price}`);
+      const expected = o.state === 'delivered' ? 'post_pending' : o.state === 'failed' ? 'void_pending' : null;
+      if (o.resolution !== expected) {
+        violations.push(`order ${o.id} is ${o.state} but its hold is ${o.resolution ?? 'still pending'}`);
+      }
+    }
+    return violations;
+  }
+
   return {
+    checkInvariants,
     quote,
     quoteRenewal,
     quoteById: (id: string) => {

@@ -10,7 +10,7 @@ import { firstChoice, startShop, type TestShop } from '../helpers/shop.js';
 let shop: TestShop | undefined;
 afterEach(async () => {
   if (shop) {
-    expect(shop.wallet.checkInvariants()).toEqual([]);
+    expect(shop.orders.checkInvariants()).toEqual([]);
     await shop.close();
     shop = undefined;
   }
@@ -290,5 +290,19 @@ describe('quotes and refunds', () => {
     expect(() =>
       shop!.orders.refund({ orderId: result.order.id, amountCents: 1, actor: 'admin:1', reason: 'again', refundKey: 'r3' }),
     ).toThrow(/refunds would total/);
+  });
+});
+
+describe('the order–ledger invariant checker', () => {
+  it('notices an order whose state disagrees with its hold', async () => {
+    shop = await startShop(['lumiweb']);
+    const user = shop.customer(50_000);
+    const quote = await quoteFirst(shop, user.id, 'lumiweb');
+    const result = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel: 'bot' });
+    if (result.kind !== 'delivered') throw new Error(result.kind);
+    expect(shop.orders.checkInvariants()).toEqual([]);
+    shop.database.sqlite.prepare("UPDATE orders SET state = 'failed' WHERE id = ?").run(result.order.id);
+    expect(shop.orders.checkInvariants()).toEqual([`order ${result.order.id} is failed but its hold is post_pending`]);
+    shop.database.sqlite.prepare("UPDATE orders SET state = 'delivered' WHERE id = ?").run(result.order.id);
   });
 });

@@ -97,7 +97,7 @@ describe.each(['flashproxy', 'proxy-panel'] as const)('%s: the shop is killed mi
       const charged = expectedState === 'delivered' ? s.quote.priceCents : 0;
       expect(services.wallet.balance(s.userId)).toEqual({ availableCents: 100_000 - charged, heldCents: 0 });
       expect(services.orders.subscriptionsOfOrder(order!.id).length).toBe(expectedState === 'delivered' ? 1 : 0);
-      expect(services.wallet.checkInvariants()).toEqual([]);
+      expect(services.orders.checkInvariants()).toEqual([]);
     } finally {
       database.close();
     }
@@ -116,7 +116,7 @@ describe.each(['flashproxy', 'proxy-panel'] as const)('%s: the shop is killed mi
       expect(summary).toMatchObject({ checked: 1, delivered: 1 });
       expect(upstream!.simulator.purchaseCount()).toBe(1);
       expect(services.wallet.balance(s.userId)).toEqual({ availableCents: 100_000 - s.quote.priceCents, heldCents: 0 });
-      expect(services.wallet.checkInvariants()).toEqual([]);
+      expect(services.orders.checkInvariants()).toEqual([]);
       // A second pass (the next scheduled run) changes nothing.
       expect(await services.orders.reconcileDue()).toMatchObject({ checked: 0 });
     } finally {

@@ -12,7 +12,7 @@ import { firstChoice, startShop, type TestShop } from '../helpers/shop.js';
 let shop: TestShop | undefined;
 afterEach(async () => {
   if (shop) {
-    expect(shop.wallet.checkInvariants()).toEqual([]);
+    expect(shop.orders.checkInvariants()).toEqual([]);
     await shop.close();
     shop = undefined;
   }
