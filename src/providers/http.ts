@@ -275,8 +275,14 @@ export function parseBody<S extends z.ZodType, T>(
   return ok(map(result.data));
 }
 
-/** Default mapping of an HTTP status alone, for upstreams whose error bodies say little. */
-export function refusalFromStatus(status: number): RefusalCode {
+/**
+ * Default mapping of an HTTP status alone, for upstreams whose error bodies say
+ * little; `overrides` holds an upstream's own meaning of a status (GateProxy's
+ * 409 means "another order is running", not "sold out").
+ */
+export function refusalFromStatus(status: number, overrides: Partial<Record<number, RefusalCode>> = {}): RefusalCode {
+  const own = overrides[status];
+  if (own) return own;
   switch (status) {
     case 401:
       return 'unauthorized';

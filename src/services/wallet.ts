@@ -40,6 +40,15 @@ export class LedgerError extends Error {
 
 export type TopUpMethod = 'stars' | 'cryptopay' | 'manual';
 
+export interface TopUpCorrection {
+  userId: number;
+  method: TopUpMethod;
+  externalId: string;
+  amountCents: number;
+  actor: string;
+  reason: string;
+}
+
 export interface Balance {
   availableCents: number;
   heldCents: number;
@@ -308,6 +317,30 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     });
   };
 
+  /** Money of a refunded top-up leaving the wallet ('reversal') or coming back ('restore'). */
+  const correctTopUp = (input: TopUpCorrection, direction: 'reversal' | 'restore') => {
+    requireAmount(input.amountCents);
+    requireKey(input.externalId, 'external payment id');
+    requireReason(input.reason);
+    return writeTransaction(sqlite, () => {
+      requireWallet(input.userId);
+      const wallet = walletAccountId(input.userId);
+      const clearing = topUpClearing(input.method);
+      const t: NewTransfer = {
+        id: `topup-${direction}:${input.method}:${input.externalId}`,
+        kind: 'posted',
+        category: 'topup',
+        debit: direction === 'reversal' ? wallet : clearing,
+        credit: direction === 'reversal' ? clearing : wallet,
+        amount: input.amountCents,
+        userId: input.userId,
+        actor: input.actor,
+        reason: input.reason,
+      };
+      return record(t, input.userId, direction === 'reversal');
+    });
+  };
+
   return {
     /** Opens a wallet for a new customer; harmless when it exists. */
     openWallet(userId: number): void {
@@ -347,46 +380,13 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
      * Takes a refunded payment's money back out of the wallet (before the
      * payment provider is asked to return it), only while it is unspent.
      */
-    reverseTopUp(input: { userId: number; method: TopUpMethod; externalId: string; amountCents: number; actor: string; reason: string }) {
-      requireAmount(input.amountCents);
-      requireKey(input.externalId, 'external payment id');
-      requireReason(input.reason);
-      return writeTransaction(sqlite, () => {
-        const t: NewTransfer = {
-          id: `topup-reversal:${input.method}:${input.externalId}`,
-          kind: 'posted',
-          category: 'topup',
-          debit: walletAccountId(input.userId),
-          credit: topUpClearing(input.method),
-          amount: input.amountCents,
-          userId: input.userId,
-          actor: input.actor,
-          reason: input.reason,
-        };
-        return record(t, input.userId, true);
-      });
+    reverseTopUp(input: TopUpCorrection) {
+      return correctTopUp(input, 'reversal');
     },
 
     /** Puts a reversed top-up back when the provider refused to refund it. */
-    restoreTopUp(input: { userId: number; method: TopUpMethod; externalId: string; amountCents: number; actor: string; reason: string }) {
-      requireAmount(input.amountCents);
-      requireKey(input.externalId, 'external payment id');
-      requireReason(input.reason);
-      return writeTransaction(sqlite, () => {
-        requireWallet(input.userId);
-        const t: NewTransfer = {
-          id: `topup-restore:${input.method}:${input.externalId}`,
-          kind: 'posted',
-          category: 'topup',
-          debit: topUpClearing(input.method),
-          credit: walletAccountId(input.userId),
-          amount: input.amountCents,
-          userId: input.userId,
-          actor: input.actor,
-          reason: input.reason,
-        };
-        return record(t, input.userId, false);
-      });
+    restoreTopUp(input: TopUpCorrection) {
+      return correctTopUp(input, 'restore');
     },
 
     /** Reserves money for an order; fails cleanly when the wallet is short. */

@@ -12,6 +12,7 @@ import {
   createHttpClient,
   outcomeFromExchange,
   parseBody,
+  refusalFromStatus,
   type HttpExchange,
   type HttpRequest,
 } from '../http.js';
@@ -216,20 +217,7 @@ const REFUSAL_BY_CODE: Record<string, RefusalCode> = {
 
 /** For 4xx answers without a known code. GateProxy's only 409 means "another order is running". */
 function refusalForStatus(status: number): RefusalCode {
-  switch (status) {
-    case 401:
-      return 'unauthorized';
-    case 402:
-      return 'insufficient_upstream_balance';
-    case 403:
-      return 'forbidden';
-    case 404:
-      return 'not_found';
-    case 409:
-      return 'busy';
-    default:
-      return 'rejected';
-  }
+  return refusalFromStatus(status, { 409: 'busy' });
 }
 
 function describeError(code: string, message: string | undefined, status: number): string {
