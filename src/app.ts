@@ -6,11 +6,15 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { createApi } from './api/app.js';
-import { createBot, startBot, webhookRoute, type RunningBot, type ShopBot } from './bot/index.js';
+import { createBot, startBot, webhookRoute, type BotPayments, type RunningBot, type ShopBot } from './bot/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database_ } from './db/client.js';
 import { createKvStorage } from './db/kv-storage.js';
 import { silentLogger, type Logger } from './logger.js';
+import { CRYPTO_PAY_SIGNATURE_HEADER, createCryptoPayClient } from './payments/cryptopay/index.js';
+import { createCryptoPayTopUps, type CryptoPayTopUps } from './payments/cryptopay/topups.js';
+import { createManualPayments, type ManualPayments } from './payments/manual.js';
+import { createStarsPayments, type StarsPayments } from './payments/stars.js';
 import { createProviders } from './providers/registry.js';
 import type { ProxyProvider } from './providers/types.js';
 import { createCatalog } from './services/catalog.js';
@@ -20,6 +24,7 @@ import { createPricing } from './services/pricing.js';
 import { createNotifier, type Notifier } from './services/notifier.js';
 import { createSubscriptions } from './services/subscriptions.js';
 import { createTokens } from './services/tokens.js';
+import { createTopUps, type TopUps } from './services/topups.js';
 import { createUsers } from './services/users.js';
 import { createWallet } from './services/wallet.js';
 
@@ -49,22 +54,88 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
 
 export type Services = ReturnType<typeof buildServices>;
 
+/** The wallet top-up services; Crypto Pay only when its token is configured. */
+export interface Payments {
+  topUps: TopUps;
+  stars: StarsPayments;
+  manual: ManualPayments;
+  cryptopay?: CryptoPayTopUps;
+}
+
+/** Builds the top-up services from the settings. */
+export function buildPayments(config: Config, database: Database_, services: Services, logger: Logger): Payments {
+  const { minCents, maxCents, starsPerUsd, cryptoPay } = config.topUps;
+  const topUps = createTopUps({
+    sqlite: database.sqlite,
+    db: database.db,
+    wallet: services.wallet,
+    outbox: services.outbox,
+    logger: logger.child({ component: 'topups' }),
+    limits: { minCents, maxCents },
+  });
+  const stars = createStarsPayments({ topUps, starsPerUsd });
+  const manual = createManualPayments({ topUps, outbox: services.outbox });
+  const cryptopay = cryptoPay
+    ? createCryptoPayTopUps({
+        client: createCryptoPayClient({ token: cryptoPay.token, baseUrl: cryptoPay.baseUrl, timeoutMs: config.upstreamTimeoutMs }),
+        token: cryptoPay.token,
+        topUps,
+        logger: logger.child({ component: 'cryptopay' }),
+        acceptedAssets: cryptoPay.assets,
+      })
+    : undefined;
+  return { topUps, stars, manual, ...(cryptopay ? { cryptopay } : {}) };
+}
+
+export const CRYPTOPAY_WEBHOOK_PATH = '/payments/cryptopay/webhook';
+/** How often open Crypto Pay invoices are looked up, for webhooks that never arrived. */
+export const CRYPTOPAY_POLL_INTERVAL_MS = 60_000;
+/** A Crypto Pay update is a few kilobytes; anything far larger is not one. */
+const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
+
+export interface AppOptions {
+  /** How often the notifier looks for due messages; default 1 s. */
+  notifierIntervalMs?: number;
+  /** Default once a minute. */
+  cryptoPayPollIntervalMs?: number;
+}
+
 export interface RunningApp {
   services: Services;
+  payments: Payments;
+  /** The Telegram bot, when BOT_TOKEN is set. */
+  bot?: ShopBot;
   database: Database_;
   /** The HTTP server's real address (the port may have been 0). */
   httpUrl: string;
   stop(): Promise<void>;
 }
 
-export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = openDatabase(config.databasePath);
   const services = buildServices(database, { providers: createProviders(config), logger });
+  const payments = buildPayments(config, database, services, logger);
   const firstPass = await services.orders.reconcileDue();
   if (firstPass.checked > 0) logger.info('reconciled open orders at start-up', firstPass);
-  const api = createApi({ sqlite: database.sqlite, startedAt: Date.now() });
+  const { cryptopay } = payments;
+  const api = createApi(
+    { sqlite: database.sqlite, startedAt: Date.now() },
+    {
+      routes: (app) => {
+        if (!cryptopay) return;
+        app.post(CRYPTOPAY_WEBHOOK_PATH, async (c) => {
+          if (Number(c.req.header('content-length') ?? 0) > MAX_WEBHOOK_BODY_BYTES) return c.text('too large', 413);
+          // The signature covers the bytes as sent: the body is read raw, never parsed and re-serialised.
+          const rawBody = Buffer.from(await c.req.arrayBuffer());
+          if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) return c.text('too large', 413);
+          const answer = cryptopay.handleWebhook(rawBody, c.req.header(CRYPTO_PAY_SIGNATURE_HEADER));
+          return c.text(answer.message, answer.status);
+        });
+      },
+    },
+  );
 
-  const bot = config.botToken ? createShopBot(config, config.botToken, database, services, logger) : undefined;
+  const bot = config.botToken ? createShopBot(config, config.botToken, database, services, payments, logger) : undefined;
   const webhook = bot && config.publicUrl ? { url: `${config.publicUrl}${WEBHOOK_PATH}`, secretToken: webhookSecret(config) } : undefined;
   // Before the server takes requests: Hono fixes its routes at the first one.
   if (bot && webhook) webhookRoute(bot, api, { path: WEBHOOK_PATH, secretToken: webhook.secretToken });
@@ -86,13 +157,17 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       render: bot.renderNotice,
       logger: logger.child({ component: 'notifier' }),
     });
-    notifier.start();
+    notifier.start(options.notifierIntervalMs);
     logger.info('telegram bot started', { mode: runningBot.mode, username: bot.botInfo.username });
   }
+
+  const cryptoPayPolling = cryptopay ? startCryptoPayPolling(cryptopay, options.cryptoPayPollIntervalMs ?? CRYPTOPAY_POLL_INTERVAL_MS, logger) : undefined;
 
   let stopped = false;
   return {
     services,
+    payments,
+    ...(bot ? { bot } : {}),
     database,
     httpUrl,
     async stop() {
@@ -101,6 +176,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       // New updates stop first; handlers and purchase tasks in flight finish before the database closes.
       await runningBot?.stop();
       await notifier?.stop();
+      await cryptoPayPolling?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.orders.drain();
       database.close();
@@ -116,7 +192,14 @@ function webhookSecret(config: Config): string {
   return config.webhookSecret ?? createHash('sha256').update(`webhook:${config.botToken ?? ''}`).digest('hex');
 }
 
-function createShopBot(config: Config, token: string, database: Database_, services: Services, logger: Logger): ShopBot {
+function createShopBot(config: Config, token: string, database: Database_, services: Services, payments: Payments, logger: Logger): ShopBot {
+  const botPayments: BotPayments = {
+    topUps: payments.topUps,
+    stars: payments.stars,
+    manual: payments.manual,
+    ...(payments.cryptopay && config.topUps.cryptoPay ? { cryptopay: { service: payments.cryptopay, assets: config.topUps.cryptoPay.assets } } : {}),
+    ...(config.topUps.manualInstructions ? { manualInstructions: config.topUps.manualInstructions } : {}),
+  };
   return createBot({
     token,
     apiRoot: config.telegramApiRoot,
@@ -126,7 +209,37 @@ function createShopBot(config: Config, token: string, database: Database_, servi
     adminIds: config.adminIds,
     storage: createKvStorage(database.sqlite),
     supportContact: config.supportContact,
+    payments: botPayments,
   });
+}
+
+/**
+ * Looks up open Crypto Pay invoices on an interval, for webhooks that were
+ * lost. One pass at a time; `stop` waits for the pass in progress. The app
+ * owns this timer until the shop has a scheduler for such jobs.
+ */
+function startCryptoPayPolling(cryptopay: CryptoPayTopUps, intervalMs: number, logger: Logger) {
+  let running: Promise<void> | undefined;
+  const pass = () => {
+    running ??= cryptopay
+      .poll()
+      .then((result) => {
+        if (result.credited > 0 || result.expired > 0) logger.info('Crypto Pay poll', result);
+      })
+      .catch((error: unknown) => logger.warn('Crypto Pay poll failed', { error }))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(pass, intervalMs);
+  // A pending poll should not keep a process alive that is otherwise done.
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number) {

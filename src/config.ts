@@ -77,6 +77,31 @@ const envSchema = z.object({
   GATEPROXY_API_KEY: optionalText,
   GATEPROXY_BASE_URL: urlWithDefault('https://api.gateproxy.store'),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+
+  STARS_PER_USD: z.coerce.number().positive().max(1_000_000).default(50),
+  TOPUP_MIN_CENTS: z.coerce.number().int().min(1).max(100_000_000).default(100),
+  TOPUP_MAX_CENTS: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+  CRYPTOPAY_TOKEN: optionalText,
+  CRYPTOPAY_BASE_URL: urlWithDefault('https://pay.crypt.bot'),
+  CRYPTOPAY_ASSETS: z
+    .string()
+    .trim()
+    .default('USDT,TON,BTC')
+    .transform((v) =>
+      (v === '' ? 'USDT,TON,BTC' : v)
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter((s) => s.length > 0),
+    )
+    .refine((assets) => assets.length > 0 && assets.every((a) => /^[A-Z0-9]{2,10}$/.test(a)), {
+      message: 'must be comma-separated asset codes, e.g. USDT,TON,BTC',
+    }),
+  MANUAL_TOPUP_INSTRUCTIONS: optionalText.refine((v) => v === undefined || v.length <= 1_000, {
+    message: 'must be at most 1000 characters',
+  }),
+}).refine((e) => e.TOPUP_MIN_CENTS <= e.TOPUP_MAX_CENTS, {
+  message: 'TOPUP_MIN_CENTS must not be above TOPUP_MAX_CENTS',
+  path: ['TOPUP_MIN_CENTS'],
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -100,6 +125,16 @@ export interface Config {
   supportContact?: string;
   logLevel: Env['LOG_LEVEL'];
   upstreamTimeoutMs: number;
+  /** Wallet top-ups: the Stars rate, the amount limits and the optional methods. */
+  topUps: {
+    starsPerUsd: number;
+    minCents: number;
+    maxCents: number;
+    /** Crypto Pay is offered only when its app token is set. */
+    cryptoPay?: { token: string; baseUrl: string; assets: string[] };
+    /** Where customers send money by hand; manual top-ups also need OPERATOR_CHAT_ID. */
+    manualInstructions?: string;
+  };
   /** Only providers whose API key is set; the key enables them. */
   providers: Partial<Record<'proxy-ipv4' | 'proxy-panel' | 'flashproxy' | 'lumiweb' | 'gateproxy', ProviderKeyConfig>>;
 }
@@ -142,6 +177,13 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       supportContact: e.SUPPORT_CONTACT,
       logLevel: e.LOG_LEVEL,
       upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      topUps: {
+        starsPerUsd: e.STARS_PER_USD,
+        minCents: e.TOPUP_MIN_CENTS,
+        maxCents: e.TOPUP_MAX_CENTS,
+        ...(e.CRYPTOPAY_TOKEN ? { cryptoPay: { token: e.CRYPTOPAY_TOKEN, baseUrl: e.CRYPTOPAY_BASE_URL, assets: e.CRYPTOPAY_ASSETS } } : {}),
+        ...(e.MANUAL_TOPUP_INSTRUCTIONS ? { manualInstructions: e.MANUAL_TOPUP_INSTRUCTIONS } : {}),
+      },
       providers,
     },
   };
@@ -167,7 +209,12 @@ export function describeConfigProblems(problems: string[]): string {
 
 /** Values that must never be printed, for the logger's secret registry. */
 export function secretValues(config: Config): string[] {
-  return [config.botToken, config.webhookSecret, ...Object.values(config.providers).map((p) => p?.apiKey)].filter(
+  return [
+    config.botToken,
+    config.webhookSecret,
+    config.topUps.cryptoPay?.token,
+    ...Object.values(config.providers).map((p) => p?.apiKey),
+  ].filter(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );
 }

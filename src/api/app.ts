@@ -10,7 +10,12 @@ export interface ApiDeps {
   startedAt: number;
 }
 
-export function createApi(deps: ApiDeps): Hono {
+export interface ApiOptions {
+  /** Mounts further routes (payment webhooks…) before the catch-all 404. */
+  routes?: (app: Hono) => void;
+}
+
+export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   const app = new Hono();
 
   app.get('/healthz', (c) => {
@@ -21,6 +26,8 @@ export function createApi(deps: ApiDeps): Hono {
     }
     return c.json({ status: 'ok', database: 'ok', uptime_s: Math.round((Date.now() - deps.startedAt) / 1000) });
   });
+
+  options.routes?.(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
   return app;

@@ -7,7 +7,12 @@
  *  1. callback queries are answered at once, before any other work;
  *  2. per-user flood control, then per-chat ordering (other chats run in parallel);
  *  3. the customer is loaded (created on first contact), then i18n;
- *  4. conversations (buy, token creation), then the feature composers.
+ *  4. conversations (buy, token creation, top-ups), then the feature composers.
+ *
+ * Payment updates (Stars pre-checkout and successful payments) are handled
+ * right after (1), ahead of flood control and of any conversation: dropping
+ * one would lose a payment. Operator buttons are answered by their own
+ * feature, which can refuse with an alert.
  */
 import { conversations, createConversation } from '@grammyjs/conversations';
 import type { I18n } from '@grammyjs/i18n';
@@ -15,11 +20,13 @@ import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import type { ConversationData, VersionedState } from '@grammyjs/conversations';
 import { withPrefix } from '../db/kv-storage.js';
-import { languageFromTelegram } from '../services/users.js';
+import { languageFromTelegram, type Language } from '../services/users.js';
 import { BackgroundTasks } from './background.js';
 import type { BotContext, BotDeps, BotEnv, FlowContext } from './context.js';
 import { createBuyFlow } from './conversations/buy.js';
 import { createTokenFlow } from './conversations/create-token.js';
+import { createTopUpAmountFlow, TOPUP_AMOUNT_FLOW } from './conversations/topup-amount.js';
+import { createTopUpManualFlow, TOPUP_MANUAL_FLOW } from './conversations/topup-manual.js';
 import { BUY_FLOW, createBuyFeature } from './features/buy.js';
 import { createHelpFeature } from './features/help.js';
 import { createLanguageFeature } from './features/language.js';
@@ -28,7 +35,12 @@ import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
 import { createTokensFeature, TOKEN_FLOW } from './features/tokens.js';
-import { registerTopUpMethods, type TopUpMethod } from './features/topup.js';
+import { createOperatorsFeature, createOperatorViews, isOperatorCallback, telegramStarRefund } from './features/operators.js';
+import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
+import type { AmountPayer, BotPayments } from './features/topup-amounts.js';
+import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
+import { createManualTopUp } from './features/topup-manual.js';
+import { createStarsTopUp } from './features/topup-stars.js';
 import { createWalletFeature } from './features/wallet.js';
 import { asLanguage, createI18n } from './i18n.js';
 import { mainMenuKeyboard } from './keyboards/main-menu.js';
@@ -38,6 +50,7 @@ import { createNoticeRenderer } from './notices.js';
 
 export type { BotContext, BotDeps, BotServices, FlowContext } from './context.js';
 export type { TopUpMethod } from './features/topup.js';
+export type { BotPayments } from './features/topup-amounts.js';
 export { escapeHtml } from './html.js';
 export { startBot, stopBot, webhookRoute, type BotMode, type RunningBot } from './runtime.js';
 
@@ -48,8 +61,16 @@ export { startBot, stopBot, webhookRoute, type BotMode, type RunningBot } from '
 export const FLOWS_VERSION = 'buy-1.token-1';
 
 export interface CreateBotDeps extends BotDeps {
-  /** Top-up methods shown on the top-up screen (see features/topup.ts). */
+  /** Further top-up methods shown on the top-up screen, after those built from `payments` (see features/topup.ts). */
   topUpMethods?: TopUpMethod[];
+  /**
+   * The payment services: Stars and Crypto Pay (when present) become top-up
+   * methods, manual top-ups too when they have instructions and there is an
+   * operator group; operators get their buttons.
+   */
+  payments?: BotPayments;
+  /** The language of operator alerts and buttons; default English. */
+  operatorLanguage?: Language;
 }
 
 /** The bot plus what its runtime and the notifier need. */
@@ -73,9 +94,8 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   const { services, logger } = deps;
   installApiTransformers(bot.api);
   const i18n = createI18n(services.users);
-  const notices = createNoticeRenderer({ services, i18n });
-  bot.i18n = i18n;
-  bot.renderNotice = notices.renderNotice;
+  const { payments } = deps;
+  const operatorLanguage = deps.operatorLanguage ?? 'en';
 
   const env: BotEnv = {
     deps,
@@ -86,6 +106,32 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     background: bot.background,
     pendingQuotes: withPrefix<string>(deps.storage, 'pending-quote:'),
   };
+  const notices = createNoticeRenderer({
+    services,
+    i18n,
+    operatorLanguage,
+    pendingQuotes: env.pendingQuotes,
+    ...(payments ? { payments } : {}),
+  });
+  bot.i18n = i18n;
+  bot.renderNotice = notices.renderNotice;
+
+  const topUpMethods: TopUpMethod[] = [];
+  const payers: AmountPayer[] = [];
+  if (payments?.stars) {
+    const stars = createStarsTopUp(env, { stars: payments.stars, topUps: payments.topUps });
+    topUpMethods.push(stars.method);
+    payers.push(stars.payer);
+  }
+  if (payments?.cryptopay) {
+    const cryptopay = createCryptoPayTopUp(env, { cryptopay: payments.cryptopay.service, topUps: payments.topUps, assets: payments.cryptopay.assets });
+    topUpMethods.push(cryptopay.method);
+    payers.push(cryptopay.payer);
+  }
+  // Someone has to confirm a manual top-up: without an operator group it is not offered.
+  const manualInstructions = deps.operatorChatId !== undefined ? payments?.manualInstructions : undefined;
+  if (payments?.manual && manualInstructions) topUpMethods.push(createManualTopUp());
+  topUpMethods.push(...(deps.topUpMethods ?? []));
 
   bot.use((ctx, next) => {
     bot.lastUpdateId = Math.max(bot.lastUpdateId, ctx.update.update_id);
@@ -93,12 +139,15 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   });
 
   bot.use(async (ctx, next) => {
-    if (ctx.callbackQuery) {
+    // Operator buttons are answered by the operators' feature, which may refuse with an alert.
+    if (ctx.callbackQuery && !(payments && isOperatorCallback(ctx.callbackQuery.data))) {
       // The spinner on the button stops now; whatever follows edits the message.
       await ctx.answerCallbackQuery().catch((error: unknown) => logger.debug('callback query not answered', { error }));
     }
     return next();
   });
+
+  bot.use(topUpPaymentHandlers(topUpMethods));
 
   bot.use(
     rateLimit<BotContext>(
@@ -113,6 +162,22 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   );
 
   bot.use(sequentialize<BotContext>((ctx) => String(ctx.chat?.id ?? ctx.from?.id ?? '')));
+
+  if (payments) {
+    bot.use(
+      createOperatorsFeature({
+        views: createOperatorViews({ services, i18n, payments, language: operatorLanguage }),
+        payments,
+        services,
+        i18n,
+        operatorChatId: deps.operatorChatId,
+        adminIds: deps.adminIds,
+        storage: deps.storage,
+        refundStarPayment: telegramStarRefund(bot.api),
+        logger,
+      }),
+    );
+  }
 
   // Customers talk to the bot in private; groups belong to the operators' tools.
   const shop = bot.filter((ctx) => ctx.chat?.type === 'private' && ctx.from !== undefined);
@@ -155,13 +220,20 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   );
   shop.use(createConversation<BotContext, FlowContext>(createBuyFlow(env), BUY_FLOW));
   shop.use(createConversation<BotContext, FlowContext>(createTokenFlow(env), TOKEN_FLOW));
+  if (payments) {
+    shop.use(createConversation<BotContext, FlowContext>(createTopUpAmountFlow(env, payers, payments.topUps.limits), TOPUP_AMOUNT_FLOW));
+  }
+  if (payments?.manual && manualInstructions) {
+    const flow = createTopUpManualFlow(env, { manual: payments.manual, limits: payments.topUps.limits, instructions: manualInstructions });
+    shop.use(createConversation<BotContext, FlowContext>(flow, TOPUP_MANUAL_FLOW));
+  }
 
   shop.use(createMenuFeature(env));
   shop.use(createBuyFeature());
   shop.use(createOrdersFeature(env, () => bot.api));
   shop.use(createProxiesFeature(env));
   shop.use(createWalletFeature(env));
-  shop.use(registerTopUpMethods(env, deps.topUpMethods ?? []));
+  shop.use(registerTopUpMethods(env, topUpMethods));
   shop.use(createTokensFeature(env));
   shop.use(createLanguageFeature(env));
   shop.use(createHelpFeature(env));

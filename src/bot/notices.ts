@@ -1,14 +1,21 @@
 /**
  * Outbox notices for customers, rendered in their language: the saga writes
- * what happened (order delivered, failed, renewed) and the notifier sends
- * what this renders. Everything is looked up fresh, so a notice shows the
- * proxies and balance as they are when it goes out.
+ * what happened (order delivered, failed, renewed; a top-up credited or
+ * rejected) and the notifier sends what this renders. Everything is looked
+ * up fresh, so a notice shows the proxies and balance as they are when it
+ * goes out. Operator alerts are rendered by features/operators.ts, with the
+ * buttons operators act on.
  */
 import type { I18n } from '@grammyjs/i18n';
-import type { Context, InlineKeyboard } from 'grammy';
+import { InlineKeyboard, type Context } from 'grammy';
+import type { KvStorage } from '../db/kv-storage.js';
 import type { OutboxMessage } from '../services/outbox.js';
+import type { Language } from '../services/users.js';
 import { subscriptionIdsOf } from '../services/order-store.js';
 import type { BotServices } from './context.js';
+import { money } from './format.js';
+import { createOperatorViews } from './features/operators.js';
+import type { BotPayments } from './features/topup-amounts.js';
 import { asLanguage } from './i18n.js';
 import { code, escapeHtml } from './html.js';
 import type { Translate } from './ui.js';
@@ -21,8 +28,20 @@ export interface RenderedNotice {
   parse_mode: 'HTML';
 }
 
-export function createNoticeRenderer(deps: { services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions'>; i18n: I18n<Context> }) {
-  const { services, i18n } = deps;
+export interface NoticeRendererDeps {
+  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users'>;
+  i18n: I18n<Context>;
+  /** Top-ups, for receipts and for the operators' payment alerts. */
+  payments?: BotPayments;
+  /** The language of operator alerts; English by default. */
+  operatorLanguage?: Language;
+  /** The order a customer was short of money for, to offer the way back on a receipt. */
+  pendingQuotes?: KvStorage<string>;
+}
+
+export function createNoticeRenderer(deps: NoticeRendererDeps) {
+  const { services, i18n, payments } = deps;
+  const operatorViews = createOperatorViews({ services, i18n, language: deps.operatorLanguage ?? 'en', ...(payments ? { payments } : {}) });
 
   const asNotice = (view: ResultView, title?: string): RenderedNotice => ({
     text: title ? `${title}\n${view.text}` : view.text,
@@ -30,13 +49,38 @@ export function createNoticeRenderer(deps: { services: Pick<BotServices, 'orders
     parse_mode: 'HTML',
   });
 
-  /** Renders an outbox message for its reader; customers' notices in their language. */
-  function renderNotice(message: OutboxMessage, lang: string): RenderedNotice {
+  /** A top-up's receipt or rejection; null when the customer already has their answer. */
+  function topUpNotice(message: OutboxMessage, payload: Record<string, unknown>, t: Translate): RenderedNotice | null | undefined {
+    const topUp = typeof payload.topUpId === 'string' ? payments?.topUps.get(payload.topUpId) : undefined;
+    if (!topUp || topUp.userId !== message.userId) return undefined;
+    const keyboard = new InlineKeyboard();
+    if (deps.pendingQuotes?.read(String(topUp.userId))) keyboard.text(t('btn-resume-order'), 'o:resume').row();
+    keyboard.text(t('menu-wallet'), 'm:wallet').text(t('btn-main-menu'), 'm:main');
+    const balance = money(services.wallet.balance(topUp.userId).availableCents);
+    if (message.kind === 'topup_credited') {
+      // A Stars payment is answered in the chat the moment it arrives (features/topup-stars.ts).
+      if (topUp.method === 'stars') return null;
+      const text = t('topup-credited-notice', { amount: money(topUp.amountCents), method: t(`topup-method-${topUp.method}`), balance });
+      return { text, reply_markup: keyboard, parse_mode: 'HTML' };
+    }
+    const reason = escapeHtml(typeof payload.reason === 'string' ? payload.reason : (topUp.reason ?? ''));
+    return { text: t('topup-rejected-notice', { amount: money(topUp.amountCents), reason, balance }), reply_markup: keyboard, parse_mode: 'HTML' };
+  }
+
+  /** Renders an outbox message for its reader; customers' notices in their language; null: nothing to send. */
+  function renderNotice(message: OutboxMessage, lang: string): RenderedNotice | null {
     const t: Translate = (key, vars) => i18n.t(asLanguage(lang) ?? 'en', key, vars);
     const payload = parsePayload(message.payload);
     if (message.audience === 'operators') {
-      // Operator alerts get their own wording with the admin tools; until then, the facts as recorded.
+      const view = operatorViews.render(message, payload);
+      if (view === null) return null;
+      if (view) return { text: view.text, ...(view.keyboard ? { reply_markup: view.keyboard } : {}), parse_mode: 'HTML' };
+      // A kind without its own wording yet: the facts as recorded.
       return { text: `⚠️ <b>${escapeHtml(message.kind)}</b>\n${code(JSON.stringify(payload))}`, parse_mode: 'HTML' };
+    }
+    if (message.kind === 'topup_credited' || message.kind === 'topup_rejected') {
+      const notice = topUpNotice(message, payload, t);
+      if (notice !== undefined) return notice;
     }
     const order = typeof payload.orderId === 'string' ? services.orders.order(payload.orderId) : undefined;
     if (order && message.userId !== null && order.userId === message.userId) {

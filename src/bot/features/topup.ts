@@ -4,6 +4,11 @@
  * `topUpMethods`. Its button sends `top:<id>`, and its composer handles that
  * and any further `top:<id>:…` callbacks. With no methods registered the
  * screen says that top-ups are not available yet.
+ *
+ * A method that hears about payments through Telegram itself (Stars) adds
+ * `payments`: those handlers run ahead of flood control and of the
+ * customer's flows, because a payment update that is dropped or swallowed
+ * by a conversation is money received and never credited.
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext, BotEnv } from '../context.js';
@@ -15,8 +20,17 @@ export interface TopUpMethod {
   id: string;
   /** The button label in the customer's language. */
   label(t: Translate): string;
-  /** Handles `top:<id>` and the method's own callbacks and payments. */
+  /** Handles `top:<id>` and the method's own callbacks, in the customer's private chat. */
   composer: Composer<BotContext>;
+  /** Payment updates (pre-checkout queries, successful payments, refunds); see above. */
+  payments?: Composer<BotContext>;
+}
+
+/** The payment handlers of every method, for the bot to run before anything can drop an update. */
+export function topUpPaymentHandlers(methods: TopUpMethod[]): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  for (const method of methods) if (method.payments) composer.use(method.payments);
+  return composer;
 }
 
 /** The extension point: payment methods register here, in the order their buttons appear. */

@@ -1,0 +1,371 @@
+/**
+ * The operators' group: alerts rendered for people who run the shop, and the
+ * buttons on them — confirm or reject a manual top-up, refund a Stars
+ * top-up. Only admins (ADMIN_IDS) pressing inside the operator group
+ * (OPERATOR_CHAT_ID) can act; anyone else gets an alert and nothing changes.
+ *
+ * These callbacks are answered here rather than by the bot's answer-first
+ * middleware: a refusal has to be an alert, and a confirmation can say
+ * whether this press or an earlier one did it. The decisions themselves are
+ * quick local transactions; only the refund waits for Telegram, and it is
+ * answered before that call.
+ */
+import type { I18n } from '@grammyjs/i18n';
+import { Composer, GrammyError, InlineKeyboard, type Api, type Context } from 'grammy';
+import type { User as TelegramUser } from 'grammy/types';
+import { withPrefix, type KvStorage } from '../../db/kv-storage.js';
+import type { Logger } from '../../logger.js';
+import type { RefundStarPayment } from '../../payments/stars.js';
+import type { OutboxMessage } from '../../services/outbox.js';
+import type { TopUpRow } from '../../services/topups.js';
+import type { Language } from '../../services/users.js';
+import type { BotContext, BotServices } from '../context.js';
+import { money } from '../format.js';
+import { code, escapeHtml } from '../html.js';
+import { asLanguage } from '../i18n.js';
+import type { Translate } from '../ui.js';
+import type { BotPayments } from './topup-amounts.js';
+
+export function isOperatorCallback(data: string | undefined): boolean {
+  return data?.startsWith('op:') ?? false;
+}
+
+/** Telegram's refundStarPayment as the Stars service needs it: a 400 is a definite no, anything else is unknown. */
+export function telegramStarRefund(api: Api): RefundStarPayment {
+  return async (telegramUserId, chargeId) => {
+    try {
+      await api.refundStarPayment(telegramUserId, chargeId);
+      return 'ok';
+    } catch (error) {
+      return error instanceof GrammyError && error.error_code === 400 ? 'refused' : 'unknown';
+    }
+  };
+}
+
+export interface OperatorViewDeps {
+  services: Pick<BotServices, 'users' | 'wallet'>;
+  i18n: I18n<Context>;
+  payments?: BotPayments;
+  language: Language;
+}
+
+export interface OperatorView {
+  text: string;
+  keyboard?: InlineKeyboard;
+}
+
+/** Alert texts and their buttons, shared by the notices and the button handlers that edit them. */
+export function createOperatorViews(deps: OperatorViewDeps) {
+  const { services, i18n, payments } = deps;
+  const t: Translate = (key, vars) => i18n.t(deps.language, key, vars);
+
+  const customerLine = (userId: unknown): string => {
+    const user = typeof userId === 'number' ? services.users.byId(userId) : undefined;
+    if (!user) return t('op-customer-unknown', { id: String(userId) });
+    const name = escapeHtml(user.firstName ?? '—') + (user.username ? ` (@${escapeHtml(user.username)})` : '');
+    return t('op-customer', { name, telegramId: String(user.telegramId) });
+  };
+
+  const methodName = (method: string) => t(`op-method-${method}`);
+
+  const withStatus = (lines: string[], status?: string) => (status ? [...lines, '', status] : lines).join('\n');
+
+  const manualRequest = (topUp: TopUpRow, status?: string): OperatorView => {
+    const note = (JSON.parse(topUp.details) as { note?: string }).note ?? '';
+    const lines = [
+      t('op-manual-request', { amount: money(topUp.amountCents) }),
+      customerLine(topUp.userId),
+      t('op-note', { note: escapeHtml(note) }),
+      t('op-topup-id', { id: code(topUp.id) }),
+    ];
+    if (status === undefined && topUp.state !== 'created') status = t('op-already-decided', { state: t(`op-state-${topUp.state}`) });
+    const keyboard =
+      status === undefined ? new InlineKeyboard().text(t('op-confirm'), `op:mc:${topUp.id}`).text(t('op-reject'), `op:mr:${topUp.id}`) : undefined;
+    return { text: withStatus(lines, status), ...(keyboard ? { keyboard } : {}) };
+  };
+
+  const topUpReceived = (topUp: TopUpRow, status?: string): OperatorView => {
+    const lines = [
+      t('op-topup-received', { amount: money(topUp.amountCents), method: methodName(topUp.method) }),
+      customerLine(topUp.userId),
+      t('op-topup-id', { id: code(topUp.id) }),
+    ];
+    if (status === undefined && topUp.state !== 'credited') status = t(`op-state-${topUp.state}`);
+    const refundable = topUp.method === 'stars' && topUp.state === 'credited' && payments?.stars !== undefined;
+    const keyboard = refundable ? new InlineKeyboard().text(t('op-refund'), `op:rf:${topUp.id}`) : undefined;
+    return { text: withStatus(lines, status), ...(keyboard ? { keyboard } : {}) };
+  };
+
+  const providerLabel = (payload: Record<string, unknown>) => escapeHtml(String(payload.provider ?? '?'));
+  const orderLabel = (payload: Record<string, unknown>) => code(String(payload.orderId ?? '?'));
+  const cents = (value: unknown) => (typeof value === 'number' ? money(value) : '?');
+
+  /** An operator alert from the outbox; null when there is nothing left to say, undefined for kinds it does not know. */
+  function render(message: OutboxMessage, payload: Record<string, unknown>): OperatorView | null | undefined {
+    const topUp = typeof payload.topUpId === 'string' ? payments?.topUps.get(payload.topUpId) : undefined;
+    switch (message.kind) {
+      case 'manual_topup_requested':
+        return topUp ? manualRequest(topUp) : undefined;
+      case 'topup_received':
+        // The confirmed request message already tells this story for manual top-ups.
+        if (topUp?.method === 'manual') return null;
+        return topUp ? topUpReceived(topUp) : undefined;
+      case 'upstream_balance_low':
+        return { text: t('op-upstream-balance-low', { provider: providerLabel(payload), order: orderLabel(payload), amount: cents(payload.priceCents) }) };
+      case 'upstream_auth_failed':
+        return { text: t('op-upstream-auth-failed', { provider: providerLabel(payload), order: orderLabel(payload), amount: cents(payload.priceCents) }) };
+      case 'order_needs_attention':
+        return {
+          text: [
+            t('op-order-attention', { provider: providerLabel(payload), order: orderLabel(payload), amount: cents(payload.priceCents) }),
+            customerLine(payload.userId),
+            t('op-why', { why: escapeHtml(String(payload.why ?? '')) }),
+          ].join('\n'),
+        };
+      case 'stars_payment_unmatched':
+        return {
+          text: t('op-stars-unmatched', {
+            stars: String(payload.totalAmount ?? '?'),
+            telegramId: String(payload.telegramUserId ?? '?'),
+            charge: code(String(payload.chargeId ?? '?')),
+            payload: code(String(payload.payload ?? '?')),
+            reason: escapeHtml(String(payload.reason ?? '')),
+          }),
+        };
+      default:
+        return undefined;
+    }
+  }
+
+  return { t, customerLine, manualRequest, topUpReceived, render };
+}
+
+export type OperatorViews = ReturnType<typeof createOperatorViews>;
+
+export interface OperatorsDeps {
+  views: OperatorViews;
+  payments: BotPayments;
+  services: Pick<BotServices, 'users'>;
+  i18n: I18n<Context>;
+  operatorChatId: number | undefined;
+  adminIds: readonly number[];
+  /** Where an admin's "other reason" waits for their next message. */
+  storage: KvStorage<unknown>;
+  refundStarPayment: RefundStarPayment;
+  logger: Logger;
+}
+
+/** A reject waiting for the admin to type the reason: which request, and the alert to update. */
+interface PendingReason {
+  topUpId: string;
+  messageId: number;
+}
+
+const QUICK_REASONS = {
+  nr: { operators: 'op-reason-not-received', customer: 'topup-reason-not-received' },
+  ad: { operators: 'op-reason-amount-differs', customer: 'topup-reason-amount-differs' },
+} as const;
+
+export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext> {
+  const { views, payments, services, i18n, operatorChatId, adminIds, logger } = deps;
+  const { topUps, manual, stars } = payments;
+  const { t } = views;
+  const pendingReasons = withPrefix<PendingReason>(deps.storage, 'operator-reason:');
+  const composer = new Composer<BotContext>();
+
+  const adminName = (from: TelegramUser) => escapeHtml(from.first_name) + (from.username ? ` (@${escapeHtml(from.username)})` : '');
+  const actorOf = (from: TelegramUser) => `admin:${from.id}`;
+  const isAdminHere = (ctx: Context) =>
+    operatorChatId !== undefined && ctx.chat?.id === operatorChatId && ctx.from !== undefined && adminIds.includes(ctx.from.id);
+
+  const answer = (ctx: Context, text?: string, alert = false) =>
+    ctx.answerCallbackQuery(text === undefined ? undefined : { text, show_alert: alert }).catch((error: unknown) => {
+      logger.debug('operator callback not answered', { error });
+    });
+
+  /** Replaces the alert's text and buttons; an alert that cannot be edited any more is not worth failing for. */
+  const editAlert = async (api: Api, chatId: number, messageId: number, view: OperatorView) => {
+    await api
+      .editMessageText(chatId, messageId, view.text, { reply_markup: view.keyboard ?? new InlineKeyboard(), link_preview_options: { is_disabled: true } })
+      .catch((error: unknown) => {
+        if (!(error instanceof GrammyError && /not modified/.test(error.description))) logger.warn('operator alert not updated', { error });
+      });
+  };
+  const editPressed = (ctx: Context, view: OperatorView) => {
+    const message = ctx.callbackQuery?.message;
+    return message ? editAlert(ctx.api, message.chat.id, message.message_id, view) : Promise.resolve();
+  };
+
+  const customerTranslate = (topUp: TopUpRow): Translate => {
+    const language = asLanguage(services.users.byId(topUp.userId)?.language) ?? 'en';
+    return (key, vars) => i18n.t(language, key, vars);
+  };
+
+  const manualTopUp = (id: string) => {
+    const topUp = topUps.get(id);
+    return topUp?.method === 'manual' ? topUp : undefined;
+  };
+
+  // Everyone else is turned away before any handler runs.
+  composer.callbackQuery(/^op:/, async (ctx, next) => {
+    if (isAdminHere(ctx)) return next();
+    logger.warn('operator button refused', { telegramUserId: ctx.from.id, chatId: ctx.chat?.id, data: ctx.callbackQuery.data });
+    await answer(ctx, t('op-not-allowed'), true);
+  });
+
+  composer.callbackQuery(/^op:mc:(tu_[a-z2-7]+)$/, async (ctx) => {
+    const topUp = manualTopUp(ctx.match[1]!);
+    if (!topUp || !manual) return answer(ctx, t('op-not-found'));
+    const result = manual.confirm(topUp.id, actorOf(ctx.from));
+    if (!result.ok) {
+      const current = topUps.get(topUp.id)!;
+      await answer(ctx, t('op-already-decided', { state: t(`op-state-${current.state}`) }));
+      return editPressed(ctx, views.manualRequest(current));
+    }
+    if (!result.credited) return answer(ctx, t('op-already-decided', { state: t('op-state-credited') }));
+    await answer(ctx, t('op-done'));
+    await editPressed(ctx, views.manualRequest(result.topUp, t('op-confirmed-by', { admin: adminName(ctx.from) })));
+  });
+
+  const rejectKeyboard = (id: string) =>
+    new InlineKeyboard()
+      .text(t('op-reason-not-received'), `op:mrr:${id}:nr`)
+      .row()
+      .text(t('op-reason-amount-differs'), `op:mrr:${id}:ad`)
+      .row()
+      .text(t('op-reason-other'), `op:mro:${id}`)
+      .row()
+      .text(t('op-back'), `op:mb:${id}`);
+
+  composer.callbackQuery(/^op:mr:(tu_[a-z2-7]+)$/, async (ctx) => {
+    const topUp = manualTopUp(ctx.match[1]!);
+    if (!topUp) return answer(ctx, t('op-not-found'));
+    await answer(ctx);
+    if (topUp.state !== 'created') return editPressed(ctx, views.manualRequest(topUp));
+    const view = views.manualRequest(topUp);
+    await editPressed(ctx, { text: `${view.text}\n\n${t('op-reject-choose')}`, keyboard: rejectKeyboard(topUp.id) });
+  });
+
+  composer.callbackQuery(/^op:mb:(tu_[a-z2-7]+)$/, async (ctx) => {
+    const topUp = manualTopUp(ctx.match[1]!);
+    if (!topUp) return answer(ctx, t('op-not-found'));
+    pendingReasons.delete(`${ctx.chat!.id}:${ctx.from.id}`);
+    await answer(ctx);
+    await editPressed(ctx, views.manualRequest(topUp));
+  });
+
+  /** Rejects and updates the alert; the customer hears the reason through the outbox. */
+  const reject = async (api: Api, messageId: number, topUp: TopUpRow, from: TelegramUser, forCustomer: string, forOperators: string) => {
+    const rejected = manual?.reject(topUp.id, actorOf(from), forCustomer) ?? false;
+    const current = topUps.get(topUp.id)!;
+    const status = rejected ? t('op-rejected-by', { admin: adminName(from), reason: escapeHtml(forOperators) }) : undefined;
+    await editAlert(api, operatorChatId!, messageId, views.manualRequest(current, status));
+    return rejected;
+  };
+
+  composer.callbackQuery(/^op:mrr:(tu_[a-z2-7]+):(nr|ad)$/, async (ctx) => {
+    const topUp = manualTopUp(ctx.match[1]!);
+    const message = ctx.callbackQuery.message;
+    if (!topUp || !message) return answer(ctx, t('op-not-found'));
+    const reason = QUICK_REASONS[ctx.match[2] as keyof typeof QUICK_REASONS];
+    if (topUp.state !== 'created') {
+      await answer(ctx, t('op-already-decided', { state: t(`op-state-${topUp.state}`) }));
+      return editPressed(ctx, views.manualRequest(topUp));
+    }
+    await answer(ctx, t('op-done'));
+    await reject(ctx.api, message.message_id, topUp, ctx.from, customerTranslate(topUp)(reason.customer), t(reason.operators));
+  });
+
+  composer.callbackQuery(/^op:mro:(tu_[a-z2-7]+)$/, async (ctx) => {
+    const topUp = manualTopUp(ctx.match[1]!);
+    const message = ctx.callbackQuery.message;
+    if (!topUp || !message) return answer(ctx, t('op-not-found'));
+    if (topUp.state !== 'created') {
+      await answer(ctx, t('op-already-decided', { state: t(`op-state-${topUp.state}`) }));
+      return editPressed(ctx, views.manualRequest(topUp));
+    }
+    pendingReasons.write(`${message.chat.id}:${ctx.from.id}`, { topUpId: topUp.id, messageId: message.message_id });
+    await answer(ctx);
+    await ctx.reply(t('op-reject-ask-other', { admin: adminName(ctx.from) }));
+  });
+
+  // The reason an admin types after "Other reason…": their next message in the group.
+  composer.on('message:text', async (ctx, next) => {
+    if (!isAdminHere(ctx)) return next();
+    const key = `${ctx.chat.id}:${ctx.from.id}`;
+    const pending = pendingReasons.read(key);
+    if (!pending) return next();
+    const text = ctx.message.text.trim();
+    if (text === '/cancel' || text.startsWith('/cancel@')) {
+      pendingReasons.delete(key);
+      await ctx.reply(t('op-reject-cancelled'));
+      return;
+    }
+    // Other commands are for the admin tools; the reason is still awaited.
+    if (text.startsWith('/')) return next();
+    pendingReasons.delete(key);
+    const topUp = manualTopUp(pending.topUpId);
+    if (!topUp || text.length === 0) return;
+    const reason = text.slice(0, 500);
+    const rejected = await reject(ctx.api, pending.messageId, topUp, ctx.from, reason, reason);
+    await ctx.reply(rejected ? t('op-reject-recorded') : t('op-already-decided', { state: t(`op-state-${topUps.get(topUp.id)!.state}`) }));
+  });
+
+  const starsTopUp = (id: string) => {
+    const topUp = topUps.get(id);
+    return topUp?.method === 'stars' ? topUp : undefined;
+  };
+
+  composer.callbackQuery(/^op:rf:(tu_[a-z2-7]+)$/, async (ctx) => {
+    const topUp = starsTopUp(ctx.match[1]!);
+    if (!topUp || !stars) return answer(ctx, t('op-not-found'));
+    if (topUp.state !== 'credited') {
+      await answer(ctx, t('op-refund-not-possible', { state: t(`op-state-${topUp.state}`) }));
+      return editPressed(ctx, views.topUpReceived(topUp));
+    }
+    await answer(ctx);
+    const starsPaid = (JSON.parse(topUp.details) as { stars?: number }).stars ?? stars.starsFor(topUp.amountCents);
+    const view = views.topUpReceived(topUp);
+    await editPressed(ctx, {
+      text: `${view.text}\n\n${t('op-refund-confirm', { amount: money(topUp.amountCents), stars: starsPaid })}`,
+      keyboard: new InlineKeyboard().text(t('op-refund-yes'), `op:rfy:${topUp.id}`).text(t('op-back'), `op:rfn:${topUp.id}`),
+    });
+  });
+
+  composer.callbackQuery(/^op:rfn:(tu_[a-z2-7]+)$/, async (ctx) => {
+    const topUp = starsTopUp(ctx.match[1]!);
+    if (!topUp) return answer(ctx, t('op-not-found'));
+    await answer(ctx);
+    await editPressed(ctx, views.topUpReceived(topUp));
+  });
+
+  composer.callbackQuery(/^op:rfy:(tu_[a-z2-7]+)$/, async (ctx) => {
+    const topUp = starsTopUp(ctx.match[1]!);
+    const customer = topUp ? services.users.byId(topUp.userId) : undefined;
+    if (!topUp || !customer || !stars) return answer(ctx, t('op-not-found'));
+    if (topUp.state !== 'credited') {
+      await answer(ctx, t('op-refund-not-possible', { state: t(`op-state-${topUp.state}`) }));
+      return editPressed(ctx, views.topUpReceived(topUp));
+    }
+    // Telegram may take a while: the admin's spinner stops now.
+    await answer(ctx, t('op-refunding'));
+    let askedTelegram = false;
+    const result = await stars.refund(topUp.id, actorOf(ctx.from), customer.telegramId, (userId, chargeId) => {
+      askedTelegram = true;
+      return deps.refundStarPayment(userId, chargeId);
+    });
+    const after = topUps.get(topUp.id)!;
+    let status: string;
+    if (result.ok) status = t('op-refunded-by', { admin: adminName(ctx.from) });
+    else if (after.state === 'refunding') status = t('op-refund-unknown');
+    else if (askedTelegram) status = t('op-refund-refused');
+    else status = t('op-refund-spent');
+    logger.info('Stars refund by an operator', { topUpId: topUp.id, admin: ctx.from.id, ok: result.ok, state: after.state });
+    await editPressed(ctx, views.topUpReceived(after, status));
+  });
+
+  // An operator button this version no longer knows: stop the spinner, change nothing.
+  composer.callbackQuery(/^op:/, (ctx) => answer(ctx));
+
+  return composer;
+}

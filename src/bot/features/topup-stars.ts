@@ -1,0 +1,157 @@
+/**
+ * Top-ups with Telegram Stars: the customer picks an amount, gets an XTR
+ * invoice whose payload is the top-up id, and Telegram asks us once more
+ * (pre-checkout) before taking the Stars. The wallet is credited only on
+ * `successful_payment`, once per `telegram_payment_charge_id`, so a repeated
+ * update changes nothing.
+ */
+import { Composer, InlineKeyboard } from 'grammy';
+import type { StarsPayments } from '../../payments/stars.js';
+import type { TopUpRow, TopUps } from '../../services/topups.js';
+import type { User } from '../../services/users.js';
+import type { BotContext, BotEnv } from '../context.js';
+import { TOPUP_AMOUNT_FLOW } from '../conversations/topup-amount.js';
+import { money } from '../format.js';
+import { asLanguage } from '../i18n.js';
+import { show, type Translate } from '../ui.js';
+import { amountKeyboard, limitsNotice, runDirectly, type AmountPayer } from './topup-amounts.js';
+import type { TopUpMethod } from './topup.js';
+
+export const STARS_METHOD_ID = 'stars';
+
+/** The customer's receipt: amount, new balance, and the way back to an order that was short of money. */
+export function receiptKeyboard(t: Translate, env: BotEnv, userId: number): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  if (env.pendingQuotes.read(String(userId))) keyboard.text(t('btn-resume-order'), 'o:resume').row();
+  return keyboard.text(t('menu-wallet'), 'm:wallet').text(t('btn-main-menu'), 'm:main');
+}
+
+export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topUps: TopUps }): { method: TopUpMethod; payer: AmountPayer } {
+  const { stars, topUps } = deps;
+  const { users, wallet, outbox } = env.services;
+  const prefix = `top:${STARS_METHOD_ID}`;
+  const translator = (user: User | undefined, telegramLanguage?: string): Translate => {
+    const language = asLanguage(user?.language) ?? (telegramLanguage?.startsWith('ru') ? 'ru' : 'en');
+    return (key, vars) => env.i18n.t(language, key, vars);
+  };
+
+  const payer: AmountPayer = {
+    id: STARS_METHOD_ID,
+    async pay(ctx, userId, cents, run) {
+      const started = await run(() => stars.start(userId, cents));
+      if (!started.ok) {
+        await ctx.reply(limitsNotice(ctx.t, topUps.limits));
+        return;
+      }
+      const amount = money(cents);
+      await ctx.replyWithInvoice(
+        ctx.t('stars-invoice-title'),
+        ctx.t('stars-invoice-description', { amount }),
+        started.invoice.payload,
+        'XTR',
+        [{ label: ctx.t('stars-invoice-label', { amount }), amount: started.invoice.stars }],
+        // Stars take no payment provider: the token must be present and empty.
+        { provider_token: '' },
+      );
+    },
+  };
+
+  const composer = new Composer<BotContext>();
+
+  composer.callbackQuery(prefix, async (ctx) => {
+    const text = [ctx.t('stars-title'), ctx.t('stars-rate', { amount: money(1_000), stars: stars.starsFor(1_000) }), '', ctx.t('topup-choose-amount')].join('\n');
+    const keyboard = amountKeyboard(ctx.t, prefix, topUps.limits).text(ctx.t('btn-back'), 'w:top').text(ctx.t('btn-main-menu'), 'm:main');
+    await show(ctx, text, keyboard);
+  });
+
+  composer.callbackQuery(new RegExp(`^${prefix}:a:(\\d{1,9})$`), async (ctx) => {
+    await payer.pay(ctx, ctx.user.id, Number(ctx.match[1]), runDirectly);
+  });
+
+  composer.callbackQuery(`${prefix}:other`, async (ctx) => {
+    await ctx.conversation.exitAll();
+    await ctx.conversation.enter(TOPUP_AMOUNT_FLOW, STARS_METHOD_ID);
+  });
+
+  const payments = new Composer<BotContext>();
+
+  // Telegram waits 10 s for this answer, so it is a quick local check and nothing else.
+  payments.on('pre_checkout_query', async (ctx) => {
+    const query = ctx.preCheckoutQuery;
+    const user = users.byTelegramId(query.from.id);
+    const t = translator(user, query.from.language_code);
+    let refusal: string | undefined;
+    try {
+      const check = user
+        ? stars.preCheckout({ userId: user.id, payload: query.invoice_payload, currency: query.currency, totalAmount: query.total_amount })
+        : ({ ok: false, error: 'unknown customer' } as const);
+      if (!check.ok) refusal = t(refusalKey(topUps.get(query.invoice_payload), user, query.total_amount, stars, env.now()));
+    } catch (error) {
+      env.logger.error('pre-checkout check failed', { error, payload: query.invoice_payload });
+      refusal = t('error-generic');
+    }
+    if (refusal === undefined) await ctx.answerPreCheckoutQuery(true);
+    else await ctx.answerPreCheckoutQuery(false, { error_message: refusal });
+  });
+
+  payments.on('message:successful_payment', async (ctx) => {
+    const payment = ctx.message.successful_payment;
+    const user = users.byTelegramId(ctx.from.id);
+    const t = translator(user, ctx.from.language_code);
+    const facts = {
+      telegramUserId: ctx.from.id,
+      payload: payment.invoice_payload,
+      currency: payment.currency,
+      totalAmount: payment.total_amount,
+      chargeId: payment.telegram_payment_charge_id,
+    };
+    const result = user
+      ? stars.successfulPayment({ userId: user.id, payload: facts.payload, currency: facts.currency, totalAmount: facts.totalAmount, chargeId: facts.chargeId })
+      : ({ ok: false, reason: 'not_found', message: 'no such customer' } as const);
+    if (!result.ok) {
+      // The Stars are ours but the wallet is not credited: people have to look at it.
+      env.logger.error('Stars payment could not be credited', { ...facts, reason: result.reason });
+      outbox.enqueue({ audience: 'operators', kind: 'stars_payment_unmatched', payload: { ...facts, reason: result.reason }, dedupeKey: `stars-unmatched:${facts.chargeId}` });
+      await ctx.reply(t('stars-paid-unmatched'));
+      return;
+    }
+    // A repeated update for a payment already credited: the customer has had their receipt.
+    if (!result.credited) {
+      env.logger.info('repeated Stars payment update ignored', { topUpId: result.topUp.id, chargeId: facts.chargeId });
+      return;
+    }
+    const balance = wallet.balance(result.topUp.userId).availableCents;
+    await ctx.reply(t('topup-receipt', { amount: money(result.topUp.amountCents), balance: money(balance) }), {
+      reply_markup: receiptKeyboard(t, env, result.topUp.userId),
+    });
+  });
+
+  // Telegram's own service message after an operator's refund; say what it did to the wallet.
+  payments.on('message:refunded_payment', async (ctx) => {
+    const refund = ctx.message.refunded_payment;
+    const topUp = topUps.get(refund.invoice_payload);
+    const user = users.byTelegramId(ctx.from.id);
+    if (!topUp || !user || topUp.userId !== user.id) return;
+    const t = translator(user, ctx.from.language_code);
+    const balance = wallet.balance(user.id).availableCents;
+    await ctx.reply(t('stars-refunded', { stars: refund.total_amount, amount: money(topUp.amountCents), balance: money(balance) }));
+  });
+
+  return {
+    payer,
+    method: { id: STARS_METHOD_ID, label: (t) => t('stars-label'), composer, payments },
+  };
+}
+
+/**
+ * Which of the customer's words explains a refused pre-checkout. The decision
+ * itself is the payments service's; this only picks the wording, checking in
+ * the same order it does.
+ */
+function refusalKey(topUp: TopUpRow | undefined, user: User | undefined, totalAmount: number, stars: StarsPayments, now: number): string {
+  if (!topUp || !user || topUp.method !== 'stars' || topUp.userId !== user.id) return 'stars-refused-invalid';
+  if (topUp.state !== 'created') return 'stars-refused-used';
+  if (topUp.expiresAt !== null && topUp.expiresAt <= now) return 'stars-refused-expired';
+  if (totalAmount !== stars.starsFor(topUp.amountCents)) return 'stars-refused-changed';
+  return 'stars-refused-invalid';
+}
