@@ -16,6 +16,7 @@ import { createCryptoPayTopUps, type CryptoPayTopUps } from './payments/cryptopa
 import { createManualPayments, type ManualPayments } from './payments/manual.js';
 import { createStarsPayments, type StarsPayments } from './payments/stars.js';
 import { createProviders } from './providers/registry.js';
+import { shopJobs, startScheduler, type Scheduler } from './scheduler/index.js';
 import type { ProxyProvider } from './providers/types.js';
 import { createCatalog } from './services/catalog.js';
 import { createOrders, type OrdersDeps } from './services/orders.js';
@@ -23,6 +24,7 @@ import { createOutbox } from './services/outbox.js';
 import { createPricing } from './services/pricing.js';
 import { createNotifier, type Notifier } from './services/notifier.js';
 import { createSubscriptions } from './services/subscriptions.js';
+import { createStats } from './services/stats.js';
 import { createTokens } from './services/tokens.js';
 import { createTopUps, type TopUps } from './services/topups.js';
 import { createUsers } from './services/users.js';
@@ -49,7 +51,8 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const orders = createOrders({ sqlite, db, wallet, catalog, pricing, outbox, logger, now, ...options.orders });
   const subscriptions = createSubscriptions({ db, catalog, logger, now });
   const tokens = createTokens({ db, now });
-  return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens };
+  const stats = createStats({ sqlite, now });
+  return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens, stats };
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -96,8 +99,10 @@ const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 export interface AppOptions {
   /** How often the notifier looks for due messages; default 1 s. */
   notifierIntervalMs?: number;
-  /** Default once a minute. */
+  /** How often open Crypto Pay invoices are checked; default once a minute. */
   cryptoPayPollIntervalMs?: number;
+  /** The periodic jobs (reconciler, reminders, auto-renewal, polling); on by default. */
+  scheduler?: boolean;
 }
 
 export interface RunningApp {
@@ -105,6 +110,8 @@ export interface RunningApp {
   payments: Payments;
   /** The Telegram bot, when BOT_TOKEN is set. */
   bot?: ShopBot;
+  /** The periodic jobs, unless turned off. */
+  scheduler?: Scheduler;
   database: Database_;
   /** The HTTP server's real address (the port may have been 0). */
   httpUrl: string;
@@ -161,13 +168,19 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     logger.info('telegram bot started', { mode: runningBot.mode, username: bot.botInfo.username });
   }
 
-  const cryptoPayPolling = cryptopay ? startCryptoPayPolling(cryptopay, options.cryptoPayPollIntervalMs ?? CRYPTOPAY_POLL_INTERVAL_MS, logger) : undefined;
+  const jobs = shopJobs(services, logger);
+  if (cryptopay) {
+    // The fallback for Crypto Pay webhooks that never arrived.
+    jobs.push({ name: 'poll-cryptopay', schedule: { everyMs: options.cryptoPayPollIntervalMs ?? CRYPTOPAY_POLL_INTERVAL_MS }, run: () => cryptopay.poll() });
+  }
+  const scheduler = options.scheduler === false ? undefined : startScheduler(jobs, logger.child({ component: 'scheduler' }));
 
   let stopped = false;
   return {
     services,
     payments,
     ...(bot ? { bot } : {}),
+    ...(scheduler ? { scheduler } : {}),
     database,
     httpUrl,
     async stop() {
@@ -176,7 +189,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       // New updates stop first; handlers and purchase tasks in flight finish before the database closes.
       await runningBot?.stop();
       await notifier?.stop();
-      await cryptoPayPolling?.stop();
+      await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.orders.drain();
       database.close();
@@ -211,35 +224,6 @@ function createShopBot(config: Config, token: string, database: Database_, servi
     supportContact: config.supportContact,
     payments: botPayments,
   });
-}
-
-/**
- * Looks up open Crypto Pay invoices on an interval, for webhooks that were
- * lost. One pass at a time; `stop` waits for the pass in progress. The app
- * owns this timer until the shop has a scheduler for such jobs.
- */
-function startCryptoPayPolling(cryptopay: CryptoPayTopUps, intervalMs: number, logger: Logger) {
-  let running: Promise<void> | undefined;
-  const pass = () => {
-    running ??= cryptopay
-      .poll()
-      .then((result) => {
-        if (result.credited > 0 || result.expired > 0) logger.info('Crypto Pay poll', result);
-      })
-      .catch((error: unknown) => logger.warn('Crypto Pay poll failed', { error }))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(pass, intervalMs);
-  // A pending poll should not keep a process alive that is otherwise done.
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number) {

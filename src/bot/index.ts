@@ -27,6 +27,7 @@ import { createBuyFlow } from './conversations/buy.js';
 import { createTokenFlow } from './conversations/create-token.js';
 import { createTopUpAmountFlow, TOPUP_AMOUNT_FLOW } from './conversations/topup-amount.js';
 import { createTopUpManualFlow, TOPUP_MANUAL_FLOW } from './conversations/topup-manual.js';
+import { createAdminFeature } from './features/admin.js';
 import { BUY_FLOW, createBuyFeature } from './features/buy.js';
 import { createHelpFeature } from './features/help.js';
 import { createLanguageFeature } from './features/language.js';
@@ -175,6 +176,20 @@ export function createBot(deps: CreateBotDeps): ShopBot {
         storage: deps.storage,
         refundStarPayment: telegramStarRefund(bot.api),
         logger,
+      }),
+    );
+  }
+
+  if (services.pricing && services.stats) {
+    bot.use(
+      createAdminFeature({
+        services: { ...services, pricing: services.pricing, stats: services.stats },
+        i18n,
+        language: operatorLanguage,
+        operatorChatId: deps.operatorChatId,
+        adminIds: deps.adminIds,
+        logger,
+        now: env.now,
       }),
     );
   }

@@ -13,7 +13,7 @@ import type { OutboxMessage } from '../services/outbox.js';
 import type { Language } from '../services/users.js';
 import { subscriptionIdsOf } from '../services/order-store.js';
 import type { BotServices } from './context.js';
-import { money } from './format.js';
+import { daysUntil, isoDate, money } from './format.js';
 import { createOperatorViews } from './features/operators.js';
 import type { BotPayments } from './features/topup-amounts.js';
 import { asLanguage } from './i18n.js';
@@ -67,6 +67,35 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     return { text: t('topup-rejected-notice', { amount: money(topUp.amountCents), reason, balance }), reply_markup: keyboard, parse_mode: 'HTML' };
   }
 
+  /**
+   * Reminders and auto-renewal news about one proxy, with buttons to its card
+   * (renew, auto-renew) and to the wallet (top up).
+   */
+  function proxyNoticeFor(message: OutboxMessage, payload: Record<string, unknown>, t: Translate): RenderedNotice | undefined {
+    if (!['expiry_reminder', 'auto_renewed', 'auto_renew_failed'].includes(message.kind) || message.userId === null) return undefined;
+    const sub = typeof payload.subscriptionId === 'string' ? services.subscriptions.get(message.userId, payload.subscriptionId) : undefined;
+    if (!sub) return undefined;
+    const vars = {
+      product: escapeHtml(sub.productName),
+      host: code(sub.host),
+      expires: isoDate(sub.expiresAt ?? ''),
+      days: sub.expiresAt ? Math.max(daysUntil(sub.expiresAt, Date.now()), 0) : 0,
+      balance: money(services.wallet.balance(message.userId).availableCents),
+      price: money(typeof payload.priceCents === 'number' ? payload.priceCents : 0),
+    };
+    const keyboard = new InlineKeyboard().text(t('notice-open-proxy'), `p:c:${sub.id}`);
+    if (message.kind !== 'auto_renewed') keyboard.text(t('btn-top-up'), 'w:top');
+    let text: string;
+    if (message.kind === 'expiry_reminder') {
+      text = t(sub.autoRenew ? 'notice-expiry-auto' : 'notice-expiry', vars);
+    } else if (message.kind === 'auto_renewed') {
+      text = t('notice-auto-renewed', vars);
+    } else {
+      text = t(payload.reason === 'insufficient_funds' ? 'notice-auto-renew-no-funds' : 'notice-auto-renew-failed', vars);
+    }
+    return { text, reply_markup: keyboard, parse_mode: 'HTML' };
+  }
+
   /** Renders an outbox message for its reader; customers' notices in their language; null: nothing to send. */
   function renderNotice(message: OutboxMessage, lang: string): RenderedNotice | null {
     const t: Translate = (key, vars) => i18n.t(asLanguage(lang) ?? 'en', key, vars);
@@ -82,6 +111,8 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
       const notice = topUpNotice(message, payload, t);
       if (notice !== undefined) return notice;
     }
+    const proxyNotice = proxyNoticeFor(message, payload, t);
+    if (proxyNotice) return proxyNotice;
     const order = typeof payload.orderId === 'string' ? services.orders.order(payload.orderId) : undefined;
     if (order && message.userId !== null && order.userId === message.userId) {
       const balance = services.wallet.balance(order.userId);

@@ -11,8 +11,11 @@ import { createReminderJob } from './jobs/reminders.js';
 
 export interface Job {
   name: string;
-  /** A node-cron expression; six fields means the first is seconds. */
-  schedule: string;
+  /**
+   * A node-cron expression (six fields: the first is seconds), or a plain
+   * interval for jobs whose period is a setting rather than a time of day.
+   */
+  schedule: string | { everyMs: number };
   run: () => Promise<unknown>;
 }
 
@@ -57,9 +60,18 @@ export function startScheduler(jobs: Job[], logger: Logger): Scheduler {
     return task;
   };
 
-  const tasks: ScheduledTask[] = jobs.map((job) =>
-    cron.schedule(job.schedule, () => void runGuarded(job), { name: job.name, noOverlap: true }),
-  );
+  const tasks: ScheduledTask[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  for (const job of jobs) {
+    if (typeof job.schedule === 'string') {
+      tasks.push(cron.schedule(job.schedule, () => void runGuarded(job), { name: job.name, noOverlap: true }));
+    } else {
+      const timer = setInterval(() => void runGuarded(job), job.schedule.everyMs);
+      // A pending job should not keep a process alive that is otherwise done.
+      timer.unref();
+      timers.push(timer);
+    }
+  }
 
   return {
     async runNow(name) {
@@ -68,6 +80,7 @@ export function startScheduler(jobs: Job[], logger: Logger): Scheduler {
       return runGuarded(job);
     },
     async stop() {
+      for (const timer of timers) clearInterval(timer);
       await Promise.all(tasks.map((t) => t.stop()));
       await Promise.allSettled([...running.values()]);
     },
