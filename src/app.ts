@@ -128,6 +128,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const api = createApi(
     { sqlite: database.sqlite, startedAt: Date.now() },
     {
+      v1: { services, logger: logger.child({ component: 'api' }) },
       routes: (app) => {
         if (!cryptopay) return;
         app.post(CRYPTOPAY_WEBHOOK_PATH, async (c) => {

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { Sqlite } from '../db/client.js';
+import { API_V1_PATH, createApiV1, type ApiV1Options } from './v1.js';
 
 export interface ApiDeps {
   sqlite: Sqlite;
@@ -13,6 +14,8 @@ export interface ApiDeps {
 export interface ApiOptions {
   /** Mounts further routes (payment webhooks…) before the catch-all 404. */
   routes?: (app: Hono) => void;
+  /** The customers' REST API under /api/v1, over these services. */
+  v1?: ApiV1Options;
 }
 
 export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
@@ -27,6 +30,7 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
     return c.json({ status: 'ok', database: 'ok', uptime_s: Math.round((Date.now() - deps.startedAt) / 1000) });
   });
 
+  if (options.v1) app.route(API_V1_PATH, createApiV1(options.v1));
   options.routes?.(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));

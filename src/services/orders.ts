@@ -591,6 +591,11 @@ export function createOrders(deps: OrdersDeps) {
       return q ? quoteView(q) : undefined;
     },
     purchase,
+    /** The outcome of the order a customer's intent key already made, if any (joins it while it runs). */
+    async resultForIntent(userId: number, intentKey: string): Promise<SagaResult | undefined> {
+      const earlier = store.orderByIntent(userId, intentKey);
+      return earlier ? resultOf(earlier.id) : undefined;
+    },
     reconcile,
     reconcileDue,
     refund,

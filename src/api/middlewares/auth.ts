@@ -1,0 +1,54 @@
+/**
+ * Who is calling: an API token from `Authorization: Bearer pst_…` (preferred)
+ * or `X-API-Token: pst_…`, checked by the tokens service. Every failure reads
+ * the same — malformed, unknown, revoked and expired alike — so a caller
+ * cannot probe which tokens exist, and the presented token is never echoed.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { TokenScope, Tokens } from '../../services/tokens.js';
+import { ApiError } from './errors.js';
+
+export interface ApiPrincipal {
+  userId: number;
+  tokenId: string;
+  scopes: TokenScope[];
+}
+
+export type ApiEnv = { Variables: { principal: ApiPrincipal } };
+
+const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i;
+
+function unauthorized(): ApiError {
+  return new ApiError('unauthorized', 'a valid API token is required (Authorization: Bearer <token>)', {
+    headers: { 'WWW-Authenticate': 'Bearer realm="api"' },
+  });
+}
+
+/** The presented token, or undefined when none was sent in a form we accept. */
+export function presentedToken(authorization: string | undefined, apiTokenHeader: string | undefined): string | undefined {
+  // An Authorization header wins even when it is not a Bearer one: a client that sent Basic meant it.
+  if (authorization !== undefined) return BEARER.exec(authorization)?.[1];
+  const direct = apiTokenHeader?.trim();
+  return direct ? direct : undefined;
+}
+
+export function authenticate(tokens: Pick<Tokens, 'verify'>): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-token'));
+    if (!token) throw unauthorized();
+    const verified = tokens.verify(token);
+    if (!verified.ok) throw unauthorized();
+    c.set('principal', { userId: verified.userId, tokenId: verified.tokenId, scopes: verified.scopes });
+    await next();
+  };
+}
+
+/** Refuses a token without `scope`; runs after `authenticate`. */
+export function requireScope(scope: TokenScope): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    if (!c.get('principal').scopes.includes(scope)) {
+      throw new ApiError('forbidden_scope', `this token lacks the "${scope}" scope`, { fields: { required_scope: scope } });
+    }
+    await next();
+  };
+}

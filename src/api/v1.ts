@@ -1,0 +1,80 @@
+/**
+ * The customers' REST API, mounted at /api/v1: a thin front door over the
+ * same services the bot uses. Every request is authenticated by an API
+ * token, rate-limited per token and answered in one JSON envelope; money
+ * moves only through the purchase saga.
+ */
+import { Hono } from 'hono';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { Catalog } from '../services/catalog.js';
+import type { Orders } from '../services/orders.js';
+import type { Pricing } from '../services/pricing.js';
+import type { Subscriptions } from '../services/subscriptions.js';
+import type { Tokens } from '../services/tokens.js';
+import type { Wallet } from '../services/wallet.js';
+import { authenticate, type ApiEnv } from './middlewares/auth.js';
+import { bodyLimit, MAX_BODY_BYTES } from './middlewares/body.js';
+import { ApiError, apiErrorHandler } from './middlewares/errors.js';
+import { rateLimit, type RateLimitOptions } from './middlewares/rate-limit.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { meRoutes } from './routes/me.js';
+import { orderRoutes } from './routes/orders.js';
+import { proxyRoutes } from './routes/proxies.js';
+import { quoteRoutes } from './routes/quotes.js';
+
+export const API_V1_PATH = '/api/v1';
+
+export interface ApiServices {
+  tokens: Tokens;
+  wallet: Wallet;
+  catalog: Catalog;
+  pricing: Pricing;
+  orders: Orders;
+  subscriptions: Subscriptions;
+}
+
+export interface ApiV1Options {
+  services: ApiServices;
+  logger?: Logger;
+  /** Per-token budget; default 120 requests a minute. */
+  rateLimit?: RateLimitOptions;
+}
+
+export function createApiV1(options: ApiV1Options): Hono<ApiEnv> {
+  const { services } = options;
+  const logger = options.logger ?? silentLogger;
+  const app = new Hono<ApiEnv>();
+  // Set before the app is mounted: Hono wraps a sub-app's routes with its error handler at mount time.
+  app.onError(apiErrorHandler(logger));
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Everything here is per customer, and some of it is credentials: no cache anywhere may keep it.
+    c.header('Cache-Control', 'no-store');
+    const principal = c.get('principal');
+    // Method, path and status only: the token and any proxy password stay out of the log.
+    logger.debug('api request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+      ...(principal ? { userId: principal.userId, client: principal.tokenId } : {}),
+    });
+  });
+  app.use('*', bodyLimit(MAX_BODY_BYTES));
+  app.use('*', authenticate(services.tokens));
+  app.use('*', rateLimit(options.rateLimit));
+
+  app.route('/', meRoutes(services));
+  app.route('/', catalogRoutes(services));
+  app.route('/', quoteRoutes(services));
+  app.route('/', orderRoutes(services));
+  app.route('/', proxyRoutes(services));
+
+  app.all('*', () => {
+    throw new ApiError('not_found', 'no such endpoint');
+  });
+  return app;
+}
