@@ -40,9 +40,28 @@ export function subscriptionIdsOf(row: { subscriptionIds: string | null }): stri
 }
 
 export function createOrderStore(db: Db) {
+  // The saga reads these several times per purchase; prepared once, they skip
+  // building the SQL on every call (about a tenth of a millisecond each).
+  const byId = {
+    quote: db.select().from(quotes).where(eq(quotes.id, sql.placeholder('id'))).prepare(),
+    order: db.select().from(orders).where(eq(orders.id, sql.placeholder('id'))).prepare(),
+    orderByIntent: db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.userId, sql.placeholder('userId')), eq(orders.intentKey, sql.placeholder('intentKey'))))
+      .prepare(),
+    subscription: db.select().from(subscriptions).where(eq(subscriptions.id, sql.placeholder('id'))).prepare(),
+    subscriptionsOfOrder: db.select().from(subscriptions).where(eq(subscriptions.orderId, sql.placeholder('orderId'))).prepare(),
+    subscriptionByUpstream: db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.providerId, sql.placeholder('providerId')), eq(subscriptions.upstreamId, sql.placeholder('upstreamId'))))
+      .prepare(),
+  };
+
   return {
     quote(id: string): QuoteRow | undefined {
-      return db.select().from(quotes).where(eq(quotes.id, id)).get();
+      return byId.quote.get({ id });
     },
 
     insertQuote(row: typeof quotes.$inferInsert): void {
@@ -50,15 +69,11 @@ export function createOrderStore(db: Db) {
     },
 
     order(id: string): OrderRow | undefined {
-      return db.select().from(orders).where(eq(orders.id, id)).get();
+      return byId.order.get({ id });
     },
 
     orderByIntent(userId: number, intentKey: string): OrderRow | undefined {
-      return db
-        .select()
-        .from(orders)
-        .where(and(eq(orders.userId, userId), eq(orders.intentKey, intentKey)))
-        .get();
+      return byId.orderByIntent.get({ userId, intentKey });
     },
 
     insertOrder(row: typeof orders.$inferInsert): void {
@@ -123,19 +138,15 @@ export function createOrderStore(db: Db) {
     },
 
     subscriptionsOfOrder(orderId: string): SubscriptionRow[] {
-      return db.select().from(subscriptions).where(eq(subscriptions.orderId, orderId)).all();
+      return byId.subscriptionsOfOrder.all({ orderId });
     },
 
     subscription(id: string): SubscriptionRow | undefined {
-      return db.select().from(subscriptions).where(eq(subscriptions.id, id)).get();
+      return byId.subscription.get({ id });
     },
 
     subscriptionByUpstream(providerId: string, upstreamId: string): SubscriptionRow | undefined {
-      return db
-        .select()
-        .from(subscriptions)
-        .where(and(eq(subscriptions.providerId, providerId), eq(subscriptions.upstreamId, upstreamId)))
-        .get();
+      return byId.subscriptionByUpstream.get({ providerId, upstreamId });
     },
 
     insertSubscription(row: typeof subscriptions.$inferInsert): void {

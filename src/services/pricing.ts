@@ -3,7 +3,7 @@
  * wins: provider+product, then the provider's default ('*'), then the
  * shop-wide default, then the built-in default.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { pricingRules } from '../db/schema/index.js';
 import { DEFAULT_MARKUP, type MarkupRule, retailPrice } from '../domain/pricing.js';
@@ -14,12 +14,20 @@ export function createPricing(deps: { db: Db; now?: () => number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
 
+  // Every quote asks; prepared once rather than built per call.
+  const candidates = db
+    .select()
+    .from(pricingRules)
+    .where(
+      and(
+        inArray(pricingRules.providerId, [sql.placeholder('providerId'), ANY]),
+        inArray(pricingRules.productId, [sql.placeholder('productId'), ANY]),
+      ),
+    )
+    .prepare();
+
   const ruleFor = (providerId: string, productId: string): MarkupRule => {
-    const rows = db
-      .select()
-      .from(pricingRules)
-      .where(and(inArray(pricingRules.providerId, [providerId, ANY]), inArray(pricingRules.productId, [productId, ANY])))
-      .all();
+    const rows = candidates.all({ providerId, productId });
     const rank = (r: (typeof rows)[number]) => (r.providerId === ANY ? 0 : 2) + (r.productId === ANY ? 0 : 1);
     const best = rows.sort((a, b) => rank(b) - rank(a))[0];
     return best ? { markupBasisPoints: best.markupBasisPoints, minMarginCents: best.minMarginCents } : DEFAULT_MARKUP;

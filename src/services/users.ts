@@ -2,7 +2,7 @@
  * Customers. A customer is created the first time they talk to the bot, and
  * gets a wallet in the same transaction, so every known user can be paid.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { writeTransaction, type Db, type Sqlite } from '../db/client.js';
 import { users } from '../db/schema/index.js';
 import type { Wallet } from './wallet.js';
@@ -28,8 +28,9 @@ export interface TelegramProfile {
 export function createUsers(deps: { db: Db; sqlite: Sqlite; wallet: Wallet }) {
   const { db, sqlite, wallet } = deps;
 
-  const byTelegramId = (telegramId: number): User | undefined =>
-    db.select().from(users).where(eq(users.telegramId, telegramId)).get();
+  // Read on every update the bot handles: prepared once, not rebuilt per call.
+  const byTelegramIdQuery = db.select().from(users).where(eq(users.telegramId, sql.placeholder('telegramId'))).prepare();
+  const byTelegramId = (telegramId: number): User | undefined => byTelegramIdQuery.get({ telegramId });
 
   return {
     byTelegramId,
