@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { createApi } from './api/app.js';
 import { createBot, startBot, webhookRoute, type BotPayments, type RunningBot, type ShopBot } from './bot/index.js';
+import { telegramStarRefund } from './bot/features/operators.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database_ } from './db/client.js';
 import { createKvStorage } from './db/kv-storage.js';
@@ -173,6 +174,15 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   if (cryptopay) {
     // The fallback for Crypto Pay webhooks that never arrived.
     jobs.push({ name: 'poll-cryptopay', schedule: { everyMs: options.cryptoPayPollIntervalMs ?? CRYPTOPAY_POLL_INTERVAL_MS }, run: () => cryptopay.poll() });
+  }
+  if (bot) {
+    // Stars refunds whose answer from Telegram was lost are asked again until they settle.
+    const refund = telegramStarRefund(bot.api);
+    jobs.push({
+      name: 'settle-star-refunds',
+      schedule: '*/5 * * * *',
+      run: () => payments.stars.settlePendingRefunds(refund, (userId) => services.users.byId(userId)?.telegramId),
+    });
   }
   const scheduler = options.scheduler === false ? undefined : startScheduler(jobs, logger.child({ component: 'scheduler' }));
 

@@ -83,6 +83,26 @@ export function createStarsPayments(deps: { topUps: TopUps; starsPerUsd: number;
       return topUps.credit({ topUpId: topUp.id, externalId: input.chargeId, actor: 'payment:stars' });
     },
 
+    /**
+     * Finishes refunds whose answer from Telegram was lost: asks again (a
+     * refund already made answers as done) and settles each one.
+     */
+    async settlePendingRefunds(refundStarPayment: RefundStarPayment, telegramIdOf: (userId: number) => number | undefined) {
+      const settled = { refunded: 0, restored: 0, pending: 0 };
+      for (const topUp of topUps.inState('stars', 'refunding')) {
+        const telegramId = telegramIdOf(topUp.userId);
+        const answer = telegramId === undefined ? 'unknown' : await refundStarPayment(telegramId, topUp.externalId!);
+        if (answer === 'unknown') {
+          settled.pending++;
+          continue;
+        }
+        topUps.finishRefund(topUp.id, answer === 'ok', 'system');
+        if (answer === 'ok') settled.refunded++;
+        else settled.restored++;
+      }
+      return settled;
+    },
+
     /** An operator's refund: the money leaves the wallet first, then Telegram is asked. */
     async refund(topUpId: string, actor: string, telegramUserId: number, refundStarPayment: RefundStarPayment) {
       const started = topUps.beginRefund(topUpId, actor, 'operator refund of a Stars top-up');

@@ -173,6 +173,14 @@ export function createTopUps(deps: {
       return transition(id, ['created'], 'expired');
     },
 
+    inState(method: TopUpMethod, state: TopUpState): TopUpRow[] {
+      return db
+        .select()
+        .from(topUps)
+        .where(and(eq(topUps.method, method), eq(topUps.state, state)))
+        .all();
+    },
+
     open(method: TopUpMethod): TopUpRow[] {
       return db
         .select()

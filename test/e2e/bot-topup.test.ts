@@ -5,6 +5,7 @@
  * requests settled by admins in the operators' group, and Stars refunds.
  * The ledger's invariants are checked after every test.
  */
+import { waitFor } from '../helpers/wait.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { has, labels, press, say } from '../helpers/bot-shop.js';
 import { allowPayingAgain, MANUAL_INSTRUCTIONS, redeliverSuccessfulPayment, startTopUpWorld, waitForLog, type TopUpWorld } from '../helpers/bot-topup.js';
@@ -395,6 +396,29 @@ describe('Stars refunds by operators', () => {
     expect(topUpsOf(world, kim).map((t) => t.state)).toEqual(['refunded']);
     const told = await kim.waitForMessage(has('was refunded'));
     expect(told.plainText).toContain('Your payment of 500 ⭐ was refunded, and $10.00 was taken back from your wallet.');
+  });
+
+  it('a refund whose answer from Telegram was lost is settled by the scheduled job, exactly once', async () => {
+    world = await startTopUpWorld();
+    const lee = world.customer();
+    const { alert, chargeId } = await paidTenDollars(world, lee);
+    // Telegram does the refund but its answer never reaches the shop.
+    world.emu.faults.inject('refundStarPayment', { status: 502 });
+    await world.olga.pressIn(world.operators, '↩ Refund', alert);
+    await world.operators.waitForMessage((m) => m.message_id === alert.message_id && m.plainText.includes('Refund $10.00'));
+    await world.olga.pressIn(world.operators, '↩ Yes, refund', alert);
+    await waitFor(() => topUpsOf(world!, lee)[0]?.state === 'refunding', { what: 'the refund to be pending' });
+    expect(world.balance(lee)).toBe(0); // the money left the wallet before Telegram was asked
+    // The refund did happen at Telegram (as if the lost request had gone through).
+    await world.app.bot!.api.refundStarPayment(lee.id, chargeId);
+
+    await world.app.scheduler!.runNow('settle-star-refunds');
+    expect(topUpsOf(world, lee).map((t) => t.state)).toEqual(['refunded']);
+    expect(world.balance(lee)).toBe(0);
+    expect(world.emu.payments().find((p) => p.chargeId === chargeId)!.refundedAt).toBeDefined();
+    // Another run changes nothing.
+    await world.app.scheduler!.runNow('settle-star-refunds');
+    expect(topUpsOf(world, lee).map((t) => t.state)).toEqual(['refunded']);
   });
 
   it('after the customer spent the money, the refund is refused with a clear message and nothing moves', async () => {

@@ -111,6 +111,27 @@ describe('Telegram Stars', () => {
     expect(s.wallet.balance(user.id).availableCents).toBe(1_000);
   });
 
+  it('a refund left pending by a lost answer settles later: done at Telegram, or refused and put back', async () => {
+    const stars = createStarsPayments({ topUps, starsPerUsd: STARS_PER_USD, now: () => clock });
+    const user = s.newUser();
+    const [a, b] = [stars.start(user.id, 1_000), stars.start(user.id, 2_000)];
+    if (!a.ok || !b.ok) throw new Error('no invoice');
+    stars.successfulPayment({ userId: user.id, payload: a.invoice.payload, currency: 'XTR', totalAmount: 500, chargeId: 'a' });
+    stars.successfulPayment({ userId: user.id, payload: b.invoice.payload, currency: 'XTR', totalAmount: 1_000, chargeId: 'b' });
+    const lost = async () => 'unknown' as const;
+    expect(await stars.refund(a.invoice.payload, 'admin:1', user.telegramId, lost)).toMatchObject({ ok: false });
+    expect(await stars.refund(b.invoice.payload, 'admin:1', user.telegramId, lost)).toMatchObject({ ok: false });
+    expect(s.wallet.balance(user.id).availableCents).toBe(0);
+
+    // Telegram did refund charge 'a' and refuses charge 'b'.
+    const telegram = async (_uid: number, charge: string) => (charge === 'a' ? ('ok' as const) : ('refused' as const));
+    expect(await stars.settlePendingRefunds(telegram, () => user.telegramId)).toEqual({ refunded: 1, restored: 1, pending: 0 });
+    expect(topUps.get(a.invoice.payload)!.state).toBe('refunded');
+    expect(topUps.get(b.invoice.payload)!.state).toBe('credited');
+    expect(s.wallet.balance(user.id).availableCents).toBe(2_000);
+    expect(await stars.settlePendingRefunds(telegram, () => user.telegramId)).toEqual({ refunded: 0, restored: 0, pending: 0 });
+  });
+
   it('prices a custom amount in whole stars, rounded up', () => {
     expect(starsFor(1_001, 50)).toBe(501);
     expect(starsFor(100, 1.3)).toBe(2);

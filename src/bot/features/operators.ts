@@ -37,6 +37,8 @@ export function telegramStarRefund(api: Api): RefundStarPayment {
       await api.refundStarPayment(telegramUserId, chargeId);
       return 'ok';
     } catch (error) {
+      // A refund retried after a lost answer finds the charge already refunded: that is success.
+      if (error instanceof GrammyError && /CHARGE_ALREADY_REFUNDED/.test(error.description)) return 'ok';
       return error instanceof GrammyError && error.error_code === 400 ? 'refused' : 'unknown';
     }
   };
