@@ -49,8 +49,21 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const outbox = createOutbox({ db, now });
   const pricing = createPricing({ db, now });
   const catalog = createCatalog({ providers: options.providers ?? [], logger, now });
-  const orders = createOrders({ sqlite, db, wallet, catalog, pricing, outbox, logger, now, ...options.orders });
   const subscriptions = createSubscriptions({ db, catalog, logger, now });
+  const orders = createOrders({
+    sqlite,
+    db,
+    wallet,
+    catalog,
+    pricing,
+    outbox,
+    logger,
+    now,
+    // In the background: the customer already has their answer; the other proxies catch up.
+    onRenewed: (providerId) =>
+      subscriptions.syncProvider(providerId).catch((error: unknown) => logger.warn('sync after renewal failed', { providerId, error })),
+    ...options.orders,
+  });
   const tokens = createTokens({ db, now });
   const stats = createStats({ sqlite, now });
   return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens, stats };

@@ -79,6 +79,12 @@ export interface OrdersDeps {
   notFoundGraceMs?: number;
   attentionAfterMs?: number;
   checkpoint?: (point: SagaCheckpoint, orderId: string) => void;
+  /**
+   * Called after a renewal is delivered. Some upstreams renew a whole
+   * subscription or order at once (every IP bought together), so the other
+   * proxies' expiry is refreshed from the upstream rather than guessed here.
+   */
+  onRenewed?: (providerId: string) => Promise<unknown>;
 }
 
 const INTENT_KEY = /^[A-Za-z0-9_:.-]{1,100}$/;
@@ -93,6 +99,8 @@ export function createOrders(deps: OrdersDeps) {
   const store = createOrderStore(deps.db);
   /** Sagas running in this process, so a double tap joins the running one. */
   const running = new Map<string, Promise<SagaResult>>();
+  /** Work a saga started but does not wait for (refreshing renewed proxies); awaited on shutdown. */
+  const followUps = new Set<Promise<unknown>>();
 
   const quoteView = (q: QuoteRow): QuoteView => ({
     id: q.id,
@@ -406,6 +414,11 @@ export function createOrders(deps: OrdersDeps) {
       }
     });
     logger.info('renewal delivered', { orderId: order.id });
+    const followUp = deps.onRenewed?.(order.providerId);
+    if (followUp) {
+      followUps.add(followUp);
+      void followUp.finally(() => followUps.delete(followUp));
+    }
     return stateOf(order.id);
   }
 
@@ -606,6 +619,7 @@ export function createOrders(deps: OrdersDeps) {
     /** Resolves when every saga running in this process has settled (graceful shutdown). */
     async drain(): Promise<void> {
       await Promise.allSettled([...running.values()]);
+      await Promise.allSettled([...followUps]);
     },
   };
 }

@@ -245,6 +245,26 @@ describe('idempotency and concurrency', () => {
   });
 });
 
+describe('renewing proxies bought together', () => {
+  it('refreshes every proxy the upstream renewed at once, not only the one the customer picked', async () => {
+    shop = await startShop(['lumiweb']);
+    const user = shop.customer(100_000);
+    const quote = await quoteFirst(shop, user.id, 'lumiweb', 3);
+    const bought = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel: 'bot' });
+    if (bought.kind !== 'delivered') throw new Error(bought.kind);
+    const [first] = bought.proxies;
+    const terms = await shop.subscriptions.renewalTerms(user.id, first!.id);
+    if (!terms.ok) throw new Error(terms.message);
+    const renewal = await shop.orders.quoteRenewal(user.id, first!.id, terms.value[0]!.id);
+    if (!renewal.ok) throw new Error(renewal.message);
+    expect((await shop.orders.purchase({ userId: user.id, quoteId: renewal.quote.id, intentKey: 'r', channel: 'bot' })).kind).toBe('delivered');
+    await shop.orders.drain();
+    const after = shop.orders.subscriptionsOfOrder(bought.order.id);
+    expect(after).toHaveLength(3);
+    for (const proxy of after) expect(Date.parse(proxy.expiresAt!)).toBeGreaterThan(Date.parse(first!.expiresAt!));
+  });
+});
+
 describe('quotes and refunds', () => {
   it('an expired quote is re-priced and nothing is charged', async () => {
     let clock = Date.now();
