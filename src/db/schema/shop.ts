@@ -29,6 +29,24 @@ export const pricingRules = sqliteTable(
   ],
 );
 
+/**
+ * What the customer chose. A quote holds it while its price is locked, and
+ * the order made from the quote keeps its own copy, because quotes are
+ * cleaned up and orders are kept.
+ */
+const choiceColumns = () => ({
+  kind: text('kind', { enum: ['purchase', 'renewal'] }).notNull(),
+  providerId: text('provider_id').notNull(),
+  productId: text('product_id').notNull(),
+  countryCode: text('country_code'),
+  termId: text('term_id').notNull(),
+  quantity: integer('quantity').notNull(),
+  /** For renewals: the subscriptions being renewed (JSON array of ids). */
+  subscriptionIds: text('subscription_ids'),
+  /** What the customer saw: product name, country name, term label (JSON). */
+  labels: text('labels').notNull(),
+});
+
 /** A price lock: a concrete choice and its price, valid until `expires_at`. */
 export const quotes = sqliteTable(
   'quotes',
@@ -37,18 +55,9 @@ export const quotes = sqliteTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id),
-    kind: text('kind', { enum: ['purchase', 'renewal'] }).notNull(),
-    providerId: text('provider_id').notNull(),
-    productId: text('product_id').notNull(),
-    countryCode: text('country_code'),
-    termId: text('term_id').notNull(),
-    quantity: integer('quantity').notNull(),
-    /** For renewals: the subscriptions being renewed (JSON array of ids). */
-    subscriptionIds: text('subscription_ids'),
+    ...choiceColumns(),
     upstreamCostCents: integer('upstream_cost_cents').notNull(),
     priceCents: integer('price_cents').notNull(),
-    /** What the customer saw: product name, country name, term label (JSON). */
-    labels: text('labels').notNull(),
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
   },
@@ -72,18 +81,11 @@ export const orders = sqliteTable(
       .references(() => users.id),
     /** The customer's idempotency key: the same key never makes a second order. */
     intentKey: text('intent_key').notNull(),
-    kind: text('kind', { enum: ['purchase', 'renewal'] }).notNull(),
     quoteId: text('quote_id').notNull(),
-    providerId: text('provider_id').notNull(),
-    productId: text('product_id').notNull(),
-    countryCode: text('country_code'),
-    termId: text('term_id').notNull(),
-    quantity: integer('quantity').notNull(),
-    subscriptionIds: text('subscription_ids'),
+    ...choiceColumns(),
     priceCents: integer('price_cents').notNull(),
     quotedCostCents: integer('quoted_cost_cents').notNull(),
     upstreamCostCents: integer('upstream_cost_cents'),
-    labels: text('labels').notNull(),
     state: text('state', { enum: ORDER_STATES }).notNull(),
     /** Time the upstream request was committed to be sent (ms); reconciliation looks from here. */
     sentAt: integer('sent_at'),
