@@ -3,21 +3,14 @@
  * cap, and what never reaches responses or logs.
  */
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startApi, quoteFirst, type ApiHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { eachTestApi, quoteFirst, startApi } from './harness.js';
 
-let api: ApiHarness | undefined;
-afterEach(async () => {
-  if (api) {
-    expect(api.shop.orders.checkInvariants()).toEqual([]);
-    await api.close();
-    api = undefined;
-  }
-});
+const newApi = eachTestApi();
 
 describe('authentication', () => {
   it('takes Bearer or X-API-Token, and refuses every bad token alike without echoing it', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(10_00);
     const token = api.token(user.id, ['read']);
 
@@ -60,7 +53,7 @@ describe('authentication', () => {
   });
 
   it('checks scopes: read for GETs, buy for money, write for settings', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const reader = api.token(user.id, ['read']);
     const quote = await quoteFirst(api, reader);
@@ -88,7 +81,7 @@ describe('authentication', () => {
 
 describe('limits', () => {
   it('rate-limits per token with 429 and Retry-After', async () => {
-    api = await startApi({ v1: { rateLimit: { limit: 3, windowMs: 60_000 } } });
+    const api = await newApi({ v1: { rateLimit: { limit: 3, windowMs: 60_000 } } });
     const user = api.shop.customer(0);
     const token = api.token(user.id, ['read']);
     for (let i = 0; i < 3; i++) expect((await api.call('GET', '/balance', { token })).status).toBe(200);
@@ -103,7 +96,7 @@ describe('limits', () => {
   });
 
   it('refuses a 2 MB body with 413, declared or streamed, before anything is charged', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);
@@ -124,7 +117,7 @@ describe('limits', () => {
   });
 
   it('answers unknown endpoints with the envelope', async () => {
-    api = await startApi();
+    const api = await newApi();
     const token = api.token(api.shop.customer(0).id, ['read']);
     const answer = await api.call('GET', '/nothing-here', { token });
     expect(answer.status).toBe(404);
@@ -134,7 +127,7 @@ describe('limits', () => {
 
 describe('secrets', () => {
   it('never writes the token or a proxy password to the log', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);

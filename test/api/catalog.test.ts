@@ -2,21 +2,14 @@
  * GET /catalog and POST /quotes over several upstreams: retail prices only,
  * a provider that is down shows as unavailable instead of breaking the list.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startApi, firstOffer, type ApiHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { eachTestApi, firstOffer } from './harness.js';
 
-let api: ApiHarness | undefined;
-afterEach(async () => {
-  if (api) {
-    expect(api.shop.orders.checkInvariants()).toEqual([]);
-    await api.close();
-    api = undefined;
-  }
-});
+const newApi = eachTestApi();
 
 describe('catalog and quotes', () => {
   it('shows retail unit prices that quotes agree with, and no upstream costs', async () => {
-    api = await startApi({ providers: ['gateproxy', 'proxy-ipv4'] });
+    const api = await newApi({ providers: ['gateproxy', 'proxy-ipv4'] });
     const token = api.token(api.shop.customer(0).id, ['read']);
     const catalog = await api.call('GET', '/catalog', { token });
     expect(catalog.json.providers.map((p: { id: string }) => p.id).sort()).toEqual(['gateproxy', 'proxy-ipv4']);
@@ -40,7 +33,7 @@ describe('catalog and quotes', () => {
   });
 
   it('a provider that is down is listed as unavailable and quotes 503 provider_unavailable', async () => {
-    api = await startApi({ providers: ['gateproxy', 'proxy-ipv4'], upstreamTimeoutMs: 300 });
+    const api = await newApi({ providers: ['gateproxy', 'proxy-ipv4'], upstreamTimeoutMs: 300 });
     const token = api.token(api.shop.customer(0).id, ['read']);
     const offer = await firstOffer(api, token, 'gateproxy');
     api.shop.catalog.invalidate();

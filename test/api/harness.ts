@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logger.js';
 import type { ProviderId } from '../../src/providers/types.js';
 import type { TokenScope } from '../../src/services/tokens.js';
 import { startShop, type TestShop } from '../helpers/shop.js';
+import { checkedAfterEachTest } from '../helpers/per-test.js';
 
 export interface ApiResponse {
   status: number;
@@ -115,4 +116,9 @@ export async function quoteFirst(api: ApiHarness, token: string, provider: Provi
   const quoted = await api.call('POST', '/quotes', { token, body: await firstOffer(api, token, provider, quantity) });
   if (quoted.status !== 201) throw new Error(`quote answered ${quoted.status}: ${quoted.text}`);
   return quoted.json.quote as { id: string; price_cents: number; expires_at: string };
+}
+
+/** `startApi` for a test file: each API is checked (invariants) and closed after its test. */
+export function eachTestApi() {
+  return checkedAfterEachTest(startApi, (api) => api.shop.orders.checkInvariants());
 }

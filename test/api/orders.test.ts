@@ -3,21 +3,14 @@
  * order with an Idempotency-Key, over real HTTP against the simulators. The
  * ledger's invariants are checked after every test.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startApi, quoteFirst, firstOffer, type ApiHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { eachTestApi, quoteFirst, firstOffer } from './harness.js';
 
-let api: ApiHarness | undefined;
-afterEach(async () => {
-  if (api) {
-    expect(api.shop.orders.checkInvariants()).toEqual([]);
-    await api.close();
-    api = undefined;
-  }
-});
+const newApi = eachTestApi();
 
 describe('POST /orders', () => {
   it('catalog → quote → order delivers the upstream’s proxies and charges exactly the quoted price, once', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
 
@@ -114,7 +107,7 @@ describe('POST /orders', () => {
   });
 
   it('20 concurrent requests with one key make one order and one charge', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);
@@ -129,7 +122,7 @@ describe('POST /orders', () => {
   });
 
   it('needs a well-formed Idempotency-Key', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);
@@ -154,7 +147,7 @@ describe('POST /orders', () => {
   });
 
   it('refuses malformed JSON and wrongly typed fields, charging nothing', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
 
@@ -190,7 +183,7 @@ describe('POST /orders', () => {
   });
 
   it('a short wallet is 402 with what is required and what is available', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(1);
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);
@@ -202,7 +195,7 @@ describe('POST /orders', () => {
   });
 
   it('an expired quote is 409 quote_expired with the current price', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);
@@ -222,7 +215,7 @@ describe('POST /orders', () => {
   });
 
   it('a refusal upstream is 422 order_failed with the order, and the hold is released', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);
@@ -234,7 +227,7 @@ describe('POST /orders', () => {
   });
 
   it('an answer lost upstream is 202 provisioning; the same key then shows the order as it is now', async () => {
-    api = await startApi({ upstreamTimeoutMs: 300 });
+    const api = await newApi({ upstreamTimeoutMs: 300 });
     const user = api.shop.customer(100_00);
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);
@@ -259,7 +252,7 @@ describe('POST /orders', () => {
   });
 
   it('another customer’s order is 404, like a missing one', async () => {
-    api = await startApi();
+    const api = await newApi();
     const alice = api.shop.customer(100_00, 'Alice');
     const bob = api.shop.customer(100_00, 'Bob');
     const aliceToken = api.token(alice.id, ['read', 'buy']);

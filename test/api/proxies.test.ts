@@ -2,17 +2,10 @@
  * The customer's proxies through the REST API: list, credentials, export
  * formats, renewal and auto-renewal, against the proxy-ipv4 simulator.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startApi, quoteFirst, type ApiHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { eachTestApi, quoteFirst, type ApiHarness } from './harness.js';
 
-let api: ApiHarness | undefined;
-afterEach(async () => {
-  if (api) {
-    expect(api.shop.orders.checkInvariants()).toEqual([]);
-    await api.close();
-    api = undefined;
-  }
-});
+const newApi = eachTestApi();
 
 async function buy(harness: ApiHarness, token: string, quantity: number, key: string) {
   const quote = await quoteFirst(harness, token, 'proxy-ipv4', quantity);
@@ -23,7 +16,7 @@ async function buy(harness: ApiHarness, token: string, quantity: number, key: st
 
 describe('proxies', () => {
   it('lists without secrets, shows one with credentials and no-store, and exports every format', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(500_00);
     const token = api.token(user.id, ['read', 'buy']);
     const proxies = await buy(api, token, 2, 'two-proxies-1');
@@ -63,7 +56,7 @@ describe('proxies', () => {
   });
 
   it('renews through the API: the expiry moves, the price is charged once per key', async () => {
-    api = await startApi();
+    const api = await newApi();
     const user = api.shop.customer(500_00);
     const token = api.token(user.id, ['read', 'buy', 'write']);
     const [proxy] = await buy(api, token, 1, 'renew-base-01');
@@ -125,7 +118,7 @@ describe('proxies', () => {
   });
 
   it('another customer’s proxy is 404 everywhere, and cannot be renewed or exported', async () => {
-    api = await startApi();
+    const api = await newApi();
     const alice = api.shop.customer(100_00, 'Alice');
     const bob = api.shop.customer(100_00, 'Bob');
     const aliceToken = api.token(alice.id, ['read', 'buy']);

@@ -6,6 +6,7 @@ import { buildServices, type ServiceOptions } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { ProviderId } from '../../src/providers/types.js';
 import { startUpstream, type RunningUpstream } from '../../src/sandbox/upstreams/index.js';
+import { checkedAfterEachTest } from './per-test.js';
 
 export interface TestShop extends ReturnType<typeof buildServices> {
   database: ReturnType<typeof openDatabase>;
@@ -58,4 +59,9 @@ export async function firstChoice(shop: TestShop, providerId: ProviderId, quanti
     termId: product.terms[0]!.id,
     quantity,
   };
+}
+
+/** `startShop` for a test file: each shop is checked (invariants) and closed after its test. */
+export function eachTestShop() {
+  return checkedAfterEachTest(startShop, (shop) => shop.orders.checkInvariants());
 }

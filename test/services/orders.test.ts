@@ -3,18 +3,11 @@
  * fresh database with the real migrations. Every test ends with the ledger's
  * invariants checked.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src/providers/types.js';
-import { firstChoice, startShop, type TestShop } from '../helpers/shop.js';
+import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 
-let shop: TestShop | undefined;
-afterEach(async () => {
-  if (shop) {
-    expect(shop.orders.checkInvariants()).toEqual([]);
-    await shop.close();
-    shop = undefined;
-  }
-});
+const newShop = eachTestShop();
 
 const ALL: ProviderId[] = ['proxy-ipv4', 'proxy-panel', 'flashproxy', 'lumiweb', 'gateproxy'];
 
@@ -27,7 +20,7 @@ async function quoteFirst(s: TestShop, userId: number, providerId: ProviderId, q
 
 describe.each(ALL)('buying from %s', (providerId) => {
   it('quote → purchase → proxies with the upstream’s credentials → renew where offered', async () => {
-    shop = await startShop([providerId]);
+    const shop = await newShop([providerId]);
     const user = shop.customer(100_000);
     // A time-billed product, so that renewing visibly moves the expiry.
     const quote = await quoteFirst(shop, user.id, providerId, 1, providerId === 'flashproxy' ? 'datacenter-time' : undefined);
@@ -74,7 +67,7 @@ describe.each(ALL)('buying from %s', (providerId) => {
 
 describe('prices', () => {
   it('are the upstream cost plus the operator’s markup, rounded up to a cent', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const user = shop.customer(100_000);
     shop.pricing.setRule({ providerId: 'lumiweb', productId: '*', percent: 12.5, minMarginCents: 1, actor: 'admin:1' });
     const choice = await firstChoice(shop, 'lumiweb', 3);
@@ -86,7 +79,7 @@ describe('prices', () => {
   });
 
   it('never become zero when the upstream fails: the quote is refused instead', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const user = shop.customer(100_000);
     const choice = await firstChoice(shop, 'lumiweb');
     shop.upstream('lumiweb').simulator.faults.inject({ kind: 'error_before', status: 503 }, { path: /quote/ });
@@ -97,7 +90,7 @@ describe('prices', () => {
 
 describe('upstream faults', () => {
   it('a refusal (out of stock) voids the hold: the wallet is whole again', async () => {
-    shop = await startShop(['flashproxy']);
+    const shop = await newShop(['flashproxy']);
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'flashproxy');
     shop.upstream('flashproxy').simulator.setOutOfStock(true);
@@ -108,7 +101,7 @@ describe('upstream faults', () => {
   });
 
   it('a timeout before the upstream processed is reconciled to a void, with no upstream order', async () => {
-    shop = await startShop(['flashproxy'], { upstreamTimeoutMs: 300, orders: { notFoundGraceMs: 0 } });
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: 300, orders: { notFoundGraceMs: 0 } });
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'flashproxy');
     shop.upstream('flashproxy').simulator.faults.inject({ kind: 'hang_before' }, { method: 'POST', path: /\/plans$/ });
@@ -126,7 +119,7 @@ describe('upstream faults', () => {
   it.each(['flashproxy', 'proxy-ipv4', 'proxy-panel', 'gateproxy', 'lumiweb'] as const)(
     '%s: a timeout after the upstream processed ends in delivery — exactly one upstream order, charged once',
     async (providerId) => {
-      shop = await startShop([providerId], { upstreamTimeoutMs: 400 });
+      const shop = await newShop([providerId], { upstreamTimeoutMs: 400 });
       const user = shop.customer(100_000);
       const quote = await quoteFirst(shop, user.id, providerId);
       const purchasePath: Record<ProviderId, { method: string; path?: RegExp; op?: string }> = {
@@ -150,7 +143,7 @@ describe('upstream faults', () => {
   );
 
   it('a malformed 2xx is treated as unknown and reconciled to delivery', async () => {
-    shop = await startShop(['flashproxy']);
+    const shop = await newShop(['flashproxy']);
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'flashproxy');
     shop.upstream('flashproxy').simulator.faults.inject({ kind: 'malformed_after' }, { method: 'POST', path: /\/plans$/ });
@@ -163,7 +156,7 @@ describe('upstream faults', () => {
   });
 
   it('our upstream balance too low: refusal, money back, and one alert for the operators', async () => {
-    shop = await startShop(['flashproxy']);
+    const shop = await newShop(['flashproxy']);
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'flashproxy');
     shop.upstream('flashproxy').simulator.setBalanceCents(1);
@@ -177,7 +170,7 @@ describe('upstream faults', () => {
   });
 
   it('an order still unknown after the attention window is reported to operators, and the hold stays', async () => {
-    shop = await startShop(['flashproxy'], { upstreamTimeoutMs: 300, orders: { attentionAfterMs: 0 } });
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: 300, orders: { attentionAfterMs: 0 } });
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'flashproxy');
     const sim = shop.upstream('flashproxy').simulator;
@@ -196,7 +189,7 @@ describe('upstream faults', () => {
 
 describe('idempotency and concurrency', () => {
   it('100 concurrent purchases against a balance that covers 10 → exactly 10 orders charged', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const probe = shop.customer(0, 'probe');
     const quote = await quoteFirst(shop, probe.id, 'lumiweb');
     const user = shop.customer(quote.priceCents * 10);
@@ -216,7 +209,7 @@ describe('idempotency and concurrency', () => {
   });
 
   it('the same intent key sent 20 times concurrently → one order, one charge', async () => {
-    shop = await startShop(['flashproxy']);
+    const shop = await newShop(['flashproxy']);
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'flashproxy');
     const results = await Promise.all(
@@ -230,7 +223,7 @@ describe('idempotency and concurrency', () => {
   });
 
   it('quantity > 1 is one order with several proxies, priced once and captured once', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const user = shop.customer(100_000);
     const quote = await quoteFirst(shop, user.id, 'lumiweb', 3);
     const result = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel: 'bot' });
@@ -247,7 +240,7 @@ describe('idempotency and concurrency', () => {
 
 describe('renewing proxies bought together', () => {
   it('refreshes every proxy the upstream renewed at once, not only the one the customer picked', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const user = shop.customer(100_000);
     const quote = await quoteFirst(shop, user.id, 'lumiweb', 3);
     const bought = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel: 'bot' });
@@ -268,7 +261,7 @@ describe('renewing proxies bought together', () => {
 describe('quotes and refunds', () => {
   it('an expired quote is re-priced and nothing is charged', async () => {
     let clock = Date.now();
-    shop = await startShop(['lumiweb'], { now: () => clock });
+    const shop = await newShop(['lumiweb'], { now: () => clock });
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'lumiweb');
     clock += 6 * 60_000;
@@ -280,7 +273,7 @@ describe('quotes and refunds', () => {
   });
 
   it('insufficient funds charges nothing and says how much is missing', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const user = shop.customer(10);
     const quote = await quoteFirst(shop, user.id, 'lumiweb');
     const result = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel: 'bot' });
@@ -289,7 +282,7 @@ describe('quotes and refunds', () => {
   });
 
   it('a quote belongs to its customer', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const alice = shop.customer(50_000, 'alice');
     const mallory = shop.customer(50_000, 'mallory');
     const quote = await quoteFirst(shop, alice.id, 'lumiweb');
@@ -299,7 +292,7 @@ describe('quotes and refunds', () => {
   });
 
   it('operators refund in part and then in full, never beyond the price', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'lumiweb');
     const result = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel: 'bot' });
@@ -315,7 +308,7 @@ describe('quotes and refunds', () => {
 
 describe('the order–ledger invariant checker', () => {
   it('notices an order whose state disagrees with its hold', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'lumiweb');
     const result = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel: 'bot' });

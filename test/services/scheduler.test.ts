@@ -2,21 +2,14 @@
  * The periodic jobs: expiry reminders and auto-renewal, against a real
  * upstream simulator and the real saga.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { createAutoRenewJob } from '../../src/scheduler/jobs/auto-renew.js';
 import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
 import { shopJobs, startScheduler } from '../../src/scheduler/index.js';
-import { firstChoice, startShop, type TestShop } from '../helpers/shop.js';
+import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 
-let shop: TestShop | undefined;
-afterEach(async () => {
-  if (shop) {
-    expect(shop.orders.checkInvariants()).toEqual([]);
-    await shop.close();
-    shop = undefined;
-  }
-});
+const newShop = eachTestShop();
 
 const HOUR = 3_600_000;
 
@@ -35,7 +28,7 @@ async function ownedProxy(s: TestShop, funds: number, inHours: number) {
 
 describe('expiry reminders', () => {
   it('remind three days and one day ahead, once per expiry', async () => {
-    shop = await startShop(['proxy-panel']);
+    const shop = await newShop(['proxy-panel']);
     let clock = Date.now();
     const remind = createReminderJob({ ...shop, now: () => clock });
     const { user, proxy } = await ownedProxy(shop, 100_000, 60);
@@ -50,7 +43,7 @@ describe('expiry reminders', () => {
   });
 
   it('say nothing about proxies far from expiry or already expired', async () => {
-    shop = await startShop(['proxy-panel']);
+    const shop = await newShop(['proxy-panel']);
     const remind = createReminderJob(shop);
     await ownedProxy(shop, 100_000, 24 * 10);
     const second = await ownedProxy(shop, 100_000, -1);
@@ -61,7 +54,7 @@ describe('expiry reminders', () => {
 
 describe('auto-renewal', () => {
   it('renews a proxy due within a day through the saga, once per expiry', async () => {
-    shop = await startShop(['proxy-panel']);
+    const shop = await newShop(['proxy-panel']);
     const autoRenew = createAutoRenewJob({ ...shop, logger: silentLogger });
     const { user, proxy } = await ownedProxy(shop, 100_000, 12);
     shop.subscriptions.setAutoRenew(user.id, proxy.id, true);
@@ -81,14 +74,14 @@ describe('auto-renewal', () => {
   });
 
   it('leaves proxies without auto-renew alone', async () => {
-    shop = await startShop(['proxy-panel']);
+    const shop = await newShop(['proxy-panel']);
     const autoRenew = createAutoRenewJob({ ...shop, logger: silentLogger });
     await ownedProxy(shop, 100_000, 12);
     expect(await autoRenew()).toEqual({ renewed: 0, failed: 0 });
   });
 
   it('tells the customer once when the wallet cannot pay, and charges nothing', async () => {
-    shop = await startShop(['proxy-panel']);
+    const shop = await newShop(['proxy-panel']);
     const autoRenew = createAutoRenewJob({ ...shop, logger: silentLogger });
     const owner = await ownedProxy(shop, 100_000, 12);
     shop.subscriptions.setAutoRenew(owner.user.id, owner.proxy.id, true);
@@ -106,7 +99,7 @@ describe('auto-renewal', () => {
 
 describe('the scheduler', () => {
   it('runs a job on demand and never overlaps the same job', async () => {
-    shop = await startShop(['proxy-panel']);
+    const shop = await newShop(['proxy-panel']);
     const scheduler = startScheduler(shopJobs(shop, silentLogger), silentLogger);
     try {
       const [a, b] = await Promise.all([scheduler.runNow('reconcile-orders'), scheduler.runNow('reconcile-orders')]);

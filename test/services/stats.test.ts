@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStats } from '../../src/services/stats.js';
-import { firstChoice, startShop, type TestShop } from '../helpers/shop.js';
+import { eachTestShop, firstChoice } from '../helpers/shop.js';
 
-let shop: TestShop | undefined;
-afterEach(async () => {
-  await shop?.close();
-  shop = undefined;
-});
+const newShop = eachTestShop();
 
 describe('operator statistics', () => {
   it('add up sales, margin, refunds, top-ups and wallet money from the ledger', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     const stats = createStats({ sqlite: shop.database.sqlite });
     const alice = shop.customer(10_000, 'alice');
     shop.customer(2_500, 'bob');
@@ -35,7 +31,7 @@ describe('operator statistics', () => {
   });
 
   it('count only what happened since the given time', async () => {
-    shop = await startShop(['lumiweb']);
+    const shop = await newShop(['lumiweb']);
     shop.customer(10_000);
     const stats = createStats({ sqlite: shop.database.sqlite });
     expect(stats.summary(Date.now() + 60_000)).toMatchObject({ topUpsCents: 0, salesCents: 0, walletsCents: 10_000 });
