@@ -28,7 +28,9 @@ export type AmbiguityReason =
   | 'network' // connection reset/refused mid-flight
   | 'server_error' // 5xx
   | 'malformed' // 2xx we could not parse
-  | 'too_large'; // response exceeded the size cap
+  | 'too_large' // response exceeded the size cap
+  | 'undocumented' // an error status or code the upstream's document does not list as "nothing was done"
+  | 'needs_operator'; // the facts point several ways (e.g. two unknown new upstream orders): a person decides
 
 export type Outcome<T> =
   | { kind: 'ok'; value: T }
