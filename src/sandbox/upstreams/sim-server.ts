@@ -33,10 +33,14 @@ export type Fault =
   | { kind: 'hang_before' }
   /** Processes the request (state changes), then never answers. */
   | { kind: 'hang_after' }
-  /** Processes, then answers 5xx. */
-  | { kind: 'error_after'; status?: number }
-  /** Answers 5xx without processing. */
-  | { kind: 'error_before'; status?: number }
+  /**
+   * Processes, then answers an error (5xx by default). `body` replaces the
+   * generic one, e.g. the upstream's own error envelope with a code its
+   * document does not list.
+   */
+  | { kind: 'error_after'; status?: number; body?: unknown }
+  /** Answers an error (5xx by default) without processing. */
+  | { kind: 'error_before'; status?: number; body?: unknown }
   /** Processes, then answers 200 with a body that is not the documented shape. */
   | { kind: 'malformed_after' }
   /** Answers 429 without processing. */
@@ -160,7 +164,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: SimHand
     case 'hang_before':
       return; // the socket stays open until the client gives up or the server closes
     case 'error_before':
-      return send(res, { status: fault.status ?? 503, body: { error: 'service unavailable' } });
+      return send(res, { status: fault.status ?? 503, body: fault.body ?? { error: 'service unavailable' } });
     case 'rate_limited':
       return send(res, {
         status: 429,
@@ -182,7 +186,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: SimHand
     case 'hang_after':
       return;
     case 'error_after':
-      return send(res, { status: fault.status ?? 502, body: { error: 'bad gateway' } });
+      return send(res, { status: fault.status ?? 502, body: fault.body ?? { error: 'bad gateway' } });
     case 'malformed_after':
       return sendRaw(res, 200, '{"success": tru', 'application/json');
     case 'reset_after':
