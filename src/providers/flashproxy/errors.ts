@@ -45,7 +45,8 @@ export const FLASHPROXY_MONEY_REFUSALS: RefusalTable = [
     status: 400,
     code: 'POOL_OUT_OF_STOCK',
     refusal: 'out_of_stock',
-    documented: 'POST /plans 400 example "pool_out_of_stock": "Pool \'ISP_US_SNEAKERS\' has insufficient stock. Available: 5, Requested: 10"',
+    documented:
+      'POST /plans 400 example "pool_out_of_stock": {"code": "POOL_OUT_OF_STOCK", "message": "Pool \'ISP_US_SNEAKERS\' has insufficient stock. Available: 5, Requested: 10"}',
   },
   {
     status: 409,
@@ -93,7 +94,7 @@ export const FLASHPROXY_MONEY_REFUSALS: RefusalTable = [
     status: 404,
     code: 'NOT_FOUND',
     refusal: 'not_found',
-    documented: 'POST /plans/{planId}/extend "404": NotFound, "Resource not found" (no such plan to extend)',
+    documented: 'Error codes: "`NOT_FOUND` | 404 | Resource not found"; POST /plans/{planId}/extend "404": NotFound (no such plan to extend)',
   },
   {
     status: 429,
@@ -105,7 +106,7 @@ export const FLASHPROXY_MONEY_REFUSALS: RefusalTable = [
     status: 400,
     code: 'PLAN_EXPIRED',
     refusal: 'rejected',
-    documented: 'POST /plans/{planId}/extend 400 example "plan_expired": "Cannot extend an expired plan"',
+    documented: 'POST /plans/{planId}/extend 400 example "plan_expired": {"code": "PLAN_EXPIRED", "message": "Cannot extend an expired plan"}',
   },
   {
     status: 400,
