@@ -168,6 +168,36 @@ describe('a FlashProxy renewal settles from the documents alone', () => {
     expect(shop.subscriptions.get(user.id, proxy.id)!.expiresAt).toBe(plan.expiresAt);
   });
 
+  it('key conflict on a Dedicated ISP extend, with list items that carry only plan_id: settled by the plans themselves', async () => {
+    const shop = await newShop(['flashproxy']);
+    const user = shop.customer(START_CENTS);
+    const { result } = await buyFirst(shop, user.id, 'dedicated-isp', 2);
+    if (result.kind !== 'delivered') throw new Error(`purchase ${result.kind}`);
+    const proxy = result.proxies[1]!;
+    const sim = flashproxy(shop);
+    sim.omitFromListItems([
+      'product', 'billing_type', 'proxy_username', 'proxy_password', 'connection', 'limits', 'pool', 'quantity',
+      'expires_at', 'status', 'created_at', 'updated_at', 'purchase_price_cents', 'end_user_reference',
+    ]);
+
+    const renewalQuote = await shop.orders.quoteRenewal(user.id, proxy.id, '30_days_per_ip');
+    if (!renewalQuote.ok) throw new Error(renewalQuote.message);
+    const upstreamBefore = sim.balanceCents();
+    sim.keyConflictAfterLostAnswer('extend');
+    const renewed = await shop.orders.purchase({ userId: user.id, quoteId: renewalQuote.quote.id, intentKey: 'renew-isp', channel: 'bot' });
+    expect(renewed.kind).toBe('provisioning');
+    if (renewed.kind !== 'provisioning') return;
+
+    const settled = await shop.orders.reconcile(renewed.order.id);
+    expect(settled.kind).toBe('delivered');
+    expect(capturesOf(shop, renewed.order.id)).toBe(1);
+    expect(upstreamBefore - sim.balanceCents()).toBe(2 * 1500);
+    expect(upstreamCostOf(shop, renewed.order.id)).toBe(2 * 1500);
+    const plan = sim.plans()[0]!;
+    expect(Date.parse(plan.expiresAt!) - Date.parse(proxy.expiresAt!)).toBe(30 * 24 * 3_600_000);
+    expect(shop.subscriptions.get(user.id, proxy.id)!.expiresAt).toBe(plan.expiresAt);
+  });
+
   it('Dedicated ISP: the renewal is priced by FlashProxy, whatever unit the price list uses, and matches what extend charges', async () => {
     const shop = await newShop(['flashproxy']);
     const user = shop.customer(START_CENTS);

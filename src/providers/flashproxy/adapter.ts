@@ -326,7 +326,26 @@ async function allPlans(client: FlashProxyClient, search?: string): Promise<Outc
  * `GET /plans/{id}/proxies` (fresh data). When that endpoint no longer serves
  * a plan (e.g. cancelled), the list embedded in the plan is used, if any.
  */
-async function proxiesOfPlan(client: FlashProxyClient, plan: WirePlan): Promise<Outcome<UpstreamProxy[]>> {
+async function proxiesOfPlan(client: FlashProxyClient, listed: WirePlan): Promise<Outcome<UpstreamProxy[]>> {
+  const plan = await completePlan(client, listed);
+  if (plan.kind !== 'ok') return plan;
+  return proxiesOfCompletePlan(client, plan.value);
+}
+
+/**
+ * A list item as it came, or its `GET /plans/{id}` when the item leaves out
+ * what the shop needs (its product, its expiry, a gateway's credentials): the
+ * openapi's Plan promises none of them, and a proxy silently missing from the
+ * list would tell the reconciler that a renewal never happened.
+ */
+async function completePlan(client: FlashProxyClient, plan: WirePlan): Promise<Outcome<WirePlan>> {
+  const knowsKind = Boolean(plan.product) || Boolean(plan.billing_type);
+  const usable = isDedicatedPlan(plan) || gatewayProxy(plan) !== undefined;
+  if (knowsKind && usable && plan.expires_at !== undefined) return ok(plan);
+  return client.getPlan(plan.plan_id);
+}
+
+async function proxiesOfCompletePlan(client: FlashProxyClient, plan: WirePlan): Promise<Outcome<UpstreamProxy[]>> {
   if (!isDedicatedPlan(plan)) {
     const proxy = gatewayProxy(plan);
     return ok(proxy ? [proxy] : []);
