@@ -33,13 +33,15 @@ import {
   planCostCents,
   planIdOf,
 } from './mapping.js';
-import { pricePerGbCents, pricePerIpCents, pricingEntry, sellsByTime } from './pricing.js';
+import { pricePerGbCents, pricingEntry, sellsByTime } from './pricing.js';
 import {
   BANDWIDTH_WIRE_PRODUCTS,
   createPlanBody,
   DEDICATED_MAX_QUANTITY,
+  DEDICATED_WIRE_PRODUCT,
   dedicatedTerm,
   extendPlanBody,
+  findProduct,
   parseTermId,
   SOLD_PRODUCTS,
   timeTerms,
@@ -98,8 +100,19 @@ export function createFlashProxyProvider(settings: ProviderSettings): ProxyProvi
       const body = createPlanBody(choice);
       if (body.kind !== 'ok') return body;
       const created = await client.createPlan({ ...body.value, end_user_reference: reference }, reference);
+      if (created.kind === 'key_conflict') {
+        // Our key (= our order id) was already used: a request under it was processed and its
+        // answer lost. Every plan we create carries the same id as end_user_reference, so the
+        // plan it made is found by that; if it cannot be found now, the reconciler decides.
+        const found = await findPurchase(client, { reference, choice });
+        if (found.kind === 'ok' && found.value !== null) return ok(found.value);
+        if (found.kind === 'ok') {
+          return ambiguous('undocumented', `FlashProxy says key ${reference} was already used, but no plan carries it yet`, 409);
+        }
+        return found;
+      }
       if (created.kind !== 'ok') return created;
-      return purchaseResult(client, created.value);
+      return purchaseResult(client, created.value, choice);
     },
 
     findPurchase: (lookup) => findPurchase(client, lookup),
@@ -120,6 +133,7 @@ export function createFlashProxyProvider(settings: ProviderSettings): ProxyProvi
     async renewalTerms(upstreamId) {
       const plan = await client.getPlan(planIdOf(upstreamId));
       if (plan.kind !== 'ok') return plan;
+      if (isDedicatedPlan(plan.value)) return dedicatedRenewalTerms(client, plan.value);
       const pricing = await client.getPricing();
       if (pricing.kind !== 'ok') return pricing;
       return ok(renewalTermsFor(plan.value, pricing.value));
@@ -132,6 +146,11 @@ export function createFlashProxyProvider(settings: ProviderSettings): ProxyProvi
       const body = extendPlanBody(termId);
       if (body.kind !== 'ok') return body;
       const extended = await client.extendPlan(planIdOf(upstreamId), body.value, reference);
+      if (extended.kind === 'key_conflict') {
+        // A request under this key was processed: the plan may already be extended. The
+        // reconciler compares the plan's expiry with where it was before and decides.
+        return ambiguous('undocumented', `FlashProxy says renewal key ${reference} was already used`, 409);
+      }
       if (extended.kind !== 'ok') return extended;
       const { new_expires_at: newExpiresAt, cost_cents: costCents } = extended.value;
       return ok({
@@ -191,7 +210,7 @@ async function loadCatalog(client: FlashProxyClient): Promise<Outcome<ProviderCa
     } else {
       const pools = await client.listIspPools();
       if (pools.kind === 'ok') {
-        products.push(dedicatedProduct(definition, pools.value, pricePerIpCents(entry)));
+        products.push(dedicatedProduct(definition, pools.value));
       } else if (!(pools.kind === 'refused' && ['forbidden', 'not_found', 'unsupported'].includes(pools.code))) {
         return pools;
       }
@@ -222,7 +241,8 @@ function catalogProduct(
   };
 }
 
-function dedicatedProduct(definition: ProductDefinition, pools: WirePool[], pricePerIp: number | undefined) {
+/** No catalog price: the price list's `price_per_ip_30_days` has no documented unit; check-price tells. */
+function dedicatedProduct(definition: ProductDefinition, pools: WirePool[]) {
   const ispPools = pools.filter((pool) => pool.isSubnet !== true);
   const countries = ispPools.map((pool) => ({
     code: pool.pool,
@@ -232,7 +252,7 @@ function dedicatedProduct(definition: ProductDefinition, pools: WirePool[], pric
   const largestStock = Math.max(0, ...ispPools.filter((p) => p.inStock).map((p) => p.stock));
   const maxQuantity = Math.max(1, Math.min(DEDICATED_MAX_QUANTITY, largestStock));
   const available = countries.some((c) => c.available);
-  return catalogProduct(definition, countries, [dedicatedTerm(pricePerIp)], maxQuantity, available);
+  return catalogProduct(definition, countries, [dedicatedTerm(undefined)], maxQuantity, available);
 }
 
 /** Catalog arithmetic when FlashProxy cannot check a price itself; marked not exact. */
@@ -246,26 +266,42 @@ async function estimateFromPriceList(client: FlashProxyClient, choice: OrderChoi
   if (term?.shape === 'traffic') {
     const perGb = pricePerGbCents(entry);
     unit = perGb === undefined ? undefined : Math.ceil(perGb * term.gb);
-  } else if (term?.shape === 'dedicated') {
-    unit = pricePerIpCents(entry);
   }
+  // Dedicated ISP has no estimate: `price_per_ip_30_days` has no documented unit.
   if (unit === undefined) return refused('unsupported', 'FlashProxy gives no price for this choice');
   return ok({ totalCostCents: unit * choice.quantity, unitCostCents: unit, exact: false });
 }
 
+/**
+ * The Dedicated ISP renewal (`extend_30_days`, the whole plan) priced by
+ * FlashProxy itself. The openapi documents no price call for extensions, only
+ * "Cost = number_of_IPs × price_per_ip_30_days", and a new plan is priced
+ * "Per-IP for 30-day periods (see `price_per_ip_30_days` in your pricing)":
+ * both are the same per-IP 30-day price times the IPs. So the renewal costs
+ * what `POST /plans/check-price` says a new plan of the same pool and number
+ * of IPs costs — in `cost_cents`, a documented unit. The price list's
+ * `price_per_ip_30_days` is never read: its unit is not stated.
+ *
+ * The term always carries that price: without it the saga would price one IP
+ * of a new plan, not every IP the extension charges for. When FlashProxy
+ * cannot price it, the renewal is not offered rather than offered at a guess.
+ */
+async function dedicatedRenewalTerms(client: FlashProxyClient, plan: WirePlan): Promise<Outcome<TermOption[]>> {
+  const ips = plan.quantity ?? plan.proxy_list?.length;
+  if (!ips || !plan.pool) return ok([]);
+  const priced = await client.checkPrice({ product: DEDICATED_WIRE_PRODUCT, quantity: ips, pool: plan.pool });
+  if (priced.kind !== 'ok') return priced;
+  return ok([dedicatedTerm(priced.value.cost_cents, `30 days (all ${ips} IPs of the plan)`)]);
+}
+
 function renewalTermsFor(plan: WirePlan, pricing: WirePricing): TermOption[] {
-  const entry = pricingEntry(pricing, plan.product);
-  if (isDedicatedPlan(plan)) {
-    const ips = plan.quantity ?? plan.proxy_list?.length;
-    const perIp = pricePerIpCents(entry);
-    const cost = ips !== undefined && perIp !== undefined ? ips * perIp : undefined;
-    return [dedicatedTerm(cost, ips === undefined ? '30 days (whole plan)' : `30 days (all ${ips} IPs of the plan)`)];
-  }
-  if (BANDWIDTH_WIRE_PRODUCTS.has(plan.product) || plan.billing_type === 'bandwidth') {
+  const product = plan.product ?? '';
+  const entry = pricingEntry(pricing, product);
+  if (BANDWIDTH_WIRE_PRODUCTS.has(product) || plan.billing_type === 'bandwidth') {
     return trafficTerms(pricePerGbCents(entry));
   }
   // unlimited_residential is time-billed too, but FlashProxy cannot extend it.
-  if (plan.billing_type === 'time' && plan.product !== 'unlimited_residential') return timeTerms();
+  if (plan.billing_type === 'time' && product !== 'unlimited_residential') return timeTerms();
   return [];
 }
 
@@ -290,7 +326,26 @@ async function allPlans(client: FlashProxyClient, search?: string): Promise<Outc
  * `GET /plans/{id}/proxies` (fresh data). When that endpoint no longer serves
  * a plan (e.g. cancelled), the list embedded in the plan is used, if any.
  */
-async function proxiesOfPlan(client: FlashProxyClient, plan: WirePlan): Promise<Outcome<UpstreamProxy[]>> {
+async function proxiesOfPlan(client: FlashProxyClient, listed: WirePlan): Promise<Outcome<UpstreamProxy[]>> {
+  const plan = await completePlan(client, listed);
+  if (plan.kind !== 'ok') return plan;
+  return proxiesOfCompletePlan(client, plan.value);
+}
+
+/**
+ * A list item as it came, or its `GET /plans/{id}` when the item leaves out
+ * what the shop needs (its product, its expiry, a gateway's credentials): the
+ * openapi's Plan promises none of them, and a proxy silently missing from the
+ * list would tell the reconciler that a renewal never happened.
+ */
+async function completePlan(client: FlashProxyClient, plan: WirePlan): Promise<Outcome<WirePlan>> {
+  const knowsKind = Boolean(plan.product) || Boolean(plan.billing_type);
+  const usable = isDedicatedPlan(plan) || gatewayProxy(plan) !== undefined;
+  if (knowsKind && usable && plan.expires_at !== undefined) return ok(plan);
+  return client.getPlan(plan.plan_id);
+}
+
+async function proxiesOfCompletePlan(client: FlashProxyClient, plan: WirePlan): Promise<Outcome<UpstreamProxy[]>> {
   if (!isDedicatedPlan(plan)) {
     const proxy = gatewayProxy(plan);
     return ok(proxy ? [proxy] : []);
@@ -308,16 +363,18 @@ async function proxiesOfPlan(client: FlashProxyClient, plan: WirePlan): Promise<
 /**
  * The result of a created (or found) plan. A Dedicated ISP plan whose IPs
  * cannot be read yet is reported as ambiguous: the plan exists and was paid,
- * so the saga must keep the order open and find it again later.
+ * so the saga must keep the order open and find it again later. `choice`
+ * says what was bought when the plan itself leaves `product` out.
  */
-async function purchaseResult(client: FlashProxyClient, plan: WirePlan): Promise<Outcome<PurchaseResult>> {
+async function purchaseResult(client: FlashProxyClient, plan: WirePlan, choice: OrderChoice): Promise<Outcome<PurchaseResult>> {
   const cost = planCostCents(plan);
   const result = (proxies: UpstreamProxy[]): PurchaseResult => ({
     upstreamOrderId: plan.plan_id,
     proxies,
     ...(cost === undefined ? {} : { costCents: cost }),
   });
-  if (!isDedicatedPlan(plan)) {
+  const dedicated = plan.product ? isDedicatedPlan(plan) : isDedicatedPlan(plan) || findProduct(choice.productId)?.shape === 'dedicated';
+  if (!dedicated) {
     const proxy = gatewayProxy(plan);
     return ok(result(proxy ? [proxy] : []));
   }
@@ -334,27 +391,60 @@ async function purchaseResult(client: FlashProxyClient, plan: WirePlan): Promise
   return ambiguous(listed.kind === 'ambiguous' ? listed.reason : 'malformed', why, listed.httpStatus);
 }
 
+/**
+ * Finds the plan a purchase made by our reference, using only documented
+ * fields: `GET /plans?search=` ("search across plan_id, proxy_username, and
+ * end_user_reference … case-insensitive and matches partial strings"), then
+ * the exact `end_user_reference` of each hit — read from `GET /plans/{id}`
+ * when a list item leaves it out, as the openapi's list example does.
+ *
+ * `ok(null)` only when every candidate was seen to carry another reference.
+ * A lookup that could not be done is ambiguous, never a refusal: a refused
+ * read says nothing about whether the purchase happened.
+ */
 async function findPurchase(
   client: FlashProxyClient,
-  lookup: PurchaseLookup,
+  lookup: Pick<PurchaseLookup, 'reference' | 'choice'>,
 ): Promise<Outcome<PurchaseResult | null>> {
-  // Search is a case-insensitive partial match over several fields; only an exact reference counts.
   const candidates = await allPlans(client, lookup.reference);
-  if (candidates.kind !== 'ok') return candidates;
+  if (candidates.kind !== 'ok') return lookupFailed(candidates);
   const oldestFirst = [...candidates.value].sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''));
   const match = oldestFirst.find((plan) => plan.end_user_reference === lookup.reference);
-  if (match) return purchaseResult(client, match);
+  if (match) return settleFound(client, match, lookup.choice);
 
-  // A list item that does not show its reference at all cannot be ruled out without reading it.
+  // `null` says "no reference" (we always send one, so not ours); a field left out says nothing.
   for (const plan of oldestFirst.filter((p) => p.end_user_reference === undefined)) {
     const detail = await client.getPlan(plan.plan_id);
-    if (detail.kind !== 'ok') return detail;
-    if (detail.value.end_user_reference === lookup.reference) return purchaseResult(client, detail.value);
+    if (detail.kind !== 'ok') return lookupFailed(detail);
+    if (detail.value.end_user_reference === lookup.reference) return settleFound(client, detail.value, lookup.choice);
     if (detail.value.end_user_reference === undefined) {
       return ambiguous('malformed', `FlashProxy does not show the reference of plan ${plan.plan_id}`);
     }
   }
   return ok(null);
+}
+
+/**
+ * A found plan's result; its IPs not being readable keeps the lookup
+ * ambiguous. A plan under our reference that is another product than the
+ * order bought is not settled either way: a person looks at it.
+ */
+async function settleFound(client: FlashProxyClient, plan: WirePlan, choice: OrderChoice): Promise<Outcome<PurchaseResult | null>> {
+  const ordered = findProduct(choice.productId)?.wireProduct;
+  const sameProduct = (a: string, b: string) => a.replaceAll('_', '-') === b.replaceAll('_', '-');
+  if (plan.product && ordered && !sameProduct(plan.product, ordered)) {
+    return ambiguous(
+      'needs_operator',
+      `FlashProxy plan ${plan.plan_id} carries this order's reference but is ${plan.product}, not ${ordered}`,
+    );
+  }
+  const result = await purchaseResult(client, plan, choice);
+  return result.kind === 'refused' ? lookupFailed(result) : result;
+}
+
+function lookupFailed(outcome: Exclude<Outcome<unknown>, { kind: 'ok' }>): Outcome<never> {
+  if (outcome.kind === 'ambiguous') return outcome;
+  return ambiguous('needs_operator', `FlashProxy refused the lookup (${outcome.code}): ${outcome.message}`, outcome.httpStatus);
 }
 
 function generatePassword(): string {

@@ -9,7 +9,14 @@
 import type { z } from 'zod';
 import { createHttpClient, outcomeFromExchange, parseBody, type HttpClient, type HttpRequest } from '../http.js';
 import type { Outcome, ProviderSettings } from '../types.js';
-import { isFailureEnvelope, outcomeFromErrorBody, outcomeFromFailedSuccess } from './errors.js';
+import {
+  isFailureEnvelope,
+  isIdempotencyKeyConflict,
+  moneyOutcomeFromErrorBody,
+  moneyOutcomeFromFailedSuccess,
+  outcomeFromErrorBody,
+  outcomeFromFailedSuccess,
+} from './errors.js';
 import {
   balanceResponseSchema,
   checkPriceResponseSchema,
@@ -42,6 +49,14 @@ export const FLASHPROXY_MAX_CONCURRENT = 20;
 /** `X-Idempotency-Key`: 8–64 of letters, digits, `-` and `_`. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
+/**
+ * The answer to a money POST: an outcome, or FlashProxy's
+ * `409 IDEMPOTENCY_KEY_CONFLICT` — "This idempotency key was already used with
+ * different request parameters" — which is neither a success nor a refusal:
+ * a request under our key was processed, and the caller must find what it did.
+ */
+export type MoneyOutcome<T> = Outcome<T> | { kind: 'key_conflict'; message: string };
+
 export interface PlanListQuery {
   page: number;
   perPage: number;
@@ -55,11 +70,11 @@ export interface FlashProxyClient {
   /** Dedicated ISP pools (`type=isp`; /24 subnet pools are not sold by the shop). */
   listIspPools(): Promise<Outcome<WirePool[]>>;
   checkPrice(body: CreatePlanBody): Promise<Outcome<WirePriceCheck>>;
-  createPlan(body: CreatePlanBody, idempotencyKey: string): Promise<Outcome<WirePlan>>;
+  createPlan(body: CreatePlanBody, idempotencyKey: string): Promise<MoneyOutcome<WirePlan>>;
   listPlans(query: PlanListQuery): Promise<Outcome<WirePlanPage>>;
   getPlan(planId: string): Promise<Outcome<WirePlan>>;
   getPlanProxies(planId: string): Promise<Outcome<WirePlanProxies>>;
-  extendPlan(planId: string, body: ExtendPlanBody, idempotencyKey: string): Promise<Outcome<WireExtendResult>>;
+  extendPlan(planId: string, body: ExtendPlanBody, idempotencyKey: string): Promise<MoneyOutcome<WireExtendResult>>;
   changePassword(planId: string, newPassword: string): Promise<Outcome<WirePasswordChange>>;
   getUsage(planId: string): Promise<Outcome<WireUsage>>;
   /** Masks the API key in any text built from upstream answers. */
@@ -94,6 +109,27 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
     );
   }
 
+  /** A money POST: classified by the refusal table, never by code name alone. */
+  async function moneyCall<S extends z.ZodType, T>(
+    request: HttpRequest,
+    schema: S,
+    map: (parsed: z.infer<S>) => T,
+  ): Promise<MoneyOutcome<T>> {
+    const exchange = await http.send(request);
+    if (exchange.kind === 'response' && isIdempotencyKeyConflict(exchange.body, exchange.status)) {
+      return { kind: 'key_conflict', message: `FlashProxy ${request.method} ${request.path}: idempotency key already used` };
+    }
+    return outcomeFromExchange<T>(
+      exchange,
+      {
+        onSuccess: (body, status) =>
+          isFailureEnvelope(body) ? moneyOutcomeFromFailedSuccess(body, status, http.redact) : parseBody(schema, body, map),
+        onError: (body, status) => moneyOutcomeFromErrorBody(body, status, http.redact),
+      },
+      http.redact,
+    );
+  }
+
   const planPath = (planId: string) => `/plans/${encodeURIComponent(planId)}`;
 
   return {
@@ -115,7 +151,7 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
       call({ method: 'POST', path: '/plans/check-price', json: body }, checkPriceResponseSchema, (r) => r.data),
 
     createPlan: (body, idempotencyKey) =>
-      call(
+      moneyCall(
         { method: 'POST', path: '/plans', json: body, headers: { 'x-idempotency-key': idempotencyKey } },
         planResponseSchema,
         (r) => r.data,
@@ -149,7 +185,7 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
       ),
 
     extendPlan: (planId, body, idempotencyKey) =>
-      call(
+      moneyCall(
         {
           method: 'POST',
           path: `${planPath(planId)}/extend`,

@@ -23,11 +23,28 @@ export function planIdOf(upstreamId: string): string {
   return at === -1 ? upstreamId : upstreamId.slice(0, at);
 }
 
-export function isDedicatedPlan(plan: Pick<WirePlan, 'product'>): boolean {
-  return plan.product === DEDICATED_WIRE_PRODUCT || plan.product === 'dedicated-isp';
+/**
+ * Whether a plan is Dedicated ISP. `product` is optional in the openapi's
+ * Plan, so its billing type (`per_ip`) or its pool also tell.
+ */
+export function isDedicatedPlan(plan: Pick<WirePlan, 'product' | 'billing_type' | 'pool'>): boolean {
+  if (plan.product === DEDICATED_WIRE_PRODUCT || plan.product === 'dedicated-isp') return true;
+  if (plan.billing_type === 'per_ip') return true;
+  return !plan.product && typeof plan.pool === 'string' && plan.pool.length > 0;
 }
 
-/** FlashProxy knows more states than the shop; unknown ones are treated as "not usable yet". */
+/**
+ * FlashProxy knows more states than the shop; unknown ones are treated as "not
+ * usable yet". `status` is optional in the openapi's Plan: a plan that does not
+ * say is judged by its expiry (FlashProxy issues credentials only for a plan
+ * it has made).
+ */
+export function planStatus(plan: Pick<WirePlan, 'status' | 'expires_at'>, now = Date.now()): UpstreamProxy['status'] {
+  if (plan.status) return proxyStatus(plan.status);
+  const expiry = plan.expires_at ? Date.parse(plan.expires_at) : Number.NaN;
+  return !Number.isNaN(expiry) && expiry <= now ? 'expired' : 'active';
+}
+
 export function proxyStatus(status: string): UpstreamProxy['status'] {
   switch (status) {
     case 'active':
@@ -56,7 +73,7 @@ export function gatewayProxy(plan: WirePlan): UpstreamProxy | undefined {
     password: plan.proxy_password,
     ...optional('countryCode', plan.location),
     ...optional('expiresAt', isoTime(plan.expires_at)),
-    status: proxyStatus(plan.status),
+    status: planStatus(plan),
     ...optional('trafficLimitGb', plan.limits?.max_gb),
   };
 }
@@ -77,7 +94,7 @@ export function dedicatedProxies(
     password: item.password,
     ...optional('countryCode', countryCode),
     ...optional('expiresAt', isoTime(expiresAt)),
-    status: proxyStatus(plan.status),
+    status: planStatus(plan),
   }));
 }
 

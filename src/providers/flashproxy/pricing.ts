@@ -1,7 +1,8 @@
 /**
- * Reading FlashProxy's price list (`GET /balance/pricing`). Prices are already
- * integer cents; a fractional figure is rounded up, never down, when a cost is
- * computed from it.
+ * Reading FlashProxy's price list (`GET /balance/pricing`). Only fields whose
+ * unit the documents pin down are read: `price_per_gb` (the openapi's pricing
+ * example pairs 50 with "$0.50") and `price_per_day_cents`. A fractional
+ * figure is rounded up, never down, when a cost is computed from it.
  */
 import { pricingEntrySchema, type WirePricing, type WirePricingEntry } from './schemas.js';
 
@@ -19,11 +20,12 @@ export function pricePerGbCents(entry: WirePricingEntry | undefined): number | u
   return entry?.price_per_gb_cents ?? entry?.price_per_gb;
 }
 
-/** Cents per Dedicated ISP IP for 30 days. */
-export function pricePerIpCents(entry: WirePricingEntry | undefined): number | undefined {
-  const price = entry?.price_per_ip_30_days_cents ?? entry?.price_per_ip_30_days;
-  return price === undefined ? undefined : Math.ceil(price);
-}
+/*
+ * No reader for `price_per_ip_30_days` (Dedicated ISP): the openapi names the
+ * field ("Cost = number_of_IPs × price_per_ip_30_days") but never its unit, and
+ * a dollar figure read as cents would show customers a price 100× too low.
+ * Dedicated ISP prices come from `POST /plans/check-price` only.
+ */
 
 /** Whether the entry can be bought with `billing_type: time`. */
 export function sellsByTime(entry: WirePricingEntry | undefined): boolean {

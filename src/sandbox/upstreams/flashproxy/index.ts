@@ -13,7 +13,7 @@ import {
   type UpstreamSimulator,
 } from '../sim-server.js';
 import { DEDICATED_PORT, GATEWAYS } from './catalog.js';
-import { createFlashProxyRouter } from './routes.js';
+import { createFlashProxyRouter, type KeyedRoute } from './routes.js';
 import { FlashProxyAccount, type SimPlan } from './state.js';
 
 export const DEFAULT_FLASHPROXY_API_KEY = 'fp_test_sandbox5f3c9a7d2e8b4f1a6c0d9e7b';
@@ -73,7 +73,29 @@ export interface FlashProxySimulator extends UpstreamSimulator {
   setRateLimitPerMinute(limit: number): void;
   /** Requests that reached the API, faults aside. */
   requestCount(): number;
+  /**
+   * Key conflict after a lost answer: the next `POST /plans` ('create') or
+   * `POST /plans/{id}/extend` ('extend') carrying `X-Idempotency-Key` is
+   * processed as the first request under that key would be, and answered
+   * `409 IDEMPOTENCY_KEY_CONFLICT` as a retry with a different body is.
+   */
+  keyConflictAfterLostAnswer(route: KeyedRoute): void;
+  /**
+   * The next request on `route` does its work, then answers `status` with
+   * FlashProxy's error envelope and a code its document does not list.
+   */
+  undocumentedErrorAfterWork(route: KeyedRoute, answer?: { status?: number; code?: string }): void;
+  /** `GET /plans` items leave these fields out (all are optional in the openapi's Plan). */
+  omitFromListItems(fields: string[]): void;
+  /** Sends `price_per_ip_30_days` in dollars or cents (the openapi states no unit). */
+  setDedicatedPriceListUnit(unit: 'cents' | 'dollars'): void;
 }
+
+/** The paths of the keyed money POSTs, for fault matching. */
+const KEYED_ROUTE_PATH: Record<KeyedRoute, { method: string; path: RegExp }> = {
+  create: { method: 'POST', path: /\/plans$/ },
+  extend: { method: 'POST', path: /\/plans\/[^/]+\/extend$/ },
+};
 
 export function createFlashProxySimulator(options: FlashProxySimulatorOptions = {}): FlashProxySimulator {
   const apiKey = options.apiKey ?? DEFAULT_FLASHPROXY_API_KEY;
@@ -174,5 +196,20 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
       rateLimitPerMinute = limit;
     },
     requestCount: () => router.requestCount(),
+    keyConflictAfterLostAnswer: (route) => router.conflictOnNextKeyedRequest(route),
+    undocumentedErrorAfterWork: (route, answer = {}) => {
+      const status = answer.status ?? 400;
+      const code = answer.code ?? 'PROVISIONING_INCOMPLETE';
+      faults.inject(
+        { kind: 'error_after', status, body: { success: false, error: { code, message: 'The request could not be completed' } } },
+        KEYED_ROUTE_PATH[route],
+      );
+    },
+    omitFromListItems: (fields) => {
+      for (const field of fields) account.omittedListFields.add(field);
+    },
+    setDedicatedPriceListUnit: (unit) => {
+      account.dedicatedPriceListUnit = unit;
+    },
   };
 }

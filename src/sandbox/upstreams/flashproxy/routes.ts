@@ -26,8 +26,20 @@ interface StoredAnswer {
   storedAt: number;
 }
 
+/** The keyed money POSTs whose idempotency behaviour tests can bend. */
+export type KeyedRoute = 'create' | 'extend';
+
 export interface FlashProxyRouter {
   handle: SimHandler;
+  /**
+   * The next keyed request on `route` meets a key that was "already used":
+   * the simulator does the work as the first request under that key would
+   * (and keeps the key), but answers this request `409
+   * IDEMPOTENCY_KEY_CONFLICT`, as FlashProxy does when a retry's body differs
+   * from the first one's. To the client this is the whole story of a first
+   * request processed with its answer lost, then a differing retry.
+   */
+  conflictOnNextKeyedRequest(route: KeyedRoute): void;
   /** Requests that reached the API (authenticated or not). */
   requestCount(): number;
 }
@@ -36,6 +48,7 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
   const { account, now } = settings;
   const recentRequests: number[] = [];
   const idempotency = new Map<string, StoredAnswer>();
+  const conflictNext = new Set<KeyedRoute>();
   let requests = 0;
 
   /** Sliding one-minute window per key; answers the 429 when the budget is spent. */
@@ -55,7 +68,7 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
   };
 
   /** Same key + same request → the stored answer; same key + another request → 409. */
-  const withIdempotency = (request: SimRequest, path: string, run: () => SimResponse): SimResponse => {
+  const withIdempotency = (request: SimRequest, path: string, route: KeyedRoute, run: () => SimResponse): SimResponse => {
     const key = header(request, 'x-idempotency-key');
     if (key === undefined) return run();
     if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
@@ -75,6 +88,14 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
       }
       return { ...stored.response, headers: { ...stored.response.headers, 'idempotent-replayed': 'true' } };
     }
+    if (conflictNext.delete(route)) {
+      const firstAnswer = run();
+      if (firstAnswer.status >= 200 && firstAnswer.status < 300) {
+        // The first request's body differed from this one, so this one's fingerprint never matches it.
+        idempotency.set(key, { fingerprint: `${fingerprint} (an earlier body)`, response: firstAnswer, storedAt: now() });
+      }
+      return failure(409, 'IDEMPOTENCY_KEY_CONFLICT', 'This idempotency key was already used with different request parameters.');
+    }
     const response = run();
     // Only answers that did something are kept: a refused request may be retried once the cause is fixed.
     if (response.status >= 200 && response.status < 300) {
@@ -93,7 +114,7 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
     if (method === 'POST' && path === '/plans/check-price') return account.checkPrice(request.body);
     if (path === '/plans') {
       if (method === 'GET') return account.listPlans(request.query);
-      if (method === 'POST') return withIdempotency(request, path, () => account.createPlan(request.body));
+      if (method === 'POST') return withIdempotency(request, path, 'create', () => account.createPlan(request.body));
     }
     const planRoute = /^\/plans\/([^/]+)(\/[a-z-]+)?$/.exec(path);
     if (planRoute) {
@@ -102,7 +123,7 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
       if (method === 'GET' && action === '') return account.getPlan(planId);
       if (method === 'DELETE' && action === '') return account.cancelPlan(planId);
       if (method === 'POST' && action === '/extend') {
-        return withIdempotency(request, path, () => account.extendPlan(planId, request.body));
+        return withIdempotency(request, path, 'extend', () => account.extendPlan(planId, request.body));
       }
       if (method === 'PUT' && action === '/password') return account.changePassword(planId, request.body);
       if (method === 'GET' && action === '/usage') return account.usage(planId);
@@ -129,7 +150,13 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
     return route(request, path);
   };
 
-  return { handle, requestCount: () => requests };
+  return {
+    handle,
+    requestCount: () => requests,
+    conflictOnNextKeyedRequest: (route) => {
+      conflictNext.add(route);
+    },
+  };
 }
 
 function header(request: SimRequest, name: string): string | undefined {

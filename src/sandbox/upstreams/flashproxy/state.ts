@@ -71,6 +71,18 @@ export class FlashProxyAccount {
   readonly disabledProducts = new Set<string>();
   readonly outOfStockProducts = new Set<string>();
   everythingOutOfStock = false;
+  /**
+   * Fields left out of `GET /plans` items. The openapi's Plan marks none
+   * required and its list example shows no `end_user_reference`, `billing`,
+   * `pool` or `quantity`, so FlashProxy may send items without them.
+   */
+  readonly omittedListFields = new Set<string>();
+  /**
+   * The unit of `price_per_ip_30_days` in the price list. The openapi never
+   * states it; 'dollars' shows what a reader that assumed cents would get wrong.
+   * What a plan or an extension costs does not change.
+   */
+  dedicatedPriceListUnit: 'cents' | 'dollars' = 'cents';
   readonly pools = new Map<string, PoolState>(DEFAULT_POOLS.map((p) => [p.pool, { ...p, nextHost: 0 }]));
   private sequence = 0;
   readonly now: () => number;
@@ -103,7 +115,8 @@ export class FlashProxyAccount {
       if (price.family === 'dedicated') {
         data[product] = {
           billing: 'per_ip',
-          price_per_ip_30_days: price.pricePerIpCents,
+          price_per_ip_30_days:
+            this.dedicatedPriceListUnit === 'cents' ? price.pricePerIpCents : (price.pricePerIpCents ?? 0) / 100,
           price_per_ip_30_days_formatted: formatUsd(price.pricePerIpCents ?? 0),
         };
       } else if (price.family === 'hybrid') {
@@ -224,7 +237,11 @@ export class FlashProxyAccount {
           [p.planId, p.username, p.endUserReference ?? ''].some((field) => field.toLowerCase().includes(search)),
       )
       .sort((a, b) => b.createdAt - a.createdAt || b.sequence - a.sequence);
-    const items = matching.slice((page - 1) * perPage, page * perPage).map((p) => this.planToWire(p, false));
+    const items = matching.slice((page - 1) * perPage, page * perPage).map((p) => {
+      const wire = this.planToWire(p, false);
+      for (const field of this.omittedListFields) delete wire[field];
+      return wire;
+    });
     return success({
       items,
       pagination: {
