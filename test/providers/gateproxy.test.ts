@@ -479,10 +479,10 @@ describe('GateProxy faults', () => {
     expect(sim.purchaseCount()).toBe(1);
   });
 
-  it('429 is refused rate_limited and the write is not retried', async () => {
+  it('429 on an order is not in the reference: ambiguous, and the write is not retried', async () => {
     sim.faults.inject({ kind: 'rate_limited' }, { method: 'POST', path: '/orders' });
     const outcome = await purchase(gateProxy());
-    expect(outcome).toMatchObject({ kind: 'refused', code: 'rate_limited', httpStatus: 429 });
+    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'undocumented', httpStatus: 429 });
     expectNoSecret(outcome);
     expect(sim.purchaseCount()).toBe(0);
   });
