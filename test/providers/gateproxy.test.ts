@@ -358,7 +358,12 @@ describe('GateProxy round trip', () => {
     // Once recorded, the order is not claimed again; a purchase never made is not found.
     expect(await gate.findPurchase({ ...lookup, knownUpstreamIds: [upstream.orderId] })).toEqual(ok(null));
     expect(
-      await gate.findPurchase({ ...lookup, reference: 'never-sent', choice: { ...NODEMAVEN_1GB, termId: '5' } }),
+      await gate.findPurchase({
+        ...lookup,
+        reference: 'never-sent',
+        choice: { ...NODEMAVEN_1GB, termId: '5' },
+        knownUpstreamIds: [upstream.orderId],
+      }),
     ).toEqual(ok(null));
 
     expect(gate.renew).toBeUndefined();
@@ -412,23 +417,37 @@ describe('GateProxy round trip', () => {
 });
 
 describe('GateProxy purchase lookup without a reference', () => {
-  it('ignores matching orders made before the purchase was sent', async () => {
+  it('ignores orders that were already in the history when the purchase was sent', async () => {
     sim.placeOrderElsewhere('nodemaven', '1', new Date(Date.now() - 3_600_000));
-    const lookup = { reference: 'o-1', choice: NODEMAVEN_1GB, sentAt: new Date().toISOString(), knownUpstreamIds: [] };
-    expect(await gateProxy().findPurchase(lookup)).toEqual(ok(null));
+    const gate = gateProxy();
+    const sentAt = new Date().toISOString();
+    sim.faults.inject({ kind: 'hang_before' }, { method: 'POST', path: '/orders' });
+    expect(await gate.purchase({ choice: NODEMAVEN_1GB, reference: 'o-1' })).toMatchObject({ kind: 'ambiguous' });
+    const lookup = { reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [] };
+    expect(await gate.findPurchase(lookup)).toEqual(ok(null));
   });
 
-  it('claims the earliest unrecorded match, behind a page of later orders', async () => {
+  it('several orders appeared since the purchase was sent: a person decides, even when one is earlier', async () => {
+    sim.setBalanceCents(100_000);
     const gate = gateProxy();
     const sentAt = new Date().toISOString();
     sim.faults.inject({ kind: 'hang_after' }, { method: 'POST', path: '/orders' });
     expect(await gate.purchase({ choice: NODEMAVEN_1GB, reference: 'o-1' })).toMatchObject({ kind: 'ambiguous' });
     const ours = sim.orders()[0]!;
     const later = new Date(Date.now() + 60_000);
-    sim.placeOrderElsewhere('nodemaven', '1', later);
-    for (let i = 0; i < 60; i++) sim.placeOrderElsewhere('dataimpulse', '1', later);
+    const elsewhere = sim.placeOrderElsewhere('nodemaven', '1', later);
+    // Other providers' orders in between, over more than one page of history.
+    for (let i = 0; i < 120; i++) sim.placeOrderElsewhere('dataimpulse', '1', later);
 
-    const found = value(await gate.findPurchase({ reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [] }));
+    const outcome = await gate.findPurchase({ reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [] });
+    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'needs_operator' });
+    if (outcome.kind !== 'ambiguous') return;
+    expect(outcome.message).toContain(ours.orderId);
+    expect(outcome.message).toContain(elsewhere.orderId);
+    // Once the operator records the other one, ours is the only candidate left.
+    const found = value(
+      await gate.findPurchase({ reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [elsewhere.orderId] }),
+    );
     expect(found?.upstreamOrderId).toBe(ours.orderId);
   });
 });
@@ -479,10 +498,10 @@ describe('GateProxy faults', () => {
     expect(sim.purchaseCount()).toBe(1);
   });
 
-  it('429 is refused rate_limited and the write is not retried', async () => {
+  it('429 on an order is not in the reference: ambiguous, and the write is not retried', async () => {
     sim.faults.inject({ kind: 'rate_limited' }, { method: 'POST', path: '/orders' });
     const outcome = await purchase(gateProxy());
-    expect(outcome).toMatchObject({ kind: 'refused', code: 'rate_limited', httpStatus: 429 });
+    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'undocumented', httpStatus: 429 });
     expectNoSecret(outcome);
     expect(sim.purchaseCount()).toBe(0);
   });

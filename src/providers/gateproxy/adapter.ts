@@ -5,7 +5,8 @@
  * "providers" (abcproxy, nodemaven, …) is one product here; each pricing plan
  * is one term. One `POST /orders` buys one proxy, GateProxy runs one order at
  * a time per account, and orders carry no reference of ours, so a lost answer
- * is found again by listing orders and matching provider, plan and time.
+ * is found again by the order ids that appeared in the history since the
+ * purchase was sent (see `findLostPurchase`).
  */
 import { dollarsToCents, type Rounding } from '../../domain/money.js';
 import { ConcurrencyLimiter } from '../http.js';
@@ -40,10 +41,18 @@ import {
 
 /** Our clock and GateProxy's may disagree; an order stamped this much before `sentAt` may still be ours. */
 export const ORDER_CLOCK_SKEW_MS = 2 * 60_000;
-const LOOKUP_PAGE_SIZE = 50;
-const LOOKUP_MAX_PAGES = 10;
 const LIST_PAGE_SIZE = 100;
 const LIST_MAX_PAGES = 50;
+/**
+ * Snapshots kept for purchases whose result may still be looked for (lost
+ * answers only, so few); beyond this the oldest go first and their lookup
+ * uses the fallback.
+ */
+const MAX_SNAPSHOTS = 100;
+/** Order ids remembered with the purchase they answered (ids only, so many). */
+const MAX_ANSWERED_ORDERS = 10_000;
+/** How many candidate ids an operator message names before it says "and N more". */
+const NAMED_CANDIDATES = 10;
 
 const CAPABILITIES: ProviderCapabilities = {
   quote: false, // no price endpoint: quotes are catalog arithmetic
@@ -61,6 +70,15 @@ export function createGateProxyProvider(settings: ProviderSettings): ProxyProvid
   // GateProxy answers 409 order_processing while another order of the account
   // runs, so our own orders go one at a time instead of refusing each other.
   const orders = new ConcurrencyLimiter(1);
+  // Order ids GateProxy listed just before each purchase was sent, by our
+  // reference. In memory only: after a restart the lookup falls back to the
+  // ids the shop already recorded.
+  const snapshots = new OrderIdSnapshots(MAX_SNAPSHOTS);
+  // Which of our references each order id was the answer to. The saga reads
+  // `knownUpstreamIds` before a lookup starts, so an order another purchase
+  // of ours has just received is not in it yet; this keeps it from counting
+  // as a second new order.
+  const answered = new BoundedMap<string, string>(MAX_ANSWERED_ORDERS);
 
   return {
     id: 'gateproxy',
@@ -80,17 +98,38 @@ export function createGateProxyProvider(settings: ProviderSettings): ProxyProvid
       return ok(quote);
     },
 
-    async purchase({ choice }) {
+    async purchase({ choice, reference }) {
       const invalid = checkChoice(choice);
       if (invalid) return invalid;
-      const placed = await orders.run(() => client.createOrder({ provider: choice.productId, plan: choice.termId }));
+      const placed = await orders.run(async () => {
+        // Inside the one-at-a-time section, so no order of ours lands between
+        // the snapshot and the send. Without a snapshot the purchase still
+        // goes ahead; only a lost answer would then need the fallback.
+        const before = await listAllOrders(client);
+        if (before.kind === 'ok') snapshots.remember(reference, before.value.map((order) => order.orderId));
+        else snapshots.forget(reference);
+        return client.createOrder({ provider: choice.productId, plan: choice.termId });
+      });
+      // Kept only while the result may still be looked for: after a refusal
+      // no order was made, and a delivered order is recorded by the shop.
+      const mayBeLookedFor = placed.kind === 'ambiguous' || (placed.kind === 'ok' && !placed.value.proxy);
+      if (!mayBeLookedFor) snapshots.forget(reference);
       if (placed.kind !== 'ok') return placed;
+      answered.set(placed.value.orderId, reference);
       // The documented answer names neither provider nor plan; they are the ones we sent.
       const order = { provider: choice.productId, plan: choice.termId, ...definedFields(placed.value) };
       return ok(purchaseResultFromOrder(order));
     },
 
-    findPurchase: (lookup) => findLostPurchase(client, lookup),
+    // In the one-at-a-time section too: an order of ours made while we list
+    // would otherwise show up as a second unknown new order.
+    findPurchase: (lookup) =>
+      orders.run(() =>
+        findLostPurchase(client, lookup, {
+          snapshot: snapshots.get(lookup.reference),
+          answeredFor: (orderId) => answered.get(orderId),
+        }),
+      ),
 
     listProxies: () => listAllProxies(client),
 
@@ -338,18 +377,24 @@ export function purchaseResultFromOrder(order: OrderWire): PurchaseResult {
   return result;
 }
 
-async function listAllProxies(client: GateProxyClient): Promise<Outcome<UpstreamProxy[]>> {
-  const proxies: UpstreamProxy[] = [];
+/** Every order in GateProxy's history, each once; ambiguous when the history is longer than we read. */
+async function listAllOrders(client: GateProxyClient): Promise<Outcome<OrderWire[]>> {
+  // By id: when an order arrives between two page reads, a newest-first
+  // history shifts by one and an order is seen twice.
+  const byId = new Map<string, OrderWire>();
   for (let page = 1; page <= LIST_MAX_PAGES; page++) {
     const answer = await client.listOrders({ limit: LIST_PAGE_SIZE, page });
     if (answer.kind !== 'ok') return answer;
-    for (const order of answer.value.orders) {
-      const proxy = proxyFromOrder(order);
-      if (proxy) proxies.push(proxy);
-    }
-    if (isLastPage(answer.value, LIST_PAGE_SIZE)) return ok(proxies);
+    for (const order of answer.value.orders) if (!byId.has(order.orderId)) byId.set(order.orderId, order);
+    if (isLastPage(answer.value, LIST_PAGE_SIZE)) return ok([...byId.values()]);
   }
   return ambiguous('too_large', `GateProxy lists more than ${LIST_MAX_PAGES * LIST_PAGE_SIZE} orders`);
+}
+
+async function listAllProxies(client: GateProxyClient): Promise<Outcome<UpstreamProxy[]>> {
+  const listed = await listAllOrders(client);
+  if (listed.kind !== 'ok') return listed;
+  return ok(listed.value.flatMap((order) => proxyFromOrder(order) ?? []));
 }
 
 function isLastPage(page: { orders: unknown[]; has_more?: boolean | undefined }, limit: number): boolean {
@@ -357,58 +402,163 @@ function isLastPage(page: { orders: unknown[]; has_more?: boolean | undefined },
   return page.orders.length < limit;
 }
 
+/** A Map that forgets its oldest entries beyond `limit`. */
+class BoundedMap<K, V> {
+  private readonly entries = new Map<K, V>();
+
+  constructor(private readonly limit: number) {}
+
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
+  get(key: K): V | undefined {
+    return this.entries.get(key);
+  }
+}
+
+/** The order ids listed just before each purchase, by our reference. */
+class OrderIdSnapshots {
+  private readonly byReference: BoundedMap<string, ReadonlySet<string>>;
+
+  constructor(limit: number) {
+    this.byReference = new BoundedMap(limit);
+  }
+
+  remember(reference: string, orderIds: string[]): void {
+    this.byReference.set(reference, new Set(orderIds));
+  }
+
+  forget(reference: string): void {
+    this.byReference.delete(reference);
+  }
+
+  get(reference: string): ReadonlySet<string> | undefined {
+    return this.byReference.get(reference);
+  }
+}
+
+/** What this process remembers of its own purchases (nothing after a restart). */
+interface PurchaseMemory {
+  /** Order ids listed just before this purchase was sent. */
+  snapshot: ReadonlySet<string> | undefined;
+  /** The reference of the purchase an order id was the answer to. */
+  answeredFor(orderId: string): string | undefined;
+}
+
 /**
- * GateProxy orders carry no reference of ours, so a purchase whose answer was
- * lost is recognised by elimination: an order we have not recorded yet, for
- * the same provider and plan, created no earlier than just before we sent
- * ours. The earliest such order is ours: later ones belong to later attempts.
+ * GateProxy orders carry no reference of ours, and seed 004 documents no
+ * field of `GET /orders` items (not even a creation time). What it does
+ * document: one order at a time per account (we serialize ours) and
+ * `GET /orders/{order_id}`. So a purchase whose answer was lost is the order
+ * that appeared since it was sent:
+ *
+ * - new = listed now − listed just before sending (`snapshot`, when this
+ *   process sent it) − ids the shop already recorded (`knownUpstreamIds`:
+ *   GateProxy order ids, since `upstreamId` of a GateProxy proxy is its
+ *   order id) − ids GateProxy gave as the answer to another purchase of
+ *   ours. After a restart there is no snapshot, and every order the shop
+ *   has not recorded counts as new.
+ * - none → `ok(null)` (the saga waits a grace period before believing it);
+ * - exactly one → ours: its details come from `GET /orders/{order_id}`;
+ * - several → a person decides (`needs_operator`), never a guess.
+ *
+ * Undocumented fields (provider, plan, created_at) may single one out among
+ * several, but never rule the last one out: their format is unknown (the
+ * docs themselves show plan "1" and "1GB"), and wrongly concluding "not
+ * bought" would release money for a sale.
  */
 async function findLostPurchase(
   client: GateProxyClient,
   lookup: PurchaseLookup,
+  memory: PurchaseMemory,
 ): Promise<Outcome<PurchaseResult | null>> {
+  const { snapshot, answeredFor } = memory;
+  const listed = await listAllOrders(client);
+  if (listed.kind !== 'ok') return stillUnknown(listed, 'listing GateProxy orders');
   const known = new Set(lookup.knownUpstreamIds);
+  // GateProxy answered this purchase with its order id (e.g. before credentials were ready).
+  const answeredToUs = listed.value.find(
+    (order) => answeredFor(order.orderId) === lookup.reference && !known.has(order.orderId),
+  );
+  if (answeredToUs) return readFoundOrder(client, answeredToUs, lookup);
+
+  const fresh = listed.value.filter(
+    (order) =>
+      !known.has(order.orderId) &&
+      !snapshot?.has(order.orderId) &&
+      answeredFor(order.orderId) === undefined &&
+      !soldNothing(order),
+  );
+  if (fresh.length === 0) return ok(null);
+
+  const plausible = fresh.filter((order) => !contradictsLookup(order, lookup));
+  if (plausible.length === 1) return readFoundOrder(client, plausible[0]!, lookup);
+
+  const named = plausible.length > 1 ? plausible : fresh;
+  const ids = named.map((order) => order.orderId);
+  const shown = ids.slice(0, NAMED_CANDIDATES).join(', ') + (ids.length > NAMED_CANDIDATES ? ` and ${ids.length - NAMED_CANDIDATES} more` : '');
+  const since = snapshot ? 'since this purchase was sent' : 'that the shop has not recorded (no snapshot from before the purchase)';
+  const what =
+    plausible.length > 1
+      ? `${ids.length} GateProxy orders appeared ${since} and any of them could be this purchase`
+      : `${ids.length} GateProxy order${ids.length === 1 ? '' : 's'} appeared ${since}, none looking like this purchase`;
+  return ambiguous('needs_operator', `${what}: ${shown}; a person must decide which one, if any, is ours`);
+}
+
+/**
+ * True when a field GateProxy happens to send (undocumented) says the order
+ * is not this purchase: another provider or plan, or created well before the
+ * purchase was sent.
+ */
+function contradictsLookup(order: OrderWire, lookup: PurchaseLookup): boolean {
+  if (order.provider !== undefined && order.provider !== lookup.choice.productId) return true;
+  if (order.plan !== undefined && order.plan !== lookup.choice.termId) return true;
+  const createdMs = orderTimeMs(order.created_at);
   const sentAtMs = Date.parse(lookup.sentAt);
-  if (Number.isNaN(sentAtMs)) return refused('rejected', `sentAt is not a time: ${lookup.sentAt}`);
-  const notBefore = sentAtMs - ORDER_CLOCK_SKEW_MS;
+  if (createdMs !== undefined && !Number.isNaN(sentAtMs) && createdMs < sentAtMs - ORDER_CLOCK_SKEW_MS) return true;
+  return false;
+}
 
-  const candidates: Array<{ order: OrderWire; createdMs: number }> = [];
-  let undatedMatch = false;
-  // The history's order is undocumented. While it reads newest first, a page
-  // with nothing recent means every later page is older still; otherwise every
-  // page is read.
-  let newestFirst = true;
-  let previousMs = Infinity;
-  const answerNow = (): Outcome<PurchaseResult | null> => {
-    if (candidates.length > 0) {
-      candidates.sort((a, b) => a.createdMs - b.createdMs);
-      return ok(purchaseResultFromOrder(candidates[0]!.order));
-    }
-    if (undatedMatch) return ambiguous('malformed', 'GateProxy lists matching orders without a creation time');
-    return ok(null);
-  };
-
-  for (let page = 1; page <= LOOKUP_MAX_PAGES; page++) {
-    const answer = await client.listOrders({ limit: LOOKUP_PAGE_SIZE, page });
-    if (answer.kind !== 'ok') return answer;
-    let pageHasRecentOrders = false;
-    for (const order of answer.value.orders) {
-      const createdMs = orderTimeMs(order.created_at);
-      if (createdMs === undefined || createdMs >= notBefore) pageHasRecentOrders = true;
-      if (createdMs !== undefined) {
-        if (createdMs > previousMs) newestFirst = false;
-        previousMs = createdMs;
-      }
-      if (known.has(order.orderId) || soldNothing(order)) continue;
-      // The list format is undocumented: a field that is missing cannot rule an order out.
-      if (order.provider !== undefined && order.provider !== lookup.choice.productId) continue;
-      if (order.plan !== undefined && order.plan !== lookup.choice.termId) continue;
-      if (createdMs === undefined) undatedMatch = true;
-      else if (createdMs >= notBefore) candidates.push({ order, createdMs });
-    }
-    if (isLastPage(answer.value, LOOKUP_PAGE_SIZE)) return answerNow();
-    if (newestFirst && !pageHasRecentOrders) return answerNow();
+/** The one new order, read again with the documented `GET /orders/{order_id}`. */
+async function readFoundOrder(
+  client: GateProxyClient,
+  listed: OrderWire,
+  lookup: PurchaseLookup,
+): Promise<Outcome<PurchaseResult | null>> {
+  const detail = await client.getOrder(listed.orderId);
+  if (detail.kind !== 'ok') return stillUnknown(detail, `reading GateProxy order ${listed.orderId}`);
+  if (detail.value.orderId !== listed.orderId) {
+    return ambiguous('malformed', `GateProxy answered order ${detail.value.orderId} when asked for ${listed.orderId}`);
   }
-  // Absence cannot be proven from part of the history.
-  return ambiguous('too_large', `no answer within the newest ${LOOKUP_MAX_PAGES * LOOKUP_PAGE_SIZE} GateProxy orders`);
+  // Ours, but it sold nothing (the money went back): nothing to deliver.
+  if (soldNothing(detail.value)) return ok(null);
+  // Provider and plan are the ones we sent; the list item fills what the details leave out.
+  const order: OrderWire = {
+    provider: lookup.choice.productId,
+    plan: lookup.choice.termId,
+    ...definedFields(listed),
+    ...definedFields(detail.value),
+  };
+  return ok(purchaseResultFromOrder(order));
+}
+
+/**
+ * A failed read during a lookup proves nothing about the purchase: even a
+ * refusal (e.g. 401 after a key rotation) must not reach the saga as one,
+ * or it would release money for an order that may exist.
+ */
+function stillUnknown(outcome: Outcome<never>, what: string): Outcome<never> {
+  if (outcome.kind === 'ambiguous') return outcome;
+  if (outcome.kind === 'refused') {
+    const reason = outcome.code === 'unauthorized' || outcome.code === 'forbidden' ? 'needs_operator' : 'undocumented';
+    return ambiguous(reason, `${what}: ${outcome.message}`, outcome.httpStatus);
+  }
+  return outcome;
 }

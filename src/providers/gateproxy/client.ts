@@ -16,7 +16,9 @@ import {
   type HttpExchange,
   type HttpRequest,
 } from '../http.js';
+import { classifyMoneyError } from '../refusals.js';
 import { ambiguous, refused, type Outcome, type ProviderSettings, type RefusalCode } from '../types.js';
+import { GATEPROXY_ORDER_REFUSALS } from './refusals.js';
 
 // ---------------------------------------------------------------------------
 // Wire schemas (non-strict: unknown extra fields are ignored)
@@ -202,7 +204,11 @@ export type HealthWire = z.infer<typeof healthSchema>;
 // Error classification
 // ---------------------------------------------------------------------------
 
-/** GateProxy's documented error codes that prove the request was not acted on. */
+/**
+ * Error codes of read answers (catalog, balance, order history, usage). A
+ * refused read moves no money; `POST /orders` has its own, narrower rule in
+ * `classifyOrderAnswer`.
+ */
 const REFUSAL_BY_CODE: Record<string, RefusalCode> = {
   unauthorized: 'unauthorized',
   provider_not_found: 'invalid_option',
@@ -232,7 +238,8 @@ function describeError(code: string, message: string | undefined, status: number
  */
 function outcomeFromErrorCode(code: string, message: string | undefined, status: number, redact: Redact): Outcome<never> {
   const text = redact(describeError(code, message, status));
-  if (code === 'provider_error') return ambiguous('server_error', text, status);
+  // A 5xx reports trouble on GateProxy's side, whatever its code says.
+  if (status >= 500 || code === 'provider_error') return ambiguous('server_error', text, status);
   const mapped = REFUSAL_BY_CODE[code];
   if (mapped) return refused(mapped, text, status);
   // An unknown code on a 2xx says neither "done" nor "not done".
@@ -279,6 +286,41 @@ export function classifyExchange<T>(
   );
 }
 
+/**
+ * Classifies the answer to `POST /orders`, the one call that spends money.
+ * Unlike reads, only the rows of `GATEPROXY_ORDER_REFUSALS` are refusals; any
+ * other error — an undocumented code or status (429 included), any 5xx
+ * whatever its envelope says — is ambiguous, and so is a 2xx that is not the
+ * documented order (an error envelope on a 2xx is not documented either).
+ */
+export function classifyOrderAnswer(exchange: HttpExchange, redact: Redact): Outcome<OrderWire> {
+  if (exchange.kind === 'failure') return ambiguous(exchange.reason, exchange.message);
+  const { status, body } = exchange;
+  const envelope = errorEnvelopeSchema.safeParse(body);
+  if (status >= 200 && status < 300) {
+    if (body === undefined) return ambiguous('malformed', `GateProxy answered HTTP ${status} with a body that is not JSON`, status);
+    if (envelope.success) {
+      const { code, message } = envelope.data.error;
+      return ambiguous('undocumented', redact(describeError(code, message, status)), status);
+    }
+    if (isObject(body) && body.success === false) {
+      return ambiguous('malformed', `GateProxy answered success:false without an error code (HTTP ${status})`, status);
+    }
+    const parsed = createOrderResponseSchema.safeParse(body);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
+      return ambiguous('malformed', `GateProxy order answer unreadable (${where})`, status);
+    }
+    return { kind: 'ok', value: parsed.data };
+  }
+  if (envelope.success) {
+    const { code, message } = envelope.data.error;
+    return classifyMoneyError(GATEPROXY_ORDER_REFUSALS, { status, code, message: redact(describeError(code, message, status)) });
+  }
+  return classifyMoneyError(GATEPROXY_ORDER_REFUSALS, { status, message: `GateProxy answered HTTP ${status} without an error envelope` });
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
@@ -293,7 +335,7 @@ export interface GateProxyClient {
   providerPricing(providerId: string): Promise<Outcome<ProviderPricingWire>>;
   allPricing(): Promise<Outcome<ProviderPricingWire[]>>;
   balance(): Promise<Outcome<BalanceWire>>;
-  /** A write: never retried here (a retry could buy twice). */
+  /** A write: never retried here (a retry could buy twice); classified by `classifyOrderAnswer`. */
   createOrder(order: { provider: string; plan: string }): Promise<Outcome<OrderWire>>;
   getOrder(orderId: string): Promise<Outcome<OrderWire>>;
   listOrders(page: { limit: number; page: number }): Promise<Outcome<OrdersPageWire>>;
@@ -325,7 +367,8 @@ export function createGateProxyClient(settings: ProviderSettings): GateProxyClie
     providerPricing: (providerId) => read(`/providers/${segment(providerId)}/pricing`, providerPricingSchema),
     allPricing: () => read('/pricing', allPricingSchema),
     balance: () => read('/account/balance', balanceSchema),
-    createOrder: (order) => call({ method: 'POST', path: '/orders', json: order, retry: false }, createOrderResponseSchema),
+    createOrder: async (order) =>
+      classifyOrderAnswer(await http.send({ method: 'POST', path: '/orders', json: order, retry: false }), http.redact),
     getOrder: (orderId) => read(`/orders/${segment(orderId)}`, orderResponseSchema),
     listOrders: ({ limit, page }) => read('/orders', ordersPageSchema, { limit, page }),
     usageByOrder: (orderId) => read(`/proxies/${segment(orderId)}/auto/usage`, usageSchema),

@@ -5,11 +5,12 @@
  */
 import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
 import type { SimProvider } from './catalog.js';
-import { createGateProxyRoutes } from './routes.js';
+import { createGateProxyRoutes, type OrderFields } from './routes.js';
 import { GateProxyAccount, type DeliveredProtocol, type SimOrder } from './state.js';
 
 export type { SimOrder, DeliveredProtocol } from './state.js';
 export type { SimPlan, SimProvider } from './catalog.js';
+export type { OrderFields } from './routes.js';
 
 export interface GateProxySimulatorOptions {
   apiKey?: string;
@@ -21,6 +22,17 @@ export interface GateProxySimulatorOptions {
   now?: () => Date;
   /** Repeat a rejected token in 401 messages (to prove the adapter masks it). */
   echoTokenInErrors?: boolean;
+  /** Fields of an order in `GET /orders` and `GET /orders/{id}`; default `all`. */
+  orderFields?: OrderFields;
+}
+
+/** An answer to `POST /orders` in GateProxy's own error envelope. */
+export interface OrderErrorAnswer {
+  status: number;
+  code: string;
+  message?: string;
+  /** `after`: the order is made (balance debited, proxy delivered) and then the error is answered. */
+  when: 'before' | 'after';
 }
 
 export interface GateProxySimulator extends UpstreamSimulator {
@@ -45,6 +57,10 @@ export interface GateProxySimulator extends UpstreamSimulator {
   busyRejections(): number;
   /** An order by someone else on the same account (e.g. GateProxy's own bot); not counted as a purchase. */
   placeOrderElsewhere(providerId: string, plan: string, createdAt?: Date): SimOrder;
+  /** Only the documented order fields (no created_at, provider, plan, price) in order reads, or all of them. */
+  setOrderFields(fields: OrderFields): void;
+  /** The next `POST /orders` answers this error envelope, before or after doing the work. */
+  answerNextOrderWithError(answer: OrderErrorAnswer): void;
 }
 
 export const DEFAULT_GATEPROXY_API_KEY = 'gpk_live_sim7f3a9c2e4b1d8a6f';
@@ -55,10 +71,12 @@ export function createGateProxySimulator(options: GateProxySimulatorOptions = {}
   const account = new GateProxyAccount(options.balanceUsd ?? 50, now);
   const faults = new FaultPlan();
   let orderProcessingMs = options.orderProcessingMs ?? 0;
+  let orderFields: OrderFields = options.orderFields ?? 'all';
   const handle = createGateProxyRoutes(account, {
     apiKey,
     orderProcessingMs: () => orderProcessingMs,
     echoTokenInErrors: options.echoTokenInErrors ?? false,
+    orderFields: () => orderFields,
   });
 
   return {
@@ -83,5 +101,15 @@ export function createGateProxySimulator(options: GateProxySimulatorOptions = {}
     ordersInProgress: () => account.ordersInProgress,
     busyRejections: () => account.busyRejections,
     placeOrderElsewhere: (providerId, plan, createdAt) => account.placeOrderElsewhere(providerId, plan, createdAt),
+    setOrderFields: (fields) => {
+      orderFields = fields;
+    },
+    answerNextOrderWithError: ({ status, code, message, when }) => {
+      const body = { success: false, error: { code, message: message ?? `GateProxy ${code}` } };
+      faults.inject(
+        when === 'after' ? { kind: 'error_after', status, body } : { kind: 'error_before', status, body },
+        { method: 'POST', path: '/orders' },
+      );
+    },
   };
 }

@@ -11,7 +11,17 @@ export interface RouteSettings {
   orderProcessingMs(): number;
   /** Repeat a rejected token in the 401 message, as careless upstreams do (tests prove we mask it). */
   echoTokenInErrors: boolean;
+  /** Which fields an order carries in `GET /orders` and `GET /orders/{id}`. */
+  orderFields(): OrderFields;
 }
+
+/**
+ * `all`: provider, plan, traffic, price and created_at besides the rest.
+ * `documented`: only what seed 004 documents for an order (the fields of the
+ * `POST /orders` answer: order_id, status, proxy) — no timestamps; the
+ * reference shows no example of either read.
+ */
+export type OrderFields = 'all' | 'documented';
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
@@ -64,7 +74,9 @@ export function createGateProxyRoutes(account: GateProxyAccount, settings: Route
     if (is('GET', 'orders')) return listOrders(request.query);
     if (is('GET', 'orders', '*')) {
       const order = account.order(parts[1]!);
-      return order ? success(orderJson(order)) : failure(404, 'order_not_found', 'Order ID not found for this token.');
+      return order
+        ? success(orderJson(order, settings.orderFields()))
+        : failure(404, 'order_not_found', 'Order ID not found for this token.');
     }
     if (is('GET', 'proxies', '*', '*', 'usage')) return usage(parts[1]!, parts[2]!);
     return failure(404, 'not_found', 'Route not found.');
@@ -110,7 +122,7 @@ export function createGateProxyRoutes(account: GateProxyAccount, settings: Route
     const page = clampInt(query.get('page'), 1, 1, Number.MAX_SAFE_INTEGER);
     const all = account.orders();
     const slice = all.slice((page - 1) * limit, page * limit);
-    return success({ orders: slice.map(orderJson), page, limit, total: all.length });
+    return success({ orders: slice.map((order) => orderJson(order, settings.orderFields())), page, limit, total: all.length });
   }
 
   /** `/proxies/{order_id}/auto/usage` or `/proxies/{provider}/{username}/usage`. */
@@ -144,7 +156,8 @@ function planJson(plan: { traffic: string; plan: string; price: number }) {
 }
 
 /** The shape of one order in `GET /orders` and `GET /orders/{id}`. */
-function orderJson(order: SimOrder) {
+function orderJson(order: SimOrder, fields: OrderFields) {
+  if (fields === 'documented') return { order_id: order.orderId, status: order.status, proxy: { ...order.proxy } };
   return {
     order_id: order.orderId,
     status: order.status,
