@@ -183,3 +183,37 @@ describe('LumiWeb answers lost before a sale', () => {
     expectNothingSold(w, orderId);
   });
 });
+
+describe('LumiWeb renewals', () => {
+  it('answer lost after the renewal, and the list refused meanwhile: stays held, then delivered once the list reads', async () => {
+    const w = await world();
+    const bought = await w.buy();
+    if (bought.kind !== 'delivered') throw new Error(`purchase ended ${bought.kind}`);
+    const proxy = bought.proxies[0]!;
+    const terms = await w.shop.subscriptions.renewalTerms(w.userId, proxy.id);
+    if (!terms.ok) throw new Error('no renewal terms');
+    const quoted = await w.shop.orders.quoteRenewal(w.userId, proxy.id, terms.value[0]!.id);
+    if (!quoted.ok) throw new Error(`renewal quote failed: ${quoted.message}`);
+    const expiresBefore = w.sim.subscriptions()[0]!.expiresAt;
+
+    w.sim.faults.inject({ kind: 'hang_after' }, { method: 'POST', path: /\/renew$/ });
+    const renewal = await w.shop.orders.purchase({ userId: w.userId, quoteId: quoted.quote.id, intentKey: 'renew-1', channel: 'bot' });
+    const renewalId = orderIdOf(renewal);
+    expect(renewal.kind).toBe('provisioning');
+    // The panel renewed and charged us.
+    expect(w.sim.subscriptions()[0]!.expiresAt > expiresBefore).toBe(true);
+
+    // The key loses its read scope: the list is refused, which says nothing about the renewal.
+    w.sim.setKeyScopes(['proxy:buy']);
+    expect((await w.shop.orders.reconcile(renewalId)).kind).toBe('provisioning');
+    expect(holdResolutions(w.shop, renewalId)).toEqual([]);
+
+    w.sim.setKeyScopes(['proxy:read', 'proxy:write', 'proxy:buy']);
+    expect((await w.shop.orders.reconcile(renewalId)).kind).toBe('delivered');
+    expect(holdResolutions(w.shop, renewalId)).toEqual(['post_pending']);
+    expect(w.shop.wallet.balance(w.userId)).toEqual({
+      availableCents: WALLET - w.priceCents - quoted.quote.priceCents,
+      heldCents: 0,
+    });
+  });
+});

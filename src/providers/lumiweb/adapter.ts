@@ -210,9 +210,14 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
       }
     },
 
+    /**
+     * Also the renewal lookup: the saga believes a renewal happened only if an
+     * expiry moved. A list that could not be read is therefore never a
+     * refusal (which would release the renewal's hold); it is unknown.
+     */
     async listProxies() {
       const cards = await listAllSubscriptions(client);
-      if (cards.kind !== 'ok') return cards;
+      if (cards.kind !== 'ok') return unknownUnlessOk(cards);
       // Rotating subscriptions (bought in the bot) are not something this shop sells.
       const statics = cards.value.filter((card) => card.kind === undefined || card.kind === 'static');
       const credentials = await Promise.all(statics.map((card) => client.getCredentials(card.subscriptionId)));
@@ -220,7 +225,7 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
       for (const [index, card] of statics.entries()) {
         const read = credentials[index]!;
         // A partial list would look like missing proxies to the reconciler: all or nothing.
-        if (read.kind !== 'ok') return read;
+        if (read.kind !== 'ok') return unknownUnlessOk(read);
         const mapped = safely(client, () => ok(toUpstreamProxies(card, read.value)));
         if (mapped.kind !== 'ok') return mapped;
         proxies.push(...mapped.value);
@@ -411,6 +416,12 @@ export function subscriptionIdOf(upstreamId: string): string | undefined {
 function findCountry(countries: readonly LumiWebCountry[], code: string): LumiWebCountry | undefined {
   const wanted = code.trim().toUpperCase();
   return countries.find((c) => c.code.toUpperCase() === wanted);
+}
+
+/** A refused read says the list is out of reach (key, scope, limit), not that nothing happened. */
+function unknownUnlessOk(read: Exclude<Outcome<unknown>, { kind: 'ok' }>): Outcome<never> {
+  if (read.kind === 'ambiguous') return read;
+  return ambiguous('needs_operator', `LumiWeb would not list subscriptions: ${read.message}`, read.httpStatus);
 }
 
 function unreadable(subscriptionId: string, read: Exclude<Outcome<unknown>, { kind: 'ok' }>): Outcome<never> {
