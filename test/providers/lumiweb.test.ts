@@ -177,7 +177,7 @@ describe('LumiWeb seed examples', () => {
 // (2) Error bodies, in every shape the client reads
 // ---------------------------------------------------------------------------
 
-describe('LumiWeb error mapping', () => {
+describe('LumiWeb error mapping of reads (money POSTs: lumiweb-refusals.test.ts)', () => {
   const redact = (text: string) => text.split(API_KEY).join('***');
   const cases: Array<[number, unknown, string, string]> = [
     [401, { status: 'unauthorized', error: 'unauthorized', message: `key ${API_KEY} is not valid` }, 'refused', 'unauthorized'],
@@ -306,12 +306,16 @@ describe('LumiWeb adapter over HTTP', () => {
     expect(expectOk(await provider.balance!())).toEqual({ balanceCents: 50_000 - 1500 });
   });
 
-  it('findPurchase answers ok(null) when the upstream refuses the repeated order (nothing exists under that key)', async () => {
+  it('findPurchase answers ok(null) when the upstream refuses the repeated order with a documented failure (nothing exists under that key)', async () => {
     sim.setBalanceCents(100);
     expect(expectOk(await provider.findPurchase(lookup('order-never-sent', isp())))).toBeNull();
     sim.setBalanceCents(50_000);
-    sim.setOutOfStock(true, 'isp');
+    sim.setCategoryLive('isp', false);
     expect(expectOk(await provider.findPurchase(lookup('order-never-sent', isp())))).toBeNull();
+    sim.setCategoryLive('isp', true);
+    // 409 out_of_stock is not in LumiWeb's docs, so it proves nothing about the key.
+    sim.setOutOfStock(true, 'isp');
+    expectAmbiguous(await provider.findPurchase(lookup('order-never-sent', isp())), 'undocumented');
     expect(expectOk(await provider.findPurchase(lookup('order-never-sent', isp({ termId: '7d' }))))).toBeNull();
     expect(sim.purchaseCount()).toBe(0);
   });
@@ -325,9 +329,10 @@ describe('LumiWeb adapter over HTTP', () => {
     expect(sim.balanceCents()).toBe(50_000 - 500);
   });
 
-  it('findPurchase with a reference used for another order is refused, not ok(null)', async () => {
+  it('findPurchase with a reference used for another order stays unknown: neither ok(null) nor a refusal', async () => {
     expectOk(await provider.purchase({ choice: isp(), reference: 'order-0003' }));
-    expectRefused(await provider.findPurchase(lookup('order-0003', isp({ quantity: 4 }))), 'rejected');
+    // 409 idempotency_conflict is not in LumiWeb's docs; an order does exist under the key.
+    expectAmbiguous(await provider.findPurchase(lookup('order-0003', isp({ quantity: 4 }))), 'undocumented');
     expect(sim.purchaseCount()).toBe(1);
   });
 
@@ -396,7 +401,9 @@ describe('LumiWeb adapter over HTTP', () => {
     const hmac = (body: string) => createHmac('sha256', secret).update(body).digest('hex');
     await startWith({ verifySignature: (raw, signature) => signature === hmac(raw) });
 
-    expectRefused(await provider.purchase({ choice: isp(), reference: 'order-0008' }), 'unauthorized');
+    // 401 invalid_signature is not a documented money answer: unknown, and the signed repeat settles it.
+    expectAmbiguous(await provider.purchase({ choice: isp(), reference: 'order-0008' }), 'undocumented');
+    expect(sim.purchaseCount()).toBe(0);
     const signing = connect(API_KEY, { sign: (body) => ({ 'x-signature': hmac(body) }) });
     expectOk(await signing.purchase({ choice: isp(), reference: 'order-0008' }));
     expect(sim.purchaseCount()).toBe(1);
@@ -407,14 +414,15 @@ describe('LumiWeb adapter over HTTP', () => {
   // (2) Documented refusals from the live simulator
   // -------------------------------------------------------------------------
 
-  it('a wrong key is refused as unauthorized, and the key the upstream echoes is masked', async () => {
+  it('a wrong key: reads are refused as unauthorized, a purchase (401 is undocumented) stays unknown; the echoed key is masked', async () => {
     const raw = await fetch(`${running.apiBaseUrl}/proxy/catalog`, { headers: { authorization: `Bearer ${WRONG_KEY}` } });
     expect(await raw.text()).toContain(WRONG_KEY);
 
     const stranger = connect(WRONG_KEY);
     const outcome = await stranger.purchase({ choice: isp(), reference: 'order-0009' });
-    expectRefused(outcome, 'unauthorized');
-    expect(outcome.kind === 'refused' && outcome.message).toContain('***');
+    expectAmbiguous(outcome, 'undocumented');
+    expect(outcome.kind !== 'ok' && outcome.message).toContain('***');
+    expect(sim.purchaseCount()).toBe(0);
     expectRefused(await stranger.getCatalog(), 'unauthorized');
     expectRefused(await stranger.balance!(), 'unauthorized');
   });
@@ -442,9 +450,10 @@ describe('LumiWeb adapter over HTTP', () => {
     expect(sim.purchaseCount()).toBe(0);
   });
 
-  it('out of stock is refused for the purchase and the quote, and the catalog shows it', async () => {
+  it('out of stock: the quote is refused and the catalog shows it; a purchase answered 409 out_of_stock (undocumented) stays unknown', async () => {
     sim.setOutOfStock(true, 'isp');
-    expectRefused(await provider.purchase({ choice: isp(), reference: 'order-0013' }), 'out_of_stock');
+    expectAmbiguous(await provider.purchase({ choice: isp(), reference: 'order-0013' }), 'undocumented');
+    expect(sim.purchaseCount()).toBe(0);
     expectRefused(await provider.quote(isp()), 'out_of_stock');
     const { products } = expectOk(await provider.getCatalog());
     expect(products.find((p) => p.id === 'isp')?.available).toBe(false);
@@ -464,13 +473,18 @@ describe('LumiWeb adapter over HTTP', () => {
     expect(sim.moneyRequests()).toHaveLength(2);
   });
 
-  it('provider_misconfig (503) is ambiguous', async () => {
+  it('provider_misconfig (503) is a documented failure: refused, nothing bought', async () => {
     sim.setProviderMisconfigured(true);
-    expectAmbiguous(await provider.purchase({ choice: isp(), reference: 'order-0018' }), 'server_error');
+    expectRefused(await provider.purchase({ choice: isp(), reference: 'order-0018' }), 'rejected');
+    expect(sim.purchaseCount()).toBe(0);
+    expect(sim.balanceCents()).toBe(50_000);
   });
 
-  it('renewing an unknown subscription is not_found', async () => {
-    expectRefused(await provider.renew!({ upstreamId: '999:45.0.0.1', termId: '30d', reference: 'renewal-0019' }), 'not_found');
+  it('renewing an unknown subscription (404 not_found, undocumented for money) stays unknown', async () => {
+    expectAmbiguous(
+      await provider.renew!({ upstreamId: '999:45.0.0.1', termId: '30d', reference: 'renewal-0019' }),
+      'undocumented',
+    );
   });
 
   // -------------------------------------------------------------------------
@@ -511,9 +525,9 @@ describe('LumiWeb adapter over HTTP', () => {
     expect(sim.purchaseCount()).toBe(1);
   });
 
-  it('429: refused rate_limited, nothing bought', async () => {
+  it('429 on a purchase (LumiWeb documents no limit answer): unknown, and the lookup settles it', async () => {
     sim.faults.inject({ kind: 'rate_limited' }, { method: 'POST', path: BUY_PATH });
-    expectRefused(await provider.purchase({ choice: isp(), reference: 'order-0024' }), 'rate_limited');
+    expectAmbiguous(await provider.purchase({ choice: isp(), reference: 'order-0024' }), 'undocumented');
     expect(sim.purchaseCount()).toBe(0);
   });
 

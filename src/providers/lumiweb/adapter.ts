@@ -29,7 +29,6 @@ import {
   type PurchaseLookup,
   type PurchaseResult,
   type Quote,
-  type RefusalCode,
   type RenewResult,
   type TermOption,
   type UpstreamProxy,
@@ -78,9 +77,6 @@ export interface LumiWebOptions {
 const PAGE_SIZE = 100;
 /** 100 pages of 100 subscriptions: far beyond any real account, but bounded. */
 const MAX_PAGES = 100;
-
-/** Refusals of a replayed purchase that prove no order exists under its key (and none was made now). */
-const NO_SUCH_PURCHASE: ReadonlySet<RefusalCode> = new Set(['insufficient_upstream_balance', 'out_of_stock', 'invalid_option']);
 
 export function createLumiWebProvider(settings: ProviderSettings, options: LumiWebOptions = {}): ProxyProvider {
   const client = createLumiWebClient({
@@ -179,28 +175,49 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
      * LumiWeb has no search by reference, but it replays money requests: the
      * same POST with the same `Idempotency-Key` answers the original response
      * without charging again. So we send the purchase again, exactly as first
-     * sent. If the first attempt did reach LumiWeb, this returns that order. If
-     * it never arrived, this places it now: that is the order the customer
-     * asked and paid a hold for, placed once, not a blind second purchase.
-     *
-     * So `ok(null)` is answered only when LumiWeb refuses the repeat for a
-     * reason that proves no order exists under the key (balance, stock,
-     * invalid choice). Auth, scope or rate-limit refusals say nothing about
-     * the order and are returned as they are.
+     * sent, and take a definite answer as the answer for the order:
+     * - `ok` / `provisioning`: the order (the original one, or placed now if
+     *   the first attempt never arrived: the order the customer asked and paid
+     *   a hold for, placed once, not a blind second purchase);
+     * - a documented refusal that speaks for the key (`insufficient`,
+     *   `bad_request`, `provider_misconfig`): nothing was bought under it, so
+     *   `ok(null)`. Had the first attempt bought, the repeat would have
+     *   answered that purchase, not a failure;
+     * - a documented gate (`forbidden_scope`, `money_disabled`): the repeat was
+     *   stopped before the key was looked at, which says nothing about the
+     *   order; a person must fix the key or the panel;
+     * - anything else (timeout, 5xx, an undocumented code such as a key
+     *   conflict): still unknown.
+     * A lookup never answers `refused`: the saga would release the hold.
      */
     async findPurchase(lookup: PurchaseLookup) {
       const invalid = checkChoice(lookup.choice, true);
       // Such a choice was never sent, so nothing exists upstream.
       if (invalid) return ok(null);
       const answer = await client.buyStatic(purchaseBody(lookup.choice), idempotencyKeyFor(lookup.reference));
-      if (answer.kind === 'refused' && NO_SUCH_PURCHASE.has(answer.code)) return ok(null);
-      if (answer.kind !== 'ok') return answer;
-      return delivered(answer.value);
+      switch (answer.kind) {
+        case 'ok':
+          return delivered(answer.value);
+        case 'ambiguous':
+          return ambiguous(answer.reason, answer.message, answer.httpStatus);
+        case 'refused':
+          if (answer.documentedBy?.speaksFor === 'key') return ok(null);
+          return ambiguous(
+            'needs_operator',
+            `the repeated purchase was stopped before LumiWeb looked up its key, so what it bought is unknown: ${answer.message}`,
+            answer.httpStatus,
+          );
+      }
     },
 
+    /**
+     * Also the renewal lookup: the saga believes a renewal happened only if an
+     * expiry moved. A list that could not be read is therefore never a
+     * refusal (which would release the renewal's hold); it is unknown.
+     */
     async listProxies() {
       const cards = await listAllSubscriptions(client);
-      if (cards.kind !== 'ok') return cards;
+      if (cards.kind !== 'ok') return unknownUnlessOk(cards);
       // Rotating subscriptions (bought in the bot) are not something this shop sells.
       const statics = cards.value.filter((card) => card.kind === undefined || card.kind === 'static');
       const credentials = await Promise.all(statics.map((card) => client.getCredentials(card.subscriptionId)));
@@ -208,7 +225,7 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
       for (const [index, card] of statics.entries()) {
         const read = credentials[index]!;
         // A partial list would look like missing proxies to the reconciler: all or nothing.
-        if (read.kind !== 'ok') return read;
+        if (read.kind !== 'ok') return unknownUnlessOk(read);
         const mapped = safely(client, () => ok(toUpstreamProxies(card, read.value)));
         if (mapped.kind !== 'ok') return mapped;
         proxies.push(...mapped.value);
@@ -399,6 +416,12 @@ export function subscriptionIdOf(upstreamId: string): string | undefined {
 function findCountry(countries: readonly LumiWebCountry[], code: string): LumiWebCountry | undefined {
   const wanted = code.trim().toUpperCase();
   return countries.find((c) => c.code.toUpperCase() === wanted);
+}
+
+/** A refused read says the list is out of reach (key, scope, limit), not that nothing happened. */
+function unknownUnlessOk(read: Exclude<Outcome<unknown>, { kind: 'ok' }>): Outcome<never> {
+  if (read.kind === 'ambiguous') return read;
+  return ambiguous('needs_operator', `LumiWeb would not list subscriptions: ${read.message}`, read.httpStatus);
 }
 
 function unreadable(subscriptionId: string, read: Exclude<Outcome<unknown>, { kind: 'ok' }>): Outcome<never> {

@@ -8,8 +8,10 @@
  * reads, body on writes), which this client adds when given a `userId`.
  */
 import { z } from 'zod';
-import { createHttpClient, outcomeFromExchange, parseBody, refusalFromStatus, type HttpRequest } from '../http.js';
-import { ambiguous, ok, refused, type Outcome, type RefusalCode } from '../types.js';
+import { createHttpClient, outcomeFromExchange, parseBody, refusalFromStatus, type HttpExchange, type HttpRequest } from '../http.js';
+import { classifyMoneyError } from '../refusals.js';
+import { ambiguous, refused, type Outcome, type RefusalCode } from '../types.js';
+import { LUMIWEB_MONEY_REFUSAL_TABLE, lumiWebRefusalFor, type LumiWebRefusal } from './refusals.js';
 
 // ---------------------------------------------------------------------------
 // Wire schemas (objects stay non-strict: extra fields from newer API versions are ignored)
@@ -184,7 +186,12 @@ const errorBodySchema = z.object({
 // Error codes
 // ---------------------------------------------------------------------------
 
-/** Codes that mean the upstream definitely did not act. */
+/**
+ * Reads and the price question only: what a refused read means, for the
+ * message shown and the capability checks. A refused read moves no money.
+ * Money POSTs never use this map: they are classified by the documented rows
+ * of `LUMIWEB_MONEY_REFUSALS` (see `classifyMoneyAnswer`).
+ */
 const REFUSAL_BY_CODE: Record<string, RefusalCode> = {
   unauthorized: 'unauthorized',
   invalid_api_key: 'unauthorized',
@@ -208,10 +215,7 @@ const REFUSAL_BY_CODE: Record<string, RefusalCode> = {
   idempotency_conflict: 'rejected',
 };
 
-/**
- * Codes that do not say whether anything happened. `provider_misconfig` is
- * documented with HTTP 503: LumiWeb's own supplier failed mid-order.
- */
+/** Codes that, on a read, say the panel is in trouble rather than "no". */
 const AMBIGUOUS_CODES = new Set(['provider_misconfig', 'provisioning', 'internal_error']);
 
 function refusalForStatus(status: number): RefusalCode {
@@ -221,7 +225,7 @@ function refusalForStatus(status: number): RefusalCode {
   return refusalFromStatus(status);
 }
 
-/** Maps an error answer (or a 2xx whose `status` is not a success) to an outcome. */
+/** Maps an error answer to a read to an outcome. */
 export function outcomeFromErrorBody(
   body: unknown,
   httpStatus: number,
@@ -247,20 +251,66 @@ export function outcomeFromErrorBody(
 }
 
 /**
- * A money answer with HTTP 2xx still carries a `status`. `ok` and
- * `provisioning` mean an order exists; a documented failure code means it does
- * not; anything else is a shape we do not know, so we cannot tell.
+ * An outcome of a money POST. A refusal names the documented row it matched
+ * (absent only when nothing was sent, e.g. signing failed), so the
+ * lost-purchase lookup can tell an answer about the key from a gate.
  */
-function moneyAnswer<T extends { status: string }>(
-  parsed: T,
-  httpStatus: number,
+export type MoneyOutcome<T> = Outcome<T> & { documentedBy?: LumiWebRefusal };
+
+/** The error code an error body gives, wherever it puts it; `several` when its fields disagree. */
+export function errorCodeOf(body: unknown): { code?: string; several: boolean; said?: string } {
+  const parsed = errorBodySchema.safeParse(body);
+  if (!parsed.success) return { several: false };
+  const e = parsed.data;
+  const codes = new Set(
+    [
+      typeof e.status === 'string' ? e.status : undefined,
+      typeof e.error === 'string' ? e.error : undefined,
+      typeof e.error === 'object' ? e.error.code : undefined,
+      e.code,
+    ].filter((c): c is string => typeof c === 'string' && c.length > 0),
+  );
+  const said = (typeof e.error === 'object' ? e.error.message : undefined) ?? e.message ?? e.detail;
+  const [code] = codes;
+  return { ...(code === undefined ? {} : { code }), several: codes.size > 1, ...(said === undefined ? {} : { said }) };
+}
+
+/**
+ * Classifies the answer to a money POST. Only `ok` and `provisioning` (an
+ * order exists) are successes, and only a row of `LUMIWEB_MONEY_REFUSALS`
+ * is a refusal. Anything else — an undocumented status or code, a 5xx other
+ * than `503 provider_misconfig`, a body whose code fields disagree, a 2xx we
+ * cannot parse or whose `status` is not a success — is ambiguous.
+ */
+export function classifyMoneyAnswer<S extends z.ZodType<{ status: string }>>(
+  exchange: HttpExchange,
+  schema: S,
   redact: (text: string) => string,
-): Outcome<T> {
-  if (parsed.status === 'ok' || parsed.status === 'provisioning') return ok(parsed);
-  if (parsed.status in REFUSAL_BY_CODE || AMBIGUOUS_CODES.has(parsed.status)) {
-    return outcomeFromErrorBody(parsed, httpStatus, redact);
+): MoneyOutcome<z.infer<S>> {
+  if (exchange.kind === 'failure') return ambiguous(exchange.reason, redact(exchange.message));
+  const { status, body } = exchange;
+  if (status >= 200 && status < 300) {
+    if (body === undefined) return ambiguous('malformed', `LumiWeb answered HTTP ${status} with a body that is not JSON`, status);
+    const parsed = parseBody(schema, body, (x): z.infer<S> => x);
+    if (parsed.kind !== 'ok') return { ...parsed, httpStatus: status };
+    if (parsed.value.status === 'ok' || parsed.value.status === 'provisioning') return parsed;
+    return ambiguous(
+      'undocumented',
+      redact(`LumiWeb answered HTTP ${status} with status ${parsed.value.status.slice(0, 50)}, which is not a documented success`),
+      status,
+    );
   }
-  return ambiguous('malformed', redact(`LumiWeb answered an unknown status ${parsed.status.slice(0, 50)}`), httpStatus);
+  const { code, several, said } = errorCodeOf(body);
+  const message = redact(
+    `LumiWeb answered HTTP ${status}${code ? ` ${code.slice(0, 50)}` : ''}${said ? `: ${said.slice(0, 300)}` : ''}`,
+  );
+  if (several) {
+    // `{status:"insufficient", error:{code:"internal_error"}}` says two things; neither is believed.
+    return ambiguous(status >= 500 ? 'server_error' : 'undocumented', `${message} (its error fields name different codes)`, status);
+  }
+  const outcome = classifyMoneyError(LUMIWEB_MONEY_REFUSAL_TABLE, { status, ...(code === undefined ? {} : { code }), message });
+  if (outcome.kind !== 'refused') return outcome;
+  return { ...outcome, documentedBy: lumiWebRefusalFor(status, code)! };
 }
 
 // ---------------------------------------------------------------------------
@@ -305,9 +355,9 @@ export interface LumiWebClient {
   /** Answers carry `Cache-Control: no-store`: never cache or log them. */
   getCredentials(id: string): Promise<Outcome<WireCredentials>>;
   /** Money. A repeat with the same key returns the original answer instead of buying again. */
-  buyStatic(body: StaticPurchaseBody, idempotencyKey: string): Promise<Outcome<WirePurchaseAnswer>>;
+  buyStatic(body: StaticPurchaseBody, idempotencyKey: string): Promise<MoneyOutcome<WirePurchaseAnswer>>;
   /** Money; idempotent per key like `buyStatic`. */
-  renew(id: string, idempotencyKey: string): Promise<Outcome<WireRenewAnswer>>;
+  renew(id: string, idempotencyKey: string): Promise<MoneyOutcome<WireRenewAnswer>>;
   setAutoRenew(id: string, autoRenew: boolean): Promise<Outcome<WireSubscription>>;
 }
 
@@ -343,13 +393,13 @@ export function createLumiWebClient(options: LumiWebClientOptions): LumiWebClien
     );
   };
 
-  /** Money POSTs: Idempotency-Key, optional signature, never retried here, `status` checked. */
+  /** Money POSTs: Idempotency-Key, optional signature, never retried here, classified by the refusal table. */
   const money = async <S extends z.ZodType<{ status: string }>>(
     path: string,
     schema: S,
     json: Record<string, unknown>,
     idempotencyKey: string,
-  ): Promise<Outcome<z.infer<S>>> => {
+  ): Promise<MoneyOutcome<z.infer<S>>> => {
     const headers: Record<string, string> = { 'idempotency-key': idempotencyKey };
     if (options.sign) {
       try {
@@ -361,17 +411,7 @@ export function createLumiWebClient(options: LumiWebClientOptions): LumiWebClien
       }
     }
     const exchange = await http.send({ method: 'POST', path, json, headers });
-    return outcomeFromExchange<z.infer<S>>(
-      exchange,
-      {
-        onSuccess: (body, status) => {
-          const parsed = parseBody(schema, body, (x) => x);
-          return parsed.kind === 'ok' ? moneyAnswer(parsed.value, status, redact) : parsed;
-        },
-        onError,
-      },
-      redact,
-    );
+    return classifyMoneyAnswer(exchange, schema, redact);
   };
 
   const subscriptionPath = (id: string) => `/proxy/subscriptions/${encodeURIComponent(id)}`;

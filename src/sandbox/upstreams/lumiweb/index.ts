@@ -5,7 +5,7 @@
  */
 import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
 import type { SimCountry } from './catalog.js';
-import { API_PREFIX, createLumiWebHandler } from './routes.js';
+import { API_PREFIX, createLumiWebHandler, errorEnvelope } from './routes.js';
 import { DEFAULT_USER_ID, LumiWebState, defaultStateOptions, type Scope, type SimStaticProxy } from './state.js';
 
 export { API_PREFIX as LUMIWEB_API_PREFIX } from './routes.js';
@@ -63,11 +63,28 @@ export interface LumiWebSimulator extends UpstreamSimulator {
   setCategoryLive(category: string, live: boolean): void;
   /** Purchases answer 503 `provider_misconfig` (and charge nothing) while set. */
   setProviderMisconfigured(broken: boolean): void;
+  /**
+   * Stores refused money answers by `Idempotency-Key` too, so a repeat of the
+   * key replays the stored failure (e.g. the same 503 `provider_misconfig`)
+   * rather than trying again. Off by default: only successes are replayed.
+   */
+  setReplayStoredFailures(on: boolean): void;
+  /**
+   * The next `times` purchases are carried out (charged, subscription created,
+   * the answer stored for replay) and then answered `status` with LumiWeb's
+   * error envelope carrying `code`, e.g. 500 `internal_error`, a code the docs
+   * do not list.
+   */
+  failPurchasesAfterWork(failure: { status: number; code: string; times?: number }): void;
+  /** Like `failPurchasesAfterWork`, but the purchase is answered before anything is done. */
+  failPurchasesBeforeWork(failure: { status: number; code: string; times?: number }): void;
   /** How many money requests were answered from the idempotency store. */
   replayCount(): number;
   /** The `Idempotency-Key` and `X-Signature` headers of every money request, in order. */
   moneyRequests(): Array<{ path: string; idempotencyKey?: string; signature?: string }>;
 }
+
+const BUY_PATH = `${API_PREFIX}/proxy/static`;
 
 export function createLumiWebSimulator(options: LumiWebSimulatorOptions = {}): LumiWebSimulator {
   const state = new LumiWebState(defaultStateOptions(options));
@@ -166,6 +183,15 @@ export function createLumiWebSimulator(options: LumiWebSimulatorOptions = {}): L
     },
     setProviderMisconfigured(broken) {
       state.providerMisconfigured = broken;
+    },
+    setReplayStoredFailures(on) {
+      state.replayFailures = on;
+    },
+    failPurchasesAfterWork({ status, code, times = 1 }) {
+      faults.inject({ kind: 'error_after', status, body: errorEnvelope(code) }, { method: 'POST', path: BUY_PATH, times });
+    },
+    failPurchasesBeforeWork({ status, code, times = 1 }) {
+      faults.inject({ kind: 'error_before', status, body: errorEnvelope(code) }, { method: 'POST', path: BUY_PATH, times });
     },
     replayCount: () => replays,
     moneyRequests: () => moneyLog.map((entry) => ({ ...entry })),

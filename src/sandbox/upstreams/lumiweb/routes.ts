@@ -105,8 +105,11 @@ function handleMoneyRequest(
     return { status: stored.httpStatus, body: stored.body, headers: { 'idempotent-replayed': 'true' } };
   }
   const response = guard(() => route.handle(context));
-  // Only answers that changed something are remembered; a refused request may be tried again.
-  if (response.status >= 200 && response.status < 300) {
+  // By default only answers that changed something are remembered, so a refused
+  // request may be tried again. The docs only say "a repeat returns the original
+  // response", so a real panel may just as well keep its failures: with
+  // `replayFailures` on, a refusal under this key is answered again for every repeat.
+  if ((response.status >= 200 && response.status < 300) || state.replayFailures) {
     state.idempotency.set(storeKey, { fingerprint, httpStatus: response.status, body: response.body });
   }
   return response;
@@ -364,7 +367,12 @@ function json(status: number, body: unknown): SimResponse {
 }
 
 function error(failure: SimFailure): SimResponse {
-  return { status: failure.httpStatus, body: { status: failure.code, error: failure.code, message: failure.message } };
+  return { status: failure.httpStatus, body: errorEnvelope(failure.code, failure.message) };
+}
+
+/** The body of every error answer here: the code in `status` (as the purchase answer has it) and in `error`. */
+export function errorEnvelope(code: string, message = code.replace(/_/g, ' ')): { status: string; error: string; message: string } {
+  return { status: code, error: code, message };
 }
 
 function header(request: SimRequest, name: string): string | undefined {

@@ -122,6 +122,11 @@ export class LumiWebState {
   moneyEnabled = true;
   /** LumiWeb's own supplier is broken: purchases answer 503 `provider_misconfig`, nothing is charged. */
   providerMisconfigured = false;
+  /**
+   * Money answers that refused under a key are stored and replayed for a repeat
+   * of that key (as successes always are), instead of the repeat being tried anew.
+   */
+  replayFailures = false;
   /** `provisioning`: new subscriptions wait for `finishProvisioning` before they get IPs. */
   deliveryMode: 'instant' | 'provisioning' = 'instant';
   purchases = 0;
