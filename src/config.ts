@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { PROVIDER_MODULES } from './providers/modules.js';
+import type { ProviderId, ProviderModule } from './providers/types.js';
 
 const optionalText = z
   .string()
@@ -66,16 +68,6 @@ const envSchema = z.object({
   SUPPORT_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 
-  PROXY_IPV4_API_KEY: optionalText,
-  PROXY_IPV4_BASE_URL: urlWithDefault('https://proxy-ipv4.com'),
-  PROXY_PANEL_API_KEY: optionalText,
-  PROXY_PANEL_BASE_URL: urlWithDefault('https://your-domain.com'),
-  FLASHPROXY_API_KEY: optionalText,
-  FLASHPROXY_BASE_URL: urlWithDefault('https://rapi.flashproxy.com/api/v1'),
-  LUMIWEB_API_KEY: optionalText,
-  LUMIWEB_BASE_URL: urlWithDefault('https://panel.scamprojecttest.xyz/proxy/api/v1'),
-  GATEPROXY_API_KEY: optionalText,
-  GATEPROXY_BASE_URL: urlWithDefault('https://api.gateproxy.store'),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
 
   STARS_PER_USD: z.coerce.number().positive().max(1_000_000).default(50),
@@ -105,6 +97,22 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** The names of one upstream's settings; its API key enables it. */
+export function providerSettingNames(module: Pick<ProviderModule, 'envPrefix'>): { apiKey: string; baseUrl: string } {
+  return { apiKey: `${module.envPrefix}_API_KEY`, baseUrl: `${module.envPrefix}_BASE_URL` };
+}
+
+/** `<PREFIX>_API_KEY` and `<PREFIX>_BASE_URL` for every upstream module. */
+function providerSettingsSchema(modules: readonly ProviderModule[]) {
+  const shape: Record<string, z.ZodType<string | undefined>> = {};
+  for (const module of modules) {
+    const names = providerSettingNames(module);
+    shape[names.apiKey] = optionalText;
+    shape[names.baseUrl] = urlWithDefault(module.defaultBaseUrl);
+  }
+  return z.object(shape);
+}
 
 export interface ProviderKeyConfig {
   apiKey: string;
@@ -136,16 +144,24 @@ export interface Config {
     manualInstructions?: string;
   };
   /** Only providers whose API key is set; the key enables them. */
-  providers: Partial<Record<'proxy-ipv4' | 'proxy-panel' | 'flashproxy' | 'lumiweb' | 'gateproxy', ProviderKeyConfig>>;
+  providers: Partial<Record<ProviderId, ProviderKeyConfig>>;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
-/** Parses settings from an environment object; never throws for bad input. */
-export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+/**
+ * Parses settings from an environment object; never throws for bad input.
+ * `modules` is the shipped list of upstreams unless a test composes its own.
+ */
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  modules: readonly ProviderModule[] = PROVIDER_MODULES,
+): ConfigResult {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  const providerSettings = providerSettingsSchema(modules).safeParse(env);
+  if (!parsed.success || !providerSettings.success) {
+    const issues = [...(parsed.success ? [] : parsed.error.issues), ...(providerSettings.success ? [] : providerSettings.error.issues)];
+    const problems = issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
       // Never echo the received value: it may be a secret.
       return `${name}: ${issue.message}`;
@@ -153,15 +169,14 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     return { ok: false, problems };
   }
   const e = parsed.data;
-  const providers: Config['providers'] = {};
-  const enable = (id: keyof Config['providers'], apiKey: string | undefined, baseUrl: string) => {
-    if (apiKey) providers[id] = { apiKey, baseUrl };
-  };
-  enable('proxy-ipv4', e.PROXY_IPV4_API_KEY, e.PROXY_IPV4_BASE_URL);
-  enable('proxy-panel', e.PROXY_PANEL_API_KEY, e.PROXY_PANEL_BASE_URL);
-  enable('flashproxy', e.FLASHPROXY_API_KEY, e.FLASHPROXY_BASE_URL);
-  enable('lumiweb', e.LUMIWEB_API_KEY, e.LUMIWEB_BASE_URL);
-  enable('gateproxy', e.GATEPROXY_API_KEY, e.GATEPROXY_BASE_URL);
+  // Keyed by module id: with the shipped list these are exactly the `ProviderId`s.
+  const providers: Partial<Record<string, ProviderKeyConfig>> = {};
+  for (const module of modules) {
+    const names = providerSettingNames(module);
+    const apiKey = providerSettings.data[names.apiKey];
+    const baseUrl = providerSettings.data[names.baseUrl];
+    if (apiKey && baseUrl) providers[module.id] = { apiKey, baseUrl };
+  }
 
   return {
     ok: true,
@@ -184,7 +199,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
         ...(e.CRYPTOPAY_TOKEN ? { cryptoPay: { token: e.CRYPTOPAY_TOKEN, baseUrl: e.CRYPTOPAY_BASE_URL, assets: e.CRYPTOPAY_ASSETS } } : {}),
         ...(e.MANUAL_TOPUP_INSTRUCTIONS ? { manualInstructions: e.MANUAL_TOPUP_INSTRUCTIONS } : {}),
       },
-      providers,
+      providers: providers as Config['providers'],
     },
   };
 }

@@ -1,33 +1,26 @@
 /**
- * Which upstreams the shop buys from. A provider is enabled by setting its
- * API key; adding a sixth upstream is one folder plus one line here.
+ * Which upstreams the shop buys from: every module in `modules.ts` whose API
+ * key is set. A new upstream joins by its line in that list, not here.
  */
-import type { Config } from '../config.js';
-import { createFlashProxyProvider } from './flashproxy/index.js';
-import { createGateProxyProvider } from './gateproxy/index.js';
-import { createLumiWebProvider } from './lumiweb/index.js';
-import { createProxyIpv4Provider } from './proxy-ipv4/index.js';
-import { createProxyPanelProvider } from './proxy-panel/index.js';
-import type { ProviderId, ProviderSettings, ProxyProvider } from './types.js';
-
-const FACTORIES: Record<ProviderId, (settings: ProviderSettings) => ProxyProvider> = {
-  'proxy-ipv4': createProxyIpv4Provider,
-  'proxy-panel': createProxyPanelProvider,
-  flashproxy: createFlashProxyProvider,
-  lumiweb: (settings) => createLumiWebProvider(settings),
-  gateproxy: createGateProxyProvider,
-};
-
-export const PROVIDER_IDS = Object.keys(FACTORIES) as ProviderId[];
+import type { Config, ProviderKeyConfig } from '../config.js';
+import { PROVIDER_MODULES } from './modules.js';
+import type { ProviderModule, ProxyProvider } from './types.js';
 
 /**
  * One instance per provider: several adapters serialize their own orders, which
  * only works when every caller shares the same instance.
+ *
+ * `modules` is the shipped list unless a test composes its own.
  */
-export function createProviders(config: Pick<Config, 'providers' | 'upstreamTimeoutMs'>): ProxyProvider[] {
-  return PROVIDER_IDS.flatMap((id) => {
-    const keys = config.providers[id];
+export function createProviders(
+  config: Pick<Config, 'providers' | 'upstreamTimeoutMs'>,
+  modules: readonly ProviderModule[] = PROVIDER_MODULES,
+): ProxyProvider[] {
+  // Keyed by module id; a composed list may hold ids the shipped id type does not know.
+  const enabled: Partial<Record<string, ProviderKeyConfig>> = config.providers;
+  return modules.flatMap((module) => {
+    const keys = enabled[module.id];
     if (!keys) return [];
-    return [FACTORIES[id]({ apiKey: keys.apiKey, baseUrl: keys.baseUrl, timeoutMs: config.upstreamTimeoutMs })];
+    return [module.create({ apiKey: keys.apiKey, baseUrl: keys.baseUrl, timeoutMs: config.upstreamTimeoutMs })];
   });
 }

@@ -7,7 +7,31 @@
  * means "something may have happened, keep the money held and reconcile".
  */
 
-export type ProviderId = 'proxy-ipv4' | 'proxy-panel' | 'flashproxy' | 'lumiweb' | 'gateproxy';
+import type { PROVIDER_MODULES } from './modules.js';
+
+/** The upstreams this build knows: the ids of the modules in `modules.ts`. */
+export type ProviderId = (typeof PROVIDER_MODULES)[number]['id'];
+
+/**
+ * Everything the shop needs to know about one upstream, exported by its
+ * folder's `index.ts`. The id type, the settings and the registry are all
+ * derived from the list of these in `modules.ts`.
+ */
+export interface ProviderModule<Id extends string = string> {
+  readonly id: Id;
+  /** What customers and operators see; the adapter reports the same name. */
+  readonly displayName: string;
+  /** Its settings are `<envPrefix>_API_KEY` (enables it) and `<envPrefix>_BASE_URL`. */
+  readonly envPrefix: string;
+  /** Used when `<envPrefix>_BASE_URL` is not set. */
+  readonly defaultBaseUrl: string;
+  /**
+   * What its adapter can do, known without building one. A test checks that
+   * the adapter declares the same and has exactly the matching optional methods.
+   */
+  readonly capabilities: ProviderCapabilities;
+  create(settings: ProviderSettings): ProxyProvider;
+}
 
 /** Normalized reasons an upstream definitely refused a request. */
 export type RefusalCode =

@@ -210,15 +210,9 @@ function resolvePorts(ports: SandboxOptions['ports'], env: Record<string, string
   return { telegram: pick('telegram'), http: pick('http'), web: pick('web') };
 }
 
-/** `<ID>_API_KEY` / `<ID>_BASE_URL` for each running simulator, as the app's settings name them. */
+/** `<PREFIX>_API_KEY` / `<PREFIX>_BASE_URL` for each running simulator, as the app's settings name them. */
 function upstreamSettings(upstreams: RunningUpstream[]): Record<string, string> {
-  const settings: Record<string, string> = {};
-  for (const upstream of upstreams) {
-    const prefix = upstream.id.toUpperCase().replace(/-/g, '_');
-    settings[`${prefix}_API_KEY`] = upstream.apiKey;
-    settings[`${prefix}_BASE_URL`] = upstream.baseUrl;
-  }
-  return settings;
+  return Object.assign({}, ...upstreams.map((upstream) => upstream.settings));
 }
 
 function defaultLogger(config: Config): Logger {

@@ -55,12 +55,7 @@ export interface TopUpWorldOptions {
 
 export async function startTopUpWorld(options: TopUpWorldOptions = {}): Promise<TopUpWorld> {
   const upstreams = await Promise.all((options.upstreams ?? []).map((id) => startUpstream(id)));
-  const upstreamEnv: Record<string, string> = {};
-  for (const upstream of upstreams) {
-    const prefix = upstream.id.toUpperCase().replace(/-/g, '_');
-    upstreamEnv[`${prefix}_API_KEY`] = upstream.apiKey;
-    upstreamEnv[`${prefix}_BASE_URL`] = upstream.baseUrl;
-  }
+  const upstreamEnv: Record<string, string> = Object.assign({}, ...upstreams.map((upstream) => upstream.settings));
   const emu = await startTelegramEmulator();
   const sim = createCryptoPaySimulator();
   const simServer = await sim.start();

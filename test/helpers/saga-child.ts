@@ -5,9 +5,7 @@
  */
 import { buildServices } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
-import { createFlashProxyProvider } from '../../src/providers/flashproxy/index.js';
-import { createProxyPanelProvider } from '../../src/providers/proxy-panel/index.js';
-import type { ProviderSettings, ProxyProvider } from '../../src/providers/types.js';
+import { PROVIDER_MODULES } from '../../src/providers/modules.js';
 
 function setting(name: string): string {
   const value = process.env[name];
@@ -15,13 +13,12 @@ function setting(name: string): string {
   return value;
 }
 
-const factories: Record<string, (s: ProviderSettings) => ProxyProvider> = {
-  flashproxy: createFlashProxyProvider,
-  'proxy-panel': createProxyPanelProvider,
-};
+const providerId = setting('PROVIDER');
+const providerModule = PROVIDER_MODULES.find((m) => m.id === providerId);
+if (!providerModule) throw new Error(`PROVIDER: no upstream module named ${providerId}`);
 
 const database = openDatabase(setting('DB_PATH'));
-const provider = factories[setting('PROVIDER')]!({
+const provider = providerModule.create({
   apiKey: setting('API_KEY'),
   baseUrl: setting('BASE_URL'),
   timeoutMs: 30_000,

@@ -4,12 +4,11 @@
  * invariants checked.
  */
 import { describe, expect, it } from 'vitest';
+import { PROVIDER_IDS } from '../../src/providers/modules.js';
 import type { ProviderId } from '../../src/providers/types.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 
 const newShop = eachTestShop();
-
-const ALL: ProviderId[] = ['proxy-ipv4', 'proxy-panel', 'flashproxy', 'lumiweb', 'gateproxy'];
 
 async function quoteFirst(s: TestShop, userId: number, providerId: ProviderId, quantity = 1, productId?: string) {
   const choice = await firstChoice(s, providerId, quantity, productId);
@@ -18,7 +17,7 @@ async function quoteFirst(s: TestShop, userId: number, providerId: ProviderId, q
   return quoted.quote;
 }
 
-describe.each(ALL)('buying from %s', (providerId) => {
+describe.each(PROVIDER_IDS)('buying from %s', (providerId) => {
   it('quote → purchase → proxies with the upstream’s credentials → renew where offered', async () => {
     const shop = await newShop([providerId]);
     const user = shop.customer(100_000);
@@ -116,7 +115,7 @@ describe('upstream faults', () => {
     expect(shop.outbox.list({ kind: 'order_failed' })).toHaveLength(1);
   });
 
-  it.each(['flashproxy', 'proxy-ipv4', 'proxy-panel', 'gateproxy', 'lumiweb'] as const)(
+  it.each(PROVIDER_IDS)(
     '%s: a timeout after the upstream processed ends in delivery — exactly one upstream order, charged once',
     async (providerId) => {
       const shop = await newShop([providerId], { upstreamTimeoutMs: 400 });

@@ -1,3 +1,6 @@
+import type { ProviderModule } from '../types.js';
+import { createLumiWebProvider } from './adapter.js';
+
 export {
   createLumiWebProvider,
   DEFAULT_LUMIWEB_COUNTRIES,
@@ -6,3 +9,22 @@ export {
   type LumiWebOptions,
 } from './adapter.js';
 export type { LumiWebSigner } from './client.js';
+
+export const lumiWebModule: ProviderModule<'lumiweb'> = {
+  id: 'lumiweb',
+  displayName: 'LumiWeb',
+  envPrefix: 'LUMIWEB',
+  defaultBaseUrl: 'https://panel.scamprojecttest.xyz/proxy/api/v1',
+  capabilities: {
+    quote: true,
+    renew: true,
+    changeCredentials: false,
+    rotateIp: false,
+    switchLocation: false,
+    usage: false,
+    balance: true,
+    findPurchase: true,
+  },
+  // The shop runs it with its default countries and signer.
+  create: (settings) => createLumiWebProvider(settings),
+};

@@ -1,0 +1,17 @@
+/**
+ * The upstreams this build can buy from, in the order the shop lists them.
+ * `ProviderId`, the `<PREFIX>_API_KEY` / `<PREFIX>_BASE_URL` settings and the
+ * registry all derive from this list: a new upstream is its folder plus one
+ * line here (and, for the sandbox and tests, one line naming its simulator in
+ * `src/sandbox/upstreams/index.ts`).
+ */
+import { flashProxyModule } from './flashproxy/index.js';
+import { gateProxyModule } from './gateproxy/index.js';
+import { lumiWebModule } from './lumiweb/index.js';
+import { proxyIpv4Module } from './proxy-ipv4/index.js';
+import { proxyPanelModule } from './proxy-panel/index.js';
+import type { ProviderId } from './types.js';
+
+export const PROVIDER_MODULES = [proxyIpv4Module, proxyPanelModule, flashProxyModule, lumiWebModule, gateProxyModule] as const;
+
+export const PROVIDER_IDS: readonly ProviderId[] = PROVIDER_MODULES.map((module) => module.id);
