@@ -21,6 +21,12 @@ export interface OutboxEvent {
 export function createOutbox(deps: { db: Db; now?: () => number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
+  // Sent and given-up rows, oldest first, through the (state, next_attempt_at) index: the time a row was
+  // last due is within a retry of when it was sent or abandoned.
+  const deleteSettledPage = db.$client.prepare<{ cutoff: number; limit: number }>(
+    `DELETE FROM outbox WHERE id IN (
+       SELECT id FROM outbox WHERE state IN ('sent', 'failed') AND next_attempt_at < @cutoff LIMIT @limit)`,
+  );
 
   return {
     /** Records an event; returns false when its dedupe key was seen before. */
@@ -40,12 +46,13 @@ export function createOutbox(deps: { db: Db; now?: () => number }) {
       return result.changes > 0;
     },
 
+    /** The messages due now, longest-waiting first: a page of the (state, next_attempt_at) index, never a sort of all due rows. */
     due(limit = 50): OutboxMessage[] {
       return db
         .select()
         .from(outbox)
         .where(and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now())))
-        .orderBy(asc(outbox.id))
+        .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
         .limit(limit)
         .all();
     },
@@ -67,6 +74,15 @@ export function createOutbox(deps: { db: Db; now?: () => number }) {
         })
         .where(eq(outbox.id, id))
         .run();
+    },
+
+    /**
+     * Forgets up to `limit` messages sent or given up on before `cutoff` (ms);
+     * returns how many. Their dedupe keys go with them, so the retention must
+     * outlast any window in which the same event could be recorded again.
+     */
+    deleteSettledBefore(cutoff: number, limit: number): number {
+      return deleteSettledPage.run({ cutoff, limit }).changes;
     },
 
     /** Everything recorded, oldest first (operators' view and tests). */
