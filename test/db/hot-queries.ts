@@ -43,6 +43,11 @@ export interface HotItem {
    * customer, never a growing share of a table.
    */
   boundedSort?: string;
+  /**
+   * A partial index the plan may walk from its start, and why that is bounded:
+   * it holds only rows that leave it soon, and the walk stops at a LIMIT.
+   */
+  boundedScan?: { index: string; why: string };
 }
 
 let intent = 0;
@@ -132,6 +137,10 @@ export const HOT_ITEMS: HotItem[] = [
   {
     path: 'tick',
     name: 'outbox: due messages, sent, failed',
+    boundedScan: {
+      index: 'outbox_pending',
+      why: 'only pending messages are in it, and the walk stops after the page; what it skips is the few messages waiting out a retry',
+    },
     run(fx) {
       fx.services.outbox.enqueue({ audience: 'user', userId: fx.userId, kind: 'hot', payload: {}, dedupeKey: `hot-${intent++}` });
       const [first] = fx.services.outbox.due(10);
