@@ -6,7 +6,7 @@
  */
 
 /** Rows per batch: small enough that a batch's transaction stays well under 50 ms on a large database. */
-export const BATCH_ROWS = 500;
+export const BATCH_ROWS = 250;
 
 export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
