@@ -18,6 +18,7 @@ import { createManualPayments, type ManualPayments } from './payments/manual.js'
 import { createStarsPayments, type StarsPayments } from './payments/stars.js';
 import { createProviders } from './providers/registry.js';
 import { shopJobs, startScheduler, type Scheduler } from './scheduler/index.js';
+import { createJobLeases } from './scheduler/leases.js';
 import type { ProxyProvider } from './providers/types.js';
 import { createCatalog } from './services/catalog.js';
 import { createOrders, type OrdersDeps } from './services/orders.js';
@@ -183,7 +184,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     logger.info('telegram bot started', { mode: runningBot.mode, username: bot.botInfo.username });
   }
 
-  const jobs = shopJobs(services, logger);
+  const jobs = shopJobs(services, logger, { housekeeping: { db: database.db, retention: config.retention } });
   if (cryptopay) {
     // The fallback for Crypto Pay webhooks that never arrived.
     jobs.push({ name: 'poll-cryptopay', schedule: { everyMs: options.cryptoPayPollIntervalMs ?? CRYPTOPAY_POLL_INTERVAL_MS }, run: () => cryptopay.poll() });
@@ -197,7 +198,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       run: () => payments.stars.settlePendingRefunds(refund, (userId) => services.users.byId(userId)?.telegramId),
     });
   }
-  const scheduler = options.scheduler === false ? undefined : startScheduler(jobs, logger.child({ component: 'scheduler' }));
+  // Leases in the database: a second process on the same file (a rolling restart) takes turns instead of doubling every job.
+  const scheduler =
+    options.scheduler === false
+      ? undefined
+      : startScheduler(jobs, logger.child({ component: 'scheduler' }), { leases: createJobLeases(database.sqlite) });
 
   let stopped = false;
   return {

@@ -88,6 +88,11 @@ const envSchema = z.object({
     .refine((assets) => assets.length > 0 && assets.every((a) => /^[A-Z0-9]{2,10}$/.test(a)), {
       message: 'must be comma-separated asset codes, e.g. USDT,TON,BTC',
     }),
+  // Retention. The outbox keeps each message's dedupe key as long as the row, so it must outlast
+  // the longest window in which one event is recorded twice (auto-renewal's day): at least 2 days.
+  RETENTION_QUOTES_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24),
+  RETENTION_OUTBOX_DAYS: z.coerce.number().int().min(2).max(3650).default(30),
+  RETENTION_CONVERSATIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   MANUAL_TOPUP_INSTRUCTIONS: optionalText.refine((v) => v === undefined || v.length <= 1_000, {
     message: 'must be at most 1000 characters',
   }),
@@ -143,6 +148,8 @@ export interface Config {
     /** Where customers send money by hand; manual top-ups also need OPERATOR_CHAT_ID. */
     manualInstructions?: string;
   };
+  /** How long housekeeping keeps expired quotes, sent messages and abandoned conversations (ms). */
+  retention: { quotesMs: number; outboxMs: number; conversationsMs: number };
   /** Only providers whose API key is set; the key enables them. */
   providers: Partial<Record<ProviderId, ProviderKeyConfig>>;
 }
@@ -199,10 +206,18 @@ export function parseConfig(
         ...(e.CRYPTOPAY_TOKEN ? { cryptoPay: { token: e.CRYPTOPAY_TOKEN, baseUrl: e.CRYPTOPAY_BASE_URL, assets: e.CRYPTOPAY_ASSETS } } : {}),
         ...(e.MANUAL_TOPUP_INSTRUCTIONS ? { manualInstructions: e.MANUAL_TOPUP_INSTRUCTIONS } : {}),
       },
+      retention: {
+        quotesMs: e.RETENTION_QUOTES_HOURS * HOUR_MS,
+        outboxMs: e.RETENTION_OUTBOX_DAYS * DAY_MS,
+        conversationsMs: e.RETENTION_CONVERSATIONS_DAYS * DAY_MS,
+      },
       providers: providers as Config['providers'],
     },
   };
 }
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Real environment over `.env` (if the file exists). */
 export function readEnvironment(

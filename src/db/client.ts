@@ -11,7 +11,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema/index.js';
 
 export type Sqlite = Database.Database;
-export type Db = BetterSQLite3Database<typeof schema>;
+/** drizzle over the connection; `$client` is that same connection, for prepared SQL drizzle cannot express. */
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Sqlite };
 
 export interface Database_ {
   sqlite: Sqlite;

@@ -51,3 +51,16 @@ export function withPrefix<T>(storage: KvStorage<unknown>, prefix: string): KvSt
     delete: (key) => storage.delete(prefix + key),
   };
 }
+
+/**
+ * Deletes up to `limit` entries nobody wrote since `cutoff` (ms): conversations
+ * a customer walked away from, pending quotes and operator prompts long stale.
+ * Everything kept here is such transient state; returns how many went.
+ */
+export function forgetUntouchedSince(sqlite: Sqlite, cutoff: number, limit: number): number {
+  return sqlite
+    .prepare<{ cutoff: number; limit: number }>(
+      'DELETE FROM kv_store WHERE key IN (SELECT key FROM kv_store WHERE updated_at < @cutoff ORDER BY updated_at LIMIT @limit)',
+    )
+    .run({ cutoff, limit }).changes;
+}

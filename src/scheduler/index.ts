@@ -1,13 +1,24 @@
 /**
- * The shop's clock: node-cron runs the periodic jobs. Each job runs alone
- * (a slow run is never overlapped by the next) and its errors are logged,
- * never thrown into the timer.
+ * The shop's clock. Each job has its own timer (node-cron for times of day, an
+ * interval for periods that are settings), so a slow job never delays or skips
+ * another: every job's work is asynchronous and cut into batches that yield
+ * to the event loop. A job is never run twice at once in this process, and,
+ * with leases, never at once across processes sharing the database. Errors
+ * are logged, never thrown into the timer.
  */
 import cron, { type ScheduledTask } from 'node-cron';
+import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../app.js';
+import { LeaseLostError, yieldToEventLoop, type JobContext } from './batches.js';
+import type { JobLeases } from './leases.js';
 import { createAutoRenewJob } from './jobs/auto-renew.js';
+import { createExpiryJob } from './jobs/expiry.js';
+import { createHousekeepingJob, type RetentionSettings } from './jobs/housekeeping.js';
 import { createReminderJob } from './jobs/reminders.js';
+import { createSyncProxiesJob } from './jobs/sync-proxies.js';
+
+export type { JobContext } from './batches.js';
 
 export interface Job {
   name: string;
@@ -16,43 +27,106 @@ export interface Job {
    * interval for jobs whose period is a setting rather than a time of day.
    */
   schedule: string | { everyMs: number };
-  run: () => Promise<unknown>;
+  run: (ctx: JobContext) => Promise<unknown>;
 }
 
+/** What `runNow` answers when another process holds the job's lease. */
+export const HELD_ELSEWHERE = { skipped: 'held_elsewhere' } as const;
+
+/**
+ * node-cron drops a tick that fires more than a second late (a blocked event
+ * loop, a busy machine) as "missed". A late run is better than none: a tick is
+ * honoured however late, up to the job's next one.
+ */
+const LATE_TICK_TOLERANCE_MS = 24 * 3_600_000;
+
 /** The jobs every shop runs. Extra ones (e.g. payment polling) can be added by the caller. */
-export function shopJobs(services: Pick<Services, 'orders' | 'subscriptions' | 'outbox' | 'catalog'>, logger: Logger): Job[] {
-  return [
+export function shopJobs(
+  services: Pick<Services, 'orders' | 'subscriptions' | 'outbox' | 'catalog'>,
+  logger: Logger,
+  options: { housekeeping?: { db: Db; retention: RetentionSettings } } = {},
+): Job[] {
+  const jobs: Job[] = [
     { name: 'reconcile-orders', schedule: '*/15 * * * * *', run: () => services.orders.reconcileDue() },
-    {
-      name: 'sync-proxies',
-      schedule: '*/10 * * * *',
-      run: async () => Promise.all(services.catalog.providers().map((p) => services.subscriptions.syncProvider(p.id))),
-    },
+    { name: 'sync-proxies', schedule: '*/10 * * * *', run: createSyncProxiesJob(services) },
+    { name: 'expire-proxies', schedule: '*/5 * * * *', run: createExpiryJob(services) },
     { name: 'expiry-reminders', schedule: '*/30 * * * *', run: createReminderJob(services) },
     { name: 'auto-renew', schedule: '*/10 * * * *', run: createAutoRenewJob({ ...services, logger }) },
   ];
+  if (options.housekeeping) {
+    jobs.push({ name: 'housekeeping', schedule: '7 * * * *', run: createHousekeepingJob({ ...options.housekeeping, outbox: services.outbox }) });
+  }
+  return jobs;
 }
 
 export interface Scheduler {
-  /** Runs one job now, by name (operators' "run now", tests). */
+  /** Runs one job now, by name (operators' "run now", tests); HELD_ELSEWHERE when another process runs it. */
   runNow(name: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
-export function startScheduler(jobs: Job[], logger: Logger): Scheduler {
+export interface SchedulerOptions {
+  /** Database leases, so processes sharing the database take turns; without them, jobs are guarded in this process only. */
+  leases?: JobLeases;
+}
+
+export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOptions = {}): Scheduler {
+  const { leases } = options;
   const running = new Map<string, Promise<unknown>>();
+  // Without leases, a job's progress lives as long as this scheduler.
+  const localProgress = new Map<string, string>();
+  const localContext = (job: string): JobContext => ({
+    checkpoint: yieldToEventLoop,
+    progress: { read: () => localProgress.get(job), save: (value) => void localProgress.set(job, value) },
+  });
+
+  const runLeased = async (job: Job): Promise<unknown> => {
+    if (!leases) return job.run(localContext(job.name));
+    if (!leases.acquire(job.name)) {
+      logger.debug('job skipped: another process holds it', { job: job.name });
+      return HELD_ELSEWHERE;
+    }
+    let lost = false;
+    // A timer, not only the batches, renews the lease: a job waiting on an upstream for a while still holds it.
+    const renewal = setInterval(() => {
+      if (!lost && !leases.renew(job.name)) lost = true;
+    }, Math.max(1, Math.floor(leases.ttlMs / 3)));
+    renewal.unref();
+    const ctx: JobContext = {
+      async checkpoint() {
+        await yieldToEventLoop();
+        if (lost || !leases.renew(job.name)) {
+          lost = true;
+          throw new LeaseLostError(job.name);
+        }
+      },
+      progress: {
+        read: () => leases.progress(job.name),
+        save: (value) => {
+          if (!leases.saveProgress(job.name, value)) throw new LeaseLostError(job.name);
+        },
+      },
+    };
+    try {
+      return await job.run(ctx);
+    } finally {
+      clearInterval(renewal);
+      if (!lost) leases.release(job.name);
+    }
+  };
+
   const runGuarded = (job: Job) => {
     const current = running.get(job.name);
     if (current) return current;
     const started = Date.now();
-    const task = job
-      .run()
+    const task = runLeased(job)
       .then((result) => {
         logger.debug('job finished', { job: job.name, ms: Date.now() - started, result });
         return result;
       })
       .catch((error: unknown) => {
-        logger.error('job failed', { job: job.name, error });
+        if (error instanceof LeaseLostError) logger.warn('job stopped: lease lost', { job: job.name });
+        else logger.error('job failed', { job: job.name, error });
         return undefined;
       })
       .finally(() => running.delete(job.name));
@@ -64,7 +138,13 @@ export function startScheduler(jobs: Job[], logger: Logger): Scheduler {
   const timers: NodeJS.Timeout[] = [];
   for (const job of jobs) {
     if (typeof job.schedule === 'string') {
-      tasks.push(cron.schedule(job.schedule, () => void runGuarded(job), { name: job.name, noOverlap: true }));
+      tasks.push(
+        cron.schedule(job.schedule, () => void runGuarded(job), {
+          name: job.name,
+          missedExecutionTolerance: LATE_TICK_TOLERANCE_MS,
+          suppressMissedWarning: true,
+        }),
+      );
     } else {
       const timer = setInterval(() => void runGuarded(job), job.schedule.everyMs);
       // A pending job should not keep a process alive that is otherwise done.
@@ -86,3 +166,4 @@ export function startScheduler(jobs: Job[], logger: Logger): Scheduler {
     },
   };
 }
+

@@ -3,7 +3,7 @@
  * is a conditional UPDATE (`WHERE state IN …`), so two paths that race to
  * settle one order cannot both win.
  */
-import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { orders, quotes, subscriptions, type OrderState } from '../db/schema/index.js';
 import type { OrderChoice, UpstreamProxy } from '../providers/types.js';
@@ -58,6 +58,10 @@ export function createOrderStore(db: Db) {
       .where(and(eq(subscriptions.providerId, sql.placeholder('providerId')), eq(subscriptions.upstreamId, sql.placeholder('upstreamId'))))
       .prepare(),
   };
+
+  const deleteQuotesPage = db.$client.prepare<{ cutoff: number; limit: number }>(
+    'DELETE FROM quotes WHERE id IN (SELECT id FROM quotes WHERE expires_at < @cutoff ORDER BY expires_at LIMIT @limit)',
+  );
 
   return {
     quote(id: string): QuoteRow | undefined {
@@ -157,8 +161,13 @@ export function createOrderStore(db: Db) {
       db.update(subscriptions).set(fields).where(eq(subscriptions.id, id)).run();
     },
 
-    expiredQuotesBefore(now: number): number {
-      return db.delete(quotes).where(lte(quotes.expiresAt, now - 24 * 3_600_000)).run().changes;
+    /**
+     * Deletes up to `limit` quotes that expired before `cutoff` (ms); returns
+     * how many. A quote past its expiry can no longer be bought, and the order
+     * made from one keeps its own copy of the choice and price.
+     */
+    deleteQuotesExpiredBefore(cutoff: number, limit: number): number {
+      return deleteQuotesPage.run({ cutoff, limit }).changes;
     },
   };
 }

@@ -3,13 +3,28 @@
  * actions each provider supports (change credentials, rotate IP, switch
  * location, usage, auto-renew). Renewal itself is an order (see orders.ts).
  */
-import { and, asc, count, eq, lte, isNotNull } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lte, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema/index.js';
 import type { ProviderCapabilities, TermOption, UsageReport, CountryOption } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
 import { proxyFields, type SubscriptionRow } from './order-store.js';
 import type { Logger } from '../logger.js';
+import { BATCH_ROWS, standaloneContext, type JobContext } from '../scheduler/batches.js';
+
+/** A place in a walk over subscriptions ordered by expiry: the last row of the previous page. */
+export interface ExpiryCursor {
+  expiresAt: string;
+  id: string;
+}
+
+/** Sorts after every id, so a cursor built from a bare time excludes rows at exactly that time. */
+const AFTER_EVERY_ID = '\uffff';
+
+/** A cursor that starts strictly after `time` (ISO). */
+export function afterTime(time: string): ExpiryCursor {
+  return { expiresAt: time, id: AFTER_EVERY_ID };
+}
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: string; message: string };
 
@@ -34,6 +49,44 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
     }
     return { ok: true as const, sub, provider };
   };
+
+  // The per-tick walks: each reads one page of an index range, never the whole table.
+  const pages = {
+    activeExpiring: db
+      .select()
+      .from(subscriptions)
+      .where(
+        and(
+          sql`${subscriptions.status} = 'active'`,
+          sql`(${subscriptions.expiresAt}, ${subscriptions.id}) > (${sql.placeholder('afterExpiry')}, ${sql.placeholder('afterId')})`,
+          lte(subscriptions.expiresAt, sql.placeholder('upTo')),
+        ),
+      )
+      .orderBy(asc(subscriptions.expiresAt), asc(subscriptions.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+    ofProvider: db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.providerId, sql.placeholder('providerId')), sql`${subscriptions.upstreamId} > ${sql.placeholder('afterUpstreamId')}`))
+      .orderBy(asc(subscriptions.upstreamId))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  };
+  const sqlite = db.$client;
+  const stmt = {
+    // INDEXED BY: without statistics SQLite may prefer the wider expiry index, which holds every proxy, not only auto-renewing ones.
+    autoRenewPage: sqlite.prepare<{ afterExpiry: string; afterId: string; upTo: string; limit: number }, { id: string }>(
+      `SELECT id FROM subscriptions INDEXED BY subscriptions_auto_renew
+        WHERE status = 'active' AND auto_renew = 1 AND (expires_at, id) > (@afterExpiry, @afterId) AND expires_at <= @upTo
+        ORDER BY expires_at, id LIMIT @limit`,
+    ),
+    expirePage: sqlite.prepare<{ now: string; syncedAt: number; limit: number }>(
+      `UPDATE subscriptions SET status = 'expired', last_synced_at = @syncedAt
+        WHERE id IN (SELECT id FROM subscriptions WHERE status = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)`,
+    ),
+  };
+  const inOneTransaction = <T>(work: () => T): T => sqlite.transaction(work).immediate();
 
   const unavailable = (name: string) => ({ ok: false as const, reason: 'provider_unavailable', message: `${name} did not answer; please try again later` });
 
@@ -139,50 +192,81 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
     /**
      * Brings stored proxies in line with the upstream: expiry moved by a
      * renewal made elsewhere, status changed, credentials changed. A provider
-     * that does not answer changes nothing.
+     * that does not answer changes nothing. Our rows are walked a page at a
+     * time (one transaction each, the event loop free in between).
      */
-    async syncProvider(providerId: string): Promise<{ updated: number; missing: number } | { error: string }> {
+    async syncProvider(providerId: string, ctx: JobContext = standaloneContext()): Promise<{ updated: number; missing: number } | { error: string }> {
       const provider = catalog.provider(providerId);
       if (!provider) return { error: 'provider not enabled' };
       const listed = await provider.listProxies();
       if (listed.kind !== 'ok') return { error: listed.message };
       const byUpstream = new Map(listed.value.map((p) => [p.upstreamId, p]));
-      const ours = db.select().from(subscriptions).where(eq(subscriptions.providerId, providerId)).all();
       let updated = 0;
       let missing = 0;
-      for (const sub of ours) {
-        const proxy = byUpstream.get(sub.upstreamId);
-        if (!proxy) {
-          // Upstreams drop expired proxies from their lists; only an expired date makes it expired here.
-          if (sub.status === 'active' && sub.expiresAt && Date.parse(sub.expiresAt) < now()) {
-            db.update(subscriptions).set({ status: 'expired', lastSyncedAt: now() }).where(eq(subscriptions.id, sub.id)).run();
-            updated++;
-          } else missing++;
-          continue;
-        }
-        const fields = proxyFields(proxy);
-        const changed =
-          fields.expiresAt !== sub.expiresAt ||
-          fields.status !== sub.status ||
-          fields.password !== sub.password ||
-          fields.login !== sub.login ||
-          fields.host !== sub.host;
-        if (changed) {
-          db.update(subscriptions).set({ ...fields, lastSyncedAt: now() }).where(eq(subscriptions.id, sub.id)).run();
-          updated++;
-        }
+      let afterUpstreamId = '';
+      for (;;) {
+        const page = pages.ofProvider.all({ providerId, afterUpstreamId, limit: BATCH_ROWS });
+        if (page.length === 0) break;
+        afterUpstreamId = page[page.length - 1]!.upstreamId;
+        const at = now();
+        inOneTransaction(() => {
+          for (const sub of page) {
+            const proxy = byUpstream.get(sub.upstreamId);
+            if (!proxy) {
+              // Upstreams drop expired proxies from their lists; only an expired date makes it expired here.
+              if (sub.status === 'active' && sub.expiresAt && Date.parse(sub.expiresAt) < at) {
+                db.update(subscriptions).set({ status: 'expired', lastSyncedAt: at }).where(eq(subscriptions.id, sub.id)).run();
+                updated++;
+              } else missing++;
+              continue;
+            }
+            const fields = proxyFields(proxy);
+            const changed =
+              fields.expiresAt !== sub.expiresAt ||
+              fields.status !== sub.status ||
+              fields.password !== sub.password ||
+              fields.login !== sub.login ||
+              fields.host !== sub.host;
+            if (changed) {
+              db.update(subscriptions).set({ ...fields, lastSyncedAt: at }).where(eq(subscriptions.id, sub.id)).run();
+              updated++;
+            }
+          }
+        });
+        if (page.length < BATCH_ROWS) break;
+        await ctx.checkpoint();
       }
       return { updated, missing };
     },
 
-    /** Active proxies expiring before `before` (ISO), for reminders and auto-renewal. */
-    expiringBefore(before: string): SubscriptionRow[] {
-      return db
-        .select()
-        .from(subscriptions)
-        .where(and(eq(subscriptions.status, 'active'), isNotNull(subscriptions.expiresAt), lte(subscriptions.expiresAt, before)))
-        .all();
+    /**
+     * One page of active proxies expiring after `after` and no later than
+     * `upTo` (ISO), soonest first: reminders walk their window with it.
+     */
+    activeExpiringPage(after: ExpiryCursor, upTo: string, limit = BATCH_ROWS): SubscriptionRow[] {
+      return pages.activeExpiring.all({ afterExpiry: after.expiresAt, afterId: after.id, upTo, limit });
     },
+
+    /** One page of the proxies on auto-renew expiring in (after, upTo], soonest first. */
+    autoRenewPage(after: ExpiryCursor, upTo: string, limit = 100): SubscriptionRow[] {
+      const ids = stmt.autoRenewPage.all({ afterExpiry: after.expiresAt, afterId: after.id, upTo, limit }).map((r) => r.id);
+      if (ids.length === 0) return [];
+      const rows = db.select().from(subscriptions).where(inArray(subscriptions.id, ids)).all();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id)).filter((r): r is SubscriptionRow => r !== undefined);
+    },
+
+    /**
+     * Marks up to `limit` active proxies whose expiry has passed as expired,
+     * whatever the upstream says or whether it answers; returns how many.
+     * A later sync or renewal makes a proxy active again if it was renewed elsewhere.
+     */
+    expirePastDue(limit = BATCH_ROWS): number {
+      return inOneTransaction(() => stmt.expirePage.run({ now: new Date(now()).toISOString(), syncedAt: now(), limit }).changes);
+    },
+
+    /** Runs `work` (several enqueues, updates) as one write transaction: one batch, one commit. */
+    inOneTransaction,
 
     markReminded(id: string, expiresAt: string): void {
       db.update(subscriptions).set({ remindedForExpiry: expiresAt }).where(eq(subscriptions.id, id)).run();

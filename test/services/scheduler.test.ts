@@ -6,8 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { createAutoRenewJob } from '../../src/scheduler/jobs/auto-renew.js';
 import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
-import { shopJobs, startScheduler } from '../../src/scheduler/index.js';
+import { shopJobs, startScheduler, type Job } from '../../src/scheduler/index.js';
+import { BATCH_ROWS } from '../../src/scheduler/batches.js';
+import { createExpiryJob } from '../../src/scheduler/jobs/expiry.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
+import { waitFor } from '../helpers/wait.js';
 
 const newShop = eachTestShop();
 
@@ -49,6 +52,70 @@ describe('expiry reminders', () => {
     const second = await ownedProxy(shop, 100_000, -1);
     expect(second.proxy.expiresAt < new Date().toISOString()).toBe(true);
     expect(await remind()).toEqual({ queued: 0 });
+  });
+});
+
+/** `count` more proxies of the customer's first order, expiring `inHours` from now (a bulk insert, as a busy shop would have). */
+function manyProxies(s: TestShop, like: { id: string }, count: number, inHours: number) {
+  const copy = s.database.sqlite.prepare(
+    `INSERT INTO subscriptions (id, user_id, order_id, provider_id, product_id, product_name, upstream_id, host, login, password, expires_at, status)
+     SELECT ?, user_id, order_id, provider_id, product_id, product_name, ?, host, login, password, ?, 'active' FROM subscriptions WHERE id = ?`,
+  );
+  s.database.sqlite.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      copy.run(`bulk-${i}`, `bulk-upstream-${i}`, new Date(Date.now() + inHours * HOUR + i).toISOString(), like.id);
+    }
+  })();
+}
+
+describe('expiry reminders in batches', () => {
+  it('remind every proxy of a window larger than a batch, yielding to the event loop between batches', async () => {
+    const shop = await newShop(['proxy-panel']);
+    const { proxy } = await ownedProxy(shop, 100_000, 60);
+    const count = BATCH_ROWS * 2 + 7;
+    manyProxies(shop, proxy, count, 50);
+    let otherWork = 0;
+    const ticker = setInterval(() => otherWork++, 0);
+    try {
+      expect(await createReminderJob(shop)()).toEqual({ queued: count + 1 });
+    } finally {
+      clearInterval(ticker);
+    }
+    // Timers ran between the batches: the job never held the event loop for its whole window.
+    expect(otherWork).toBeGreaterThanOrEqual(2);
+  });
+
+  it('read nothing on a run with nothing new: the covered stretch is not walked again', async () => {
+    const shop = await newShop(['proxy-panel']);
+    let clock = Date.now();
+    const { proxy } = await ownedProxy(shop, 100_000, 60);
+    const remind = createReminderJob({ ...shop, now: () => clock });
+    expect(await remind()).toEqual({ queued: 1 });
+    // Reminders already sent are gone from the outbox (housekeeping): a re-walk would queue them again.
+    shop.database.sqlite.prepare('DELETE FROM outbox').run();
+    expect(await remind()).toEqual({ queued: 0 });
+    expect(shop.outbox.list()).toEqual([]);
+    // An expiry beyond the covered stretch (say, renewed elsewhere) is reminded when the window reaches it.
+    shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(new Date(clock + 80 * HOUR).toISOString(), proxy.id);
+    expect(await remind()).toEqual({ queued: 0 });
+    clock += 10 * HOUR;
+    expect(await remind()).toEqual({ queued: 1 });
+  });
+});
+
+describe('retiring expired proxies', () => {
+  it('marks active proxies past their expiry as expired, in batches, and leaves the others alone', async () => {
+    const shop = await newShop(['proxy-panel']);
+    const past = await ownedProxy(shop, 100_000, -1);
+    const future = await ownedProxy(shop, 100_000, 5);
+    manyProxies(shop, past.proxy, BATCH_ROWS + 3, -2);
+
+    expect(await createExpiryJob(shop)()).toEqual({ expired: BATCH_ROWS + 4 });
+    expect(shop.subscriptions.get(past.user.id, past.proxy.id)!.status).toBe('expired');
+    expect(shop.subscriptions.get(future.user.id, future.proxy.id)!.status).toBe('active');
+    expect(await createExpiryJob(shop)()).toEqual({ expired: 0 });
+    // Reminders never see them again: only the live proxy's two windows (72 h and 24 h) are reminded.
+    expect(await createReminderJob(shop)()).toEqual({ queued: 2 });
   });
 });
 
@@ -106,6 +173,26 @@ describe('the scheduler', () => {
       expect(a).toBe(b);
       await expect(scheduler.runNow('no-such-job')).rejects.toThrow(/no job/);
     } finally {
+      await scheduler.stop();
+    }
+  });
+
+  it('keeps every job on its period while another job is slow', async () => {
+    let releaseSlow!: () => void;
+    const slowDone = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let slowRuns = 0;
+    let quickRuns = 0;
+    const jobs: Job[] = [
+      { name: 'slow', schedule: { everyMs: 5 }, run: async () => { slowRuns++; await slowDone; } },
+      { name: 'quick', schedule: { everyMs: 5 }, run: async () => { quickRuns++; } },
+    ];
+    const scheduler = startScheduler(jobs, silentLogger);
+    try {
+      await waitFor(() => quickRuns >= 5, { what: 'the quick job to keep running' });
+      // Meanwhile the slow job was never started twice over itself.
+      expect(slowRuns).toBe(1);
+    } finally {
+      releaseSlow();
       await scheduler.stop();
     }
   });

@@ -31,8 +31,28 @@ export const apiTokens = sqliteTable(
 );
 
 /** Small key-value storage for bot sessions and conversation state (survives restarts). */
-export const kvStore = sqliteTable('kv_store', {
-  key: text('key').primaryKey(),
-  value: text('value').notNull(),
-  updatedAt: integer('updated_at').notNull(),
+export const kvStore = sqliteTable(
+  'kv_store',
+  {
+    key: text('key').primaryKey(),
+    value: text('value').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  // Housekeeping forgets abandoned conversations by age.
+  (t) => [index('kv_store_updated').on(t.updatedAt)],
+);
+
+/**
+ * Who runs a periodic job right now. A job runs only while its holder's lease
+ * is unexpired, so two processes on one database (or a slow run and the next
+ * tick) never run it at once; a holder that crashed stops renewing and its
+ * lease lapses. `progress` is where a job keeps how far it got (e.g. the
+ * reminder windows already covered), so whoever takes the lease over resumes.
+ */
+export const jobLeases = sqliteTable('job_leases', {
+  job: text('job').primaryKey(),
+  holder: text('holder').notNull(),
+  /** Epoch ms; past it, anyone may take the lease. */
+  expiresAt: integer('expires_at').notNull(),
+  progress: text('progress'),
 });

@@ -61,7 +61,11 @@ export const quotes = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [check('quote_price_positive', sql`${t.priceCents} > 0 AND ${t.quantity} > 0`)],
+  (t) => [
+    check('quote_price_positive', sql`${t.priceCents} > 0 AND ${t.quantity} > 0`),
+    // Housekeeping deletes expired quotes by this range instead of reading them all.
+    index('quotes_expiry').on(t.expiresAt),
+  ],
 );
 
 export const ORDER_STATES = ['reserved', 'calling', 'provisioning', 'delivered', 'failed'] as const;
@@ -147,7 +151,15 @@ export const subscriptions = sqliteTable(
   (t) => [
     uniqueIndex('subscriptions_upstream').on(t.providerId, t.upstreamId),
     index('subscriptions_user').on(t.userId, t.createdAt),
-    index('subscriptions_expiry').on(t.status, t.expiresAt),
+    // Every purchase and every "delivered" notice reads the proxies of one order.
+    index('subscriptions_order').on(t.orderId),
+    // Reminders and expiry walk a range of this in (expires_at, id) pages.
+    index('subscriptions_expiry').on(t.status, t.expiresAt, t.id),
+    // Auto-renewal looks only at the few proxies that asked for it; the WHERE must
+    // match the job's query literally for SQLite to use this index.
+    index('subscriptions_auto_renew')
+      .on(t.expiresAt, t.id)
+      .where(sql`${t.status} = 'active' AND ${t.autoRenew} = 1`),
   ],
 );
 
@@ -175,5 +187,10 @@ export const outbox = sqliteTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
   },
-  (t) => [index('outbox_due').on(t.state, t.nextAttemptAt)],
+  (t) => [
+    index('outbox_due').on(t.state, t.nextAttemptAt),
+    // The notifier takes pending messages in id order (a chat's messages stay in order after a 429)
+    // by walking this, instead of sorting every due row on each pass.
+    index('outbox_pending').on(t.id).where(sql`${t.state} = 'pending'`),
+  ],
 );

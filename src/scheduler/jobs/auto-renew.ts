@@ -3,11 +3,17 @@
  * as a manual renewal, a day before they expire. The intent key names the
  * proxy and its current expiry, so however often the job runs, each expiry is
  * renewed at most once; after a renewal the expiry moves and the key changes.
+ *
+ * The window has both bounds: proxies that already expired are not renewed
+ * (the expiry job retires them), and only proxies on auto-renew are read,
+ * a page at a time, through their own index.
  */
 import type { Logger } from '../../logger.js';
 import type { Orders } from '../../services/orders.js';
 import type { Outbox } from '../../services/outbox.js';
-import type { Subscriptions } from '../../services/subscriptions.js';
+import type { SubscriptionRow } from '../../services/order-store.js';
+import { afterTime, type ExpiryCursor, type Subscriptions } from '../../services/subscriptions.js';
+import { standaloneContext, type JobContext } from '../batches.js';
 
 export const AUTO_RENEW_AHEAD_HOURS = 24;
 
@@ -20,12 +26,30 @@ export function createAutoRenewJob(deps: {
 }) {
   const now = deps.now ?? Date.now;
 
-  return async function autoRenew(): Promise<{ renewed: number; failed: number }> {
+  return async function autoRenew(ctx: JobContext = standaloneContext()): Promise<{ renewed: number; failed: number }> {
     let renewed = 0;
     let failed = 0;
-    const before = new Date(now() + AUTO_RENEW_AHEAD_HOURS * 3_600_000).toISOString();
-    for (const sub of deps.subscriptions.expiringBefore(before)) {
-      if (!sub.autoRenew || !sub.expiresAt) continue;
+    const nowMs = now();
+    const upTo = new Date(nowMs + AUTO_RENEW_AHEAD_HOURS * 3_600_000).toISOString();
+    let cursor: ExpiryCursor = afterTime(new Date(nowMs).toISOString());
+    for (;;) {
+      const page = deps.subscriptions.autoRenewPage(cursor, upTo);
+      if (page.length === 0) break;
+      const last = page[page.length - 1]!;
+      cursor = { expiresAt: last.expiresAt!, id: last.id };
+      for (const sub of page) {
+        const outcome = await renewOne(sub);
+        if (outcome === 'renewed') renewed++;
+        else if (outcome === 'failed') failed++;
+      }
+      await ctx.checkpoint();
+    }
+    return { renewed, failed };
+  };
+
+  async function renewOne(sub: SubscriptionRow): Promise<'renewed' | 'failed' | 'pending'> {
+    {
+      if (!sub.autoRenew || !sub.expiresAt) return 'pending';
       const tellCustomer = (reason: string) =>
         deps.outbox.enqueue({
           audience: 'user',
@@ -37,16 +61,14 @@ export function createAutoRenewJob(deps: {
 
       const terms = await deps.subscriptions.renewalTerms(sub.userId, sub.id);
       if (!terms.ok || terms.value.length === 0) {
-        failed++;
         tellCustomer('unavailable');
-        continue;
+        return 'failed';
       }
       const term = terms.value.find((t) => t.id === sub.renewTermId) ?? terms.value[0]!;
       const quote = await deps.orders.quoteRenewal(sub.userId, sub.id, term.id);
       if (!quote.ok) {
-        failed++;
         tellCustomer('unavailable');
-        continue;
+        return 'failed';
       }
       const result = await deps.orders.purchase({
         userId: sub.userId,
@@ -56,7 +78,6 @@ export function createAutoRenewJob(deps: {
       });
       switch (result.kind) {
         case 'delivered':
-          renewed++;
           deps.outbox.enqueue({
             audience: 'user',
             userId: sub.userId,
@@ -64,20 +85,18 @@ export function createAutoRenewJob(deps: {
             payload: { subscriptionId: sub.id, host: sub.host, product: sub.productName, orderId: result.order.id, priceCents: result.order.priceCents },
             dedupeKey: `auto-renewed:${result.order.id}`,
           });
-          break;
+          return 'renewed';
         case 'insufficient_funds':
-          failed++;
           tellCustomer('insufficient_funds');
-          break;
+          return 'failed';
         case 'failed':
-          failed++;
           tellCustomer('provider_refused');
-          break;
+          return 'failed';
         default:
           // provisioning: the reconciler finishes it and notifies; the others cannot happen here.
           deps.logger.info('auto-renewal pending', { subscriptionId: sub.id, outcome: result.kind });
+          return 'pending';
       }
     }
-    return { renewed, failed };
-  };
+  }
 }

@@ -3,33 +3,73 @@
  * expires — three days and one day ahead — once per expiry date. A proxy on
  * auto-renew gets the same notice with a note to keep enough money on the
  * wallet.
+ *
+ * Each window is walked only over the stretch of time it has not covered yet:
+ * from the later of "now" and where the last run stopped, up to now + window.
+ * So a run with nothing new reads nothing, and expired proxies are never read.
+ * The dedupe key still guards against a repeat (a run cut short and redone).
  */
 import type { Outbox } from '../../services/outbox.js';
-import type { Subscriptions } from '../../services/subscriptions.js';
+import { afterTime, type Subscriptions } from '../../services/subscriptions.js';
+import { standaloneContext, type JobContext } from '../batches.js';
 
 export const REMINDER_WINDOWS_HOURS = [72, 24] as const;
 
+type WindowKey = `${(typeof REMINDER_WINDOWS_HOURS)[number]}h`;
+/** Per window, the expiry time (ISO) up to which reminders were queued. */
+type CoveredUpTo = Partial<Record<WindowKey, string>>;
+
 export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: Outbox; now?: () => number }) {
   const now = deps.now ?? Date.now;
+  // Called without a scheduler (tests), progress is kept for the life of this job.
+  const ownContext = standaloneContext();
 
-  return async function sendExpiryReminders(): Promise<{ queued: number }> {
+  return async function sendExpiryReminders(ctx: JobContext = ownContext): Promise<{ queued: number }> {
     let queued = 0;
     const nowMs = now();
+    const nowIso = new Date(nowMs).toISOString();
+    const covered = parseCovered(ctx.progress.read());
     for (const hours of REMINDER_WINDOWS_HOURS) {
-      const before = new Date(nowMs + hours * 3_600_000).toISOString();
-      for (const sub of deps.subscriptions.expiringBefore(before)) {
-        if (!sub.expiresAt || Date.parse(sub.expiresAt) <= nowMs) continue;
-        // The dedupe key names the expiry and the window: a renewal (new expiry) earns new reminders.
-        const fresh = deps.outbox.enqueue({
-          audience: 'user',
-          userId: sub.userId,
-          kind: 'expiry_reminder',
-          payload: { subscriptionId: sub.id, expiresAt: sub.expiresAt, host: sub.host, product: sub.productName, autoRenew: sub.autoRenew },
-          dedupeKey: `reminder:${sub.id}:${sub.expiresAt}:${hours}h`,
+      const key: WindowKey = `${hours}h`;
+      const previous = covered[key];
+      const from = previous && previous > nowIso ? previous : nowIso;
+      const upTo = new Date(nowMs + hours * 3_600_000).toISOString();
+      let cursor = afterTime(from);
+      for (;;) {
+        const page = deps.subscriptions.activeExpiringPage(cursor, upTo);
+        if (page.length === 0) break;
+        queued += deps.subscriptions.inOneTransaction(() => {
+          let fresh = 0;
+          for (const sub of page) {
+            // The dedupe key names the expiry and the window: a renewal (new expiry) earns new reminders.
+            const added = deps.outbox.enqueue({
+              audience: 'user',
+              userId: sub.userId,
+              kind: 'expiry_reminder',
+              payload: { subscriptionId: sub.id, expiresAt: sub.expiresAt, host: sub.host, product: sub.productName, autoRenew: sub.autoRenew },
+              dedupeKey: `reminder:${sub.id}:${sub.expiresAt}:${key}`,
+            });
+            if (added) fresh++;
+          }
+          return fresh;
         });
-        if (fresh) queued++;
+        const last = page[page.length - 1]!;
+        cursor = { expiresAt: last.expiresAt!, id: last.id };
+        await ctx.checkpoint();
       }
+      covered[key] = upTo;
+      ctx.progress.save(JSON.stringify(covered));
     }
     return { queued };
   };
+}
+
+function parseCovered(text: string | undefined): CoveredUpTo {
+  if (!text) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as CoveredUpTo) : {};
+  } catch {
+    return {};
+  }
 }

@@ -1,0 +1,21 @@
+/**
+ * Retires proxies whose expiry has passed. The shop does not wait for an
+ * upstream's list to say so: an upstream that is down, or that drops expired
+ * proxies from its list, would otherwise leave them "active" here for ever,
+ * shown as usable and re-read by every expiry walk.
+ */
+import type { Subscriptions } from '../../services/subscriptions.js';
+import { BATCH_ROWS, standaloneContext, type JobContext } from '../batches.js';
+
+export function createExpiryJob(deps: { subscriptions: Subscriptions }) {
+  return async function expirePastDueProxies(ctx: JobContext = standaloneContext()): Promise<{ expired: number }> {
+    let expired = 0;
+    for (;;) {
+      const changed = deps.subscriptions.expirePastDue(BATCH_ROWS);
+      expired += changed;
+      if (changed < BATCH_ROWS) break;
+      await ctx.checkpoint();
+    }
+    return { expired };
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Housekeeping: forgets what the shop no longer needs, so tables that every
+ * customer writes to stay the size of their retention window instead of
+ * growing for ever. Orders, subscriptions and the ledger are records and are
+ * never deleted here. Each table is cleared in pages, one statement (one
+ * transaction) each, yielding in between.
+ */
+import type { Db } from '../../db/client.js';
+import { forgetUntouchedSince } from '../../db/kv-storage.js';
+import { createOrderStore } from '../../services/order-store.js';
+import type { Outbox } from '../../services/outbox.js';
+import { BATCH_ROWS, standaloneContext, type JobContext } from '../batches.js';
+
+export interface RetentionSettings {
+  /** How long a quote is kept after it expired. */
+  quotesMs: number;
+  /** How long a sent (or given-up) message is kept; its dedupe key lives as long. */
+  outboxMs: number;
+  /** How long an untouched conversation (and other bot state) is kept. */
+  conversationsMs: number;
+}
+
+export function createHousekeepingJob(deps: { db: Db; outbox: Outbox; retention: RetentionSettings; now?: () => number }) {
+  const now = deps.now ?? Date.now;
+  const store = createOrderStore(deps.db);
+  const sqlite = deps.db.$client;
+
+  return async function housekeeping(ctx: JobContext = standaloneContext()) {
+    const at = now();
+    const drain = async (deletePage: (limit: number) => number) => {
+      let total = 0;
+      for (;;) {
+        const deleted = deletePage(BATCH_ROWS);
+        total += deleted;
+        if (deleted < BATCH_ROWS) return total;
+        await ctx.checkpoint();
+      }
+    };
+    const quotes = await drain((limit) => store.deleteQuotesExpiredBefore(at - deps.retention.quotesMs, limit));
+    const outbox = await drain((limit) => deps.outbox.deleteSettledBefore(at - deps.retention.outboxMs, limit));
+    const conversations = await drain((limit) => forgetUntouchedSince(sqlite, at - deps.retention.conversationsMs, limit));
+    return { quotes, outbox, conversations };
+  };
+}
