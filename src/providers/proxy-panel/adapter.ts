@@ -123,7 +123,7 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
         // The answer's items have the subscriptions' shape: when they carry
         // credentials and a proxy URL, they are the delivery.
         const given = proxiesFromItems(purchasedItems(answer.value), ids, settings.baseUrl);
-        if (given) return ok({ upstreamOrderId: ids[0]!, proxies: given });
+        if (given) return ok(canonicalResult(given));
         return deliver(ids, request.reference);
       });
     },
@@ -518,7 +518,19 @@ function proxiesOf(subscriptions: PanelSubscription[], baseUrl: string, what: st
   if (proxies.some((p) => p === undefined)) {
     return ambiguous('malformed', `proxy-panel ${what}: a subscription shows no credentials or proxy URL`);
   }
-  return ok({ upstreamOrderId: subscriptions[0]!.subscriptionId, proxies: proxies as UpstreamProxy[] });
+  return ok(canonicalResult(proxies as UpstreamProxy[]));
+}
+
+/**
+ * One order of the proxies, by end and then id, whichever path found them
+ * (the answer, a re-read, a lookup), so the order is always named by the
+ * same subscription.
+ */
+function canonicalResult(unordered: UpstreamProxy[]): PurchaseResult {
+  const proxies = [...unordered].sort(
+    (a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? '') || a.upstreamId.localeCompare(b.upstreamId),
+  );
+  return { upstreamOrderId: proxies[0]!.upstreamId, proxies };
 }
 
 async function findSubscription(client: ProxyPanelClient, upstreamId: string): Promise<Outcome<PanelSubscription>> {
