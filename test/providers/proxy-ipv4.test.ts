@@ -357,18 +357,20 @@ describe('proxy-ipv4: documented errors become the right outcomes', () => {
     expect(sim.purchaseCount()).toBe(0);
   });
 
-  it('refuses an order the upstream cannot stock as out_of_stock, charging nothing', async () => {
+  // No failure of `order` is documented as "nothing was done" (refusals.ts): out of stock is
+  // ambiguous, and the lookup settles it as "no purchase" because no new proxy appeared.
+  it('an order the upstream cannot stock is ambiguous, charges nothing, and the lookup finds no purchase', async () => {
     sim.setOutOfStock(true, 'ipv4');
+    const sentAt = new Date().toISOString();
     const outcome = await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_1' });
-    expect(outcome).toMatchObject({ kind: 'refused', code: 'out_of_stock' });
+    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'undocumented' });
+    expect(outcome.kind === 'ambiguous' && outcome.message).toContain('NO_PROXIES_AVAILABLE');
     sim.setOutOfStock(false, 'ipv4');
     sim.setStock('ipv4', 'GBR', 1);
-    expect(await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_2' })).toMatchObject({
-      kind: 'refused',
-      code: 'out_of_stock',
-    });
+    expect(await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_2' })).toMatchObject({ kind: 'ambiguous' });
     expect(sim.purchaseCount()).toBe(0);
     expect(sim.balanceCents()).toBe(100_00);
+    expect(okValue(await provider.findPurchase({ reference: 'ord_1', choice: ipv4Gbr(2), sentAt, knownUpstreamIds: [] }))).toBeNull();
   });
 
   it('refuses an order our upstream balance cannot pay as insufficient_upstream_balance', async () => {
@@ -605,28 +607,30 @@ describe('proxy-ipv4: faults', () => {
     expect(found?.proxies.every((p) => p.login !== '' && p.password !== '')).toBe(true);
   });
 
-  it('5xx after processing: ambiguous server_error, and the order is not sent twice', async () => {
+  it('5xx after processing: the new proxies are listed at once and delivered, and the order is not sent twice', async () => {
     sim.faults.inject({ kind: 'error_after' }, orderPath);
     const outcome = await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_1' });
-    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'server_error' });
-    expectNoKey(outcome);
+    const bought = sim.orders()[0]!.proxyIds.map((id) => `ipv4:${id}`).sort();
+    expect(okValue(outcome).proxies.map((p) => p.upstreamId).sort()).toEqual(bought);
     expect(sim.purchaseCount()).toBe(1);
     expect(sim.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/order'))).toHaveLength(1);
   });
 
-  it('malformed 2xx after processing: ambiguous malformed', async () => {
+  it('malformed 2xx after processing: the new proxies are listed at once and delivered', async () => {
     sim.faults.inject({ kind: 'malformed_after' }, orderPath);
     const outcome = await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_1' });
-    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'malformed' });
-    expectNoKey(outcome);
+    expect(okValue(outcome).proxies).toHaveLength(2);
     expect(sim.purchaseCount()).toBe(1);
   });
 
-  it('429: refused rate_limited, nothing bought', async () => {
+  // A 429 is not documented for `order` either: ambiguous, and with no new proxies the lookup says "none".
+  it('429 on the order: ambiguous, nothing bought, and the lookup finds nothing', async () => {
     sim.faults.inject({ kind: 'rate_limited' }, orderPath);
+    const sentAt = new Date().toISOString();
     const outcome = await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_1' });
-    expect(outcome).toMatchObject({ kind: 'refused', code: 'rate_limited' });
+    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'undocumented', httpStatus: 429 });
     expect(sim.purchaseCount()).toBe(0);
+    expect(okValue(await provider.findPurchase(lookupFor(sentAt)))).toBeNull();
   });
 
   it('accepted order whose proxies are not listed yet: ambiguous, then found once provisioned', async () => {
@@ -648,7 +652,7 @@ describe('proxy-ipv4: faults', () => {
     expect(await provider.findPurchase(lookupFor(sentAt))).toMatchObject({ kind: 'ambiguous' });
     // Proxies started well before the order was sent are not candidates at all.
     expect(
-      okValue(await provider.findPurchase(lookupFor(new Date(Date.now() + 10 * 60_000).toISOString()))),
+      okValue(await provider.findPurchase(lookupFor(new Date(Date.now() + 60 * 60_000).toISOString()))),
     ).toBeNull();
   });
 

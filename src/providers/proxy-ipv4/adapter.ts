@@ -42,7 +42,13 @@ export interface ProxyIpv4Settings extends ProviderSettings {
    * the values; "common" is the general-purpose choice.
    */
   goal?: string;
-  /** How much earlier than our `sentAt` the upstream's clock may stamp a new proxy. Default 2 minutes. */
+  /**
+   * How much earlier than our `sentAt` the upstream's clock may stamp a new
+   * proxy's `dateStart`. Default 10 minutes: hosts without working time sync
+   * drift by minutes, and a window narrower than the drift would make a real
+   * purchase look like none (the hold released for a sale); a wider one only
+   * risks counting a website purchase, which then goes to a person.
+   */
   clockSkewMs?: number;
   /** After an accepted order: how many listings to look for the new proxies in, and the pause between. */
   newProxyListings?: number;
@@ -95,7 +101,7 @@ class ProxyIpv4Provider implements ProxyProvider {
       ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
     });
     this.goal = settings.goal ?? 'common';
-    this.clockSkewMs = settings.clockSkewMs ?? 120_000;
+    this.clockSkewMs = settings.clockSkewMs ?? 10 * 60_000;
     this.newProxyListings = Math.max(1, settings.newProxyListings ?? 3);
     this.newProxyListingPauseMs = settings.newProxyListingPauseMs ?? 1_000;
   }
@@ -166,9 +172,19 @@ class ProxyIpv4Provider implements ProxyProvider {
       return refused('busy', `could not list existing proxies before ordering (${before.message})`);
     }
     const alreadyThere = new Set(before.value.map((p) => p.proxy.upstreamId));
+    const affordable = await this.precheck(order);
+    if (affordable.kind !== 'ok') return affordable;
 
     const placed = await this.client.placeOrder(order);
-    if (placed.kind !== 'ok') return placed;
+    if (placed.kind !== 'ok') {
+      // An error answer (not a lost one) means the upstream is done with the request: if it did
+      // the work anyway, its proxies are listed now, and they are ours (orders go one at a time).
+      if (placed.kind !== 'ambiguous' || placed.httpStatus === undefined) return placed;
+      const after = await this.listType(order.proxyType);
+      if (after.kind !== 'ok') return placed;
+      const fresh = after.value.filter((p) => !alreadyThere.has(p.proxy.upstreamId) && sameCountry(p, order.country));
+      return fresh.length === order.count ? ok(purchaseResult(fresh)) : placed;
+    }
 
     let lastProblem = 'the new proxies did not appear in the listing';
     for (let listing = 0; listing < this.newProxyListings; listing++) {
@@ -179,13 +195,53 @@ class ProxyIpv4Provider implements ProxyProvider {
         continue;
       }
       const fresh = after.value.filter((p) => !alreadyThere.has(p.proxy.upstreamId) && sameCountry(p, order.country));
-      if (fresh.length >= order.count) return ok(purchaseResult(earliest(fresh, order.count)));
+      if (fresh.length === order.count) return ok(purchaseResult(fresh));
+      if (fresh.length > order.count) {
+        // Someone else bought the same kind meanwhile (the website): which are ours is not ours to guess.
+        return ambiguous('needs_operator', `order accepted; ${fresh.length} new proxies appeared for an order of ${order.count}`);
+      }
       lastProblem = `only ${fresh.length} of ${order.count} new proxies are listed`;
     }
     // The upstream took the order (and the money); which proxies are ours is for findPurchase to settle.
     return ambiguous('timeout', `order accepted but its proxies could not be identified: ${lastProblem}`);
   }
 
+  /**
+   * What can be refused is refused before a money POST is sent, from
+   * documented reads (refusals.ts, PROXY_IPV4_PRECHECKS): the upstream's
+   * price for exactly this order, and our balance. A read that fails says
+   * nothing was sent (`busy`); a price read the upstream refuses (unknown
+   * type, period or country) is that refusal.
+   */
+  private async precheck(order: OrderRequest): Promise<Outcome<{ costCents: number }>> {
+    const [price, balance] = await Promise.all([this.client.getOrderPrice(order), this.client.getBalance()]);
+    for (const read of [price, balance]) {
+      if (read.kind === 'ambiguous') return refused('busy', `could not check price and balance before sending (${read.message})`);
+      if (read.kind === 'refused') return read;
+    }
+    if (price.kind !== 'ok' || balance.kind !== 'ok') throw new Error('unreachable');
+    const cost = this.cents(price.value.amount, 'up');
+    if (cost.kind !== 'ok') return refused('busy', `the price could not be read (${cost.message}); nothing was sent`);
+    const held = this.cents(balance.value.balance, 'down');
+    if (held.kind !== 'ok') return refused('busy', `the balance could not be read (${held.message}); nothing was sent`);
+    if (held.value < cost.value) {
+      return refused(
+        'insufficient_upstream_balance',
+        `proxy-ipv4: the order costs ${cost.value} cents, our balance there is ${held.value} cents; nothing was sent`,
+      );
+    }
+    return ok({ costCents: cost.value });
+  }
+
+  /**
+   * No reference travels with an order, so a lost one is recognized by what
+   * it leaves behind, using only documented fields: proxies of the ordered
+   * type and country (`country`), not already ours, whose rent started
+   * (`dateStart`) after the order was sent, give or take the clock skew; a
+   * proxy without a readable `dateStart` cannot be ruled out, so it counts.
+   * Orders go one at a time, so exactly `count` of them are ours; none → no
+   * purchase; fewer → perhaps still provisioning; more → a person decides.
+   */
   findPurchase(lookup: PurchaseLookup): Promise<Outcome<PurchaseResult | null>> {
     const order = this.orderFor(lookup.choice);
     if (order.kind !== 'ok') return Promise.resolve(order);
@@ -196,18 +252,23 @@ class ProxyIpv4Provider implements ProxyProvider {
       if (listed.kind !== 'ok') return listed;
       const known = new Set(lookup.knownUpstreamIds);
       const since = sentAt - this.clockSkewMs;
-      const unclaimed = listed.value.filter((p) => !known.has(p.proxy.upstreamId) && sameCountry(p, order.value.country));
-      const candidates = unclaimed.filter((p) => p.startedAt !== undefined && p.startedAt >= since);
-      const undated = unclaimed.filter((p) => p.startedAt === undefined).length;
+      const candidates = listed.value.filter(
+        (p) =>
+          !known.has(p.proxy.upstreamId) &&
+          sameCountry(p, order.value.country) &&
+          (p.startedAt === undefined || p.startedAt >= since),
+      );
       const wanted = order.value.count;
-
-      if (candidates.length >= wanted) return ok(purchaseResult(earliest(candidates, wanted)));
-      if (candidates.length === 0 && undated === 0) return ok(null);
+      if (candidates.length === 0) return ok(null);
+      if (candidates.length === wanted) return ok(purchaseResult(candidates));
+      if (candidates.length < wanted) {
+        return ambiguous('timeout', `found ${candidates.length} of ${wanted} new proxies; the order may still be provisioning`);
+      }
       return ambiguous(
-        'timeout',
-        `found ${candidates.length} of ${wanted} new proxies` +
-          (undated > 0 ? ` and ${undated} without a start date` : '') +
-          '; the order may still be provisioning',
+        'needs_operator',
+        `${candidates.length} unknown new proxies (${candidates
+          .map((p) => p.proxy.upstreamId)
+          .join(', ')}) could belong to an order of ${wanted}; which are ours is for a person to decide`,
       );
     });
   }
@@ -223,34 +284,64 @@ class ProxyIpv4Provider implements ProxyProvider {
   // -------------------------------------------------------------------------
 
   /**
-   * The rent periods of the proxy's type, priced with the order price for the
-   * proxy's country (the extension price endpoint's parameters are not
-   * published). IPv6 renews a whole order, so its unit cost is the whole order's.
+   * The rent periods of the proxy's type, each priced by the upstream's own
+   * quote. `get/extend/price` exists but its parameters are not published, so
+   * the renewal is priced with `get/order/price` for the same type, period
+   * and country, for as many proxies as the extend renews (one; for IPv6 its
+   * whole order) — the documented price of exactly that many proxies for that
+   * term. A term whose price cannot be read is not offered with a guessed
+   * one: the whole answer fails, and the shop says the provider is unavailable
+   * (a later fallback to a one-proxy quote would under-charge an IPv6 order).
    */
   async renewalTerms(upstreamId: string): Promise<Outcome<TermOption[]>> {
     const found = await this.locate(upstreamId);
     if (found.kind !== 'ok') return found;
     const { type, proxy, renewedTogether } = found.value;
+    if (!proxy.countryCode) return refused('unsupported', 'the proxy shows no country, so its renewal cannot be priced');
     const days = await this.client.getDays(type);
     if (days.kind !== 'ok') return days;
     const terms: TermOption[] = [];
     for (const period of days.value) {
-      const term = termForDays(period);
-      const price = proxy.countryCode
-        ? await this.client.getOrderPrice({ proxyType: type, days: period, goal: this.goal, country: proxy.countryCode, count: renewedTogether })
-        : undefined;
-      const cents = price?.kind === 'ok' ? this.cents(price.value.amount, 'up') : undefined;
-      // A price we could not get leaves the cost unknown rather than failing every term.
-      terms.push(cents?.kind === 'ok' ? { ...term, unitCostCents: cents.value } : term);
+      const price = await this.client.getOrderPrice({
+        proxyType: type,
+        days: period,
+        goal: this.goal,
+        country: proxy.countryCode,
+        count: renewedTogether,
+      });
+      if (price.kind !== 'ok') return price;
+      const cents = this.cents(price.value.amount, 'up');
+      if (cents.kind !== 'ok') return cents;
+      terms.push({ ...termForDays(period), unitCostCents: cents.value });
     }
     return ok(terms);
   }
 
+  /**
+   * Extends one proxy (an IPv6 proxy's whole order). The proxy must still be
+   * listed and our balance must cover the renewal's price before the extend
+   * is sent; after that, any error is ambiguous and the saga checks the
+   * proxy's new end date.
+   */
   async renew(request: RenewRequest): Promise<Outcome<RenewResult>> {
     const ref = parseUpstreamId(request.upstreamId);
     if (!ref) return refused('not_found', 'not a proxy-ipv4 proxy id');
     const days = daysOfTerm(request.termId);
     if (days === undefined) return refused('invalid_option', `unknown term ${request.termId}`);
+    const found = await this.locate(request.upstreamId);
+    if (found.kind === 'ambiguous') return refused('busy', `could not find the proxy before renewing (${found.message}); nothing was sent`);
+    if (found.kind !== 'ok') return found;
+    const { proxy, renewedTogether } = found.value;
+    if (proxy.countryCode) {
+      const affordable = await this.precheck({
+        proxyType: ref.type,
+        days,
+        goal: this.goal,
+        country: proxy.countryCode,
+        count: renewedTogether,
+      });
+      if (affordable.kind !== 'ok') return affordable;
+    }
     const extended = await this.client.extend({ proxyType: ref.type, days, ids: [ref.extendId] });
     if (extended.kind !== 'ok') return extended;
     // The answer does not carry the new end date; the listing does. If that read fails, the renewal still stands.
@@ -343,14 +434,11 @@ function sameCountry(listed: ListedProxy, country: string): boolean {
   return listed.proxy.countryCode === country;
 }
 
-/** The `count` earliest-started proxies, so repeated lookups pick the same ones. */
-function earliest(proxies: ListedProxy[], count: number): ListedProxy[] {
-  return [...proxies]
-    .sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0) || a.proxy.upstreamId.localeCompare(b.proxy.upstreamId))
-    .slice(0, count);
-}
-
-function purchaseResult(proxies: ListedProxy[]): PurchaseResult {
+function purchaseResult(unordered: ListedProxy[]): PurchaseResult {
+  // Earliest-started first, so repeated lookups name the same first proxy as the order.
+  const proxies = [...unordered].sort(
+    (a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0) || a.proxy.upstreamId.localeCompare(b.proxy.upstreamId),
+  );
   const first = proxies[0]!;
   // No order id comes back; IPv6 proxies show theirs, the others are known by their first proxy.
   return { upstreamOrderId: first.orderId ?? first.proxy.upstreamId, proxies: proxies.map((p) => p.proxy) };

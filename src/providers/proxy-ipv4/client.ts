@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { createHttpClient, outcomeFromExchange, parseBody, refusalFromStatus, type HttpExchange } from '../http.js';
 import { ambiguous, ok, refused, type Outcome, type RefusalCode } from '../types.js';
+import { classifyIpv4MoneyError } from './refusals.js';
 
 export const PROXY_TYPES = ['ipv4', 'ipv6', 'isp', 'mobile'] as const;
 export type ProxyType = (typeof PROXY_TYPES)[number];
@@ -312,6 +313,29 @@ function readAnswer<S extends z.ZodType, T>(
   );
 }
 
+/**
+ * Reads the answer to a money POST (`order`, `extend`): `success:true` is
+ * done; everything else — `success:false` whatever its code, any other
+ * status, a 429, a body without a success flag — is ambiguous, because the
+ * documents list no failure as "nothing was done" (see refusals.ts). The
+ * upstream's own words are kept in the message for the reconciler and the
+ * operators.
+ */
+function moneyAnswer(exchange: HttpExchange, redact: (text: string) => string): Outcome<{ accepted: true }> {
+  if (exchange.kind === 'failure') return ambiguous(exchange.reason, exchange.message);
+  const { status, body } = exchange;
+  const { code, message } = describeError(body);
+  const said = [code, message].filter(Boolean).join(': ');
+  const describeAnswer = (what: string) =>
+    redact(`proxy-ipv4 ${what}${said ? ` (${said.slice(0, 300)})` : ''}; the order may have been carried out`);
+  if (status >= 200 && status < 300) {
+    if (!isRecord(body) || !('success' in body)) return ambiguous('malformed', describeAnswer(`HTTP ${status} without a success flag`), status);
+    if (body.success === true) return ok({ accepted: true });
+    return classifyIpv4MoneyError({ status, ...(code ? { code } : {}), message: describeAnswer(`answered success:${String(body.success)}`) });
+  }
+  return classifyIpv4MoneyError({ status, ...(code ? { code } : {}), message: describeAnswer(`answered HTTP ${status}`) });
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -375,7 +399,7 @@ export function createProxyIpv4Client(options: ProxyIpv4ClientOptions): ProxyIpv
     map: (parsed: z.infer<S>) => T,
   ) => readAnswer(await http.send({ method: 'GET', path, query, retry: true }), schema, map, redact);
   const write = async (path: string, json: unknown) =>
-    readAnswer(await http.send({ method: 'POST', path, json }), writeAnswerSchema, () => ({ accepted: true as const }), redact);
+    moneyAnswer(await http.send({ method: 'POST', path, json }), redact);
 
   // The listings are parsed in two steps (envelope, then the lists) so both IPv6 shapes are understood.
   const listing = async (type?: ProxyType): Promise<Outcome<ProxyListWire>> => {

@@ -36,6 +36,7 @@ import {
   type PanelNetworkOption,
   type PanelPlan,
   type PanelPurchaseAnswer,
+  type PanelPurchasedItem,
   type PanelRenewAnswer,
   type PanelRenewalPlan,
   type PanelSubscription,
@@ -49,15 +50,28 @@ const REPEAT_CHOICES = [1, 2, 3] as const;
 const MAX_QUANTITY = 20;
 /**
  * How far the panel's clock may be from ours when judging whether a
- * subscription was created after we sent a purchase.
+ * subscription was created after we sent a purchase. `activeUntil` is stamped
+ * by the panel's clock and `sentAt` by ours; servers without working time
+ * sync drift by minutes, and a window narrower than the drift makes a real
+ * purchase look like none — the hold would be released for a sale. A wider
+ * window only risks counting a dashboard purchase made around the same time,
+ * which then shows up as one subscription too many and goes to a person.
  */
-const CLOCK_SKEW_TOLERANCE_MS = 5_000;
+const CLOCK_SKEW_TOLERANCE_MS = 10 * 60_000;
+/** How many times the credentials of a completed purchase are read (each read is retried by the HTTP layer too). */
+const CREDENTIAL_READS = 2;
 
 export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvider {
   const client = createProxyPanelClient(settings);
   // Without idempotency, a second purchase in flight would make a lost answer
   // impossible to attribute; one at a time keeps `findPurchase` sound.
   const purchases = new ConcurrencyLimiter(1);
+  /**
+   * Our reference → the subscription ids a successful purchase answer named,
+   * while their credentials could not be read. In memory: after a restart the
+   * time-window lookup finds them instead.
+   */
+  const boughtAwaitingCredentials = new Map<string, string[]>();
 
   const provider: ProxyProvider = {
     id: 'proxy-panel',
@@ -106,24 +120,42 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
             `proxy-panel purchase: asked for ${quantity} subscription(s), the answer names ${ids.length} (${ids.join(', ')})`,
           );
         }
-        // The purchase answer carries no credentials: read them from the subscription list.
-        return deliver(ids, 'purchase');
+        // The answer's items have the subscriptions' shape: when they carry
+        // credentials and a proxy URL, they are the delivery.
+        const given = proxiesFromItems(purchasedItems(answer.value), ids, settings.baseUrl);
+        if (given) return ok(canonicalResult(given));
+        return deliver(ids, request.reference);
       });
     },
 
     /**
-     * The panel cannot search by our reference. A subscription is taken as the
-     * lost purchase when we do not own it yet, its label names the chosen
-     * country and connection type, and its creation time (`activeUntil` minus
-     * the bought duration) falls between `sentAt` and now. Exactly `quantity`
-     * such subscriptions → found; none → the purchase did not happen; any
-     * other count → ambiguous (we will not guess which ones are ours).
+     * The panel cannot search by our reference. First, a purchase this
+     * process saw succeed but could not read the credentials of is taken by
+     * its ids. Otherwise a subscription is taken as the lost purchase when we
+     * do not own it yet, its labels do not name another country or connection
+     * type, and its creation time (`activeUntil` minus the bought duration,
+     * both documented) falls between `sentAt` and now, give or take the clock
+     * skew. Purchases are sent one at a time, so exactly `quantity` such
+     * subscriptions are ours; none → the purchase did not happen; any other
+     * count → a person decides (`needs_operator`): we never guess.
      */
     async findPurchase(lookup: PurchaseLookup): Promise<Outcome<PurchaseResult | null>> {
       const term = parseCatalogTermId(lookup.choice.termId);
       if (!term) return refused('invalid_option', `proxy-panel: unknown term ${lookup.choice.termId}`);
       const listed = await client.listSubscriptions();
       if (listed.kind !== 'ok') return listed;
+
+      const remembered = boughtAwaitingCredentials.get(lookup.reference);
+      if (remembered) {
+        const byId = new Map(listed.value.map((s) => [s.subscriptionId, s]));
+        const bought = remembered.map((id) => byId.get(id));
+        if (bought.some((s) => s === undefined)) {
+          return ambiguous('malformed', `proxy-panel findPurchase: bought ${remembered.join(', ')} but not all are listed yet`);
+        }
+        const found = proxiesOf(bought as PanelSubscription[], settings.baseUrl, 'findPurchase');
+        if (found.kind === 'ok') boughtAwaitingCredentials.delete(lookup.reference);
+        return found;
+      }
 
       const known = new Set(lookup.knownUpstreamIds);
       const boughtMs = term.durationMs * term.repeatCount;
@@ -136,13 +168,15 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
           const createdAt = s.activeUntil - boughtMs;
           return createdAt >= earliest && createdAt <= latest;
         })
-        .sort((a, b) => a.activeUntil - b.activeUntil);
+        .sort((a, b) => a.activeUntil - b.activeUntil || a.subscriptionId.localeCompare(b.subscriptionId));
 
       if (candidates.length === 0) return ok(null);
       if (candidates.length !== lookup.choice.quantity) {
         return ambiguous(
-          'malformed',
-          `proxy-panel findPurchase: ${candidates.length} new subscription(s) could match an order of ${lookup.choice.quantity}`,
+          'needs_operator',
+          `proxy-panel findPurchase: ${candidates.length} unknown new subscription(s) (${candidates
+            .map((s) => s.subscriptionId)
+            .join(', ')}) could match an order of ${lookup.choice.quantity}; which are ours is for a person to decide`,
         );
       }
       return proxiesOf(candidates, settings.baseUrl, 'findPurchase');
@@ -211,19 +245,35 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
     },
   };
 
-  /** Reads the subscriptions just bought; the purchase already happened, so any failure is ambiguous. */
-  async function deliver(ids: string[], what: string): Promise<Outcome<PurchaseResult>> {
-    const listed = await client.listSubscriptions();
-    if (listed.kind !== 'ok') {
-      const reason = listed.kind === 'ambiguous' ? listed.reason : 'server_error';
-      return ambiguous(reason, `proxy-panel ${what}: bought ${ids.join(', ')} but could not read them: ${listed.message}`);
+  /**
+   * Reads the credentials of subscriptions just bought. The purchase already
+   * happened, so a failed read must not lose the sale: the ids are kept under
+   * our reference, the outcome names them, and `findPurchase` then delivers
+   * exactly these subscriptions (not a time-window guess).
+   */
+  async function deliver(ids: string[], reference: string): Promise<Outcome<PurchaseResult>> {
+    let problem = '';
+    for (let attempt = 0; attempt < CREDENTIAL_READS; attempt++) {
+      const listed = await client.listSubscriptions();
+      if (listed.kind !== 'ok') {
+        problem = `could not read them: ${listed.message}`;
+        continue;
+      }
+      const byId = new Map(listed.value.map((s) => [s.subscriptionId, s]));
+      const bought = ids.map((id) => byId.get(id));
+      if (bought.some((s) => s === undefined)) {
+        problem = 'not all are listed yet';
+        continue;
+      }
+      const delivered = proxiesOf(bought as PanelSubscription[], settings.baseUrl, 'purchase');
+      if (delivered.kind === 'ok') return delivered;
+      problem = delivered.message;
     }
-    const byId = new Map(listed.value.map((s) => [s.subscriptionId, s]));
-    const bought = ids.map((id) => byId.get(id));
-    if (bought.some((s) => s === undefined)) {
-      return ambiguous('malformed', `proxy-panel ${what}: bought ${ids.join(', ')} but not all are listed yet`);
-    }
-    return proxiesOf(bought as PanelSubscription[], settings.baseUrl, what);
+    boughtAwaitingCredentials.set(reference, ids);
+    return ambiguous(
+      'malformed',
+      `proxy-panel purchase: bought ${ids.join(', ')} (the upstream ids of this order) but ${problem}; the reconciler delivers them`,
+    );
   }
 
   return provider;
@@ -400,7 +450,7 @@ function durationLabel(ms: number): string {
  * ports from the `protocols.http`/`protocols.socks5` URLs. `undefined` when
  * the subscription does not show enough to connect.
  */
-export function proxyFromSubscription(s: PanelSubscription, baseUrl: string): UpstreamProxy | undefined {
+export function proxyFromSubscription(s: PanelPurchasedItem, baseUrl: string): UpstreamProxy | undefined {
   const http = parseProxyUrl(s.protocols?.http, 80);
   const socks5 = parseProxyUrl(s.protocols?.socks5, 1080);
   const host = http?.host ?? socks5?.host;
@@ -417,7 +467,7 @@ export function proxyFromSubscription(s: PanelSubscription, baseUrl: string): Up
     login,
     password,
     ...(countryCode ? { countryCode } : {}),
-    expiresAt: new Date(s.activeUntil).toISOString(),
+    ...(s.activeUntil == null ? {} : { expiresAt: new Date(s.activeUntil).toISOString() }),
     status: statusOf(s),
     ...(rotationUrl ? { rotationUrl } : {}),
   };
@@ -431,6 +481,25 @@ export function locationOf(network: PanelNetworkOption): CountryOption {
 /** The panel does not say what a renewal cost; only the new end date. */
 export function renewResultOf(answer: PanelRenewAnswer): RenewResult {
   return answer.endAt == null ? {} : { newExpiresAt: new Date(answer.endAt).toISOString() };
+}
+
+/** The items of a purchase answer, from whichever of the documented shapes it used. */
+export function purchasedItems(answer: PanelPurchaseAnswer): PanelPurchasedItem[] {
+  return [...(answer.subscriptions ?? []), ...(answer.subscription ? [answer.subscription] : [])];
+}
+
+/**
+ * The proxies a purchase answer itself delivers: one per bought id, each from
+ * its item, or `undefined` when any item is missing or shows no credentials
+ * or proxy URL (then they are read from the subscription list).
+ */
+export function proxiesFromItems(items: PanelPurchasedItem[], ids: string[], baseUrl: string): UpstreamProxy[] | undefined {
+  const byId = new Map(items.map((item) => [item.subscriptionId, item]));
+  const proxies = ids.map((id) => {
+    const item = byId.get(id);
+    return item ? proxyFromSubscription(item, baseUrl) : undefined;
+  });
+  return proxies.every((p) => p !== undefined) ? (proxies as UpstreamProxy[]) : undefined;
 }
 
 /** The new subscription ids, from whichever of the documented shapes the answer used. */
@@ -449,7 +518,19 @@ function proxiesOf(subscriptions: PanelSubscription[], baseUrl: string, what: st
   if (proxies.some((p) => p === undefined)) {
     return ambiguous('malformed', `proxy-panel ${what}: a subscription shows no credentials or proxy URL`);
   }
-  return ok({ upstreamOrderId: subscriptions[0]!.subscriptionId, proxies: proxies as UpstreamProxy[] });
+  return ok(canonicalResult(proxies as UpstreamProxy[]));
+}
+
+/**
+ * One order of the proxies, by end and then id, whichever path found them
+ * (the answer, a re-read, a lookup), so the order is always named by the
+ * same subscription.
+ */
+function canonicalResult(unordered: UpstreamProxy[]): PurchaseResult {
+  const proxies = [...unordered].sort(
+    (a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? '') || a.upstreamId.localeCompare(b.upstreamId),
+  );
+  return { upstreamOrderId: proxies[0]!.upstreamId, proxies };
 }
 
 async function findSubscription(client: ProxyPanelClient, upstreamId: string): Promise<Outcome<PanelSubscription>> {
@@ -459,7 +540,7 @@ async function findSubscription(client: ProxyPanelClient, upstreamId: string): P
   return found ? ok(found) : refused('not_found', `proxy-panel: no subscription ${upstreamId}`, 404);
 }
 
-function loginOf(s: PanelSubscription): string | undefined {
+function loginOf(s: PanelPurchasedItem): string | undefined {
   return (
     s.credentials?.username ?? parseProxyUrl(s.protocols?.http, 80)?.login ?? parseProxyUrl(s.protocols?.socks5, 1080)?.login
   );
@@ -484,7 +565,9 @@ function parseProxyUrl(
   }
 }
 
-function statusOf(s: PanelSubscription): UpstreamProxy['status'] {
+function statusOf(s: PanelPurchasedItem): UpstreamProxy['status'] {
+  // A purchase item without a status was just bought.
+  if (s.status == null) return 'active';
   switch (s.status.toLowerCase()) {
     case 'active':
       return 'active';
@@ -499,12 +582,12 @@ function statusOf(s: PanelSubscription): UpstreamProxy['status'] {
       return 'cancelled';
     default:
       // An undocumented status: judge by the end date.
-      return s.activeUntil > Date.now() ? 'active' : 'expired';
+      return s.activeUntil == null || s.activeUntil > Date.now() ? 'active' : 'expired';
   }
 }
 
 /** The country from the label (`12001 - NL - Private`) or the network label (`NL-AMS Amsterdam`). */
-function countryOf(s: PanelSubscription): string | undefined {
+function countryOf(s: PanelPurchasedItem): string | undefined {
   const fromLabel = /^\s*\d+\s*-\s*([A-Za-z]{2})\s*-/.exec(s.label ?? '');
   if (fromLabel) return fromLabel[1]!.toUpperCase();
   const fromNetwork = /^([A-Za-z]{2})-/.exec(s.networkLabel ?? '');
@@ -512,7 +595,7 @@ function countryOf(s: PanelSubscription): string | undefined {
 }
 
 /** The connection type from the label's last part (`… - Private`). */
-function connectionTypeOf(s: PanelSubscription): string | undefined {
+function connectionTypeOf(s: PanelPurchasedItem): string | undefined {
   const match = /-\s*([A-Za-z]+)\s*$/.exec(s.label ?? '');
   return match ? match[1]!.toLowerCase() : undefined;
 }

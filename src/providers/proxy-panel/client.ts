@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { createHttpClient, outcomeFromExchange, parseBody, refusalFromStatus, type HttpClient, type HttpExchange } from '../http.js';
 import { ambiguous, ok, refused, type Outcome, type ProviderSettings, type RefusalCode } from '../types.js';
+import { classifyPanelMoneyError } from './refusals.js';
 
 export const PANEL_ENDPOINT = '/api/proxy';
 
@@ -63,8 +64,14 @@ export const panelSubscriptionSchema = z.object({
   rotate: z.object({ rotatePath: z.string(), available: z.boolean().nullish() }).nullish(),
 });
 
-/** The purchase answer lists new subscriptions in a brief form; only the id is relied on. */
-const purchasedItemSchema = z.object({ subscriptionId: z.string().min(1) });
+/**
+ * "Items in subscription/subscriptions use the same shape as GET
+ * /api/proxy?op=subscriptions" (seed 001), though the example shows only the
+ * id, status, end and labels. Every field but the id is optional here: an item
+ * without credentials is still a sale, and must never make the answer
+ * unreadable.
+ */
+export const purchasedItemSchema = panelSubscriptionSchema.partial().extend({ subscriptionId: z.string().min(1) });
 
 export const panelNetworkOptionSchema = z.object({
   id: z.string().min(1),
@@ -99,6 +106,7 @@ export type PanelRenewalPlan = z.infer<typeof panelRenewalPlanSchema>;
 export type PanelSubscription = z.infer<typeof panelSubscriptionSchema>;
 export type PanelNetworkOption = z.infer<typeof panelNetworkOptionSchema>;
 export type PanelPurchaseAnswer = z.infer<typeof purchaseAnswerSchema>;
+export type PanelPurchasedItem = z.infer<typeof purchasedItemSchema>;
 export type PanelRenewAnswer = z.infer<typeof renewAnswerSchema>;
 export type PanelChangeCredentialsAnswer = z.infer<typeof changeCredentialsAnswerSchema>;
 
@@ -150,7 +158,7 @@ export function createProxyPanelClient(settings: ProviderSettings): ProxyPanelCl
   };
   const write = async <S extends z.ZodType>(op: string, fields: Record<string, unknown>, schema: S) => {
     const exchange = await http.send({ method: 'POST', path: PANEL_ENDPOINT, json: { op, ...fields } });
-    return panelOutcome(exchange, op, 'write', schema, http.redact);
+    return panelOutcome(exchange, op, MONEY_OPS.has(op) ? 'money' : 'write', schema, http.redact);
   };
 
   return {
@@ -179,7 +187,7 @@ export function createProxyPanelClient(settings: ProviderSettings): ProxyPanelCl
     postRaw: async (body) => {
       const exchange = await http.send({ method: 'POST', path: PANEL_ENDPOINT, json: body });
       const op = body && typeof body === 'object' ? String((body as { op?: unknown }).op) : 'unknown';
-      return panelOutcome(exchange, op, 'write', z.unknown(), http.redact);
+      return panelOutcome(exchange, op, MONEY_OPS.has(op) ? 'money' : 'write', z.unknown(), http.redact);
     },
   };
 }
@@ -188,26 +196,47 @@ export function createProxyPanelClient(settings: ProviderSettings): ProxyPanelCl
 // Classification of answers
 // ---------------------------------------------------------------------------
 
+/** The operations that spend our balance: their error answers go through the refusal table. */
+const MONEY_OPS: ReadonlySet<string> = new Set(['purchase', 'renew', 'trial']);
+
+/**
+ * What a request was, for classifying its answer: a read cannot have changed
+ * anything; a write might have; a money write might have spent our balance,
+ * so only the reference's documented "nothing was done" answers refuse it.
+ */
+export type PanelRequestKind = 'read' | 'write' | 'money';
+
 /**
  * Turns one exchange into an outcome. Transport trouble, 5xx and unparseable
  * 2xx are ambiguous (shared rules); documented 4xx answers are refusals.
  * A 2xx with `ok:false` is not documented: for a read nothing could have
  * happened, so it is a refusal; for a write we cannot tell, so it is ambiguous.
+ * A money write's error answer is a refusal only when `PANEL_MONEY_REFUSALS`
+ * lists it (a 429 included: the reference does not list it).
  */
 export function panelOutcome<S extends z.ZodType>(
   exchange: HttpExchange,
   op: string,
-  kind: 'read' | 'write',
+  kind: PanelRequestKind,
   schema: S,
   redact: (text: string) => string,
 ): Outcome<z.infer<S>> {
+  if (kind === 'money' && exchange.kind === 'response' && (exchange.status < 200 || exchange.status >= 300)) {
+    const text = errorText(exchange.body) ?? (exchange.body === undefined ? exchange.text : undefined);
+    const outcome = classifyPanelMoneyError({
+      status: exchange.status,
+      message: `HTTP ${exchange.status}${describe(text)}`,
+      ...(text === undefined ? {} : { text }),
+    });
+    return outcome.kind === 'ok' ? outcome : { ...outcome, message: redact(`proxy-panel ${op}: ${outcome.message}`) };
+  }
   const outcome = outcomeFromExchange<z.infer<S>>(
     exchange,
     {
       onSuccess: (body, status) => {
         if (isRecord(body) && body.ok === false) {
           const message = `HTTP ${status} with ok:false${describe(errorText(body))}`;
-          return kind === 'read' ? refused('rejected', message, status) : ambiguous('malformed', message, status);
+          return kind === 'read' ? refused('rejected', message, status) : ambiguous('undocumented', message, status);
         }
         return parseBody(schema, body, (parsed) => parsed);
       },

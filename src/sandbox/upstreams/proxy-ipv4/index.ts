@@ -5,12 +5,12 @@
  */
 import { randomId, FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
 import { DEFAULT_PROXY_IPV4_CATALOG, isSimProxyType, type SimCatalog, type SimProxyType } from './catalog.js';
-import { createProxyIpv4Handler, type Ipv6ListingShape } from './routes.js';
+import { createProxyIpv4Handler, type Ipv6ListingShape, type ListingDates } from './routes.js';
 import { ProxyIpv4State, type SimOrder, type SimProxy } from './state.js';
 
 export { DEFAULT_PROXY_IPV4_CATALOG, SIM_PROXY_TYPES, daysOf } from './catalog.js';
 export type { SimCatalog, SimCountry, SimProxyType, SimTypeCatalog } from './catalog.js';
-export type { Ipv6ListingShape } from './routes.js';
+export type { Ipv6ListingShape, ListingDates } from './routes.js';
 export type { SimOrder, SimProxy } from './state.js';
 
 export interface ProxyIpv4SimulatorOptions {
@@ -52,22 +52,34 @@ export interface ProxyIpv4Simulator extends UpstreamSimulator {
   priceMilli(type: SimProxyType, days: number): number;
   /** Requests received so far (after faults that answer without processing are taken). */
   requests(): SeenRequest[];
+  /** Moves the upstream's clock: the `dateStart`/`dateEnd` it writes are this far from ours. */
+  setClockOffsetMs(offsetMs: number): void;
+  /**
+   * The next order is carried out (charged, proxies created), then answered
+   * HTTP 200 `success:false` with a code nobody documents.
+   */
+  undocumentedErrorAfterNextOrder(code?: string, message?: string): void;
+  /** `undated` lists proxies without `dateStart`, as an upstream may when it has none to show. */
+  setListingDates(dates: ListingDates): void;
 }
 
 export function createProxyIpv4Simulator(options: ProxyIpv4SimulatorOptions = {}): ProxyIpv4Simulator {
   const apiKey = options.apiKey ?? `sim${randomId(29)}`;
   const catalog = options.catalog ?? DEFAULT_PROXY_IPV4_CATALOG;
+  const baseClock = options.now ?? (() => new Date());
+  let clockOffsetMs = 0;
+  let listingDates: ListingDates = 'seed';
   const state = new ProxyIpv4State(
     catalog,
     (options.balanceCents ?? 100_00) * 10,
     options.stockPerCountry ?? 50,
-    options.now ?? (() => new Date()),
+    () => new Date(baseClock().getTime() + clockOffsetMs),
     options.user ?? 'shop@example.com',
   );
   let ipv6Shape: Ipv6ListingShape = options.ipv6Shape ?? 'flat';
   const faults = new FaultPlan();
   const seen: SeenRequest[] = [];
-  const routes = createProxyIpv4Handler(state, { apiKey, ipv6Shape: () => ipv6Shape });
+  const routes = createProxyIpv4Handler(state, { apiKey, ipv6Shape: () => ipv6Shape, listingDates: () => listingDates });
   const copy = (proxy: SimProxy): SimProxy => ({
     ...proxy,
     dateStart: new Date(proxy.dateStart),
@@ -117,5 +129,17 @@ export function createProxyIpv4Simulator(options: ProxyIpv4SimulatorOptions = {}
     },
     priceMilli: (type, days) => state.priceMilli(type, days),
     requests: () => [...seen],
+    setClockOffsetMs(offsetMs) {
+      clockOffsetMs = offsetMs;
+    },
+    undocumentedErrorAfterNextOrder(code = 'ORDER_PROCESSING_ERROR', message = 'Order processing error') {
+      faults.inject(
+        { kind: 'error_after', status: 200, body: { success: false, error: { code, message } } },
+        { method: 'POST', path: /\/order$/ },
+      );
+    },
+    setListingDates(dates) {
+      listingDates = dates;
+    },
   };
 }

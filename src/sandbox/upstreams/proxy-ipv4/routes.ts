@@ -11,9 +11,13 @@ import type { ProxyIpv4State, SimErrorCode, SimProxy } from './state.js';
 /** IPv6 listings: the seed's flat list, or the older docs' grouping by order. */
 export type Ipv6ListingShape = 'flat' | 'grouped';
 
+/** Listings as the seed shows them, or without `dateStart` (`undated`). */
+export type ListingDates = 'seed' | 'undated';
+
 export interface RouteOptions {
   apiKey: string;
   ipv6Shape: () => Ipv6ListingShape;
+  listingDates: () => ListingDates;
 }
 
 type Route = (request: SimRequest, origin: string) => SimResponse;
@@ -25,6 +29,15 @@ export function createProxyIpv4Handler(state: ProxyIpv4State, options: RouteOpti
   const proxyTypeParam = (request: SimRequest): SimProxyType | SimResponse => {
     const type = request.query.get('proxyType');
     return isSimProxyType(type) ? type : failure('INVALID_PARAMS', `Unknown proxyType "${type ?? ''}"`);
+  };
+
+  const listingOf = (type: SimProxyType, proxies: SimProxy[], origin: string, shape: Ipv6ListingShape): unknown[] => {
+    const items = listingItems(type, proxies, origin, shape);
+    if (options.listingDates() === 'seed') return items;
+    return items.map((item) => {
+      const { dateStart: _omitted, ...rest } = item as Record<string, unknown>;
+      return rest;
+    });
   };
 
   const routes: Record<string, Route> = {
@@ -156,7 +169,7 @@ function wireDate(date: Date): string {
   return date.toISOString().replace('Z', '+00:00');
 }
 
-function listingOf(type: SimProxyType, proxies: SimProxy[], origin: string, ipv6Shape: Ipv6ListingShape): unknown[] {
+function listingItems(type: SimProxyType, proxies: SimProxy[], origin: string, ipv6Shape: Ipv6ListingShape): unknown[] {
   if (type !== 'ipv6') return proxies.map((p) => portProxyWire(p, origin));
   return ipv6Shape === 'flat' ? proxies.map(ipv6FlatWire) : ipv6GroupedWire(proxies);
 }

@@ -14,13 +14,19 @@ import {
   type UpstreamSimulator,
 } from '../sim-server.js';
 import type { SimNetwork, SimPlan } from './catalog.js';
-import { createPanelHandler, subscriptionToWire, type LoggedRequest } from './routes.js';
+import {
+  createPanelHandler,
+  subscriptionToWire,
+  type ListingShape,
+  type LoggedRequest,
+  type PurchaseAnswerShape,
+} from './routes.js';
 import { PanelState, type SimSubscription } from './state.js';
 
 export { DAY_MS, NETWORK_IDS, PLAN_IDS, SEED_NETWORK_ID, SEED_PLAN_ID } from './catalog.js';
 export type { SimNetwork, SimPlan } from './catalog.js';
 export type { SimSubscription } from './state.js';
-export type { LoggedRequest } from './routes.js';
+export type { ListingShape, LoggedRequest, PurchaseAnswerShape } from './routes.js';
 
 export interface ProxyPanelSimulatorOptions {
   apiKey?: string;
@@ -35,8 +41,11 @@ export interface ProxyPanelSimulatorOptions {
   trialAllowed?: boolean;
   /** Makes 401 answers quote the presented key, to prove adapters redact it. */
   echoKeyOnAuthError?: boolean;
-  /** The panel's clock (epoch ms). */
+  /** The panel's clock (epoch ms), before `setClockOffsetMs`. */
   now?: () => number;
+  /** Default `full`: the items carry credentials, as "the same shape as op=subscriptions" says. */
+  purchaseAnswer?: PurchaseAnswerShape;
+  listing?: ListingShape;
 }
 
 export interface ProxyPanelSimulator extends UpstreamSimulator {
@@ -62,16 +71,38 @@ export interface ProxyPanelSimulator extends UpstreamSimulator {
   setPlanStock(planId: string, stock: number | undefined): void;
   setNetworkActive(networkId: string, active: boolean): void;
   setTrialAllowed(allowed: boolean): void;
+  /** Whether purchase answers carry full subscription items or the example's brief ones. */
+  setPurchaseAnswer(shape: PurchaseAnswerShape): void;
+  /** Whether subscriptions are listed as in the reference or with only what a panel must show. */
+  setListing(shape: ListingShape): void;
+  /**
+   * After the next purchase succeeds, the next `reads` `op=subscriptions`
+   * requests answer `500 Internal error` (the credentials re-read fails).
+   */
+  failSubscriptionReadsAfterNextPurchase(reads: number): void;
+  /**
+   * The next purchase is carried out, then answered with an error the
+   * reference does not list (default `500 {ok:false, error:"upstream_timeout"}`).
+   */
+  undocumentedErrorAfterNextPurchase(status?: number, body?: unknown): void;
+  /** Moves the panel's clock: timestamps it writes (`activeUntil`) are this far from ours. */
+  setClockOffsetMs(offsetMs: number): void;
 }
 
 export const DEFAULT_PROXY_PANEL_API_KEY = 'rk_sandbox_proxy_panel_0123456789abcdef';
 
 export function createProxyPanelSimulator(options: ProxyPanelSimulatorOptions = {}): ProxyPanelSimulator {
   const apiKey = options.apiKey ?? DEFAULT_PROXY_PANEL_API_KEY;
+  const baseClock = options.now ?? Date.now;
+  let clockOffsetMs = 0;
+  let purchaseAnswer: PurchaseAnswerShape = options.purchaseAnswer ?? 'full';
+  let listing: ListingShape = options.listing ?? 'reference';
+  let readFailuresToArm = 0;
+  let subscriptionReadsToFail = 0;
   const state = new PanelState({
     balanceCents: options.balanceCents ?? 100_000,
     proxyHost: options.proxyHost ?? 'proxy.example.com',
-    now: options.now ?? Date.now,
+    now: () => baseClock() + clockOffsetMs,
     networks: options.networks,
     plans: options.plans,
     coupons: options.coupons,
@@ -83,6 +114,17 @@ export function createProxyPanelSimulator(options: ProxyPanelSimulatorOptions = 
     apiKey,
     echoKeyOnAuthError: options.echoKeyOnAuthError ?? false,
     log,
+    purchaseAnswer: () => purchaseAnswer,
+    listing: () => listing,
+    afterPurchase: () => {
+      subscriptionReadsToFail += readFailuresToArm;
+      readFailuresToArm = 0;
+    },
+    failSubscriptionRead: () => {
+      if (subscriptionReadsToFail === 0) return false;
+      subscriptionReadsToFail--;
+      return true;
+    },
   });
 
   const planOrThrow = (planId: string): SimPlan => {
@@ -177,6 +219,21 @@ export function createProxyPanelSimulator(options: ProxyPanelSimulatorOptions = 
     },
     setTrialAllowed(allowed) {
       state.trialAllowed = allowed;
+    },
+    setPurchaseAnswer(shape) {
+      purchaseAnswer = shape;
+    },
+    setListing(shape) {
+      listing = shape;
+    },
+    failSubscriptionReadsAfterNextPurchase(reads) {
+      readFailuresToArm = reads;
+    },
+    undocumentedErrorAfterNextPurchase(status = 500, body = { ok: false, error: 'upstream_timeout' }) {
+      faults.inject({ kind: 'error_after', status, body }, { method: 'POST', op: 'purchase' });
+    },
+    setClockOffsetMs(offsetMs) {
+      clockOffsetMs = offsetMs;
     },
   };
 }

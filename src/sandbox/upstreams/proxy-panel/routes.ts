@@ -17,11 +17,32 @@ export interface LoggedRequest {
   receivedAt: number;
 }
 
+/**
+ * How a purchase answer shows its items. The reference says they "use the
+ * same shape as GET /api/proxy?op=subscriptions" (`full`, credentials
+ * included) while its example shows only id, status, end and labels (`brief`).
+ */
+export type PurchaseAnswerShape = 'full' | 'brief';
+
+/**
+ * How subscriptions are listed: `reference` as the example shows them;
+ * `sparse` leaves out what a panel may omit (note, rotation policy, rotate
+ * link, VPN URLs) and writes labels as free text, not in the example's
+ * `12001 - NL - Private` pattern, which the reference never defines.
+ */
+export type ListingShape = 'reference' | 'sparse';
+
 export interface RouteOptions {
   apiKey: string;
   /** Makes 401 answers quote the presented key, like careless gateways do (for redaction tests). */
   echoKeyOnAuthError: boolean;
   log: LoggedRequest[];
+  purchaseAnswer: () => PurchaseAnswerShape;
+  listing: () => ListingShape;
+  /** Called after a purchase is carried out (the simulator arms its read failures here). */
+  afterPurchase: () => void;
+  /** True when this `op=subscriptions` read is to fail with `500 Internal error`. */
+  failSubscriptionRead: () => boolean;
 }
 
 const READ_OPS = ['plans', 'subscriptions', 'renewal-plans', 'available-networks'] as const;
@@ -45,8 +66,8 @@ export function createPanelHandler(state: PanelState, options: RouteOptions): Si
         const detail = options.echoKeyOnAuthError && presentedKey ? `: API key "${presentedKey}" is not valid` : '';
         throw new PanelError(401, `Unauthorized${detail}`);
       }
-      if (request.method === 'GET') return answerRead(state, request.query);
-      if (request.method === 'POST') return answerWrite(state, request.body);
+      if (request.method === 'GET') return answerRead(state, request.query, options);
+      if (request.method === 'POST') return answerWrite(state, request.body, options);
       throw new PanelError(405, 'Method not allowed');
     } catch (error) {
       if (error instanceof PanelError) return { status: error.status, body: { ok: false, error: error.message } };
@@ -66,14 +87,17 @@ function headerValue(request: SimRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function answerRead(state: PanelState, query: URLSearchParams): SimResponse {
+function answerRead(state: PanelState, query: URLSearchParams, options: RouteOptions): SimResponse {
   const op = query.get('op');
   if (!isOneOf(op, READ_OPS)) throw new PanelError(400, 'Missing or unknown op');
   switch (op) {
     case 'plans':
       return okAnswer({ plans: state.activePlans().map((plan) => planToWire(state, plan)) });
     case 'subscriptions':
-      return okAnswer({ subscriptions: state.ownSubscriptions().map((s) => subscriptionToWire(state, s)) });
+      if (options.failSubscriptionRead()) throw new PanelError(500, 'Internal error');
+      return okAnswer({
+        subscriptions: state.ownSubscriptions().map((s) => subscriptionToWire(state, s, options.listing())),
+      });
     case 'renewal-plans': {
       const subscription = state.ownedSubscription(requireId(query.get('subscriptionId'), 'subscriptionId'));
       return okAnswer({ renewalPlans: state.renewalPlans(subscription).map(renewalPlanToWire) });
@@ -91,7 +115,7 @@ function answerRead(state: PanelState, query: URLSearchParams): SimResponse {
   }
 }
 
-function answerWrite(state: PanelState, body: unknown): SimResponse {
+function answerWrite(state: PanelState, body: unknown, options: RouteOptions): SimResponse {
   if (body === INVALID_JSON) throw new PanelError(400, 'Invalid JSON body');
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new PanelError(400, 'Body must be an object');
   const fields = body as Record<string, unknown>;
@@ -105,11 +129,12 @@ function answerWrite(state: PanelState, body: unknown): SimResponse {
       const repeatCount = positiveCount(fields.repeatCount, MAX_REPEAT_COUNT);
       const quantity = positiveCount(fields.quantity, MAX_QUANTITY);
       const created = state.purchase({ planId, repeatCount, quantity, couponCode });
-      return okAnswer(purchaseAnswer(state, created));
+      options.afterPurchase();
+      return okAnswer(purchaseAnswer(state, created, options));
     }
     case 'trial': {
       const created = state.trial(requireId(fields.planId, 'planId'));
-      return okAnswer(purchaseAnswer(state, [created]));
+      return okAnswer(purchaseAnswer(state, [created], options));
     }
     case 'renew': {
       const subscriptionId = requireId(fields.subscriptionId, 'subscriptionId');
@@ -126,7 +151,7 @@ function answerWrite(state: PanelState, body: unknown): SimResponse {
       const subscriptionId = requireId(fields.subscriptionId, 'subscriptionId');
       const targetNetwork = requireId(fields.targetNetwork, 'targetNetwork');
       const moved = state.switchNetwork(subscriptionId, targetNetwork);
-      return okAnswer({ subscription: subscriptionToWire(state, moved) });
+      return okAnswer({ subscription: subscriptionToWire(state, moved, options.listing()) });
     }
   }
 }
@@ -138,17 +163,22 @@ function rotate(state: PanelState, token: string): SimResponse {
 
 /**
  * One subscription comes back as `subscription`, several as `subscriptions`
- * (the reference says the gateway may do either); the purchase answer never
- * carries credentials, callers read them with `op=subscriptions`.
+ * (the reference says the gateway may do either). Items are `full`
+ * subscriptions (credentials included) or `brief`, as in the example, when
+ * callers must read the credentials with `op=subscriptions`.
  */
-function purchaseAnswer(state: PanelState, created: SimSubscription[]): Record<string, unknown> {
-  const brief = created.map((s) => ({
-    subscriptionId: s.subscriptionId,
-    status: statusOf(state, s),
-    activeUntil: s.activeUntil,
-    label: labelOf(state, s),
-    networkLabel: networkLabelOf(state, s),
-  }));
+function purchaseAnswer(state: PanelState, created: SimSubscription[], options: RouteOptions): Record<string, unknown> {
+  const brief = created.map((s) =>
+    options.purchaseAnswer() === 'full'
+      ? subscriptionToWire(state, s, options.listing())
+      : {
+          subscriptionId: s.subscriptionId,
+          status: statusOf(state, s),
+          activeUntil: s.activeUntil,
+          label: labelOf(state, s),
+          networkLabel: networkLabelOf(state, s),
+        },
+  );
   const first = created[0]!;
   if (created.length === 1) return { subscriptionId: first.subscriptionId, subscription: brief[0] };
   return {
@@ -183,10 +213,21 @@ function renewalPlanToWire(plan: SimPlan) {
   };
 }
 
-export function subscriptionToWire(state: PanelState, s: SimSubscription) {
+export function subscriptionToWire(state: PanelState, s: SimSubscription, shape: ListingShape = 'reference') {
   const network = state.networks.get(s.networkId);
   const host = state.proxyHost;
   const auth = `${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}`;
+  if (shape === 'sparse') {
+    return {
+      subscriptionId: s.subscriptionId,
+      status: statusOf(state, s),
+      activeUntil: s.activeUntil,
+      label: `${s.connectionType} proxy #${s.port}`,
+      networkLabel: network ? `${network.city}` : 'unknown',
+      credentials: { username: s.username, password: s.password },
+      protocols: { http: `http://${auth}@${host}:${s.port}`, socks5: `socks5://${auth}@${host}:${s.port}` },
+    };
+  }
   const ssUserInfo = Buffer.from(`chacha20-ietf-poly1305:${s.password}`).toString('base64url');
   return {
     subscriptionId: s.subscriptionId,
