@@ -832,6 +832,8 @@ export function createOrders(deps: OrdersDeps) {
     recordRefusedAction,
     fetchOperatorDelivery,
     operatorActionsOf: operatorActions.actionsOf,
+    /** Who settled an order by hand, if a person did. */
+    operatorSettlementOf: operatorActions.settlementOf,
     order: (id: string) => store.order(id),
     ordersOfUser: store.ordersOfUser,
     openOrders: store.openOrders,
