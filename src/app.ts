@@ -29,6 +29,7 @@ import { createSubscriptions } from './services/subscriptions.js';
 import { createStats } from './services/stats.js';
 import { createTokens } from './services/tokens.js';
 import { createTopUps, type TopUps } from './services/topups.js';
+import { createUpdateLog } from './services/update-log.js';
 import { createUsers } from './services/users.js';
 import { createWallet } from './services/wallet.js';
 
@@ -67,7 +68,8 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   });
   const tokens = createTokens({ db, now });
   const stats = createStats({ sqlite, now });
-  return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens, stats };
+  const updateLog = createUpdateLog(sqlite, { now });
+  return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens, stats, updateLog };
 }
 
 export type Services = ReturnType<typeof buildServices>;

@@ -14,7 +14,7 @@ import type { Subscriptions } from '../services/subscriptions.js';
 import type { Tokens } from '../services/tokens.js';
 import type { Wallet } from '../services/wallet.js';
 import { authenticate, type ApiEnv } from './middlewares/auth.js';
-import { bodyLimit, MAX_BODY_BYTES } from './middlewares/body.js';
+import { bodyLimit, MAX_BODY_BYTES, requireJsonBody } from './middlewares/body.js';
 import { ApiError, apiErrorHandler } from './middlewares/errors.js';
 import { rateLimit, type RateLimitOptions } from './middlewares/rate-limit.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -64,6 +64,7 @@ export function createApiV1(options: ApiV1Options): Hono<ApiEnv> {
     });
   });
   app.use('*', bodyLimit(MAX_BODY_BYTES));
+  app.use('*', requireJsonBody());
   app.use('*', authenticate(services.tokens));
   app.use('*', rateLimit(options.rateLimit));
 

@@ -14,7 +14,7 @@ import type { Language, User } from '../services/users.js';
 import type { BackgroundTasks } from './background.js';
 
 /** The services the bot talks to; API tokens are optional so the bot runs without that service. */
-export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'orders' | 'subscriptions' | 'outbox'> &
+export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'> &
   /** Operators' commands are offered when both are present. */
   Partial<Pick<Services, 'pricing' | 'stats'>> & {
   tokens?: Tokens;

@@ -136,12 +136,17 @@ export function createBot(deps: CreateBotDeps): ShopBot {
 
   bot.use((ctx, next) => {
     bot.lastUpdateId = Math.max(bot.lastUpdateId, ctx.update.update_id);
+    // Before any handler: an update Telegram delivers again is not handled again.
+    if (!services.updateLog.claim(ctx.me.id, ctx.update.update_id)) {
+      logger.info('update delivered again; already handled', { updateId: ctx.update.update_id });
+      return;
+    }
     return next();
   });
 
   bot.use(async (ctx, next) => {
     // Operator buttons are answered by the operators' feature, which may refuse with an alert.
-    if (ctx.callbackQuery && !(payments && isOperatorCallback(ctx.callbackQuery.data))) {
+    if (ctx.callbackQuery && !isOperatorCallback(ctx.callbackQuery.data)) {
       // The spinner on the button stops now; whatever follows edits the message.
       await ctx.answerCallbackQuery().catch((error: unknown) => logger.debug('callback query not answered', { error }));
     }
@@ -164,21 +169,20 @@ export function createBot(deps: CreateBotDeps): ShopBot {
 
   bot.use(sequentialize<BotContext>((ctx) => String(ctx.chat?.id ?? ctx.from?.id ?? '')));
 
-  if (payments) {
-    bot.use(
-      createOperatorsFeature({
-        views: createOperatorViews({ services, i18n, payments, language: operatorLanguage }),
-        payments,
-        services,
-        i18n,
-        operatorChatId: deps.operatorChatId,
-        adminIds: deps.adminIds,
-        storage: deps.storage,
-        refundStarPayment: telegramStarRefund(bot.api),
-        logger,
-      }),
-    );
-  }
+  // Order alerts need their buttons whether or not the shop takes payments; top-up buttons come with payments.
+  bot.use(
+    createOperatorsFeature({
+      views: createOperatorViews({ services, i18n, language: operatorLanguage, ...(payments ? { payments } : {}) }),
+      ...(payments ? { payments } : {}),
+      services,
+      i18n,
+      operatorChatId: deps.operatorChatId,
+      adminIds: deps.adminIds,
+      storage: deps.storage,
+      refundStarPayment: telegramStarRefund(bot.api),
+      logger,
+    }),
+  );
 
   if (services.pricing && services.stats) {
     bot.use(

@@ -19,7 +19,7 @@ import type { BotPayments } from './features/topup-amounts.js';
 import { asLanguage } from './i18n.js';
 import { code, escapeHtml } from './html.js';
 import type { Translate } from './ui.js';
-import { deliveredView, failedView, renewedView, type ResultView } from './views/order.js';
+import { deliveredView, failedView, renewedView, settledDeliveredView, stillConfirmingView, type ResultView } from './views/order.js';
 
 /** What the notifier sends: HTML text and, where useful, buttons. */
 export interface RenderedNotice {
@@ -127,6 +127,12 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
         return asNotice(renewedView(t, order, sub?.expiresAt, balance, sub?.id));
       }
       if (message.kind === 'order_failed') return asNotice(failedView(t, order, balance));
+      const open = order.state !== 'delivered' && order.state !== 'failed';
+      // Still being confirmed: news only while it is; once settled, the outcome's own notice tells it.
+      if (message.kind === 'order_provisioning' || message.kind === 'order_still_open') {
+        return open ? asNotice(stillConfirmingView(t, order, message.kind === 'order_still_open')) : null;
+      }
+      if (message.kind === 'order_settled_delivered') return asNotice(settledDeliveredView(t, order));
     }
     return { text: t('notice-generic'), parse_mode: 'HTML' };
   }

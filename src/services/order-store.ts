@@ -3,9 +3,9 @@
  * is a conditional UPDATE (`WHERE state IN …`), so two paths that race to
  * settle one order cannot both win.
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { orders, quotes, subscriptions, type OrderState } from '../db/schema/index.js';
+import { orderOperatorActions, orders, quotes, subscriptions, type OrderState } from '../db/schema/index.js';
 import type { OrderChoice, UpstreamProxy } from '../providers/types.js';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -197,3 +197,61 @@ export function normalizeTime(value: string | undefined): string | null {
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
+
+/**
+ * Orders the saga could not settle and the people who acted on them: the
+ * rows behind the operators' alert buttons (see `settleByOperator`).
+ */
+export function createOperatorActionStore(db: Db) {
+  return {
+    record(row: typeof orderOperatorActions.$inferInsert): void {
+      db.insert(orderOperatorActions).values(row).run();
+    },
+
+    /** The settlement of an order by a person, if one was made. */
+    settlementOf(orderId: string): OperatorActionRow | undefined {
+      return db
+        .select()
+        .from(orderOperatorActions)
+        .where(and(eq(orderOperatorActions.orderId, orderId), inArray(orderOperatorActions.action, ['settle_failed', 'settle_delivered'])))
+        .get();
+    },
+
+    actionsOf(orderId: string): OperatorActionRow[] {
+      return db.select().from(orderOperatorActions).where(eq(orderOperatorActions.orderId, orderId)).orderBy(orderOperatorActions.id).all();
+    },
+
+    /**
+     * Open orders past the attention window that have not had their window
+     * notice: never alerted, or alerted early (an operator decision was
+     * needed before the window).
+     */
+    openPastAttentionWindow(now: number, windowMs: number, limit = 100): OrderRow[] {
+      const startedAt = sql`coalesce(${orders.sentAt}, ${orders.createdAt})`;
+      return db
+        .select()
+        .from(orders)
+        .where(
+          and(
+            inArray(orders.state, OPEN_STATES),
+            sql`${startedAt} <= ${now - windowMs}`,
+            or(isNull(orders.attentionAt), sql`${orders.attentionAt} < ${startedAt} + ${windowMs}`),
+          ),
+        )
+        .limit(limit)
+        .all();
+    },
+
+    /** Orders a person settled as delivered whose credentials are still to be fetched, when due. */
+    deliveredAwaitingCredentials(now: number, limit = 20): OrderRow[] {
+      return db
+        .select()
+        .from(orders)
+        .where(and(eq(orders.state, 'delivered'), isNotNull(orders.nextCheckAt), lte(orders.nextCheckAt, now)))
+        .limit(limit)
+        .all();
+    },
+  };
+}
+
+export type OperatorActionRow = typeof orderOperatorActions.$inferSelect;

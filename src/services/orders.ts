@@ -16,16 +16,18 @@
 import { settleTransaction, writeTransaction, type Db, type Sqlite } from '../db/client.js';
 import { newId } from '../domain/ids.js';
 import type { Logger } from '../logger.js';
-import type { Outcome, OrderChoice, ProxyProvider, PurchaseResult, RenewResult } from '../providers/types.js';
+import type { AmbiguityReason, Outcome, OrderChoice, ProxyProvider, PurchaseResult, RenewResult, UpstreamProxy } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
 import {
   OPEN_STATES,
   choiceOf,
+  createOperatorActionStore,
   createOrderStore,
   labelsOf,
   proxyFields,
   normalizeTime,
   subscriptionIdsOf,
+  type OperatorActionRow,
   type OrderLabels,
   type OrderRow,
   type QuoteRow,
@@ -42,6 +44,10 @@ export const RESUME_WINDOW_MS = 10 * 60_000;
 export const NOT_FOUND_GRACE_MS = 60_000;
 /** After this long unsettled, operators are told (the hold stays until it settles). */
 export const ATTENTION_AFTER_MS = 30 * 60_000;
+
+/** After a person settled an order as delivered, how often its credentials are looked for, and for how long. */
+export const CREDENTIALS_RETRY_MS = 60_000;
+export const CREDENTIALS_GIVE_UP_AFTER_MS = 7 * 24 * 3_600_000;
 
 /** Named points in the saga where a crash test may stop the process. */
 export type SagaCheckpoint = 'after_reserve' | 'before_upstream_call' | 'after_upstream_answer';
@@ -65,6 +71,18 @@ export type SagaResult =
   | { kind: 'quote_expired'; message: string; newQuote?: QuoteView }
   | { kind: 'insufficient_funds'; priceCents: number; availableCents: number; quote: QuoteView }
   | { kind: 'rejected'; message: string };
+
+/** What an admin decided about an order the saga could not settle. */
+export type OperatorDecision = { outcome: 'failed' } | { outcome: 'delivered'; upstreamOrderId: string };
+
+export type OperatorSettlementResult =
+  | { kind: 'settled'; order: OrderRow }
+  /** Someone (a person or the saga) settled it first; `settlement` says who when it was a person. */
+  | { kind: 'already_settled'; order: OrderRow; settlement?: OperatorActionRow }
+  | { kind: 'not_found' }
+  | { kind: 'invalid'; message: string };
+
+const UPSTREAM_ORDER_ID = /^[A-Za-z0-9_:.\-]{1,100}$/;
 
 export interface OrdersDeps {
   sqlite: Sqlite;
@@ -97,6 +115,7 @@ export function createOrders(deps: OrdersDeps) {
   const attentionAfter = deps.attentionAfterMs ?? ATTENTION_AFTER_MS;
   const checkpoint = deps.checkpoint ?? (() => undefined);
   const store = createOrderStore(deps.db);
+  const operatorActions = createOperatorActionStore(deps.db);
   /** Sagas running in this process, so a double tap joins the running one. */
   const running = new Map<string, Promise<SagaResult>>();
   /** Work a saga started but does not wait for (refreshing renewed proxies); awaited on shutdown. */
@@ -349,12 +368,12 @@ export function createOrders(deps: OrdersDeps) {
       case 'refused':
         return fail(order, outcome.code, describeRefusal(outcome.code), interactive);
       case 'ambiguous':
-        return keepProvisioning(order, `${outcome.reason}: ${outcome.message}`);
+        return keepProvisioning(order, `${outcome.reason}: ${outcome.message}`, interactive, outcome.reason);
     }
   }
 
   async function deliverPurchase(order: OrderRow, result: PurchaseResult, interactive: boolean): Promise<SagaResult> {
-    if (result.proxies.length === 0) return keepProvisioning(order, 'the provider has not delivered credentials yet');
+    if (result.proxies.length === 0) return keepProvisioning(order, 'the provider has not delivered credentials yet', interactive);
     const labels = labelsOf(order);
     let conflict: string | undefined;
     const settled = settleTransaction(sqlite, () => {
@@ -391,7 +410,7 @@ export function createOrders(deps: OrdersDeps) {
     });
     if (conflict) {
       logger.error('purchase result conflicts with an earlier order', { orderId: order.id, conflict });
-      return needsAttention(order, conflict);
+      return needsAttention(order, conflict, false);
     }
     if (settled) logger.info('order delivered', { orderId: order.id, proxies: result.proxies.length });
     return stateOf(order.id);
@@ -458,28 +477,60 @@ export function createOrders(deps: OrdersDeps) {
     return stateOf(order.id);
   }
 
-  async function keepProvisioning(order: OrderRow, why: string): Promise<SagaResult> {
+  /**
+   * The answer does not tell what happened: the hold stays and the reconciler
+   * asks again. The customer hears that their money is held, not charged
+   * (the bot's own message says so for a purchase made in the bot; anyone
+   * else gets a notice). An order whose facts point several ways goes to a
+   * person at once rather than after the attention window.
+   */
+  async function keepProvisioning(order: OrderRow, why: string, interactive = false, reason?: AmbiguityReason): Promise<SagaResult> {
     const attempts = order.reconcileAttempts;
     const delay = Math.min(5_000 * 2 ** Math.min(attempts, 7), 10 * 60_000);
-    store.transition(order.id, ['calling', 'provisioning'], 'provisioning', { nextCheckAt: now() + delay, failureMessage: why.slice(0, 300), reconcileAttempts: attempts + 1 }, now());
+    writeTransaction(sqlite, () => {
+      const firstTime = store.order(order.id)?.state === 'calling';
+      const moved = store.transition(
+        order.id,
+        ['calling', 'provisioning'],
+        'provisioning',
+        { nextCheckAt: now() + delay, failureMessage: why.slice(0, 300), reconcileAttempts: attempts + 1 },
+        now(),
+      );
+      if (moved && firstTime && !(interactive && order.channel === 'bot')) {
+        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_provisioning', payload: { orderId: order.id }, dedupeKey: `provisioning:${order.id}` });
+      }
+    });
     logger.warn('order outcome unknown, will reconcile', { orderId: order.id, why });
     const startedAt = order.sentAt ?? order.createdAt;
-    if (now() - startedAt >= attentionAfter) return needsAttention(order, why);
+    const windowReached = now() - startedAt >= attentionAfter;
+    if (reason === 'needs_operator' || windowReached) return needsAttention(order, why, windowReached);
     return stateOf(order.id);
   }
 
-  /** Tells operators once; the hold stays and the reconciler keeps trying. */
-  async function needsAttention(order: OrderRow, why: string): Promise<SagaResult> {
+  /**
+   * Tells operators once (the alert carries the buttons that settle the
+   * order); the hold stays and the reconciler keeps trying. When the
+   * attention window is reached, the customer hears again that the order is
+   * still being confirmed.
+   */
+  async function needsAttention(order: OrderRow, why: string, windowReached: boolean): Promise<SagaResult> {
     writeTransaction(sqlite, () => {
       const current = store.order(order.id)!;
-      if (current.attentionAt) return;
+      if (!OPEN_STATES.includes(current.state)) return;
+      const startedAt = current.sentAt ?? current.createdAt;
+      const toldAtWindow = current.attentionAt !== null && current.attentionAt >= startedAt + attentionAfter;
+      if (current.attentionAt !== null && (!windowReached || toldAtWindow)) return;
       store.update(order.id, { attentionAt: now() }, now());
+      // The dedupe key keeps it to one alert, also when an early alert is followed by the window.
       outbox.enqueue({
         audience: 'operators',
         kind: 'order_needs_attention',
         payload: { orderId: order.id, provider: order.providerId, userId: order.userId, priceCents: order.priceCents, why },
         dedupeKey: `attention:${order.id}`,
       });
+      if (windowReached) {
+        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_still_open', payload: { orderId: order.id }, dedupeKey: `still-open:${order.id}` });
+      }
     });
     return stateOf(order.id);
   }
@@ -531,8 +582,28 @@ export function createOrders(deps: OrdersDeps) {
     return { kind: 'ok', value: null };
   }
 
-  /** Every open order that is due; on start-up and on a schedule. */
+  /**
+   * Every open order that is due; on start-up and on a schedule. Then every
+   * order open past the attention window is put in front of a person (once),
+   * whether or not its check was due or could run, and orders a person
+   * settled as delivered look for their credentials.
+   */
   async function reconcileDue(): Promise<{ checked: number; delivered: number; failed: number; open: number }> {
+    const summary = await reconcileDueOrders();
+    for (const order of operatorActions.openPastAttentionWindow(now(), attentionAfter)) {
+      await needsAttention(order, order.failureMessage ?? 'not settled yet', true);
+    }
+    for (const order of operatorActions.deliveredAwaitingCredentials(now())) {
+      try {
+        await fetchOperatorDelivery(order.id);
+      } catch (error) {
+        logger.error('fetching the credentials of a settled order failed', { orderId: order.id, error });
+      }
+    }
+    return summary;
+  }
+
+  async function reconcileDueOrders(): Promise<{ checked: number; delivered: number; failed: number; open: number }> {
     const due = store.dueForReconciliation(now());
     const summary = { checked: due.length, delivered: 0, failed: 0, open: 0 };
     for (const order of due) {
@@ -553,15 +624,159 @@ export function createOrders(deps: OrdersDeps) {
   // Operators
   // -------------------------------------------------------------------------
 
+  /** "Check again now" from an alert: the reconciler, at once, for one order; recorded with who asked. */
+  async function checkAgain(orderId: string, actor: string): Promise<SagaResult | undefined> {
+    const order = store.order(orderId);
+    if (!order) return undefined;
+    operatorActions.record({ orderId, action: 'check_again', actor, createdAt: now() });
+    if (!OPEN_STATES.includes(order.state)) return stateOf(orderId);
+    return reconcile(orderId);
+  }
+
+  /** A press someone was not allowed to make, kept with the order it was about. */
+  function recordRefusedAction(orderId: string, actor: string, reason: string): void {
+    if (!store.order(orderId)) return;
+    operatorActions.record({ orderId, action: 'refused', actor, reason: reason.slice(0, 300), createdAt: now() });
+  }
+
+  /**
+   * An admin settles an order the saga could not: as failed (the hold is
+   * voided, the customer's money is back) or as delivered (the hold is
+   * captured, the upstream's order id recorded, the credentials fetched as
+   * soon as the upstream lists them). The same ledger moves as the saga's,
+   * with the admin as the transfers' actor, in one transaction with the
+   * state change and the audit row, so two admins pressing at once settle
+   * it once: the second finds it settled and is told by whom.
+   */
+  function settleByOperator(input: { orderId: string; decision: OperatorDecision; actor: string; reason: string }): OperatorSettlementResult {
+    const reason = input.reason.trim().slice(0, 300);
+    if (reason.length === 0) return { kind: 'invalid', message: 'a reason is required' };
+    if (input.decision.outcome === 'delivered' && !UPSTREAM_ORDER_ID.test(input.decision.upstreamOrderId)) {
+      return { kind: 'invalid', message: 'the upstream order id is 1–100 letters, digits or _:.-' };
+    }
+    const decision = input.decision;
+    const result = settleTransaction(sqlite, (): OperatorSettlementResult => {
+      const order = store.order(input.orderId);
+      if (!order) return { kind: 'not_found' };
+      if (!OPEN_STATES.includes(order.state)) {
+        const settlement = operatorActions.settlementOf(order.id);
+        return { kind: 'already_settled', order, ...(settlement ? { settlement } : {}) };
+      }
+      const at = now();
+      if (decision.outcome === 'failed') {
+        wallet.void(order.id, input.actor, `settled as failed: ${reason}`);
+        store.transition(order.id, OPEN_STATES, 'failed', { failureCode: 'settled_failed', failureMessage: reason, nextCheckAt: null }, at);
+        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_failed', payload: { orderId: order.id, code: 'settled_failed' }, dedupeKey: `failed:${order.id}` });
+      } else {
+        wallet.capture(order.id, input.actor, `settled as delivered: ${reason}`);
+        wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: order.quotedCostCents });
+        const purchase = order.kind === 'purchase';
+        store.transition(
+          order.id,
+          OPEN_STATES,
+          'delivered',
+          // A purchase's credentials are fetched from the upstream next (see fetchOperatorDelivery).
+          { upstreamOrderId: decision.upstreamOrderId, upstreamCostCents: order.quotedCostCents, failureMessage: null, nextCheckAt: purchase ? at : null },
+          at,
+        );
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: purchase ? 'order_settled_delivered' : 'renewal_delivered',
+          payload: { orderId: order.id },
+          dedupeKey: `settled:${order.id}`,
+        });
+      }
+      operatorActions.record({
+        orderId: order.id,
+        action: decision.outcome === 'failed' ? 'settle_failed' : 'settle_delivered',
+        actor: input.actor,
+        reason,
+        ...(decision.outcome === 'delivered' ? { upstreamOrderId: decision.upstreamOrderId } : {}),
+        createdAt: at,
+      });
+      return { kind: 'settled', order: store.order(order.id)! };
+    });
+    if (result.kind !== 'settled') return result;
+    logger.info('order settled by an operator', { orderId: input.orderId, outcome: decision.outcome, actor: input.actor });
+    if (decision.outcome === 'delivered') {
+      const followUp = (async () => {
+        if (result.order.kind === 'purchase') await fetchOperatorDelivery(result.order.id);
+        await deps.onRenewed?.(result.order.providerId);
+      })().catch((error: unknown) => logger.warn('fetching a settled order’s credentials failed', { orderId: input.orderId, error }));
+      followUps.add(followUp);
+      void followUp.finally(() => followUps.delete(followUp));
+    }
+    return result;
+  }
+
+  /**
+   * The credentials of a purchase a person settled as delivered: what the
+   * upstream's own lookup finds for our reference when it names the same
+   * upstream order, else the listed proxy whose id is that order id. Never a
+   * guess among other unknown proxies. Tried again on the reconciler's
+   * schedule until they appear (or a week has passed).
+   */
+  async function fetchOperatorDelivery(orderId: string): Promise<'attached' | 'waiting' | 'gave_up'> {
+    const order = store.order(orderId);
+    if (!order || order.state !== 'delivered' || order.nextCheckAt === null) return 'attached';
+    const provider = catalog.provider(order.providerId);
+    let proxies: UpstreamProxy[] = [];
+    if (provider && order.upstreamOrderId) {
+      const found = await lookUpPurchase(provider, order, order.sentAt ?? order.createdAt);
+      if (found.kind === 'ok' && found.value && found.value.upstreamOrderId === order.upstreamOrderId) {
+        proxies = found.value.proxies;
+      } else {
+        const listed = await provider.listProxies();
+        if (listed.kind === 'ok') proxies = listed.value.filter((p) => p.upstreamId === order.upstreamOrderId);
+      }
+    }
+    const labels = labelsOf(order);
+    const outcome = writeTransaction(sqlite, (): 'attached' | 'waiting' | 'gave_up' => {
+      const current = store.order(orderId)!;
+      if (current.nextCheckAt === null) return 'attached';
+      let added = 0;
+      for (const proxy of proxies) {
+        const owner = store.subscriptionByUpstream(order.providerId, proxy.upstreamId);
+        if (owner) continue;
+        store.insertSubscription({
+          id: newId('px'),
+          userId: order.userId,
+          orderId: order.id,
+          providerId: order.providerId,
+          productId: order.productId,
+          productName: labels.product,
+          renewTermId: order.termId,
+          lastSyncedAt: now(),
+          createdAt: now(),
+          ...proxyFields(proxy),
+        });
+        added++;
+      }
+      if (added > 0) {
+        store.update(orderId, { nextCheckAt: null }, now());
+        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_delivered', payload: { orderId }, dedupeKey: `delivered:${orderId}` });
+        return 'attached';
+      }
+      const settledAt = operatorActions.settlementOf(orderId)?.createdAt ?? order.updatedAt;
+      if (now() - settledAt > CREDENTIALS_GIVE_UP_AFTER_MS) {
+        store.update(orderId, { nextCheckAt: null }, now());
+        return 'gave_up';
+      }
+      store.update(orderId, { nextCheckAt: now() + CREDENTIALS_RETRY_MS }, now());
+      return 'waiting';
+    });
+    if (outcome === 'gave_up') logger.error('a settled order’s credentials never appeared upstream', { orderId });
+    return outcome;
+  }
+
   /** Gives money back for a delivered order: all that is left, or `amountCents`. */
   function refund(input: { orderId: string; amountCents?: number; actor: string; reason: string; refundKey: string }) {
     const order = store.order(input.orderId);
     if (!order) throw new LedgerError('hold_not_found', `no order ${input.orderId}`);
-    const refundedSoFar = wallet
-      .history(order.userId, { limit: 100 })
-      .entries.filter((e) => e.category === 'refund' && e.orderId === order.id)
-      .reduce((sum, e) => sum + e.availableChangeCents, 0);
-    const amount = input.amountCents ?? order.priceCents - refundedSoFar;
+    // The exact sum from the ledger: a busy wallet's recent history would miss older refunds.
+    const amount = input.amountCents ?? order.priceCents - wallet.refundedCents(order.id);
+    if (amount <= 0) throw new LedgerError('refund_exceeds_capture', `order ${order.id} has been refunded in full already`);
     const result = wallet.refund({ orderId: order.id, amountCents: amount, refundKey: input.refundKey, actor: input.actor, reason: input.reason });
     logger.info('order refunded', { orderId: order.id, amountCents: amount, actor: input.actor });
     return result;
@@ -612,6 +827,13 @@ export function createOrders(deps: OrdersDeps) {
     reconcile,
     reconcileDue,
     refund,
+    checkAgain,
+    settleByOperator,
+    recordRefusedAction,
+    fetchOperatorDelivery,
+    operatorActionsOf: operatorActions.actionsOf,
+    /** Who settled an order by hand, if a person did. */
+    operatorSettlementOf: operatorActions.settlementOf,
     order: (id: string) => store.order(id),
     ordersOfUser: store.ordersOfUser,
     openOrders: store.openOrders,

@@ -410,8 +410,8 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     },
 
     /** The order was delivered: the held money becomes the shop's. */
-    capture(orderId: string, actor = 'system'): TransferResult {
-      return resolveHold(orderId, 'post_pending', actor);
+    capture(orderId: string, actor = 'system', reason?: string): TransferResult {
+      return resolveHold(orderId, 'post_pending', actor, reason);
     },
 
     /** The order failed: the held money goes back to the customer. */
@@ -453,6 +453,12 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
         insert(t);
         return result(t.id, t.amount, false, hold.user_id!);
       });
+    },
+
+    /** What has been refunded for an order so far: the exact sum of its refund transfers. */
+    refundedCents(orderId: string): number {
+      requireKey(orderId, 'order id');
+      return stmt.refundedForOrder.get(`refund:${orderId}:`, `refund:${orderId};`)?.total ?? 0;
     },
 
     /** An operator's correction: positive adds to the wallet, negative takes away. */

@@ -61,4 +61,49 @@ describe('the REST API in the application', () => {
     expect(log).not.toContain(token);
     expect(log).not.toContain(proxies[0]!.password);
   });
+
+  it('refuses a body that is not JSON with 415 and the error envelope, and nothing changes', async () => {
+    upstream = await startUpstream('proxy-ipv4');
+    const parsed = parseConfig({
+      DATABASE_PATH: ':memory:',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      PROXY_IPV4_API_KEY: upstream.apiKey,
+      PROXY_IPV4_BASE_URL: upstream.baseUrl,
+    });
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    app = await startApp(parsed.config, createLogger({ level: 'error', write: () => undefined }), { scheduler: false });
+    const { services, httpUrl } = app;
+    const user = services.users.ensure({ telegramId: 777_002, firstName: 'Script' });
+    services.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: 'api-app-2', amountCents: 50_00 });
+    const { token } = services.tokens.create({ userId: user.id, name: 'shop script', scopes: ['read', 'buy'] });
+    const auth = { authorization: `Bearer ${token}` };
+    const quoteBody = JSON.stringify({ provider: 'proxy-ipv4', product: 'ipv4', country: 'USA', term: '30', quantity: 1 });
+    const quoted = await fetch(`${httpUrl}/api/v1/quotes`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json; charset=utf-8' }, body: quoteBody });
+    expect(quoted.status).toBe(201);
+    const { quote } = (await quoted.json()) as { quote: { id: string } };
+    const orderBody = JSON.stringify({ quote_id: quote.id });
+
+    const attempts: Array<{ name: string; headers: Record<string, string>; body: string | Uint8Array }> = [
+      { name: 'text/plain', headers: { 'content-type': 'text/plain' }, body: orderBody },
+      { name: 'form', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `quote_id=${quote.id}` },
+      // A byte body: fetch sends no Content-Type at all.
+      { name: 'none', headers: {}, body: new TextEncoder().encode(orderBody) },
+    ];
+    for (const [i, attempt] of attempts.entries()) {
+      const response = await fetch(`${httpUrl}/api/v1/orders`, {
+        method: 'POST',
+        headers: { ...auth, ...attempt.headers, 'Idempotency-Key': `app-order-415-${i}` },
+        body: attempt.body,
+      });
+      expect(response.status, attempt.name).toBe(415);
+      expect(await response.json(), attempt.name).toEqual({
+        success: false,
+        error: { code: 'unsupported_media_type', message: 'the request body must be JSON: send Content-Type: application/json' },
+      });
+    }
+    expect(services.orders.ordersOfUser(user.id)).toEqual([]);
+    expect(services.wallet.balance(user.id)).toEqual({ availableCents: 50_00, heldCents: 0 });
+    expect(upstream.simulator.purchaseCount()).toBe(0);
+  });
 });

@@ -87,6 +87,17 @@ describe('operator commands', () => {
     expect((await command(olga, group, '/refund ord_nope all x')).plainText).toContain('There is no order ord_nope');
   });
 
+  it('/refund … all gives back exactly what is left, also on a wallet with more than 100 newer entries', async () => {
+    const { olga, group, world: w } = await withOperators();
+    const { account, order } = await customerWithOrder(w);
+    expect((await command(olga, group, `/refund ${order.id} 1.00 proxy was slow`)).plainText).toContain('Refunded $1.00');
+    for (let i = 0; i < 120; i++) w.credit(w.emu.users().find((u) => u.info.first_name === 'Alice')!, 1);
+    const before = w.shop.wallet.balance(account.id).availableCents;
+    const rest = await command(olga, group, `/refund ${order.id} all proxy never worked`);
+    expect(rest.plainText).toContain(`Refunded $${((order.priceCents - 100) / 100).toFixed(2)} for order ${order.id}`);
+    expect(w.shop.wallet.balance(account.id).availableCents).toBe(before + order.priceCents - 100);
+  });
+
   it('/credit adjusts a wallet by Telegram id, with a reason', async () => {
     const { olga, group, world: w } = await withOperators();
     const { alice, account } = await customerWithOrder(w);

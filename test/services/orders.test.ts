@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_IDS } from '../../src/providers/modules.js';
-import type { ProviderId } from '../../src/providers/types.js';
+import { buildServices } from '../../src/app.js';
+import { openDatabase } from '../../src/db/client.js';
+import { ambiguous, type ProviderId, type ProxyProvider } from '../../src/providers/types.js';
+import { startUpstream } from '../../src/sandbox/upstreams/index.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 
 const newShop = eachTestShop();
@@ -316,5 +319,176 @@ describe('the order–ledger invariant checker', () => {
     shop.database.sqlite.prepare("UPDATE orders SET state = 'failed' WHERE id = ?").run(result.order.id);
     expect(shop.orders.checkInvariants()).toEqual([`order ${result.order.id} is failed but its hold is post_pending`]);
     shop.database.sqlite.prepare("UPDATE orders SET state = 'delivered' WHERE id = ?").run(result.order.id);
+  });
+});
+
+/** Makes a LumiWeb purchase lose its answer after the sale, and every lookup fail, so the order stays open. */
+function loseTheAnswer(shop: TestShop) {
+  const sim = shop.upstream('lumiweb').simulator;
+  sim.faults.inject({ kind: 'hang_after' }, { method: 'POST', path: /\/proxy\/static$/ });
+  sim.faults.inject({ kind: 'error_before', status: 503 }, { method: 'POST', path: /\/proxy\/static$/, times: Infinity });
+  sim.faults.inject({ kind: 'error_before', status: 503 }, { method: 'GET', times: Infinity });
+}
+
+async function stuckOrder(shop: TestShop, channel: 'bot' | 'api' = 'bot') {
+  const user = shop.customer(50_000);
+  const quote = await quoteFirst(shop, user.id, 'lumiweb');
+  loseTheAnswer(shop);
+  const result = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel });
+  if (result.kind !== 'provisioning') throw new Error(result.kind);
+  return { user, quote, order: result.order };
+}
+
+const transfer = (shop: TestShop, id: string) =>
+  shop.database.sqlite.prepare('SELECT actor, reason FROM ledger_transfers WHERE id = ?').get(id) as { actor: string; reason: string | null } | undefined;
+
+describe('orders that cannot settle reach a person', () => {
+  it('after the attention window every open order gets exactly one alert, and the customer hears it is still being confirmed', async () => {
+    let clock = Date.now();
+    const shop = await newShop(['lumiweb'], { upstreamTimeoutMs: 300, now: () => clock });
+    const { user, order } = await stuckOrder(shop, 'api');
+    // Not a bot purchase: nobody holds a message to edit, so the customer gets a notice.
+    expect(shop.outbox.list({ kind: 'order_provisioning' }).map((m) => m.userId)).toEqual([user.id]);
+    await shop.orders.reconcileDue();
+    expect(shop.outbox.list({ kind: 'order_needs_attention' })).toHaveLength(0);
+
+    clock += 31 * 60_000;
+    for (let i = 0; i < 3; i++) {
+      await shop.orders.reconcileDue();
+      clock += 15 * 60_000;
+    }
+    expect(shop.outbox.list({ kind: 'order_needs_attention', audience: 'operators' })).toHaveLength(1);
+    expect(shop.outbox.list({ kind: 'order_still_open' }).map((m) => m.userId)).toEqual([user.id]);
+    expect(shop.orders.order(order.id)!.state).toBe('provisioning');
+    expect(shop.wallet.balance(user.id).heldCents).toBe(order.priceCents);
+  });
+
+  it('an order open past the window is alerted even when its own check cannot run', async () => {
+    let clock = Date.now();
+    const shop = await newShop(['lumiweb'], { upstreamTimeoutMs: 300, now: () => clock });
+    const { order } = await stuckOrder(shop);
+    // Its next check is far away (the reconciler backed off): the sweep still finds it.
+    shop.database.sqlite.prepare('UPDATE orders SET next_check_at = ? WHERE id = ?').run(clock + 24 * 3_600_000, order.id);
+    clock += 31 * 60_000;
+    expect(await shop.orders.reconcileDue()).toMatchObject({ checked: 0 });
+    expect(shop.outbox.list({ kind: 'order_needs_attention' })).toHaveLength(1);
+    expect(shop.outbox.list({ kind: 'order_still_open' })).toHaveLength(1);
+  });
+
+  it('“needs an operator” from an adapter alerts at once; the window later tells the customer, not the operators again', async () => {
+    let clock = Date.now();
+    const upstream = await startUpstream('lumiweb');
+    const real = upstream.provider({ timeoutMs: 300 });
+    // An adapter whose lookup finds several candidates answers this; the rest is the real LumiWeb adapter.
+    const torn: ProxyProvider = Object.assign(Object.create(real) as ProxyProvider, {
+      findPurchase: async () => ambiguous('needs_operator', 'two unknown new upstream orders: 101, 102'),
+    });
+    const database = openDatabase(':memory:');
+    const shop = buildServices(database, { providers: [torn], now: () => clock });
+    try {
+      const user = shop.users.ensure({ telegramId: 77, firstName: 'Ann' });
+      shop.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: 'a', amountCents: 50_000 });
+      const choice = await firstChoice({ ...shop, database, upstreams: [upstream] } as unknown as TestShop, 'lumiweb');
+      const quoted = await shop.orders.quote(user.id, 'lumiweb', choice);
+      if (!quoted.ok) throw new Error(quoted.message);
+      upstream.simulator.faults.inject({ kind: 'hang_after' }, { method: 'POST', path: /\/proxy\/static$/ });
+      const result = await shop.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 'k', channel: 'bot' });
+      expect(result.kind).toBe('provisioning');
+      // The bot's own message says "held, not charged" for a bot purchase: no second notice.
+      expect(shop.outbox.list({ kind: 'order_provisioning' })).toHaveLength(0);
+      clock += 10_000;
+      await shop.orders.reconcileDue();
+      const alerts = shop.outbox.list({ kind: 'order_needs_attention' });
+      expect(alerts).toHaveLength(1);
+      expect(JSON.parse(alerts[0]!.payload).why).toContain('two unknown new upstream orders');
+      expect(shop.outbox.list({ kind: 'order_still_open' })).toHaveLength(0);
+
+      clock += 31 * 60_000;
+      await shop.orders.reconcileDue();
+      await shop.orders.reconcileDue();
+      expect(shop.outbox.list({ kind: 'order_needs_attention' })).toHaveLength(1);
+      expect(shop.outbox.list({ kind: 'order_still_open' })).toHaveLength(1);
+      expect(shop.orders.checkInvariants()).toEqual([]);
+    } finally {
+      await shop.orders.drain();
+      await upstream.close();
+      database.close();
+    }
+  });
+
+  it('settled as failed by an admin: the hold is voided by that admin, recorded with the reason, the customer told', async () => {
+    const shop = await newShop(['lumiweb'], { upstreamTimeoutMs: 300 });
+    const { user, order } = await stuckOrder(shop);
+    const result = shop.orders.settleByOperator({ orderId: order.id, decision: { outcome: 'failed' }, actor: 'admin:42', reason: 'LumiWeb support: not sold' });
+    expect(result.kind).toBe('settled');
+    expect(shop.orders.order(order.id)).toMatchObject({ state: 'failed', failureCode: 'settled_failed' });
+    expect(shop.wallet.balance(user.id)).toEqual({ availableCents: 50_000, heldCents: 0 });
+    expect(transfer(shop, `void:${order.id}`)).toEqual({ actor: 'admin:42', reason: 'settled as failed: LumiWeb support: not sold' });
+    expect(shop.orders.operatorActionsOf(order.id)).toMatchObject([{ action: 'settle_failed', actor: 'admin:42', reason: 'LumiWeb support: not sold' }]);
+    expect(shop.outbox.list({ kind: 'order_failed' }).map((m) => m.userId)).toEqual([user.id]);
+  });
+
+  it('settled as delivered: captured once by the admin, the upstream order recorded, credentials fetched when the upstream lists them', async () => {
+    const shop = await newShop(['lumiweb'], { upstreamTimeoutMs: 300 });
+    const { user, order } = await stuckOrder(shop);
+    const sim = shop.upstream('lumiweb').simulator;
+    const sold = sim.subscriptions();
+    expect(sold).toHaveLength(1);
+    const result = shop.orders.settleByOperator({
+      orderId: order.id,
+      decision: { outcome: 'delivered', upstreamOrderId: String(sold[0]!.orderId) },
+      actor: 'admin:42',
+      reason: 'seen in the LumiWeb dashboard',
+    });
+    expect(result.kind).toBe('settled');
+    expect(shop.orders.order(order.id)).toMatchObject({ state: 'delivered', upstreamOrderId: String(sold[0]!.orderId) });
+    expect(transfer(shop, `capture:${order.id}`)?.actor).toBe('admin:42');
+    expect(shop.wallet.balance(user.id)).toEqual({ availableCents: 50_000 - order.priceCents, heldCents: 0 });
+    expect(shop.outbox.list({ kind: 'order_settled_delivered' }).map((m) => m.userId)).toEqual([user.id]);
+
+    // The upstream is still unreachable: no credentials yet, and nothing is guessed.
+    await shop.orders.drain();
+    expect(shop.orders.subscriptionsOfOrder(order.id)).toHaveLength(0);
+    sim.faults.clear();
+    expect(await shop.orders.fetchOperatorDelivery(order.id)).toBe('attached');
+    const proxies = shop.orders.subscriptionsOfOrder(order.id);
+    expect(proxies.map((p) => p.host)).toEqual(sold[0]!.proxies.map((p) => p.ip));
+    expect(shop.outbox.list({ kind: 'order_delivered' })).toHaveLength(1);
+    expect(sim.purchaseCount()).toBe(1);
+    expect(shop.orders.checkInvariants()).toEqual([]);
+  });
+
+  it('two admins settling at once: one settlement, the other is told who did it', async () => {
+    const shop = await newShop(['lumiweb'], { upstreamTimeoutMs: 300 });
+    const { order } = await stuckOrder(shop);
+    const [a, b] = await Promise.all([
+      Promise.resolve().then(() => shop.orders.settleByOperator({ orderId: order.id, decision: { outcome: 'failed' }, actor: 'admin:1', reason: 'not sold' })),
+      Promise.resolve().then(() =>
+        shop.orders.settleByOperator({ orderId: order.id, decision: { outcome: 'delivered', upstreamOrderId: '9' }, actor: 'admin:2', reason: 'sold' }),
+      ),
+    ]);
+    expect([a!.kind, b!.kind]).toEqual(['settled', 'already_settled']);
+    expect(b).toMatchObject({ settlement: { actor: 'admin:1', action: 'settle_failed' } });
+    const resolutions = shop.database.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_transfers WHERE pending_id = ?').get(`hold:${order.id}`) as { n: number };
+    expect(resolutions.n).toBe(1);
+    expect(shop.orders.operatorActionsOf(order.id).filter((r) => r.action.startsWith('settle_'))).toHaveLength(1);
+  });
+});
+
+describe('refunding “all” of an order', () => {
+  it('counts every earlier refund of the order, even when the wallet has more than 100 newer entries', async () => {
+    const shop = await newShop(['lumiweb']);
+    const user = shop.customer(50_000);
+    const quote = await quoteFirst(shop, user.id, 'lumiweb');
+    const result = await shop.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'k', channel: 'bot' });
+    if (result.kind !== 'delivered') throw new Error(result.kind);
+    shop.orders.refund({ orderId: result.order.id, amountCents: 100, actor: 'admin:1', reason: 'slow', refundKey: 'first' });
+    for (let i = 0; i < 120; i++) {
+      shop.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: `busy-${i}`, amountCents: 1 });
+    }
+    const rest = shop.orders.refund({ orderId: result.order.id, actor: 'admin:1', reason: 'dead', refundKey: 'rest' });
+    expect(rest.amountCents).toBe(quote.priceCents - 100);
+    expect(shop.wallet.balance(user.id).availableCents).toBe(50_000 + 120);
+    expect(() => shop.orders.refund({ orderId: result.order.id, actor: 'admin:1', reason: 'again', refundKey: 'more' })).toThrow(/refunded in full/);
   });
 });

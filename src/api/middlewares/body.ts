@@ -24,6 +24,26 @@ export function bodyLimit(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
   };
 }
 
+/** `application/json` or a `+json` type, with any parameters (charset). */
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
+
+/**
+ * Refuses a body that does not say it is JSON (text/plain, a form, no
+ * Content-Type) before anything reads it: a form post from a browser page
+ * or a mistyped script must not be taken for an API call. A request
+ * without a body (no Content-Length, or 0, and not chunked) passes.
+ */
+export function requireJsonBody(): MiddlewareHandler {
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+    if (hasBody && !JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
+      throw new ApiError('unsupported_media_type', 'the request body must be JSON: send Content-Type: application/json');
+    }
+    await next();
+  };
+}
+
 async function readCapped(c: Context, maxBytes: number): Promise<string> {
   const stream = c.req.raw.body;
   if (!stream) return '';

@@ -21,6 +21,7 @@ export type ApiErrorCode =
   | 'idempotency_conflict'
   | 'sold_out'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'order_failed'
   | 'unsupported'
   | 'rate_limited'
@@ -40,6 +41,7 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
   idempotency_conflict: 409,
   sold_out: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   order_failed: 422,
   unsupported: 422,
   rate_limited: 429,

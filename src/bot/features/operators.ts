@@ -1,7 +1,9 @@
 /**
  * The operators' group: alerts rendered for people who run the shop, and the
  * buttons on them — confirm or reject a manual top-up, refund a Stars
- * top-up. Only admins (ADMIN_IDS) pressing inside the operator group
+ * top-up, and for an order the saga could not settle: check again now,
+ * settle as failed, settle as delivered (with the upstream's order id).
+ * Only admins (ADMIN_IDS) pressing inside the operator group
  * (OPERATOR_CHAT_ID) can act; anyone else gets an alert and nothing changes.
  *
  * These callbacks are answered here rather than by the bot's answer-first
@@ -16,6 +18,8 @@ import type { User as TelegramUser } from 'grammy/types';
 import { withPrefix, type KvStorage } from '../../db/kv-storage.js';
 import type { Logger } from '../../logger.js';
 import type { RefundStarPayment } from '../../payments/stars.js';
+import type { OrderRow } from '../../services/order-store.js';
+import type { OperatorSettlementResult, SagaResult } from '../../services/orders.js';
 import type { OutboxMessage } from '../../services/outbox.js';
 import type { TopUpRow } from '../../services/topups.js';
 import type { Language } from '../../services/users.js';
@@ -45,7 +49,7 @@ export function telegramStarRefund(api: Api): RefundStarPayment {
 }
 
 export interface OperatorViewDeps {
-  services: Pick<BotServices, 'users' | 'wallet'>;
+  services: Pick<BotServices, 'users' | 'wallet' | 'orders'>;
   i18n: I18n<Context>;
   payments?: BotPayments;
   language: Language;
@@ -102,6 +106,35 @@ export function createOperatorViews(deps: OperatorViewDeps) {
   const orderLabel = (payload: Record<string, unknown>) => code(String(payload.orderId ?? '?'));
   const cents = (value: unknown) => (typeof value === 'number' ? money(value) : '?');
 
+  /**
+   * An order the saga could not settle. While it is open the alert carries
+   * the buttons that settle it; once settled, it says how.
+   */
+  const orderAlert = (fields: { orderId: string; provider: unknown; priceCents: unknown; userId: unknown; why: unknown }, status?: string): OperatorView => {
+    const order = services.orders.order(fields.orderId);
+    const lines = [
+      t('op-order-attention', { provider: escapeHtml(String(fields.provider ?? '?')), order: code(fields.orderId), amount: cents(fields.priceCents) }),
+      customerLine(fields.userId),
+      t('op-why', { why: escapeHtml(String(fields.why ?? '')) }),
+    ];
+    if (status === undefined && order && (order.state === 'delivered' || order.state === 'failed')) {
+      status = t(order.state === 'delivered' ? 'op-order-now-delivered' : 'op-order-now-failed');
+    }
+    const open = order !== undefined && order.state !== 'delivered' && order.state !== 'failed';
+    const keyboard = open ? orderKeyboard(order.id) : undefined;
+    return { text: withStatus(lines, status), ...(keyboard ? { keyboard } : {}) };
+  };
+
+  const orderKeyboard = (orderId: string) =>
+    new InlineKeyboard()
+      .text(t('op-order-check'), `op:oc:${orderId}`)
+      .row()
+      .text(t('op-order-settle-failed'), `op:of:${orderId}`)
+      .text(t('op-order-settle-delivered'), `op:od:${orderId}`);
+
+  const orderAlertOf = (order: OrderRow, status?: string) =>
+    orderAlert({ orderId: order.id, provider: order.providerId, priceCents: order.priceCents, userId: order.userId, why: order.failureMessage }, status);
+
   /** An operator alert from the outbox; null when there is nothing left to say, undefined for kinds it does not know. */
   function render(message: OutboxMessage, payload: Record<string, unknown>): OperatorView | null | undefined {
     const topUp = typeof payload.topUpId === 'string' ? payments?.topUps.get(payload.topUpId) : undefined;
@@ -117,13 +150,7 @@ export function createOperatorViews(deps: OperatorViewDeps) {
       case 'upstream_auth_failed':
         return { text: t('op-upstream-auth-failed', { provider: providerLabel(payload), order: orderLabel(payload), amount: cents(payload.priceCents) }) };
       case 'order_needs_attention':
-        return {
-          text: [
-            t('op-order-attention', { provider: providerLabel(payload), order: orderLabel(payload), amount: cents(payload.priceCents) }),
-            customerLine(payload.userId),
-            t('op-why', { why: escapeHtml(String(payload.why ?? '')) }),
-          ].join('\n'),
-        };
+        return orderAlert({ orderId: String(payload.orderId ?? '?'), provider: payload.provider, priceCents: payload.priceCents, userId: payload.userId, why: payload.why });
       case 'stars_payment_unmatched':
         return {
           text: t('op-stars-unmatched', {
@@ -139,15 +166,16 @@ export function createOperatorViews(deps: OperatorViewDeps) {
     }
   }
 
-  return { t, customerLine, manualRequest, topUpReceived, render };
+  return { t, customerLine, manualRequest, topUpReceived, orderAlertOf, orderKeyboard, render };
 }
 
 export type OperatorViews = ReturnType<typeof createOperatorViews>;
 
 export interface OperatorsDeps {
   views: OperatorViews;
-  payments: BotPayments;
-  services: Pick<BotServices, 'users'>;
+  /** Top-ups: their buttons are offered only when the shop takes payments. */
+  payments?: BotPayments;
+  services: Pick<BotServices, 'users' | 'orders'>;
   i18n: I18n<Context>;
   operatorChatId: number | undefined;
   adminIds: readonly number[];
@@ -156,6 +184,20 @@ export interface OperatorsDeps {
   refundStarPayment: RefundStarPayment;
   logger: Logger;
 }
+
+/** "Settle as delivered" waiting for the admin to type the upstream's order id. */
+interface PendingUpstreamId {
+  orderId: string;
+  messageId: number;
+}
+
+/** The upstream order id an admin gave for an order, waiting for a confirming press. */
+interface ProposedDelivery {
+  upstreamOrderId: string;
+  proposedBy: number;
+}
+
+const ORDER_BUTTON = /^op:o[a-z]*:(ord_[a-z2-7]+)$/;
 
 /** A reject waiting for the admin to type the reason: which request, and the alert to update. */
 interface PendingReason {
@@ -169,10 +211,11 @@ const QUICK_REASONS = {
 } as const;
 
 export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext> {
-  const { views, payments, services, i18n, operatorChatId, adminIds, logger } = deps;
-  const { topUps, manual, stars } = payments;
+  const { views, services, i18n, operatorChatId, adminIds, logger } = deps;
   const { t } = views;
   const pendingReasons = withPrefix<PendingReason>(deps.storage, 'operator-reason:');
+  const pendingUpstreamIds = withPrefix<PendingUpstreamId>(deps.storage, 'operator-upstream-id:');
+  const proposedDeliveries = withPrefix<ProposedDelivery>(deps.storage, 'operator-delivery:');
   const composer = new Composer<BotContext>();
 
   const adminName = (from: TelegramUser) => escapeHtml(from.first_name) + (from.username ? ` (@${escapeHtml(from.username)})` : '');
@@ -198,6 +241,173 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     return message ? editAlert(ctx.api, message.chat.id, message.message_id, view) : Promise.resolve();
   };
 
+  // Everyone else is turned away before any handler runs, and a press about an order is kept on its record.
+  composer.callbackQuery(/^op:/, async (ctx, next) => {
+    if (isAdminHere(ctx)) return next();
+    logger.warn('operator button refused', { telegramUserId: ctx.from.id, chatId: ctx.chat?.id, data: ctx.callbackQuery.data });
+    const orderId = ORDER_BUTTON.exec(ctx.callbackQuery.data)?.[1];
+    if (orderId) services.orders.recordRefusedAction(orderId, `telegram:${ctx.from.id}`, `not allowed: pressed ${ctx.callbackQuery.data} in chat ${ctx.chat?.id ?? '?'}`);
+    await answer(ctx, t('op-not-allowed'), true);
+  });
+
+  registerOrderButtons();
+  if (deps.payments) registerTopUpButtons(deps.payments);
+
+  // An operator button this version no longer knows: stop the spinner, change nothing.
+  composer.callbackQuery(/^op:/, (ctx) => answer(ctx));
+
+  return composer;
+
+  function registerOrderButtons() {
+    const openOrder = (id: string) => {
+      const order = services.orders.order(id);
+      return order && order.state !== 'delivered' && order.state !== 'failed' ? order : undefined;
+    };
+    const settledStatus = (result: { order: OrderRow; settlement?: { actor: string } | undefined }) => {
+      const actor = result.settlement?.actor;
+      const telegramId = actor?.startsWith('admin:') ? Number(actor.slice('admin:'.length)) : undefined;
+      const known = telegramId !== undefined ? services.users.byTelegramId(telegramId) : undefined;
+      const by = known ? escapeHtml(known.firstName ?? String(telegramId)) : telegramId !== undefined ? String(telegramId) : t('op-order-by-saga');
+      return t(result.order.state === 'delivered' ? 'op-order-already-delivered' : 'op-order-already-failed', { by });
+    };
+    /** The answer to a press on an order that is settled already: who did it, and the alert without buttons. */
+    const alreadySettled = async (ctx: Context, orderId: string) => {
+      const order = services.orders.order(orderId);
+      if (!order) return answer(ctx, t('op-order-not-found'));
+      if (order.state !== 'delivered' && order.state !== 'failed') return answer(ctx, t('op-order-not-found'));
+      const status = settledStatus({ order, settlement: services.orders.operatorSettlementOf(orderId) });
+      await answer(ctx, status.replace(/<[^>]+>/g, ''), true);
+      return editPressed(ctx, views.orderAlertOf(order, status));
+    };
+
+    composer.callbackQuery(/^op:oc:(ord_[a-z2-7]+)$/, async (ctx) => {
+      const orderId = ctx.match[1]!;
+      if (!openOrder(orderId)) return alreadySettled(ctx, orderId);
+      // The upstream may take a while: the spinner stops now, the alert is edited with the result.
+      await answer(ctx, t('op-order-checking'));
+      let result: SagaResult | undefined;
+      try {
+        result = await services.orders.checkAgain(orderId, actorOf(ctx.from));
+      } catch (error) {
+        logger.error('check again failed', { orderId, error });
+      }
+      const order = services.orders.order(orderId)!;
+      const status =
+        result?.kind === 'delivered'
+          ? t('op-order-checked-delivered', { admin: adminName(ctx.from) })
+          : result?.kind === 'failed'
+            ? t('op-order-checked-failed', { admin: adminName(ctx.from), reason: escapeHtml(order.failureMessage ?? '') })
+            : t('op-order-checked-open', { admin: adminName(ctx.from), why: escapeHtml(order.failureMessage ?? '') });
+      const view = views.orderAlertOf(order, status);
+      await editPressed(ctx, view);
+    });
+
+    composer.callbackQuery(/^op:of:(ord_[a-z2-7]+)$/, async (ctx) => {
+      const order = openOrder(ctx.match[1]!);
+      if (!order) return alreadySettled(ctx, ctx.match[1]!);
+      await answer(ctx);
+      const view = views.orderAlertOf(order);
+      await editPressed(ctx, {
+        text: `${view.text}\n\n${t('op-order-confirm-failed', { amount: money(order.priceCents) })}`,
+        keyboard: new InlineKeyboard().text(t('op-order-yes-failed'), `op:ofy:${order.id}`).text(t('op-back'), `op:ob:${order.id}`),
+      });
+    });
+
+    composer.callbackQuery(/^op:ob:(ord_[a-z2-7]+)$/, async (ctx) => {
+      const order = services.orders.order(ctx.match[1]!);
+      if (!order) return answer(ctx, t('op-order-not-found'));
+      pendingUpstreamIds.delete(`${ctx.chat!.id}:${ctx.from.id}`);
+      await answer(ctx);
+      await editPressed(ctx, views.orderAlertOf(order));
+    });
+
+    const settle = async (ctx: Context & { from: TelegramUser }, orderId: string, result: OperatorSettlementResult, status: string) => {
+      if (result.kind === 'already_settled') {
+        const already = settledStatus(result);
+        await answer(ctx, already.replace(/<[^>]+>/g, ''), true);
+        return editPressed(ctx, views.orderAlertOf(result.order, already));
+      }
+      if (result.kind !== 'settled') return answer(ctx, result.kind === 'invalid' ? result.message : t('op-order-not-found'), true);
+      logger.info('order settled from the operators’ alert', { orderId, admin: ctx.from.id, state: result.order.state });
+      await answer(ctx, t('op-done'));
+      await editPressed(ctx, views.orderAlertOf(result.order, status));
+    };
+
+    composer.callbackQuery(/^op:ofy:(ord_[a-z2-7]+)$/, async (ctx) => {
+      const orderId = ctx.match[1]!;
+      const result = services.orders.settleByOperator({
+        orderId,
+        decision: { outcome: 'failed' },
+        actor: actorOf(ctx.from),
+        reason: `settled as failed from the operators' alert by ${ctx.from.first_name} (${ctx.from.id})`,
+      });
+      await settle(ctx, orderId, result, t('op-order-settled-failed', { admin: adminName(ctx.from) }));
+    });
+
+    composer.callbackQuery(/^op:od:(ord_[a-z2-7]+)$/, async (ctx) => {
+      const order = openOrder(ctx.match[1]!);
+      const message = ctx.callbackQuery.message;
+      if (!order || !message) return alreadySettled(ctx, ctx.match[1]!);
+      pendingUpstreamIds.write(`${message.chat.id}:${ctx.from.id}`, { orderId: order.id, messageId: message.message_id });
+      await answer(ctx);
+      await ctx.reply(t('op-order-ask-upstream-id', { admin: adminName(ctx.from), order: code(order.id), provider: escapeHtml(order.providerId) }));
+    });
+
+    composer.callbackQuery(/^op:ody:(ord_[a-z2-7]+)$/, async (ctx) => {
+      const orderId = ctx.match[1]!;
+      const proposed = proposedDeliveries.read(orderId);
+      if (!proposed) {
+        if (!openOrder(orderId)) return alreadySettled(ctx, orderId);
+        return answer(ctx, t('op-order-no-upstream-id'), true);
+      }
+      const result = services.orders.settleByOperator({
+        orderId,
+        decision: { outcome: 'delivered', upstreamOrderId: proposed.upstreamOrderId },
+        actor: actorOf(ctx.from),
+        reason: `upstream order ${proposed.upstreamOrderId} (given by ${proposed.proposedBy}) confirmed by ${ctx.from.first_name} (${ctx.from.id})`,
+      });
+      if (result.kind === 'settled') proposedDeliveries.delete(orderId);
+      await settle(ctx, orderId, result, t('op-order-settled-delivered', { admin: adminName(ctx.from), upstream: code(proposed.upstreamOrderId) }));
+    });
+
+    // The upstream order id an admin types after "Settle as delivered": their next message in the group.
+    composer.on('message:text', async (ctx, next) => {
+      if (!isAdminHere(ctx)) return next();
+      const key = `${ctx.chat.id}:${ctx.from.id}`;
+      const pending = pendingUpstreamIds.read(key);
+      if (!pending) return next();
+      const text = ctx.message.text.trim();
+      if (text === '/cancel' || text.startsWith('/cancel@')) {
+        pendingUpstreamIds.delete(key);
+        await ctx.reply(t('op-order-settle-cancelled'));
+        return;
+      }
+      if (text.startsWith('/')) return next();
+      pendingUpstreamIds.delete(key);
+      const order = openOrder(pending.orderId);
+      if (!order) {
+        const settled = services.orders.order(pending.orderId);
+        await ctx.reply(settled ? t(settled.state === 'delivered' ? 'op-order-now-delivered' : 'op-order-now-failed') : t('op-order-not-found'));
+        return;
+      }
+      if (!/^[A-Za-z0-9_:.-]{1,100}$/.test(text)) {
+        pendingUpstreamIds.write(key, pending);
+        await ctx.reply(t('op-order-bad-upstream-id'));
+        return;
+      }
+      proposedDeliveries.write(order.id, { upstreamOrderId: text, proposedBy: ctx.from.id });
+      const view = views.orderAlertOf(order);
+      await editAlert(ctx.api, ctx.chat.id, pending.messageId, {
+        text: `${view.text}\n\n${t('op-order-confirm-delivered', { upstream: code(text), amount: money(order.priceCents) })}`,
+        keyboard: new InlineKeyboard().text(t('op-order-yes-delivered'), `op:ody:${order.id}`).text(t('op-back'), `op:ob:${order.id}`),
+      });
+      await ctx.reply(t('op-order-confirm-above'), { reply_parameters: { message_id: pending.messageId, allow_sending_without_reply: true } });
+    });
+  }
+
+  function registerTopUpButtons(payments: BotPayments) {
+  const { topUps, manual, stars } = payments;
+
   const customerTranslate = (topUp: TopUpRow): Translate => {
     const language = asLanguage(services.users.byId(topUp.userId)?.language) ?? 'en';
     return (key, vars) => i18n.t(language, key, vars);
@@ -207,13 +417,6 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     const topUp = topUps.get(id);
     return topUp?.method === 'manual' ? topUp : undefined;
   };
-
-  // Everyone else is turned away before any handler runs.
-  composer.callbackQuery(/^op:/, async (ctx, next) => {
-    if (isAdminHere(ctx)) return next();
-    logger.warn('operator button refused', { telegramUserId: ctx.from.id, chatId: ctx.chat?.id, data: ctx.callbackQuery.data });
-    await answer(ctx, t('op-not-allowed'), true);
-  });
 
   composer.callbackQuery(/^op:mc:(tu_[a-z2-7]+)$/, async (ctx) => {
     const topUp = manualTopUp(ctx.match[1]!);
@@ -365,9 +568,5 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     logger.info('Stars refund by an operator', { topUpId: topUp.id, admin: ctx.from.id, ok: result.ok, state: after.state });
     await editPressed(ctx, views.topUpReceived(after, status));
   });
-
-  // An operator button this version no longer knows: stop the spinner, change nothing.
-  composer.callbackQuery(/^op:/, (ctx) => answer(ctx));
-
-  return composer;
+  }
 }

@@ -36,6 +36,7 @@ const REASONS = new Set([
   'interrupted',
   'unsupported',
   'not_found',
+  'settled_failed',
 ]);
 
 export function reasonText(t: Translate, reason: string | null | undefined): string {
@@ -133,6 +134,26 @@ export function failedView(t: Translate, order: OrderRow, balance: Balance): Res
       t('order-returned', { price: money(order.priceCents), balance: money(balance.availableCents) }),
     ].join('\n'),
     keyboard: new InlineKeyboard().text(t('menu-buy'), 'm:buy').text(t('btn-main-menu'), 'm:main'),
+  };
+}
+
+/**
+ * An order whose outcome is not known yet: the money is held, not charged,
+ * and the customer will be told. `stillOpen` once the attention window is
+ * reached and a person is looking into it.
+ */
+export function stillConfirmingView(t: Translate, order: OrderRow, stillOpen: boolean): ResultView {
+  return {
+    text: t(stillOpen ? 'notice-order-still-open' : 'notice-order-provisioning', { items: labelLine(labelsOf(order)), price: money(order.priceCents) }),
+    keyboard: menuOnly(t),
+  };
+}
+
+/** A person confirmed the provider delivered; the credentials follow when the provider lists them. */
+export function settledDeliveredView(t: Translate, order: OrderRow): ResultView {
+  return {
+    text: t('notice-order-settled-delivered', { items: labelLine(labelsOf(order)), price: money(order.priceCents) }),
+    keyboard: new InlineKeyboard().text(t('menu-proxies'), 'p:l:0').text(t('btn-main-menu'), 'm:main'),
   };
 }
 

@@ -64,6 +64,10 @@ export class UpdateQueue {
   private delivering = false;
   private wakeDelivery: (() => void) | undefined;
   private closed = false;
+  /** The latest updates queued (bounded), so one can be delivered again. */
+  private readonly recentUpdates: WireUpdate[] = [];
+  /** Updates queued again and not yet handed out: a getUpdates offset above them does not drop them. */
+  private readonly again = new Set<WireUpdate>();
   /** Cancels an in-flight webhook POST when the emulator closes. */
   private readonly shutdown = new AbortController();
 
@@ -75,13 +79,41 @@ export class UpdateQueue {
     if (!this.isAllowed(type)) return undefined;
     const update: WireUpdate = { update_id: this.nextUpdateId++, ...payload };
     this.queue.push(update);
-    if (this.held) this.held.finish(this.queue.slice(0, this.held.limit));
+    this.recentUpdates.push(update);
+    if (this.recentUpdates.length > 1_000) this.recentUpdates.shift();
+    if (this.held) this.held.finish(this.handOut(this.queue.slice(0, this.held.limit)));
     if (this.webhookConfig) void this.deliver();
     return update;
   }
 
   pending(): WireUpdate[] {
     return [...this.queue];
+  }
+
+  /** The latest updates queued, oldest first, whether or not confirmed since. */
+  recent(): WireUpdate[] {
+    return [...this.recentUpdates];
+  }
+
+  /**
+   * Queues an update again under its own update_id, as Telegram does when it
+   * never saw the update confirmed: a webhook answer that timed out, a
+   * poller that stopped before its next getUpdates.
+   */
+  redeliver(updateId: number): WireUpdate {
+    const update = this.recentUpdates.find((u) => u.update_id === updateId);
+    if (!update) throw new Error(`no recent update ${updateId}`);
+    this.again.add(update);
+    this.queue.push(update);
+    this.queue.sort((a, b) => a.update_id - b.update_id);
+    if (this.held) this.held.finish(this.handOut(this.queue.slice(0, this.held.limit)));
+    if (this.webhookConfig) void this.deliver();
+    return update;
+  }
+
+  private handOut(updates: WireUpdate[]): WireUpdate[] {
+    for (const update of updates) this.again.delete(update);
+    return updates;
   }
 
   get webhook(): WebhookConfig | undefined {
@@ -118,7 +150,7 @@ export class UpdateQueue {
     this.confirm(options.offset);
 
     const limit = options.limit ?? 100;
-    const ready = this.queue.slice(0, limit);
+    const ready = this.handOut(this.queue.slice(0, limit));
     const timeoutMs = (options.timeoutSeconds ?? 0) * 1000;
     if (ready.length > 0 || timeoutMs <= 0 || this.closed || signal.aborted) return ready;
     // Two newcomers may both have outwaited the grace period; only one may hold.
@@ -129,7 +161,7 @@ export class UpdateQueue {
   /** Offsets above an update's id confirm it; a negative offset keeps only the last -offset updates. */
   private confirm(offset: number | undefined): void {
     if (!offset) return;
-    if (offset > 0) this.queue = this.queue.filter((update) => update.update_id >= offset);
+    if (offset > 0) this.queue = this.queue.filter((update) => update.update_id >= offset || this.again.has(update));
     else this.queue = this.queue.slice(Math.max(0, this.queue.length + offset));
   }
 

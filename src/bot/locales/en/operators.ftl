@@ -52,3 +52,27 @@ op-stars-unmatched =
     ⚠️ <b>A Stars payment could not be credited.</b>
     { $stars } ⭐ from Telegram id { $telegramId }, charge { $charge }, payload { $payload } ({ $reason }).
     Credit the customer by hand or refund the payment.
+op-order-check = 🔄 Check again now
+op-order-settle-failed = ❌ Settle as failed
+op-order-settle-delivered = ✅ Settle as delivered
+op-order-checking = Asking the provider…
+op-order-checked-open = 🔄 Checked by { $admin }: still unknown ({ $why }).
+op-order-checked-delivered = ✅ Checked by { $admin }: the provider delivered; the customer has their proxies.
+op-order-checked-failed = ❌ Checked by { $admin }: the provider has no such order ({ $reason }); the customer's money was returned.
+op-order-confirm-failed = Settle as failed? The { $amount } held go back to the customer's wallet. Only do this when the provider confirms nothing was sold.
+op-order-yes-failed = ❌ Yes, settle as failed
+op-order-ask-upstream-id = { $admin }, send the { $provider } order id for { $order } as your next message in this chat (or /cancel).
+op-order-bad-upstream-id = That is not an order id (letters, digits and _:.- only, up to 100). Send it again, or /cancel.
+op-order-settle-cancelled = Cancelled; the order is still open.
+op-order-no-upstream-id = Press "Settle as delivered" and send the upstream order id first.
+op-order-confirm-delivered = Settle as delivered with upstream order { $upstream }? The customer is charged { $amount }; their proxies are fetched from the provider.
+op-order-yes-delivered = ✅ Yes, settle as delivered
+op-order-confirm-above = Confirm on the alert above.
+op-order-settled-failed = ❌ Settled as failed by { $admin }; the customer's money was returned.
+op-order-settled-delivered = ✅ Settled as delivered by { $admin } (upstream order { $upstream }); the customer was charged and told.
+op-order-already-delivered = Already settled as delivered by { $by }.
+op-order-already-failed = Already settled as failed by { $by }.
+op-order-by-saga = the shop itself
+op-order-now-delivered = ✅ This order has been delivered.
+op-order-now-failed = ❌ This order has failed; the money was returned.
+op-order-not-found = This order no longer exists.

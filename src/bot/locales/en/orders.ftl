@@ -42,3 +42,4 @@ reason-interrupted = the order was interrupted before it reached the provider.
 reason-unsupported = the provider does not offer that.
 reason-not-found = it was not found.
 reason-other = the provider refused.
+reason-settled-failed = the provider did not complete it.

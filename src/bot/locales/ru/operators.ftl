@@ -52,3 +52,27 @@ op-stars-unmatched =
     ⚠️ <b>Платёж в Stars не удалось зачислить.</b>
     { $stars } ⭐ от Telegram id { $telegramId }, платёж { $charge }, payload { $payload } ({ $reason }).
     Зачислите клиенту вручную или верните платёж.
+op-order-check = 🔄 Проверить сейчас
+op-order-settle-failed = ❌ Закрыть как неудачный
+op-order-settle-delivered = ✅ Закрыть как выданный
+op-order-checking = Спрашиваем поставщика…
+op-order-checked-open = 🔄 Проверил(а) { $admin }: всё ещё неизвестно ({ $why }).
+op-order-checked-delivered = ✅ Проверил(а) { $admin }: поставщик выдал заказ, у клиента есть прокси.
+op-order-checked-failed = ❌ Проверил(а) { $admin }: у поставщика нет такого заказа ({ $reason }); деньги вернулись клиенту.
+op-order-confirm-failed = Закрыть как неудачный? Замороженные { $amount } вернутся на кошелёк клиента. Делайте это, только если поставщик подтвердил, что ничего не продано.
+op-order-yes-failed = ❌ Да, закрыть как неудачный
+op-order-ask-upstream-id = { $admin }, пришлите номер заказа { $provider } для { $order } следующим сообщением в этот чат (или /cancel).
+op-order-bad-upstream-id = Это не номер заказа (буквы, цифры и _:.-, до 100 знаков). Пришлите ещё раз или /cancel.
+op-order-settle-cancelled = Отменено; заказ всё ещё открыт.
+op-order-no-upstream-id = Сначала нажмите «Закрыть как выданный» и пришлите номер заказа у поставщика.
+op-order-confirm-delivered = Закрыть как выданный с заказом поставщика { $upstream }? С клиента будет списано { $amount }; его прокси заберём у поставщика.
+op-order-yes-delivered = ✅ Да, закрыть как выданный
+op-order-confirm-above = Подтвердите в сообщении выше.
+op-order-settled-failed = ❌ Закрыт как неудачный: { $admin }; деньги вернулись клиенту.
+op-order-settled-delivered = ✅ Закрыт как выданный: { $admin } (заказ поставщика { $upstream }); с клиента списано, клиенту сообщили.
+op-order-already-delivered = Уже закрыт как выданный: { $by }.
+op-order-already-failed = Уже закрыт как неудачный: { $by }.
+op-order-by-saga = сам магазин
+op-order-now-delivered = ✅ Этот заказ выдан.
+op-order-now-failed = ❌ Этот заказ не удался; деньги возвращены.
+op-order-not-found = Этого заказа больше нет.

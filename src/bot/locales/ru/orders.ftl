@@ -42,3 +42,4 @@ reason-interrupted = заказ был прерван до передачи по
 reason-unsupported = поставщик этого не поддерживает.
 reason-not-found = не найдено.
 reason-other = поставщик отказал.
+reason-settled-failed = поставщик его не выполнил.
