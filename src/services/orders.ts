@@ -554,6 +554,12 @@ export function createOrders(deps: OrdersDeps) {
       if (!provider) return keepProvisioning(order, 'provider is not configured');
       const sentAt = order.sentAt ?? order.createdAt;
       const outcome = order.kind === 'purchase' ? await lookUpPurchase(provider, order, sentAt) : await lookUpRenewal(provider, order);
+      // A lookup is a read: an upstream refusing to answer it (401, 429, a
+      // list it will not show) says nothing about whether the order was sold.
+      // Only "found" or "definitely not there" may settle an order.
+      if (outcome.kind === 'refused') {
+        return keepProvisioning(order, `the lookup was refused (${outcome.code}): ${outcome.message}`);
+      }
       if (outcome.kind === 'ok' && outcome.value === null && now() - sentAt < notFoundGrace) {
         return keepProvisioning(order, 'not visible upstream yet');
       }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { PROVIDER_IDS } from '../../src/providers/modules.js';
 import { buildServices } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
-import { ambiguous, type ProviderId, type ProxyProvider } from '../../src/providers/types.js';
+import { ambiguous, refused, type ProviderId, type ProxyProvider } from '../../src/providers/types.js';
 import { startUpstream } from '../../src/sandbox/upstreams/index.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 
@@ -408,6 +408,46 @@ describe('orders that cannot settle reach a person', () => {
       await shop.orders.reconcileDue();
       expect(shop.outbox.list({ kind: 'order_needs_attention' })).toHaveLength(1);
       expect(shop.outbox.list({ kind: 'order_still_open' })).toHaveLength(1);
+      expect(shop.orders.checkInvariants()).toEqual([]);
+    } finally {
+      await shop.orders.drain();
+      await upstream.close();
+      database.close();
+    }
+  });
+
+  it('a refused lookup never releases the money: the order stays open, held, until the upstream answers', async () => {
+    let clock = Date.now();
+    const upstream = await startUpstream('lumiweb');
+    const real = upstream.provider({ timeoutMs: 300 });
+    // The upstream refuses to be read (say a key rotated mid-flight); the sale it may have made is still there.
+    let lookupRefused = true;
+    const guarded: ProxyProvider = Object.assign(Object.create(real) as ProxyProvider, {
+      findPurchase: async (lookup: Parameters<ProxyProvider['findPurchase']>[0]) =>
+        lookupRefused ? refused('unauthorized', 'key revoked') : real.findPurchase(lookup),
+    });
+    const database = openDatabase(':memory:');
+    const shop = buildServices(database, { providers: [guarded], now: () => clock });
+    try {
+      const user = shop.users.ensure({ telegramId: 78, firstName: 'Bea' });
+      shop.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: 'b', amountCents: 50_000 });
+      const choice = await firstChoice({ ...shop, database, upstreams: [upstream] } as unknown as TestShop, 'lumiweb');
+      const quoted = await shop.orders.quote(user.id, 'lumiweb', choice);
+      if (!quoted.ok) throw new Error(quoted.message);
+      upstream.simulator.faults.inject({ kind: 'hang_after' }, { method: 'POST', path: /\/proxy\/static$/ });
+      const result = await shop.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 'k', channel: 'bot' });
+      expect(result.kind).toBe('provisioning');
+      clock += 2 * 60_000;
+      await shop.orders.reconcileDue();
+      const order = shop.orders.order(result.kind === 'provisioning' ? result.order.id : '')!;
+      expect(order.state).toBe('provisioning');
+      expect(shop.wallet.balance(user.id).heldCents).toBe(quoted.quote.priceCents);
+
+      lookupRefused = false;
+      clock += 10 * 60_000;
+      await shop.orders.reconcileDue();
+      expect(shop.orders.order(order.id)!.state).toBe('delivered');
+      expect(shop.wallet.balance(user.id)).toEqual({ availableCents: 50_000 - quoted.quote.priceCents, heldCents: 0 });
       expect(shop.orders.checkInvariants()).toEqual([]);
     } finally {
       await shop.orders.drain();
