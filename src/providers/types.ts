@@ -185,8 +185,12 @@ export interface PurchaseLookup {
   choice: OrderChoice;
   /** ISO 8601 time just before the purchase request was sent. */
   sentAt: string;
-  /** Upstream proxy ids already recorded by us for this provider (so they are not claimed twice). */
-  knownUpstreamIds: string[];
+  /**
+   * Whether the shop already recorded this upstream id for this provider, so
+   * it is never claimed twice. A question rather than a list: a provider may
+   * have hundreds of thousands of our proxies, and a lookup asks about a few.
+   */
+  isKnownUpstreamId(upstreamId: string): boolean;
 }
 
 export interface RenewRequest {

@@ -131,14 +131,9 @@ export function createOrderStore(db: Db) {
         .all();
     },
 
-    /** Upstream ids we already recorded for a provider, so reconciliation never claims them twice. */
-    knownUpstreamIds(providerId: string): string[] {
-      return db
-        .select({ id: subscriptions.upstreamId })
-        .from(subscriptions)
-        .where(eq(subscriptions.providerId, providerId))
-        .all()
-        .map((r) => r.id);
+    /** Whether an upstream id is already recorded for a provider, so reconciliation never claims it twice (indexed). */
+    isKnownUpstreamId(providerId: string, upstreamId: string): boolean {
+      return byId.subscriptionByUpstream.get({ providerId, upstreamId }) !== undefined;
     },
 
     subscriptionsOfOrder(orderId: string): SubscriptionRow[] {

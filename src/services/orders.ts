@@ -572,7 +572,7 @@ export function createOrders(deps: OrdersDeps) {
       reference: order.id,
       choice: choiceOf(order),
       sentAt: new Date(sentAt).toISOString(),
-      knownUpstreamIds: store.knownUpstreamIds(order.providerId),
+      isKnownUpstreamId: (upstreamId) => store.isKnownUpstreamId(order.providerId, upstreamId),
     });
   }
 

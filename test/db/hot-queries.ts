@@ -122,7 +122,7 @@ export const HOT_ITEMS: HotItem[] = [
   // --- per scheduler tick
   { path: 'tick', name: 'reconcile due orders', run: (fx) => fx.services.orders.reconcileDue() },
   { path: 'tick', name: 'open orders', run: (fx) => createOrderStore(fx.database.db).openOrders() },
-  { path: 'tick', name: "a provider's known upstream ids", run: (fx) => createOrderStore(fx.database.db).knownUpstreamIds('proxy-panel') },
+  { path: 'tick', name: 'whether an upstream id is already ours', run: (fx) => createOrderStore(fx.database.db).isKnownUpstreamId('proxy-panel', 'sub-1') },
   { path: 'tick', name: 'expiry reminders', run: (fx) => createReminderJob(fx.services)() },
   { path: 'tick', name: 'auto-renewal', run: (fx) => createAutoRenewJob({ ...fx.services, logger: silentLogger })() },
   { path: 'tick', name: 'retire expired proxies', run: (fx) => createExpiryJob(fx.services)() },

@@ -118,7 +118,7 @@ describe('FlashProxy lookups', () => {
   it('a lookup the upstream refuses is ambiguous, never "no such purchase"', async () => {
     const { sim, provider } = await start();
     sim.faults.inject({ kind: 'error_before', status: 403, body: envelope('FORBIDDEN', 'Account suspended') }, { method: 'GET', path: /\/plans$/ });
-    const lookup = { reference: 'order_lookup_01', choice: LITE_10GB, sentAt: new Date().toISOString(), knownUpstreamIds: [] };
+    const lookup = { reference: 'order_lookup_01', choice: LITE_10GB, sentAt: new Date().toISOString(), isKnownUpstreamId: () => false };
     expect(await provider.findPurchase(lookup)).toMatchObject({ kind: 'ambiguous', reason: 'needs_operator' });
   });
 
@@ -129,7 +129,7 @@ describe('FlashProxy lookups', () => {
       'product', 'billing_type', 'proxy_username', 'proxy_password', 'connection', 'limits',
       'expires_at', 'status', 'created_at', 'updated_at', 'purchase_price_cents', 'end_user_reference',
     ]);
-    const lookup = { reference: 'order_lookup_02', choice: LITE_10GB, sentAt: new Date().toISOString(), knownUpstreamIds: [] };
+    const lookup = { reference: 'order_lookup_02', choice: LITE_10GB, sentAt: new Date().toISOString(), isKnownUpstreamId: () => false };
     expect(expectOk(await provider.findPurchase(lookup))).toEqual(bought);
     expect(expectOk(await provider.findPurchase({ ...lookup, reference: 'order_lookup_99' }))).toBeNull();
   });
@@ -141,7 +141,7 @@ describe('FlashProxy lookups', () => {
       reference: 'order_lookup_03',
       choice: { productId: 'datacenter-time', termId: '7_days', quantity: 1 },
       sentAt: new Date().toISOString(),
-      knownUpstreamIds: [],
+      isKnownUpstreamId: () => false,
     };
     expect(await provider.findPurchase(lookup)).toMatchObject({ kind: 'ambiguous', reason: 'needs_operator' });
   });

@@ -31,7 +31,7 @@ const lookup = (reference: string, choice: OrderChoice): PurchaseLookup => ({
   reference,
   choice,
   sentAt: new Date().toISOString(),
-  knownUpstreamIds: [],
+  isKnownUpstreamId: () => false,
 });
 
 function expectOk<T>(outcome: Outcome<T>): T {

@@ -35,8 +35,8 @@ function value<T>(outcome: Outcome<T>): T {
 
 const buy = (gate: ProxyProvider, reference = 'shop-order-1', choice = NODEMAVEN_1GB) => gate.purchase({ choice, reference });
 
-function lookupFor(reference: string, sentAt: string, knownUpstreamIds: string[] = [], choice = NODEMAVEN_1GB): PurchaseLookup {
-  return { reference, choice, sentAt, knownUpstreamIds };
+function lookupFor(reference: string, sentAt: string, knownUpstreamIds: readonly string[] = [], choice = NODEMAVEN_1GB): PurchaseLookup {
+  return { reference, choice, sentAt, isKnownUpstreamId: (id: string) => knownUpstreamIds.includes(id) };
 }
 
 describe('GateProxy lost purchase, found from documented fields only', () => {
@@ -123,7 +123,7 @@ describe('GateProxy lost purchase, found from documented fields only', () => {
     expect(await buy(gate, 'order-a')).toMatchObject({ kind: 'ambiguous', reason: 'timeout' });
     const ours = sim.orders()[0]!;
 
-    // Order B is placed while A is looked for; the saga read `knownUpstreamIds` before either.
+    // Order B is placed while A is looked for; B is not yet recorded by the shop when A's lookup asks about it.
     sim.setOrderProcessingMs(150);
     const [b, lookup] = await Promise.all([
       buy(gate, 'order-b', { productId: 'abcproxy', termId: '1GB', quantity: 1 }),

@@ -349,20 +349,20 @@ describe('GateProxy round trip', () => {
     expect(value(await gate.balance!())).toEqual({ balanceCents: 5000 - 350 });
     expect(sim.balanceCents()).toBe(4650);
 
-    const lookup = { reference: 'shop-order-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [] };
+    const lookup = { reference: 'shop-order-1', choice: NODEMAVEN_1GB, sentAt, isKnownUpstreamId: () => false };
     expect(value(await gate.findPurchase(lookup))).toMatchObject({
       upstreamOrderId: upstream.orderId,
       proxies: [expectedProxy],
       costCents: 350,
     });
     // Once recorded, the order is not claimed again; a purchase never made is not found.
-    expect(await gate.findPurchase({ ...lookup, knownUpstreamIds: [upstream.orderId] })).toEqual(ok(null));
+    expect(await gate.findPurchase({ ...lookup, isKnownUpstreamId: (id: string) => [upstream.orderId].includes(id) })).toEqual(ok(null));
     expect(
       await gate.findPurchase({
         ...lookup,
         reference: 'never-sent',
         choice: { ...NODEMAVEN_1GB, termId: '5' },
-        knownUpstreamIds: [upstream.orderId],
+        isKnownUpstreamId: (id: string) => [upstream.orderId].includes(id),
       }),
     ).toEqual(ok(null));
 
@@ -423,7 +423,7 @@ describe('GateProxy purchase lookup without a reference', () => {
     const sentAt = new Date().toISOString();
     sim.faults.inject({ kind: 'hang_before' }, { method: 'POST', path: '/orders' });
     expect(await gate.purchase({ choice: NODEMAVEN_1GB, reference: 'o-1' })).toMatchObject({ kind: 'ambiguous' });
-    const lookup = { reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [] };
+    const lookup = { reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, isKnownUpstreamId: () => false };
     expect(await gate.findPurchase(lookup)).toEqual(ok(null));
   });
 
@@ -439,14 +439,14 @@ describe('GateProxy purchase lookup without a reference', () => {
     // Other providers' orders in between, over more than one page of history.
     for (let i = 0; i < 120; i++) sim.placeOrderElsewhere('dataimpulse', '1', later);
 
-    const outcome = await gate.findPurchase({ reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [] });
+    const outcome = await gate.findPurchase({ reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, isKnownUpstreamId: () => false });
     expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'needs_operator' });
     if (outcome.kind !== 'ambiguous') return;
     expect(outcome.message).toContain(ours.orderId);
     expect(outcome.message).toContain(elsewhere.orderId);
     // Once the operator records the other one, ours is the only candidate left.
     const found = value(
-      await gate.findPurchase({ reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [elsewhere.orderId] }),
+      await gate.findPurchase({ reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, isKnownUpstreamId: (id: string) => [elsewhere.orderId].includes(id) }),
     );
     expect(found?.upstreamOrderId).toBe(ours.orderId);
   });
@@ -454,7 +454,7 @@ describe('GateProxy purchase lookup without a reference', () => {
 
 describe('GateProxy faults', () => {
   const purchase = (gate: ProxyProvider) => gate.purchase({ choice: NODEMAVEN_1GB, reference: 'shop-order-1' });
-  const lookup = (sentAt: string) => ({ reference: 'shop-order-1', choice: NODEMAVEN_1GB, sentAt, knownUpstreamIds: [] });
+  const lookup = (sentAt: string) => ({ reference: 'shop-order-1', choice: NODEMAVEN_1GB, sentAt, isKnownUpstreamId: () => false });
 
   it('hang before processing: ambiguous timeout, nothing bought, lookup finds nothing', async () => {
     sim.faults.inject({ kind: 'hang_before' }, { method: 'POST', path: '/orders' });

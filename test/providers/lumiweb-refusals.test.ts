@@ -20,7 +20,7 @@ const lookup = (reference: string): PurchaseLookup => ({
   reference,
   choice,
   sentAt: new Date().toISOString(),
-  knownUpstreamIds: [],
+  isKnownUpstreamId: () => false,
 });
 
 let sim: LumiWebSimulator;

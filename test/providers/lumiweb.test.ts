@@ -85,7 +85,7 @@ const lookup = (reference: string, choice: OrderChoice): PurchaseLookup => ({
   reference,
   choice,
   sentAt: new Date().toISOString(),
-  knownUpstreamIds: [],
+  isKnownUpstreamId: () => false,
 });
 
 // ---------------------------------------------------------------------------

@@ -370,7 +370,7 @@ describe('proxy-ipv4: documented errors become the right outcomes', () => {
     expect(await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_2' })).toMatchObject({ kind: 'ambiguous' });
     expect(sim.purchaseCount()).toBe(0);
     expect(sim.balanceCents()).toBe(100_00);
-    expect(okValue(await provider.findPurchase({ reference: 'ord_1', choice: ipv4Gbr(2), sentAt, knownUpstreamIds: [] }))).toBeNull();
+    expect(okValue(await provider.findPurchase({ reference: 'ord_1', choice: ipv4Gbr(2), sentAt, isKnownUpstreamId: () => false }))).toBeNull();
   });
 
   it('refuses an order our upstream balance cannot pay as insufficient_upstream_balance', async () => {
@@ -492,18 +492,18 @@ describe('proxy-ipv4: catalog, quote, purchase, list, renew, find', () => {
     expect(sim.balanceCents()).toBe(100_00 - 650 - 325);
 
     // Reconciliation finds the same proxies, and nothing once they are recorded as ours.
-    const lookup = { reference: 'ord_1', choice: ipv4Gbr(2), sentAt, knownUpstreamIds: [] };
+    const lookup = { reference: 'ord_1', choice: ipv4Gbr(2), sentAt, isKnownUpstreamId: () => false };
     const found = okValue(await provider.findPurchase(lookup));
     expect(found?.proxies.map((p) => p.upstreamId).sort()).toEqual(bought.proxies.map((p) => p.upstreamId).sort());
     const ours = bought.proxies.map((p) => p.upstreamId);
-    expect(okValue(await provider.findPurchase({ ...lookup, knownUpstreamIds: ours }))).toBeNull();
+    expect(okValue(await provider.findPurchase({ ...lookup, isKnownUpstreamId: (id: string) => ours.includes(id) }))).toBeNull();
     expect(
       okValue(
         await provider.findPurchase({
           reference: 'ord_never_sent',
           choice: { ...ipv4Gbr(1), countryCode: 'USA' },
           sentAt: new Date().toISOString(),
-          knownUpstreamIds: ours,
+          isKnownUpstreamId: (id: string) => ours.includes(id),
         }),
       ),
     ).toBeNull();
@@ -574,11 +574,11 @@ describe('proxy-ipv4: catalog, quote, purchase, list, renew, find', () => {
 
 describe('proxy-ipv4: faults', () => {
   const orderPath = { method: 'POST', path: /\/order$/ };
-  const lookupFor = (sentAt: string, knownUpstreamIds: string[] = []) => ({
+  const lookupFor = (sentAt: string, knownUpstreamIds: readonly string[] = []) => ({
     reference: 'ord_1',
     choice: ipv4Gbr(2),
     sentAt,
-    knownUpstreamIds,
+    isKnownUpstreamId: (id: string) => knownUpstreamIds.includes(id),
   });
 
   it('hang before processing: ambiguous timeout, nothing bought, and the lookup says so', async () => {

@@ -297,8 +297,8 @@ afterEach(async () => {
   await running.close();
 });
 
-function lookup(choice: OrderChoice, sentAt: string, knownUpstreamIds: string[] = []): PurchaseLookup {
-  return { reference: 'order-1', choice, sentAt, knownUpstreamIds };
+function lookup(choice: OrderChoice, sentAt: string, knownUpstreamIds: readonly string[] = []): PurchaseLookup {
+  return { reference: 'order-1', choice, sentAt, isKnownUpstreamId: (id: string) => knownUpstreamIds.includes(id) };
 }
 
 /** Nothing we return may carry the API key, whatever went wrong. */

@@ -120,7 +120,7 @@ describe('GateProxy: two unknown new orders → a person decides', () => {
       reference: result.order.id,
       choice: { productId: result.order.productId, termId: result.order.termId, quantity: 1 },
       sentAt: new Date(result.order.sentAt ?? result.order.createdAt).toISOString(),
-      knownUpstreamIds: [],
+      isKnownUpstreamId: () => false,
     });
     expect(lookup).toMatchObject({ kind: 'ambiguous', reason: 'needs_operator' });
     if (lookup.kind === 'ambiguous') for (const o of sim.orders()) expect(lookup.message).toContain(o.orderId);

@@ -75,7 +75,7 @@ export function createGateProxyProvider(settings: ProviderSettings): ProxyProvid
   // ids the shop already recorded.
   const snapshots = new OrderIdSnapshots(MAX_SNAPSHOTS);
   // Which of our references each order id was the answer to. The saga reads
-  // `knownUpstreamIds` before a lookup starts, so an order another purchase
+  // `isKnownUpstreamId` before a lookup starts, so an order another purchase
   // of ours has just received is not in it yet; this keeps it from counting
   // as a second new order.
   const answered = new BoundedMap<string, string>(MAX_ANSWERED_ORDERS);
@@ -460,7 +460,7 @@ interface PurchaseMemory {
  * that appeared since it was sent:
  *
  * - new = listed now − listed just before sending (`snapshot`, when this
- *   process sent it) − ids the shop already recorded (`knownUpstreamIds`:
+ *   process sent it) − ids the shop already recorded (`isKnownUpstreamId`:
  *   GateProxy order ids, since `upstreamId` of a GateProxy proxy is its
  *   order id) − ids GateProxy gave as the answer to another purchase of
  *   ours. After a restart there is no snapshot, and every order the shop
@@ -482,16 +482,15 @@ async function findLostPurchase(
   const { snapshot, answeredFor } = memory;
   const listed = await listAllOrders(client);
   if (listed.kind !== 'ok') return stillUnknown(listed, 'listing GateProxy orders');
-  const known = new Set(lookup.knownUpstreamIds);
   // GateProxy answered this purchase with its order id (e.g. before credentials were ready).
   const answeredToUs = listed.value.find(
-    (order) => answeredFor(order.orderId) === lookup.reference && !known.has(order.orderId),
+    (order) => answeredFor(order.orderId) === lookup.reference && !lookup.isKnownUpstreamId(order.orderId),
   );
   if (answeredToUs) return readFoundOrder(client, answeredToUs, lookup);
 
   const fresh = listed.value.filter(
     (order) =>
-      !known.has(order.orderId) &&
+      !lookup.isKnownUpstreamId(order.orderId) &&
       !snapshot?.has(order.orderId) &&
       answeredFor(order.orderId) === undefined &&
       !soldNothing(order),

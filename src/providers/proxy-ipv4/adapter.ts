@@ -250,11 +250,10 @@ class ProxyIpv4Provider implements ProxyProvider {
     return this.purchases.run(async () => {
       const listed = await this.listType(order.value.proxyType);
       if (listed.kind !== 'ok') return listed;
-      const known = new Set(lookup.knownUpstreamIds);
       const since = sentAt - this.clockSkewMs;
       const candidates = listed.value.filter(
         (p) =>
-          !known.has(p.proxy.upstreamId) &&
+          !lookup.isKnownUpstreamId(p.proxy.upstreamId) &&
           sameCountry(p, order.value.country) &&
           (p.startedAt === undefined || p.startedAt >= since),
       );

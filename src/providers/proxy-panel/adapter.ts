@@ -156,13 +156,11 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
         if (found.kind === 'ok') boughtAwaitingCredentials.delete(lookup.reference);
         return found;
       }
-
-      const known = new Set(lookup.knownUpstreamIds);
       const boughtMs = term.durationMs * term.repeatCount;
       const earliest = Date.parse(lookup.sentAt) - CLOCK_SKEW_TOLERANCE_MS;
       const latest = Date.now() + CLOCK_SKEW_TOLERANCE_MS;
       const candidates = listed.value
-        .filter((s) => !known.has(s.subscriptionId))
+        .filter((s) => !lookup.isKnownUpstreamId(s.subscriptionId))
         .filter((s) => mayBelongToChoice(s, lookup.choice))
         .filter((s) => {
           const createdAt = s.activeUntil - boughtMs;
