@@ -186,6 +186,25 @@ function newSecret(): string {
   return `whsec_${randomBytes(32).toString('base64url')}`;
 }
 
+/**
+ * The next pending delivery due by `dueBy` (the worker's per-claim query,
+ * served by the partial index on pending due times), or a given one.
+ */
+export function dueDeliveryQuery(db: Db, which: { dueBy: number } | { seq: number }) {
+  return db
+    .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
+    .from(webhookDeliveries)
+    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+    .where(
+      and(
+        eq(webhookDeliveries.state, 'pending'),
+        'seq' in which ? eq(webhookDeliveries.seq, which.seq) : lte(webhookDeliveries.nextAttemptAt, which.dueBy),
+      ),
+    )
+    .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.seq))
+    .limit(1);
+}
+
 export function createWebhooks(deps: WebhooksDeps) {
   const { db, sqlite, allowPrivateUrls } = deps;
   const now = deps.now ?? Date.now;
@@ -219,19 +238,7 @@ export function createWebhooks(deps: WebhooksDeps) {
   const claim = (seq?: number): { delivery: DeliveryRow; endpoint: EndpointRow } | undefined =>
     writeTransaction(sqlite, () => {
       const at = now();
-      const row = db
-        .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
-        .from(webhookDeliveries)
-        .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-        .where(
-          and(
-            eq(webhookDeliveries.state, 'pending'),
-            seq === undefined ? lte(webhookDeliveries.nextAttemptAt, at) : eq(webhookDeliveries.seq, seq),
-          ),
-        )
-        .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.seq))
-        .limit(1)
-        .get();
+      const row = dueDeliveryQuery(db, seq === undefined ? { dueBy: at } : { seq }).get();
       if (!row) return undefined;
       const claimed = db
         .update(webhookDeliveries)

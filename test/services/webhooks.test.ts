@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeTransaction } from '../../src/db/client.js';
 import { webhookEndpoints } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/logger.js';
-import { createWebhooks, MAX_ATTEMPTS, RETRY_DELAYS_MS, type WebhookEvent, type Webhooks } from '../../src/services/webhooks.js';
+import { createWebhooks, dueDeliveryQuery, MAX_ATTEMPTS, RETRY_DELAYS_MS, type WebhookEvent, type Webhooks } from '../../src/services/webhooks.js';
 import { freshServices } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -350,5 +350,17 @@ describe('addresses outside the sandbox', () => {
     const user = shop.newUser();
     for (let i = 0; i < 5; i++) await registered(webhooks, user.id, `http://127.0.0.1:9/hook${i}`);
     expect(await webhooks.register(user.id, { url: 'http://127.0.0.1:9/one-more' })).toMatchObject({ ok: false, reason: 'too_many_endpoints' });
+  });
+});
+
+describe('the worker’s query', () => {
+  it('finds due deliveries through the index on pending due times, not by scanning the log', () => {
+    const query = dueDeliveryQuery(shop.database.db, { dueBy: clock }).toSQL();
+    const plan = shop.database.sqlite
+      .prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+      .all(...query.params)
+      .map((row) => (row as { detail: string }).detail);
+    expect(plan.some((step) => /webhook_deliveries .*USING INDEX webhook_deliveries_due/.test(step))).toBe(true);
+    expect(plan.some((step) => /^SCAN webhook_deliveries\b(?! USING)/.test(step))).toBe(false);
   });
 });
