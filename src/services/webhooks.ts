@@ -71,6 +71,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONCURRENCY = 8;
 /** Deliveries one `deliverDue` run sends at most; the rest wait for the next run. */
 export const DEFAULT_MAX_PER_RUN = 200;
+export const DEFAULT_LOW_BALANCE_CENTS = 500;
 /** Older finished deliveries leave the log. */
 export const LOG_RETENTION_MS = 30 * 24 * 3_600_000;
 
@@ -122,6 +123,8 @@ export interface WebhooksDeps {
   timeoutMs?: number;
   concurrency?: number;
   maxPerRun?: number;
+  /** Below this available balance a customer gets `balance.low`; default $5. */
+  lowBalanceCents?: number;
 }
 
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
@@ -212,6 +215,7 @@ export function createWebhooks(deps: WebhooksDeps) {
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const concurrency = Math.max(1, deps.concurrency ?? DEFAULT_CONCURRENCY);
   const maxPerRun = Math.max(1, deps.maxPerRun ?? DEFAULT_MAX_PER_RUN);
+  const lowBalanceCents = deps.lowBalanceCents ?? DEFAULT_LOW_BALANCE_CENTS;
   // A claim outlives the attempt it covers, so a delivery is never sent by two runs at once.
   const claimMs = timeoutMs + 60_000;
   const inFlight = new Set<Promise<unknown>>();
@@ -248,6 +252,28 @@ export function createWebhooks(deps: WebhooksDeps) {
         .get();
       return { delivery: claimed, endpoint: row.endpoint };
     });
+
+  /**
+   * Queues `event` for every active endpoint of the user that wants it;
+   * synchronous, so it can run inside the caller's transaction (pass the
+   * drizzle `tx` when the caller has one; plain better-sqlite3
+   * transactions on the same connection include it anyway). Returns how
+   * many deliveries were queued (0 for a replayed event).
+   */
+  const emit = (userId: number, event: WebhookEvent, tx: Writer = db): number => {
+    const endpoints = tx
+      .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.userId, userId), isNull(webhookEndpoints.deletedAt)))
+      .all();
+    const key = eventKey(event);
+    let queued = 0;
+    for (const endpoint of endpoints) {
+      if (!parseEvents(endpoint.events).includes(event.type)) continue;
+      if (enqueue(tx, endpoint, event.type, key, wireData(event))) queued++;
+    }
+    return queued;
+  };
 
   type AttemptResult = 'delivered' | 'retrying' | 'gave_up';
 
@@ -404,26 +430,21 @@ export function createWebhooks(deps: WebhooksDeps) {
       });
     },
 
+    emit,
+
     /**
-     * Queues `event` for every active endpoint of the user that wants it;
-     * synchronous, so it can run inside the caller's transaction (pass the
-     * drizzle `tx` when the caller has one; plain better-sqlite3
-     * transactions on the same connection include it anyway). Returns how
-     * many deliveries were queued (0 for a replayed event).
+     * Emits `balance.low` when a debit (a purchase's hold) took the user's
+     * available balance from at or above the threshold to below it: once
+     * per crossing, not on every purchase made while already low.
      */
-    emit(userId: number, event: WebhookEvent, tx: Writer = db): number {
-      const endpoints = tx
-        .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
-        .from(webhookEndpoints)
-        .where(and(eq(webhookEndpoints.userId, userId), isNull(webhookEndpoints.deletedAt)))
-        .all();
-      const key = eventKey(event);
-      let queued = 0;
-      for (const endpoint of endpoints) {
-        if (!parseEvents(endpoint.events).includes(event.type)) continue;
-        if (enqueue(tx, endpoint, event.type, key, wireData(event))) queued++;
-      }
-      return queued;
+    balanceDebited(userId: number, debit: { availableAfterCents: number; debitCents: number; cause: string }, tx: Writer = db): number {
+      const before = debit.availableAfterCents + debit.debitCents;
+      if (!(debit.availableAfterCents < lowBalanceCents && before >= lowBalanceCents)) return 0;
+      return emit(
+        userId,
+        { type: 'balance.low', balance: { availableCents: debit.availableAfterCents, thresholdCents: lowBalanceCents }, cause: debit.cause },
+        tx,
+      );
     },
 
     /**

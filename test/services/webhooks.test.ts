@@ -178,6 +178,20 @@ describe('delivery with retries', () => {
     expect(othersHook.received).toHaveLength(0);
   });
 
+  it('reports a low balance once, when a purchase takes it below the threshold', async () => {
+    const webhooks = webhooksFor();
+    const user = shop.newUser();
+    const target = await receiver();
+    await registered(webhooks, user.id, target.url);
+
+    expect(webhooks.balanceDebited(user.id, { availableAfterCents: 600, debitCents: 400, cause: 'hold:ord_1' })).toBe(0);
+    expect(webhooks.balanceDebited(user.id, { availableAfterCents: 450, debitCents: 150, cause: 'hold:ord_2' })).toBe(1);
+    // Already below: no new event for every further purchase.
+    expect(webhooks.balanceDebited(user.id, { availableAfterCents: 100, debitCents: 350, cause: 'hold:ord_3' })).toBe(0);
+    await webhooks.deliverDue();
+    expect(target.received.map((r) => JSON.parse(r.body).data)).toEqual([{ balance: { available_cents: 450, threshold_cents: 500 } }]);
+  });
+
   it('enqueues inside the caller’s transaction: a rolled-back step leaves nothing to send', async () => {
     const webhooks = webhooksFor();
     const user = shop.newUser();
