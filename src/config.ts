@@ -96,6 +96,10 @@ const envSchema = z.object({
   MANUAL_TOPUP_INSTRUCTIONS: optionalText.refine((v) => v === undefined || v.length <= 1_000, {
     message: 'must be at most 1000 characters',
   }),
+  WEBHOOKS_ALLOW_PRIVATE: z
+    .enum(['true', 'false', ''], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
 }).refine((e) => e.TOPUP_MIN_CENTS <= e.TOPUP_MAX_CENTS, {
   message: 'TOPUP_MIN_CENTS must not be above TOPUP_MAX_CENTS',
   path: ['TOPUP_MIN_CENTS'],
@@ -152,6 +156,8 @@ export interface Config {
   retention: { quotesMs: number; outboxMs: number; conversationsMs: number };
   /** Only providers whose API key is set; the key enables them. */
   providers: Partial<Record<ProviderId, ProviderKeyConfig>>;
+  /** Customers' outgoing webhooks; private and loopback URLs only in the sandbox and tests. */
+  webhooks: { allowPrivateUrls: boolean };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -212,6 +218,7 @@ export function parseConfig(
         conversationsMs: e.RETENTION_CONVERSATIONS_DAYS * DAY_MS,
       },
       providers: providers as Config['providers'],
+      webhooks: { allowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE },
     },
   };
 }

@@ -4,3 +4,4 @@ export * from './shop.js';
 export * from './access.js';
 export * from './topups.js';
 export * from './operations.js';
+export * from './webhooks.js';
