@@ -24,7 +24,7 @@ export function bodyLimit(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
   };
 }
 
-async function readCapped(c: Context, maxBytes: number): Promise<string> {
+export async function readCapped(c: Context, maxBytes: number): Promise<string> {
   const stream = c.req.raw.body;
   if (!stream) return '';
   const reader = stream.getReader();

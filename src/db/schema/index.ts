@@ -3,3 +3,4 @@ export * from './ledger.js';
 export * from './shop.js';
 export * from './access.js';
 export * from './topups.js';
+export * from './signing.js';
