@@ -33,7 +33,7 @@ import { orderView, proxyView, sagaResponse } from './views.js';
 
 export const createOrderBody = z.strictObject({ quote_id: z.string().trim().min(1).max(100) }).openapi('OrderRequest');
 
-const OrderIdParams = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' }, example: 'ord_abc234' }) });
+const OrderIdParams = z.object({ id: z.string().min(1).max(100).openapi({ example: 'ord_abc234' }) });
 
 /** What the money POSTs answer: delivered, or still provisioning (poll GET /orders/{id}). */
 export const sagaResponses = {

@@ -82,8 +82,8 @@ export const NextCursorSchema = z
   .openapi({ description: 'Opaque; pass as `cursor` for the next page. null on the last page.' });
 
 export const IdempotencyHeadersSchema = z.object({
-  'idempotency-key': z.string().optional().openapi({
-    param: { name: 'Idempotency-Key', in: 'header', required: true },
+  // Named as documented; handlers read the header themselves (names are case-insensitive).
+  'Idempotency-Key': z.string().optional().openapi({
     description: 'Required: 8–100 of A-Z a-z 0-9 _ : . - . A retry with the same key returns the same order and never charges twice.',
     example: 'order-2024-06-01-0001',
   }),
@@ -91,17 +91,15 @@ export const IdempotencyHeadersSchema = z.object({
 
 /** Documented on the money POSTs; enforced only for tokens created with signing on. */
 export const SignatureHeadersSchema = z.object({
-  'x-timestamp': z.string().optional().openapi({
-    param: { name: 'X-Timestamp', in: 'header' },
+  'X-Timestamp': z.string().optional().openapi({
     description: 'Signing tokens only: Unix time in seconds, within ±300 s of the shop’s clock.',
     example: '1717243200',
   }),
-  'x-signature': z.string().optional().openapi({
-    param: { name: 'X-Signature', in: 'header' },
+  'X-Signature': z.string().optional().openapi({
     description: 'Signing tokens only: lowercase hex HMAC-SHA256, keyed with the signing secret, of `timestamp\\nMETHOD\\npath\\nrawBody` (path as sent, e.g. /api/v1/orders, without the query). Each signature is accepted once.',
   }),
 });
 
 export const ProxyIdParamsSchema = z.object({
-  id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' }, example: 'px_abc234' }),
+  id: z.string().min(1).max(100).openapi({ example: 'px_abc234' }),
 });
