@@ -27,6 +27,8 @@ import { createPricing } from './services/pricing.js';
 import { createNotifier, type Notifier } from './services/notifier.js';
 import { createSubscriptions } from './services/subscriptions.js';
 import { createStats } from './services/stats.js';
+import { createListing } from './services/listing.js';
+import { createTokenSigning } from './services/token-signing.js';
 import { createTokens } from './services/tokens.js';
 import { createTopUps, type TopUps } from './services/topups.js';
 import { createUpdateLog } from './services/update-log.js';
@@ -67,9 +69,11 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     ...options.orders,
   });
   const tokens = createTokens({ db, now });
+  const tokenSigning = createTokenSigning({ db, tokens, now });
+  const listing = createListing({ db });
   const stats = createStats({ sqlite, now });
   const updateLog = createUpdateLog(sqlite, { now });
-  return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens, stats, updateLog };
+  return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens, tokenSigning, listing, stats, updateLog };
 }
 
 export type Services = ReturnType<typeof buildServices>;

@@ -4,7 +4,11 @@
  */
 import { Hono } from 'hono';
 import type { Sqlite } from '../db/client.js';
+import { docsRoutes } from './docs.js';
+import { OPENAPI_DOCUMENT_PATH } from './openapi.js';
 import { API_V1_PATH, createApiV1, type ApiV1Options } from './v1.js';
+
+export const DOCS_PATH = '/docs';
 
 export interface ApiDeps {
   sqlite: Sqlite;
@@ -30,7 +34,10 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
     return c.json({ status: 'ok', database: 'ok', uptime_s: Math.round((Date.now() - deps.startedAt) / 1000) });
   });
 
-  if (options.v1) app.route(API_V1_PATH, createApiV1(options.v1));
+  if (options.v1) {
+    app.route(API_V1_PATH, createApiV1(options.v1));
+    app.route(DOCS_PATH, docsRoutes(DOCS_PATH, `${API_V1_PATH}${OPENAPI_DOCUMENT_PATH}`));
+  }
   options.routes?.(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));

@@ -4,24 +4,28 @@
  * token, rate-limited per token and answered in one JSON envelope; money
  * moves only through the purchase saga.
  */
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { Catalog } from '../services/catalog.js';
+import type { Listing } from '../services/listing.js';
 import type { Orders } from '../services/orders.js';
 import type { Pricing } from '../services/pricing.js';
 import type { Subscriptions } from '../services/subscriptions.js';
+import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
 import type { Wallet } from '../services/wallet.js';
 import { authenticate, type ApiEnv } from './middlewares/auth.js';
 import { bodyLimit, MAX_BODY_BYTES, requireJsonBody } from './middlewares/body.js';
 import { ApiError, apiErrorHandler } from './middlewares/errors.js';
 import { rateLimit, type RateLimitOptions } from './middlewares/rate-limit.js';
+import { serveOpenApiDocument } from './openapi.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { quoteRoutes } from './routes/quotes.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export const API_V1_PATH = '/api/v1';
 
@@ -32,6 +36,8 @@ export interface ApiServices {
   pricing: Pricing;
   orders: Orders;
   subscriptions: Subscriptions;
+  tokenSigning: TokenSigning;
+  listing: Listing;
 }
 
 export interface ApiV1Options {
@@ -41,10 +47,10 @@ export interface ApiV1Options {
   rateLimit?: RateLimitOptions;
 }
 
-export function createApiV1(options: ApiV1Options): Hono<ApiEnv> {
+export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   const { services } = options;
   const logger = options.logger ?? silentLogger;
-  const app = new Hono<ApiEnv>();
+  const app = new OpenAPIHono<ApiEnv>();
   // Set before the app is mounted: Hono wraps a sub-app's routes with its error handler at mount time.
   app.onError(apiErrorHandler(logger));
 
@@ -65,6 +71,8 @@ export function createApiV1(options: ApiV1Options): Hono<ApiEnv> {
   });
   app.use('*', bodyLimit(MAX_BODY_BYTES));
   app.use('*', requireJsonBody());
+  // The contract is public: served before authentication.
+  serveOpenApiDocument(app, API_V1_PATH);
   app.use('*', authenticate(services.tokens));
   app.use('*', rateLimit(options.rateLimit));
 
@@ -73,6 +81,7 @@ export function createApiV1(options: ApiV1Options): Hono<ApiEnv> {
   app.route('/', quoteRoutes(services));
   app.route('/', orderRoutes(services));
   app.route('/', proxyRoutes(services));
+  app.route('/', tokenRoutes(services));
 
   app.all('*', () => {
     throw new ApiError('not_found', 'no such endpoint');

@@ -77,7 +77,7 @@ describe('POST /orders', () => {
 
     const listed = await api.call('GET', '/orders?limit=10', { token });
     expect(listed.json.orders.map((o: { id: string }) => o.id)).toEqual([order.id]);
-    expect(listed.json.next_offset).toBeNull();
+    expect(listed.json.next_cursor).toBeNull();
     const one = await api.call('GET', `/orders/${order.id}`, { token });
     expect(one.status).toBe(200);
     expect(one.json.order.state).toBe('delivered');
@@ -95,8 +95,8 @@ describe('POST /orders', () => {
     const newest = await api.call('GET', '/transactions?limit=1', { token });
     expect(newest.json.transactions).toHaveLength(1);
     expect(newest.json.transactions[0]).toMatchObject({ category: 'purchase', order_id: order.id });
-    expect(newest.json.next_cursor).toEqual(expect.any(Number));
-    let cursor = newest.json.next_cursor as number | null;
+    expect(newest.json.next_cursor).toEqual(expect.any(String));
+    let cursor = newest.json.next_cursor as string | null;
     const older: Array<{ category: string; available_change_cents: number }> = [];
     while (cursor !== null) {
       const page = await api.call('GET', `/transactions?limit=1&cursor=${cursor}`, { token });

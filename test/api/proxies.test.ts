@@ -22,12 +22,17 @@ describe('proxies', () => {
     const proxies = await buy(api, token, 2, 'two-proxies-1');
     expect(proxies).toHaveLength(2);
 
-    const list = await api.call('GET', '/proxies?page=1&page_size=1', { token });
+    const list = await api.call('GET', '/proxies?limit=1', { token });
     expect(list.status).toBe(200);
-    expect(list.json).toMatchObject({ page: 1, page_size: 1, total: 2 });
+    expect(list.json.next_cursor).toEqual(expect.any(String));
     expect(list.json.proxies).toHaveLength(1);
     expect(list.json.proxies[0]).not.toHaveProperty('password');
     expect(list.text).not.toContain(proxies[0]!.password);
+    const rest = await api.call('GET', `/proxies?limit=1&cursor=${list.json.next_cursor}`, { token });
+    expect(rest.json.proxies).toHaveLength(1);
+    expect(rest.json.next_cursor).toBeNull();
+    expect([list.json.proxies[0].id, rest.json.proxies[0].id].sort()).toEqual(proxies.map((p) => p.id).sort());
+    expect(rest.text).not.toContain(proxies[1]!.password);
 
     const one = await api.call('GET', `/proxies/${proxies[0]!.id}`, { token });
     expect(one.status).toBe(200);

@@ -44,7 +44,7 @@ export function requireJsonBody(): MiddlewareHandler {
   };
 }
 
-async function readCapped(c: Context, maxBytes: number): Promise<string> {
+export async function readCapped(c: Context, maxBytes: number): Promise<string> {
   const stream = c.req.raw.body;
   if (!stream) return '';
   const reader = stream.getReader();

@@ -3,16 +3,27 @@
  * countries, terms and quantity limits. Prices are retail (after the
  * operators' markup); what the upstream charges us never leaves the shop.
  */
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { CatalogProduct } from '../../providers/types.js';
 import type { ProviderEntry } from '../../services/catalog.js';
-import { requireScope, type ApiEnv } from '../middlewares/auth.js';
-import { ok } from '../middlewares/errors.js';
+import { requireScope } from '../middlewares/auth.js';
+import { apiRouter } from '../openapi.js';
+import { errors, SCOPED_ERRORS, success } from '../schemas/common.js';
+import { CatalogProviderSchema } from '../schemas/shapes.js';
 import type { ApiServices } from '../v1.js';
 import { iso } from './views.js';
 
-export function catalogRoutes(services: Pick<ApiServices, 'catalog' | 'pricing'>): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+const getCatalog = createRoute({
+  method: 'get',
+  path: '/catalog',
+  tags: ['catalog'],
+  summary: 'Every enabled provider with its products, countries, terms and retail prices',
+  middleware: [requireScope('read')] as const,
+  responses: { 200: success('The catalog', { providers: z.array(CatalogProviderSchema) }), ...errors(...SCOPED_ERRORS) },
+});
+
+export function catalogRoutes(services: Pick<ApiServices, 'catalog' | 'pricing'>) {
+  const app = apiRouter();
 
   /** Retail price of one unit when the catalog tells the cost; a quote gives the exact figure for a choice. */
   const unitPrice = (providerId: string, productId: string, unitCostCents: number | undefined): number | null => {
@@ -43,14 +54,14 @@ export function catalogRoutes(services: Pick<ApiServices, 'catalog' | 'pricing'>
     id: entry.id,
     name: entry.name,
     // The upstream's failure text may name hosts or keys: clients only learn that it is unavailable.
-    status: entry.status.state === 'ok' ? 'available' : 'unavailable',
+    status: entry.status.state === 'ok' ? ('available' as const) : ('unavailable' as const),
     checked_at: iso(entry.status.state === 'ok' ? entry.status.fetchedAt : entry.status.since),
     products: entry.products.map((product) => productView(entry.id, product)),
   });
 
-  app.get('/catalog', requireScope('read'), async (c) => {
+  app.openapi(getCatalog, async (c) => {
     const providers = await services.catalog.listProviders();
-    return ok(c, { providers: providers.map(providerView) });
+    return c.json({ success: true as const, providers: providers.map(providerView) }, 200);
   });
 
   return app;

@@ -2,20 +2,16 @@
  * The caller's account: who the token belongs to, the wallet balance and
  * the wallet's history.
  */
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { createRoute } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { HistoryEntry } from '../../services/wallet.js';
-import { requireScope, type ApiEnv } from '../middlewares/auth.js';
-import { readQuery } from '../middlewares/body.js';
-import { ok } from '../middlewares/errors.js';
+import { requireScope } from '../middlewares/auth.js';
+import { apiRouter } from '../openapi.js';
+import { errors, NextCursorSchema, PageQuerySchema, SCOPED_ERRORS, success } from '../schemas/common.js';
+import { BalanceSchema, TransactionSchema } from '../schemas/shapes.js';
 import type { ApiServices } from '../v1.js';
+import { decodeSequence, encodeSequence } from './cursor.js';
 import { iso } from './views.js';
-
-export const transactionsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  /** `next_cursor` from the previous page: entries older than it. */
-  cursor: z.coerce.number().int().positive().optional(),
-});
 
 function transactionView(entry: HistoryEntry) {
   return {
@@ -29,32 +25,83 @@ function transactionView(entry: HistoryEntry) {
   };
 }
 
-export function meRoutes(services: Pick<ApiServices, 'wallet' | 'tokens'>): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+const getMe = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['account'],
+  summary: 'The caller: user, balance and the token in use',
+  middleware: [requireScope('read')] as const,
+  responses: {
+    200: success('The account', {
+      user: z.object({ id: z.number().int() }),
+      balance: BalanceSchema,
+      token: z.object({
+        id: z.string(),
+        name: z.string().nullable(),
+        scopes: z.array(z.enum(['read', 'buy', 'write'])),
+        expires_at: z.string().nullable(),
+      }),
+    }),
+    ...errors(...SCOPED_ERRORS),
+  },
+});
+
+const getBalance = createRoute({
+  method: 'get',
+  path: '/balance',
+  tags: ['account'],
+  summary: 'Wallet balance',
+  middleware: [requireScope('read')] as const,
+  responses: { 200: success('The balance', { balance: BalanceSchema }), ...errors(...SCOPED_ERRORS) },
+});
+
+const listTransactions = createRoute({
+  method: 'get',
+  path: '/transactions',
+  tags: ['account'],
+  summary: 'Wallet history, newest first',
+  middleware: [requireScope('read')] as const,
+  request: { query: PageQuerySchema },
+  responses: {
+    200: success('A page of wallet entries', { transactions: z.array(TransactionSchema), next_cursor: NextCursorSchema }),
+    ...errors(400, ...SCOPED_ERRORS),
+  },
+});
+
+export function meRoutes(services: Pick<ApiServices, 'wallet' | 'tokens'>) {
+  const app = apiRouter();
   const balanceOf = (userId: number) => {
     const balance = services.wallet.balance(userId);
     return { available_cents: balance.availableCents, held_cents: balance.heldCents };
   };
 
-  app.get('/me', requireScope('read'), (c) => {
+  app.openapi(getMe, (c) => {
     const { userId, tokenId, scopes } = c.get('principal');
     const token = services.tokens.list(userId).find((t) => t.id === tokenId);
-    return ok(c, {
-      user: { id: userId },
-      balance: balanceOf(userId),
-      token: { id: tokenId, name: token?.name ?? null, scopes, expires_at: iso(token?.expiresAt) },
-    });
+    return c.json(
+      {
+        success: true as const,
+        user: { id: userId },
+        balance: balanceOf(userId),
+        token: { id: tokenId, name: token?.name ?? null, scopes, expires_at: iso(token?.expiresAt) },
+      },
+      200,
+    );
   });
 
-  app.get('/balance', requireScope('read'), (c) => ok(c, { balance: balanceOf(c.get('principal').userId) }));
+  app.openapi(getBalance, (c) => c.json({ success: true as const, balance: balanceOf(c.get('principal').userId) }, 200));
 
-  app.get('/transactions', requireScope('read'), (c) => {
-    const query = readQuery(c, transactionsQuery);
+  app.openapi(listTransactions, (c) => {
+    const query = c.req.valid('query');
+    const beforeSeq = decodeSequence(query.cursor);
     const page = services.wallet.history(c.get('principal').userId, {
       limit: query.limit,
-      ...(query.cursor === undefined ? {} : { beforeSeq: query.cursor }),
+      ...(beforeSeq === undefined ? {} : { beforeSeq }),
     });
-    return ok(c, { transactions: page.entries.map(transactionView), next_cursor: page.nextCursor });
+    return c.json(
+      { success: true as const, transactions: page.entries.map(transactionView), next_cursor: encodeSequence(page.nextCursor) },
+      200,
+    );
   });
 
   return app;

@@ -1,30 +1,46 @@
 /**
- * Orders: buying a quote (a money POST: `buy` scope and a required
- * Idempotency-Key), and the caller's order history.
+ * Orders: buying a quote (a money POST: `buy` scope, a required
+ * Idempotency-Key, and a signature for signing tokens), and the caller's
+ * order history.
  *
  * The key is the saga's intent key, so a retried request — after a timeout,
  * or twenty at once — joins or returns the one order it made and never
  * charges twice. The same key with another quote is a client bug and is
  * refused rather than silently answered with the first order.
  */
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { createRoute, z } from '@hono/zod-openapi';
 import { subscriptionIdsOf, type OrderRow } from '../../services/order-store.js';
 import type { SagaResult } from '../../services/orders.js';
-import { requireScope, type ApiEnv } from '../middlewares/auth.js';
-import { intentKeyOf, readJson, readQuery } from '../middlewares/body.js';
-import { ApiError, ok } from '../middlewares/errors.js';
+import { requireScope } from '../middlewares/auth.js';
+import { intentKeyOf } from '../middlewares/body.js';
+import { ApiError } from '../middlewares/errors.js';
+import { bufferJsonBody } from '../middlewares/json-body.js';
+import { requireSignature } from '../middlewares/signature.js';
+import { apiRouter } from '../openapi.js';
+import {
+  errors,
+  IdempotencyHeadersSchema,
+  NextCursorSchema,
+  PageQuerySchema,
+  SCOPED_ERRORS,
+  SignatureHeadersSchema,
+  success,
+} from '../schemas/common.js';
+import { OrderSchema, ProxySchema } from '../schemas/shapes.js';
 import type { ApiServices } from '../v1.js';
+import { decodePosition, encodePosition } from './cursor.js';
 import { orderView, proxyView, sagaResponse } from './views.js';
 
-export const createOrderBody = z.strictObject({
-  quote_id: z.string().trim().min(1).max(100),
-});
+export const createOrderBody = z.strictObject({ quote_id: z.string().trim().min(1).max(100) }).openapi('OrderRequest');
 
-export const listOrdersQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
+const OrderIdParams = z.object({ id: z.string().min(1).max(100).openapi({ example: 'ord_abc234' }) });
+
+/** What the money POSTs answer: delivered, or still provisioning (poll GET /orders/{id}). */
+export const sagaResponses = {
+  201: success('Delivered: the order and its proxies, with credentials', { order: OrderSchema, proxies: z.array(ProxySchema) }),
+  202: success('Paid and still provisioning: the money is held; poll GET /orders/{id}', { order: OrderSchema }),
+  ...errors(400, 401, 402, 403, 404, 409, 413, 422, 429, 500, 503),
+};
 
 /** The order a key already made, when it was made for something else. */
 export function idempotencyConflict(result: SagaResult, matches: (order: OrderRow) => boolean): ApiError | undefined {
@@ -34,8 +50,47 @@ export function idempotencyConflict(result: SagaResult, matches: (order: OrderRo
   });
 }
 
-export function orderRoutes(services: Pick<ApiServices, 'orders' | 'subscriptions'>): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+export function orderRoutes(services: Pick<ApiServices, 'orders' | 'subscriptions' | 'listing' | 'tokenSigning'>) {
+  const app = apiRouter();
+
+  const createOrder = createRoute({
+    method: 'post',
+    path: '/orders',
+    tags: ['orders'],
+    summary: 'Buy a quote (money: Idempotency-Key required; signed for signing tokens)',
+    middleware: [requireScope('buy'), bufferJsonBody(), requireSignature(services.tokenSigning)] as const,
+    request: {
+      headers: IdempotencyHeadersSchema.extend(SignatureHeadersSchema.shape),
+      body: { required: true, content: { 'application/json': { schema: createOrderBody } } },
+    },
+    responses: sagaResponses,
+  });
+
+  const listOrders = createRoute({
+    method: 'get',
+    path: '/orders',
+    tags: ['orders'],
+    summary: 'The caller’s orders, newest first',
+    middleware: [requireScope('read')] as const,
+    request: { query: PageQuerySchema },
+    responses: {
+      200: success('A page of orders', { orders: z.array(OrderSchema), next_cursor: NextCursorSchema }),
+      ...errors(400, ...SCOPED_ERRORS),
+    },
+  });
+
+  const getOrder = createRoute({
+    method: 'get',
+    path: '/orders/{id}',
+    tags: ['orders'],
+    summary: 'One order, with its proxies once delivered',
+    middleware: [requireScope('read')] as const,
+    request: { params: OrderIdParams },
+    responses: {
+      200: success('The order', { order: OrderSchema, proxies: z.array(ProxySchema) }),
+      ...errors(400, 404, ...SCOPED_ERRORS),
+    },
+  });
 
   /** The proxies an order delivered, or for a renewal the proxy it renewed. */
   const proxiesOf = (order: OrderRow, delivered?: ReturnType<ApiServices['orders']['subscriptionsOfOrder']>) => {
@@ -48,32 +103,26 @@ export function orderRoutes(services: Pick<ApiServices, 'orders' | 'subscription
     return (delivered ?? services.orders.subscriptionsOfOrder(order.id)).map(proxyView);
   };
 
-  app.post('/orders', requireScope('buy'), async (c) => {
+  app.openapi(createOrder, async (c) => {
     const intentKey = intentKeyOf(c);
-    const body = await readJson(c, createOrderBody);
+    const body = c.req.valid('json');
     const result = await services.orders.purchase({ userId: c.get('principal').userId, quoteId: body.quote_id, intentKey, channel: 'api' });
     const conflict = idempotencyConflict(result, (order) => order.quoteId === body.quote_id);
     if (conflict) throw conflict;
-    return sagaResponse(c, result, (order, proxies) => ({ proxies: proxiesOf(order, proxies) }));
+    return sagaResponse(c, result, (order, proxies) => proxiesOf(order, proxies));
   });
 
-  app.get('/orders', requireScope('read'), (c) => {
-    const { limit, offset } = readQuery(c, listOrdersQuery);
-    // One extra row tells whether another page exists.
-    const rows = services.orders.ordersOfUser(c.get('principal').userId, limit + 1, offset);
-    return ok(c, {
-      orders: rows.slice(0, limit).map(orderView),
-      limit,
-      offset,
-      next_offset: rows.length > limit ? offset + limit : null,
-    });
+  app.openapi(listOrders, (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = services.listing.orders(c.get('principal').userId, limit, decodePosition(cursor));
+    return c.json({ success: true as const, orders: page.items.map(orderView), next_cursor: encodePosition(page.next) }, 200);
   });
 
-  app.get('/orders/:id', requireScope('read'), (c) => {
-    const order = services.orders.order(c.req.param('id'));
+  app.openapi(getOrder, (c) => {
+    const order = services.orders.order(c.req.valid('param').id);
     // Someone else's order reads exactly like a missing one.
     if (!order || order.userId !== c.get('principal').userId) throw new ApiError('not_found', 'no such order');
-    return ok(c, { order: orderView(order), proxies: order.state === 'delivered' ? proxiesOf(order) : [] });
+    return c.json({ success: true as const, order: orderView(order), proxies: order.state === 'delivered' ? proxiesOf(order) : [] }, 200);
   });
 
   return app;

@@ -1,47 +1,198 @@
 /**
- * The caller's proxies: a paged list, one proxy with its credentials, an
- * export in the formats tools paste, renewal (a money POST, like /orders)
- * and the auto-renew setting (`write` scope).
+ * The caller's proxies: a paged list, one proxy with its credentials and
+ * the actions its provider supports, an export in the formats tools paste,
+ * renewal (a money POST, like /orders), the auto-renew setting, and what the
+ * bot's proxy card offers — new credentials, a new IP, another location,
+ * traffic usage. An action the provider lacks is 422 `unsupported`.
  */
-import { Hono } from 'hono';
-import { z } from 'zod';
-import { EXPORT_FORMATS, formatProxyList } from '../../domain/proxy-format.js';
+import { createRoute, z } from '@hono/zod-openapi';
+import { formatProxyList } from '../../domain/proxy-format.js';
 import { subscriptionIdsOf, type SubscriptionRow } from '../../services/order-store.js';
-import { requireScope, type ApiEnv } from '../middlewares/auth.js';
-import { intentKeyOf, invalidRequest, readJson, readQuery } from '../middlewares/body.js';
-import { ApiError, ok } from '../middlewares/errors.js';
+import { requireScope } from '../middlewares/auth.js';
+import { intentKeyOf, invalidRequest } from '../middlewares/body.js';
+import { ApiError } from '../middlewares/errors.js';
+import { bufferJsonBody } from '../middlewares/json-body.js';
+import { requireSignature } from '../middlewares/signature.js';
+import { apiRouter } from '../openapi.js';
+import {
+  errors,
+  IdempotencyHeadersSchema,
+  NextCursorSchema,
+  PageQuerySchema,
+  ProxyIdParamsSchema,
+  SCOPED_ERRORS,
+  SignatureHeadersSchema,
+  success,
+} from '../schemas/common.js';
+import {
+  ExportFormatSchema,
+  LocationSchema,
+  ProxyActionsSchema,
+  ProxySchema,
+  ProxySummarySchema,
+  RenewalTermSchema,
+  UsageSchema,
+} from '../schemas/shapes.js';
 import type { ApiServices } from '../v1.js';
-import { idempotencyConflict } from './orders.js';
+import { decodePosition, encodePosition } from './cursor.js';
+import { idempotencyConflict, sagaResponses } from './orders.js';
 import { proxySummaryView, proxyView, quoteRefusal, sagaResponse } from './views.js';
 
-export const listProxiesQuery = z.strictObject({
-  /** 1-based. */
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  page_size: z.coerce.number().int().min(1).max(100).default(20),
-});
-
 export const exportQuery = z.strictObject({
-  format: z.enum(EXPORT_FORMATS).default('host:port:login:password'),
+  format: ExportFormatSchema.default('host:port:login:password').openapi({ description: 'One line per proxy in this format.' }),
 });
 
 const termId = z.string().trim().min(1).max(100);
 
-export const renewBody = z.strictObject({ term: termId });
+export const renewBody = z.strictObject({ term: termId.openapi({ description: 'From GET /proxies/{id}/renewal-terms.' }) }).openapi('RenewRequest');
 
-export const autoRenewBody = z.strictObject({
-  auto_renew: z.boolean(),
-  /** The renewal period auto-renewal uses; from GET /proxies/:id/renewal-terms. */
-  term: termId.optional(),
-});
+export const autoRenewBody = z
+  .strictObject({
+    auto_renew: z.boolean(),
+    term: termId.optional().openapi({ description: 'The renewal period auto-renewal uses; from GET /proxies/{id}/renewal-terms.' }),
+  })
+  .openapi('AutoRenewRequest');
+
+export const switchLocationBody = z
+  .strictObject({ location: z.string().trim().min(1).max(100).openapi({ description: 'A code from GET /proxies/{id}/locations.' }) })
+  .openapi('SwitchLocationRequest');
 
 function refusal(reason: string, message: string): ApiError {
   if (reason === 'not_found') return new ApiError('not_found', 'no such proxy');
   return quoteRefusal(reason, message);
 }
 
-export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'orders' | 'pricing'>): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+const tags = ['proxies'];
+const params = ProxyIdParamsSchema;
+/** A proxy action that asks the provider: it may lack it (422) or be down (503). */
+const actionErrors = errors(400, 404, 422, 503, ...SCOPED_ERRORS);
+
+const listProxies = createRoute({
+  method: 'get',
+  path: '/proxies',
+  tags,
+  summary: 'The caller’s proxies, newest first, without credentials',
+  middleware: [requireScope('read')] as const,
+  request: { query: PageQuerySchema },
+  responses: {
+    200: success('A page of proxies', { proxies: z.array(ProxySummarySchema), next_cursor: NextCursorSchema }),
+    ...errors(400, ...SCOPED_ERRORS),
+  },
+});
+
+const exportProxies = createRoute({
+  method: 'get',
+  path: '/proxies/export',
+  tags,
+  summary: 'Every proxy with credentials, one per line',
+  middleware: [requireScope('read')] as const,
+  request: { query: exportQuery },
+  responses: {
+    200: { description: 'One line per proxy', content: { 'text/plain': { schema: z.string() } } },
+    ...errors(400, ...SCOPED_ERRORS),
+  },
+});
+
+const getProxy = createRoute({
+  method: 'get',
+  path: '/proxies/{id}',
+  tags,
+  summary: 'One proxy with its credentials and the actions its provider supports',
+  middleware: [requireScope('read')] as const,
+  request: { params },
+  responses: {
+    200: success('The proxy', { proxy: ProxySchema, actions: ProxyActionsSchema }),
+    ...errors(400, 404, ...SCOPED_ERRORS),
+  },
+});
+
+const renewalTerms = createRoute({
+  method: 'get',
+  path: '/proxies/{id}/renewal-terms',
+  tags,
+  summary: 'The periods this proxy can be renewed for, with retail prices',
+  middleware: [requireScope('read')] as const,
+  request: { params },
+  responses: { 200: success('The terms', { terms: z.array(RenewalTermSchema) }), ...actionErrors },
+});
+
+const setAutoRenew = createRoute({
+  method: 'post',
+  path: '/proxies/{id}/auto-renew',
+  tags,
+  summary: 'Turn auto-renewal on or off',
+  middleware: [requireScope('write'), bufferJsonBody()] as const,
+  request: { params, body: { required: true, content: { 'application/json': { schema: autoRenewBody } } } },
+  responses: { 200: success('The proxy', { proxy: ProxySummarySchema }), ...actionErrors },
+});
+
+const changeCredentials = createRoute({
+  method: 'post',
+  path: '/proxies/{id}/change-credentials',
+  tags,
+  summary: 'New login and password for the proxy',
+  middleware: [requireScope('write')] as const,
+  request: { params },
+  responses: { 200: success('The proxy with its new credentials', { proxy: ProxySchema }), ...actionErrors },
+});
+
+const rotateIp = createRoute({
+  method: 'post',
+  path: '/proxies/{id}/rotate-ip',
+  tags,
+  summary: 'Ask the provider for a new exit IP now',
+  middleware: [requireScope('write')] as const,
+  request: { params },
+  responses: { 200: success('Rotated', { proxy: ProxySummarySchema }), ...actionErrors },
+});
+
+const listLocations = createRoute({
+  method: 'get',
+  path: '/proxies/{id}/locations',
+  tags,
+  summary: 'The locations this proxy can switch to',
+  middleware: [requireScope('read')] as const,
+  request: { params },
+  responses: { 200: success('The locations', { locations: z.array(LocationSchema) }), ...actionErrors },
+});
+
+const switchLocation = createRoute({
+  method: 'post',
+  path: '/proxies/{id}/location',
+  tags,
+  summary: 'Move the proxy to another location',
+  middleware: [requireScope('write'), bufferJsonBody()] as const,
+  request: { params, body: { required: true, content: { 'application/json': { schema: switchLocationBody } } } },
+  responses: { 200: success('The proxy as it is now (host and credentials may change)', { proxy: ProxySchema }), ...actionErrors },
+});
+
+const getUsage = createRoute({
+  method: 'get',
+  path: '/proxies/{id}/usage',
+  tags,
+  summary: 'Traffic used and left',
+  middleware: [requireScope('read')] as const,
+  request: { params },
+  responses: { 200: success('The usage', { usage: UsageSchema }), ...actionErrors },
+});
+
+export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'orders' | 'pricing' | 'listing' | 'tokenSigning'>) {
+  const app = apiRouter();
   const { subscriptions } = services;
+
+  const renew = createRoute({
+    method: 'post',
+    path: '/proxies/{id}/renew',
+    tags,
+    summary: 'Renew the proxy for a term (money: Idempotency-Key required; signed for signing tokens)',
+    middleware: [requireScope('buy'), bufferJsonBody(), requireSignature(services.tokenSigning)] as const,
+    request: {
+      params,
+      headers: IdempotencyHeadersSchema.extend(SignatureHeadersSchema.shape),
+      body: { required: true, content: { 'application/json': { schema: renewBody } } },
+    },
+    responses: sagaResponses,
+  });
 
   /** The caller's proxy; someone else's reads exactly like a missing one. */
   const owned = (userId: number, id: string): SubscriptionRow => {
@@ -50,48 +201,53 @@ export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'order
     return sub;
   };
 
-  app.get('/proxies', requireScope('read'), (c) => {
-    const { page, page_size } = readQuery(c, listProxiesQuery);
-    const { items, total } = subscriptions.list(c.get('principal').userId, page - 1, page_size);
-    return ok(c, { proxies: items.map(proxySummaryView), page, page_size, total });
+  app.openapi(listProxies, (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = services.listing.proxies(c.get('principal').userId, limit, decodePosition(cursor));
+    return c.json({ success: true as const, proxies: page.items.map(proxySummaryView), next_cursor: encodePosition(page.next) }, 200);
   });
 
-  // Before '/proxies/:id', which would otherwise take "export" for an id.
-  app.get('/proxies/export', requireScope('read'), (c) => {
-    const { format } = readQuery(c, exportQuery);
+  // Before '/proxies/{id}', which would otherwise take "export" for an id.
+  app.openapi(exportProxies, (c) => {
+    const { format } = c.req.valid('query');
     const text = formatProxyList(subscriptions.all(c.get('principal').userId), format);
     return c.text(text, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
   });
 
-  app.get('/proxies/:id', requireScope('read'), (c) => {
-    return ok(c, { proxy: proxyView(owned(c.get('principal').userId, c.req.param('id'))) });
+  app.openapi(getProxy, (c) => {
+    const sub = owned(c.get('principal').userId, c.req.valid('param').id);
+    return c.json({ success: true as const, proxy: proxyView(sub), actions: subscriptions.actionsFor(sub) }, 200);
   });
 
-  app.get('/proxies/:id/renewal-terms', requireScope('read'), async (c) => {
+  app.openapi(renewalTerms, async (c) => {
     const { userId } = c.get('principal');
-    const sub = owned(userId, c.req.param('id'));
+    const sub = owned(userId, c.req.valid('param').id);
     const terms = await subscriptions.renewalTerms(userId, sub.id);
     if (!terms.ok) throw refusal(terms.reason, terms.message);
-    return ok(c, {
-      terms: terms.value.map((term) => {
-        // Renewing one proxy is priced like the saga prices it: cost of one unit plus the markup.
-        const price = term.unitCostCents === undefined ? undefined : services.pricing.price(sub.providerId, sub.productId, term.unitCostCents, 1);
-        return {
-          id: term.id,
-          label: term.label,
-          days: term.days ?? null,
-          traffic_gb: term.trafficGb ?? null,
-          price_cents: price?.ok ? price.priceCents : null,
-        };
-      }),
-    });
+    return c.json(
+      {
+        success: true as const,
+        terms: terms.value.map((term) => {
+          // Renewing one proxy is priced like the saga prices it: cost of one unit plus the markup.
+          const price = term.unitCostCents === undefined ? undefined : services.pricing.price(sub.providerId, sub.productId, term.unitCostCents, 1);
+          return {
+            id: term.id,
+            label: term.label,
+            days: term.days ?? null,
+            traffic_gb: term.trafficGb ?? null,
+            price_cents: price?.ok ? price.priceCents : null,
+          };
+        }),
+      },
+      200,
+    );
   });
 
-  app.post('/proxies/:id/renew', requireScope('buy'), async (c) => {
+  app.openapi(renew, async (c) => {
     const intentKey = intentKeyOf(c);
-    const { term } = await readJson(c, renewBody);
+    const { term } = c.req.valid('json');
     const { userId } = c.get('principal');
-    const sub = owned(userId, c.req.param('id'));
+    const sub = owned(userId, c.req.valid('param').id);
     // A replayed key answers with its order at once, even while the provider is down; only a new
     // key needs a fresh price lock.
     const result =
@@ -106,24 +262,72 @@ export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'order
       (order) => order.kind === 'renewal' && order.termId === term && subscriptionIdsOf(order).includes(sub.id),
     );
     if (conflict) throw conflict;
-    return sagaResponse(c, result, () => ({ proxies: [proxyView(owned(userId, sub.id))] }));
+    return sagaResponse(c, result, () => [proxyView(owned(userId, sub.id))]);
   });
 
-  app.post('/proxies/:id/auto-renew', requireScope('write'), async (c) => {
-    const body = await readJson(c, autoRenewBody);
+  app.openapi(setAutoRenew, async (c) => {
+    const body = c.req.valid('json');
     const { userId } = c.get('principal');
-    const sub = owned(userId, c.req.param('id'));
+    const sub = owned(userId, c.req.valid('param').id);
     if (body.term !== undefined) {
       // A term the provider does not offer would only fail later, at renewal time, with no one watching.
       const terms = await subscriptions.renewalTerms(userId, sub.id);
       if (!terms.ok) throw refusal(terms.reason, terms.message);
       if (!terms.value.some((t) => t.id === body.term)) {
-        throw invalidRequest([{ path: 'term', message: 'not a renewal term of this proxy; see GET /proxies/:id/renewal-terms' }]);
+        throw invalidRequest([{ path: 'term', message: 'not a renewal term of this proxy; see GET /proxies/{id}/renewal-terms' }]);
       }
     }
     const updated = subscriptions.setAutoRenew(userId, sub.id, body.auto_renew, body.term);
     if (!updated.ok) throw refusal(updated.reason, updated.message);
-    return ok(c, { proxy: proxySummaryView(updated.value) });
+    return c.json({ success: true as const, proxy: proxySummaryView(updated.value) }, 200);
+  });
+
+  app.openapi(changeCredentials, async (c) => {
+    const { userId } = c.get('principal');
+    const sub = owned(userId, c.req.valid('param').id);
+    const changed = await subscriptions.changeCredentials(userId, sub.id);
+    if (!changed.ok) throw refusal(changed.reason, changed.message);
+    return c.json({ success: true as const, proxy: proxyView(changed.value) }, 200);
+  });
+
+  app.openapi(rotateIp, async (c) => {
+    const { userId } = c.get('principal');
+    const sub = owned(userId, c.req.valid('param').id);
+    const rotated = await subscriptions.rotateIp(userId, sub.id);
+    if (!rotated.ok) throw refusal(rotated.reason, rotated.message);
+    return c.json({ success: true as const, proxy: proxySummaryView(owned(userId, sub.id)) }, 200);
+  });
+
+  app.openapi(listLocations, async (c) => {
+    const { userId } = c.get('principal');
+    const sub = owned(userId, c.req.valid('param').id);
+    const locations = await subscriptions.locations(userId, sub.id);
+    if (!locations.ok) throw refusal(locations.reason, locations.message);
+    return c.json({ success: true as const, locations: locations.value.map(({ code, name, available }) => ({ code, name, available })) }, 200);
+  });
+
+  app.openapi(switchLocation, async (c) => {
+    const { location } = c.req.valid('json');
+    const { userId } = c.get('principal');
+    const sub = owned(userId, c.req.valid('param').id);
+    // Only a location the provider lists as open now: anything else would fail upstream, or worse, half-succeed.
+    const locations = await subscriptions.locations(userId, sub.id);
+    if (!locations.ok) throw refusal(locations.reason, locations.message);
+    if (!locations.value.some((l) => l.code === location && l.available)) {
+      throw invalidRequest([{ path: 'location', message: 'not an available location of this proxy; see GET /proxies/{id}/locations' }]);
+    }
+    const switched = await subscriptions.switchLocation(userId, sub.id, location);
+    if (!switched.ok) throw refusal(switched.reason, switched.message);
+    return c.json({ success: true as const, proxy: proxyView(switched.value) }, 200);
+  });
+
+  app.openapi(getUsage, async (c) => {
+    const { userId } = c.get('principal');
+    const sub = owned(userId, c.req.valid('param').id);
+    const usage = await subscriptions.usage(userId, sub.id);
+    if (!usage.ok) throw refusal(usage.reason, usage.message);
+    const { usedGb, remainingGb, totalGb } = usage.value;
+    return c.json({ success: true as const, usage: { used_gb: usedGb, remaining_gb: remainingGb ?? null, total_gb: totalGb ?? null } }, 200);
   });
 
   return app;

@@ -1,32 +1,48 @@
 /**
  * Price locks: a concrete choice from the catalog and its price, valid for a
- * few minutes. Quoting moves no money, so it needs only the `read` scope;
- * buying a quote is POST /orders.
+ * few minutes. Quoting moves no money, so it needs only the `read` scope and
+ * is never signed; buying a quote is POST /orders.
  */
-import { Hono } from 'hono';
-import { z } from 'zod';
-import { requireScope, type ApiEnv } from '../middlewares/auth.js';
-import { invalidRequest, readJson } from '../middlewares/body.js';
-import { ok } from '../middlewares/errors.js';
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireScope } from '../middlewares/auth.js';
+import { invalidRequest } from '../middlewares/body.js';
+import { bufferJsonBody } from '../middlewares/json-body.js';
+import { apiRouter } from '../openapi.js';
+import { errors, SCOPED_ERRORS, success } from '../schemas/common.js';
+import { QuoteSchema } from '../schemas/shapes.js';
 import type { ApiServices } from '../v1.js';
 import { quoteRefusal, quoteView } from './views.js';
 
 const id = z.string().trim().min(1).max(100);
 
-export const createQuoteBody = z.strictObject({
-  provider: id,
-  product: id,
-  /** Required when the product lists countries; the code from GET /catalog. */
-  country: id.optional(),
-  term: id,
-  quantity: z.number().int().min(1).max(100_000),
+export const createQuoteBody = z
+  .strictObject({
+    provider: id.openapi({ example: 'proxy-ipv4' }),
+    product: id,
+    country: id.optional().openapi({ description: 'Required when the product lists countries; the code from GET /catalog.' }),
+    term: id,
+    quantity: z.number().int().min(1).max(100_000),
+  })
+  .openapi('QuoteRequest');
+
+const createQuote = createRoute({
+  method: 'post',
+  path: '/quotes',
+  tags: ['orders'],
+  summary: 'Lock the price of a choice for a few minutes',
+  middleware: [requireScope('read'), bufferJsonBody()] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: createQuoteBody } } } },
+  responses: {
+    201: success('The quote; buy it with POST /orders before expires_at', { quote: QuoteSchema }),
+    ...errors(400, ...SCOPED_ERRORS, 409, 422, 503),
+  },
 });
 
-export function quoteRoutes(services: Pick<ApiServices, 'catalog' | 'orders'>): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+export function quoteRoutes(services: Pick<ApiServices, 'catalog' | 'orders'>) {
+  const app = apiRouter();
 
-  app.post('/quotes', requireScope('read'), async (c) => {
-    const body = await readJson(c, createQuoteBody);
+  app.openapi(createQuote, async (c) => {
+    const body = c.req.valid('json');
     if (!services.catalog.provider(body.provider)) {
       throw invalidRequest([{ path: 'provider', message: 'no such provider; see GET /catalog' }], 'no such provider');
     }
@@ -37,7 +53,7 @@ export function quoteRoutes(services: Pick<ApiServices, 'catalog' | 'orders'>): 
       quantity: body.quantity,
     });
     if (!quoted.ok) throw quoteRefusal(quoted.reason, quoted.message);
-    return ok(c, { quote: quoteView(quoted.quote) }, 201);
+    return c.json({ success: true as const, quote: quoteView(quoted.quote) }, 201);
   });
 
   return app;

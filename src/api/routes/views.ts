@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import type { SagaResult, QuoteView } from '../../services/orders.js';
 import { labelsOf, subscriptionIdsOf, type OrderRow, type SubscriptionRow } from '../../services/order-store.js';
-import { ApiError, ok } from '../middlewares/errors.js';
+import { ApiError } from '../middlewares/errors.js';
 
 export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -79,16 +79,16 @@ export function proxyView(sub: SubscriptionRow) {
 
 /**
  * One answer for every way a purchase can end, shared by POST /orders and
- * POST /proxies/:id/renew: delivered 201, still provisioning 202, and the
- * refusals as their error codes.
+ * POST /proxies/{id}/renew: delivered 201 with the proxies `delivered`
+ * names, still provisioning 202, and the refusals as their error codes.
  */
-export function sagaResponse(c: Context, result: SagaResult, delivered: (order: OrderRow, proxies: SubscriptionRow[]) => Record<string, unknown>) {
+export function sagaResponse(c: Context, result: SagaResult, delivered: (order: OrderRow, proxies: SubscriptionRow[]) => ReturnType<typeof proxyView>[]) {
   switch (result.kind) {
     case 'delivered':
-      return ok(c, { order: orderView(result.order), ...delivered(result.order, result.proxies) }, 201);
+      return c.json({ success: true as const, order: orderView(result.order), proxies: delivered(result.order, result.proxies) }, 201);
     case 'provisioning':
       // The hold stays and the reconciler settles it; the client polls GET /orders/:id.
-      return ok(c, { order: orderView(result.order) }, 202);
+      return c.json({ success: true as const, order: orderView(result.order) }, 202);
     case 'failed':
       throw new ApiError('order_failed', result.message, { fields: { order: orderView(result.order) } });
     case 'quote_expired':

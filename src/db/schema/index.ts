@@ -5,3 +5,4 @@ export * from './access.js';
 export * from './topups.js';
 export * from './operations.js';
 export * from './webhooks.js';
+export * from './signing.js';
