@@ -65,6 +65,7 @@ const envSchema = z.object({
   }),
   SUPPORT_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  METRICS_TOKEN: optionalText,
 
   PROXY_IPV4_API_KEY: optionalText,
   PROXY_IPV4_BASE_URL: urlWithDefault('https://proxy-ipv4.com'),
@@ -124,6 +125,8 @@ export interface Config {
   /** Shown in the bot's Help. */
   supportContact?: string;
   logLevel: Env['LOG_LEVEL'];
+  /** When set, GET /metrics wants it as a bearer token. */
+  metricsToken?: string;
   upstreamTimeoutMs: number;
   /** Wallet top-ups: the Stars rate, the amount limits and the optional methods. */
   topUps: {
@@ -176,6 +179,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       webhookSecret: e.WEBHOOK_SECRET,
       supportContact: e.SUPPORT_CONTACT,
       logLevel: e.LOG_LEVEL,
+      metricsToken: e.METRICS_TOKEN,
       upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       topUps: {
         starsPerUsd: e.STARS_PER_USD,
@@ -212,6 +216,7 @@ export function secretValues(config: Config): string[] {
   return [
     config.botToken,
     config.webhookSecret,
+    config.metricsToken,
     config.topUps.cryptoPay?.token,
     ...Object.values(config.providers).map((p) => p?.apiKey),
   ].filter(

@@ -65,7 +65,7 @@ describe('logger', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', msg: 'loud' });
   });
 
-  it('keeps an error\'s stack and its chain of causes, with secrets masked in them', () => {
+  it("keeps an error's stack and its chain of causes, with secrets masked in them", () => {
     const lines: string[] = [];
     const secrets = new SecretRegistry();
     secrets.add('gpk_live_0123456789abcdef');
@@ -88,7 +88,10 @@ describe('logger', () => {
 
   it('masks secret-looking fields given to a child logger', () => {
     const lines: string[] = [];
-    const log = createLogger({ level: 'debug', write: (line) => lines.push(line) }).child({ component: 'cryptopay', apiToken: 'tok-123456789' });
+    const log = createLogger({ level: 'debug', write: (line) => lines.push(line) }).child({
+      component: 'cryptopay',
+      apiToken: 'tok-123456789',
+    });
     log.info('invoice created');
     expect(JSON.parse(lines[0]!)).toMatchObject({ component: 'cryptopay', apiToken: '***', msg: 'invoice created' });
   });
