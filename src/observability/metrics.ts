@@ -167,24 +167,27 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 }
 
 /**
- * Gauges read when scraped. Each is one aggregate query: orders and the
- * outbox through their state indexes, wallets over the accounts table (one
- * row per customer, no journal scan).
+ * The queries behind the database gauges; a test reads their plans. Orders
+ * and the outbox are read from covering indexes alone; wallets scan the
+ * accounts table, one small row per customer, never the journal.
  */
-function registerDatabaseGauges(registry: Registry, sqlite: Sqlite, now: () => number): void {
-  const registers = [registry];
-  const ordersByState = sqlite.prepare<[], { state: string; provider: string; n: number }>(
-    'SELECT state, provider_id AS provider, COUNT(*) AS n FROM orders GROUP BY state, provider_id',
-  );
-  const walletTotals = sqlite.prepare<[], { available: number; held: number }>(
-    `SELECT COALESCE(SUM(credits_posted - debits_posted - debits_pending), 0) AS available,
+export const DATABASE_GAUGE_QUERIES = {
+  ordersByStateAndProvider: 'SELECT state, provider_id AS provider, COUNT(*) AS n FROM orders GROUP BY state, provider_id',
+  walletTotals: `SELECT COALESCE(SUM(credits_posted - debits_posted - debits_pending), 0) AS available,
             COALESCE(SUM(debits_pending), 0) AS held
        FROM ledger_accounts WHERE kind = 'wallet'`,
-  );
-  const outboxBacklog = sqlite.prepare<[], { pending: number; failed: number; oldest: number | null }>(
-    `SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending') AS pending,
+  outboxBacklog: `SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending') AS pending,
             (SELECT COUNT(*) FROM outbox WHERE state = 'failed') AS failed,
             (SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending') AS oldest`,
+} as const;
+
+/** Gauges read when scraped, one aggregate query each. */
+function registerDatabaseGauges(registry: Registry, sqlite: Sqlite, now: () => number): void {
+  const registers = [registry];
+  const ordersByState = sqlite.prepare<[], { state: string; provider: string; n: number }>(DATABASE_GAUGE_QUERIES.ordersByStateAndProvider);
+  const walletTotals = sqlite.prepare<[], { available: number; held: number }>(DATABASE_GAUGE_QUERIES.walletTotals);
+  const outboxBacklog = sqlite.prepare<[], { pending: number; failed: number; oldest: number | null }>(
+    DATABASE_GAUGE_QUERIES.outboxBacklog,
   );
 
   new Gauge({
