@@ -51,7 +51,7 @@ afterEach(async () => {
   logs = [];
 });
 
-async function start(env: Record<string, string> = {}, options: { bot?: boolean } = {}): Promise<RunningApp> {
+async function start(env: Record<string, string> = {}, options: { bot?: boolean; scheduler?: boolean } = {}): Promise<RunningApp> {
   upstream = await startUpstream('proxy-ipv4');
   if (options.bot) emu = await startTelegramEmulator();
   const parsed = parseConfig({
@@ -64,7 +64,9 @@ async function start(env: Record<string, string> = {}, options: { bot?: boolean 
     ...env,
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-  app = await startApp(parsed.config, createLogger({ level: 'debug', write: (line) => logs.push(line) }), { scheduler: false });
+  app = await startApp(parsed.config, createLogger({ level: 'debug', write: (line) => logs.push(line) }), {
+    scheduler: options.scheduler ?? false,
+  });
   return app;
 }
 
@@ -176,6 +178,52 @@ describe('/metrics', () => {
     const replayed = await scrape(running);
     expect(sum(replayed, 'shop_saga_duration_seconds_count')).toBe(1);
     expect(sum(replayed, 'shop_orders', { state: 'delivered' })).toBe(1);
+  });
+
+  it('counts outbox sends, Telegram 429s and job runs', async () => {
+    const running = await start({}, { bot: true, scheduler: true });
+    const rae = emu!.user({ firstName: 'Rae', languageCode: 'en' });
+    await say(rae, '/start', has('Hello, Rae!'));
+    const { services } = running;
+    const user = services.users.byTelegramId(rae.id)!;
+    services.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: 'obs-outbox', amountCents: 10_00 });
+    const sent = (series: Map<string, number>) => sum(series, 'shop_outbox_sends_total', { result: 'sent' });
+    const quote = await services.orders.quote(user.id, 'proxy-ipv4', { productId: 'ipv4', countryCode: 'USA', termId: '30', quantity: 1 });
+    if (!quote.ok) throw new Error(quote.message);
+    const bought = await services.orders.purchase({ userId: user.id, quoteId: quote.quote.id, intentKey: 'obs-outbox-1', channel: 'api' });
+    if (bought.kind !== 'delivered') throw new Error(bought.kind);
+    services.outbox.enqueue({ audience: 'user', userId: user.id, kind: 'order_delivered', payload: { orderId: bought.order.id } });
+    await rae.waitForMessage(has('Your order has been delivered'), { timeoutMs: 5_000 });
+    const afterNotice = await waitFor(
+      async () => {
+        const series = await scrape(running);
+        return sent(series) >= 1 ? series : undefined;
+      },
+      { what: 'the notice counted as sent' },
+    );
+    expect(sent(afterNotice)).toBe(1);
+
+    // Telegram refuses the next message for longer than automatic retries wait: a 429 the notifier meets.
+    emu!.faults.inject('sendMessage', { status: 429, retryAfter: 120 });
+    services.outbox.enqueue({
+      audience: 'user',
+      userId: user.id,
+      kind: 'order_delivered',
+      payload: { orderId: bought.order.id },
+      dedupeKey: 'again',
+    });
+    const afterRefusal = await waitFor(
+      async () => {
+        const series = await scrape(running);
+        return sum(series, 'shop_outbox_sends_total', { result: 'retried' }) >= 1 ? series : undefined;
+      },
+      { what: 'the refused notice counted as retried' },
+    );
+    expect(sum(afterRefusal, 'shop_telegram_rate_limited_total', { method: 'sendMessage' })).toBe(1);
+
+    await running.scheduler!.runNow('reconcile-orders');
+    const afterJob = await scrape(running);
+    expect(sum(afterJob, 'shop_job_duration_seconds_count', { job: 'reconcile-orders', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
   });
 
   it('counts a request by its route pattern, never by its raw path', async () => {
