@@ -12,6 +12,9 @@ import type { Config } from './config.js';
 import { openDatabase, type Database_ } from './db/client.js';
 import { createKvStorage } from './db/kv-storage.js';
 import { silentLogger, type Logger } from './logger.js';
+import { countTelegramRateLimits, instrumentJobs, instrumentOrders, instrumentOutboxSends } from './observability/instrument.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createReadiness } from './observability/readiness.js';
 import { CRYPTO_PAY_SIGNATURE_HEADER, createCryptoPayClient } from './payments/cryptopay/index.js';
 import { createCryptoPayTopUps, type CryptoPayTopUps } from './payments/cryptopay/topups.js';
 import { createManualPayments, type ManualPayments } from './payments/manual.js';
@@ -39,6 +42,8 @@ export interface ServiceOptions {
   providers?: ProxyProvider[];
   logger?: Logger;
   now?: () => number;
+  /** When given, sagas are timed into it. */
+  metrics?: Metrics;
   /** Saga tuning and crash-test hooks. */
   orders?: Partial<Pick<OrdersDeps, 'quoteTtlMs' | 'notFoundGraceMs' | 'attentionAfterMs' | 'checkpoint'>>;
 }
@@ -73,7 +78,20 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const listing = createListing({ db });
   const stats = createStats({ sqlite, now });
   const updateLog = createUpdateLog(sqlite, { now });
-  return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens, tokenSigning, listing, stats, updateLog };
+  return {
+    wallet,
+    users,
+    outbox,
+    pricing,
+    catalog,
+    orders: options.metrics ? instrumentOrders(orders, options.metrics, now) : orders,
+    subscriptions,
+    tokens,
+    tokenSigning,
+    listing,
+    stats,
+    updateLog,
+  };
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -134,6 +152,8 @@ export interface RunningApp {
   /** The periodic jobs, unless turned off. */
   scheduler?: Scheduler;
   database: Database_;
+  /** What `/metrics` serves. */
+  metrics: Metrics;
   /** The HTTP server's real address (the port may have been 0). */
   httpUrl: string;
   stop(): Promise<void>;
@@ -141,7 +161,9 @@ export interface RunningApp {
 
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = openDatabase(config.databasePath);
-  const services = buildServices(database, { providers: createProviders(config), logger });
+  const metrics = createMetrics({ sqlite: database.sqlite });
+  const services = buildServices(database, { providers: createProviders(config), logger, metrics });
+  const readiness = createReadiness({ sqlite: database.sqlite, providerIds: services.catalog.providers().map((p) => p.id) });
   const payments = buildPayments(config, database, services, logger);
   const firstPass = await services.orders.reconcileDue();
   if (firstPass.checked > 0) logger.info('reconciled open orders at start-up', firstPass);
@@ -149,6 +171,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const api = createApi(
     { sqlite: database.sqlite, startedAt: Date.now() },
     {
+      metrics,
+      readiness,
+      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
       v1: { services, logger: logger.child({ component: 'api' }) },
       routes: (app) => {
         if (!cryptopay) return;
@@ -165,6 +190,13 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   );
 
   const bot = config.botToken ? createShopBot(config, config.botToken, database, services, payments, logger) : undefined;
+  let runningBot: RunningBot | undefined;
+  if (bot) {
+    // Outermost of the bot's transformers: it counts the 429s that automatic retries gave up on.
+    bot.api.config.use(countTelegramRateLimits(metrics));
+    // Not ready until the bot takes updates; not ready again once it stops.
+    readiness.watchBot(() => (runningBot ? { mode: runningBot.mode, running: runningBot.isRunning() } : undefined));
+  }
   const webhook = bot && config.publicUrl ? { url: `${config.publicUrl}${WEBHOOK_PATH}`, secretToken: webhookSecret(config) } : undefined;
   // Before the server takes requests: Hono fixes its routes at the first one.
   if (bot && webhook) webhookRoute(bot, api, { path: WEBHOOK_PATH, secretToken: webhook.secretToken });
@@ -174,12 +206,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const httpUrl = `http://${config.http.host}:${port}`;
   logger.info('http server listening', { url: httpUrl });
 
-  let runningBot: RunningBot | undefined;
   let notifier: Notifier | undefined;
   if (bot) {
     runningBot = await startBot(bot, webhook ? { kind: 'webhook', ...webhook } : { kind: 'polling' });
     notifier = createNotifier({
-      outbox: services.outbox,
+      outbox: instrumentOutboxSends(services.outbox, metrics),
       users: services.users,
       api: bot.api,
       operatorChatId: config.operatorChatId,
@@ -208,7 +239,10 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const scheduler =
     options.scheduler === false
       ? undefined
-      : startScheduler(jobs, logger.child({ component: 'scheduler' }), { leases: createJobLeases(database.sqlite) });
+      : startScheduler(instrumentJobs(jobs, metrics), logger.child({ component: 'scheduler' }), {
+          leases: createJobLeases(database.sqlite),
+          onLeaseChange: (job, holder) => metrics.leaseHolder(job, holder),
+        });
 
   let stopped = false;
   return {
@@ -217,6 +251,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     ...(bot ? { bot } : {}),
     ...(scheduler ? { scheduler } : {}),
     database,
+    metrics,
     httpUrl,
     async stop() {
       if (stopped) return;
@@ -227,6 +262,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.orders.drain();
+      metrics.stop();
+      readiness.stop();
       database.close();
       logger.info('stopped');
     },

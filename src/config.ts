@@ -67,6 +67,7 @@ const envSchema = z.object({
   }),
   SUPPORT_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  METRICS_TOKEN: optionalText,
 
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
 
@@ -141,6 +142,8 @@ export interface Config {
   /** Shown in the bot's Help. */
   supportContact?: string;
   logLevel: Env['LOG_LEVEL'];
+  /** When set, GET /metrics wants it as a bearer token. */
+  metricsToken?: string;
   upstreamTimeoutMs: number;
   /** Wallet top-ups: the Stars rate, the amount limits and the optional methods. */
   topUps: {
@@ -204,6 +207,7 @@ export function parseConfig(
       webhookSecret: e.WEBHOOK_SECRET,
       supportContact: e.SUPPORT_CONTACT,
       logLevel: e.LOG_LEVEL,
+      metricsToken: e.METRICS_TOKEN,
       upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       topUps: {
         starsPerUsd: e.STARS_PER_USD,
@@ -249,6 +253,7 @@ export function secretValues(config: Config): string[] {
   return [
     config.botToken,
     config.webhookSecret,
+    config.metricsToken,
     config.topUps.cryptoPay?.token,
     ...Object.values(config.providers).map((p) => p?.apiKey),
   ].filter(

@@ -1,11 +1,15 @@
 /**
- * The HTTP front door: health now, the customers' REST API and payment
- * webhooks as they arrive. Routes stay thin and call services.
+ * The HTTP front door: health, readiness and metrics, the customers' REST
+ * API and payment webhooks. Routes stay thin and call services.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Sqlite } from '../db/client.js';
 import { docsRoutes } from './docs.js';
 import { OPENAPI_DOCUMENT_PATH } from './openapi.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Readiness } from '../observability/readiness.js';
+import { requestContext } from '../observability/request-context.js';
 import { API_V1_PATH, createApiV1, type ApiV1Options } from './v1.js';
 
 export const DOCS_PATH = '/docs';
@@ -20,11 +24,20 @@ export interface ApiOptions {
   routes?: (app: Hono) => void;
   /** The customers' REST API under /api/v1, over these services. */
   v1?: ApiV1Options;
+  /** Counts every request and serves `GET /metrics`. */
+  metrics?: Metrics;
+  /** When set, `/metrics` wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** Serves `GET /readyz`. */
+  readiness?: Readiness;
 }
 
 export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   const app = new Hono();
+  // First, so every line any later handler logs carries the request id.
+  app.use('*', requestContext(options.metrics ? { metrics: options.metrics } : {}));
 
+  // Cheap on purpose: a liveness probe that does real work can take a busy shop down.
   app.get('/healthz', (c) => {
     try {
       deps.sqlite.prepare('SELECT 1').get();
@@ -34,6 +47,28 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
     return c.json({ status: 'ok', database: 'ok', uptime_s: Math.round((Date.now() - deps.startedAt) / 1000) });
   });
 
+  const { readiness, metrics, metricsToken } = options;
+  if (readiness) {
+    app.get('/readyz', (c) => {
+      const report = readiness.check();
+      c.header('Cache-Control', 'no-store');
+      return c.json({ status: report.ready ? 'ready' : 'not_ready', ...report.parts }, report.ready ? 200 : 503);
+    });
+  }
+
+  if (metrics) {
+    const allowed = metricsToken ? bearerCheck(metricsToken) : () => true;
+    app.get('/metrics', async (c) => {
+      if (!allowed(c.req.header('authorization'))) {
+        c.header('WWW-Authenticate', 'Bearer realm="metrics"');
+        return c.text('a bearer token is needed for /metrics', 401);
+      }
+      c.header('Content-Type', metrics.contentType);
+      c.header('Cache-Control', 'no-store');
+      return c.body(await metrics.render());
+    });
+  }
+
   if (options.v1) {
     app.route(API_V1_PATH, createApiV1(options.v1));
     app.route(DOCS_PATH, docsRoutes(DOCS_PATH, `${API_V1_PATH}${OPENAPI_DOCUMENT_PATH}`));
@@ -42,4 +77,14 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
   return app;
+}
+
+/** Compares digests, so neither the time taken nor a length mismatch tells how much of the token was right. */
+function bearerCheck(token: string): (header: string | undefined) => boolean {
+  const expected = createHash('sha256').update(token).digest();
+  return (header) => {
+    const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+    if (!match) return false;
+    return timingSafeEqual(createHash('sha256').update(match[1]!.trim()).digest(), expected);
+  };
 }

@@ -48,6 +48,7 @@ import { mainMenuKeyboard } from './keyboards/main-menu.js';
 import { installApiTransformers } from './middleware/api.js';
 import { DEFAULT_RATE_LIMIT, rateLimit } from './middleware/rate-limit.js';
 import { createNoticeRenderer } from './notices.js';
+import { logUpdateId } from '../observability/bot.js';
 
 export type { BotContext, BotDeps, BotServices, FlowContext } from './context.js';
 export type { TopUpMethod } from './features/topup.js';
@@ -134,6 +135,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   if (payments?.manual && manualInstructions) topUpMethods.push(createManualTopUp());
   topUpMethods.push(...(deps.topUpMethods ?? []));
 
+  bot.use(logUpdateId());
   bot.use((ctx, next) => {
     bot.lastUpdateId = Math.max(bot.lastUpdateId, ctx.update.update_id);
     // Before any handler: an update Telegram delivers again is not handled again.

@@ -17,6 +17,8 @@ export type BotMode = { kind: 'polling' } | { kind: 'webhook'; url: string; secr
 
 export interface RunningBot {
   mode: BotMode['kind'];
+  /** False once stopped, or when long polling ended on its own (a revoked token, another instance polling). */
+  isRunning(): boolean;
   stop(): Promise<void>;
 }
 
@@ -32,10 +34,15 @@ export async function startBot(bot: ShopBot, mode: BotMode): Promise<RunningBot>
   await bot.init();
   if (mode.kind === 'webhook') {
     await bot.api.setWebhook(mode.url, { secret_token: mode.secretToken, allowed_updates: [...ALLOWED_UPDATES] });
+    let running = true;
     return {
       mode: 'webhook',
+      isRunning: () => running,
       // The webhook stays registered, so Telegram keeps updates until the next start.
-      stop: () => bot.background.drain(DRAIN_TIMEOUT_MS),
+      stop: () => {
+        running = false;
+        return bot.background.drain(DRAIN_TIMEOUT_MS);
+      },
     };
   }
   // A webhook left from an earlier run would make every getUpdates fail.
@@ -46,6 +53,7 @@ export async function startBot(bot: ShopBot, mode: BotMode): Promise<RunningBot>
   let stopped: Promise<void> | undefined;
   return {
     mode: 'polling',
+    isRunning: () => stopped === undefined && handle.isRunning(),
     stop: () => (stopped ??= stopPolling(bot, handle)),
   };
 }

@@ -6,6 +6,7 @@
  * It never throws for network trouble: it answers an `HttpExchange` that the
  * adapter turns into an `Outcome` with `outcomeFromExchange`.
  */
+import { channel } from 'node:diagnostics_channel';
 import type { z } from 'zod';
 import { ambiguous, ok, refused, type Outcome, type RefusalCode } from './types.js';
 
@@ -48,6 +49,41 @@ export interface HttpClientOptions {
   /** How many extra attempts a retryable read gets. */
   readRetries?: number;
   fetchImpl?: typeof fetch;
+}
+
+/**
+ * What became of one attempt at an upstream, for metrics and readiness:
+ * the transport's own failures, or the class of the HTTP status.
+ */
+export type UpstreamCallClass = 'ok' | 'client_error' | 'rate_limited' | 'server_error' | 'timeout' | 'network' | 'too_large';
+
+export interface UpstreamExchangeEvent {
+  providerId: string;
+  method: HttpRequest['method'];
+  outcome: UpstreamCallClass;
+  /** The HTTP status, when there was an answer. */
+  status?: number;
+  /** From the moment the attempt was admitted (after rate and concurrency limits) to the answer read in full. */
+  seconds: number;
+  /** When the attempt ended (ms since the epoch). */
+  at: number;
+}
+
+/**
+ * Every attempt is published here, after it ended. A diagnostics channel
+ * rather than an option, so each adapter need not pass an observer down to
+ * its client; with no subscriber, publishing costs nothing. The event never
+ * carries a URL or a body: base URLs of some upstreams contain the API key.
+ */
+export const UPSTREAM_EXCHANGE_CHANNEL = 'proxy-storefront:upstream-exchange';
+const exchanges = channel(UPSTREAM_EXCHANGE_CHANNEL);
+
+export function upstreamCallClass(exchange: HttpExchange): UpstreamCallClass {
+  if (exchange.kind === 'failure') return exchange.reason;
+  if (exchange.status === 429) return 'rate_limited';
+  if (exchange.status >= 500) return 'server_error';
+  if (exchange.status >= 400) return 'client_error';
+  return 'ok';
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -168,12 +204,28 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   };
 
+  const observed = async (request: HttpRequest): Promise<HttpExchange> => {
+    if (!exchanges.hasSubscribers) return once(request);
+    const started = performance.now();
+    const exchange = await once(request);
+    const event: UpstreamExchangeEvent = {
+      providerId: options.providerId,
+      method: request.method,
+      outcome: upstreamCallClass(exchange),
+      ...(exchange.kind === 'response' ? { status: exchange.status } : {}),
+      seconds: (performance.now() - started) / 1000,
+      at: Date.now(),
+    };
+    exchanges.publish(event);
+    return exchange;
+  };
+
   const send = async (request: HttpRequest): Promise<HttpExchange> => {
     const attempts = request.retry && request.method === 'GET' ? 1 + readRetries : 1;
     let last: HttpExchange | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (rate) await rate.acquire();
-      last = await limiter.run(() => once(request));
+      last = await limiter.run(() => observed(request));
       if (!isRetryable(last) || attempt === attempts - 1) break;
       await new Promise((resolve) => setTimeout(resolve, backoffMs(last!, attempt)));
     }

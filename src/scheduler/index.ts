@@ -68,10 +68,13 @@ export interface Scheduler {
 export interface SchedulerOptions {
   /** Database leases, so processes sharing the database take turns; without them, jobs are guarded in this process only. */
   leases?: JobLeases;
+  /** Told when this process takes or gives up a job's lease (metrics). */
+  onLeaseChange?: (job: string, holder: string | null) => void;
 }
 
 export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOptions = {}): Scheduler {
   const { leases } = options;
+  const onLeaseChange = options.onLeaseChange ?? (() => undefined);
   const running = new Map<string, Promise<unknown>>();
   // Without leases, a job's progress lives as long as this scheduler.
   const localProgress = new Map<string, string>();
@@ -86,6 +89,7 @@ export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOp
       logger.debug('job skipped: another process holds it', { job: job.name });
       return HELD_ELSEWHERE;
     }
+    onLeaseChange(job.name, leases.holder);
     let lost = false;
     // A timer, not only the batches, renews the lease: a job waiting on an upstream for a while still holds it.
     const renewal = setInterval(() => {
@@ -112,6 +116,7 @@ export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOp
     } finally {
       clearInterval(renewal);
       if (!lost) leases.release(job.name);
+      onLeaseChange(job.name, null);
     }
   };
 

@@ -5,6 +5,7 @@
  * credentials in the bot and through the API, and upstreams fail on the way.
  * Then every log line is searched for the bot token, the upstream API keys,
  * the Crypto Pay token, the customer's API token and every proxy password.
+ * What /metrics and /readyz show an operator is searched the same way.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,8 @@ describe('logs', () => {
     const lines: string[] = [];
     // No secret registry: only the code's own care keeps secrets out.
     const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
-    sandbox = await startSandbox({ ports: 0, databasePath: join(dir, 'shop.db'), logger, env: {}, web: false });
+    const metricsToken = 'metrics-scrape-token-4417';
+    sandbox = await startSandbox({ ports: 0, databasePath: join(dir, 'shop.db'), logger, env: { METRICS_TOKEN: metricsToken }, web: false });
     const { app, alice, config } = sandbox;
     const services = app.services;
     const customer = services.users.byTelegramId(alice.id)!;
@@ -61,6 +63,13 @@ describe('logs', () => {
     const answer = await fetch(`${app.httpUrl}/api/v1/proxies/${proxies[0]!.id}`, { headers: { authorization: `Bearer ${token}` } });
     expect(answer.status).toBe(200);
     await fetch(`${app.httpUrl}/api/v1/me`, { headers: { authorization: `Bearer ${token}x` } });
+    const scraped = await fetch(`${app.httpUrl}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(scraped.status).toBe(200);
+    const metrics = await scraped.text();
+    // The scrape saw the work: one delivered order per provider, and upstream calls that failed.
+    for (const providerId of providers) expect(metrics).toContain(`shop_orders{state="delivered",provider="${providerId}"} 1`);
+    expect(metrics).toMatch(/shop_upstream_request_duration_seconds_count\{provider="proxy-ipv4",method="GET",outcome="server_error"\} [1-9]/);
+    const readiness = await (await fetch(`${app.httpUrl}/readyz`)).text();
 
     const secrets = [
       config.botToken!,
@@ -68,12 +77,17 @@ describe('logs', () => {
       config.topUps.cryptoPay!.token,
       token,
       'wrong-key-but-still-secret-123',
+      metricsToken,
       ...proxies.map((p) => p.password),
     ];
     expect(proxies.length).toBeGreaterThanOrEqual(providers.length);
     // The logs did record the work: one line per delivered order, at least.
     expect(lines.filter((l) => l.includes('order delivered'))).toHaveLength(providers.length);
     const text = lines.join('\n');
-    for (const secret of secrets) expect(text.includes(secret), `a log line contains ${secret.slice(0, 4)}…`).toBe(false);
+    for (const secret of secrets) {
+      expect(text.includes(secret), `a log line contains ${secret.slice(0, 4)}…`).toBe(false);
+      expect(metrics.includes(secret), `/metrics shows ${secret.slice(0, 4)}…`).toBe(false);
+      expect(readiness.includes(secret), `/readyz shows ${secret.slice(0, 4)}…`).toBe(false);
+    }
   }, 60_000);
 });

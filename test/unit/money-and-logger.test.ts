@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MoneyParseError, dollarsToCents, formatCents, percentOfCentsRoundedUp } from '../../src/domain/money.js';
-import { SecretRegistry, createLogger } from '../../src/logger.js';
+import { SecretRegistry, createLogger, withLogFields } from '../../src/logger.js';
 
 describe('dollarsToCents', () => {
   it.each([
@@ -63,5 +63,57 @@ describe('logger', () => {
     log.warn('loud');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', msg: 'loud' });
+  });
+
+  it("keeps an error's stack and its chain of causes, with secrets masked in them", () => {
+    const lines: string[] = [];
+    const secrets = new SecretRegistry();
+    secrets.add('gpk_live_0123456789abcdef');
+    const log = createLogger({ level: 'debug', secrets, write: (line) => lines.push(line) });
+    const reset = Object.assign(new Error('socket hang up near gpk_live_0123456789abcdef'), { code: 'ECONNRESET' });
+    const failure = new Error('upstream call failed', { cause: new Error('fetch failed', { cause: reset }) });
+    log.error('purchase failed', { orderId: 'ord_1', error: failure });
+
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({ level: 'error', msg: 'purchase failed', orderId: 'ord_1' });
+    expect(entry.error.type).toBe('Error');
+    expect(entry.error.message).toBe('upstream call failed');
+    // The stack names this very test file: where the error was made.
+    expect(entry.error.stack).toMatch(/^Error: upstream call failed\n\s+at .*money-and-logger\.test\.ts/);
+    expect(entry.error.cause.message).toBe('fetch failed');
+    expect(entry.error.cause.stack).toContain('money-and-logger.test.ts');
+    expect(entry.error.cause.cause).toMatchObject({ message: 'socket hang up near ***', code: 'ECONNRESET' });
+    expect(lines[0]).not.toContain('gpk_live_0123456789abcdef');
+  });
+
+  it('masks secret-looking fields given to a child logger', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', write: (line) => lines.push(line) }).child({
+      component: 'cryptopay',
+      apiToken: 'tok-123456789',
+    });
+    log.info('invoice created');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ component: 'cryptopay', apiToken: '***', msg: 'invoice created' });
+  });
+
+  it('adds the fields bound around the work to every line logged from it, awaited work included', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', write: (line) => lines.push(line) });
+    const other = log.child({ component: 'orders' });
+    log.info('before');
+    await withLogFields({ requestId: 'req-1' }, async () => {
+      log.info('inside');
+      await new Promise((resolve) => setImmediate(resolve));
+      await withLogFields({ updateId: 42 }, async () => other.info('nested, after a pause'));
+    });
+    log.info('after');
+    const entries = lines.map((line) => JSON.parse(line));
+    expect(entries.map((e) => [e.msg, e.requestId, e.updateId])).toEqual([
+      ['before', undefined, undefined],
+      ['inside', 'req-1', undefined],
+      ['nested, after a pause', 'req-1', 42],
+      ['after', undefined, undefined],
+    ]);
+    expect(entries[2]).toMatchObject({ component: 'orders' });
   });
 });

@@ -110,6 +110,8 @@ export const orders = sqliteTable(
   (t) => [
     uniqueIndex('orders_user_intent').on(t.userId, t.intentKey),
     index('orders_state').on(t.state, t.nextCheckAt),
+    // Covers /metrics' orders-by-state-and-provider count: an index-only scan, no table reads, no sort.
+    index('orders_state_provider').on(t.state, t.providerId),
     index('orders_user').on(t.userId, t.createdAt),
     check('order_price_positive', sql`${t.priceCents} > 0 AND ${t.quantity} > 0`),
   ],

@@ -1,0 +1,1 @@
+CREATE INDEX `orders_state_provider` ON `orders` (`state`,`provider_id`);
