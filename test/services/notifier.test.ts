@@ -61,6 +61,8 @@ function notifier(overrides: Partial<NotifierDeps> = {}) {
     logger: logger(),
     now,
     ...overrides,
+    // On the shared fake clock a request arrives the instant it leaves: no transit time to leave room for.
+    limits: { globalMarginMs: 0, chatMarginMs: 0, ...overrides.limits },
   });
   stopNotifier = () => n.stop();
   return n;
