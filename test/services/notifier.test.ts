@@ -291,6 +291,17 @@ describe('rate limits', () => {
     expect(rows().every((m) => m.state === 'sent' && m.attempts === 0)).toBe(true);
   });
 
+  it("does not let one chat's long queue hide another chat's message", async () => {
+    const ann = customer('Ann');
+    const bob = customer('Bob');
+    for (let i = 1; i <= 60; i++) notice(ann.user.id, `news ${i}`);
+    notice(bob.user.id, 'hi Bob');
+
+    expect(await notifier().runOnce()).toEqual({ sent: 2, retried: 0, failed: 0, deferred: 59 });
+    expect(texts(bob.tg)).toEqual(['[en] hi Bob']);
+    expect(texts(ann.tg)).toEqual(['[en] news 1']);
+  });
+
   it('sends at most the global number per second across chats', async () => {
     const people = ['A', 'B', 'C', 'D', 'E'].map((name) => customer(name));
     for (const p of people) notice(p.user.id, `hi ${p.user.firstName}`);
