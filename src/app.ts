@@ -27,7 +27,7 @@ import { createCatalog } from './services/catalog.js';
 import { createOrders, type OrdersDeps } from './services/orders.js';
 import { createOutbox } from './services/outbox.js';
 import { createPricing } from './services/pricing.js';
-import { createNotifier, type Notifier } from './services/notifier.js';
+import { createNotifier, notifierApi, type Notifier } from './services/notifier.js';
 import { createSubscriptions } from './services/subscriptions.js';
 import { createStats } from './services/stats.js';
 import { createListing } from './services/listing.js';
@@ -212,7 +212,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     notifier = createNotifier({
       outbox: instrumentOutboxSends(services.outbox, metrics),
       users: services.users,
-      api: bot.api,
+      // Its own Api: the bot's sleeps through a 429 in auto-retry, which would stall every chat's messages.
+      api: notifierApi(bot.api),
       operatorChatId: config.operatorChatId,
       render: bot.renderNotice,
       logger: logger.child({ component: 'notifier' }),

@@ -4,8 +4,23 @@
  * per group. A message over a limit waits (it is never dropped); a 429 is
  * honoured to the second; a user who blocked the bot is marked unreachable so
  * nobody keeps writing to them.
+ *
+ * Throughput: messages to different chats go out concurrently, up to the
+ * global limit; a pass never waits for Telegram beyond one round trip of the
+ * requests it started. A 429 is not waited out in the pass: the message is
+ * rescheduled in the outbox by `retry_after` (and its chat held back in
+ * memory), so the other chats keep going. The Api given here must therefore
+ * not retry by sleeping (see `notifierApi`).
+ *
+ * Delivery: a row is claimed in the outbox (moved out of the due range for
+ * `claimMs`) just before its request goes out, and marked sent or failed when
+ * the answer comes. Telegram has no idempotency key for sendMessage, so after
+ * a crash exactly-once is impossible; we choose at-least-once for the few
+ * requests in flight at that moment (their claim lapses and they are sent
+ * again) over losing them, and nothing else can repeat: every other row was
+ * either never claimed or already marked.
  */
-import { GrammyError, type Api } from 'grammy';
+import { Api, GrammyError } from 'grammy';
 import type { Logger } from '../logger.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
 import type { Language, Users } from './users.js';
@@ -23,11 +38,26 @@ export interface NotifierLimits {
   perChatPerSecond?: number;
   /** One group or channel (negative chat id), on top of the per-chat limit; Telegram allows 20. */
   perGroupPerMinute?: number;
+  /**
+   * Added to the one-second window over all chats. We count a message when
+   * its request leaves (corrected once its answer dates it better); Telegram
+   * counts it when it arrives, a few milliseconds later and not always the
+   * same few, so windows of exactly a second would let a burst's first
+   * arrival land inside the previous burst's second. Default 10 ms.
+   */
+  globalMarginMs?: number;
+  /**
+   * The same for one chat's and one group's windows. Larger, because it is
+   * nearly free there (a second per chat becomes 1.15 s) while a 429 for a
+   * chat delays its message by a whole `retry_after`. Default 150 ms.
+   */
+  chatMarginMs?: number;
 }
 
 export interface NotifierDeps {
-  outbox: Pick<Outbox, 'due' | 'markSent' | 'markFailed'>;
+  outbox: Pick<Outbox, 'due' | 'claim' | 'markSent' | 'markFailed'>;
   users: Pick<Users, 'byId' | 'setReachable'>;
+  /** Without a sleeping auto-retry (`notifierApi`): a 429 is the outbox's to handle. */
   api: Pick<Api, 'sendMessage'>;
   /** The operators' group; operator alerts wait in the outbox until it is configured. */
   operatorChatId?: number;
@@ -49,6 +79,22 @@ export interface NotifierDeps {
    * chat could hide everyone else's messages.
    */
   batchSize?: number;
+  /** A request that has not answered by then is abandoned and retried with backoff. Default 30 s. */
+  sendTimeoutMs?: number;
+  /**
+   * How long a claimed message stays out of the due range; must exceed
+   * `sendTimeoutMs`. A crash leaves its in-flight messages to be sent again after this. Default 2 min.
+   */
+  claimMs?: number;
+}
+
+/**
+ * An Api for the notifier: the bot's token and client options, none of its
+ * transformers. The bot's own Api waits out a 429 inside auto-retry, which
+ * would stall a whole notifier pass; here the outbox reschedules instead.
+ */
+export function notifierApi(botApi: Api): Api {
+  return new Api(botApi.token, botApi.options);
 }
 
 export interface NotifierPass {
@@ -61,7 +107,7 @@ export interface NotifierPass {
   deferred: number;
 }
 
-const DEFAULT_LIMITS: Required<NotifierLimits> = { perSecond: 30, perChatPerSecond: 1, perGroupPerMinute: 20 };
+const DEFAULT_LIMITS: Required<NotifierLimits> = { perSecond: 30, perChatPerSecond: 1, perGroupPerMinute: 20, globalMarginMs: 10, chatMarginMs: 150 };
 
 /**
  * At most `limit` events in any window of `windowMs`. An exact sliding window
@@ -83,10 +129,24 @@ class SlidingWindow {
     return times.length < this.limit ? now : times[times.length - this.limit]! + this.windowMs;
   }
 
+  /** How many more events `key` may have right now. */
+  remaining(key: string | number, now: number): number {
+    return Math.max(0, this.limit - this.prune(key, now).length);
+  }
+
   record(key: string | number, at: number): void {
     const times = this.sends.get(key) ?? [];
     times.push(at);
     this.sends.set(key, times);
+  }
+
+  /** Moves one recorded event to a later, better-known time (see `estimateDeparture`). */
+  move(key: string | number, from: number, to: number): void {
+    const times = this.sends.get(key);
+    const index = times?.indexOf(from) ?? -1;
+    if (!times || index < 0 || to <= from) return;
+    times[index] = to;
+    times.sort((a, b) => a - b);
   }
 
   /** Forgets chats nobody wrote to for a whole window, so the map does not grow with the user base. */
@@ -113,14 +173,22 @@ export function createNotifier(deps: NotifierDeps) {
   const baseBackoffMs = deps.baseBackoffMs ?? 10_000;
   const maxBackoffMs = deps.maxBackoffMs ?? 3_600_000;
   const batchSize = deps.batchSize ?? 500;
+  const sendTimeoutMs = deps.sendTimeoutMs ?? 30_000;
+  const claimMs = deps.claimMs ?? 120_000;
+  if (claimMs <= sendTimeoutMs) throw new RangeError('claimMs must exceed sendTimeoutMs, or a slow send could be claimed twice');
   const operatorLanguage = deps.operatorLanguage ?? 'en';
   let operatorChatId = deps.operatorChatId;
 
-  const global = new SlidingWindow(limits.perSecond, 1_000);
-  const perChat = new SlidingWindow(limits.perChatPerSecond, 1_000);
-  const perGroup = new SlidingWindow(limits.perGroupPerMinute, 60_000);
+  const global = new SlidingWindow(limits.perSecond, 1_000 + limits.globalMarginMs);
+  const perChat = new SlidingWindow(limits.perChatPerSecond, 1_000 + limits.chatMarginMs);
+  const perGroup = new SlidingWindow(limits.perGroupPerMinute, 60_000 + limits.chatMarginMs);
   /** A chat Telegram told us to leave alone until then (429), kept in memory for the chat's other messages. */
   const chatPausedUntil = new Map<number, number>();
+  /**
+   * Chats with a request in flight: their next message waits for the answer,
+   * so a 429 or a migration on one message cannot let a later one overtake it.
+   */
+  const chatsInFlight = new Set<number>();
   let warnedNoOperatorChat = false;
   let passes = 0;
   /** The earliest time a message held back by a limit may go; the loop wakes for it. */
@@ -154,6 +222,31 @@ export function createNotifier(deps: NotifierDeps) {
     global.record('all', at);
     perChat.record(chatId, at);
     if (chatId < 0) perGroup.record(chatId, at);
+  };
+
+  /**
+   * Round trips of recent answered requests. A request counts against
+   * Telegram's limits when it arrives, which can be well after we started it
+   * when many go at once or the process is busy; with windows counted from
+   * the start, the next burst would land inside the last one's second. The
+   * fastest recent round trip is the pure network-and-server time, so an
+   * answer that took longer waited on our side first: the request left at
+   * about `answer - fastest`, and its place in the windows moves there.
+   */
+  const recentRoundTrips: number[] = [];
+  let answersSeen = 0;
+  const estimateDeparture = (chatId: number, startedAt: number) => {
+    const answeredAt = now();
+    recentRoundTrips.push(answeredAt - startedAt);
+    if (recentRoundTrips.length > 64) recentRoundTrips.shift();
+    answersSeen++;
+    // The first second's round trips include connection set-up and a cold process, which would make the
+    // fastest one look slow and the estimates early: until then, the answer itself dates the request.
+    const leftAt = answersSeen <= limits.perSecond ? answeredAt : answeredAt - Math.min(...recentRoundTrips);
+    if (leftAt <= startedAt) return;
+    global.move('all', startedAt, leftAt);
+    perChat.move(chatId, startedAt, leftAt);
+    if (chatId < 0) perGroup.move(chatId, startedAt, leftAt);
   };
 
   const backoffMs = (attempt: number) => Math.min(baseBackoffMs * 2 ** (attempt - 1), maxBackoffMs);
@@ -210,58 +303,115 @@ export function createNotifier(deps: NotifierDeps) {
     return 'retried';
   };
 
-  /** Tries one message; says how it ended for the pass's tally. */
-  const deliver = async (message: OutboxMessage): Promise<keyof NotifierPass> => {
-    let mayFollowMigration = true;
-    for (;;) {
-      const target = targetOf(message);
-      if ('skip' in target) {
-        if (target.skip === 'deferred') return 'deferred';
-        outbox.markFailed(message.id, target.reason, null);
-        return 'failed';
-      }
+  const sendOnce = (chatId: number, rendered: RenderedMessage) =>
+    api.sendMessage(
+      chatId,
+      rendered.text,
+      {
+        ...(rendered.parse_mode ? { parse_mode: rendered.parse_mode } : {}),
+        ...(rendered.reply_markup !== undefined ? { reply_markup: rendered.reply_markup as never } : {}),
+      },
+      // grammY types its signal after the abort-controller polyfill; Node's own is what it gets at run time.
+      AbortSignal.timeout(sendTimeoutMs) as Parameters<Api['sendMessage']>[3],
+    );
 
-      let rendered: RenderedMessage | null;
+  /** Sends a claimed message and records how it ended; never throws. */
+  const send = async (message: OutboxMessage, chatId: number, rendered: RenderedMessage, startedAt: number): Promise<keyof NotifierPass> => {
+    chatsInFlight.add(chatId);
+    try {
       try {
-        rendered = render(message, target.language);
+        await sendOnce(chatId, rendered);
+        estimateDeparture(chatId, startedAt);
       } catch (error) {
-        // A rendering bug is fixed by a deploy; retrying with backoff gives it that chance.
-        const outcome = handleError(message, target.chatId, error, false);
-        return outcome === 'failed' ? 'failed' : 'retried';
-      }
-      // Nothing to tell (e.g. the event is no longer news): done, and no quota spent on it.
-      if (rendered === null) {
-        outbox.markSent(message.id);
-        return 'sent';
-      }
-
-      const at = now();
-      const when = allowedAt(target.chatId, at);
-      if (when > at) {
-        // Left pending and due: the next pass looks again, oldest first, so a chat's order is kept.
-        nextWakeAt = Math.min(nextWakeAt ?? when, when);
-        return 'deferred';
-      }
-
-      // Counted before the call: a request that reached Telegram counts against the limit even if it failed.
-      recordSend(target.chatId, at);
-      try {
-        await api.sendMessage(target.chatId, rendered.text, {
-          ...(rendered.parse_mode ? { parse_mode: rendered.parse_mode } : {}),
-          ...(rendered.reply_markup !== undefined ? { reply_markup: rendered.reply_markup as never } : {}),
-        });
-      } catch (error) {
-        const outcome = handleError(message, target.chatId, error, mayFollowMigration);
+        // An answer from Telegram (even a refusal) dates the request as well as a success does.
+        if (error instanceof GrammyError) estimateDeparture(chatId, startedAt);
+        const outcome = handleError(message, chatId, error, true);
         if (outcome !== 'again') return outcome;
-        mayFollowMigration = false;
-        continue;
+        // The operator group moved; this message follows it once, counted against the new chat's limits.
+        const movedTo = operatorChatId!;
+        recordSend(movedTo, now());
+        try {
+          await sendOnce(movedTo, rendered);
+        } catch (retryError) {
+          const retried = handleError(message, movedTo, retryError, false);
+          return retried === 'again' ? 'retried' : retried;
+        }
       }
       outbox.markSent(message.id);
       return 'sent';
+    } catch (error) {
+      // Only the outbox writes above can land here (e.g. the database closed under us). The claim lapses
+      // and the message goes again: better a rare repeat than a receipt never sent.
+      logger.error('could not record the outcome of a send', { outboxId: message.id, error });
+      return 'retried';
+    } finally {
+      chatsInFlight.delete(chatId);
     }
   };
 
-  const pass = async (): Promise<NotifierPass> => {
+  const wakeAt = (when: number) => {
+    nextWakeAt = Math.min(nextWakeAt ?? when, when);
+  };
+
+  /**
+   * Looks at one due message. Either settles it at once (nothing to send, no
+   * recipient), leaves it pending (a limit holds it back), or claims it and
+   * returns the send in flight.
+   */
+  const dispatch = (message: OutboxMessage, at: number, heldThisPass: Set<number>): keyof NotifierPass | Promise<keyof NotifierPass> => {
+    const target = targetOf(message);
+    if ('skip' in target) {
+      if (target.skip === 'deferred') return 'deferred';
+      outbox.markFailed(message.id, target.reason, null);
+      return 'failed';
+    }
+    // The clock moves during a pass: a chat's older message held back a moment ago must not be overtaken.
+    if (heldThisPass.has(target.chatId)) return 'deferred';
+    const hold = (): 'deferred' => {
+      heldThisPass.add(target.chatId);
+      return 'deferred';
+    };
+    if (chatsInFlight.has(target.chatId)) {
+      // Its answer comes within a round trip; the per-chat limit would hold this one back a second anyway.
+      wakeAt(Math.max(allowedAt(target.chatId, at), at + 50));
+      return hold();
+    }
+    const when = allowedAt(target.chatId, at);
+    if (when > at) {
+      // Left pending and due: a later pass looks again, oldest first, so a chat's order is kept.
+      wakeAt(when);
+      return hold();
+    }
+
+    let rendered: RenderedMessage | null;
+    try {
+      rendered = render(message, target.language);
+    } catch (error) {
+      // A rendering bug is fixed by a deploy; retrying with backoff gives it that chance.
+      const outcome = handleError(message, target.chatId, error, false);
+      return outcome === 'failed' ? 'failed' : 'retried';
+    }
+    // Nothing to tell (e.g. the event is no longer news): done, and no quota spent on it.
+    if (rendered === null) {
+      outbox.markSent(message.id);
+      return 'sent';
+    }
+
+    // Another sender (a second process, a pass that overlapped a restart) took it first.
+    if (!outbox.claim(message.id, at + claimMs)) return hold();
+    // Counted before the call: a request that reached Telegram counts against the limit even if it failed.
+    recordSend(target.chatId, at);
+    return send(message, target.chatId, rendered, at);
+  };
+
+  /** Sends still waiting for their answer, whichever pass started them. */
+  const sendsInFlight = new Set<Promise<keyof NotifierPass>>();
+
+  /**
+   * Starts what may go now and settles what needs no request; returns the
+   * tally so far and the sends it started, without waiting for them.
+   */
+  const startPass = (): { result: NotifierPass; started: Promise<keyof NotifierPass>[] } => {
     const result: NotifierPass = { sent: 0, retried: 0, failed: 0, deferred: 0 };
     nextWakeAt = undefined;
     if (++passes % 100 === 0) {
@@ -272,7 +422,48 @@ export function createNotifier(deps: NotifierDeps) {
       for (const [chatId, until] of chatPausedUntil) if (until <= at) chatPausedUntil.delete(chatId);
     }
 
-    for (const message of outbox.due(batchSize)) result[await deliver(message)]++;
+    const inFlight: Promise<keyof NotifierPass>[] = [];
+    const heldThisPass = new Set<number>();
+    const seen = new Set<number>();
+    // Read about as many rows as may go now, not the whole batch size: a pass runs for every freed slot,
+    // many times a second at full speed. When chats held back fill that read, read further, up to `batchSize`.
+    let readSize = Math.min(batchSize, Math.max(32, 2 * global.remaining('all', now())));
+    for (;;) {
+      // Oldest-due first; within the read, creation order, so a message retried after a 429 still
+      // goes before the ones its chat queued after it.
+      const batch = outbox.due(readSize).sort((a, b) => a.id - b.id);
+      let globallyFull = false;
+      for (const [index, message] of batch.entries()) {
+        if (seen.has(message.id)) continue;
+        const at = now();
+        const globalAt = global.nextAllowedAt('all', at);
+        if (globalAt > at) {
+          // Nothing more may go this second; the rest wait without a lookup each.
+          wakeAt(globalAt);
+          result.deferred += batch.slice(index).filter((m) => !seen.has(m.id)).length;
+          globallyFull = true;
+          break;
+        }
+        seen.add(message.id);
+        const outcome = dispatch(message, at, heldThisPass);
+        if (typeof outcome === 'string') {
+          result[outcome]++;
+        } else {
+          inFlight.push(outcome);
+          sendsInFlight.add(outcome);
+          void outcome.finally(() => sendsInFlight.delete(outcome));
+        }
+      }
+      if (globallyFull || batch.length < readSize || readSize >= batchSize) break;
+      readSize = Math.min(batchSize, readSize * 4);
+    }
+    return { result, started: inFlight };
+  };
+
+  /** A pass and the answers to every send it started. */
+  const pass = async (): Promise<NotifierPass> => {
+    const { result, started } = startPass();
+    for (const outcome of await Promise.all(started)) result[outcome]++;
     return result;
   };
 
@@ -298,7 +489,10 @@ export function createNotifier(deps: NotifierDeps) {
       const tick = async () => {
         let delay = intervalMs;
         try {
-          await runOnce();
+          // Waits only for a `runOnce` caller's pass; the loop's own passes start sends and move on, so a
+          // slow answer never holds up other chats' messages (their order is kept per chat by `chatsInFlight`).
+          await running;
+          startPass();
           // A message held back by a limit may go in well under `intervalMs` (1 s per chat); wake for it.
           if (nextWakeAt !== undefined) delay = Math.max(10, Math.min(intervalMs, nextWakeAt - now()));
         } catch (error) {
@@ -309,12 +503,13 @@ export function createNotifier(deps: NotifierDeps) {
       timer = setTimeout(() => void tick(), 0);
     },
 
-    /** Stops the loop and waits for a pass in progress, so shutdown never cuts a send in half. */
+    /** Stops the loop and waits for every send in flight, so shutdown never cuts one in half. */
     async stop(): Promise<void> {
       started = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
       await running?.catch(() => undefined);
+      await Promise.all([...sendsInFlight]);
     },
   };
 }

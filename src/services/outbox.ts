@@ -3,7 +3,7 @@
  * Writers call `enqueue` inside the same transaction as the event, so the
  * message exists exactly when the event does; the notifier sends them later.
  */
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { outbox } from '../db/schema/index.js';
 
@@ -21,16 +21,40 @@ export interface OutboxEvent {
 export function createOutbox(deps: { db: Db; now?: () => number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
-  // Sent and given-up rows, oldest first, through the (state, next_attempt_at) index: the time a row was
-  // last due is within a retry of when it was sent or abandoned.
-  // INDEXED BY: without statistics SQLite would rather range over (state, next_attempt_at) and sort the result.
-  const duePage = db.$client.prepare<{ now: number; limit: number }, { id: number }>(
-    `SELECT id FROM outbox INDEXED BY outbox_pending WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY id LIMIT @limit`,
-  );
+  // Sent and given-up rows, oldest first: housekeeping deletes them a page at a time.
   const deleteSettledPage = db.$client.prepare<{ cutoff: number; limit: number }>(
     `DELETE FROM outbox WHERE id IN (
        SELECT id FROM outbox WHERE state IN ('sent', 'failed') AND next_attempt_at < @cutoff LIMIT @limit)`,
   );
+
+  // Prepared once: the notifier runs these for every message it sends.
+  const dueStatement = db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, sql.placeholder('now'))))
+    .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+  const claimStatement = db
+    .update(outbox)
+    .set({ nextAttemptAt: sql`${sql.placeholder('until')}` })
+    .where(and(eq(outbox.id, sql.placeholder('id')), eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, sql.placeholder('now'))))
+    .prepare();
+  const markSentStatement = db
+    .update(outbox)
+    .set({ state: 'sent' })
+    .where(eq(outbox.id, sql.placeholder('id')))
+    .prepare();
+  const markFailedStatement = db
+    .update(outbox)
+    .set({
+      state: sql`CASE WHEN ${sql.placeholder('giveUp')} = 1 THEN 'failed' ELSE 'pending' END`,
+      attempts: sql`${outbox.attempts} + 1`,
+      nextAttemptAt: sql`COALESCE(${sql.placeholder('retryAt')}, ${outbox.nextAttemptAt})`,
+      lastError: sql`${sql.placeholder('error')}`,
+    })
+    .where(eq(outbox.id, sql.placeholder('id')))
+    .prepare();
 
   return {
     /** Records an event; returns false when its dedupe key was seen before. */
@@ -51,33 +75,35 @@ export function createOutbox(deps: { db: Db; now?: () => number }) {
     },
 
     /**
-     * The messages due now, oldest first (so a chat's messages keep their
-     * order after a retry): a walk of the pending-only index in id order that
-     * stops at `limit`, never a sort of every due row.
+     * Due messages, longest-waiting first, at most `limit`. Read in the order
+     * of the `outbox_due (state, next_attempt_at)` index (whose entries end in
+     * the row id), so SQLite walks the index and stops after `limit` rows: no
+     * table scan and no sort of every due row, however large the backlog or
+     * the history of sent rows. Callers that need creation order within a chat
+     * sort the (bounded) batch by id themselves.
      */
     due(limit = 50): OutboxMessage[] {
-      const ids = duePage.all({ now: now(), limit }).map((r) => r.id);
-      if (ids.length === 0) return [];
-      return db.select().from(outbox).where(inArray(outbox.id, ids)).orderBy(asc(outbox.id)).all();
+      return dueStatement.all({ now: now(), limit });
+    },
+
+    /**
+     * Takes a due message for sending until `until`, by moving it out of the
+     * due range before the request goes out. False when it is no longer due
+     * (sent, given up, or taken by another sender meanwhile): then it must not
+     * be sent. A sender that dies mid-request leaves the message to become due
+     * again at `until`, so a crash can repeat only the messages in flight.
+     */
+    claim(id: number, until: number): boolean {
+      return claimStatement.run({ id, until, now: now() }).changes > 0;
     },
 
     markSent(id: number): void {
-      db.update(outbox).set({ state: 'sent' }).where(eq(outbox.id, id)).run();
+      markSentStatement.run({ id });
     },
 
     /** Tries again at `retryAt`, or gives up (`retryAt` null) keeping the error. */
     markFailed(id: number, error: string, retryAt: number | null): void {
-      const row = db.select().from(outbox).where(eq(outbox.id, id)).get();
-      if (!row) return;
-      db.update(outbox)
-        .set({
-          state: retryAt === null ? 'failed' : 'pending',
-          attempts: row.attempts + 1,
-          nextAttemptAt: retryAt ?? row.nextAttemptAt,
-          lastError: error.slice(0, 500),
-        })
-        .where(eq(outbox.id, id))
-        .run();
+      markFailedStatement.run({ id, error: error.slice(0, 500), retryAt, giveUp: retryAt === null ? 1 : 0 });
     },
 
     /**

@@ -9,7 +9,7 @@
  * leaked database does not leak usable credentials.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, asc, count, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { apiTokens } from '../db/schema/index.js';
 import { newId } from '../domain/ids.js';
@@ -139,9 +139,46 @@ function parseScopes(stored: string): TokenScope[] {
   return TOKEN_SCOPES.filter((s) => words.has(s));
 }
 
-export function createTokens(deps: { db: Db; now?: () => number }) {
+/**
+ * How long a verified token is trusted without reading its row again. A
+ * revoke through this service clears it at once; the window only bounds how
+ * late another process's revoke (or a row edited by hand) is noticed.
+ */
+export const VERIFIED_CACHE_MS = 5_000;
+/** Beyond this many cached tokens the oldest are dropped, so memory stays bounded. */
+const VERIFIED_CACHE_MAX = 10_000;
+
+interface VerifiedToken {
+  tokenId: string;
+  userId: number;
+  scopes: TokenScope[];
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  cachedAt: number;
+}
+
+export function createTokens(deps: { db: Db; now?: () => number; verifiedCacheMs?: number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
+  const verifiedCacheMs = deps.verifiedCacheMs ?? VERIFIED_CACHE_MS;
+
+  // Prepared once: every API request runs them.
+  const rowBySecretHash = db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.secretHash, sql.placeholder('hash')))
+    .prepare();
+  const touchLastUsed = db
+    .update(apiTokens)
+    .set({ lastUsedAt: sql`${sql.placeholder('at')}` })
+    .where(eq(apiTokens.id, sql.placeholder('id')))
+    .prepare();
+
+  /** Keyed by the hex SHA-256 of the token, like the table: the plain token is kept nowhere. */
+  const verified = new Map<string, VerifiedToken>();
+  const forget = (tokenId: string) => {
+    for (const [hash, entry] of verified) if (entry.tokenId === tokenId) verified.delete(hash);
+  };
 
   const activeCount = (tx: Pick<Db, 'select'>, userId: number, at: number): number =>
     tx
@@ -223,24 +260,50 @@ export function createTokens(deps: { db: Db; now?: () => number }) {
           .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
           .run();
       }
+      // Revoked means refused from the very next request, not after the cache window.
+      forget(tokenId);
       return true;
     },
 
-    /** Checks a presented token; on success records when it was last used (at most once a minute). */
+    /**
+     * Checks a presented token; on success records when it was last used (at
+     * most once a minute). A token verified in the last few seconds is
+     * answered from memory: one hash and a map lookup, no checksum and no
+     * query, which is what keeps the API's per-request cost near zero.
+     */
     verify(token: string): VerifyResult {
-      if (!looksValid(token)) return { ok: false, reason: 'malformed' };
+      if (typeof token !== 'string') return { ok: false, reason: 'malformed' };
       const hash = hashToken(token);
       const hex = hash.toString('hex');
-      // The lookup is by a hash of the secret, so timing of the index search reveals nothing usable.
-      const row = db.select().from(apiTokens).where(eq(apiTokens.secretHash, hex)).get();
-      if (!row || !timingSafeEqual(Buffer.from(row.secretHash, 'hex'), hash)) return { ok: false, reason: 'unknown' };
-      if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
       const at = now();
-      if (row.expiresAt !== null && row.expiresAt <= at) return { ok: false, reason: 'expired' };
-      if (row.lastUsedAt === null || at - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-        db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, row.id)).run();
+      let entry = verified.get(hex);
+      if (entry && at - entry.cachedAt >= verifiedCacheMs) {
+        verified.delete(hex);
+        entry = undefined;
       }
-      return { ok: true, userId: row.userId, tokenId: row.id, scopes: parseScopes(row.scopes) };
+      if (!entry) {
+        if (!looksValid(token)) return { ok: false, reason: 'malformed' };
+        // The lookup is by a hash of the secret, so timing of the index search reveals nothing usable.
+        const row = rowBySecretHash.get({ hash: hex });
+        if (!row || !timingSafeEqual(Buffer.from(row.secretHash, 'hex'), hash)) return { ok: false, reason: 'unknown' };
+        if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
+        entry = {
+          tokenId: row.id,
+          userId: row.userId,
+          scopes: parseScopes(row.scopes),
+          expiresAt: row.expiresAt,
+          lastUsedAt: row.lastUsedAt,
+          cachedAt: at,
+        };
+        if (verified.size >= VERIFIED_CACHE_MAX) verified.delete(verified.keys().next().value!);
+        verified.set(hex, entry);
+      }
+      if (entry.expiresAt !== null && entry.expiresAt <= at) return { ok: false, reason: 'expired' };
+      if (entry.lastUsedAt === null || at - entry.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+        touchLastUsed.run({ at, id: entry.tokenId });
+        entry.lastUsedAt = at;
+      }
+      return { ok: true, userId: entry.userId, tokenId: entry.tokenId, scopes: entry.scopes };
     },
 
     looksValid,

@@ -19,10 +19,12 @@ import { createBot, startBot } from '../../src/bot/index.js';
 import { createKvStorage } from '../../src/db/kv-storage.js';
 import { silentLogger } from '../../src/logger.js';
 import { startTelegramEmulator, type EmulatedUser, type TelegramEmulator } from '../../src/sandbox/telegram/index.js';
-import { startShop } from '../helpers/shop.js';
+import { startShop } from '../helpers/start-shop.js';
 
-const USERS = Number(process.env.BENCH_USERS ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+/** BENCH_SMOKE=1: a few users, one round, to prove the bench runs (test/bench-smoke.test.ts). */
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const USERS = Number(process.env.BENCH_USERS ?? (SMOKE ? 3 : 50));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 4));
 
 /** One round: the labels pressed after /start, each answered before the next. */
 const SCRIPT = ['💰 Wallet', '☰ Main menu', '📋 My proxies', '☰ Main menu', '🔑 API tokens', '☰ Main menu', '❓ Help', '☰ Main menu', '🛒 Buy proxies', '✖ Cancel'];

@@ -14,9 +14,11 @@ import { buildServices } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
 import { startUpstream } from '../../src/sandbox/upstreams/index.js';
 
-const PURCHASES = Number(process.env.BENCH_PURCHASES ?? 400);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 2_000);
+/** BENCH_SMOKE=1: tiny sizes, to prove the bench runs (test/bench-smoke.test.ts). */
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const PURCHASES = Number(process.env.BENCH_PURCHASES ?? (SMOKE ? 10 : 400));
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? (SMOKE ? 2 : 8));
+const PAIRS = Number(process.env.BENCH_PAIRS ?? (SMOKE ? 50 : 2_000));
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-orders-'));
 const upstream = await startUpstream('lumiweb');

@@ -16,8 +16,10 @@ import { join } from 'node:path';
 import { buildServices } from '../../src/app.js';
 import { openDatabase, writeTransaction } from '../../src/db/client.js';
 
-const PAIRS_PER_ROUND = Number(process.env.BENCH_PAIRS ?? 1_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+/** BENCH_SMOKE=1: tiny sizes, to prove the bench runs (test/bench-smoke.test.ts). */
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const PAIRS_PER_ROUND = Number(process.env.BENCH_PAIRS ?? (SMOKE ? 50 : 1_000));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 9));
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-wallet-'));
 try {

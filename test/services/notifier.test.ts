@@ -61,6 +61,8 @@ function notifier(overrides: Partial<NotifierDeps> = {}) {
     logger: logger(),
     now,
     ...overrides,
+    // On the shared fake clock a request arrives the instant it leaves: no transit time to leave room for.
+    limits: { globalMarginMs: 0, chatMarginMs: 0, ...overrides.limits },
   });
   stopNotifier = () => n.stop();
   return n;
@@ -287,6 +289,17 @@ describe('rate limits', () => {
       .map((c) => c.at);
     expect(annTimes).toEqual([T0, T0 + 1_000, T0 + 2_500]);
     expect(rows().every((m) => m.state === 'sent' && m.attempts === 0)).toBe(true);
+  });
+
+  it("does not let one chat's long queue hide another chat's message", async () => {
+    const ann = customer('Ann');
+    const bob = customer('Bob');
+    for (let i = 1; i <= 60; i++) notice(ann.user.id, `news ${i}`);
+    notice(bob.user.id, 'hi Bob');
+
+    expect(await notifier().runOnce()).toEqual({ sent: 2, retried: 0, failed: 0, deferred: 59 });
+    expect(texts(bob.tg)).toEqual(['[en] hi Bob']);
+    expect(texts(ann.tg)).toEqual(['[en] news 1']);
   });
 
   it('sends at most the global number per second across chats', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiTokens } from '../../src/db/schema/index.js';
-import { createTokens, looksValid, MAX_ACTIVE_TOKENS, TokenError, type Tokens } from '../../src/services/tokens.js';
+import { createTokens, looksValid, MAX_ACTIVE_TOKENS, TokenError, VERIFIED_CACHE_MS, type Tokens } from '../../src/services/tokens.js';
 import { freshServices } from '../helpers/db.js';
 
 let shop: ReturnType<typeof freshServices>;
@@ -171,6 +171,26 @@ describe('checking tokens', () => {
     expect(tokens.verify(expiring.token).ok).toBe(true);
     clock += 60_000;
     expect(tokens.verify(expiring.token)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('refuses a token revoked a moment after it was verified, though the check before came from memory', () => {
+    const user = shop.newUser();
+    const { token, record } = tokens.create({ userId: user.id, name: 'bot', scopes: ['read'] });
+    expect(tokens.verify(token).ok).toBe(true);
+    expect(tokens.verify(token).ok).toBe(true);
+    tokens.revoke(user.id, record.id);
+    expect(tokens.verify(token)).toEqual({ ok: false, reason: 'revoked' });
+  });
+
+  it('reads the row again after the short cache window, so a revoke made elsewhere is seen within it', () => {
+    const user = shop.newUser();
+    const { token, record } = tokens.create({ userId: user.id, name: 'bot', scopes: ['read'] });
+    expect(tokens.verify(token).ok).toBe(true);
+    // Another process (or an operator with sqlite3) revokes behind this one's back.
+    shop.database.sqlite.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ?').run(clock, record.id);
+    expect(tokens.verify(token).ok).toBe(true);
+    clock += VERIFIED_CACHE_MS;
+    expect(tokens.verify(token)).toEqual({ ok: false, reason: 'revoked' });
   });
 
   it('records last use at most once a minute', () => {

@@ -1,0 +1,69 @@
+/**
+ * The servers `api.bench.ts` loads, each in its own process: `hello` is a
+ * bare Hono hello-world; `api` is the shop's REST API over the real services
+ * on a fresh file database (production pragmas) with the LumiWeb
+ * simulator (a balance large enough for every order), a funded
+ * customer, their tokens and quotes ready to buy.
+ * Reports its address (and the rest) to the parent over IPC.
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApi } from '../../src/api/app.js';
+import { buildServices } from '../../src/app.js';
+import { openDatabase } from '../../src/db/client.js';
+import { startUpstream } from '../../src/sandbox/upstreams/index.js';
+
+const [role, ordersArg] = process.argv.slice(2);
+// Goes with the bench: a parent that died must not leave a server behind.
+process.once('disconnect', () => process.exit(0));
+
+async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<string> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+if (role === 'hello') {
+  const app = new Hono();
+  app.get('/', (c) => c.text('Hello Hono!'));
+  process.send!({ url: await listen(app.fetch) });
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
+  process.once('SIGTERM', () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+  const upstream = await startUpstream('lumiweb');
+  upstream.simulator.setBalanceCents(1_000_000_000);
+  const database = openDatabase(join(dir, 'api.db'));
+  const services = buildServices(database, { providers: [upstream.provider()] });
+  const user = services.users.ensure({ telegramId: 1, firstName: 'Bench' });
+  services.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: 'bench', amountCents: 100_000_000 });
+  const token = services.tokens.create({ userId: user.id, name: 'bench', scopes: ['read', 'buy'] }).token;
+  const limitedToken = services.tokens.create({ userId: user.id, name: 'limited', scopes: ['read'] }).token;
+
+  const entry = await services.catalog.providerEntry('lumiweb');
+  const product = entry!.products.find((p) => p.available)!;
+  const country = product.countries.find((c) => c.available);
+  const choice = { productId: product.id, ...(country ? { countryCode: country.code } : {}), termId: product.terms[0]!.id, quantity: 1 };
+  const quoteIds: string[] = [];
+  for (let i = 0; i < Number(ordersArg); i++) {
+    const quoted = await services.orders.quote(user.id, 'lumiweb', choice);
+    if (!quoted.ok) throw new Error(quoted.message);
+    quoteIds.push(quoted.quote.id);
+  }
+
+  // A budget the bench never reaches: the 200 path is what is measured here.
+  const app = createApi({ sqlite: database.sqlite, startedAt: Date.now() }, { v1: { services, rateLimit: { limit: 1_000_000_000, windowMs: 1_000 } } });
+  const url = await listen(app.fetch);
+  // The same API with one request an hour, spent below: every request the bench makes there is a 429.
+  const limitedApp = createApi({ sqlite: database.sqlite, startedAt: Date.now() }, { v1: { services, rateLimit: { limit: 1, windowMs: 3_600_000 } } });
+  const limitedUrl = await listen(limitedApp.fetch);
+  const spent = await fetch(`${limitedUrl}/api/v1/balance`, { headers: { authorization: `Bearer ${limitedToken}` } });
+  if (spent.status !== 200) throw new Error(`the limited API answered ${spent.status} to its one allowed request`);
+  process.send!({ url, limitedUrl, token, limitedToken, quoteIds });
+}

@@ -1,0 +1,146 @@
+/**
+ * The REST API under load from autocannon, each figure beside a bare Hono
+ * hello-world served the same way (@hono/node-server, same process kind,
+ * measured in the same run):
+ *
+ * - GET /api/v1/balance with a valid token (the hot path: token check, rate
+ *   limit, one balance read);
+ * - the same request once the token's rate limit is spent (a 429 should cost
+ *   far less than a 200);
+ * - POST /api/v1/orders, each request a new quote bought through the saga
+ *   against the LumiWeb simulator, which answers at once.
+ *
+ * The API runs in a child process, so autocannon's own work does not share
+ * its event loop; the hello-world likewise.
+ *
+ *   npm run bench:api          BENCH_SECONDS=5 BENCH_ORDERS=1500 by default; BENCH_SMOKE=1 for a quick run
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 1 : 5));
+const ORDERS = Number(process.env.BENCH_ORDERS ?? (SMOKE ? 10 : 1_500));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
+interface ServerReady {
+  url: string;
+  /** For the API: a token with no effective rate limit, one already over its limit, and quotes to buy. */
+  token?: string;
+  /** The same API with a spent budget: every request is a 429. */
+  limitedUrl?: string;
+  limitedToken?: string;
+  quoteIds?: string[];
+}
+
+function startServer(role: 'api' | 'hello'): Promise<{ ready: ServerReady; child: ChildProcess }> {
+  const child = fork(fileURLToPath(new URL('./api-server.ts', import.meta.url)), [role, String(ORDERS)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (ready) => resolve({ ready: ready as ServerReady, child }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${role} server exited with ${code}`)));
+  });
+}
+
+interface Figures {
+  reqPerS: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(options: autocannon.Options): Promise<Figures> {
+  const result = await autocannon({ connections: CONNECTIONS, ...options });
+  return { reqPerS: result.requests.average, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+const hello = await startServer('hello');
+let api: Awaited<ReturnType<typeof startServer>> | undefined;
+try {
+  api = await startServer('api');
+  const { url, limitedUrl, token, limitedToken, quoteIds } = api.ready;
+  const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+
+  // A smoke run only proves the pieces work: a few requests each instead of seconds of load.
+  const size = SMOKE ? { amount: 50 } : { duration: SECONDS };
+  if (!SMOKE) {
+    // Warm-up: JIT, statement caches, the token cache.
+    await load({ url: `${hello.ready.url}/`, duration: 1 });
+    await load({ url: `${url}/api/v1/balance`, headers: auth(token!), duration: 1 });
+  }
+
+  const helloRun = await load({ url: `${hello.ready.url}/`, ...size });
+  const balance = await load({ url: `${url}/api/v1/balance`, headers: auth(token!), ...size });
+  const limited = await load({ url: `${limitedUrl}/api/v1/balance`, headers: auth(limitedToken!), ...size });
+  const helloAgain = await load({ url: `${hello.ready.url}/`, ...size });
+  let next = 0;
+  let firstRefusal: string | undefined;
+  const orders = await load({
+    url,
+    amount: quoteIds!.length,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/orders',
+        setupRequest: (request) => {
+          const i = next++;
+          return {
+            ...request,
+            headers: { ...auth(token!), 'content-type': 'application/json', 'idempotency-key': `bench-order-${i}` },
+            body: JSON.stringify({ quote_id: quoteIds![i % quoteIds!.length] }),
+          };
+        },
+        onResponse: (status, body) => {
+          if (status >= 300 && !firstRefusal) firstRefusal = `${status} ${body}`;
+        },
+      },
+    ],
+  });
+  // The bare baseline as the mean of the runs before and after, so a drift in machine load is shared.
+  const baseline = (helloRun.reqPerS + helloAgain.reqPerS) / 2;
+  const baselineP99 = Math.max(helloRun.p99Ms, helloAgain.p99Ms);
+
+  const line = (name: string, f: Figures) =>
+    console.log(
+      `${name.padEnd(28)} ${f.reqPerS.toFixed(0).padStart(7)} req/s  p99 ${String(f.p99Ms).padStart(4)} ms  ratio ${(f.reqPerS / baseline).toFixed(3)}` +
+        (f.non2xx ? `  non-2xx ${f.non2xx}` : '') +
+        (f.errors ? `  errors ${f.errors}` : ''),
+    );
+  line('bare Hono hello-world', { ...helloRun, reqPerS: baseline, p99Ms: baselineP99 });
+  line('GET /api/v1/balance', balance);
+  line('GET /api/v1/balance (429)', limited);
+  line('POST /api/v1/orders', orders);
+  if (balance.non2xx > 0 || balance.errors > 0) throw new Error('the balance run had failures; the figures are not of the 200 path');
+  if (limited.non2xx === 0) throw new Error('the rate-limited run was never refused');
+  if (orders.errors > 0 || orders.non2xx > 0) throw new Error(`orders failed: ${orders.non2xx} non-2xx, ${orders.errors} errors; first: ${firstRefusal}`);
+
+  console.log(
+    JSON.stringify({
+      hello_req_per_s: Math.round(baseline),
+      hello_p99_ms: baselineP99,
+      balance_req_per_s: Math.round(balance.reqPerS),
+      balance_p99_ms: balance.p99Ms,
+      balance_ratio: Number((balance.reqPerS / baseline).toFixed(3)),
+      rate_limited_req_per_s: Math.round(limited.reqPerS),
+      rate_limited_p99_ms: limited.p99Ms,
+      rate_limited_ratio: Number((limited.reqPerS / baseline).toFixed(3)),
+      orders_req_per_s: Math.round(orders.reqPerS),
+      orders_p99_ms: orders.p99Ms,
+      orders_ratio: Number((orders.reqPerS / baseline).toFixed(3)),
+      ratio: Number((balance.reqPerS / baseline).toFixed(3)),
+    }),
+  );
+} finally {
+  if (api) await stop(api.child);
+  await stop(hello.child);
+}
