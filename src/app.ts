@@ -208,12 +208,14 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
 
   let notifier: Notifier | undefined;
   if (bot) {
+    // Its own Api: the bot's sleeps through a 429 in auto-retry, which would stall every chat's messages.
+    const notifierTelegram = notifierApi(bot.api);
+    notifierTelegram.config.use(countTelegramRateLimits(metrics));
     runningBot = await startBot(bot, webhook ? { kind: 'webhook', ...webhook } : { kind: 'polling' });
     notifier = createNotifier({
       outbox: instrumentOutboxSends(services.outbox, metrics),
       users: services.users,
-      // Its own Api: the bot's sleeps through a 429 in auto-retry, which would stall every chat's messages.
-      api: notifierApi(bot.api),
+      api: notifierTelegram,
       operatorChatId: config.operatorChatId,
       render: bot.renderNotice,
       logger: logger.child({ component: 'notifier' }),
