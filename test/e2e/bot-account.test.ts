@@ -12,7 +12,7 @@ import { formatCents } from '../../src/domain/money.js';
 import { formatProxy } from '../../src/domain/proxy-format.js';
 import type { ProviderId } from '../../src/providers/types.js';
 import type { EmulatedUser } from '../../src/sandbox/telegram/index.js';
-import { createTokens } from '../../src/services/tokens.js';
+import { createTokens, VERIFIED_CACHE_MS } from '../../src/services/tokens.js';
 import { has, labels, press, say, startBotShop, type BotShop } from '../helpers/bot-shop.js';
 import { firstChoice } from '../helpers/shop.js';
 import { waitFor } from '../helpers/wait.js';
@@ -256,7 +256,9 @@ describe('API tokens', () => {
     const stored = world.shop.database.db.select().from(kvStore).all();
     expect(JSON.stringify(stored)).not.toContain(token!);
 
-    const tokens = createTokens({ db: world.shop.database.db });
+    // Another process on the same database (say the API of a second instance), with its own verified-token cache.
+    let elsewhereClock = Date.now();
+    const tokens = createTokens({ db: world.shop.database.db, now: () => elsewhereClock });
     expect(tokens.verify(token!)).toMatchObject({ ok: true, userId: id, scopes: ['read', 'buy'] });
 
     const list = await press(sue, '🔑 API tokens', has('price <checker>'));
@@ -266,6 +268,9 @@ describe('API tokens', () => {
     await press(sue, 'Revoke “price <checker>”', has('Anything using it stops working'));
     const revoked = await press(sue, 'Yes, revoke it', has('The token was revoked'));
     expect(revoked.plainText).toContain('revoked');
+    // The bot's own service refuses it at once; another process within its short cache window at most.
+    expect(createTokens({ db: world.shop.database.db }).verify(token!)).toEqual({ ok: false, reason: 'revoked' });
+    elsewhereClock += VERIFIED_CACHE_MS;
     expect(tokens.verify(token!)).toEqual({ ok: false, reason: 'revoked' });
   });
 });

@@ -16,7 +16,8 @@ import type { RunningSimulator } from '../../src/sandbox/upstreams/sim-server.js
 import { waitFor } from '../helpers/wait.js';
 
 const DAY_MS = 24 * 3_600_000;
-const TIMEOUT_MS = 500;
+// Long enough for a cold simulator on a loaded machine; the hang tests wait this long for their timeout.
+const TIMEOUT_MS = 1_000;
 
 const LITE_10GB: OrderChoice = { productId: 'residential-lite', termId: '10gb', quantity: 1 };
 const DATACENTER_WEEK: OrderChoice = { productId: 'datacenter-time', termId: '7_days', quantity: 1 };
