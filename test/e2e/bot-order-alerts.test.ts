@@ -13,6 +13,7 @@ import type { ChatMessage } from '../../src/sandbox/telegram/index.js';
 import { createNotifier, type Notifier } from '../../src/services/notifier.js';
 import { has, startBotShop, type BotShop } from '../helpers/bot-shop.js';
 import { firstChoice } from '../helpers/shop.js';
+import { waitFor } from '../helpers/wait.js';
 
 let world: BotShop | undefined;
 afterEach(async () => {
@@ -55,7 +56,7 @@ async function withOperators(attentionAfterMs = 0): Promise<Operators> {
     operatorChatId: group.id,
     render: w.bot.renderNotice,
     logger: silentLogger,
-    limits: { perSecond: 1_000, perChatPerSecond: 1_000, perGroupPerMinute: 1_000 },
+    limits: { perSecond: 1_000, perChatPerSecond: 1_000, perGroupPerMinute: 1_000, globalMarginMs: 0, chatMarginMs: 0 },
   });
   return { w, olga, pavel, max, group, notifier };
 }
@@ -177,7 +178,11 @@ describe('an order that cannot settle reaches the operators', () => {
     expect(sim.purchaseCount()).toBe(1);
 
     await o.w.shop.orders.drain();
-    await o.notifier.runOnce();
+    // Two notices for one chat: a pass sends one message per chat at a time, so pass until both went out.
+    await waitFor(async () => {
+      await o.notifier.runOnce();
+      return o.w.shop.outbox.list({ audience: 'user' }).every((m) => m.state !== 'pending');
+    }, { what: 'both customer notices sent' });
     await alice.waitForMessage(has('is confirmed: the provider delivered it'));
     const delivered = await alice.waitForMessage(has('Your order has been delivered'));
     expect(delivered.plainText).toContain(sold!.proxies[0]!.ip);
