@@ -13,7 +13,7 @@
  * answered before that call.
  */
 import type { I18n } from '@grammyjs/i18n';
-import { Composer, GrammyError, InlineKeyboard, type Api, type Context } from 'grammy';
+import { Composer, GrammyError, InlineKeyboard, type Api, type Context, type Filter } from 'grammy';
 import type { User as TelegramUser } from 'grammy/types';
 import { withPrefix, type KvStorage } from '../../db/kv-storage.js';
 import type { Logger } from '../../logger.js';
@@ -240,6 +240,33 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     return message ? editAlert(ctx.api, message.chat.id, message.message_id, view) : Promise.resolve();
   };
 
+  /**
+   * A question a button asked an admin (the upstream's order id, a reason),
+   * answered by their next message in the group. /cancel drops it; other
+   * commands are for the admin tools and leave it waiting.
+   */
+  const onAdminAnswer = <T>(
+    pendingAnswers: KvStorage<T>,
+    cancelledKey: string,
+    handle: (ctx: Filter<BotContext, 'message:text'>, pending: T, text: string, key: string) => Promise<unknown>,
+  ) => {
+    composer.on('message:text', async (ctx, next) => {
+      if (!isAdminHere(ctx)) return next();
+      const key = `${ctx.chat.id}:${ctx.from.id}`;
+      const pending = pendingAnswers.read(key);
+      if (!pending) return next();
+      const text = ctx.message.text.trim();
+      if (text === '/cancel' || text.startsWith('/cancel@')) {
+        pendingAnswers.delete(key);
+        await ctx.reply(t(cancelledKey));
+        return;
+      }
+      if (text.startsWith('/')) return next();
+      pendingAnswers.delete(key);
+      await handle(ctx, pending, text, key);
+    });
+  };
+
   // Everyone else is turned away before any handler runs, and a press about an order is kept on its record.
   composer.callbackQuery(op.namespace.filter, async (ctx, next) => {
     if (isAdminHere(ctx)) return next();
@@ -369,19 +396,7 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     });
 
     // The upstream order id an admin types after "Settle as delivered": their next message in the group.
-    composer.on('message:text', async (ctx, next) => {
-      if (!isAdminHere(ctx)) return next();
-      const key = `${ctx.chat.id}:${ctx.from.id}`;
-      const pending = pendingUpstreamIds.read(key);
-      if (!pending) return next();
-      const text = ctx.message.text.trim();
-      if (text === '/cancel' || text.startsWith('/cancel@')) {
-        pendingUpstreamIds.delete(key);
-        await ctx.reply(t('op-order-settle-cancelled'));
-        return;
-      }
-      if (text.startsWith('/')) return next();
-      pendingUpstreamIds.delete(key);
+    onAdminAnswer(pendingUpstreamIds, 'op-order-settle-cancelled', async (ctx, pending, text, key) => {
       const order = openOrder(pending.orderId);
       if (!order) {
         const settled = services.orders.order(pending.orderId);
@@ -491,20 +506,7 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
   });
 
   // The reason an admin types after "Other reason…": their next message in the group.
-  composer.on('message:text', async (ctx, next) => {
-    if (!isAdminHere(ctx)) return next();
-    const key = `${ctx.chat.id}:${ctx.from.id}`;
-    const pending = pendingReasons.read(key);
-    if (!pending) return next();
-    const text = ctx.message.text.trim();
-    if (text === '/cancel' || text.startsWith('/cancel@')) {
-      pendingReasons.delete(key);
-      await ctx.reply(t('op-reject-cancelled'));
-      return;
-    }
-    // Other commands are for the admin tools; the reason is still awaited.
-    if (text.startsWith('/')) return next();
-    pendingReasons.delete(key);
+  onAdminAnswer(pendingReasons, 'op-reject-cancelled', async (ctx, pending, text) => {
     const topUp = manualTopUp(pending.topUpId);
     if (!topUp || text.length === 0) return;
     const reason = text.slice(0, 500);
