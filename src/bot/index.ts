@@ -14,7 +14,7 @@
  * one would lose a payment. Operator buttons are answered by their own
  * feature, which can refuse with an alert.
  */
-import { conversations, createConversation } from '@grammyjs/conversations';
+import { conversations } from '@grammyjs/conversations';
 import type { I18n } from '@grammyjs/i18n';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
@@ -23,19 +23,20 @@ import { withPrefix } from '../db/kv-storage.js';
 import { languageFromTelegram, type Language } from '../services/users.js';
 import { BackgroundTasks } from './background.js';
 import type { BotContext, BotDeps, BotEnv, FlowContext } from './context.js';
-import { createBuyFlow } from './conversations/buy.js';
-import { createTokenFlow } from './conversations/create-token.js';
+import { BUY_FLOW, createBuyFlow } from './conversations/buy.js';
+import { createTokenFlow, TOKEN_FLOW } from './conversations/create-token.js';
+import { flowConversation, flowsVersion } from './conversations/flows.js';
 import { createTopUpAmountFlow, TOPUP_AMOUNT_FLOW } from './conversations/topup-amount.js';
 import { createTopUpManualFlow, TOPUP_MANUAL_FLOW } from './conversations/topup-manual.js';
 import { createAdminFeature } from './features/admin.js';
-import { BUY_FLOW, createBuyFeature } from './features/buy.js';
+import { createBuyFeature } from './features/buy.js';
 import { createHelpFeature } from './features/help.js';
 import { createLanguageFeature } from './features/language.js';
 import { createMembershipFeature } from './features/membership.js';
 import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
-import { createTokensFeature, TOKEN_FLOW } from './features/tokens.js';
+import { createTokensFeature } from './features/tokens.js';
 import { createOperatorsFeature, createOperatorViews, isOperatorCallback, telegramStarRefund } from './features/operators.js';
 import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
 import type { AmountPayer, BotPayments } from './features/topup-amounts.js';
@@ -57,10 +58,13 @@ export { escapeHtml } from './html.js';
 export { startBot, stopBot, webhookRoute, type BotMode, type RunningBot } from './runtime.js';
 
 /**
- * Bump when a flow's steps change: conversations saved by an older version
- * are dropped instead of being replayed into code that no longer matches.
+ * Every conversation the bot can register. The storage version is made of
+ * their versions (conversations/flows.ts): bump a flow's own version when its
+ * steps change, and the conversations saved by the older code are dropped
+ * instead of being replayed into code that no longer matches.
  */
-export const FLOWS_VERSION = 'buy-1.token-1';
+export const FLOWS = [BUY_FLOW, TOKEN_FLOW, TOPUP_AMOUNT_FLOW, TOPUP_MANUAL_FLOW] as const;
+export const FLOWS_VERSION = flowsVersion(FLOWS);
 
 export interface CreateBotDeps extends BotDeps {
   /** Further top-up methods shown on the top-up screen, after those built from `payments` (see features/topup.ts). */
@@ -239,14 +243,14 @@ export function createBot(deps: CreateBotDeps): ShopBot {
       ],
     }),
   );
-  shop.use(createConversation<BotContext, FlowContext>(createBuyFlow(env), BUY_FLOW));
-  shop.use(createConversation<BotContext, FlowContext>(createTokenFlow(env), TOKEN_FLOW));
+  shop.use(flowConversation(FLOWS, BUY_FLOW, createBuyFlow(env)));
+  shop.use(flowConversation(FLOWS, TOKEN_FLOW, createTokenFlow(env)));
   if (payments) {
-    shop.use(createConversation<BotContext, FlowContext>(createTopUpAmountFlow(env, payers, payments.topUps.limits), TOPUP_AMOUNT_FLOW));
+    shop.use(flowConversation(FLOWS, TOPUP_AMOUNT_FLOW, createTopUpAmountFlow(env, payers, payments.topUps.limits)));
   }
   if (payments?.manual && manualInstructions) {
     const flow = createTopUpManualFlow(env, { manual: payments.manual, limits: payments.topUps.limits, instructions: manualInstructions });
-    shop.use(createConversation<BotContext, FlowContext>(flow, TOPUP_MANUAL_FLOW));
+    shop.use(flowConversation(FLOWS, TOPUP_MANUAL_FLOW, flow));
   }
 
   shop.use(createMenuFeature(env));

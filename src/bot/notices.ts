@@ -12,6 +12,7 @@ import type { KvStorage } from '../db/kv-storage.js';
 import type { OutboxMessage } from '../services/outbox.js';
 import type { Language } from '../services/users.js';
 import { subscriptionIdsOf } from '../services/order-store.js';
+import { menuCallbacks, orderCallbacks, proxyCallbacks, walletCallbacks } from './callback-data.js';
 import type { BotServices } from './context.js';
 import { daysUntil, isoDate, money } from './format.js';
 import { createOperatorViews } from './features/operators.js';
@@ -54,8 +55,8 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     const topUp = typeof payload.topUpId === 'string' ? payments?.topUps.get(payload.topUpId) : undefined;
     if (!topUp || topUp.userId !== message.userId) return undefined;
     const keyboard = new InlineKeyboard();
-    if (deps.pendingQuotes?.read(String(topUp.userId))) keyboard.text(t('btn-resume-order'), 'o:resume').row();
-    keyboard.text(t('menu-wallet'), 'm:wallet').text(t('btn-main-menu'), 'm:main');
+    if (deps.pendingQuotes?.read(String(topUp.userId))) keyboard.text(t('btn-resume-order'), orderCallbacks.resume.pack()).row();
+    keyboard.text(t('menu-wallet'), menuCallbacks.wallet.pack()).text(t('btn-main-menu'), menuCallbacks.main.pack());
     const balance = money(services.wallet.balance(topUp.userId).availableCents);
     if (message.kind === 'topup_credited') {
       // A Stars payment is answered in the chat the moment it arrives (features/topup-stars.ts).
@@ -83,8 +84,8 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
       balance: money(services.wallet.balance(message.userId).availableCents),
       price: money(typeof payload.priceCents === 'number' ? payload.priceCents : 0),
     };
-    const keyboard = new InlineKeyboard().text(t('notice-open-proxy'), `p:c:${sub.id}`);
-    if (message.kind !== 'auto_renewed') keyboard.text(t('btn-top-up'), 'w:top');
+    const keyboard = new InlineKeyboard().text(t('notice-open-proxy'), proxyCallbacks.card.pack({ subscriptionId: sub.id }));
+    if (message.kind !== 'auto_renewed') keyboard.text(t('btn-top-up'), walletCallbacks.topUp.pack());
     let text: string;
     if (message.kind === 'expiry_reminder') {
       text = t(sub.autoRenew ? 'notice-expiry-auto' : 'notice-expiry', vars);

@@ -14,7 +14,20 @@ export interface StarsInvoice {
   stars: number;
 }
 
-export type StarsCheck = { ok: true } | { ok: false; error: string };
+/** Why a Stars payment is refused at pre-checkout; the bot words each for the customer. */
+export type StarsRefusal = 'not_valid' | 'already_used' | 'expired' | 'outside_limits' | 'wrong_currency' | 'amount_changed';
+
+/** What Telegram is told with a refusal (the bot says it in the customer's language instead). */
+const REFUSAL_MESSAGES: Record<StarsRefusal, string> = {
+  not_valid: 'This top-up is not valid.',
+  already_used: 'This top-up was already used. Please start a new one.',
+  expired: 'This invoice has expired. Please start a new top-up.',
+  outside_limits: 'This amount is outside the allowed range.',
+  wrong_currency: 'The invoice amount changed. Please start a new top-up.',
+  amount_changed: 'The invoice amount changed. Please start a new top-up.',
+};
+
+export type StarsCheck = { ok: true } | { ok: false; refusal: StarsRefusal; error: string };
 
 /** Stars cost of a USD amount, rounded up to a whole star. */
 export function starsFor(amountCents: number, starsPerUsd: number): number {
@@ -30,13 +43,14 @@ export function createStarsPayments(deps: { topUps: TopUps; starsPerUsd: number;
   const ttl = deps.invoiceTtlMs ?? 60 * 60_000;
 
   /** Why a payment for this payload can no longer be accepted, or null. */
-  const problemWith = (userId: number, payload: string, currency: string, totalAmount: number): string | null => {
+  const problemWith = (userId: number | undefined, payload: string, currency: string, totalAmount: number): StarsRefusal | null => {
     const topUp = topUps.get(payload);
-    if (!topUp || topUp.method !== 'stars' || topUp.userId !== userId) return 'This top-up is not valid.';
-    if (topUp.state !== 'created') return 'This top-up was already used. Please start a new one.';
-    if (topUp.expiresAt !== null && topUp.expiresAt <= now()) return 'This invoice has expired. Please start a new top-up.';
-    if (topUps.checkAmount(topUp.amountCents)) return 'This amount is outside the allowed range.';
-    if (currency !== 'XTR' || totalAmount !== starsFor(topUp.amountCents, starsPerUsd)) return 'The invoice amount changed. Please start a new top-up.';
+    if (userId === undefined || !topUp || topUp.method !== 'stars' || topUp.userId !== userId) return 'not_valid';
+    if (topUp.state !== 'created') return 'already_used';
+    if (topUp.expiresAt !== null && topUp.expiresAt <= now()) return 'expired';
+    if (topUps.checkAmount(topUp.amountCents)) return 'outside_limits';
+    if (currency !== 'XTR') return 'wrong_currency';
+    if (totalAmount !== starsFor(topUp.amountCents, starsPerUsd)) return 'amount_changed';
     return null;
   };
 
@@ -66,10 +80,13 @@ export function createStarsPayments(deps: { topUps: TopUps; starsPerUsd: number;
       };
     },
 
-    /** The answer for `answerPreCheckoutQuery`; must be quick (Telegram waits 10 s). */
-    preCheckout(input: { userId: number; payload: string; currency: string; totalAmount: number }): StarsCheck {
-      const problem = problemWith(input.userId, input.payload, input.currency, input.totalAmount);
-      return problem ? { ok: false, error: problem } : { ok: true };
+    /**
+     * The answer for `answerPreCheckoutQuery`; must be quick (Telegram waits
+     * 10 s). `userId` is undefined when the payer is not a customer we know.
+     */
+    preCheckout(input: { userId: number | undefined; payload: string; currency: string; totalAmount: number }): StarsCheck {
+      const refusal = problemWith(input.userId, input.payload, input.currency, input.totalAmount);
+      return refusal ? { ok: false, refusal, error: REFUSAL_MESSAGES[refusal] } : { ok: true };
     },
 
     /** Credits a successful payment; a repeated update for the same charge credits nothing. */

@@ -9,16 +9,20 @@
  * button carries the quote id and the flow hands the press on to the orders
  * feature, which runs the purchase as a detached task.
  */
-import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
 import type { CatalogProduct } from '../../providers/types.js';
 import type { QuoteResult } from '../../services/orders.js';
-import type { BotContext, BotEnv, FlowContext } from '../context.js';
+import { buyCallbacks as buttons, orderCallbacks } from '../callback-data.js';
+import type { BotEnv, FlowContext } from '../context.js';
 import { money, rows } from '../format.js';
 import { escapeHtml } from '../html.js';
 import { mainMenuKeyboard } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
 import { reasonText, summaryText } from '../views/order.js';
+import type { FlowName } from './flows.js';
+import { backAndCancel, nextAnswer, type Flow } from './steps.js';
+
+export const BUY_FLOW = { id: 'buy', version: 1 } as const satisfies FlowName;
 
 export const COUNTRIES_PER_PAGE = 10;
 const QUANTITY_PRESETS = [1, 2, 3, 5, 10, 20, 50, 100];
@@ -41,8 +45,6 @@ interface BuyState {
   quantity?: number;
   countryPage: number;
 }
-
-type Flow = Conversation<BotContext, FlowContext>;
 
 export function createBuyFlow(env: BotEnv) {
   return async function buy(conversation: Flow, first: FlowContext): Promise<void> {
@@ -103,21 +105,18 @@ export function createBuyFlow(env: BotEnv) {
     for (;;) {
       await render(ctx, state, providers, quote, notice);
       notice = undefined;
-      ctx = await conversation.wait();
-      const data = ctx.callbackQuery?.data;
+      const answer = await nextAnswer(conversation, buttons.namespace);
+      ctx = answer.ctx;
 
-      if (data === undefined) {
-        const text = ctx.message?.text;
-        // Commands and anything that is not plain text leave the flow and go to the rest of the bot.
-        if (text === undefined || text.startsWith('/')) await conversation.halt({ next: true });
+      if (answer.data === undefined) {
         if (state.step !== 'quantity') {
           notice = ctx.t('use-buttons');
           continue;
         }
         const p = product()!;
-        const quantity = /^\s*\d{1,6}\s*$/.test(text!) ? Number(text) : NaN;
+        const quantity = /^\s*\d{1,6}\s*$/.test(answer.text) ? Number(answer.text) : NaN;
         if (!Number.isSafeInteger(quantity) || quantity < p.minQuantity || quantity > p.maxQuantity) {
-          notice = ctx.t('buy-quantity-invalid', { input: escapeHtml(text!.slice(0, 30)), min: p.minQuantity, max: p.maxQuantity });
+          notice = ctx.t('buy-quantity-invalid', { input: escapeHtml(answer.text.slice(0, 30)), min: p.minQuantity, max: p.maxQuantity });
           continue;
         }
         state.quantity = quantity;
@@ -125,62 +124,66 @@ export function createBuyFlow(env: BotEnv) {
         continue;
       }
 
-      // Confirm and every other button belong to the rest of the bot.
-      if (!data.startsWith('b:')) await conversation.halt({ next: true });
-
-      if (data === 'b:cancel') {
+      const { data } = answer;
+      if (buttons.cancel.parse(data)) {
         await show(ctx, ctx.t('buy-cancelled'), mainMenuKeyboard(ctx.t));
         return;
       }
-      if (data === 'b:back') {
+      if (buttons.back.parse(data)) {
         state.step = back();
         continue;
       }
-      const [, kind, value = ''] = data.split(':');
-      const index = Number(value);
-      switch (kind) {
-        case 'x':
-          notice = ctx.t('buy-unavailable-note');
-          break;
-        case 'p':
-          if (providers.some((p) => p.id === value && p.available)) {
-            state.providerId = value;
-            state.step = 'product';
-          }
-          break;
-        case 'pr': {
-          const chosen = provider()?.products[index];
-          if (!chosen?.available) break;
-          state.productIndex = index;
-          state.countryIndex = undefined;
-          state.countryPage = 0;
-          state.termIndex = undefined;
-          state.quantity = undefined;
-          state.step = chosen.countries.length > 0 ? 'country' : 'term';
-          break;
+      if (buttons.unavailable.parse(data)) {
+        notice = ctx.t('buy-unavailable-note');
+        continue;
+      }
+      const providerId = buttons.provider.parse(data)?.providerId;
+      if (providerId !== undefined) {
+        if (providers.some((p) => p.id === providerId && p.available)) {
+          state.providerId = providerId;
+          state.step = 'product';
         }
-        case 'cp':
-          state.countryPage = Math.max(0, index);
-          break;
-        case 'c':
-          if (product()?.countries[index]?.available) {
-            state.countryIndex = index;
-            state.step = 'term';
-          }
-          break;
-        case 't':
-          if (product()?.terms[index]) {
-            state.termIndex = index;
-            await afterTerm();
-          }
-          break;
-        case 'q': {
-          const p = product();
-          if (p && Number.isSafeInteger(index) && index >= p.minQuantity && index <= p.maxQuantity) {
-            state.quantity = index;
-            await toSummary();
-          }
-          break;
+        continue;
+      }
+      const productIndex = buttons.product.parse(data)?.index;
+      if (productIndex !== undefined) {
+        const chosen = provider()?.products[productIndex];
+        if (!chosen?.available) continue;
+        state.productIndex = productIndex;
+        state.countryIndex = undefined;
+        state.countryPage = 0;
+        state.termIndex = undefined;
+        state.quantity = undefined;
+        state.step = chosen.countries.length > 0 ? 'country' : 'term';
+        continue;
+      }
+      const countryPage = buttons.countryPage.parse(data)?.page;
+      if (countryPage !== undefined) {
+        state.countryPage = countryPage;
+        continue;
+      }
+      const countryIndex = buttons.country.parse(data)?.index;
+      if (countryIndex !== undefined) {
+        if (product()?.countries[countryIndex]?.available) {
+          state.countryIndex = countryIndex;
+          state.step = 'term';
+        }
+        continue;
+      }
+      const termIndex = buttons.term.parse(data)?.index;
+      if (termIndex !== undefined) {
+        if (product()?.terms[termIndex]) {
+          state.termIndex = termIndex;
+          await afterTerm();
+        }
+        continue;
+      }
+      const quantity = buttons.quantity.parse(data)?.quantity;
+      if (quantity !== undefined) {
+        const p = product();
+        if (p && quantity >= p.minQuantity && quantity <= p.maxQuantity) {
+          state.quantity = quantity;
+          await toSummary();
         }
       }
     }
@@ -209,11 +212,8 @@ async function priceChoice(env: BotEnv, userId: number, providerId: string, choi
 
 async function render(ctx: FlowContext, state: BuyState, providers: ProviderView[], quote: QuoteResult | undefined, notice?: string) {
   const t = ctx.t;
-  const nav = (keyboard: InlineKeyboard, withBack = true) => {
-    keyboard.row();
-    if (withBack) keyboard.text(t('btn-back'), 'b:back');
-    return keyboard.text(t('btn-cancel'), 'b:cancel');
-  };
+  const nav = (keyboard: InlineKeyboard, withBack = true) =>
+    backAndCancel(t, keyboard, { ...(withBack ? { back: buttons.back.pack() } : {}), cancel: buttons.cancel.pack() });
   const withNotice = (text: string) => (notice ? `${notice}\n\n${text}` : text);
   const provider = providers.find((p) => p.id === state.providerId);
   const product = provider?.products[state.productIndex ?? -1];
@@ -223,16 +223,16 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
       if (providers.length === 0) return show(ctx, withNotice(t('buy-no-providers')), nav(new InlineKeyboard(), false));
       const keyboard = new InlineKeyboard();
       for (const p of providers) {
-        if (p.available) keyboard.text(p.name, `b:p:${p.id}`).row();
-        else keyboard.text(t('buy-provider-unavailable', { name: p.name }), `b:x:${p.id}`).row();
+        if (p.available) keyboard.text(p.name, buttons.provider.pack({ providerId: p.id })).row();
+        else keyboard.text(t('buy-provider-unavailable', { name: p.name }), buttons.unavailable.pack({ item: p.id })).row();
       }
       return show(ctx, withNotice(t('buy-choose-provider')), nav(keyboard, false));
     }
     case 'product': {
       const keyboard = new InlineKeyboard();
       provider!.products.forEach((p, i) => {
-        if (p.available) keyboard.text(p.name, `b:pr:${i}`).row();
-        else keyboard.text(t('buy-sold-out', { name: p.name }), `b:x:${i}`).row();
+        if (p.available) keyboard.text(p.name, buttons.product.pack({ index: i })).row();
+        else keyboard.text(t('buy-sold-out', { name: p.name }), buttons.unavailable.pack({ item: String(i) })).row();
       });
       return show(ctx, withNotice(t('buy-choose-product', { provider: escapeHtml(provider!.name) })), nav(keyboard));
     }
@@ -245,14 +245,14 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
       for (const row of rows(shown, 2)) {
         for (const c of row) {
           const i = countries.indexOf(c);
-          if (c.available) keyboard.text(c.name, `b:c:${i}`);
-          else keyboard.text(t('buy-sold-out', { name: c.name }), `b:x:${i}`);
+          if (c.available) keyboard.text(c.name, buttons.country.pack({ index: i }));
+          else keyboard.text(t('buy-sold-out', { name: c.name }), buttons.unavailable.pack({ item: String(i) }));
         }
         keyboard.row();
       }
       if (pages > 1) {
-        if (page > 0) keyboard.text(t('btn-prev-page'), `b:cp:${page - 1}`);
-        if (page < pages - 1) keyboard.text(t('btn-next-page'), `b:cp:${page + 1}`);
+        if (page > 0) keyboard.text(t('btn-prev-page'), buttons.countryPage.pack({ page: page - 1 }));
+        if (page < pages - 1) keyboard.text(t('btn-next-page'), buttons.countryPage.pack({ page: page + 1 }));
       }
       const title = t('buy-choose-country', { product: escapeHtml(product!.name) });
       const pageLine = pages > 1 ? `\n${t('page-of', { page: page + 1, pages })}` : '';
@@ -261,7 +261,7 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
     case 'term': {
       const keyboard = new InlineKeyboard();
       for (const row of rows(product!.terms.map((term, i) => ({ term, i })), 2)) {
-        for (const { term, i } of row) keyboard.text(term.label, `b:t:${i}`);
+        for (const { term, i } of row) keyboard.text(term.label, buttons.term.pack({ index: i }));
         keyboard.row();
       }
       const key = product!.billing === 'traffic' ? 'buy-choose-traffic' : 'buy-choose-period';
@@ -273,7 +273,7 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
       if (presets.length === 0) presets.push(min);
       const keyboard = new InlineKeyboard();
       for (const row of rows(presets, 4)) {
-        for (const n of row) keyboard.text(String(n), `b:q:${n}`);
+        for (const n of row) keyboard.text(String(n), buttons.quantity.pack({ quantity: n }));
         keyboard.row();
       }
       const term = product!.terms[state.termIndex ?? 0]!;
@@ -285,7 +285,7 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
         const text = t('buy-quote-failed', { reason: reasonText(t, quote?.reason) });
         return show(ctx, withNotice(text), nav(new InlineKeyboard()));
       }
-      const keyboard = new InlineKeyboard().text(t('btn-confirm', { price: money(quote.quote.priceCents) }), `o:ok:${quote.quote.id}`);
+      const keyboard = new InlineKeyboard().text(t('btn-confirm', { price: money(quote.quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.quote.id }));
       return show(ctx, withNotice(summaryText(t, quote.quote)), nav(keyboard));
     }
   }

@@ -3,13 +3,18 @@
  * once. Only its hash is stored (services/tokens.ts), so the message with
  * the token is the customer's only copy.
  */
-import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
 import { TOKEN_SCOPES, TokenError, type TokenScope } from '../../services/tokens.js';
-import type { BotContext, BotEnv, FlowContext } from '../context.js';
+import { menuCallbacks, tokenFlowCallbacks as flow } from '../callback-data.js';
+import type { BotEnv, FlowContext } from '../context.js';
 import { isoDate } from '../format.js';
 import { code, escapeHtml } from '../html.js';
+import { tokensAndMenu } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
+import type { FlowName } from './flows.js';
+import { backAndCancel, nextAnswer, showStep, type Flow } from './steps.js';
+
+export const TOKEN_FLOW = { id: 'create-token', version: 1 } as const satisfies FlowName;
 
 const EXPIRY_PRESETS = [30, 90, 365];
 const MAX_EXPIRY_DAYS = 3650;
@@ -20,7 +25,7 @@ type Step = 'name' | 'scopes' | 'expiry';
 type Created = { ok: true; token: string; name: string; scopes: TokenScope[]; expiresAt: number | null } | { ok: false; code: string };
 
 export function createTokenFlow(env: BotEnv) {
-  return async function createToken(conversation: Conversation<BotContext, FlowContext>, first: FlowContext): Promise<void> {
+  return async function createToken(conversation: Flow, first: FlowContext): Promise<void> {
     const userId = await conversation.external((outer) => outer.user.id);
     let step: Step = 'name';
     let name = '';
@@ -30,39 +35,33 @@ export function createTokenFlow(env: BotEnv) {
 
     for (;;) {
       const t = ctx.t;
-      const nav = (keyboard: InlineKeyboard, withBack: boolean) => {
-        keyboard.row();
-        if (withBack) keyboard.text(t('btn-back'), 'tc:back');
-        return keyboard.text(t('btn-cancel'), 'tc:cancel');
-      };
-      const withNotice = (text: string) => (notice ? `${notice}\n\n${text}` : text);
+      const nav = (keyboard: InlineKeyboard, withBack: boolean) =>
+        backAndCancel(t, keyboard, { ...(withBack ? { back: flow.back.pack() } : {}), cancel: flow.cancel.pack() });
       if (step === 'name') {
-        await show(ctx, withNotice(t('token-ask-name', { max: MAX_NAME_LENGTH })), nav(new InlineKeyboard(), false));
+        await showStep(ctx, notice, t('token-ask-name', { max: MAX_NAME_LENGTH }), nav(new InlineKeyboard(), false));
       } else if (step === 'scopes') {
         const keyboard = new InlineKeyboard();
         for (const scope of TOKEN_SCOPES) {
-          keyboard.text(`${scopes.has(scope) ? '✅' : '▫️'} ${t(`token-scope-${scope}`)}`, `tc:s:${scope}`).row();
+          keyboard.text(`${scopes.has(scope) ? '✅' : '▫️'} ${t(`token-scope-${scope}`)}`, flow.scope.pack({ scope })).row();
         }
-        keyboard.text(t('btn-next'), 'tc:next');
-        await show(ctx, withNotice(t('token-ask-scopes', { name: escapeHtml(name) })), nav(keyboard, true));
+        keyboard.text(t('btn-next'), flow.next.pack());
+        await showStep(ctx, notice, t('token-ask-scopes', { name: escapeHtml(name) }), nav(keyboard, true));
       } else {
-        const keyboard = new InlineKeyboard().text(t('token-expiry-never'), 'tc:e:0').row();
-        for (const days of EXPIRY_PRESETS) keyboard.text(t('token-expiry-days', { days }), `tc:e:${days}`);
-        await show(ctx, withNotice(t('token-ask-expiry', { max: MAX_EXPIRY_DAYS })), nav(keyboard, true));
+        const keyboard = new InlineKeyboard().text(t('token-expiry-never'), flow.expiry.pack({ days: 0 })).row();
+        for (const days of EXPIRY_PRESETS) keyboard.text(t('token-expiry-days', { days }), flow.expiry.pack({ days }));
+        await showStep(ctx, notice, t('token-ask-expiry', { max: MAX_EXPIRY_DAYS }), nav(keyboard, true));
       }
       notice = undefined;
 
-      ctx = await conversation.wait();
-      const data = ctx.callbackQuery?.data;
-      const text = ctx.message?.text;
-      if (data === undefined && (text === undefined || text.startsWith('/'))) await conversation.halt({ next: true });
-      if (data !== undefined && !data.startsWith('tc:')) await conversation.halt({ next: true });
+      const answer = await nextAnswer(conversation, flow.namespace);
+      ctx = answer.ctx;
+      const { data, text } = answer;
 
-      if (data === 'tc:cancel') {
-        await show(ctx, ctx.t('token-cancelled'), new InlineKeyboard().text(ctx.t('menu-tokens'), 'm:tokens').text(ctx.t('btn-main-menu'), 'm:main'));
+      if (flow.cancel.parse(data)) {
+        await show(ctx, ctx.t('token-cancelled'), tokensAndMenu(ctx.t));
         return;
       }
-      if (data === 'tc:back') {
+      if (flow.back.parse(data)) {
         step = step === 'expiry' ? 'scopes' : 'name';
         continue;
       }
@@ -79,13 +78,11 @@ export function createTokenFlow(env: BotEnv) {
         continue;
       }
       if (step === 'scopes') {
-        if (data?.startsWith('tc:s:')) {
-          const scope = data.slice(5) as TokenScope;
-          if (TOKEN_SCOPES.includes(scope)) {
-            if (scopes.has(scope)) scopes.delete(scope);
-            else scopes.add(scope);
-          }
-        } else if (data === 'tc:next') {
+        const toggled = flow.scope.parse(data);
+        if (toggled) {
+          if (scopes.has(toggled.scope)) scopes.delete(toggled.scope);
+          else scopes.add(toggled.scope);
+        } else if (flow.next.parse(data)) {
           if (scopes.size === 0) notice = ctx.t('token-scopes-empty');
           else step = 'expiry';
         } else {
@@ -94,7 +91,8 @@ export function createTokenFlow(env: BotEnv) {
         continue;
       }
       // step === 'expiry'
-      if (data?.startsWith('tc:e:')) expiryDays = Number(data.slice(5));
+      const pressed = flow.expiry.parse(data);
+      if (pressed) expiryDays = pressed.days;
       else if (text !== undefined && /^\s*\d{1,4}\s*$/.test(text)) expiryDays = Number(text);
       if (expiryDays === undefined || !Number.isSafeInteger(expiryDays) || expiryDays < 0 || expiryDays > MAX_EXPIRY_DAYS) {
         notice = ctx.t('token-expiry-invalid', { max: MAX_EXPIRY_DAYS });
@@ -110,7 +108,7 @@ export function createTokenFlow(env: BotEnv) {
           continue;
         }
         const key = created.code === 'too_many_tokens' ? 'token-too-many' : 'error-generic';
-        await show(ctx, ctx.t(key), new InlineKeyboard().text(ctx.t('menu-tokens'), 'm:tokens'));
+        await show(ctx, ctx.t(key), new InlineKeyboard().text(ctx.t('menu-tokens'), menuCallbacks.tokens.pack()));
         return;
       }
       const lines = [
@@ -121,7 +119,7 @@ export function createTokenFlow(env: BotEnv) {
         '',
         ctx.t('token-shown-once'),
       ];
-      await show(ctx, lines.join('\n'), new InlineKeyboard().text(ctx.t('menu-tokens'), 'm:tokens').text(ctx.t('btn-main-menu'), 'm:main'));
+      await show(ctx, lines.join('\n'), tokensAndMenu(ctx.t));
       return;
     }
   };

@@ -4,18 +4,21 @@
  * the payment. The method id comes in as the conversation's argument, so one
  * flow serves Stars and Crypto Pay alike.
  */
-import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
 import type { TopUpLimits } from '../../services/topups.js';
-import type { BotContext, BotEnv, FlowContext } from '../context.js';
+import { topUpAmountFlowCallbacks as flow, topUpCallbacks } from '../callback-data.js';
+import type { BotEnv, FlowContext } from '../context.js';
 import { money } from '../format.js';
 import { checkTypedAmount, type AmountPayer } from '../features/topup-amounts.js';
+import { walletAndMenu } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
+import type { FlowName } from './flows.js';
+import { nextAnswer, showStep, type Flow } from './steps.js';
 
-export const TOPUP_AMOUNT_FLOW = 'topup-amount';
+export const TOPUP_AMOUNT_FLOW = { id: 'topup-amount', version: 1 } as const satisfies FlowName;
 
 export function createTopUpAmountFlow(env: BotEnv, payers: AmountPayer[], limits: TopUpLimits) {
-  return async function topUpAmount(conversation: Conversation<BotContext, FlowContext>, first: FlowContext, methodId: string): Promise<void> {
+  return async function topUpAmount(conversation: Flow, first: FlowContext, methodId: string): Promise<void> {
     const payer = payers.find((p) => p.id === methodId);
     if (!payer) return;
     const userId = await conversation.external((outer) => outer.user.id);
@@ -25,21 +28,20 @@ export function createTopUpAmountFlow(env: BotEnv, payers: AmountPayer[], limits
     for (;;) {
       const t = ctx.t;
       const ask = t('topup-ask-amount', { min: money(limits.minCents), max: money(limits.maxCents) });
-      const keyboard = new InlineKeyboard().text(t('btn-back'), `top:${methodId}`).text(t('btn-cancel'), 'ta:cancel');
-      await show(ctx, notice ? `${notice}\n\n${ask}` : ask, keyboard);
+      // Back is the method's own button: it leaves this flow for the method's amount picker.
+      const keyboard = new InlineKeyboard().text(t('btn-back'), topUpCallbacks(methodId).open.pack()).text(t('btn-cancel'), flow.cancel.pack());
+      await showStep(ctx, notice, ask, keyboard);
       notice = undefined;
 
-      ctx = await conversation.wait();
-      const data = ctx.callbackQuery?.data;
-      const text = ctx.message?.text;
-      if (data === 'ta:cancel') {
-        await show(ctx, ctx.t('topup-cancelled'), new InlineKeyboard().text(ctx.t('menu-wallet'), 'm:wallet').text(ctx.t('btn-main-menu'), 'm:main'));
+      const answer = await nextAnswer(conversation, flow.namespace);
+      ctx = answer.ctx;
+      if (flow.cancel.parse(answer.data)) {
+        await show(ctx, ctx.t('topup-cancelled'), walletAndMenu(ctx.t));
         return;
       }
-      // Another button, a command or a payment: not an answer to this question, so the flow ends and it is handled as usual.
-      if (data !== undefined || text === undefined || text.startsWith('/')) await conversation.halt({ next: true });
+      if (answer.data !== undefined) continue;
 
-      const checked = checkTypedAmount(ctx.t, text!, limits);
+      const checked = checkTypedAmount(ctx.t, answer.text, limits);
       if (!checked.ok) {
         notice = checked.notice;
         continue;

@@ -4,17 +4,20 @@
  * operators' group, where an admin confirms or rejects it; the customer
  * hears back through the outbox.
  */
-import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
 import type { ManualPayments } from '../../payments/manual.js';
 import type { TopUpLimits } from '../../services/topups.js';
-import type { BotContext, BotEnv, FlowContext } from '../context.js';
+import { manualTopUpFlowCallbacks as flow } from '../callback-data.js';
+import type { BotEnv, FlowContext } from '../context.js';
 import { money } from '../format.js';
 import { escapeHtml } from '../html.js';
-import { checkTypedAmount, presetsWithin, shortMoney } from '../features/topup-amounts.js';
+import { checkTypedAmount, presetButtons } from '../features/topup-amounts.js';
+import { walletAndMenu } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
+import type { FlowName } from './flows.js';
+import { nextAnswer, showStep, type Flow } from './steps.js';
 
-export const TOPUP_MANUAL_FLOW = 'topup-manual';
+export const TOPUP_MANUAL_FLOW = { id: 'topup-manual', version: 1 } as const satisfies FlowName;
 /** What fits in the operators' alert; the payments service refuses longer notes too. */
 export const MAX_NOTE_LENGTH = 300;
 
@@ -24,7 +27,7 @@ type Requested = { ok: true; topUpId: string } | { ok: false };
 export function createTopUpManualFlow(env: BotEnv, deps: { manual: ManualPayments; limits: TopUpLimits; instructions: string }) {
   const { manual, limits, instructions } = deps;
 
-  return async function manualTopUp(conversation: Conversation<BotContext, FlowContext>, first: FlowContext): Promise<void> {
+  return async function manualTopUp(conversation: Flow, first: FlowContext): Promise<void> {
     const userId = await conversation.external((outer) => outer.user.id);
     let step: Step = 'amount';
     let cents = 0;
@@ -37,41 +40,36 @@ export function createTopUpManualFlow(env: BotEnv, deps: { manual: ManualPayment
       const keyboard = new InlineKeyboard();
       let text: string;
       if (step === 'amount') {
-        presetsWithin(limits).forEach((preset, i) => {
-          keyboard.text(shortMoney(preset), `tm:a:${preset}`);
-          if (i % 2 === 1) keyboard.row();
-        });
-        keyboard.row();
+        presetButtons(keyboard, limits, (preset) => flow.amount.pack({ cents: preset }));
         text = [t('manual-title'), '', t('manual-instructions'), escapeHtml(instructions), '', t('manual-ask-amount', { min: money(limits.minCents), max: money(limits.maxCents) })].join('\n');
       } else if (step === 'note') {
-        keyboard.text(t('btn-back'), 'tm:back');
+        keyboard.text(t('btn-back'), flow.back.pack());
         text = t('manual-ask-note', { amount: money(cents), max: MAX_NOTE_LENGTH });
       } else {
-        keyboard.text(t('manual-send'), 'tm:send').row().text(t('btn-back'), 'tm:back');
+        keyboard.text(t('manual-send'), flow.send.pack()).row().text(t('btn-back'), flow.back.pack());
         text = t('manual-confirm', { amount: money(cents), note: escapeHtml(note) });
       }
-      keyboard.text(t('btn-cancel'), 'tm:cancel');
-      await show(ctx, notice ? `${notice}\n\n${text}` : text, keyboard);
+      keyboard.text(t('btn-cancel'), flow.cancel.pack());
+      await showStep(ctx, notice, text, keyboard);
       notice = undefined;
 
-      ctx = await conversation.wait();
-      const data = ctx.callbackQuery?.data;
-      const typed = ctx.message?.text;
-      if (data === undefined && (typed === undefined || typed.startsWith('/'))) await conversation.halt({ next: true });
-      if (data !== undefined && !data.startsWith('tm:')) await conversation.halt({ next: true });
+      const answer = await nextAnswer(conversation, flow.namespace);
+      ctx = answer.ctx;
+      const { data, text: typed } = answer;
 
-      if (data === 'tm:cancel') {
-        await show(ctx, ctx.t('topup-cancelled'), new InlineKeyboard().text(ctx.t('menu-wallet'), 'm:wallet').text(ctx.t('btn-main-menu'), 'm:main'));
+      if (flow.cancel.parse(data)) {
+        await show(ctx, ctx.t('topup-cancelled'), walletAndMenu(ctx.t));
         return;
       }
-      if (data === 'tm:back') {
+      if (flow.back.parse(data)) {
         step = step === 'confirm' ? 'note' : 'amount';
         continue;
       }
 
       if (step === 'amount') {
-        if (data?.startsWith('tm:a:')) {
-          cents = Number(data.slice(5));
+        const preset = flow.amount.parse(data);
+        if (preset) {
+          cents = preset.cents;
           step = 'note';
         } else if (typed !== undefined) {
           const checked = checkTypedAmount(ctx.t, typed, limits);
@@ -99,7 +97,7 @@ export function createTopUpManualFlow(env: BotEnv, deps: { manual: ManualPayment
       }
 
       // step === 'confirm'
-      if (data !== 'tm:send') {
+      if (!flow.send.parse(data)) {
         notice = ctx.t('use-buttons');
         continue;
       }
@@ -116,7 +114,7 @@ export function createTopUpManualFlow(env: BotEnv, deps: { manual: ManualPayment
         notice = ctx.t('topup-amount-limits', { min: money(limits.minCents), max: money(limits.maxCents) });
         continue;
       }
-      await show(ctx, ctx.t('manual-sent', { amount: money(cents) }), new InlineKeyboard().text(ctx.t('menu-wallet'), 'm:wallet').text(ctx.t('btn-main-menu'), 'm:main'));
+      await show(ctx, ctx.t('manual-sent', { amount: money(cents) }), walletAndMenu(ctx.t));
       return;
     }
   };

@@ -1,6 +1,8 @@
-import { Composer, InlineKeyboard } from 'grammy';
+import { Composer } from 'grammy';
+import { menuCallbacks as menu, onCallback } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { escapeHtml } from '../html.js';
+import { backToMenu } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
 
 export function createHelpFeature(env: BotEnv): Composer<BotContext> {
@@ -10,9 +12,9 @@ export function createHelpFeature(env: BotEnv): Composer<BotContext> {
     const text = [ctx.t('help-text'), contact ? ctx.t('help-support', { contact: escapeHtml(contact) }) : ctx.t('help-support-none')].join(
       '\n\n',
     );
-    await show(ctx, text, new InlineKeyboard().text(ctx.t('btn-main-menu'), 'm:main'));
+    await show(ctx, text, backToMenu(ctx.t));
   };
-  composer.callbackQuery('m:help', render);
+  onCallback(composer, menu.help, render);
   composer.command('help', render);
   return composer;
 }

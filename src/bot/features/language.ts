@@ -4,7 +4,9 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import { SUPPORTED_LANGUAGES, type Language } from '../../services/users.js';
+import { languageCallbacks, menuCallbacks as menu, onCallback } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
+import { menuButton } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
 import { showMainMenu } from './menu.js';
 
@@ -13,17 +15,16 @@ const NAMES: Record<Language, string> = { en: 'English', ru: 'Русский' };
 export function createLanguageFeature(env: BotEnv): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
-  composer.callbackQuery('m:lang', async (ctx) => {
+  onCallback(composer, menu.language, async (ctx) => {
     const keyboard = new InlineKeyboard();
     for (const language of SUPPORTED_LANGUAGES) {
-      keyboard.text(`${language === ctx.language ? '✓ ' : ''}${NAMES[language]}`, `l:${language}`);
+      keyboard.text(`${language === ctx.language ? '✓ ' : ''}${NAMES[language]}`, languageCallbacks.choose.pack({ language }));
     }
-    keyboard.row().text(ctx.t('btn-main-menu'), 'm:main');
+    menuButton(ctx.t, keyboard.row());
     await show(ctx, ctx.t('language-choose'), keyboard);
   });
 
-  composer.callbackQuery(/^l:(en|ru)$/, async (ctx) => {
-    const language = ctx.match[1] as Language;
+  onCallback(composer, languageCallbacks.choose, async (ctx, { language }) => {
     env.services.users.setLanguage(ctx.user.id, language);
     ctx.language = language;
     ctx.user = { ...ctx.user, language };

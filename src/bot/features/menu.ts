@@ -3,6 +3,7 @@
  * was in, so it is the way out of any screen.
  */
 import { Composer } from 'grammy';
+import { menuCallbacks as menu, onCallback } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { money } from '../format.js';
 import { escapeHtml } from '../html.js';
@@ -29,7 +30,7 @@ export function createMenuFeature(env: BotEnv): Composer<BotContext> {
     await ctx.reply(mainMenuText(ctx, env), { reply_markup: mainMenuKeyboard(ctx.t) });
   });
 
-  composer.callbackQuery('m:main', async (ctx) => {
+  onCallback(composer, menu.main, async (ctx) => {
     await ctx.conversation.exitAll();
     await showMainMenu(ctx, env);
   });

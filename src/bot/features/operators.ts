@@ -13,7 +13,7 @@
  * answered before that call.
  */
 import type { I18n } from '@grammyjs/i18n';
-import { Composer, GrammyError, InlineKeyboard, type Api, type Context } from 'grammy';
+import { Composer, GrammyError, InlineKeyboard, type Api, type Context, type Filter } from 'grammy';
 import type { User as TelegramUser } from 'grammy/types';
 import { withPrefix, type KvStorage } from '../../db/kv-storage.js';
 import type { Logger } from '../../logger.js';
@@ -23,6 +23,7 @@ import type { OperatorSettlementResult, SagaResult } from '../../services/orders
 import type { OutboxMessage } from '../../services/outbox.js';
 import type { TopUpRow } from '../../services/topups.js';
 import type { Language } from '../../services/users.js';
+import { onCallback, operatorCallbacks as op, orderIdOfOperatorCallback, QUICK_REJECT_REASONS, type QuickRejectReason } from '../callback-data.js';
 import type { BotContext, BotServices } from '../context.js';
 import { money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
@@ -31,7 +32,7 @@ import type { Translate } from '../ui.js';
 import type { BotPayments } from './topup-amounts.js';
 
 export function isOperatorCallback(data: string | undefined): boolean {
-  return data?.startsWith('op:') ?? false;
+  return op.namespace.owns(data);
 }
 
 /** Telegram's refundStarPayment as the Stars service needs it: a 400 is a definite no, anything else is unknown. */
@@ -86,7 +87,7 @@ export function createOperatorViews(deps: OperatorViewDeps) {
     ];
     if (status === undefined && topUp.state !== 'created') status = t('op-already-decided', { state: t(`op-state-${topUp.state}`) });
     const keyboard =
-      status === undefined ? new InlineKeyboard().text(t('op-confirm'), `op:mc:${topUp.id}`).text(t('op-reject'), `op:mr:${topUp.id}`) : undefined;
+      status === undefined ? new InlineKeyboard().text(t('op-confirm'), op.manualConfirm.pack({ topUpId: topUp.id })).text(t('op-reject'), op.manualReject.pack({ topUpId: topUp.id })) : undefined;
     return { text: withStatus(lines, status), ...(keyboard ? { keyboard } : {}) };
   };
 
@@ -98,7 +99,7 @@ export function createOperatorViews(deps: OperatorViewDeps) {
     ];
     if (status === undefined && topUp.state !== 'credited') status = t(`op-state-${topUp.state}`);
     const refundable = topUp.method === 'stars' && topUp.state === 'credited' && payments?.stars !== undefined;
-    const keyboard = refundable ? new InlineKeyboard().text(t('op-refund'), `op:rf:${topUp.id}`) : undefined;
+    const keyboard = refundable ? new InlineKeyboard().text(t('op-refund'), op.starsRefund.pack({ topUpId: topUp.id })) : undefined;
     return { text: withStatus(lines, status), ...(keyboard ? { keyboard } : {}) };
   };
 
@@ -127,10 +128,10 @@ export function createOperatorViews(deps: OperatorViewDeps) {
 
   const orderKeyboard = (orderId: string) =>
     new InlineKeyboard()
-      .text(t('op-order-check'), `op:oc:${orderId}`)
+      .text(t('op-order-check'), op.orderCheck.pack({ orderId }))
       .row()
-      .text(t('op-order-settle-failed'), `op:of:${orderId}`)
-      .text(t('op-order-settle-delivered'), `op:od:${orderId}`);
+      .text(t('op-order-settle-failed'), op.orderFail.pack({ orderId }))
+      .text(t('op-order-settle-delivered'), op.orderDeliver.pack({ orderId }));
 
   const orderAlertOf = (order: OrderRow, status?: string) =>
     orderAlert({ orderId: order.id, provider: order.providerId, priceCents: order.priceCents, userId: order.userId, why: order.failureMessage }, status);
@@ -197,18 +198,16 @@ interface ProposedDelivery {
   proposedBy: number;
 }
 
-const ORDER_BUTTON = /^op:o[a-z]*:(ord_[a-z2-7]+)$/;
-
 /** A reject waiting for the admin to type the reason: which request, and the alert to update. */
 interface PendingReason {
   topUpId: string;
   messageId: number;
 }
 
-const QUICK_REASONS = {
+const QUICK_REASONS: Record<QuickRejectReason, { operators: string; customer: string }> = {
   nr: { operators: 'op-reason-not-received', customer: 'topup-reason-not-received' },
   ad: { operators: 'op-reason-amount-differs', customer: 'topup-reason-amount-differs' },
-} as const;
+};
 
 export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext> {
   const { views, services, i18n, operatorChatId, adminIds, logger } = deps;
@@ -241,11 +240,38 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     return message ? editAlert(ctx.api, message.chat.id, message.message_id, view) : Promise.resolve();
   };
 
+  /**
+   * A question a button asked an admin (the upstream's order id, a reason),
+   * answered by their next message in the group. /cancel drops it; other
+   * commands are for the admin tools and leave it waiting.
+   */
+  const onAdminAnswer = <T>(
+    pendingAnswers: KvStorage<T>,
+    cancelledKey: string,
+    handle: (ctx: Filter<BotContext, 'message:text'>, pending: T, text: string, key: string) => Promise<unknown>,
+  ) => {
+    composer.on('message:text', async (ctx, next) => {
+      if (!isAdminHere(ctx)) return next();
+      const key = `${ctx.chat.id}:${ctx.from.id}`;
+      const pending = pendingAnswers.read(key);
+      if (!pending) return next();
+      const text = ctx.message.text.trim();
+      if (text === '/cancel' || text.startsWith('/cancel@')) {
+        pendingAnswers.delete(key);
+        await ctx.reply(t(cancelledKey));
+        return;
+      }
+      if (text.startsWith('/')) return next();
+      pendingAnswers.delete(key);
+      await handle(ctx, pending, text, key);
+    });
+  };
+
   // Everyone else is turned away before any handler runs, and a press about an order is kept on its record.
-  composer.callbackQuery(/^op:/, async (ctx, next) => {
+  composer.callbackQuery(op.namespace.filter, async (ctx, next) => {
     if (isAdminHere(ctx)) return next();
     logger.warn('operator button refused', { telegramUserId: ctx.from.id, chatId: ctx.chat?.id, data: ctx.callbackQuery.data });
-    const orderId = ORDER_BUTTON.exec(ctx.callbackQuery.data)?.[1];
+    const orderId = orderIdOfOperatorCallback(ctx.callbackQuery.data);
     if (orderId) services.orders.recordRefusedAction(orderId, `telegram:${ctx.from.id}`, `not allowed: pressed ${ctx.callbackQuery.data} in chat ${ctx.chat?.id ?? '?'}`);
     await answer(ctx, t('op-not-allowed'), true);
   });
@@ -254,7 +280,7 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
   if (deps.payments) registerTopUpButtons(deps.payments);
 
   // An operator button this version no longer knows: stop the spinner, change nothing.
-  composer.callbackQuery(/^op:/, (ctx) => answer(ctx));
+  composer.callbackQuery(op.namespace.filter, (ctx) => answer(ctx));
 
   return composer;
 
@@ -280,8 +306,7 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
       return editPressed(ctx, views.orderAlertOf(order, status));
     };
 
-    composer.callbackQuery(/^op:oc:(ord_[a-z2-7]+)$/, async (ctx) => {
-      const orderId = ctx.match[1]!;
+    onCallback(composer, op.orderCheck, async (ctx, { orderId }) => {
       if (!openOrder(orderId)) return alreadySettled(ctx, orderId);
       // The upstream may take a while: the spinner stops now, the alert is edited with the result.
       await answer(ctx, t('op-order-checking'));
@@ -302,19 +327,21 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
       await editPressed(ctx, view);
     });
 
-    composer.callbackQuery(/^op:of:(ord_[a-z2-7]+)$/, async (ctx) => {
-      const order = openOrder(ctx.match[1]!);
-      if (!order) return alreadySettled(ctx, ctx.match[1]!);
+    onCallback(composer, op.orderFail, async (ctx, { orderId }) => {
+      const order = openOrder(orderId);
+      if (!order) return alreadySettled(ctx, orderId);
       await answer(ctx);
       const view = views.orderAlertOf(order);
       await editPressed(ctx, {
         text: `${view.text}\n\n${t('op-order-confirm-failed', { amount: money(order.priceCents) })}`,
-        keyboard: new InlineKeyboard().text(t('op-order-yes-failed'), `op:ofy:${order.id}`).text(t('op-back'), `op:ob:${order.id}`),
+        keyboard: new InlineKeyboard()
+          .text(t('op-order-yes-failed'), op.orderFailConfirmed.pack({ orderId: order.id }))
+          .text(t('op-back'), op.orderBack.pack({ orderId: order.id })),
       });
     });
 
-    composer.callbackQuery(/^op:ob:(ord_[a-z2-7]+)$/, async (ctx) => {
-      const order = services.orders.order(ctx.match[1]!);
+    onCallback(composer, op.orderBack, async (ctx, { orderId }) => {
+      const order = services.orders.order(orderId);
       if (!order) return answer(ctx, t('op-order-not-found'));
       pendingUpstreamIds.delete(`${ctx.chat!.id}:${ctx.from.id}`);
       await answer(ctx);
@@ -333,8 +360,7 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
       await editPressed(ctx, views.orderAlertOf(result.order, status));
     };
 
-    composer.callbackQuery(/^op:ofy:(ord_[a-z2-7]+)$/, async (ctx) => {
-      const orderId = ctx.match[1]!;
+    onCallback(composer, op.orderFailConfirmed, async (ctx, { orderId }) => {
       const result = services.orders.settleByOperator({
         orderId,
         decision: { outcome: 'failed' },
@@ -344,17 +370,16 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
       await settle(ctx, orderId, result, t('op-order-settled-failed', { admin: adminName(ctx.from) }));
     });
 
-    composer.callbackQuery(/^op:od:(ord_[a-z2-7]+)$/, async (ctx) => {
-      const order = openOrder(ctx.match[1]!);
+    onCallback(composer, op.orderDeliver, async (ctx, { orderId }) => {
+      const order = openOrder(orderId);
       const message = ctx.callbackQuery.message;
-      if (!order || !message) return alreadySettled(ctx, ctx.match[1]!);
+      if (!order || !message) return alreadySettled(ctx, orderId);
       pendingUpstreamIds.write(`${message.chat.id}:${ctx.from.id}`, { orderId: order.id, messageId: message.message_id });
       await answer(ctx);
       await ctx.reply(t('op-order-ask-upstream-id', { admin: adminName(ctx.from), order: code(order.id), provider: escapeHtml(order.providerId) }));
     });
 
-    composer.callbackQuery(/^op:ody:(ord_[a-z2-7]+)$/, async (ctx) => {
-      const orderId = ctx.match[1]!;
+    onCallback(composer, op.orderDeliverConfirmed, async (ctx, { orderId }) => {
       const proposed = proposedDeliveries.read(orderId);
       if (!proposed) {
         if (!openOrder(orderId)) return alreadySettled(ctx, orderId);
@@ -371,19 +396,7 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     });
 
     // The upstream order id an admin types after "Settle as delivered": their next message in the group.
-    composer.on('message:text', async (ctx, next) => {
-      if (!isAdminHere(ctx)) return next();
-      const key = `${ctx.chat.id}:${ctx.from.id}`;
-      const pending = pendingUpstreamIds.read(key);
-      if (!pending) return next();
-      const text = ctx.message.text.trim();
-      if (text === '/cancel' || text.startsWith('/cancel@')) {
-        pendingUpstreamIds.delete(key);
-        await ctx.reply(t('op-order-settle-cancelled'));
-        return;
-      }
-      if (text.startsWith('/')) return next();
-      pendingUpstreamIds.delete(key);
+    onAdminAnswer(pendingUpstreamIds, 'op-order-settle-cancelled', async (ctx, pending, text, key) => {
       const order = openOrder(pending.orderId);
       if (!order) {
         const settled = services.orders.order(pending.orderId);
@@ -399,7 +412,9 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
       const view = views.orderAlertOf(order);
       await editAlert(ctx.api, ctx.chat.id, pending.messageId, {
         text: `${view.text}\n\n${t('op-order-confirm-delivered', { upstream: code(text), amount: money(order.priceCents) })}`,
-        keyboard: new InlineKeyboard().text(t('op-order-yes-delivered'), `op:ody:${order.id}`).text(t('op-back'), `op:ob:${order.id}`),
+        keyboard: new InlineKeyboard()
+          .text(t('op-order-yes-delivered'), op.orderDeliverConfirmed.pack({ orderId: order.id }))
+          .text(t('op-back'), op.orderBack.pack({ orderId: order.id })),
       });
       await ctx.reply(t('op-order-confirm-above'), { reply_parameters: { message_id: pending.messageId, allow_sending_without_reply: true } });
     });
@@ -418,8 +433,8 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     return topUp?.method === 'manual' ? topUp : undefined;
   };
 
-  composer.callbackQuery(/^op:mc:(tu_[a-z2-7]+)$/, async (ctx) => {
-    const topUp = manualTopUp(ctx.match[1]!);
+  onCallback(composer, op.manualConfirm, async (ctx, { topUpId }) => {
+    const topUp = manualTopUp(topUpId);
     if (!topUp || !manual) return answer(ctx, t('op-not-found'));
     const result = manual.confirm(topUp.id, actorOf(ctx.from));
     if (!result.ok) {
@@ -432,18 +447,14 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     await editPressed(ctx, views.manualRequest(result.topUp, t('op-confirmed-by', { admin: adminName(ctx.from) })));
   });
 
-  const rejectKeyboard = (id: string) =>
-    new InlineKeyboard()
-      .text(t('op-reason-not-received'), `op:mrr:${id}:nr`)
-      .row()
-      .text(t('op-reason-amount-differs'), `op:mrr:${id}:ad`)
-      .row()
-      .text(t('op-reason-other'), `op:mro:${id}`)
-      .row()
-      .text(t('op-back'), `op:mb:${id}`);
+  const rejectKeyboard = (topUpId: string) => {
+    const keyboard = new InlineKeyboard();
+    for (const reason of QUICK_REJECT_REASONS) keyboard.text(t(QUICK_REASONS[reason].operators), op.manualRejectFor.pack({ topUpId, reason })).row();
+    return keyboard.text(t('op-reason-other'), op.manualRejectOther.pack({ topUpId })).row().text(t('op-back'), op.manualRejectBack.pack({ topUpId }));
+  };
 
-  composer.callbackQuery(/^op:mr:(tu_[a-z2-7]+)$/, async (ctx) => {
-    const topUp = manualTopUp(ctx.match[1]!);
+  onCallback(composer, op.manualReject, async (ctx, { topUpId }) => {
+    const topUp = manualTopUp(topUpId);
     if (!topUp) return answer(ctx, t('op-not-found'));
     await answer(ctx);
     if (topUp.state !== 'created') return editPressed(ctx, views.manualRequest(topUp));
@@ -451,8 +462,8 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     await editPressed(ctx, { text: `${view.text}\n\n${t('op-reject-choose')}`, keyboard: rejectKeyboard(topUp.id) });
   });
 
-  composer.callbackQuery(/^op:mb:(tu_[a-z2-7]+)$/, async (ctx) => {
-    const topUp = manualTopUp(ctx.match[1]!);
+  onCallback(composer, op.manualRejectBack, async (ctx, { topUpId }) => {
+    const topUp = manualTopUp(topUpId);
     if (!topUp) return answer(ctx, t('op-not-found'));
     pendingReasons.delete(`${ctx.chat!.id}:${ctx.from.id}`);
     await answer(ctx);
@@ -468,11 +479,11 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     return rejected;
   };
 
-  composer.callbackQuery(/^op:mrr:(tu_[a-z2-7]+):(nr|ad)$/, async (ctx) => {
-    const topUp = manualTopUp(ctx.match[1]!);
+  onCallback(composer, op.manualRejectFor, async (ctx, fields) => {
+    const topUp = manualTopUp(fields.topUpId);
     const message = ctx.callbackQuery.message;
     if (!topUp || !message) return answer(ctx, t('op-not-found'));
-    const reason = QUICK_REASONS[ctx.match[2] as keyof typeof QUICK_REASONS];
+    const reason = QUICK_REASONS[fields.reason];
     if (topUp.state !== 'created') {
       await answer(ctx, t('op-already-decided', { state: t(`op-state-${topUp.state}`) }));
       return editPressed(ctx, views.manualRequest(topUp));
@@ -481,8 +492,8 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     await reject(ctx.api, message.message_id, topUp, ctx.from, customerTranslate(topUp)(reason.customer), t(reason.operators));
   });
 
-  composer.callbackQuery(/^op:mro:(tu_[a-z2-7]+)$/, async (ctx) => {
-    const topUp = manualTopUp(ctx.match[1]!);
+  onCallback(composer, op.manualRejectOther, async (ctx, { topUpId }) => {
+    const topUp = manualTopUp(topUpId);
     const message = ctx.callbackQuery.message;
     if (!topUp || !message) return answer(ctx, t('op-not-found'));
     if (topUp.state !== 'created') {
@@ -495,20 +506,7 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
   });
 
   // The reason an admin types after "Other reason…": their next message in the group.
-  composer.on('message:text', async (ctx, next) => {
-    if (!isAdminHere(ctx)) return next();
-    const key = `${ctx.chat.id}:${ctx.from.id}`;
-    const pending = pendingReasons.read(key);
-    if (!pending) return next();
-    const text = ctx.message.text.trim();
-    if (text === '/cancel' || text.startsWith('/cancel@')) {
-      pendingReasons.delete(key);
-      await ctx.reply(t('op-reject-cancelled'));
-      return;
-    }
-    // Other commands are for the admin tools; the reason is still awaited.
-    if (text.startsWith('/')) return next();
-    pendingReasons.delete(key);
+  onAdminAnswer(pendingReasons, 'op-reject-cancelled', async (ctx, pending, text) => {
     const topUp = manualTopUp(pending.topUpId);
     if (!topUp || text.length === 0) return;
     const reason = text.slice(0, 500);
@@ -521,8 +519,8 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     return topUp?.method === 'stars' ? topUp : undefined;
   };
 
-  composer.callbackQuery(/^op:rf:(tu_[a-z2-7]+)$/, async (ctx) => {
-    const topUp = starsTopUp(ctx.match[1]!);
+  onCallback(composer, op.starsRefund, async (ctx, { topUpId }) => {
+    const topUp = starsTopUp(topUpId);
     if (!topUp || !stars) return answer(ctx, t('op-not-found'));
     if (topUp.state !== 'credited') {
       await answer(ctx, t('op-refund-not-possible', { state: t(`op-state-${topUp.state}`) }));
@@ -533,19 +531,21 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     const view = views.topUpReceived(topUp);
     await editPressed(ctx, {
       text: `${view.text}\n\n${t('op-refund-confirm', { amount: money(topUp.amountCents), stars: starsPaid })}`,
-      keyboard: new InlineKeyboard().text(t('op-refund-yes'), `op:rfy:${topUp.id}`).text(t('op-back'), `op:rfn:${topUp.id}`),
+      keyboard: new InlineKeyboard()
+        .text(t('op-refund-yes'), op.starsRefundConfirmed.pack({ topUpId: topUp.id }))
+        .text(t('op-back'), op.starsRefundBack.pack({ topUpId: topUp.id })),
     });
   });
 
-  composer.callbackQuery(/^op:rfn:(tu_[a-z2-7]+)$/, async (ctx) => {
-    const topUp = starsTopUp(ctx.match[1]!);
+  onCallback(composer, op.starsRefundBack, async (ctx, { topUpId }) => {
+    const topUp = starsTopUp(topUpId);
     if (!topUp) return answer(ctx, t('op-not-found'));
     await answer(ctx);
     await editPressed(ctx, views.topUpReceived(topUp));
   });
 
-  composer.callbackQuery(/^op:rfy:(tu_[a-z2-7]+)$/, async (ctx) => {
-    const topUp = starsTopUp(ctx.match[1]!);
+  onCallback(composer, op.starsRefundConfirmed, async (ctx, { topUpId }) => {
+    const topUp = starsTopUp(topUpId);
     const customer = topUp ? services.users.byId(topUp.userId) : undefined;
     if (!topUp || !customer || !stars) return answer(ctx, t('op-not-found'));
     if (topUp.state !== 'credited') {

@@ -11,8 +11,10 @@ import { EXPORT_FORMATS, formatProxyList } from '../../domain/proxy-format.js';
 import { subscriptionIdsOf } from '../../services/order-store.js';
 import type { SagaResult } from '../../services/orders.js';
 import type { Language } from '../../services/users.js';
+import { onCallback, orderCallbacks } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { code } from '../html.js';
+import { backToMenu, menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
 import { confirmKeyboard, sagaResultView, summaryText, MAX_INLINE_PROXIES } from '../views/order.js';
 
@@ -30,14 +32,14 @@ export function createOrdersFeature(env: BotEnv, api: () => Api): Composer<BotCo
   const composer = new Composer<BotContext>();
   const { services } = env;
 
-  composer.callbackQuery(/^o:ok:(q_[a-z2-7]+)$/, async (ctx) => {
+  onCallback(composer, orderCallbacks.confirm, async (ctx, { quoteId }) => {
     const message = ctx.callbackQuery.message;
     if (!message) return;
     const task: OrderTask = {
       chatId: message.chat.id,
       messageId: message.message_id,
       userId: ctx.user.id,
-      quoteId: ctx.match[1]!,
+      quoteId,
       language: ctx.language,
     };
     // A second tap while the first one's task runs changes nothing: that task will edit the message.
@@ -45,28 +47,27 @@ export function createOrdersFeature(env: BotEnv, api: () => Api): Composer<BotCo
   });
 
   // Back from the top-up screen to the order that was short of money.
-  composer.callbackQuery('o:resume', async (ctx) => {
+  onCallback(composer, orderCallbacks.resume, async (ctx) => {
     const quoteId = env.pendingQuotes.read(String(ctx.user.id));
     const quote = quoteId ? services.orders.quoteById(quoteId) : undefined;
     if (!quote) {
-      await show(ctx, ctx.t('order-nothing-pending'), new InlineKeyboard().text(ctx.t('btn-main-menu'), 'm:main'));
+      await show(ctx, ctx.t('order-nothing-pending'), backToMenu(ctx.t));
       return;
     }
     await show(ctx, summaryText(ctx.t, quote), confirmKeyboard(ctx.t, quote));
   });
 
   // The credentials of a delivered order in another format.
-  composer.callbackQuery(/^o:fmt:(ord_[a-z2-7]+)$/, async (ctx) => {
-    const orderId = ctx.match[1]!;
+  onCallback(composer, orderCallbacks.formats, async (ctx, { orderId }) => {
     const keyboard = new InlineKeyboard();
-    EXPORT_FORMATS.forEach((format, i) => keyboard.text(ctx.t(`format-${i}`), `o:f:${orderId}:${i}`).row());
-    keyboard.text(ctx.t('btn-main-menu'), 'm:main');
+    for (const format of EXPORT_FORMATS.keys()) keyboard.text(ctx.t(`format-${format}`), orderCallbacks.inFormat.pack({ orderId, format })).row();
+    menuButton(ctx.t, keyboard);
     await ctx.reply(ctx.t('formats-choose'), { reply_markup: keyboard });
   });
 
-  composer.callbackQuery(/^o:f:(ord_[a-z2-7]+):(\d)$/, async (ctx) => {
-    const order = services.orders.order(ctx.match[1]!);
-    const format = EXPORT_FORMATS[Number(ctx.match[2])];
+  onCallback(composer, orderCallbacks.inFormat, async (ctx, fields) => {
+    const order = services.orders.order(fields.orderId);
+    const format = EXPORT_FORMATS[fields.format];
     if (!order || order.userId !== ctx.user.id || !format) return;
     const proxies = services.orders.subscriptionsOfOrder(order.id);
     await sendProxyList(ctx.api, ctx.chat!.id, ctx.t, proxies, format, `proxies-${order.id}`);
@@ -96,7 +97,7 @@ async function placeOrder(env: BotEnv, api: Api, task: OrderTask): Promise<void>
     });
   } catch (error) {
     env.logger.error('purchase failed unexpectedly', { quoteId: task.quoteId, error });
-    await edit(t('error-generic'), new InlineKeyboard().text(t('btn-main-menu'), 'm:main'));
+    await edit(t('error-generic'), backToMenu(t));
     return;
   }
   const balance = env.services.wallet.balance(task.userId);

@@ -6,15 +6,16 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { EXPORT_FORMATS, formatProxy } from '../../domain/proxy-format.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
+import { menuCallbacks as menu, onCallback, proxyCallbacks as px } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { daysUntil, isoDate } from '../format.js';
 import { code, escapeHtml } from '../html.js';
+import { menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
 import { confirmKeyboard, reasonText, summaryText } from '../views/order.js';
 import { sendProxyList } from './orders.js';
 
 export const PROXIES_PAGE_SIZE = 5;
-const ID = '(px_[a-z2-7]+)';
 
 function protocolsOf(sub: SubscriptionRow): string {
   return [sub.httpPort !== null ? 'HTTP' : undefined, sub.socks5Port !== null ? 'SOCKS5' : undefined].filter(Boolean).join(', ') || '—';
@@ -58,7 +59,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const pages = Math.max(1, Math.ceil(total / PROXIES_PAGE_SIZE));
     const keyboard = new InlineKeyboard();
     if (total === 0) {
-      keyboard.text(ctx.t('menu-buy'), 'm:buy').row().text(ctx.t('btn-main-menu'), 'm:main');
+      menuButton(ctx.t, keyboard.text(ctx.t('menu-buy'), menu.buy.pack()).row());
       return show(ctx, ctx.t('proxies-empty'), keyboard);
     }
     const now = env.now();
@@ -67,26 +68,27 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
       const n = page * PROXIES_PAGE_SIZE + i + 1;
       lines.push(`${n}. <b>${escapeHtml(sub.productName)}</b>${sub.countryCode ? ` · ${escapeHtml(sub.countryCode)}` : ''} · ${code(sub.host)}`);
       lines.push(`    ${expiryText(ctx.t, sub, now)}`);
-      keyboard.text(`${n}. ${sub.host}${sub.countryCode ? ` · ${sub.countryCode}` : ''}`, `p:c:${sub.id}`).row();
+      keyboard.text(`${n}. ${sub.host}${sub.countryCode ? ` · ${sub.countryCode}` : ''}`, px.card.pack({ subscriptionId: sub.id })).row();
     });
-    if (page > 0) keyboard.text(ctx.t('btn-prev-page'), `p:l:${page - 1}`);
-    if (page < pages - 1) keyboard.text(ctx.t('btn-next-page'), `p:l:${page + 1}`);
-    keyboard.row().text(ctx.t('proxies-export-all'), 'p:all').row().text(ctx.t('btn-main-menu'), 'm:main');
+    if (page > 0) keyboard.text(ctx.t('btn-prev-page'), px.list.pack({ page: page - 1 }));
+    if (page < pages - 1) keyboard.text(ctx.t('btn-next-page'), px.list.pack({ page: page + 1 }));
+    menuButton(ctx.t, keyboard.row().text(ctx.t('proxies-export-all'), px.exportAll.pack()).row());
     return show(ctx, lines.join('\n'), keyboard);
   };
 
   const card = async (ctx: BotContext, sub: SubscriptionRow, notice?: string) => {
     const actions = subscriptions.actionsFor(sub);
-    const keyboard = new InlineKeyboard().text(ctx.t('proxy-btn-credentials'), `p:cr:${sub.id}`).row();
+    const keyboard = new InlineKeyboard().text(ctx.t('proxy-btn-credentials'), px.credentials.pack({ subscriptionId: sub.id })).row();
     if (actions.includes('renew')) {
-      keyboard.text(ctx.t('proxy-btn-renew'), `p:rn:${sub.id}`);
-      keyboard.text(ctx.t(sub.autoRenew ? 'proxy-btn-auto-renew-off' : 'proxy-btn-auto-renew-on'), `p:ar:${sub.id}:${sub.autoRenew ? 0 : 1}`).row();
+      keyboard.text(ctx.t('proxy-btn-renew'), px.renew.pack({ subscriptionId: sub.id }));
+      const autoRenew = px.autoRenew.pack({ subscriptionId: sub.id, on: !sub.autoRenew });
+      keyboard.text(ctx.t(sub.autoRenew ? 'proxy-btn-auto-renew-off' : 'proxy-btn-auto-renew-on'), autoRenew).row();
     }
-    if (actions.includes('changeCredentials')) keyboard.text(ctx.t('proxy-btn-change-credentials'), `p:cc:${sub.id}`).row();
-    if (actions.includes('rotateIp')) keyboard.text(ctx.t('proxy-btn-rotate'), `p:rot:${sub.id}`).row();
-    if (actions.includes('switchLocation')) keyboard.text(ctx.t('proxy-btn-location'), `p:loc:${sub.id}`).row();
-    if (actions.includes('usage')) keyboard.text(ctx.t('proxy-btn-usage'), `p:use:${sub.id}`).row();
-    keyboard.text(ctx.t('proxies-back-to-list'), 'p:l:0').text(ctx.t('btn-main-menu'), 'm:main');
+    if (actions.includes('changeCredentials')) keyboard.text(ctx.t('proxy-btn-change-credentials'), px.changeCredentials.pack({ subscriptionId: sub.id })).row();
+    if (actions.includes('rotateIp')) keyboard.text(ctx.t('proxy-btn-rotate'), px.rotate.pack({ subscriptionId: sub.id })).row();
+    if (actions.includes('switchLocation')) keyboard.text(ctx.t('proxy-btn-location'), px.locations.pack({ subscriptionId: sub.id })).row();
+    if (actions.includes('usage')) keyboard.text(ctx.t('proxy-btn-usage'), px.usage.pack({ subscriptionId: sub.id })).row();
+    menuButton(ctx.t, keyboard.text(ctx.t('proxies-back-to-list'), px.list.pack({ page: 0 })));
     return show(ctx, cardText(ctx.t, sub, env.now(), notice), keyboard);
   };
 
@@ -99,88 +101,92 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
 
   const failure = (ctx: BotContext, result: { reason: string }) => ctx.t('proxy-action-failed', { reason: reasonText(ctx.t, result.reason) });
 
-  composer.callbackQuery('m:px', (ctx) => list(ctx, 0));
-  composer.callbackQuery(/^p:l:(\d+)$/, (ctx) => list(ctx, Number(ctx.match[1])));
+  onCallback(composer, menu.proxies, (ctx) => list(ctx, 0));
+  onCallback(composer, px.list, (ctx, { page }) => list(ctx, page));
 
-  composer.callbackQuery(new RegExp(`^p:c:${ID}$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.card, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (sub) await card(ctx, sub);
   });
 
   // Credentials of one proxy, in a chosen format.
-  composer.callbackQuery(new RegExp(`^p:cr:${ID}$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.credentials, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const keyboard = new InlineKeyboard();
-    EXPORT_FORMATS.forEach((_, i) => keyboard.text(ctx.t(`format-${i}`), `p:cf:${sub.id}:${i}`).row());
-    keyboard.text(ctx.t('btn-back'), `p:c:${sub.id}`);
+    for (const format of EXPORT_FORMATS.keys()) keyboard.text(ctx.t(`format-${format}`), px.credentialsIn.pack({ subscriptionId: sub.id, format })).row();
+    keyboard.text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
     await show(ctx, ctx.t('formats-choose'), keyboard);
   });
 
-  composer.callbackQuery(new RegExp(`^p:cf:${ID}:(\\d)$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
-    const format = EXPORT_FORMATS[Number(ctx.match[2])];
+  onCallback(composer, px.credentialsIn, async (ctx, fields) => {
+    const sub = await owned(ctx, fields.subscriptionId);
+    const format = EXPORT_FORMATS[fields.format];
     if (!sub || !format) return;
     const line = formatProxy(sub, format);
-    const text = line === null ? ctx.t('formats-none') : `${ctx.t(`format-${Number(ctx.match[2])}`)}\n${code(line)}`;
-    await show(ctx, text, new InlineKeyboard().text(ctx.t('btn-back'), `p:cr:${sub.id}`).text(ctx.t('proxies-back-to-card'), `p:c:${sub.id}`));
+    const text = line === null ? ctx.t('formats-none') : `${ctx.t(`format-${fields.format}`)}\n${code(line)}`;
+    await show(ctx, text, new InlineKeyboard()
+        .text(ctx.t('btn-back'), px.credentials.pack({ subscriptionId: sub.id }))
+        .text(ctx.t('proxies-back-to-card'), px.card.pack({ subscriptionId: sub.id })));
   });
 
   // Every proxy in one format.
-  composer.callbackQuery('p:all', async (ctx) => {
+  onCallback(composer, px.exportAll, async (ctx) => {
     const keyboard = new InlineKeyboard();
-    EXPORT_FORMATS.forEach((_, i) => keyboard.text(ctx.t(`format-${i}`), `p:af:${i}`).row());
-    keyboard.text(ctx.t('btn-back'), 'p:l:0');
+    for (const format of EXPORT_FORMATS.keys()) keyboard.text(ctx.t(`format-${format}`), px.exportAllIn.pack({ format })).row();
+    keyboard.text(ctx.t('btn-back'), px.list.pack({ page: 0 }));
     await show(ctx, ctx.t('formats-choose-all'), keyboard);
   });
 
-  composer.callbackQuery(/^p:af:(\d)$/, async (ctx) => {
-    const format = EXPORT_FORMATS[Number(ctx.match[1])];
+  onCallback(composer, px.exportAllIn, async (ctx, fields) => {
+    const format = EXPORT_FORMATS[fields.format];
     if (!format) return;
     const all = subscriptions.all(ctx.user.id);
     await sendProxyList(ctx.api, ctx.chat!.id, ctx.t, all, format, `proxies-${format.replace(/[^a-z0-9]+/g, '-')}`);
   });
 
-  composer.callbackQuery(new RegExp(`^p:ar:${ID}:([01])$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.autoRenew, async (ctx, { subscriptionId, on }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
-    const result = subscriptions.setAutoRenew(ctx.user.id, sub.id, ctx.match[2] === '1');
+    const result = subscriptions.setAutoRenew(ctx.user.id, sub.id, on);
     if (!result.ok) return card(ctx, sub, failure(ctx, result));
     await card(ctx, result.value, ctx.t(result.value.autoRenew ? 'proxy-auto-renew-now-on' : 'proxy-auto-renew-now-off'));
   });
 
   // Renewal: terms → quote → the common confirm (o:ok:<quote id>).
-  composer.callbackQuery(new RegExp(`^p:rn:${ID}$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.renew, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const terms = await subscriptions.renewalTerms(ctx.user.id, sub.id);
     if (!terms.ok || terms.value.length === 0) return card(ctx, sub, terms.ok ? ctx.t('proxy-renew-none') : failure(ctx, terms));
     const keyboard = new InlineKeyboard();
-    terms.value.forEach((term, i) => keyboard.text(term.label, `p:rt:${sub.id}:${i}`).row());
-    keyboard.text(ctx.t('btn-back'), `p:c:${sub.id}`);
+    for (const [index, term] of terms.value.entries()) keyboard.text(term.label, px.renewTerm.pack({ subscriptionId: sub.id, index })).row();
+    keyboard.text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
     await show(ctx, ctx.t('proxy-renew-choose', { product: escapeHtml(sub.productName) }), keyboard);
   });
 
-  composer.callbackQuery(new RegExp(`^p:rt:${ID}:(\\d+)$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.renewTerm, async (ctx, { subscriptionId, index }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const terms = await subscriptions.renewalTerms(ctx.user.id, sub.id);
-    const term = terms.ok ? terms.value[Number(ctx.match[2])] : undefined;
+    const term = terms.ok ? terms.value[index] : undefined;
     if (!term) return card(ctx, sub, terms.ok ? ctx.t('proxy-renew-none') : failure(ctx, terms));
     const quote = await orders.quoteRenewal(ctx.user.id, sub.id, term.id);
     if (!quote.ok) return card(ctx, sub, failure(ctx, quote));
-    await show(ctx, summaryText(ctx.t, quote.quote), confirmKeyboard(ctx.t, quote.quote, { label: ctx.t('btn-back'), data: `p:rn:${sub.id}` }));
+    await show(ctx, summaryText(ctx.t, quote.quote), confirmKeyboard(ctx.t, quote.quote, { label: ctx.t('btn-back'), data: px.renew.pack({ subscriptionId: sub.id }) }));
   });
 
-  composer.callbackQuery(new RegExp(`^p:cc:${ID}$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.changeCredentials, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
-    const keyboard = new InlineKeyboard().text(ctx.t('proxy-change-credentials-yes'), `p:ccy:${sub.id}`).text(ctx.t('btn-back'), `p:c:${sub.id}`);
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t('proxy-change-credentials-yes'), px.changeCredentialsConfirmed.pack({ subscriptionId: sub.id }))
+      .text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
     await show(ctx, ctx.t('proxy-change-credentials-confirm'), keyboard);
   });
 
-  composer.callbackQuery(new RegExp(`^p:ccy:${ID}$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.changeCredentialsConfirmed, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const result = await subscriptions.changeCredentials(ctx.user.id, sub.id);
     if (!result.ok) return card(ctx, sub, failure(ctx, result));
@@ -188,15 +194,15 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     await card(ctx, result.value, `${ctx.t('proxy-credentials-changed')}\n${line ? code(line) : ''}`);
   });
 
-  composer.callbackQuery(new RegExp(`^p:rot:${ID}$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.rotate, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const result = await subscriptions.rotateIp(ctx.user.id, sub.id);
     await card(ctx, sub, result.ok ? ctx.t('proxy-rotated') : failure(ctx, result));
   });
 
-  composer.callbackQuery(new RegExp(`^p:use:${ID}$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.usage, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const result = await subscriptions.usage(ctx.user.id, sub.id);
     if (!result.ok) return card(ctx, sub, failure(ctx, result));
@@ -207,24 +213,24 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     await card(ctx, sub, lines.join('\n'));
   });
 
-  composer.callbackQuery(new RegExp(`^p:loc:${ID}$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.locations, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const locations = await subscriptions.locations(ctx.user.id, sub.id);
     if (!locations.ok) return card(ctx, sub, failure(ctx, locations));
     const keyboard = new InlineKeyboard();
-    locations.value.forEach((l, i) => {
-      if (l.available) keyboard.text(l.name, `p:ls:${sub.id}:${i}`).row();
+    locations.value.forEach((l, index) => {
+      if (l.available) keyboard.text(l.name, px.location.pack({ subscriptionId: sub.id, index })).row();
     });
-    keyboard.text(ctx.t('btn-back'), `p:c:${sub.id}`);
+    keyboard.text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
     await show(ctx, ctx.t('proxy-location-choose'), keyboard);
   });
 
-  composer.callbackQuery(new RegExp(`^p:ls:${ID}:(\\d+)$`), async (ctx) => {
-    const sub = await owned(ctx, ctx.match[1]!);
+  onCallback(composer, px.location, async (ctx, { subscriptionId, index }) => {
+    const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const locations = await subscriptions.locations(ctx.user.id, sub.id);
-    const location = locations.ok ? locations.value[Number(ctx.match[2])] : undefined;
+    const location = locations.ok ? locations.value[index] : undefined;
     if (!location) return card(ctx, sub, locations.ok ? undefined : failure(ctx, locations));
     const result = await subscriptions.switchLocation(ctx.user.id, sub.id, location.code);
     await card(ctx, result.ok ? result.value : sub, result.ok ? ctx.t('proxy-location-switched', { location: escapeHtml(location.name) }) : failure(ctx, result));

@@ -4,12 +4,13 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import type { TokenInfo } from '../../services/tokens.js';
+import { menuCallbacks as menu, onCallback, tokenCallbacks } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
+import { TOKEN_FLOW } from '../conversations/create-token.js';
 import { isoDate } from '../format.js';
 import { escapeHtml } from '../html.js';
+import { backToMenu, menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
-
-export const TOKEN_FLOW = 'create-token';
 
 function tokenLine(t: Translate, token: TokenInfo, now: number): string {
   const state =
@@ -33,7 +34,7 @@ export function createTokensFeature(env: BotEnv): Composer<BotContext> {
 
   const list = async (ctx: BotContext, notice?: string) => {
     if (!tokens) {
-      await show(ctx, ctx.t('tokens-unavailable'), new InlineKeyboard().text(ctx.t('btn-main-menu'), 'm:main'));
+      await show(ctx, ctx.t('tokens-unavailable'), backToMenu(ctx.t));
       return;
     }
     const now = env.now();
@@ -41,32 +42,32 @@ export function createTokensFeature(env: BotEnv): Composer<BotContext> {
     const lines = [notice, ctx.t('tokens-title'), ctx.t('tokens-explain')].filter((l): l is string => l !== undefined);
     if (all.length === 0) lines.push('', ctx.t('tokens-empty'));
     for (const token of all) lines.push('', tokenLine(ctx.t, token, now));
-    const keyboard = new InlineKeyboard().text(ctx.t('tokens-create'), 't:new').row();
+    const keyboard = new InlineKeyboard().text(ctx.t('tokens-create'), tokenCallbacks.create.pack()).row();
     for (const token of all) {
       const active = token.revokedAt === null && (token.expiresAt === null || token.expiresAt > now);
-      if (active) keyboard.text(ctx.t('tokens-revoke', { name: token.name }), `t:rv:${token.id}`).row();
+      if (active) keyboard.text(ctx.t('tokens-revoke', { name: token.name }), tokenCallbacks.revoke.pack({ tokenId: token.id })).row();
     }
-    keyboard.text(ctx.t('btn-main-menu'), 'm:main');
+    menuButton(ctx.t, keyboard);
     await show(ctx, lines.join('\n'), keyboard);
   };
 
-  composer.callbackQuery('m:tokens', (ctx) => list(ctx));
+  onCallback(composer, menu.tokens, (ctx) => list(ctx));
 
-  composer.callbackQuery('t:new', async (ctx) => {
+  onCallback(composer, tokenCallbacks.create, async (ctx) => {
     if (!tokens) return list(ctx);
     await ctx.conversation.exitAll();
-    await ctx.conversation.enter(TOKEN_FLOW);
+    await ctx.conversation.enter(TOKEN_FLOW.id);
   });
 
-  composer.callbackQuery(/^t:rv:(tok_[a-z2-7]+)$/, async (ctx) => {
-    const token = tokens?.list(ctx.user.id).find((x) => x.id === ctx.match[1]);
+  onCallback(composer, tokenCallbacks.revoke, async (ctx, { tokenId }) => {
+    const token = tokens?.list(ctx.user.id).find((x) => x.id === tokenId);
     if (!token) return list(ctx);
-    const keyboard = new InlineKeyboard().text(ctx.t('tokens-revoke-yes'), `t:rvy:${token.id}`).text(ctx.t('btn-back'), 'm:tokens');
+    const keyboard = new InlineKeyboard().text(ctx.t('tokens-revoke-yes'), tokenCallbacks.revokeConfirmed.pack({ tokenId: token.id })).text(ctx.t('btn-back'), menu.tokens.pack());
     await show(ctx, ctx.t('tokens-revoke-confirm', { name: escapeHtml(token.name) }), keyboard);
   });
 
-  composer.callbackQuery(/^t:rvy:(tok_[a-z2-7]+)$/, async (ctx) => {
-    const revoked = tokens?.revoke(ctx.user.id, ctx.match[1]!) ?? false;
+  onCallback(composer, tokenCallbacks.revokeConfirmed, async (ctx, { tokenId }) => {
+    const revoked = tokens?.revoke(ctx.user.id, tokenId) ?? false;
     await list(ctx, revoked ? ctx.t('tokens-revoked') : undefined);
   });
 

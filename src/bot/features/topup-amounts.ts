@@ -8,6 +8,7 @@ import type { CryptoPayTopUps } from '../../payments/cryptopay/topups.js';
 import type { ManualPayments } from '../../payments/manual.js';
 import type { StarsPayments } from '../../payments/stars.js';
 import type { TopUpLimits, TopUps } from '../../services/topups.js';
+import type { topUpCallbacks } from '../callback-data.js';
 import type { FlowContext } from '../context.js';
 import { money } from '../format.js';
 import type { Translate } from '../ui.js';
@@ -22,6 +23,8 @@ export interface BotPayments {
   /** …but customers are offered manual top-ups only with instructions on where to send money. */
   manualInstructions?: string;
 }
+
+type TopUpButtons = ReturnType<typeof topUpCallbacks>;
 
 /** $5, $10, $25, $50: whichever of them the limits allow. */
 export const AMOUNT_PRESETS_CENTS = [500, 1_000, 2_500, 5_000] as const;
@@ -61,14 +64,19 @@ export function limitsNotice(t: Translate, limits: TopUpLimits): string {
   return t('topup-amount-limits', { min: money(limits.minCents), max: money(limits.maxCents) });
 }
 
-/** Preset buttons (`<prefix>:a:<cents>`), two per row, then "Other amount" (`<prefix>:other`). */
-export function amountKeyboard(t: Translate, prefix: string, limits: TopUpLimits): InlineKeyboard {
-  const keyboard = new InlineKeyboard();
+/** The presets the limits allow as buttons, two per row, each sending `data(cents)`. */
+export function presetButtons(keyboard: InlineKeyboard, limits: TopUpLimits, data: (cents: number) => string): InlineKeyboard {
   presetsWithin(limits).forEach((cents, i) => {
-    keyboard.text(shortMoney(cents), `${prefix}:a:${cents}`);
+    keyboard.text(shortMoney(cents), data(cents));
     if (i % 2 === 1) keyboard.row();
   });
-  return keyboard.row().text(t('topup-other-amount'), `${prefix}:other`).row();
+  return keyboard.row();
+}
+
+/** A method's presets, then "Other amount". */
+export function amountKeyboard(t: Translate, buttons: Pick<TopUpButtons, 'amount' | 'otherAmount'>, limits: TopUpLimits): InlineKeyboard {
+  const keyboard = presetButtons(new InlineKeyboard(), limits, (cents) => buttons.amount.pack({ cents }));
+  return keyboard.text(t('topup-other-amount'), buttons.otherAmount.pack()).row();
 }
 
 /**

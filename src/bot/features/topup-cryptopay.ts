@@ -8,22 +8,25 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { CryptoPayTopUps } from '../../payments/cryptopay/topups.js';
 import type { TopUps } from '../../services/topups.js';
+import { SingleFlight } from '../../lib/single-flight.js';
+import { onCallback, topUpCallbacks } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
-import { TOPUP_AMOUNT_FLOW } from '../conversations/topup-amount.js';
 import { isoDateTime, money } from '../format.js';
 import { escapeHtml } from '../html.js';
+import { menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
-import { amountKeyboard, limitsNotice, runDirectly, type AmountPayer } from './topup-amounts.js';
+import { registerAmountPicker } from './amount-picker.js';
+import { limitsNotice, type AmountPayer } from './topup-amounts.js';
 import { receiptKeyboard } from './topup-stars.js';
 import type { TopUpMethod } from './topup.js';
 
 export const CRYPTOPAY_METHOD_ID = 'cryptopay';
-const PREFIX = `top:${CRYPTOPAY_METHOD_ID}`;
+const buttons = topUpCallbacks(CRYPTOPAY_METHOD_ID);
 
 function invoiceKeyboard(t: Translate, payUrl: string, topUpId: string): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   if (payUrl) keyboard.url(t('cryptopay-pay'), payUrl).row();
-  return keyboard.text(t('cryptopay-check'), `${PREFIX}:chk:${topUpId}`).row().text(t('btn-main-menu'), 'm:main');
+  return menuButton(t, keyboard.text(t('cryptopay-check'), buttons.check.pack({ topUpId })).row());
 }
 
 export function createCryptoPayTopUp(
@@ -33,14 +36,11 @@ export function createCryptoPayTopUp(
   const { cryptopay, topUps, assets } = deps;
 
   // Presses that arrive while a check runs share it: one getInvoices call, not one per tap.
-  let checking: Promise<void> | undefined;
+  const checks = new SingleFlight<'poll', void>();
   const checkNow = () =>
-    (checking ??= cryptopay
-      .poll()
-      .then(() => undefined)
-      .finally(() => {
-        checking = undefined;
-      }));
+    checks.run('poll', async () => {
+      await cryptopay.poll();
+    });
 
   const payer: AmountPayer = {
     id: CRYPTOPAY_METHOD_ID,
@@ -54,7 +54,7 @@ export function createCryptoPayTopUp(
         return result.ok ? { ok: true as const, topUpId: result.topUp.id, payUrl: result.payUrl } : { ok: false as const };
       });
       if (!started.ok) {
-        await ctx.reply(ctx.t('cryptopay-unavailable'), { reply_markup: new InlineKeyboard().text(ctx.t('btn-back'), PREFIX) });
+        await ctx.reply(ctx.t('cryptopay-unavailable'), { reply_markup: new InlineKeyboard().text(ctx.t('btn-back'), buttons.open.pack()) });
         return;
       }
       await ctx.reply(ctx.t('cryptopay-invoice', { amount: money(cents) }), {
@@ -66,23 +66,14 @@ export function createCryptoPayTopUp(
 
   const composer = new Composer<BotContext>();
 
-  composer.callbackQuery(PREFIX, async (ctx) => {
-    const text = [ctx.t('cryptopay-title', { assets: escapeHtml(assets.join(', ')) }), '', ctx.t('topup-choose-amount')].join('\n');
-    const keyboard = amountKeyboard(ctx.t, PREFIX, topUps.limits).text(ctx.t('btn-back'), 'w:top').text(ctx.t('btn-main-menu'), 'm:main');
-    await show(ctx, text, keyboard);
+  registerAmountPicker(composer, {
+    payer,
+    limits: topUps.limits,
+    intro: (ctx) => ctx.t('cryptopay-title', { assets: escapeHtml(assets.join(', ')) }),
   });
 
-  composer.callbackQuery(new RegExp(`^${PREFIX}:a:(\\d{1,9})$`), async (ctx) => {
-    await payer.pay(ctx, ctx.user.id, Number(ctx.match[1]), runDirectly);
-  });
-
-  composer.callbackQuery(`${PREFIX}:other`, async (ctx) => {
-    await ctx.conversation.exitAll();
-    await ctx.conversation.enter(TOPUP_AMOUNT_FLOW, CRYPTOPAY_METHOD_ID);
-  });
-
-  composer.callbackQuery(new RegExp(`^${PREFIX}:chk:(tu_[a-z2-7]+)$`), async (ctx) => {
-    let topUp = topUps.get(ctx.match[1]!);
+  onCallback(composer, buttons.check, async (ctx, { topUpId }) => {
+    let topUp = topUps.get(topUpId);
     if (!topUp || topUp.userId !== ctx.user.id || topUp.method !== 'cryptopay') return;
     let checkFailed = false;
     if (topUp.state === 'created') {
@@ -101,7 +92,7 @@ export function createCryptoPayTopUp(
       return;
     }
     if (topUp.state !== 'created') {
-      await show(ctx, ctx.t('cryptopay-expired', { amount }), new InlineKeyboard().text(ctx.t('cryptopay-new'), PREFIX).text(ctx.t('btn-main-menu'), 'm:main'));
+      await show(ctx, ctx.t('cryptopay-expired', { amount }), menuButton(ctx.t, new InlineKeyboard().text(ctx.t('cryptopay-new'), buttons.open.pack())));
       return;
     }
     const payUrl = (JSON.parse(topUp.details) as { payUrl?: string }).payUrl ?? '';

@@ -4,6 +4,7 @@
  * Operators confirm or reject in their group (features/operators.ts).
  */
 import { Composer } from 'grammy';
+import { onCallback, topUpCallbacks } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import { TOPUP_MANUAL_FLOW } from '../conversations/topup-manual.js';
 import type { TopUpMethod } from './topup.js';
@@ -12,9 +13,9 @@ export const MANUAL_METHOD_ID = 'manual';
 
 export function createManualTopUp(): TopUpMethod {
   const composer = new Composer<BotContext>();
-  composer.callbackQuery(`top:${MANUAL_METHOD_ID}`, async (ctx) => {
+  onCallback(composer, topUpCallbacks(MANUAL_METHOD_ID).open, async (ctx) => {
     await ctx.conversation.exitAll();
-    await ctx.conversation.enter(TOPUP_MANUAL_FLOW);
+    await ctx.conversation.enter(TOPUP_MANUAL_FLOW.id);
   });
   return { id: MANUAL_METHOD_ID, label: (t) => t('manual-label'), composer };
 }

@@ -6,15 +6,17 @@
  * update changes nothing.
  */
 import { Composer, InlineKeyboard } from 'grammy';
-import type { StarsPayments } from '../../payments/stars.js';
-import type { TopUpRow, TopUps } from '../../services/topups.js';
+import type { StarsPayments, StarsRefusal } from '../../payments/stars.js';
+import type { TopUps } from '../../services/topups.js';
 import type { User } from '../../services/users.js';
+import { orderCallbacks } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
-import { TOPUP_AMOUNT_FLOW } from '../conversations/topup-amount.js';
 import { money } from '../format.js';
 import { asLanguage } from '../i18n.js';
-import { show, type Translate } from '../ui.js';
-import { amountKeyboard, limitsNotice, runDirectly, type AmountPayer } from './topup-amounts.js';
+import { walletAndMenu } from '../keyboards/main-menu.js';
+import type { Translate } from '../ui.js';
+import { registerAmountPicker } from './amount-picker.js';
+import { limitsNotice, type AmountPayer } from './topup-amounts.js';
 import type { TopUpMethod } from './topup.js';
 
 export const STARS_METHOD_ID = 'stars';
@@ -22,14 +24,23 @@ export const STARS_METHOD_ID = 'stars';
 /** The customer's receipt: amount, new balance, and the way back to an order that was short of money. */
 export function receiptKeyboard(t: Translate, env: BotEnv, userId: number): InlineKeyboard {
   const keyboard = new InlineKeyboard();
-  if (env.pendingQuotes.read(String(userId))) keyboard.text(t('btn-resume-order'), 'o:resume').row();
-  return keyboard.text(t('menu-wallet'), 'm:wallet').text(t('btn-main-menu'), 'm:main');
+  if (env.pendingQuotes.read(String(userId))) keyboard.text(t('btn-resume-order'), orderCallbacks.resume.pack()).row();
+  return walletAndMenu(t, keyboard);
 }
+
+/** The customer's words for each refusal at pre-checkout; the decision is the payments service's. */
+const REFUSAL_KEYS: Record<StarsRefusal, string> = {
+  not_valid: 'stars-refused-invalid',
+  already_used: 'stars-refused-used',
+  expired: 'stars-refused-expired',
+  outside_limits: 'stars-refused-invalid',
+  wrong_currency: 'stars-refused-invalid',
+  amount_changed: 'stars-refused-changed',
+};
 
 export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topUps: TopUps }): { method: TopUpMethod; payer: AmountPayer } {
   const { stars, topUps } = deps;
   const { users, wallet, outbox } = env.services;
-  const prefix = `top:${STARS_METHOD_ID}`;
   const translator = (user: User | undefined, telegramLanguage?: string): Translate => {
     const language = asLanguage(user?.language) ?? (telegramLanguage?.startsWith('ru') ? 'ru' : 'en');
     return (key, vars) => env.i18n.t(language, key, vars);
@@ -58,19 +69,10 @@ export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topU
 
   const composer = new Composer<BotContext>();
 
-  composer.callbackQuery(prefix, async (ctx) => {
-    const text = [ctx.t('stars-title'), ctx.t('stars-rate', { amount: money(1_000), stars: stars.starsFor(1_000) }), '', ctx.t('topup-choose-amount')].join('\n');
-    const keyboard = amountKeyboard(ctx.t, prefix, topUps.limits).text(ctx.t('btn-back'), 'w:top').text(ctx.t('btn-main-menu'), 'm:main');
-    await show(ctx, text, keyboard);
-  });
-
-  composer.callbackQuery(new RegExp(`^${prefix}:a:(\\d{1,9})$`), async (ctx) => {
-    await payer.pay(ctx, ctx.user.id, Number(ctx.match[1]), runDirectly);
-  });
-
-  composer.callbackQuery(`${prefix}:other`, async (ctx) => {
-    await ctx.conversation.exitAll();
-    await ctx.conversation.enter(TOPUP_AMOUNT_FLOW, STARS_METHOD_ID);
+  registerAmountPicker(composer, {
+    payer,
+    limits: topUps.limits,
+    intro: (ctx) => [ctx.t('stars-title'), ctx.t('stars-rate', { amount: money(1_000), stars: stars.starsFor(1_000) })].join('\n'),
   });
 
   const payments = new Composer<BotContext>();
@@ -82,10 +84,8 @@ export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topU
     const t = translator(user, query.from.language_code);
     let refusal: string | undefined;
     try {
-      const check = user
-        ? stars.preCheckout({ userId: user.id, payload: query.invoice_payload, currency: query.currency, totalAmount: query.total_amount })
-        : ({ ok: false, error: 'unknown customer' } as const);
-      if (!check.ok) refusal = t(refusalKey(topUps.get(query.invoice_payload), user, query.total_amount, stars, env.now()));
+      const check = stars.preCheckout({ userId: user?.id, payload: query.invoice_payload, currency: query.currency, totalAmount: query.total_amount });
+      if (!check.ok) refusal = t(REFUSAL_KEYS[check.refusal]);
     } catch (error) {
       env.logger.error('pre-checkout check failed', { error, payload: query.invoice_payload });
       refusal = t('error-generic');
@@ -141,17 +141,4 @@ export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topU
     payer,
     method: { id: STARS_METHOD_ID, label: (t) => t('stars-label'), composer, payments },
   };
-}
-
-/**
- * Which of the customer's words explains a refused pre-checkout. The decision
- * itself is the payments service's; this only picks the wording, checking in
- * the same order it does.
- */
-function refusalKey(topUp: TopUpRow | undefined, user: User | undefined, totalAmount: number, stars: StarsPayments, now: number): string {
-  if (!topUp || !user || topUp.method !== 'stars' || topUp.userId !== user.id) return 'stars-refused-invalid';
-  if (topUp.state !== 'created') return 'stars-refused-used';
-  if (topUp.expiresAt !== null && topUp.expiresAt <= now) return 'stars-refused-expired';
-  if (totalAmount !== stars.starsFor(topUp.amountCents)) return 'stars-refused-changed';
-  return 'stars-refused-invalid';
 }

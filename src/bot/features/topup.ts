@@ -11,8 +11,10 @@
  * by a conversation is money received and never credited.
  */
 import { Composer, InlineKeyboard } from 'grammy';
+import { menuCallbacks as menu, onCallback, orderCallbacks, topUpCallbacks, walletCallbacks } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { money } from '../format.js';
+import { menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
 
 export interface TopUpMethod {
@@ -37,12 +39,15 @@ export function topUpPaymentHandlers(methods: TopUpMethod[]): Composer<BotContex
 export function registerTopUpMethods(env: BotEnv, methods: TopUpMethod[]): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
-  composer.callbackQuery('w:top', async (ctx) => {
+  // Before the first update: a method whose id cannot go into callback data fails at start, not on a press.
+  const openButtons = methods.map((method) => topUpCallbacks(method.id).open);
+
+  onCallback(composer, walletCallbacks.topUp, async (ctx) => {
     const keyboard = new InlineKeyboard();
-    for (const method of methods) keyboard.text(method.label(ctx.t), `top:${method.id}`).row();
+    for (const [i, method] of methods.entries()) keyboard.text(method.label(ctx.t), openButtons[i]!.pack()).row();
     const pending = env.pendingQuotes.read(String(ctx.user.id));
-    if (pending) keyboard.text(ctx.t('btn-resume-order'), 'o:resume').row();
-    keyboard.text(ctx.t('btn-back'), 'm:wallet').text(ctx.t('btn-main-menu'), 'm:main');
+    if (pending) keyboard.text(ctx.t('btn-resume-order'), orderCallbacks.resume.pack()).row();
+    menuButton(ctx.t, keyboard.text(ctx.t('btn-back'), menu.wallet.pack()));
     const balance = env.services.wallet.balance(ctx.user.id);
     const lines = [ctx.t('topup-title'), ctx.t('topup-balance', { balance: money(balance.availableCents) })];
     if (methods.length === 0) lines.push('', ctx.t('topup-none'));

@@ -4,9 +4,11 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import type { HistoryEntry } from '../../services/wallet.js';
+import { menuCallbacks as menu, onCallback, walletCallbacks as wallets } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { isoDate, money } from '../format.js';
 import { escapeHtml } from '../html.js';
+import { menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
 
 export const HISTORY_PAGE_SIZE = 10;
@@ -32,31 +34,27 @@ export function createWalletFeature(env: BotEnv): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const { wallet } = env.services;
 
-  composer.callbackQuery('m:wallet', async (ctx) => {
+  onCallback(composer, menu.wallet, async (ctx) => {
     const balance = wallet.balance(ctx.user.id);
     const text = [
       ctx.t('wallet-title'),
       ctx.t('wallet-available', { amount: money(balance.availableCents) }),
       ctx.t('wallet-held', { amount: money(balance.heldCents) }),
     ].join('\n');
-    const keyboard = new InlineKeyboard()
-      .text(ctx.t('btn-top-up'), 'w:top')
-      .text(ctx.t('wallet-history'), 'w:h')
-      .row()
-      .text(ctx.t('btn-main-menu'), 'm:main');
+    const keyboard = new InlineKeyboard().text(ctx.t('btn-top-up'), wallets.topUp.pack()).text(ctx.t('wallet-history'), wallets.history.pack());
+    menuButton(ctx.t, keyboard.row());
     await show(ctx, text, keyboard);
   });
 
-  composer.callbackQuery(/^w:h(?::(\d+))?$/, async (ctx) => {
-    const cursor = ctx.match[1] === undefined ? undefined : Number(ctx.match[1]);
+  onCallback(composer, wallets.history, async (ctx, { before: cursor }) => {
     const page = wallet.history(ctx.user.id, { limit: HISTORY_PAGE_SIZE, ...(cursor === undefined ? {} : { beforeSeq: cursor }) });
     const lines = [ctx.t('history-title')];
     if (page.entries.length === 0) lines.push(ctx.t('history-empty'));
     for (const entry of page.entries) lines.push(historyLine(ctx.t, entry));
     const keyboard = new InlineKeyboard();
-    if (cursor !== undefined) keyboard.text(ctx.t('history-newest'), 'w:h');
-    if (page.nextCursor !== null) keyboard.text(ctx.t('history-older'), `w:h:${page.nextCursor}`);
-    keyboard.row().text(ctx.t('btn-back'), 'm:wallet').text(ctx.t('btn-main-menu'), 'm:main');
+    if (cursor !== undefined) keyboard.text(ctx.t('history-newest'), wallets.history.pack());
+    if (page.nextCursor !== null) keyboard.text(ctx.t('history-older'), wallets.history.pack({ before: page.nextCursor }));
+    menuButton(ctx.t, keyboard.row().text(ctx.t('btn-back'), menu.wallet.pack()));
     await show(ctx, lines.join('\n'), keyboard);
   });
 

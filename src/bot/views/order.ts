@@ -8,8 +8,10 @@ import { formatProxy, type ProxyCredentials } from '../../domain/proxy-format.js
 import type { QuoteView, SagaResult } from '../../services/orders.js';
 import { labelsOf, type OrderLabels, type OrderRow } from '../../services/order-store.js';
 import type { Balance } from '../../services/wallet.js';
+import { menuCallbacks as menu, orderCallbacks, proxyCallbacks, walletCallbacks } from '../callback-data.js';
 import { isoDate, isoDateTime, money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
+import { backToMenu, menuButton } from '../keyboards/main-menu.js';
 import type { Translate } from '../ui.js';
 
 /** More proxies than this go out as a .txt file instead of message lines. */
@@ -65,9 +67,9 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
 
 /** The summary's buttons outside the buy flow (after a top-up, a new price, a renewal). */
 export function confirmKeyboard(t: Translate, quote: QuoteView, back?: { label: string; data: string }): InlineKeyboard {
-  const keyboard = new InlineKeyboard().text(t('btn-confirm', { price: money(quote.priceCents) }), `o:ok:${quote.id}`).row();
+  const keyboard = new InlineKeyboard().text(t('btn-confirm', { price: money(quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.id })).row();
   if (back) keyboard.text(back.label, back.data);
-  return keyboard.text(t('btn-cancel'), 'm:main');
+  return keyboard.text(t('btn-cancel'), menu.main.pack());
 }
 
 export function credentialLines(proxies: ProxyCredentials[]): string[] {
@@ -95,11 +97,13 @@ export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCrede
     t('order-delivered', { items: labelLine(labels), quantity: order.quantity }),
     t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
   ];
-  const keyboard = new InlineKeyboard()
-    .text(t('btn-other-formats'), `o:fmt:${order.id}`)
-    .row()
-    .text(t('menu-proxies'), 'p:l:0')
-    .text(t('btn-main-menu'), 'm:main');
+  const keyboard = menuButton(
+    t,
+    new InlineKeyboard()
+      .text(t('btn-other-formats'), orderCallbacks.formats.pack({ orderId: order.id }))
+      .row()
+      .text(t('menu-proxies'), proxyCallbacks.list.pack({ page: 0 })),
+  );
   if (lines.length > MAX_INLINE_PROXIES && !canAttach) {
     return { text: [...head, '', t('notice-export-hint', { count: lines.length })].join('\n'), keyboard };
   }
@@ -116,8 +120,8 @@ export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCrede
 export function renewedView(t: Translate, order: OrderRow, expiresAt: string | null | undefined, balance: Balance, subscriptionId?: string): ResultView {
   const labels = labelsOf(order);
   const keyboard = new InlineKeyboard();
-  if (subscriptionId) keyboard.text(t('btn-open-proxy'), `p:c:${subscriptionId}`);
-  keyboard.text(t('btn-main-menu'), 'm:main');
+  if (subscriptionId) keyboard.text(t('btn-open-proxy'), proxyCallbacks.card.pack({ subscriptionId }));
+  menuButton(t, keyboard);
   return {
     text: [
       t('order-renewed', { product: escapeHtml(labels.product), until: expiresAt ? isoDate(expiresAt) : '—' }),
@@ -133,7 +137,7 @@ export function failedView(t: Translate, order: OrderRow, balance: Balance): Res
       t('order-failed', { items: labelLine(labelsOf(order)), reason: reasonText(t, order.failureCode) }),
       t('order-returned', { price: money(order.priceCents), balance: money(balance.availableCents) }),
     ].join('\n'),
-    keyboard: new InlineKeyboard().text(t('menu-buy'), 'm:buy').text(t('btn-main-menu'), 'm:main'),
+    keyboard: menuButton(t, new InlineKeyboard().text(t('menu-buy'), menu.buy.pack())),
   };
 }
 
@@ -153,7 +157,7 @@ export function stillConfirmingView(t: Translate, order: OrderRow, stillOpen: bo
 export function settledDeliveredView(t: Translate, order: OrderRow): ResultView {
   return {
     text: t('notice-order-settled-delivered', { items: labelLine(labelsOf(order)), price: money(order.priceCents) }),
-    keyboard: new InlineKeyboard().text(t('menu-proxies'), 'p:l:0').text(t('btn-main-menu'), 'm:main'),
+    keyboard: menuButton(t, new InlineKeyboard().text(t('menu-proxies'), proxyCallbacks.list.pack({ page: 0 }))),
   };
 }
 
@@ -183,7 +187,7 @@ export function sagaResultView(
           price: money(result.priceCents),
           balance: money(result.availableCents),
         }),
-        keyboard: new InlineKeyboard().text(t('btn-top-up'), 'w:top').row().text(t('btn-main-menu'), 'm:main'),
+        keyboard: menuButton(t, new InlineKeyboard().text(t('btn-top-up'), walletCallbacks.topUp.pack()).row()),
         awaitingFunds: true,
       };
     case 'rejected':
@@ -192,5 +196,5 @@ export function sagaResultView(
 }
 
 function menuOnly(t: Translate): InlineKeyboard {
-  return new InlineKeyboard().text(t('btn-main-menu'), 'm:main');
+  return backToMenu(t);
 }
