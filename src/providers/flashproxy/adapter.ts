@@ -50,7 +50,8 @@ import {
 } from './products.js';
 import type { WirePlan, WirePool, WirePricing } from './schemas.js';
 
-const CAPABILITIES: ProviderCapabilities = {
+/** What this adapter can do: the module descriptor (index.ts) hands these same capabilities to the registry. */
+export const FLASHPROXY_CAPABILITIES: ProviderCapabilities = {
   quote: true,
   renew: true,
   changeCredentials: true,
@@ -76,7 +77,7 @@ export function createFlashProxyProvider(settings: ProviderSettings): ProxyProvi
   return {
     id: 'flashproxy',
     displayName: 'FlashProxy',
-    capabilities: CAPABILITIES,
+    capabilities: FLASHPROXY_CAPABILITIES,
 
     getCatalog: () => loadCatalog(client),
 

@@ -1,5 +1,5 @@
 import type { ProviderModule } from '../types.js';
-import { createFlashProxyProvider } from './adapter.js';
+import { createFlashProxyProvider, FLASHPROXY_CAPABILITIES } from './adapter.js';
 
 export { createFlashProxyProvider } from './adapter.js';
 
@@ -8,15 +8,6 @@ export const flashProxyModule: ProviderModule<'flashproxy'> = {
   displayName: 'FlashProxy',
   envPrefix: 'FLASHPROXY',
   defaultBaseUrl: 'https://rapi.flashproxy.com/api/v1',
-  capabilities: {
-    quote: true,
-    renew: true,
-    changeCredentials: true,
-    rotateIp: false,
-    switchLocation: false,
-    usage: true,
-    balance: true,
-    findPurchase: true,
-  },
+  capabilities: FLASHPROXY_CAPABILITIES,
   create: createFlashProxyProvider,
 };

@@ -54,7 +54,8 @@ const MAX_ANSWERED_ORDERS = 10_000;
 /** How many candidate ids an operator message names before it says "and N more". */
 const NAMED_CANDIDATES = 10;
 
-const CAPABILITIES: ProviderCapabilities = {
+/** What this adapter can do: the module descriptor (index.ts) hands these same capabilities to the registry. */
+export const GATEPROXY_CAPABILITIES: ProviderCapabilities = {
   quote: false, // no price endpoint: quotes are catalog arithmetic
   renew: false,
   changeCredentials: false,
@@ -83,7 +84,7 @@ export function createGateProxyProvider(settings: ProviderSettings): ProxyProvid
   return {
     id: 'gateproxy',
     displayName: 'GateProxy',
-    capabilities: CAPABILITIES,
+    capabilities: GATEPROXY_CAPABILITIES,
 
     getCatalog: () => loadCatalog(client),
 

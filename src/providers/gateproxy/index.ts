@@ -1,5 +1,5 @@
 import type { ProviderModule } from '../types.js';
-import { createGateProxyProvider } from './adapter.js';
+import { createGateProxyProvider, GATEPROXY_CAPABILITIES } from './adapter.js';
 
 export { createGateProxyProvider } from './adapter.js';
 
@@ -8,15 +8,6 @@ export const gateProxyModule: ProviderModule<'gateproxy'> = {
   displayName: 'GateProxy',
   envPrefix: 'GATEPROXY',
   defaultBaseUrl: 'https://api.gateproxy.store',
-  capabilities: {
-    quote: false, // no price endpoint: quotes are catalog arithmetic
-    renew: false,
-    changeCredentials: false,
-    rotateIp: false,
-    switchLocation: false,
-    usage: true,
-    balance: true,
-    findPurchase: true,
-  },
+  capabilities: GATEPROXY_CAPABILITIES,
   create: createGateProxyProvider,
 };

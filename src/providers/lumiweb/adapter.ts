@@ -25,6 +25,7 @@ import {
   type OrderChoice,
   type Outcome,
   type ProviderSettings,
+  type ProviderCapabilities,
   type ProxyProvider,
   type PurchaseLookup,
   type PurchaseResult,
@@ -77,6 +78,18 @@ export interface LumiWebOptions {
 const PAGE_SIZE = 100;
 /** 100 pages of 100 subscriptions: far beyond any real account, but bounded. */
 const MAX_PAGES = 100;
+
+/** What this adapter can do: the module descriptor (index.ts) hands these same capabilities to the registry. */
+export const LUMIWEB_CAPABILITIES: ProviderCapabilities = {
+  quote: true,
+  renew: true,
+  changeCredentials: false,
+  rotateIp: false,
+  switchLocation: false,
+  usage: false,
+  balance: true,
+  findPurchase: true,
+};
 
 export function createLumiWebProvider(settings: ProviderSettings, options: LumiWebOptions = {}): ProxyProvider {
   const client = createLumiWebClient({
@@ -135,16 +148,7 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
   return {
     id: 'lumiweb',
     displayName: 'LumiWeb',
-    capabilities: {
-      quote: true,
-      renew: true,
-      changeCredentials: false,
-      rotateIp: false,
-      switchLocation: false,
-      usage: false,
-      balance: true,
-      findPurchase: true,
-    },
+    capabilities: LUMIWEB_CAPABILITIES,
 
     async getCatalog() {
       const catalog = await client.getCatalog();

@@ -1,5 +1,5 @@
 import type { ProviderModule } from '../types.js';
-import { createLumiWebProvider } from './adapter.js';
+import { createLumiWebProvider, LUMIWEB_CAPABILITIES } from './adapter.js';
 
 export {
   createLumiWebProvider,
@@ -15,16 +15,7 @@ export const lumiWebModule: ProviderModule<'lumiweb'> = {
   displayName: 'LumiWeb',
   envPrefix: 'LUMIWEB',
   defaultBaseUrl: 'https://panel.scamprojecttest.xyz/proxy/api/v1',
-  capabilities: {
-    quote: true,
-    renew: true,
-    changeCredentials: false,
-    rotateIp: false,
-    switchLocation: false,
-    usage: false,
-    balance: true,
-    findPurchase: true,
-  },
+  capabilities: LUMIWEB_CAPABILITIES,
   // The shop runs it with its default countries and signer.
   create: (settings) => createLumiWebProvider(settings),
 };

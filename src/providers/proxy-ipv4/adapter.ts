@@ -68,6 +68,18 @@ const PRODUCTS: Record<ProxyType, Pick<CatalogProduct, 'name' | 'kind' | 'protoc
 /** The API documents no per-order limit; a cautious cap keeps a typo from buying a thousand. */
 const MAX_QUANTITY = 100;
 
+/** What this adapter can do: the module descriptor (index.ts) hands these same capabilities to the registry. */
+export const PROXY_IPV4_CAPABILITIES: ProviderCapabilities = {
+  quote: true,
+  renew: true,
+  changeCredentials: false,
+  rotateIp: true,
+  switchLocation: false,
+  usage: false,
+  balance: true,
+  findPurchase: true,
+};
+
 export function createProxyIpv4Provider(settings: ProxyIpv4Settings): ProxyProvider {
   return new ProxyIpv4Provider(settings);
 }
@@ -75,16 +87,7 @@ export function createProxyIpv4Provider(settings: ProxyIpv4Settings): ProxyProvi
 class ProxyIpv4Provider implements ProxyProvider {
   readonly id = 'proxy-ipv4' as const;
   readonly displayName = 'proxy-ipv4.com';
-  readonly capabilities: ProviderCapabilities = {
-    quote: true,
-    renew: true,
-    changeCredentials: false,
-    rotateIp: true,
-    switchLocation: false,
-    usage: false,
-    balance: true,
-    findPurchase: true,
-  };
+  readonly capabilities: ProviderCapabilities = PROXY_IPV4_CAPABILITIES;
 
   private readonly client: ProxyIpv4Client;
   private readonly goal: string;

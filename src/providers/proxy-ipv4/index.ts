@@ -1,5 +1,5 @@
 import type { ProviderModule } from '../types.js';
-import { createProxyIpv4Provider, PROXY_IPV4_BASE_URL } from './adapter.js';
+import { createProxyIpv4Provider, PROXY_IPV4_BASE_URL, PROXY_IPV4_CAPABILITIES } from './adapter.js';
 
 export { createProxyIpv4Provider, PROXY_IPV4_BASE_URL, type ProxyIpv4Settings } from './adapter.js';
 
@@ -8,15 +8,6 @@ export const proxyIpv4Module: ProviderModule<'proxy-ipv4'> = {
   displayName: 'proxy-ipv4.com',
   envPrefix: 'PROXY_IPV4',
   defaultBaseUrl: PROXY_IPV4_BASE_URL,
-  capabilities: {
-    quote: true,
-    renew: true,
-    changeCredentials: false,
-    rotateIp: true,
-    switchLocation: false,
-    usage: false,
-    balance: true,
-    findPurchase: true,
-  },
+  capabilities: PROXY_IPV4_CAPABILITIES,
   create: createProxyIpv4Provider,
 };

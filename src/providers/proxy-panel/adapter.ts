@@ -24,6 +24,7 @@ import {
   type OrderChoice,
   type Outcome,
   type ProviderSettings,
+  type ProviderCapabilities,
   type ProxyProvider,
   type PurchaseLookup,
   type PurchaseResult,
@@ -61,6 +62,18 @@ const CLOCK_SKEW_TOLERANCE_MS = 10 * 60_000;
 /** How many times the credentials of a completed purchase are read (each read is retried by the HTTP layer too). */
 const CREDENTIAL_READS = 2;
 
+/** What this adapter can do: the module descriptor (index.ts) hands these same capabilities to the registry. */
+export const PROXY_PANEL_CAPABILITIES: ProviderCapabilities = {
+  quote: false, // a quote is catalog arithmetic, not an upstream price call
+  renew: true,
+  changeCredentials: true,
+  rotateIp: true,
+  switchLocation: true,
+  usage: false,
+  balance: false,
+  findPurchase: true, // by listing subscriptions against what we own; see findPurchase
+};
+
 export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvider {
   const client = createProxyPanelClient(settings);
   // Without idempotency, a second purchase in flight would make a lost answer
@@ -76,16 +89,7 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
   const provider: ProxyProvider = {
     id: 'proxy-panel',
     displayName: 'Proxy Panel',
-    capabilities: {
-      quote: false, // a quote is catalog arithmetic, not an upstream price call
-      renew: true,
-      changeCredentials: true,
-      rotateIp: true,
-      switchLocation: true,
-      usage: false,
-      balance: false,
-      findPurchase: true, // by listing subscriptions against what we own; see findPurchase
-    },
+    capabilities: PROXY_PANEL_CAPABILITIES,
 
     async getCatalog() {
       const plans = await client.listPlans();
