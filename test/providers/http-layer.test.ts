@@ -16,7 +16,7 @@ import {
   refusalFromStatus,
   type HttpClientOptions,
   type HttpExchange,
-} from '../../src/providers/http.js';
+} from '../../src/lib/http.js';
 import { ok, refused, type Outcome } from '../../src/providers/types.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { dollarsToCents, isValidAmount } from '../../domain/money.js';
-import { createHttpClient, type HttpExchange } from '../../providers/http.js';
+import { createHttpClient, type HttpExchange } from '../../lib/http.js';
 import type { AmbiguityReason } from '../../providers/types.js';
 
 export const CRYPTO_PAY_MAINNET_URL = 'https://pay.crypt.bot';

@@ -7,7 +7,7 @@
  * saga may repeat them itself with the same key without paying twice.
  */
 import type { z } from 'zod';
-import { createHttpClient, outcomeFromExchange, parseBody, type HttpClient, type HttpRequest } from '../http.js';
+import { createHttpClient, outcomeFromExchange, parseBody, type HttpClient, type HttpRequest } from '../../lib/http.js';
 import type { Outcome, ProviderSettings } from '../types.js';
 import {
   isFailureEnvelope,

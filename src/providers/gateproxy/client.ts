@@ -15,7 +15,7 @@ import {
   refusalFromStatus,
   type HttpExchange,
   type HttpRequest,
-} from '../http.js';
+} from '../../lib/http.js';
 import { classifyMoneyError } from '../refusals.js';
 import { ambiguous, refused, type Outcome, type ProviderSettings, type RefusalCode } from '../types.js';
 import { GATEPROXY_ORDER_REFUSALS } from './refusals.js';

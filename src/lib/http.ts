@@ -8,7 +8,7 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import type { z } from 'zod';
-import { ambiguous, ok, refused, type Outcome, type RefusalCode } from './types.js';
+import { ambiguous, ok, refused, type Outcome, type RefusalCode } from '../providers/types.js';
 
 export type HttpExchange =
   | {
