@@ -5,26 +5,24 @@
  * a second tap on the same Confirm joins the running task instead of
  * starting another.
  */
+import { SingleFlight } from '../lib/single-flight.js';
 import type { Logger } from '../logger.js';
 
 export class BackgroundTasks {
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new SingleFlight<string, void>();
 
   constructor(private readonly logger: Logger) {}
 
   /** Starts `work` under `key` unless a task with that key runs already; false when it did. */
   start(key: string, work: () => Promise<void>): boolean {
     if (this.running.has(key)) return false;
-    const task = (async () => {
+    void this.running.run(key, async () => {
       try {
         await work();
       } catch (error) {
         this.logger.error('background task failed', { task: key, error });
-      } finally {
-        this.running.delete(key);
       }
-    })();
-    this.running.set(key, task);
+    });
     return true;
   }
 
@@ -41,7 +39,7 @@ export class BackgroundTasks {
     if (this.running.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.running.values()]),
+      this.running.settled(),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);

@@ -1,14 +1,29 @@
 /**
- * The HTTP layer every provider client uses: a total timeout, a response size
- * cap, retries for safe reads only, per-provider concurrency and rate limits,
- * and error messages with the provider's secrets masked.
+ * The HTTP layer every upstream client uses (the proxy providers and Crypto
+ * Pay): a total timeout, a response size cap, retries for safe reads only,
+ * per-upstream concurrency and rate limits, and error messages with the
+ * upstream's secrets masked.
  *
  * It never throws for network trouble: it answers an `HttpExchange` that the
- * adapter turns into an `Outcome` with `outcomeFromExchange`.
+ * caller classifies (providers with `outcomeFromExchange` in `providers/http.ts`).
  */
 import { channel } from 'node:diagnostics_channel';
-import type { z } from 'zod';
-import { ambiguous, ok, refused, type Outcome, type RefusalCode } from '../providers/types.js';
+import { SlidingWindow } from './rate-limit.js';
+
+/** Why an exchange got no answer we could read. */
+export type TransportFailure =
+  | 'timeout'
+  | 'network' // connection reset/refused mid-flight
+  | 'too_large'; // response exceeded the size cap
+
+/**
+ * Why an exchange leaves us unable to tell whether the upstream did what we
+ * asked; upstream-specific layers add their own reasons to these.
+ */
+export type ExchangeAmbiguity =
+  | TransportFailure
+  | 'server_error' // 5xx
+  | 'malformed'; // 2xx we could not parse
 
 export type HttpExchange =
   | {
@@ -19,7 +34,7 @@ export type HttpExchange =
       /** Parsed JSON, or `undefined` when the body was not JSON. */
       body: unknown;
     }
-  | { kind: 'failure'; reason: 'timeout' | 'network' | 'too_large'; message: string };
+  | { kind: 'failure'; reason: TransportFailure; message: string };
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -111,25 +126,28 @@ export class ConcurrencyLimiter {
   }
 }
 
-/** A sliding one-minute window: waits (rather than fails) when the budget is spent. */
+const RATE_KEY = 'all';
+
+/** At most `perMinute` requests in any minute: waits (rather than fails) when the budget is spent. */
 export class MinuteRateLimiter {
-  private readonly sent: number[] = [];
+  private readonly window: SlidingWindow<typeof RATE_KEY>;
 
   constructor(
     readonly perMinute: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.window = new SlidingWindow(perMinute, 60_000);
+  }
 
   async acquire(): Promise<void> {
     for (;;) {
       const t = this.now();
-      while (this.sent.length > 0 && t - this.sent[0]! >= 60_000) this.sent.shift();
-      if (this.sent.length < this.perMinute) {
-        this.sent.push(t);
+      const allowedAt = this.window.nextAllowedAt(RATE_KEY, t);
+      if (allowedAt <= t) {
+        this.window.record(RATE_KEY, t);
         return;
       }
-      const wait = 60_000 - (t - this.sent[0]!) + 1;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await new Promise((resolve) => setTimeout(resolve, allowedAt - t + 1));
     }
   }
 }
@@ -271,82 +289,4 @@ async function readCapped(response: Response, maxBytes: number): Promise<{ text:
     chunks.push(value);
   }
   return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: false };
-}
-
-// ---------------------------------------------------------------------------
-// Helpers adapters use to turn exchanges into outcomes
-// ---------------------------------------------------------------------------
-
-/**
- * The parts of classification that are the same for every upstream:
- * transport failures and 5xx are ambiguous; 429 is a refusal (nothing was
- * done); a 2xx is handed to `onSuccess`; other statuses to `onError`, which
- * maps the upstream's own error codes.
- */
-export function outcomeFromExchange<T>(
-  exchange: HttpExchange,
-  handlers: {
-    onSuccess: (body: unknown, status: number) => Outcome<T>;
-    onError: (body: unknown, status: number) => Outcome<T>;
-  },
-  redact: (text: string) => string = (t) => t,
-): Outcome<T> {
-  if (exchange.kind === 'failure') return ambiguous(exchange.reason, exchange.message);
-  const { status, body } = exchange;
-  if (status === 429) return refused('rate_limited', 'upstream rate limit reached', status);
-  if (status >= 500) return ambiguous('server_error', `upstream answered HTTP ${status}`, status);
-  if (status >= 200 && status < 300) {
-    if (body === undefined) return ambiguous('malformed', `HTTP ${status} with a body that is not JSON`, status);
-    return onSafely(() => handlers.onSuccess(body, status), redact);
-  }
-  return onSafely(() => handlers.onError(body, status), redact);
-}
-
-function onSafely<T>(fn: () => Outcome<T>, redact: (text: string) => string): Outcome<T> {
-  try {
-    return fn();
-  } catch (error) {
-    // A mapper that trips over an unexpected shape must not crash the saga.
-    const message = error instanceof Error ? error.message : String(error);
-    return ambiguous('malformed', redact(`unexpected upstream answer: ${message}`));
-  }
-}
-
-/** Validates a success body; a mismatch is an ambiguous 'malformed' outcome. */
-export function parseBody<S extends z.ZodType, T>(
-  schema: S,
-  body: unknown,
-  map: (parsed: z.infer<S>) => T,
-): Outcome<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
-    return ambiguous('malformed', `unexpected upstream answer (${where})`);
-  }
-  return ok(map(result.data));
-}
-
-/**
- * Default mapping of an HTTP status alone, for upstreams whose error bodies say
- * little; `overrides` holds an upstream's own meaning of a status (GateProxy's
- * 409 means "another order is running", not "sold out").
- */
-export function refusalFromStatus(status: number, overrides: Partial<Record<number, RefusalCode>> = {}): RefusalCode {
-  const own = overrides[status];
-  if (own) return own;
-  switch (status) {
-    case 401:
-      return 'unauthorized';
-    case 402:
-      return 'insufficient_upstream_balance';
-    case 403:
-      return 'forbidden';
-    case 404:
-      return 'not_found';
-    case 409:
-      return 'out_of_stock';
-    default:
-      return 'rejected';
-  }
 }

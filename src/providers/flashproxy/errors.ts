@@ -20,7 +20,7 @@
  */
 import { classifyMoneyError, type RefusalTable } from '../refusals.js';
 import { ambiguous, refused, type Outcome, type RefusalCode } from '../types.js';
-import { refusalFromStatus } from '../../lib/http.js';
+import { refusalFromStatus } from '../http.js';
 import { errorEnvelopeSchema, type WireError } from './schemas.js';
 
 /**
