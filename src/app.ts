@@ -5,96 +5,29 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import { createApi } from './api/app.js';
-import { createBot, startBot, webhookRoute, type BotPayments, type RunningBot, type ShopBot } from './bot/index.js';
-import { telegramStarRefund } from './bot/features/operators.js';
+import { createApi, routeModule, type RouteModule } from './api/app.js';
+import { CRYPTOPAY_WEBHOOK_PATH, cryptoPayWebhookRoutes } from './api/routes/cryptopay-webhook.js';
+import { createBot, startBot, webhookRoutes, type BotPayments, type RunningBot, type ShopBot } from './bot/index.js';
+import { notifierApi, telegramMessageSender, telegramStarRefund } from './bot/ports.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database_ } from './db/client.js';
 import { createKvStorage } from './db/kv-storage.js';
-import { silentLogger, type Logger } from './logger.js';
-import { countTelegramRateLimits, instrumentJobs, instrumentOrders, instrumentOutboxSends } from './observability/instrument.js';
+import type { Logger } from './logger.js';
+import { countTelegramRateLimits, instrumentJobs, instrumentOutboxSends } from './observability/instrument.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createReadiness } from './observability/readiness.js';
-import { CRYPTO_PAY_SIGNATURE_HEADER, createCryptoPayClient } from './payments/cryptopay/index.js';
+import { createCryptoPayClient } from './payments/cryptopay/index.js';
 import { createCryptoPayTopUps, type CryptoPayTopUps } from './payments/cryptopay/topups.js';
 import { createManualPayments, type ManualPayments } from './payments/manual.js';
 import { createStarsPayments, type StarsPayments } from './payments/stars.js';
 import { createProviders } from './providers/registry.js';
 import { shopJobs, startScheduler, type Scheduler } from './scheduler/index.js';
 import { createJobLeases } from './scheduler/leases.js';
-import type { ProxyProvider } from './providers/types.js';
-import { createCatalog } from './services/catalog.js';
-import { createOrders, type OrdersDeps } from './services/orders.js';
-import { createOutbox } from './services/outbox.js';
-import { createPricing } from './services/pricing.js';
-import { createNotifier, notifierApi, type Notifier } from './services/notifier.js';
-import { createSubscriptions } from './services/subscriptions.js';
-import { createStats } from './services/stats.js';
-import { createListing } from './services/listing.js';
-import { createTokenSigning } from './services/token-signing.js';
-import { createTokens } from './services/tokens.js';
+import { buildServices, type Services } from './services/index.js';
+import { createNotifier, type Notifier } from './services/notifier.js';
 import { createTopUps, type TopUps } from './services/topups.js';
-import { createUpdateLog } from './services/update-log.js';
-import { createUsers } from './services/users.js';
-import { createWallet } from './services/wallet.js';
 
-export interface ServiceOptions {
-  providers?: ProxyProvider[];
-  logger?: Logger;
-  now?: () => number;
-  /** When given, sagas are timed into it. */
-  metrics?: Metrics;
-  /** Saga tuning and crash-test hooks. */
-  orders?: Partial<Pick<OrdersDeps, 'quoteTtlMs' | 'notFoundGraceMs' | 'attentionAfterMs' | 'checkpoint'>>;
-}
-
-/** Every service over one database; the same wiring for the app and the tests. */
-export function buildServices(database: Database_, options: ServiceOptions = {}) {
-  const logger = options.logger ?? silentLogger;
-  const { db, sqlite } = database;
-  const now = options.now;
-  const wallet = createWallet(sqlite, { now });
-  const users = createUsers({ db, sqlite, wallet });
-  const outbox = createOutbox({ db, now });
-  const pricing = createPricing({ db, now });
-  const catalog = createCatalog({ providers: options.providers ?? [], logger, now });
-  const subscriptions = createSubscriptions({ db, catalog, logger, now });
-  const orders = createOrders({
-    sqlite,
-    db,
-    wallet,
-    catalog,
-    pricing,
-    outbox,
-    logger,
-    now,
-    // In the background: the customer already has their answer; the other proxies catch up.
-    onRenewed: (providerId) =>
-      subscriptions.syncProvider(providerId).catch((error: unknown) => logger.warn('sync after renewal failed', { providerId, error })),
-    ...options.orders,
-  });
-  const tokens = createTokens({ db, now });
-  const tokenSigning = createTokenSigning({ db, tokens, now });
-  const listing = createListing({ db });
-  const stats = createStats({ sqlite, now });
-  const updateLog = createUpdateLog(sqlite, { now });
-  return {
-    wallet,
-    users,
-    outbox,
-    pricing,
-    catalog,
-    orders: options.metrics ? instrumentOrders(orders, options.metrics, now) : orders,
-    subscriptions,
-    tokens,
-    tokenSigning,
-    listing,
-    stats,
-    updateLog,
-  };
-}
-
-export type Services = ReturnType<typeof buildServices>;
+export { buildServices, type ServiceOptions, type Services } from './services/index.js';
 
 /** The wallet top-up services; Crypto Pay only when its token is configured. */
 export interface Payments {
@@ -129,11 +62,9 @@ export function buildPayments(config: Config, database: Database_, services: Ser
   return { topUps, stars, manual, ...(cryptopay ? { cryptopay } : {}) };
 }
 
-export const CRYPTOPAY_WEBHOOK_PATH = '/payments/cryptopay/webhook';
+export { CRYPTOPAY_WEBHOOK_PATH } from './api/routes/cryptopay-webhook.js';
 /** How often open Crypto Pay invoices are looked up, for webhooks that never arrived. */
 export const CRYPTOPAY_POLL_INTERVAL_MS = 60_000;
-/** A Crypto Pay update is a few kilobytes; anything far larger is not one. */
-const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 
 export interface AppOptions {
   /** How often the notifier looks for due messages; default 1 s. */
@@ -168,26 +99,6 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const firstPass = await services.orders.reconcileDue();
   if (firstPass.checked > 0) logger.info('reconciled open orders at start-up', firstPass);
   const { cryptopay } = payments;
-  const api = createApi(
-    { sqlite: database.sqlite, startedAt: Date.now() },
-    {
-      metrics,
-      readiness,
-      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
-      v1: { services, logger: logger.child({ component: 'api' }) },
-      routes: (app) => {
-        if (!cryptopay) return;
-        app.post(CRYPTOPAY_WEBHOOK_PATH, async (c) => {
-          if (Number(c.req.header('content-length') ?? 0) > MAX_WEBHOOK_BODY_BYTES) return c.text('too large', 413);
-          // The signature covers the bytes as sent: the body is read raw, never parsed and re-serialised.
-          const rawBody = Buffer.from(await c.req.arrayBuffer());
-          if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) return c.text('too large', 413);
-          const answer = cryptopay.handleWebhook(rawBody, c.req.header(CRYPTO_PAY_SIGNATURE_HEADER));
-          return c.text(answer.message, answer.status);
-        });
-      },
-    },
-  );
 
   const bot = config.botToken ? createShopBot(config, config.botToken, database, services, payments, logger) : undefined;
   let runningBot: RunningBot | undefined;
@@ -198,8 +109,22 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     readiness.watchBot(() => (runningBot ? { mode: runningBot.mode, running: runningBot.isRunning() } : undefined));
   }
   const webhook = bot && config.publicUrl ? { url: `${config.publicUrl}${WEBHOOK_PATH}`, secretToken: webhookSecret(config) } : undefined;
-  // Before the server takes requests: Hono fixes its routes at the first one.
-  if (bot && webhook) webhookRoute(bot, api, { path: WEBHOOK_PATH, secretToken: webhook.secretToken });
+
+  // Every route beyond the API's own, mounted once as the API is built.
+  const routes: RouteModule[] = [
+    ...(cryptopay ? [routeModule(CRYPTOPAY_WEBHOOK_PATH, cryptoPayWebhookRoutes(cryptopay))] : []),
+    ...(bot && webhook ? [routeModule(WEBHOOK_PATH, webhookRoutes(bot, webhook.secretToken))] : []),
+  ];
+  const api = createApi(
+    { sqlite: database.sqlite, startedAt: Date.now() },
+    {
+      metrics,
+      readiness,
+      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+      v1: { services, logger: logger.child({ component: 'api' }) },
+      routes,
+    },
+  );
 
   const server = await listen(api.fetch, config.http.host, config.http.port);
   const { port } = server.address() as AddressInfo;
@@ -215,7 +140,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     notifier = createNotifier({
       outbox: instrumentOutboxSends(services.outbox, metrics),
       users: services.users,
-      api: notifierTelegram,
+      sender: telegramMessageSender(notifierTelegram),
       operatorChatId: config.operatorChatId,
       render: bot.renderNotice,
       logger: logger.child({ component: 'notifier' }),

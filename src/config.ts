@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { PROVIDER_MODULES } from './providers/modules.js';
+import type { ProviderKeyConfig } from './providers/registry.js';
 import type { ProviderId, ProviderModule } from './providers/types.js';
 
 const optionalText = z
@@ -124,10 +125,7 @@ function providerSettingsSchema(modules: readonly ProviderModule[]) {
   return z.object(shape);
 }
 
-export interface ProviderKeyConfig {
-  apiKey: string;
-  baseUrl: string;
-}
+export type { ProviderKeyConfig } from './providers/registry.js';
 
 export interface Config {
   botToken?: string;

@@ -3,7 +3,7 @@
  * API and payment webhooks. Routes stay thin and call services.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Env, type Schema } from 'hono';
 import type { Sqlite } from '../db/client.js';
 import { docsRoutes } from './docs.js';
 import { OPENAPI_DOCUMENT_PATH } from './openapi.js';
@@ -19,9 +19,24 @@ export interface ApiDeps {
   startedAt: number;
 }
 
+/**
+ * Routes under one path: every route of the HTTP server comes as one of these
+ * and is mounted once, when the API is built and before the server starts
+ * (Hono fixes its routes at the first request).
+ */
+export interface RouteModule {
+  path: string;
+  mountOn(app: Hono): void;
+}
+
+/** A module of `routes` at `path`; a function so each keeps its own environment type. */
+export function routeModule<E extends Env, S extends Schema, B extends string>(path: string, routes: Hono<E, S, B>): RouteModule {
+  return { path, mountOn: (app) => void app.route(path, routes) };
+}
+
 export interface ApiOptions {
-  /** Mounts further routes (payment webhooks…) before the catch-all 404. */
-  routes?: (app: Hono) => void;
+  /** Further routes (payment and Telegram webhooks…), mounted before the catch-all 404. */
+  routes?: RouteModule[];
   /** The customers' REST API under /api/v1, over these services. */
   v1?: ApiV1Options;
   /** Counts every request and serves `GET /metrics`. */
@@ -37,6 +52,22 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   // First, so every line any later handler logs carries the request id.
   app.use('*', requestContext(options.metrics ? { metrics: options.metrics } : {}));
 
+  const modules: RouteModule[] = [
+    routeModule('/', probeRoutes(deps, options)),
+    ...(options.v1
+      ? [routeModule(API_V1_PATH, createApiV1(options.v1)), routeModule(DOCS_PATH, docsRoutes(DOCS_PATH, `${API_V1_PATH}${OPENAPI_DOCUMENT_PATH}`))]
+      : []),
+    ...(options.routes ?? []),
+  ];
+  for (const module of modules) module.mountOn(app);
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
+  return app;
+}
+
+/** Liveness, readiness and metrics: what the platform probes. */
+function probeRoutes(deps: ApiDeps, options: Pick<ApiOptions, 'readiness' | 'metrics' | 'metricsToken'>): Hono {
+  const app = new Hono();
   // Cheap on purpose: a liveness probe that does real work can take a busy shop down.
   app.get('/healthz', (c) => {
     try {
@@ -68,14 +99,6 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
       return c.body(await metrics.render());
     });
   }
-
-  if (options.v1) {
-    app.route(API_V1_PATH, createApiV1(options.v1));
-    app.route(DOCS_PATH, docsRoutes(DOCS_PATH, `${API_V1_PATH}${OPENAPI_DOCUMENT_PATH}`));
-  }
-  options.routes?.(app);
-
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint' } }, 404));
   return app;
 }
 

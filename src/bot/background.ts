@@ -15,7 +15,7 @@ export class BackgroundTasks {
 
   /** Starts `work` under `key` unless a task with that key runs already; false when it did. */
   start(key: string, work: () => Promise<void>): boolean {
-    if (this.running.isRunning(key)) return false;
+    if (this.running.has(key)) return false;
     void this.running.run(key, async () => {
       try {
         await work();

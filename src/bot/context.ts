@@ -6,7 +6,7 @@
 import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { I18n, I18nFlavor } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
-import type { Services } from '../app.js';
+import type { Services } from '../services/index.js';
 import type { KvStorage } from '../db/kv-storage.js';
 import type { Logger } from '../logger.js';
 import type { Tokens } from '../services/tokens.js';

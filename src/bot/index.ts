@@ -37,7 +37,8 @@ import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
 import { createTokensFeature } from './features/tokens.js';
-import { createOperatorsFeature, createOperatorViews, isOperatorCallback, telegramStarRefund } from './features/operators.js';
+import { telegramStarRefund } from './ports.js';
+import { createOperatorsFeature, createOperatorViews, isOperatorCallback } from './features/operators.js';
 import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
 import type { AmountPayer, BotPayments } from './features/topup-amounts.js';
 import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
@@ -55,7 +56,7 @@ export type { BotContext, BotDeps, BotServices, FlowContext } from './context.js
 export type { TopUpMethod } from './features/topup.js';
 export type { BotPayments } from './features/topup-amounts.js';
 export { escapeHtml } from './html.js';
-export { startBot, stopBot, webhookRoute, type BotMode, type RunningBot } from './runtime.js';
+export { startBot, stopBot, webhookRoutes, type BotMode, type RunningBot } from './runtime.js';
 
 /**
  * Every conversation the bot can register. The storage version is made of

@@ -6,7 +6,7 @@
  */
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import { webhookCallback } from 'grammy';
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import type { ShopBot } from './index.js';
 
 const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member', 'pre_checkout_query'] as const;
@@ -22,12 +22,11 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-/**
- * Mounts the webhook endpoint. Call before the server takes requests: Hono
- * fixes its routes at the first request.
- */
-export function webhookRoute(bot: ShopBot, app: Hono, options: { path: string; secretToken: string }): void {
-  app.post(options.path, webhookCallback(bot, 'hono', { secretToken: options.secretToken }));
+/** The webhook endpoint, for the app to mount with its other routes (at `POST /` of wherever it goes). */
+export function webhookRoutes(bot: ShopBot, secretToken: string): Hono {
+  const routes = new Hono();
+  routes.post('/', webhookCallback(bot, 'hono', { secretToken }));
+  return routes;
 }
 
 export async function startBot(bot: ShopBot, mode: BotMode): Promise<RunningBot> {

@@ -5,7 +5,7 @@
  * the scheduler's jobs. Each wrapper keeps the wrapped behaviour exactly.
  */
 import type { RawApi, Transformer } from 'grammy';
-import type { Job } from '../scheduler/index.js';
+import type { JobContext } from '../lib/batches.js';
 import type { Orders } from '../services/orders.js';
 import type { Outbox } from '../services/outbox.js';
 import type { Metrics } from './metrics.js';
@@ -57,11 +57,17 @@ export function countTelegramRateLimits(metrics: Metrics): Transformer<RawApi> {
   };
 }
 
+/** What instrumenting needs of a scheduler job: its name and its run. */
+interface NamedRun {
+  name: string;
+  run: (ctx: JobContext) => Promise<unknown>;
+}
+
 /** Each job's runs timed, by outcome; a run that throws still throws. */
-export function instrumentJobs(jobs: Job[], metrics: Metrics): Job[] {
+export function instrumentJobs<J extends NamedRun>(jobs: J[], metrics: Metrics): J[] {
   return jobs.map((job) => ({
     ...job,
-    async run(ctx) {
+    async run(ctx: JobContext) {
       const started = performance.now();
       try {
         const result = await job.run(ctx);

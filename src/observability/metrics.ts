@@ -17,7 +17,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Sqlite } from '../db/client.js';
 import { ORDER_STATES } from '../db/schema/shop.js';
-import { UPSTREAM_EXCHANGE_CHANNEL, type UpstreamExchangeEvent } from '../providers/http.js';
+import { UPSTREAM_EXCHANGE_CHANNEL, type UpstreamExchangeEvent } from '../lib/http.js';
 
 /** How a purchase saga ended for the customer who started it; `provisioning` is left to the reconciler. */
 export type SagaOutcome = 'delivered' | 'failed' | 'provisioning';

@@ -7,7 +7,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Sqlite } from '../db/client.js';
-import { UPSTREAM_EXCHANGE_CHANNEL, type UpstreamCallClass, type UpstreamExchangeEvent } from '../providers/http.js';
+import { UPSTREAM_EXCHANGE_CHANNEL, type UpstreamCallClass, type UpstreamExchangeEvent } from '../lib/http.js';
 
 /** What the bot runtime says about itself; `undefined` while it has not started. */
 export interface BotProbe {

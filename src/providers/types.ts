@@ -7,6 +7,7 @@
  * means "something may have happened, keep the money held and reconcile".
  */
 
+import type { ExchangeAmbiguity } from '../lib/http.js';
 import type { PROVIDER_MODULES } from './modules.js';
 
 /** The upstreams this build knows: the ids of the modules in `modules.ts`. */
@@ -48,11 +49,7 @@ export type RefusalCode =
 
 /** Why we cannot tell whether an upstream acted on a request. */
 export type AmbiguityReason =
-  | 'timeout'
-  | 'network' // connection reset/refused mid-flight
-  | 'server_error' // 5xx
-  | 'malformed' // 2xx we could not parse
-  | 'too_large' // response exceeded the size cap
+  | ExchangeAmbiguity // timeout, network, server_error (5xx), malformed (2xx we could not parse), too_large
   | 'undocumented' // an error status or code the upstream's document does not list as "nothing was done"
   | 'needs_operator'; // the facts point several ways (e.g. two unknown new upstream orders): a person decides
 

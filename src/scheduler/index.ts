@@ -8,9 +8,10 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '../db/client.js';
+import { SingleFlight } from '../lib/single-flight.js';
 import type { Logger } from '../logger.js';
-import type { Services } from '../app.js';
-import { LeaseLostError, yieldToEventLoop, type JobContext } from './batches.js';
+import type { Services } from '../services/index.js';
+import { LeaseLostError, yieldToEventLoop, type JobContext } from '../lib/batches.js';
 import type { JobLeases } from './leases.js';
 import { createAutoRenewJob } from './jobs/auto-renew.js';
 import { createExpiryJob } from './jobs/expiry.js';
@@ -18,7 +19,7 @@ import { createHousekeepingJob, type RetentionSettings } from './jobs/housekeepi
 import { createReminderJob } from './jobs/reminders.js';
 import { createSyncProxiesJob } from './jobs/sync-proxies.js';
 
-export type { JobContext } from './batches.js';
+export type { JobContext } from '../lib/batches.js';
 
 export interface Job {
   name: string;
@@ -75,7 +76,7 @@ export interface SchedulerOptions {
 export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOptions = {}): Scheduler {
   const { leases } = options;
   const onLeaseChange = options.onLeaseChange ?? (() => undefined);
-  const running = new Map<string, Promise<unknown>>();
+  const running = new SingleFlight<string, unknown>();
   // Without leases, a job's progress lives as long as this scheduler.
   const localProgress = new Map<string, string>();
   const localContext = (job: string): JobContext => ({
@@ -120,24 +121,20 @@ export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOp
     }
   };
 
-  const runGuarded = (job: Job) => {
-    const current = running.get(job.name);
-    if (current) return current;
-    const started = Date.now();
-    const task = runLeased(job)
-      .then((result) => {
-        logger.debug('job finished', { job: job.name, ms: Date.now() - started, result });
-        return result;
-      })
-      .catch((error: unknown) => {
-        if (error instanceof LeaseLostError) logger.warn('job stopped: lease lost', { job: job.name });
-        else logger.error('job failed', { job: job.name, error });
-        return undefined;
-      })
-      .finally(() => running.delete(job.name));
-    running.set(job.name, task);
-    return task;
-  };
+  const runGuarded = (job: Job) =>
+    running.run(job.name, () => {
+      const started = Date.now();
+      return runLeased(job)
+        .then((result) => {
+          logger.debug('job finished', { job: job.name, ms: Date.now() - started, result });
+          return result;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof LeaseLostError) logger.warn('job stopped: lease lost', { job: job.name });
+          else logger.error('job failed', { job: job.name, error });
+          return undefined;
+        });
+    });
 
   const tasks: ScheduledTask[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -167,7 +164,7 @@ export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOp
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all(tasks.map((t) => t.stop()));
-      await Promise.allSettled([...running.values()]);
+      await running.settled();
     },
   };
 }

@@ -3,6 +3,7 @@
  * term → quantity. Upstream answers are cached for a while; a provider that
  * fails drops out with a visible status instead of breaking the catalog.
  */
+import { SingleFlight } from '../lib/single-flight.js';
 import type { Logger } from '../logger.js';
 import type {
   CatalogProduct,
@@ -43,7 +44,7 @@ export function createCatalog(deps: { providers: ProxyProvider[]; logger: Logger
   const ttl = deps.ttlMs ?? CATALOG_TTL_MS;
   const byId = new Map(deps.providers.map((p) => [p.id, p]));
   const cache = new Map<ProviderId, CacheEntry>();
-  const inFlight = new Map<ProviderId, Promise<CacheEntry>>();
+  const loading = new SingleFlight<ProviderId, CacheEntry>();
 
   const fresh = (entry: CacheEntry | undefined) =>
     entry !== undefined && now() - entry.at < (entry.catalog ? ttl : FAILED_RETRY_MS);
@@ -52,23 +53,18 @@ export function createCatalog(deps: { providers: ProxyProvider[]; logger: Logger
     const cached = cache.get(provider.id);
     if (fresh(cached)) return cached!;
     // Many users opening the menu at once cause one upstream call, not many.
-    let pending = inFlight.get(provider.id);
-    if (!pending) {
-      pending = (async () => {
-        const outcome = await provider.getCatalog();
-        const entry: CacheEntry =
-          outcome.kind === 'ok'
-            ? { at: now(), catalog: outcome.value }
-            : { at: now(), error: outcome.message };
-        if (outcome.kind !== 'ok') {
-          deps.logger.warn('provider catalog unavailable', { provider: provider.id, outcome: outcome.kind, reason: outcome.message });
-        }
-        cache.set(provider.id, entry);
-        return entry;
-      })().finally(() => inFlight.delete(provider.id));
-      inFlight.set(provider.id, pending);
-    }
-    return pending;
+    return loading.run(provider.id, async () => {
+      const outcome = await provider.getCatalog();
+      const entry: CacheEntry =
+        outcome.kind === 'ok'
+          ? { at: now(), catalog: outcome.value }
+          : { at: now(), error: outcome.message };
+      if (outcome.kind !== 'ok') {
+        deps.logger.warn('provider catalog unavailable', { provider: provider.id, outcome: outcome.kind, reason: outcome.message });
+      }
+      cache.set(provider.id, entry);
+      return entry;
+    });
   };
 
   const entryFor = async (provider: ProxyProvider): Promise<ProviderEntry> => {

@@ -9,8 +9,8 @@
  * global limit; a pass never waits for Telegram beyond one round trip of the
  * requests it started. A 429 is not waited out in the pass: the message is
  * rescheduled in the outbox by `retry_after` (and its chat held back in
- * memory), so the other chats keep going. The Api given here must therefore
- * not retry by sleeping (see `notifierApi`).
+ * memory), so the other chats keep going. The sender given here must therefore
+ * not retry by sleeping (the bot's `notifierApi`).
  *
  * Delivery: a row is claimed in the outbox (moved out of the due range for
  * `claimMs`) just before its request goes out, and marked sent or failed when
@@ -20,7 +20,8 @@
  * again) over losing them, and nothing else can repeat: every other row was
  * either never claimed or already marked.
  */
-import { Api, GrammyError } from 'grammy';
+import { SlidingWindow } from '../lib/rate-limit.js';
+import { SingleFlight } from '../lib/single-flight.js';
 import type { Logger } from '../logger.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
 import type { Language, Users } from './users.js';
@@ -29,6 +30,28 @@ export interface RenderedMessage {
   text: string;
   reply_markup?: unknown;
   parse_mode?: 'HTML';
+}
+
+/** What became of one message handed to the chat transport. */
+export type SendResult =
+  | { kind: 'sent' }
+  /** Flood control: nothing more to this chat for `seconds`. */
+  | { kind: 'retry_after'; seconds: number; description: string }
+  /** The user blocked the bot or deleted their account. */
+  | { kind: 'blocked'; description: string }
+  /** The group became a supergroup with a new chat id. */
+  | { kind: 'migrated'; toChatId: number; description: string }
+  /** A definite no that the same request would get again (bad text, chat not found, kicked). */
+  | { kind: 'refused'; description: string }
+  /** Anything else (network, 5xx, a misconfigured token): worth retrying. `answered` when the chat service replied. */
+  | { kind: 'failed'; description: string; answered: boolean };
+
+export type SendFailure = Exclude<SendResult, { kind: 'sent' }>;
+
+/** The port the notifier sends through; the bot implements it over Telegram (`bot/notifier-port.ts`). */
+export interface MessageSender {
+  /** Never throws: every way a send can end is a `SendResult`. */
+  sendMessage(chatId: number, text: string, options: { parseMode?: 'HTML'; replyMarkup?: unknown; signal: AbortSignal }): Promise<SendResult>;
 }
 
 export interface NotifierLimits {
@@ -57,8 +80,8 @@ export interface NotifierLimits {
 export interface NotifierDeps {
   outbox: Pick<Outbox, 'due' | 'claim' | 'markSent' | 'markFailed'>;
   users: Pick<Users, 'byId' | 'setReachable'>;
-  /** Without a sleeping auto-retry (`notifierApi`): a 429 is the outbox's to handle. */
-  api: Pick<Api, 'sendMessage'>;
+  /** Without a sleeping auto-retry (the bot's `notifierApi`): a 429 is the outbox's to handle. */
+  sender: MessageSender;
   /** The operators' group; operator alerts wait in the outbox until it is configured. */
   operatorChatId?: number;
   /** The language operator alerts are written in. Default 'en'. */
@@ -88,15 +111,6 @@ export interface NotifierDeps {
   claimMs?: number;
 }
 
-/**
- * An Api for the notifier: the bot's token and client options, none of its
- * transformers. The bot's own Api waits out a 429 inside auto-retry, which
- * would stall a whole notifier pass; here the outbox reschedules instead.
- */
-export function notifierApi(botApi: Api): Api {
-  return new Api(botApi.token, botApi.options);
-}
-
 export interface NotifierPass {
   sent: number;
   /** Failed this time and scheduled again (429, network, server errors). */
@@ -107,66 +121,13 @@ export interface NotifierPass {
   deferred: number;
 }
 
+// Sliding windows rather than token buckets: Telegram states counts per window, which a bucket overshoots.
 const DEFAULT_LIMITS: Required<NotifierLimits> = { perSecond: 30, perChatPerSecond: 1, perGroupPerMinute: 20, globalMarginMs: 10, chatMarginMs: 150 };
-
-/**
- * At most `limit` events in any window of `windowMs`. An exact sliding window
- * rather than a token bucket: a bucket lets `capacity + rate × T` through in a
- * window of T, which overshoots the counts Telegram states, while the window
- * log never does and is as cheap at these sizes (≤ 30 timestamps per key).
- */
-class SlidingWindow {
-  private readonly sends = new Map<string | number, number[]>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** When the next event for `key` may happen (≤ now: right away). */
-  nextAllowedAt(key: string | number, now: number): number {
-    const times = this.prune(key, now);
-    return times.length < this.limit ? now : times[times.length - this.limit]! + this.windowMs;
-  }
-
-  /** How many more events `key` may have right now. */
-  remaining(key: string | number, now: number): number {
-    return Math.max(0, this.limit - this.prune(key, now).length);
-  }
-
-  record(key: string | number, at: number): void {
-    const times = this.sends.get(key) ?? [];
-    times.push(at);
-    this.sends.set(key, times);
-  }
-
-  /** Moves one recorded event to a later, better-known time (see `estimateDeparture`). */
-  move(key: string | number, from: number, to: number): void {
-    const times = this.sends.get(key);
-    const index = times?.indexOf(from) ?? -1;
-    if (!times || index < 0 || to <= from) return;
-    times[index] = to;
-    times.sort((a, b) => a - b);
-  }
-
-  /** Forgets chats nobody wrote to for a whole window, so the map does not grow with the user base. */
-  sweep(now: number): void {
-    for (const key of [...this.sends.keys()]) this.prune(key, now);
-  }
-
-  private prune(key: string | number, now: number): number[] {
-    const times = this.sends.get(key);
-    if (!times) return [];
-    while (times.length > 0 && times[0]! <= now - this.windowMs) times.shift();
-    if (times.length === 0) this.sends.delete(key);
-    return times;
-  }
-}
 
 type Target = { chatId: number; language: Language } | { skip: 'failed' | 'deferred'; reason: string };
 
 export function createNotifier(deps: NotifierDeps) {
-  const { outbox, users, api, render, logger } = deps;
+  const { outbox, users, sender, render, logger } = deps;
   const now = deps.now ?? Date.now;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const maxAttempts = deps.maxAttempts ?? 8;
@@ -179,9 +140,9 @@ export function createNotifier(deps: NotifierDeps) {
   const operatorLanguage = deps.operatorLanguage ?? 'en';
   let operatorChatId = deps.operatorChatId;
 
-  const global = new SlidingWindow(limits.perSecond, 1_000 + limits.globalMarginMs);
-  const perChat = new SlidingWindow(limits.perChatPerSecond, 1_000 + limits.chatMarginMs);
-  const perGroup = new SlidingWindow(limits.perGroupPerMinute, 60_000 + limits.chatMarginMs);
+  const global = new SlidingWindow<'all'>(limits.perSecond, 1_000 + limits.globalMarginMs);
+  const perChat = new SlidingWindow<number>(limits.perChatPerSecond, 1_000 + limits.chatMarginMs);
+  const perGroup = new SlidingWindow<number>(limits.perGroupPerMinute, 60_000 + limits.chatMarginMs);
   /** A chat Telegram told us to leave alone until then (429), kept in memory for the chat's other messages. */
   const chatPausedUntil = new Map<number, number>();
   /**
@@ -252,88 +213,85 @@ export function createNotifier(deps: NotifierDeps) {
   const backoffMs = (attempt: number) => Math.min(baseBackoffMs * 2 ** (attempt - 1), maxBackoffMs);
 
   /** Decides what a failed send means for the message; returns how it was counted. */
-  const handleError = (
-    message: OutboxMessage,
-    chatId: number,
-    error: unknown,
-    mayFollowMigration: boolean,
-  ): 'retried' | 'failed' | 'again' => {
+  const handleFailure = (message: OutboxMessage, chatId: number, failure: SendFailure, mayFollowMigration: boolean): 'retried' | 'failed' | 'again' => {
     const attempt = message.attempts + 1;
     const at = now();
-    if (error instanceof GrammyError) {
-      const description = `${error.error_code} ${error.description}`;
-      if (error.error_code === 429) {
+    const { description } = failure;
+    switch (failure.kind) {
+      case 'retry_after': {
         // Telegram says exactly when; retrying earlier only extends the ban.
-        const retryAfterS = error.parameters.retry_after ?? 1;
+        const retryAfterS = failure.seconds;
         const retryAt = at + retryAfterS * 1_000;
         chatPausedUntil.set(chatId, retryAt);
         outbox.markFailed(message.id, description, retryAt);
         logger.warn('telegram asked us to slow down', { outboxId: message.id, chatId, retryAfterS });
         return 'retried';
       }
-      if (error.error_code === 403 && /blocked by the user|user is deactivated/i.test(error.description)) {
+      case 'blocked':
         if (message.audience === 'user' && message.userId !== null) users.setReachable(message.userId, false);
         outbox.markFailed(message.id, description, null);
         logger.info('user is unreachable; message dropped', { outboxId: message.id, userId: message.userId });
         return 'failed';
-      }
-      const migratedTo = error.parameters.migrate_to_chat_id;
-      if (mayFollowMigration && message.audience === 'operators' && migratedTo !== undefined && chatId === operatorChatId) {
-        // The group became a supergroup: its id changed, the messages did not.
-        operatorChatId = migratedTo;
-        logger.warn('operator group moved to a new chat id; update the configuration', { from: chatId, to: migratedTo });
-        return 'again';
-      }
-      if (error.error_code === 400 || error.error_code === 403) {
-        // Bad text, chat not found, kicked from the group: the same request will be refused again.
-        outbox.markFailed(message.id, description, null);
-        logger.error('telegram refused a message for good', { outboxId: message.id, kind: message.kind, error: description });
-        return 'failed';
-      }
+      case 'migrated':
+        if (mayFollowMigration && message.audience === 'operators' && chatId === operatorChatId) {
+          // The group became a supergroup: its id changed, the messages did not.
+          operatorChatId = failure.toChatId;
+          logger.warn('operator group moved to a new chat id; update the configuration', { from: chatId, to: failure.toChatId });
+          return 'again';
+        }
+        // Not ours to follow (a customer's chat, or the second move in a row): Telegram's answer is a 400, a definite no.
+        return refuse(message, description);
+      case 'refused':
+        return refuse(message, description);
+      case 'failed':
+        // Network trouble, 5xx, 401/404 from a misconfigured token: transient or fixable, so retry with backoff.
+        if (attempt >= maxAttempts) {
+          outbox.markFailed(message.id, description, null);
+          logger.error('gave up sending a message', { outboxId: message.id, kind: message.kind, attempts: attempt, error: description });
+          return 'failed';
+        }
+        outbox.markFailed(message.id, description, at + backoffMs(attempt));
+        logger.warn('sending a message failed; will retry', { outboxId: message.id, attempts: attempt, error: description });
+        return 'retried';
     }
-    // Network trouble, 5xx, 401/404 from a misconfigured token: transient or fixable, so retry with backoff.
-    const text = error instanceof GrammyError ? `${error.error_code} ${error.description}` : String((error as Error)?.message ?? error);
-    if (attempt >= maxAttempts) {
-      outbox.markFailed(message.id, text, null);
-      logger.error('gave up sending a message', { outboxId: message.id, kind: message.kind, attempts: attempt, error: text });
-      return 'failed';
-    }
-    outbox.markFailed(message.id, text, at + backoffMs(attempt));
-    logger.warn('sending a message failed; will retry', { outboxId: message.id, attempts: attempt, error: text });
-    return 'retried';
   };
 
-  const sendOnce = (chatId: number, rendered: RenderedMessage) =>
-    api.sendMessage(
-      chatId,
-      rendered.text,
-      {
-        ...(rendered.parse_mode ? { parse_mode: rendered.parse_mode } : {}),
-        ...(rendered.reply_markup !== undefined ? { reply_markup: rendered.reply_markup as never } : {}),
-      },
-      // grammY types its signal after the abort-controller polyfill; Node's own is what it gets at run time.
-      AbortSignal.timeout(sendTimeoutMs) as Parameters<Api['sendMessage']>[3],
-    );
+  /** Bad text, chat not found, kicked from the group: the same request will be refused again. */
+  const refuse = (message: OutboxMessage, description: string): 'failed' => {
+    outbox.markFailed(message.id, description, null);
+    logger.error('telegram refused a message for good', { outboxId: message.id, kind: message.kind, error: description });
+    return 'failed';
+  };
+
+  const sendOnce = async (chatId: number, rendered: RenderedMessage): Promise<SendResult> => {
+    try {
+      return await sender.sendMessage(chatId, rendered.text, {
+        ...(rendered.parse_mode ? { parseMode: rendered.parse_mode } : {}),
+        ...(rendered.reply_markup !== undefined ? { replyMarkup: rendered.reply_markup } : {}),
+        signal: AbortSignal.timeout(sendTimeoutMs),
+      });
+    } catch (error) {
+      // A sender should not throw; if one does, it is treated like a request that never got an answer.
+      return { kind: 'failed', description: describeError(error), answered: false };
+    }
+  };
 
   /** Sends a claimed message and records how it ended; never throws. */
   const send = async (message: OutboxMessage, chatId: number, rendered: RenderedMessage, startedAt: number): Promise<keyof NotifierPass> => {
     chatsInFlight.add(chatId);
     try {
-      try {
-        await sendOnce(chatId, rendered);
-        estimateDeparture(chatId, startedAt);
-      } catch (error) {
-        // An answer from Telegram (even a refusal) dates the request as well as a success does.
-        if (error instanceof GrammyError) estimateDeparture(chatId, startedAt);
-        const outcome = handleError(message, chatId, error, true);
+      const result = await sendOnce(chatId, rendered);
+      // An answer from Telegram (even a refusal) dates the request as well as a success does.
+      if (result.kind !== 'failed' || result.answered) estimateDeparture(chatId, startedAt);
+      if (result.kind !== 'sent') {
+        const outcome = handleFailure(message, chatId, result, true);
         if (outcome !== 'again') return outcome;
         // The operator group moved; this message follows it once, counted against the new chat's limits.
         const movedTo = operatorChatId!;
         recordSend(movedTo, now());
-        try {
-          await sendOnce(movedTo, rendered);
-        } catch (retryError) {
-          const retried = handleError(message, movedTo, retryError, false);
+        const retry = await sendOnce(movedTo, rendered);
+        if (retry.kind !== 'sent') {
+          const retried = handleFailure(message, movedTo, retry, false);
           return retried === 'again' ? 'retried' : retried;
         }
       }
@@ -388,7 +346,7 @@ export function createNotifier(deps: NotifierDeps) {
       rendered = render(message, target.language);
     } catch (error) {
       // A rendering bug is fixed by a deploy; retrying with backoff gives it that chance.
-      const outcome = handleError(message, target.chatId, error, false);
+      const outcome = handleFailure(message, target.chatId, { kind: 'failed', description: describeError(error), answered: false }, false);
       return outcome === 'failed' ? 'failed' : 'retried';
     }
     // Nothing to tell (e.g. the event is no longer news): done, and no quota spent on it.
@@ -467,16 +425,14 @@ export function createNotifier(deps: NotifierDeps) {
     return result;
   };
 
-  let running: Promise<NotifierPass> | undefined;
+  /** `runOnce` passes, one at a time. */
+  const callerPass = new SingleFlight<'pass', NotifierPass>();
   let timer: NodeJS.Timeout | undefined;
   let started = false;
 
   /** One pass over due messages; concurrent callers share the pass in progress, so nothing is sent twice. */
   const runOnce = (): Promise<NotifierPass> => {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
+    return callerPass.run('pass', pass);
   };
 
   return {
@@ -491,7 +447,7 @@ export function createNotifier(deps: NotifierDeps) {
         try {
           // Waits only for a `runOnce` caller's pass; the loop's own passes start sends and move on, so a
           // slow answer never holds up other chats' messages (their order is kept per chat by `chatsInFlight`).
-          await running;
+          await callerPass.current('pass');
           startPass();
           // A message held back by a limit may go in well under `intervalMs` (1 s per chat); wake for it.
           if (nextWakeAt !== undefined) delay = Math.max(10, Math.min(intervalMs, nextWakeAt - now()));
@@ -508,10 +464,14 @@ export function createNotifier(deps: NotifierDeps) {
       started = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      await running?.catch(() => undefined);
+      await callerPass.settled();
       await Promise.all([...sendsInFlight]);
     },
   };
 }
 
 export type Notifier = ReturnType<typeof createNotifier>;
+
+function describeError(error: unknown): string {
+  return String((error as Error)?.message ?? error);
+}

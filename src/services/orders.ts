@@ -15,6 +15,7 @@
  */
 import { settleTransaction, writeTransaction, type Db, type Sqlite } from '../db/client.js';
 import { newId } from '../domain/ids.js';
+import { SingleFlight } from '../lib/single-flight.js';
 import type { Logger } from '../logger.js';
 import type { AmbiguityReason, Outcome, OrderChoice, ProxyProvider, PurchaseResult, RenewResult, UpstreamProxy } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
@@ -117,7 +118,7 @@ export function createOrders(deps: OrdersDeps) {
   const store = createOrderStore(deps.db);
   const operatorActions = createOperatorActionStore(deps.db);
   /** Sagas running in this process, so a double tap joins the running one. */
-  const running = new Map<string, Promise<SagaResult>>();
+  const running = new SingleFlight<string, SagaResult>();
   /** Work a saga started but does not wait for (refreshing renewed proxies); awaited on shutdown. */
   const followUps = new Set<Promise<unknown>>();
 
@@ -235,16 +236,12 @@ export function createOrders(deps: OrdersDeps) {
 
   /** Runs `work` for an order unless it already runs here; joins it if so. */
   function runOnce(orderId: string, work: () => Promise<SagaResult>): Promise<SagaResult> {
-    const existing = running.get(orderId);
-    if (existing) return existing;
-    const task = work().finally(() => running.delete(orderId));
-    running.set(orderId, task);
-    return task;
+    return running.run(orderId, work);
   }
 
   /** What an order means to a caller outside its saga: joins the saga if it is running. */
   async function resultOf(orderId: string): Promise<SagaResult> {
-    const inFlight = running.get(orderId);
+    const inFlight = running.current(orderId);
     if (inFlight) return inFlight;
     return stateOf(orderId);
   }
@@ -846,7 +843,7 @@ export function createOrders(deps: OrdersDeps) {
     subscriptionsOfOrder: store.subscriptionsOfOrder,
     /** Resolves when every saga running in this process has settled (graceful shutdown). */
     async drain(): Promise<void> {
-      await Promise.allSettled([...running.values()]);
+      await running.settled();
       await Promise.allSettled([...followUps]);
     },
   };

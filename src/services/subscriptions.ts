@@ -10,7 +10,7 @@ import type { ProviderCapabilities, TermOption, UsageReport, CountryOption } fro
 import type { Catalog } from './catalog.js';
 import { proxyFields, type SubscriptionRow } from './order-store.js';
 import type { Logger } from '../logger.js';
-import { BATCH_ROWS, standaloneContext, type JobContext } from '../scheduler/batches.js';
+import { BATCH_ROWS, standaloneContext, type JobContext } from '../lib/batches.js';
 
 /** A place in a walk over subscriptions ordered by expiry: the last row of the previous page. */
 export interface ExpiryCursor {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
 import type { EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
+import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { createNotifier } from '../../src/services/notifier.js';
 import type { CreateBotDeps } from '../../src/bot/index.js';
 import { has, startBotShop, type BotShop } from '../helpers/bot-shop.js';
@@ -142,7 +143,7 @@ describe('reminders reach the customer', () => {
     const notifier = createNotifier({
       outbox: world.shop.outbox,
       users: world.shop.users,
-      api: world.bot.api,
+      sender: telegramMessageSender(world.bot.api),
       render: world.bot.renderNotice,
       logger: silentLogger,
     });

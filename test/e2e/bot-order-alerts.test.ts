@@ -10,6 +10,7 @@ import type { CreateBotDeps } from '../../src/bot/index.js';
 import { silentLogger } from '../../src/logger.js';
 import type { EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
 import type { ChatMessage } from '../../src/sandbox/telegram/index.js';
+import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { createNotifier, type Notifier } from '../../src/services/notifier.js';
 import { has, startBotShop, type BotShop } from '../helpers/bot-shop.js';
 import { firstChoice } from '../helpers/shop.js';
@@ -52,7 +53,7 @@ async function withOperators(attentionAfterMs = 0): Promise<Operators> {
   const notifier = createNotifier({
     outbox: w.shop.outbox,
     users: w.shop.users,
-    api: w.bot.api,
+    sender: telegramMessageSender(w.bot.api),
     operatorChatId: group.id,
     render: w.bot.renderNotice,
     logger: silentLogger,

@@ -10,7 +10,8 @@
 import { buildServices } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
 import { silentLogger } from '../../src/logger.js';
-import { createNotifier, notifierApi, type NotifierDeps } from '../../src/services/notifier.js';
+import { notifierApi, telegramMessageSender } from '../../src/bot/notifier-port.js';
+import { createNotifier, type NotifierDeps } from '../../src/services/notifier.js';
 import type { OutboxMessage } from '../../src/services/outbox.js';
 import { Bot } from 'grammy';
 import { installApiTransformers } from '../../src/bot/middleware/api.js';
@@ -98,7 +99,7 @@ export async function runNotifyWorkload(load: NotifyWorkload): Promise<NotifyRun
   const notifier = createNotifier({
     outbox: services.outbox,
     users: services.users,
-    api: notifierApi(bot.api),
+    sender: telegramMessageSender(notifierApi(bot.api)),
     operatorChatId: OPERATOR_CHAT,
     render: (message: OutboxMessage) => ({ text: (JSON.parse(message.payload) as { text: string }).text }),
     logger: silentLogger,

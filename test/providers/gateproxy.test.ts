@@ -17,7 +17,7 @@ import {
   providersResponseSchema,
   usageSchema,
 } from '../../src/providers/gateproxy/client.js';
-import type { HttpExchange } from '../../src/providers/http.js';
+import type { HttpExchange } from '../../src/lib/http.js';
 import { ok, type Outcome, type OrderChoice, type ProxyProvider, type RefusalCode } from '../../src/providers/types.js';
 import {
   createGateProxySimulator,

@@ -7,16 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import {
-  ConcurrencyLimiter,
-  MinuteRateLimiter,
-  createHttpClient,
-  outcomeFromExchange,
-  parseBody,
-  refusalFromStatus,
-  type HttpClientOptions,
-  type HttpExchange,
-} from '../../src/providers/http.js';
+import { ConcurrencyLimiter, MinuteRateLimiter, createHttpClient, type HttpClientOptions, type HttpExchange } from '../../src/lib/http.js';
+import { outcomeFromExchange, parseBody, refusalFromStatus } from '../../src/providers/http.js';
 import { ok, refused, type Outcome } from '../../src/providers/types.js';
 import { waitFor } from '../helpers/wait.js';
 

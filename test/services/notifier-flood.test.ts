@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Bot } from 'grammy';
 import { installApiTransformers } from '../../src/bot/middleware/api.js';
 import { silentLogger } from '../../src/logger.js';
-import { createNotifier, notifierApi, type NotifierDeps } from '../../src/services/notifier.js';
+import { notifierApi, telegramMessageSender } from '../../src/bot/notifier-port.js';
+import { createNotifier, type NotifierDeps } from '../../src/services/notifier.js';
 import { createOutbox, type Outbox, type OutboxMessage } from '../../src/services/outbox.js';
 import { freshServices } from '../helpers/db.js';
 import { startFloodLimitedBotApi, type FloodLimitedBotApi } from '../helpers/flood-limited-bot-api.js';
@@ -60,7 +61,7 @@ describe('one sender, one chat in trouble', () => {
     return notifierApi(bot.api);
   };
   const notifier = (overrides: Partial<NotifierDeps> = {}) =>
-    createNotifier({ outbox, users: shop.users, api: appApi(), render, logger: silentLogger, now, limits: { globalMarginMs: 0, chatMarginMs: 0 }, ...overrides });
+    createNotifier({ outbox, users: shop.users, sender: telegramMessageSender(appApi()), render, logger: silentLogger, now, limits: { globalMarginMs: 0, chatMarginMs: 0 }, ...overrides });
   const acceptedTexts = () => botApi.accepted.map((m) => m.text).sort();
 
   it('reschedules a 429 in the outbox and sends to the other chats in the same pass', async () => {

@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm';
 import { outbox as outboxTable } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startTelegramEmulator, type EmulatedUser, type TelegramEmulator } from '../../src/sandbox/telegram/index.js';
+import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { createNotifier, type NotifierDeps } from '../../src/services/notifier.js';
 import { createOutbox, type Outbox, type OutboxMessage } from '../../src/services/outbox.js';
 import { freshServices } from '../helpers/db.js';
@@ -56,7 +57,7 @@ function notifier(overrides: Partial<NotifierDeps> = {}) {
   const n = createNotifier({
     outbox,
     users: shop.users,
-    api: new Bot(emu.token, { client: { apiRoot: emu.url } }).api,
+    sender: telegramMessageSender(new Bot(emu.token, { client: { apiRoot: emu.url } }).api),
     render,
     logger: logger(),
     now,
@@ -250,7 +251,7 @@ describe("Telegram's refusals", () => {
         return Promise.reject(new GrammyError('upgraded', refusal, 'sendMessage', {}));
       }) as never,
     };
-    const n = notifier({ api, operatorChatId: oldId });
+    const n = notifier({ sender: telegramMessageSender(api), operatorChatId: oldId });
     expect(await n.runOnce()).toMatchObject({ sent: 1 });
     expect(texts(operators)).toEqual(['[en] moved']);
     expect(logLines.some((l) => l.level === 'warn' && l.msg.includes('new chat id'))).toBe(true);

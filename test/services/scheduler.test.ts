@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createAutoRenewJob } from '../../src/scheduler/jobs/auto-renew.js';
 import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
 import { shopJobs, startScheduler, type Job } from '../../src/scheduler/index.js';
-import { BATCH_ROWS } from '../../src/scheduler/batches.js';
+import { BATCH_ROWS } from '../../src/lib/batches.js';
 import { createExpiryJob } from '../../src/scheduler/jobs/expiry.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 import { waitFor } from '../helpers/wait.js';

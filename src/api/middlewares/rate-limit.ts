@@ -5,6 +5,7 @@
  * enough for one process; several processes would each allow the full rate.
  */
 import type { MiddlewareHandler } from 'hono';
+import { TokenBuckets } from '../../lib/rate-limit.js';
 import type { ApiEnv } from './auth.js';
 import { ApiError } from './errors.js';
 
@@ -18,45 +19,25 @@ export interface RateLimitOptions {
 
 export const DEFAULT_RATE_LIMIT = 120;
 export const DEFAULT_RATE_WINDOW_MS = 60_000;
-/** Beyond this many buckets, idle (already full) ones are dropped so memory stays bounded. */
-const SWEEP_ABOVE = 10_000;
-
-interface Bucket {
-  tokens: number;
-  at: number;
-}
 
 export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<ApiEnv> {
   const limit = options.limit ?? DEFAULT_RATE_LIMIT;
   const windowMs = options.windowMs ?? DEFAULT_RATE_WINDOW_MS;
-  const now = options.now ?? Date.now;
   if (!Number.isSafeInteger(limit) || limit < 1 || !(windowMs > 0)) throw new RangeError('rate limit must be a positive count per positive window');
-  const perMs = limit / windowMs;
-  const buckets = new Map<string, Bucket>();
-
-  const sweep = (at: number) => {
-    for (const [key, bucket] of buckets) if (at - bucket.at >= windowMs) buckets.delete(key);
-  };
+  const buckets = new TokenBuckets<string>({ capacity: limit, refillPerMs: limit / windowMs, ...(options.now ? { now: options.now } : {}) });
 
   return async (c, next) => {
-    const key = c.get('principal').tokenId;
-    const at = now();
-    if (buckets.size > SWEEP_ABOVE) sweep(at);
-    const bucket = buckets.get(key) ?? { tokens: limit, at };
-    bucket.tokens = Math.min(limit, bucket.tokens + (at - bucket.at) * perMs);
-    bucket.at = at;
-    buckets.set(key, bucket);
+    const take = buckets.take(c.get('principal').tokenId);
     c.header('X-RateLimit-Limit', String(limit));
-    if (bucket.tokens < 1) {
-      const waitS = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+    if (!take.allowed) {
+      const waitS = Math.max(1, Math.ceil(take.retryInMs / 1000));
       c.header('X-RateLimit-Remaining', '0');
       throw new ApiError('rate_limited', `too many requests; retry in ${waitS} s`, {
         headers: { 'Retry-After': String(waitS) },
         fields: { retry_after_s: waitS },
       });
     }
-    bucket.tokens -= 1;
-    c.header('X-RateLimit-Remaining', String(Math.floor(bucket.tokens)));
+    c.header('X-RateLimit-Remaining', String(Math.floor(take.tokens)));
     await next();
   };
 }

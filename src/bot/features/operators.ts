@@ -35,20 +35,6 @@ export function isOperatorCallback(data: string | undefined): boolean {
   return op.namespace.owns(data);
 }
 
-/** Telegram's refundStarPayment as the Stars service needs it: a 400 is a definite no, anything else is unknown. */
-export function telegramStarRefund(api: Api): RefundStarPayment {
-  return async (telegramUserId, chargeId) => {
-    try {
-      await api.refundStarPayment(telegramUserId, chargeId);
-      return 'ok';
-    } catch (error) {
-      // A refund retried after a lost answer finds the charge already refunded: that is success.
-      if (error instanceof GrammyError && /CHARGE_ALREADY_REFUNDED/.test(error.description)) return 'ok';
-      return error instanceof GrammyError && error.error_code === 400 ? 'refused' : 'unknown';
-    }
-  };
-}
-
 export interface OperatorViewDeps {
   services: Pick<BotServices, 'users' | 'wallet' | 'orders'>;
   i18n: I18n<Context>;

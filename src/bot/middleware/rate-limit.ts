@@ -5,48 +5,36 @@
  * forgotten so the map does not grow without bound.
  */
 import type { Context, MiddlewareFn } from 'grammy';
+import { TokenBuckets } from '../../lib/rate-limit.js';
 import type { RateLimitOptions } from '../context.js';
 
 // Generous enough for someone tapping through menus quickly; a script sending dozens a second is not.
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { burst: 30, perSecond: 4 };
-
-interface Bucket {
-  tokens: number;
-  at: number;
-  warned: boolean;
-}
 
 export function rateLimit<C extends Context>(
   options: RateLimitOptions,
   warn: (ctx: C) => Promise<unknown>,
   now: () => number = Date.now,
 ): MiddlewareFn<C> {
-  const buckets = new Map<number, Bucket>();
-  let lastSweep = now();
-
-  const sweep = (at: number) => {
-    if (at - lastSweep < 60_000) return;
-    lastSweep = at;
-    const full = (options.burst / options.perSecond) * 1000;
-    for (const [id, bucket] of buckets) if (at - bucket.at > full) buckets.delete(id);
-  };
+  /** Users warned during their current flood; one warning each until they calm down. */
+  const warned = new Set<number>();
+  const buckets = new TokenBuckets<number>({
+    capacity: options.burst,
+    refillPerMs: options.perSecond / 1000,
+    now,
+    onForget: (userId) => warned.delete(userId),
+  });
 
   return async (ctx, next) => {
     const userId = ctx.from?.id;
     if (userId === undefined) return next();
-    const at = now();
-    sweep(at);
-    let bucket = buckets.get(userId);
-    if (!bucket) buckets.set(userId, (bucket = { tokens: options.burst, at, warned: false }));
-    bucket.tokens = Math.min(options.burst, bucket.tokens + ((at - bucket.at) / 1000) * options.perSecond);
-    bucket.at = at;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      if (bucket.tokens >= options.burst / 2) bucket.warned = false;
+    const take = buckets.take(userId);
+    if (take.allowed) {
+      if (take.tokens >= options.burst / 2) warned.delete(userId);
       return next();
     }
-    if (!bucket.warned) {
-      bucket.warned = true;
+    if (!warned.has(userId)) {
+      warned.add(userId);
       await warn(ctx);
     }
   };

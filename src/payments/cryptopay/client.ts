@@ -10,8 +10,7 @@
  */
 import { z } from 'zod';
 import { dollarsToCents, isValidAmount } from '../../domain/money.js';
-import { createHttpClient, type HttpExchange } from '../../providers/http.js';
-import type { AmbiguityReason } from '../../providers/types.js';
+import { createHttpClient, type ExchangeAmbiguity, type HttpExchange } from '../../lib/http.js';
 
 export const CRYPTO_PAY_MAINNET_URL = 'https://pay.crypt.bot';
 export const CRYPTO_PAY_TESTNET_URL = 'https://testnet-pay.crypt.bot';
@@ -21,7 +20,7 @@ export type CryptoPayResult<T> =
   | { ok: true; value: T }
   /** `code` is Crypto Pay's error name in lower case (`unauthorized`, …) or one of ours (`invalid_amount`, `rate_limited`). */
   | { ok: false; kind: 'refused'; code: string; message: string; httpStatus?: number }
-  | { ok: false; kind: 'ambiguous'; code: AmbiguityReason; message: string; httpStatus?: number };
+  | { ok: false; kind: 'ambiguous'; code: ExchangeAmbiguity; message: string; httpStatus?: number };
 
 // ---------------------------------------------------------------------------
 // Wire schemas (non-strict: fields added by newer API versions are ignored)
@@ -230,7 +229,7 @@ function classify<S extends z.ZodType>(
   schema: S,
   redact: (text: string) => string,
 ): CryptoPayResult<z.infer<S>> {
-  const ambiguous = (code: AmbiguityReason, message: string, httpStatus?: number): CryptoPayResult<never> => ({
+  const ambiguous = (code: ExchangeAmbiguity, message: string, httpStatus?: number): CryptoPayResult<never> => ({
     ok: false,
     kind: 'ambiguous',
     code,

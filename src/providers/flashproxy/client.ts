@@ -7,7 +7,8 @@
  * saga may repeat them itself with the same key without paying twice.
  */
 import type { z } from 'zod';
-import { createHttpClient, outcomeFromExchange, parseBody, type HttpClient, type HttpRequest } from '../http.js';
+import { createHttpClient, type HttpClient, type HttpRequest } from '../../lib/http.js';
+import { outcomeFromExchange, parseBody } from '../http.js';
 import type { Outcome, ProviderSettings } from '../types.js';
 import {
   isFailureEnvelope,

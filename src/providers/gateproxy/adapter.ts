@@ -9,7 +9,7 @@
  * purchase was sent (see `findLostPurchase`).
  */
 import { dollarsToCents, type Rounding } from '../../domain/money.js';
-import { ConcurrencyLimiter } from '../http.js';
+import { ConcurrencyLimiter } from '../../lib/http.js';
 import {
   ambiguous,
   ok,

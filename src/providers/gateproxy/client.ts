@@ -8,14 +8,8 @@
  * in the API reference.
  */
 import { z } from 'zod';
-import {
-  createHttpClient,
-  outcomeFromExchange,
-  parseBody,
-  refusalFromStatus,
-  type HttpExchange,
-  type HttpRequest,
-} from '../http.js';
+import { createHttpClient, type HttpExchange, type HttpRequest } from '../../lib/http.js';
+import { outcomeFromExchange, parseBody, refusalFromStatus } from '../http.js';
 import { classifyMoneyError } from '../refusals.js';
 import { ambiguous, refused, type Outcome, type ProviderSettings, type RefusalCode } from '../types.js';
 import { GATEPROXY_ORDER_REFUSALS } from './refusals.js';

@@ -8,7 +8,8 @@
  * reads, body on writes), which this client adds when given a `userId`.
  */
 import { z } from 'zod';
-import { createHttpClient, outcomeFromExchange, parseBody, refusalFromStatus, type HttpExchange, type HttpRequest } from '../http.js';
+import { createHttpClient, type HttpExchange, type HttpRequest } from '../../lib/http.js';
+import { outcomeFromExchange, parseBody, refusalFromStatus } from '../http.js';
 import { classifyMoneyError } from '../refusals.js';
 import { ambiguous, refused, type Outcome, type RefusalCode } from '../types.js';
 import { LUMIWEB_MONEY_REFUSAL_TABLE, lumiWebRefusalFor, type LumiWebRefusal } from './refusals.js';

@@ -9,7 +9,7 @@
  * started after the order was sent.
  */
 import { dollarsToCents, MoneyParseError, type Rounding } from '../../domain/money.js';
-import { ConcurrencyLimiter } from '../http.js';
+import { ConcurrencyLimiter } from '../../lib/http.js';
 import {
   ambiguous,
   ok,

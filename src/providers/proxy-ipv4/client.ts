@@ -11,7 +11,8 @@
  * they are recognized when present, and the message text is read as well.
  */
 import { z } from 'zod';
-import { createHttpClient, outcomeFromExchange, parseBody, refusalFromStatus, type HttpExchange } from '../http.js';
+import { createHttpClient, type HttpExchange } from '../../lib/http.js';
+import { outcomeFromExchange, parseBody, refusalFromStatus } from '../http.js';
 import { ambiguous, ok, refused, type Outcome, type RefusalCode } from '../types.js';
 import { classifyIpv4MoneyError } from './refusals.js';
 

@@ -14,7 +14,7 @@
  *   one at a time and a lost answer is found again by listing subscriptions
  *   (see `findPurchase`).
  */
-import { ConcurrencyLimiter } from '../http.js';
+import { ConcurrencyLimiter } from '../../lib/http.js';
 import {
   ambiguous,
   ok,

@@ -8,7 +8,8 @@
  * idempotency and a repeated purchase would buy twice.
  */
 import { z } from 'zod';
-import { createHttpClient, outcomeFromExchange, parseBody, refusalFromStatus, type HttpClient, type HttpExchange } from '../http.js';
+import { createHttpClient, type HttpClient, type HttpExchange } from '../../lib/http.js';
+import { outcomeFromExchange, parseBody, refusalFromStatus } from '../http.js';
 import { ambiguous, ok, refused, type Outcome, type ProviderSettings, type RefusalCode } from '../types.js';
 import { classifyPanelMoneyError } from './refusals.js';
 

@@ -13,7 +13,7 @@ import type { Orders } from '../../services/orders.js';
 import type { Outbox } from '../../services/outbox.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
 import { afterTime, type ExpiryCursor, type Subscriptions } from '../../services/subscriptions.js';
-import { standaloneContext, type JobContext } from '../batches.js';
+import { standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export const AUTO_RENEW_AHEAD_HOURS = 24;
 

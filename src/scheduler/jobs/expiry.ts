@@ -5,7 +5,7 @@
  * shown as usable and re-read by every expiry walk.
  */
 import type { Subscriptions } from '../../services/subscriptions.js';
-import { BATCH_ROWS, standaloneContext, type JobContext } from '../batches.js';
+import { BATCH_ROWS, standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export function createExpiryJob(deps: { subscriptions: Subscriptions }) {
   return async function expirePastDueProxies(ctx: JobContext = standaloneContext()): Promise<{ expired: number }> {

@@ -9,7 +9,7 @@ import type { Db } from '../../db/client.js';
 import { forgetUntouchedSince } from '../../db/kv-storage.js';
 import { createOrderStore } from '../../services/order-store.js';
 import type { Outbox } from '../../services/outbox.js';
-import { BATCH_ROWS, standaloneContext, type JobContext } from '../batches.js';
+import { BATCH_ROWS, standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export interface RetentionSettings {
   /** How long a quote is kept after it expired. */

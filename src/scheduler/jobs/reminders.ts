@@ -11,7 +11,7 @@
  */
 import type { Outbox } from '../../services/outbox.js';
 import { afterTime, type Subscriptions } from '../../services/subscriptions.js';
-import { standaloneContext, type JobContext } from '../batches.js';
+import { standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export const REMINDER_WINDOWS_HOURS = [72, 24] as const;
 

@@ -4,7 +4,7 @@
  */
 import type { Catalog } from '../../services/catalog.js';
 import type { Subscriptions } from '../../services/subscriptions.js';
-import { standaloneContext, type JobContext } from '../batches.js';
+import { standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export function createSyncProxiesJob(deps: { catalog: Catalog; subscriptions: Subscriptions }) {
   return async function syncProxies(ctx: JobContext = standaloneContext()) {

@@ -2,7 +2,8 @@
  * What a job gets from the scheduler while it runs, and the helpers that keep
  * a job's work in small pieces: one transaction per batch, the event loop free
  * between batches, the lease renewed, and progress kept where the next holder
- * of the job finds it.
+ * of the job finds it. Here rather than in the scheduler because services
+ * cut their long loops the same way when called outside a job.
  */
 
 /** Rows per batch: small enough that a batch's transaction stays well under 50 ms on a large database. */

@@ -1,0 +1,80 @@
+/**
+ * Every service over one database, typed here so the layers above (the bot,
+ * the API, the scheduler) name `Services` without reaching up to the
+ * composition root. The app and the tests wire them the same way.
+ */
+import type { Database_ } from '../db/client.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { instrumentOrders } from '../observability/instrument.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ProxyProvider } from '../providers/types.js';
+import { createCatalog } from './catalog.js';
+import { createListing } from './listing.js';
+import { createOrders, type OrdersDeps } from './orders.js';
+import { createOutbox } from './outbox.js';
+import { createPricing } from './pricing.js';
+import { createStats } from './stats.js';
+import { createSubscriptions } from './subscriptions.js';
+import { createTokenSigning } from './token-signing.js';
+import { createTokens } from './tokens.js';
+import { createUpdateLog } from './update-log.js';
+import { createUsers } from './users.js';
+import { createWallet } from './wallet.js';
+
+export interface ServiceOptions {
+  providers?: ProxyProvider[];
+  logger?: Logger;
+  now?: () => number;
+  /** When given, sagas are timed into it. */
+  metrics?: Metrics;
+  /** Saga tuning and crash-test hooks. */
+  orders?: Partial<Pick<OrdersDeps, 'quoteTtlMs' | 'notFoundGraceMs' | 'attentionAfterMs' | 'checkpoint'>>;
+}
+
+/** Every service over one database; the same wiring for the app and the tests. */
+export function buildServices(database: Database_, options: ServiceOptions = {}) {
+  const logger = options.logger ?? silentLogger;
+  const { db, sqlite } = database;
+  const now = options.now;
+  const wallet = createWallet(sqlite, { now });
+  const users = createUsers({ db, sqlite, wallet });
+  const outbox = createOutbox({ db, now });
+  const pricing = createPricing({ db, now });
+  const catalog = createCatalog({ providers: options.providers ?? [], logger, now });
+  const subscriptions = createSubscriptions({ db, catalog, logger, now });
+  const orders = createOrders({
+    sqlite,
+    db,
+    wallet,
+    catalog,
+    pricing,
+    outbox,
+    logger,
+    now,
+    // In the background: the customer already has their answer; the other proxies catch up.
+    onRenewed: (providerId) =>
+      subscriptions.syncProvider(providerId).catch((error: unknown) => logger.warn('sync after renewal failed', { providerId, error })),
+    ...options.orders,
+  });
+  const tokens = createTokens({ db, now });
+  const tokenSigning = createTokenSigning({ db, tokens, now });
+  const listing = createListing({ db });
+  const stats = createStats({ sqlite, now });
+  const updateLog = createUpdateLog(sqlite, { now });
+  return {
+    wallet,
+    users,
+    outbox,
+    pricing,
+    catalog,
+    orders: options.metrics ? instrumentOrders(orders, options.metrics, now) : orders,
+    subscriptions,
+    tokens,
+    tokenSigning,
+    listing,
+    stats,
+    updateLog,
+  };
+}
+
+export type Services = ReturnType<typeof buildServices>;
