@@ -179,18 +179,21 @@ export function proxyFields(proxy: UpstreamProxy) {
     login: proxy.login,
     password: proxy.password,
     countryCode: proxy.countryCode ?? null,
-    expiresAt: normalizeTime(proxy.expiresAt),
+    expiresAt: epochMsOf(proxy.expiresAt),
     status: proxy.status,
     trafficLimitMb: proxy.trafficLimitGb === undefined ? null : Math.round(proxy.trafficLimitGb * 1000),
     rotationUrl: proxy.rotationUrl ?? null,
   };
 }
 
-/** Stored times are UTC ISO strings so that they sort and compare as text. */
-export function normalizeTime(value: string | undefined): string | null {
+/**
+ * An upstream's time (ISO 8601, any offset) as the database keeps every time:
+ * epoch milliseconds. Null when the upstream gave none or nothing readable.
+ */
+export function epochMsOf(value: string | undefined): number | null {
   if (!value) return null;
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /**

@@ -24,7 +24,7 @@ async function ownedProxy(s: TestShop, funds: number, inHours: number) {
   const bought = await s.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 'buy', channel: 'bot' });
   if (bought.kind !== 'delivered') throw new Error(bought.kind);
   const proxy = bought.proxies[0]!;
-  const expiresAt = new Date(Date.now() + inHours * HOUR).toISOString();
+  const expiresAt = Date.now() + inHours * HOUR;
   s.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(expiresAt, proxy.id);
   return { user, proxy: { ...proxy, expiresAt }, pricePaid: quoted.quote.priceCents };
 }
@@ -50,7 +50,7 @@ describe('expiry reminders', () => {
     const remind = createReminderJob(shop);
     await ownedProxy(shop, 100_000, 24 * 10);
     const second = await ownedProxy(shop, 100_000, -1);
-    expect(second.proxy.expiresAt < new Date().toISOString()).toBe(true);
+    expect(second.proxy.expiresAt < Date.now()).toBe(true);
     expect(await remind()).toEqual({ queued: 0 });
   });
 });
@@ -63,7 +63,7 @@ function manyProxies(s: TestShop, like: { id: string }, count: number, inHours: 
   );
   s.database.sqlite.transaction(() => {
     for (let i = 0; i < count; i++) {
-      copy.run(`bulk-${i}`, `bulk-upstream-${i}`, new Date(Date.now() + inHours * HOUR + i).toISOString(), like.id);
+      copy.run(`bulk-${i}`, `bulk-upstream-${i}`, Date.now() + inHours * HOUR + i, like.id);
     }
   })();
 }
@@ -96,7 +96,7 @@ describe('expiry reminders in batches', () => {
     expect(await remind()).toEqual({ queued: 0 });
     expect(shop.outbox.list()).toEqual([]);
     // An expiry beyond the covered stretch (say, renewed elsewhere) is reminded when the window reaches it.
-    shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(new Date(clock + 80 * HOUR).toISOString(), proxy.id);
+    shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(clock + 80 * HOUR, proxy.id);
     expect(await remind()).toEqual({ queued: 0 });
     clock += 10 * HOUR;
     expect(await remind()).toEqual({ queued: 1 });
@@ -129,7 +129,7 @@ describe('auto-renewal', () => {
 
     expect(await autoRenew()).toEqual({ renewed: 1, failed: 0 });
     const renewed = shop.subscriptions.get(user.id, proxy.id)!;
-    expect(Date.parse(renewed.expiresAt!)).toBeGreaterThan(Date.now() + 24 * HOUR);
+    expect(renewed.expiresAt!).toBeGreaterThan(Date.now() + 24 * HOUR);
     const [order] = shop.orders.ordersOfUser(user.id);
     expect(order).toMatchObject({ kind: 'renewal', state: 'delivered', channel: 'auto-renew' });
     expect(shop.wallet.balance(user.id).availableCents).toBe(before - order!.priceCents);
