@@ -46,7 +46,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const logger = options.logger ?? silentLogger;
   const { db, sqlite } = database;
   const now = options.now;
-  const wallet = createWallet(sqlite, { now });
+  const wallet = createWallet(db, { now });
   const users = createUsers({ db, sqlite, wallet });
   const outbox = createOutbox({ db, now });
   const pricing = createPricing({ db, now });
@@ -67,8 +67,8 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     ...options.orders,
   });
   const tokens = createTokens({ db, now });
-  const stats = createStats({ sqlite, now });
-  const updateLog = createUpdateLog(sqlite, { now });
+  const stats = createStats({ db, now });
+  const updateLog = createUpdateLog(db, { now });
   return { wallet, users, outbox, pricing, catalog, orders, subscriptions, tokens, stats, updateLog };
 }
 
@@ -204,7 +204,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const scheduler =
     options.scheduler === false
       ? undefined
-      : startScheduler(jobs, logger.child({ component: 'scheduler' }), { leases: createJobLeases(database.sqlite) });
+      : startScheduler(jobs, logger.child({ component: 'scheduler' }), { leases: createJobLeases(database.db) });
 
   let stopped = false;
   return {
@@ -251,7 +251,7 @@ function createShopBot(config: Config, token: string, database: Database_, servi
     logger: logger.child({ component: 'bot' }),
     operatorChatId: config.operatorChatId,
     adminIds: config.adminIds,
-    storage: createKvStorage(database.sqlite),
+    storage: createKvStorage(database.db),
     supportContact: config.supportContact,
     payments: botPayments,
   });

@@ -3,7 +3,7 @@
  * is a conditional UPDATE (`WHERE state IN …`), so two paths that race to
  * settle one order cannot both win.
  */
-import { and, desc, eq, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { orderOperatorActions, orders, quotes, subscriptions, type OrderState } from '../db/schema/index.js';
 import type { OrderChoice, UpstreamProxy } from '../providers/types.js';
@@ -59,9 +59,21 @@ export function createOrderStore(db: Db) {
       .prepare(),
   };
 
-  const deleteQuotesPage = db.$client.prepare<{ cutoff: number; limit: number }>(
-    'DELETE FROM quotes WHERE id IN (SELECT id FROM quotes WHERE expires_at < @cutoff ORDER BY expires_at LIMIT @limit)',
-  );
+  // One page of expired quotes, oldest first along quotes_expiry: SQLite's DELETE has no LIMIT unless compiled with it.
+  const deleteQuotesPage = db
+    .delete(quotes)
+    .where(
+      inArray(
+        quotes.id,
+        db
+          .select({ id: quotes.id })
+          .from(quotes)
+          .where(lt(quotes.expiresAt, sql.placeholder('cutoff')))
+          .orderBy(asc(quotes.expiresAt))
+          .limit(sql.placeholder('limit')),
+      ),
+    )
+    .prepare();
 
   return {
     quote(id: string): QuoteRow | undefined {

@@ -149,7 +149,7 @@ try {
       housekeeping: { db: database.db, retention: { quotesMs: DAY, outboxMs: 30 * DAY, conversationsMs: 7 * DAY } },
     }),
     silentLogger,
-    { leases: createJobLeases(database.sqlite) },
+    { leases: createJobLeases(database.db) },
   );
   const ticks: Record<string, number> = {};
   const results: Record<string, unknown> = {};
