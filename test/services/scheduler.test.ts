@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createAutoRenewJob } from '../../src/scheduler/jobs/auto-renew.js';
 import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
 import { shopJobs, startScheduler, type Job } from '../../src/scheduler/index.js';
-import { BATCH_ROWS } from '../../src/scheduler/batches.js';
+import { BATCH_ROWS, standaloneContext } from '../../src/scheduler/batches.js';
 import { createExpiryJob } from '../../src/scheduler/jobs/expiry.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 import { waitFor } from '../helpers/wait.js';
@@ -67,6 +67,37 @@ function manyProxies(s: TestShop, like: { id: string }, count: number, inHours: 
     }
   })();
 }
+
+describe('expiry reminders across the move to epoch-ms times', () => {
+  it('keep dedupe keys in the ISO form recorded before, and resume from progress saved as ISO text', async () => {
+    const shop = await newShop(['proxy-panel']);
+    const clock = Date.now();
+    const { user, proxy } = await ownedProxy(shop, 100_000, 60);
+    const remind = createReminderJob({ ...shop, now: () => clock });
+    // Progress as the job saved it when times were ISO text: both windows covered up to 70 h from now.
+    let progress: string | undefined = JSON.stringify({
+      '72h': new Date(clock + 70 * HOUR).toISOString(),
+      '24h': new Date(clock + 24 * HOUR).toISOString(),
+    });
+    const ctx = { ...standaloneContext(), progress: { read: () => progress, save: (value: string) => void (progress = value) } };
+
+    // The proxy expires inside the stretch already covered: nothing is walked again.
+    expect(await remind(ctx)).toEqual({ queued: 0 });
+    expect(JSON.parse(progress)).toEqual({ '72h': clock + 72 * HOUR, '24h': clock + 24 * HOUR });
+
+    // A reminder queued before the move, its key naming the expiry in ISO text, still stops a repeat.
+    progress = undefined;
+    shop.outbox.enqueue({
+      audience: 'user',
+      userId: user.id,
+      kind: 'expiry_reminder',
+      payload: { subscriptionId: proxy.id },
+      dedupeKey: `reminder:${proxy.id}:${new Date(proxy.expiresAt).toISOString()}:72h`,
+    });
+    expect(await remind(ctx)).toEqual({ queued: 0 });
+    expect(shop.outbox.list({ kind: 'expiry_reminder' })).toHaveLength(1);
+  });
+});
 
 describe('expiry reminders in batches', () => {
   it('remind every proxy of a window larger than a batch, yielding to the event loop between batches', async () => {
