@@ -102,6 +102,10 @@ describe('the epoch-ms migration', () => {
         (database.sqlite.prepare(`PRAGMA index_info(${index})`).all() as Array<{ name: string }>).map((c) => c.name);
       expect(columnsOf('subscriptions_expiry')).toEqual(['status', 'expires_at', 'id']);
       expect(columnsOf('subscriptions_auto_renew')).toEqual(['expires_at', 'id']);
+      // The rebuilt table keeps its other indexes too.
+      expect(columnsOf('subscriptions_upstream')).toEqual(['provider_id', 'upstream_id']);
+      expect(columnsOf('subscriptions_user')).toEqual(['user_id', 'created_at']);
+      expect(columnsOf('subscriptions_order')).toEqual(['order_id']);
       const autoRenewIndex = database.sqlite
         .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'subscriptions_auto_renew'")
         .get() as { sql: string };
