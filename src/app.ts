@@ -168,7 +168,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     options.scheduler === false
       ? undefined
       : startScheduler(instrumentJobs(jobs, metrics), logger.child({ component: 'scheduler' }), {
-          leases: createJobLeases(database.sqlite),
+          leases: createJobLeases(database.db),
           onLeaseChange: (job, holder) => metrics.leaseHolder(job, holder),
         });
 
@@ -220,7 +220,7 @@ function createShopBot(config: Config, token: string, database: Database_, servi
     logger: logger.child({ component: 'bot' }),
     operatorChatId: config.operatorChatId,
     adminIds: config.adminIds,
-    storage: createKvStorage(database.sqlite),
+    storage: createKvStorage(database.db),
     supportContact: config.supportContact,
     payments: botPayments,
   });

@@ -27,7 +27,7 @@ export class BackgroundTasks {
   }
 
   isRunning(key: string): boolean {
-    return this.running.isRunning(key);
+    return this.running.has(key);
   }
 
   get size(): number {

@@ -14,9 +14,9 @@ export function isoDateTime(at: number): string {
   return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** Whole days from `now` until `at`, rounded up; negative when it has passed. */
-export function daysUntil(at: string, now: number): number {
-  return Math.ceil((Date.parse(at) - now) / 86_400_000);
+/** Whole days from `now` until `at` (both epoch ms), rounded up; negative when it has passed. */
+export function daysUntil(at: number, now: number): number {
+  return Math.ceil((at - now) / 86_400_000);
 }
 
 /** Chunks a list into keyboard rows. */

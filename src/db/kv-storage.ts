@@ -5,7 +5,9 @@
  * grammY's StorageAdapter and the conversations plugin's storage, so one
  * instance serves both (each under its own key prefix).
  */
-import type { Sqlite } from './client.js';
+import { asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { kvStore } from './schema/index.js';
 
 export interface KvStorage<T> {
   read(key: string): T | undefined;
@@ -19,26 +21,29 @@ export interface KvStorageOptions {
   now?: () => number;
 }
 
-export function createKvStorage<T>(sqlite: Sqlite, options: KvStorageOptions = {}): KvStorage<T> {
+export function createKvStorage<T>(db: Db, options: KvStorageOptions = {}): KvStorage<T> {
   const prefix = options.prefix ?? '';
   const now = options.now ?? Date.now;
-  const select = sqlite.prepare<[string], { value: string }>('SELECT value FROM kv_store WHERE key = ?');
-  const upsert = sqlite.prepare<[string, string, number]>(
-    `INSERT INTO kv_store (key, value, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-  );
-  const remove = sqlite.prepare<[string]>('DELETE FROM kv_store WHERE key = ?');
+  // Read and written on every bot update that touches a session or a conversation.
+  const key = sql.placeholder('key');
+  const select = db.select({ value: kvStore.value }).from(kvStore).where(eq(kvStore.key, key)).prepare();
+  const upsert = db
+    .insert(kvStore)
+    .values({ key, value: sql.placeholder('value'), updatedAt: sql.placeholder('updatedAt') })
+    .onConflictDoUpdate({ target: kvStore.key, set: { value: sql`excluded.value`, updatedAt: sql`excluded.updated_at` } })
+    .prepare();
+  const remove = db.delete(kvStore).where(eq(kvStore.key, key)).prepare();
 
   return {
-    read(key) {
-      const row = select.get(prefix + key);
+    read(k) {
+      const row = select.get({ key: prefix + k });
       return row ? (JSON.parse(row.value) as T) : undefined;
     },
-    write(key, value) {
-      upsert.run(prefix + key, JSON.stringify(value), now());
+    write(k, value) {
+      upsert.run({ key: prefix + k, value: JSON.stringify(value), updatedAt: now() });
     },
-    delete(key) {
-      remove.run(prefix + key);
+    delete(k) {
+      remove.run({ key: prefix + k });
     },
   };
 }
@@ -57,10 +62,13 @@ export function withPrefix<T>(storage: KvStorage<unknown>, prefix: string): KvSt
  * a customer walked away from, pending quotes and operator prompts long stale.
  * Everything kept here is such transient state; returns how many went.
  */
-export function forgetUntouchedSince(sqlite: Sqlite, cutoff: number, limit: number): number {
-  return sqlite
-    .prepare<{ cutoff: number; limit: number }>(
-      'DELETE FROM kv_store WHERE key IN (SELECT key FROM kv_store WHERE updated_at < @cutoff ORDER BY updated_at LIMIT @limit)',
-    )
-    .run({ cutoff, limit }).changes;
+export function forgetUntouchedSince(db: Db, cutoff: number, limit: number): number {
+  // One page, oldest first along kv_store_updated: SQLite's DELETE has no LIMIT unless compiled with it.
+  const page = db
+    .select({ key: kvStore.key })
+    .from(kvStore)
+    .where(lt(kvStore.updatedAt, cutoff))
+    .orderBy(asc(kvStore.updatedAt))
+    .limit(limit);
+  return db.delete(kvStore).where(inArray(kvStore.key, page)).run().changes;
 }

@@ -8,7 +8,9 @@
  * without a transaction around it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Sqlite } from '../db/client.js';
+import { and, eq, gt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { jobLeases } from '../db/schema/index.js';
 
 export const DEFAULT_LEASE_TTL_MS = 60_000;
 
@@ -29,29 +31,32 @@ export interface JobLeases {
 }
 
 export function createJobLeases(
-  sqlite: Sqlite,
+  db: Db,
   options: { holder?: string; ttlMs?: number; now?: () => number } = {},
 ): JobLeases {
   const holder = options.holder ?? `${process.pid}:${randomUUID()}`;
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const now = options.now ?? Date.now;
+  const job = sql.placeholder('job');
+  const at = sql.placeholder('now');
+  const ours = and(eq(jobLeases.job, job), eq(jobLeases.holder, holder));
+  const live = gt(jobLeases.expiresAt, at);
+  // Every job runs these on every tick: prepared once.
   const stmt = {
     // Inserts a new lease, or takes over one that is ours or has lapsed; a live lease of another holder is left alone.
-    acquire: sqlite.prepare<{ job: string; holder: string; expiresAt: number; now: number }>(
-      `INSERT INTO job_leases (job, holder, expires_at) VALUES (@job, @holder, @expiresAt)
-       ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-        WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= @now`,
-    ),
-    renew: sqlite.prepare<{ job: string; holder: string; expiresAt: number; now: number }>(
-      `UPDATE job_leases SET expires_at = @expiresAt WHERE job = @job AND holder = @holder AND expires_at > @now`,
-    ),
-    release: sqlite.prepare<{ job: string; holder: string; now: number }>(
-      `UPDATE job_leases SET expires_at = @now WHERE job = @job AND holder = @holder`,
-    ),
-    progress: sqlite.prepare<[string], { progress: string | null }>('SELECT progress FROM job_leases WHERE job = ?'),
-    saveProgress: sqlite.prepare<{ job: string; holder: string; progress: string; now: number }>(
-      `UPDATE job_leases SET progress = @progress WHERE job = @job AND holder = @holder AND expires_at > @now`,
-    ),
+    acquire: db
+      .insert(jobLeases)
+      .values({ job, holder, expiresAt: sql.placeholder('expiresAt') })
+      .onConflictDoUpdate({
+        target: jobLeases.job,
+        set: { holder: sql`excluded.holder`, expiresAt: sql`excluded.expires_at` },
+        setWhere: or(eq(jobLeases.holder, sql`excluded.holder`), lte(jobLeases.expiresAt, at)),
+      })
+      .prepare(),
+    renew: db.update(jobLeases).set({ expiresAt: sql`${sql.placeholder('expiresAt')}` }).where(and(ours, live)).prepare(),
+    release: db.update(jobLeases).set({ expiresAt: sql`${at}` }).where(ours).prepare(),
+    progress: db.select({ progress: jobLeases.progress }).from(jobLeases).where(eq(jobLeases.job, job)).prepare(),
+    saveProgress: db.update(jobLeases).set({ progress: sql`${sql.placeholder('progress')}` }).where(and(ours, live)).prepare(),
   };
 
   return {
@@ -59,20 +64,20 @@ export function createJobLeases(
     ttlMs,
     acquire(job) {
       const at = now();
-      return stmt.acquire.run({ job, holder, expiresAt: at + ttlMs, now: at }).changes === 1;
+      return stmt.acquire.run({ job, expiresAt: at + ttlMs, now: at }).changes === 1;
     },
     renew(job) {
       const at = now();
-      return stmt.renew.run({ job, holder, expiresAt: at + ttlMs, now: at }).changes === 1;
+      return stmt.renew.run({ job, expiresAt: at + ttlMs, now: at }).changes === 1;
     },
     release(job) {
-      stmt.release.run({ job, holder, now: now() });
+      stmt.release.run({ job, now: now() });
     },
     progress(job) {
-      return stmt.progress.get(job)?.progress ?? undefined;
+      return stmt.progress.get({ job })?.progress ?? undefined;
     },
     saveProgress(job, progress) {
-      return stmt.saveProgress.run({ job, holder, progress, now: now() }).changes === 1;
+      return stmt.saveProgress.run({ job, progress, now: now() }).changes === 1;
     },
   };
 }

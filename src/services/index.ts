@@ -36,7 +36,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const logger = options.logger ?? silentLogger;
   const { db, sqlite } = database;
   const now = options.now;
-  const wallet = createWallet(sqlite, { now });
+  const wallet = createWallet(db, { now });
   const users = createUsers({ db, sqlite, wallet });
   const outbox = createOutbox({ db, now });
   const pricing = createPricing({ db, now });
@@ -59,8 +59,8 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const tokens = createTokens({ db, now });
   const tokenSigning = createTokenSigning({ db, tokens, now });
   const listing = createListing({ db });
-  const stats = createStats({ sqlite, now });
-  const updateLog = createUpdateLog(sqlite, { now });
+  const stats = createStats({ db, now });
+  const updateLog = createUpdateLog(db, { now });
   return {
     wallet,
     users,

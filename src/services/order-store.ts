@@ -3,7 +3,7 @@
  * is a conditional UPDATE (`WHERE state IN …`), so two paths that race to
  * settle one order cannot both win.
  */
-import { and, desc, eq, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { orderOperatorActions, orders, quotes, subscriptions, type OrderState } from '../db/schema/index.js';
 import type { OrderChoice, UpstreamProxy } from '../providers/types.js';
@@ -59,9 +59,21 @@ export function createOrderStore(db: Db) {
       .prepare(),
   };
 
-  const deleteQuotesPage = db.$client.prepare<{ cutoff: number; limit: number }>(
-    'DELETE FROM quotes WHERE id IN (SELECT id FROM quotes WHERE expires_at < @cutoff ORDER BY expires_at LIMIT @limit)',
-  );
+  // One page of expired quotes, oldest first along quotes_expiry: SQLite's DELETE has no LIMIT unless compiled with it.
+  const deleteQuotesPage = db
+    .delete(quotes)
+    .where(
+      inArray(
+        quotes.id,
+        db
+          .select({ id: quotes.id })
+          .from(quotes)
+          .where(lt(quotes.expiresAt, sql.placeholder('cutoff')))
+          .orderBy(asc(quotes.expiresAt))
+          .limit(sql.placeholder('limit')),
+      ),
+    )
+    .prepare();
 
   return {
     quote(id: string): QuoteRow | undefined {
@@ -179,18 +191,21 @@ export function proxyFields(proxy: UpstreamProxy) {
     login: proxy.login,
     password: proxy.password,
     countryCode: proxy.countryCode ?? null,
-    expiresAt: normalizeTime(proxy.expiresAt),
+    expiresAt: epochMsOf(proxy.expiresAt),
     status: proxy.status,
     trafficLimitMb: proxy.trafficLimitGb === undefined ? null : Math.round(proxy.trafficLimitGb * 1000),
     rotationUrl: proxy.rotationUrl ?? null,
   };
 }
 
-/** Stored times are UTC ISO strings so that they sort and compare as text. */
-export function normalizeTime(value: string | undefined): string | null {
+/**
+ * An upstream's time (ISO 8601, any offset) as the database keeps every time:
+ * epoch milliseconds. Null when the upstream gave none or nothing readable.
+ */
+export function epochMsOf(value: string | undefined): number | null {
   if (!value) return null;
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /**

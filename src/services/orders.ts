@@ -26,7 +26,7 @@ import {
   createOrderStore,
   labelsOf,
   proxyFields,
-  normalizeTime,
+  epochMsOf,
   subscriptionIdsOf,
   type OperatorActionRow,
   type OrderLabels,
@@ -418,8 +418,9 @@ export function createOrders(deps: OrdersDeps) {
       const current = store.order(order.id)!;
       if (!OPEN_STATES.includes(current.state)) return;
       const subId = subscriptionIdsOf(order)[0];
-      if (subId && normalizeTime(result.newExpiresAt)) {
-        store.updateSubscription(subId, { expiresAt: normalizeTime(result.newExpiresAt), status: 'active', lastSyncedAt: now() });
+      const newExpiresAt = epochMsOf(result.newExpiresAt);
+      if (subId && newExpiresAt !== null) {
+        store.updateSubscription(subId, { expiresAt: newExpiresAt, status: 'active', lastSyncedAt: now() });
       }
       captureOnce(order.id);
       const cost = result.costCents ?? order.quotedCostCents;
@@ -580,7 +581,7 @@ export function createOrders(deps: OrdersDeps) {
     const listed = await provider.listProxies();
     if (listed.kind !== 'ok') return listed;
     const proxy = listed.value.find((p) => p.upstreamId === sub.upstreamId);
-    const before = order.previousExpiresAt ? Date.parse(order.previousExpiresAt) : 0;
+    const before = order.previousExpiresAt ?? 0;
     if (proxy?.expiresAt && Date.parse(proxy.expiresAt) > before) return { kind: 'ok', value: { newExpiresAt: proxy.expiresAt } };
     return { kind: 'ok', value: null };
   }

@@ -1,8 +1,14 @@
 /**
  * Figures for operators: sales, margin, money in wallets, top-ups, and what
- * needs a human. Read-only SQL over the ledger and orders; cents throughout.
+ * needs a human. Read-only queries over the ledger and orders; cents throughout.
+ *
+ * The sums are SQL aggregates in drizzle templates (drizzle's own sum() hands
+ * back text), typed as the numbers SQLite returns for integer columns.
  */
-import type { Sqlite } from '../db/client.js';
+import { and, count, eq, gte, inArray, like, sql, type SQLWrapper } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { ledgerAccounts, ledgerTransfers, orders, users } from '../db/schema/index.js';
+import { OPEN_STATES } from './order-store.js';
 
 export interface ShopStats {
   since: number;
@@ -17,49 +23,68 @@ export interface ShopStats {
   customers: number;
 }
 
-export function createStats(deps: { sqlite: Sqlite; now?: () => number }) {
-  const { sqlite } = deps;
+type TransferCategory = (typeof ledgerTransfers.$inferSelect)['category'];
+
+/** How many rows match `condition`: a SUM of a boolean, 0 over no rows. */
+const countWhere = (condition: SQLWrapper) => sql<number>`coalesce(sum(${condition}), 0)`;
+/** The sum of an integer expression, 0 over no rows. */
+const sumOf = (value: SQLWrapper) => sql<number>`coalesce(sum(${value}), 0)`;
+const isOpen = inArray(orders.state, OPEN_STATES);
+
+export function createStats(deps: { db: Db; now?: () => number }) {
+  const { db } = deps;
   const now = deps.now ?? Date.now;
-  const one = <T>(sql: string, ...params: unknown[]) => sqlite.prepare(sql).get(...params) as T;
 
   return {
     /** Everything since `sinceMs` (default: the last 24 hours). */
     summary(sinceMs = now() - 24 * 3_600_000): ShopStats {
-      const orders = one<{ delivered: number; failed: number; open: number; attention: number }>(
-        `SELECT
-           COALESCE(SUM(state = 'delivered'), 0) AS delivered,
-           COALESCE(SUM(state = 'failed'), 0) AS failed,
-           COALESCE(SUM(state IN ('reserved', 'calling', 'provisioning')), 0) AS open,
-           COALESCE(SUM(attention_at IS NOT NULL AND state IN ('reserved', 'calling', 'provisioning')), 0) AS attention
-         FROM orders WHERE created_at >= ?`,
-        sinceMs,
-      );
-      const sales = one<{ price: number; cost: number }>(
-        `SELECT COALESCE(SUM(price_cents), 0) AS price, COALESCE(SUM(upstream_cost_cents), 0) AS cost
-           FROM orders WHERE state = 'delivered' AND created_at >= ?`,
-        sinceMs,
-      );
-      const moved = (category: string, creditPrefix: string) =>
-        one<{ total: number }>(
-          `SELECT COALESCE(SUM(amount_cents), 0) AS total FROM ledger_transfers
-            WHERE category = ? AND credit_account_id LIKE ? AND created_at >= ?`,
-          category,
-          `${creditPrefix}%`,
-          sinceMs,
-        ).total;
-      const wallets = one<{ total: number }>(
-        `SELECT COALESCE(SUM(credits_posted - debits_posted), 0) AS total FROM ledger_accounts WHERE kind = 'wallet'`,
-      ).total;
-      const customers = one<{ n: number }>('SELECT COUNT(*) AS n FROM users').n;
-      const refunds = moved('refund', 'wallet:');
+      const orderCounts = db
+        .select({
+          delivered: countWhere(sql`${orders.state} = 'delivered'`),
+          failed: countWhere(sql`${orders.state} = 'failed'`),
+          open: countWhere(isOpen),
+          attention: countWhere(sql`${orders.attentionAt} IS NOT NULL AND ${isOpen}`),
+        })
+        .from(orders)
+        .where(gte(orders.createdAt, sinceMs))
+        .get()!;
+      const sales = db
+        .select({ price: sumOf(orders.priceCents), cost: sumOf(orders.upstreamCostCents) })
+        .from(orders)
+        .where(and(eq(orders.state, 'delivered'), gte(orders.createdAt, sinceMs)))
+        .get()!;
+      const movedToWallets = (category: TransferCategory) =>
+        db
+          .select({ total: sumOf(ledgerTransfers.amountCents) })
+          .from(ledgerTransfers)
+          .where(
+            and(
+              eq(ledgerTransfers.category, category),
+              like(ledgerTransfers.creditAccountId, 'wallet:%'),
+              gte(ledgerTransfers.createdAt, sinceMs),
+            ),
+          )
+          .get()!.total;
+      const wallets = db
+        .select({ total: sumOf(sql`${ledgerAccounts.creditsPosted} - ${ledgerAccounts.debitsPosted}`) })
+        .from(ledgerAccounts)
+        .where(eq(ledgerAccounts.kind, 'wallet'))
+        .get()!.total;
+      const customers = db.select({ n: count() }).from(users).get()!.n;
+      const refunds = movedToWallets('refund');
       return {
         since: sinceMs,
-        orders: { delivered: orders.delivered, failed: orders.failed, open: orders.open, needsAttention: orders.attention },
+        orders: {
+          delivered: orderCounts.delivered,
+          failed: orderCounts.failed,
+          open: orderCounts.open,
+          needsAttention: orderCounts.attention,
+        },
         salesCents: sales.price,
         upstreamCostCents: sales.cost,
         marginCents: sales.price - sales.cost - refunds,
         refundsCents: refunds,
-        topUpsCents: moved('topup', 'wallet:'),
+        topUpsCents: movedToWallets('topup'),
         walletsCents: wallets,
         customers,
       };

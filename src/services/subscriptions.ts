@@ -3,7 +3,7 @@
  * actions each provider supports (change credentials, rotate IP, switch
  * location, usage, auto-renew). Renewal itself is an order (see orders.ts).
  */
-import { and, asc, count, eq, inArray, lte, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema/index.js';
 import type { ProviderCapabilities, TermOption, UsageReport, CountryOption } from '../providers/types.js';
@@ -14,16 +14,26 @@ import { BATCH_ROWS, standaloneContext, type JobContext } from '../lib/batches.j
 
 /** A place in a walk over subscriptions ordered by expiry: the last row of the previous page. */
 export interface ExpiryCursor {
-  expiresAt: string;
+  /** Epoch ms. */
+  expiresAt: number;
   id: string;
 }
 
 /** Sorts after every id, so a cursor built from a bare time excludes rows at exactly that time. */
 const AFTER_EVERY_ID = '\uffff';
 
-/** A cursor that starts strictly after `time` (ISO). */
-export function afterTime(time: string): ExpiryCursor {
+/** A cursor that starts strictly after `time` (epoch ms). */
+export function afterTime(time: number): ExpiryCursor {
   return { expiresAt: time, id: AFTER_EVERY_ID };
+}
+
+/**
+ * An expiry as it appears in idempotency and dedupe keys: ISO 8601 UTC, the
+ * text these keys were built from before times were stored as epoch ms, so a
+ * key recorded then is still recognised (no second reminder, no second renewal).
+ */
+export function expiryKey(expiresAt: number): string {
+  return new Date(expiresAt).toISOString();
 }
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: string; message: string };
@@ -34,8 +44,10 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
   const { db, catalog, logger } = deps;
   const now = deps.now ?? Date.now;
 
+  // Every proxy card, action and reminder reads one proxy by id.
+  const byId = db.select().from(subscriptions).where(eq(subscriptions.id, sql.placeholder('id'))).prepare();
   const get = (userId: number, id: string): SubscriptionRow | undefined => {
-    const row = db.select().from(subscriptions).where(eq(subscriptions.id, id)).get();
+    const row = byId.get({ id });
     return row && row.userId === userId ? row : undefined;
   };
 
@@ -72,20 +84,42 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
       .orderBy(asc(subscriptions.upstreamId))
       .limit(sql.placeholder('limit'))
       .prepare(),
+    // drizzle has no INDEXED BY, so the table is named in a template (and the
+    // id selected as SQL, since drizzle checks column fields against a table). Without
+    // statistics SQLite may prefer the wider expiry index, which holds every
+    // proxy, not only the few on auto-renew. The WHERE must match the partial
+    // index's literally for SQLite to use it at all.
+    autoRenewIds: db
+      .select({ id: sql<string>`${subscriptions.id}` })
+      .from(sql`${subscriptions} INDEXED BY subscriptions_auto_renew`)
+      .where(
+        and(
+          sql`${subscriptions.status} = 'active' AND ${subscriptions.autoRenew} = 1`,
+          sql`(${subscriptions.expiresAt}, ${subscriptions.id}) > (${sql.placeholder('afterExpiry')}, ${sql.placeholder('afterId')})`,
+          lte(subscriptions.expiresAt, sql.placeholder('upTo')),
+        ),
+      )
+      .orderBy(asc(subscriptions.expiresAt), asc(subscriptions.id))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
   };
+  // Retires one page of past-due proxies, walking the expiry index from its oldest end.
+  const expirePage = db
+    .update(subscriptions)
+    .set({ status: 'expired', lastSyncedAt: sql`${sql.placeholder('syncedAt')}` })
+    .where(
+      inArray(
+        subscriptions.id,
+        db
+          .select({ id: subscriptions.id })
+          .from(subscriptions)
+          .where(and(eq(subscriptions.status, 'active'), lte(subscriptions.expiresAt, sql.placeholder('now'))))
+          .orderBy(asc(subscriptions.expiresAt))
+          .limit(sql.placeholder('limit')),
+      ),
+    )
+    .prepare();
   const sqlite = db.$client;
-  const stmt = {
-    // INDEXED BY: without statistics SQLite may prefer the wider expiry index, which holds every proxy, not only auto-renewing ones.
-    autoRenewPage: sqlite.prepare<{ afterExpiry: string; afterId: string; upTo: string; limit: number }, { id: string }>(
-      `SELECT id FROM subscriptions INDEXED BY subscriptions_auto_renew
-        WHERE status = 'active' AND auto_renew = 1 AND (expires_at, id) > (@afterExpiry, @afterId) AND expires_at <= @upTo
-        ORDER BY expires_at, id LIMIT @limit`,
-    ),
-    expirePage: sqlite.prepare<{ now: string; syncedAt: number; limit: number }>(
-      `UPDATE subscriptions SET status = 'expired', last_synced_at = @syncedAt
-        WHERE id IN (SELECT id FROM subscriptions WHERE status = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)`,
-    ),
-  };
   const inOneTransaction = <T>(work: () => T): T => sqlite.transaction(work).immediate();
 
   const unavailable = (name: string) => ({ ok: false as const, reason: 'provider_unavailable', message: `${name} did not answer; please try again later` });
@@ -214,7 +248,7 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
             const proxy = byUpstream.get(sub.upstreamId);
             if (!proxy) {
               // Upstreams drop expired proxies from their lists; only an expired date makes it expired here.
-              if (sub.status === 'active' && sub.expiresAt && Date.parse(sub.expiresAt) < at) {
+              if (sub.status === 'active' && sub.expiresAt !== null && sub.expiresAt < at) {
                 db.update(subscriptions).set({ status: 'expired', lastSyncedAt: at }).where(eq(subscriptions.id, sub.id)).run();
                 updated++;
               } else missing++;
@@ -241,19 +275,17 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
 
     /**
      * One page of active proxies expiring after `after` and no later than
-     * `upTo` (ISO), soonest first: reminders walk their window with it.
+     * `upTo` (epoch ms), soonest first: reminders walk their window with it.
      */
-    activeExpiringPage(after: ExpiryCursor, upTo: string, limit = BATCH_ROWS): SubscriptionRow[] {
+    activeExpiringPage(after: ExpiryCursor, upTo: number, limit = BATCH_ROWS): SubscriptionRow[] {
       return pages.activeExpiring.all({ afterExpiry: after.expiresAt, afterId: after.id, upTo, limit });
     },
 
     /** One page of the proxies on auto-renew expiring in (after, upTo], soonest first. */
-    autoRenewPage(after: ExpiryCursor, upTo: string, limit = 100): SubscriptionRow[] {
-      const ids = stmt.autoRenewPage.all({ afterExpiry: after.expiresAt, afterId: after.id, upTo, limit }).map((r) => r.id);
-      if (ids.length === 0) return [];
-      const rows = db.select().from(subscriptions).where(inArray(subscriptions.id, ids)).all();
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id)).filter((r): r is SubscriptionRow => r !== undefined);
+    autoRenewPage(after: ExpiryCursor, upTo: number, limit = 100): SubscriptionRow[] {
+      const ids = pages.autoRenewIds.all({ afterExpiry: after.expiresAt, afterId: after.id, upTo, limit });
+      // Point lookups by primary key, in the page's order.
+      return ids.map(({ id }) => byId.get({ id })).filter((r): r is SubscriptionRow => r !== undefined);
     },
 
     /**
@@ -262,13 +294,14 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
      * A later sync or renewal makes a proxy active again if it was renewed elsewhere.
      */
     expirePastDue(limit = BATCH_ROWS): number {
-      return inOneTransaction(() => stmt.expirePage.run({ now: new Date(now()).toISOString(), syncedAt: now(), limit }).changes);
+      const at = now();
+      return inOneTransaction(() => expirePage.run({ now: at, syncedAt: at, limit }).changes);
     },
 
     /** Runs `work` (several enqueues, updates) as one write transaction: one batch, one commit. */
     inOneTransaction,
 
-    markReminded(id: string, expiresAt: string): void {
+    markReminded(id: string, expiresAt: number): void {
       db.update(subscriptions).set({ remindedForExpiry: expiresAt }).where(eq(subscriptions.id, id)).run();
     },
   };

@@ -6,7 +6,7 @@
  * twice (a repeated webhook, a duplicated update, two operators pressing
  * Confirm) credits the wallet once.
  */
-import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { writeTransaction, type Db, type Sqlite } from '../db/client.js';
 import { topUps, type TopUpState } from '../db/schema/index.js';
 import { newId } from '../domain/ids.js';
@@ -37,7 +37,10 @@ export function createTopUps(deps: {
   const { sqlite, db, wallet, outbox, logger, limits } = deps;
   const now = deps.now ?? Date.now;
 
-  const get = (id: string): TopUpRow | undefined => db.select().from(topUps).where(eq(topUps.id, id)).get();
+  // Every payment step reads its top-up, and the wallet screen lists a customer's: prepared once.
+  const byIdQuery = db.select().from(topUps).where(eq(topUps.id, sql.placeholder('id'))).prepare();
+  const ofUserQuery = db.select().from(topUps).where(eq(topUps.userId, sql.placeholder('userId'))).prepare();
+  const get = (id: string): TopUpRow | undefined => byIdQuery.get({ id });
   const byExternal = (method: TopUpMethod, externalId: string): TopUpRow | undefined =>
     db
       .select()
@@ -254,7 +257,7 @@ export function createTopUps(deps: {
     },
 
     ofUser(userId: number): TopUpRow[] {
-      return db.select().from(topUps).where(eq(topUps.userId, userId)).all();
+      return ofUserQuery.all({ userId });
     },
   };
 }

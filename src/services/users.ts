@@ -31,12 +31,14 @@ export function createUsers(deps: { db: Db; sqlite: Sqlite; wallet: Wallet }) {
   // Read on every update the bot handles: prepared once, not rebuilt per call.
   const byTelegramIdQuery = db.select().from(users).where(eq(users.telegramId, sql.placeholder('telegramId'))).prepare();
   const byTelegramId = (telegramId: number): User | undefined => byTelegramIdQuery.get({ telegramId });
+  // The notifier reads the addressee of every message it sends.
+  const byIdQuery = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
 
   return {
     byTelegramId,
 
     byId(id: number): User | undefined {
-      return db.select().from(users).where(eq(users.id, id)).get();
+      return byIdQuery.get({ id });
     },
 
     /** Finds or creates the customer behind a Telegram account; refreshes their names. */

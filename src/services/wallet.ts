@@ -8,11 +8,13 @@
  * ('hold:<order>', 'topup:stars:<charge id>'…), so repeating a step after a
  * retry or a crash writes nothing new.
  *
- * The hot path uses prepared better-sqlite3 statements: every purchase goes
- * through here twice, and the query builder's overhead would show.
+ * Every statement is a drizzle query prepared once: every purchase goes
+ * through here twice, and building the SQL per call would show.
  */
-import type { Sqlite } from '../db/client.js';
+import { and, asc, desc, eq, gte, lt, ne, sql, type SQLWrapper } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
 import { settleTransaction, writeTransaction } from '../db/client.js';
+import { ledgerAccounts, ledgerTransfers } from '../db/schema/index.js';
 import { MAX_AMOUNT_CENTS, isValidAmount } from '../domain/money.js';
 
 export type LedgerErrorCode =
@@ -82,36 +84,18 @@ export interface HistoryPage {
   nextCursor: number | null;
 }
 
-type TransferKind = 'posted' | 'pending' | 'post_pending' | 'void_pending';
-type TransferCategory = 'topup' | 'purchase' | 'refund' | 'adjustment' | 'upstream_cost';
-type AccountKind = 'wallet' | 'revenue' | 'topup_clearing' | 'adjustments' | 'upstream' | 'upstream_cost';
+export type TransferRow = typeof ledgerTransfers.$inferSelect;
+export type AccountRow = typeof ledgerAccounts.$inferSelect;
+type TransferKind = TransferRow['kind'];
+type TransferCategory = TransferRow['category'];
+type AccountKind = AccountRow['kind'];
 
-interface TransferRow {
-  seq: number;
-  id: string;
-  kind: TransferKind;
-  category: TransferCategory;
-  debit_account_id: string;
-  credit_account_id: string;
-  amount_cents: number;
-  pending_id: string | null;
-  user_id: number | null;
-  order_id: string | null;
-  actor: string;
-  reason: string | null;
-  created_at: number;
-}
-
-interface AccountRow {
-  id: string;
-  kind: AccountKind;
-  user_id: number | null;
-  debits_posted: number;
-  credits_posted: number;
-  debits_pending: number;
-  credits_pending: number;
-  available: number;
-}
+/**
+ * An account's available money, as the database's generated column computes
+ * it. Never NULL (every input is NOT NULL), though drizzle types generated
+ * columns as nullable.
+ */
+const availableOf = (account: AccountRow): number => account.available ?? 0;
 
 interface NewTransfer {
   id: string;
@@ -145,37 +129,79 @@ export interface WalletOptions {
   now?: () => number;
 }
 
-export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
+export function createWallet(db: Db, options: WalletOptions = {}) {
   const now = options.now ?? Date.now;
+  const sqlite = db.$client;
+  const placeholder = sql.placeholder;
+
+  /** The cached totals move by these amounts (signed) in one statement: every write to the cache goes through here. */
+  const moveBy = (column: SQLWrapper, name: string) => sql`${column} + ${placeholder(name)}`;
 
   const stmt = {
-    account: sqlite.prepare<[string], AccountRow>('SELECT * FROM ledger_accounts WHERE id = ?'),
-    insertAccount: sqlite.prepare<[string, string, number | null]>(
-      'INSERT OR IGNORE INTO ledger_accounts (id, kind, user_id) VALUES (?, ?, ?)',
-    ),
-    transfer: sqlite.prepare<[string], TransferRow>('SELECT * FROM ledger_transfers WHERE id = ?'),
-    resolutionOf: sqlite.prepare<[string], TransferRow>('SELECT * FROM ledger_transfers WHERE pending_id = ?'),
-    insertTransfer: sqlite.prepare(
-      `INSERT INTO ledger_transfers
-         (id, kind, category, debit_account_id, credit_account_id, amount_cents, pending_id, user_id, order_id, actor, reason, created_at)
-       VALUES (@id, @kind, @category, @debit, @credit, @amount, @pendingId, @userId, @orderId, @actor, @reason, @createdAt)`,
-    ),
-    /** One statement per account and transfer: every write to the cache goes through here. */
-    moveTotals: sqlite.prepare<[number, number, number, number, string]>(
-      `UPDATE ledger_accounts SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?,
-              debits_pending = debits_pending + ?, credits_pending = credits_pending + ? WHERE id = ?`,
-    ),
+    account: db.select().from(ledgerAccounts).where(eq(ledgerAccounts.id, placeholder('id'))).prepare(),
+    // A fixed account or a wallet that exists already is left as it is.
+    insertAccount: db
+      .insert(ledgerAccounts)
+      .values({ id: placeholder('id'), kind: placeholder('kind'), userId: placeholder('userId') })
+      .onConflictDoNothing()
+      .prepare(),
+    transfer: db.select().from(ledgerTransfers).where(eq(ledgerTransfers.id, placeholder('id'))).prepare(),
+    resolutionOf: db.select().from(ledgerTransfers).where(eq(ledgerTransfers.pendingId, placeholder('pendingId'))).prepare(),
+    insertTransfer: db
+      .insert(ledgerTransfers)
+      .values({
+        id: placeholder('id'),
+        kind: placeholder('kind'),
+        category: placeholder('category'),
+        debitAccountId: placeholder('debit'),
+        creditAccountId: placeholder('credit'),
+        amountCents: placeholder('amount'),
+        pendingId: placeholder('pendingId'),
+        userId: placeholder('userId'),
+        orderId: placeholder('orderId'),
+        actor: placeholder('actor'),
+        reason: placeholder('reason'),
+        createdAt: placeholder('createdAt'),
+      })
+      .prepare(),
+    moveTotals: db
+      .update(ledgerAccounts)
+      .set({
+        debitsPosted: moveBy(ledgerAccounts.debitsPosted, 'debitsPosted'),
+        creditsPosted: moveBy(ledgerAccounts.creditsPosted, 'creditsPosted'),
+        debitsPending: moveBy(ledgerAccounts.debitsPending, 'debitsPending'),
+        creditsPending: moveBy(ledgerAccounts.creditsPending, 'creditsPending'),
+      })
+      .where(eq(ledgerAccounts.id, placeholder('id')))
+      .prepare(),
     /** Refunds of an order are 'refund:<order>:<key>': a range of the unique id index (';' follows ':'). */
-    refundedForOrder: sqlite.prepare<[string, string], { total: number | null }>(
-      `SELECT SUM(amount_cents) AS total FROM ledger_transfers WHERE id >= ? AND id < ?`,
-    ),
-    history: sqlite.prepare<[number, number, number], TransferRow>(
-      `SELECT * FROM ledger_transfers WHERE user_id = ? AND seq < ? AND category <> 'upstream_cost'
-        ORDER BY seq DESC LIMIT ?`,
-    ),
-    allTransfers: sqlite.prepare<[], TransferRow>('SELECT * FROM ledger_transfers ORDER BY seq'),
-    allAccounts: sqlite.prepare<[], AccountRow>('SELECT * FROM ledger_accounts'),
+    refundedForOrder: db
+      .select({ total: sql<number | null>`sum(${ledgerTransfers.amountCents})` })
+      .from(ledgerTransfers)
+      .where(and(gte(ledgerTransfers.id, placeholder('from')), lt(ledgerTransfers.id, placeholder('to'))))
+      .prepare(),
+    history: db
+      .select()
+      .from(ledgerTransfers)
+      .where(
+        and(
+          eq(ledgerTransfers.userId, placeholder('userId')),
+          lt(ledgerTransfers.seq, placeholder('beforeSeq')),
+          ne(ledgerTransfers.category, 'upstream_cost'),
+        ),
+      )
+      .orderBy(desc(ledgerTransfers.seq))
+      .limit(placeholder('limit'))
+      .prepare(),
+    allTransfers: db.select().from(ledgerTransfers).orderBy(asc(ledgerTransfers.seq)).prepare(),
+    allAccounts: db.select().from(ledgerAccounts).prepare(),
   };
+
+  const insertAccount = (id: string, kind: AccountKind, userId: number | null) => stmt.insertAccount.run({ id, kind, userId });
+  const move = (id: string, debitsPosted: number, creditsPosted: number, debitsPending: number, creditsPending: number) =>
+    stmt.moveTotals.run({ id, debitsPosted, creditsPosted, debitsPending, creditsPending });
+  const refundedForOrder = (orderId: string) =>
+    stmt.refundedForOrder.get({ from: `refund:${orderId}:`, to: `refund:${orderId};` })?.total ?? 0;
 
   // The shop's own fixed accounts exist before any transfer, so the hot path never inserts them.
   const FIXED_ACCOUNTS: Array<[string, AccountKind]> = [
@@ -184,12 +210,12 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     [UPSTREAM_COST, 'upstream_cost'],
     ...(['stars', 'cryptopay', 'manual'] as const).map((m): [string, AccountKind] => [topUpClearing(m), 'topup_clearing']),
   ];
-  for (const [id, kind] of FIXED_ACCOUNTS) stmt.insertAccount.run(id, kind, null);
+  for (const [id, kind] of FIXED_ACCOUNTS) insertAccount(id, kind, null);
 
   /** An account per upstream appears the first time we record a cost there. */
   const upstreamAccountFor = (provider: string) => {
     const id = upstreamAccount(provider);
-    stmt.insertAccount.run(id, 'upstream', null);
+    insertAccount(id, 'upstream', null);
     return id;
   };
 
@@ -197,15 +223,15 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     if (!Number.isSafeInteger(userId) || userId <= 0) {
       throw new LedgerError('unknown_user', `unknown user ${String(userId)}`);
     }
-    const account = stmt.account.get(walletAccountId(userId));
+    const account = stmt.account.get({ id: walletAccountId(userId) });
     if (!account) throw new LedgerError('unknown_user', `unknown user ${userId}`);
     return account;
   };
 
   const balanceOf = (userId: number): Balance => {
-    const account = stmt.account.get(walletAccountId(userId));
+    const account = stmt.account.get({ id: walletAccountId(userId) });
     if (!account) throw new LedgerError('unknown_user', `unknown user ${userId}`);
-    return { availableCents: account.available, heldCents: account.debits_pending };
+    return { availableCents: availableOf(account), heldCents: account.debitsPending };
   };
 
   /** Moves the cached totals of both accounts for one new transfer. */
@@ -213,20 +239,20 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     const a = t.amount;
     switch (t.kind) {
       case 'posted':
-        stmt.moveTotals.run(a, 0, 0, 0, t.debit);
-        stmt.moveTotals.run(0, a, 0, 0, t.credit);
+        move(t.debit, a, 0, 0, 0);
+        move(t.credit, 0, a, 0, 0);
         break;
       case 'pending':
-        stmt.moveTotals.run(0, 0, a, 0, t.debit);
-        stmt.moveTotals.run(0, 0, 0, a, t.credit);
+        move(t.debit, 0, 0, a, 0);
+        move(t.credit, 0, 0, 0, a);
         break;
       case 'post_pending':
-        stmt.moveTotals.run(a, 0, -a, 0, t.debit);
-        stmt.moveTotals.run(0, a, 0, -a, t.credit);
+        move(t.debit, a, 0, -a, 0);
+        move(t.credit, 0, a, 0, -a);
         break;
       case 'void_pending':
-        stmt.moveTotals.run(0, 0, -a, 0, t.debit);
-        stmt.moveTotals.run(0, 0, 0, -a, t.credit);
+        move(t.debit, 0, 0, -a, 0);
+        move(t.credit, 0, 0, 0, -a);
         break;
     }
   };
@@ -254,13 +280,13 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
    * when someone reused an id for a different one.
    */
   const replayOf = (t: NewTransfer): TransferRow | undefined => {
-    const existing = stmt.transfer.get(t.id);
+    const existing = stmt.transfer.get({ id: t.id });
     if (!existing) return undefined;
     const same =
       existing.kind === t.kind &&
-      existing.debit_account_id === t.debit &&
-      existing.credit_account_id === t.credit &&
-      existing.amount_cents === t.amount;
+      existing.debitAccountId === t.debit &&
+      existing.creditAccountId === t.credit &&
+      existing.amountCents === t.amount;
     if (!same) throw new LedgerError('idempotency_conflict', `transfer ${t.id} already exists with other details`);
     return existing;
   };
@@ -277,11 +303,9 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     if (replayOf(t)) return result(t.id, t.amount, true, userId);
     if (spendsFromWallet) {
       const wallet = requireWallet(userId);
-      if (wallet.available < t.amount) {
-        throw new LedgerError(
-          'insufficient_funds',
-          `available ${wallet.available} cents is less than ${t.amount} cents`,
-        );
+      const available = availableOf(wallet);
+      if (available < t.amount) {
+        throw new LedgerError('insufficient_funds', `available ${available} cents is less than ${t.amount} cents`);
       }
     }
     insert(t);
@@ -292,9 +316,9 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     requireKey(orderId, 'order id');
     // Resolving a hold can be rebuilt by the reconciler (see settleTransaction).
     return settleTransaction(sqlite, () => {
-      const hold = stmt.transfer.get(holdId(orderId));
+      const hold = stmt.transfer.get({ id: holdId(orderId) });
       if (!hold || hold.kind !== 'pending') throw new LedgerError('hold_not_found', `no hold for order ${orderId}`);
-      const existing = stmt.resolutionOf.get(hold.id);
+      const existing = stmt.resolutionOf.get({ pendingId: hold.id });
       if (existing) {
         const code = existing.kind === 'post_pending' ? 'already_captured' : 'already_voided';
         throw new LedgerError(code, `the hold for order ${orderId} is ${code.replace('already_', '')} already`);
@@ -303,17 +327,17 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
         id: resolution === 'post_pending' ? captureId(orderId) : voidId(orderId),
         kind: resolution,
         category: 'purchase',
-        debit: hold.debit_account_id,
-        credit: hold.credit_account_id,
-        amount: hold.amount_cents,
+        debit: hold.debitAccountId,
+        credit: hold.creditAccountId,
+        amount: hold.amountCents,
         pendingId: hold.id,
-        userId: hold.user_id,
+        userId: hold.userId,
         orderId,
         actor,
         reason,
       };
       insert(t);
-      return result(t.id, t.amount, false, hold.user_id!);
+      return result(t.id, t.amount, false, hold.userId!);
     });
   };
 
@@ -345,7 +369,7 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     /** Opens a wallet for a new customer; harmless when it exists. */
     openWallet(userId: number): void {
       if (!Number.isSafeInteger(userId) || userId <= 0) throw new LedgerError('invalid_input', 'invalid user id');
-      stmt.insertAccount.run(walletAccountId(userId), 'wallet', userId);
+      insertAccount(walletAccountId(userId), 'wallet', userId);
     },
 
     balance: balanceOf,
@@ -426,24 +450,24 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
       requireKey(input.refundKey, 'refund key');
       requireReason(input.reason);
       return writeTransaction(sqlite, () => {
-        const hold = stmt.transfer.get(holdId(input.orderId));
+        const hold = stmt.transfer.get({ id: holdId(input.orderId) });
         if (!hold) throw new LedgerError('hold_not_found', `no order ${input.orderId} in the ledger`);
         const t: NewTransfer = {
           id: `refund:${input.orderId}:${input.refundKey}`,
           kind: 'posted',
           category: 'refund',
-          debit: hold.credit_account_id,
-          credit: hold.debit_account_id,
+          debit: hold.creditAccountId,
+          credit: hold.debitAccountId,
           amount: input.amountCents,
-          userId: hold.user_id,
+          userId: hold.userId,
           orderId: input.orderId,
           actor: input.actor,
           reason: input.reason,
         };
-        if (replayOf(t)) return result(t.id, t.amount, true, hold.user_id!);
-        const captured = stmt.transfer.get(captureId(input.orderId))?.amount_cents ?? 0;
+        if (replayOf(t)) return result(t.id, t.amount, true, hold.userId!);
+        const captured = stmt.transfer.get({ id: captureId(input.orderId) })?.amountCents ?? 0;
         if (captured === 0) throw new LedgerError('not_captured', `order ${input.orderId} was never charged`);
-        const refunded = stmt.refundedForOrder.get(`refund:${input.orderId}:`, `refund:${input.orderId};`)?.total ?? 0;
+        const refunded = refundedForOrder(input.orderId);
         if (refunded + input.amountCents > captured) {
           throw new LedgerError(
             'refund_exceeds_capture',
@@ -451,14 +475,14 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
           );
         }
         insert(t);
-        return result(t.id, t.amount, false, hold.user_id!);
+        return result(t.id, t.amount, false, hold.userId!);
       });
     },
 
     /** What has been refunded for an order so far: the exact sum of its refund transfers. */
     refundedCents(orderId: string): number {
       requireKey(orderId, 'order id');
-      return stmt.refundedForOrder.get(`refund:${orderId}:`, `refund:${orderId};`)?.total ?? 0;
+      return refundedForOrder(orderId);
     },
 
     /** An operator's correction: positive adds to the wallet, negative takes away. */
@@ -514,7 +538,7 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
     history(userId: number, page: { limit?: number; beforeSeq?: number } = {}): HistoryPage {
       requireWallet(userId);
       const limit = Math.min(Math.max(Math.trunc(page.limit ?? 10), 1), 100);
-      const rows = stmt.history.all(userId, page.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1);
+      const rows = stmt.history.all({ userId, beforeSeq: page.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit: limit + 1 });
       const wallet = walletAccountId(userId);
       const entries = rows.slice(0, limit).map((row) => toHistoryEntry(row, wallet));
       return { entries, nextCursor: rows.length > limit ? entries[entries.length - 1]!.seq : null };
@@ -530,34 +554,34 @@ export function createWallet(sqlite: Sqlite, options: WalletOptions = {}) {
 export type Wallet = ReturnType<typeof createWallet>;
 
 function toHistoryEntry(row: TransferRow, wallet: string): HistoryEntry {
-  const sign = row.credit_account_id === wallet ? 1 : -1;
+  const sign = row.creditAccountId === wallet ? 1 : -1;
   let availableChange = 0;
   let heldChange = 0;
   switch (row.kind) {
     case 'posted':
-      availableChange = sign * row.amount_cents;
+      availableChange = sign * row.amountCents;
       break;
     case 'pending':
-      availableChange = sign * row.amount_cents;
-      heldChange = row.amount_cents;
+      availableChange = sign * row.amountCents;
+      heldChange = row.amountCents;
       break;
     case 'post_pending':
-      heldChange = -row.amount_cents;
+      heldChange = -row.amountCents;
       break;
     case 'void_pending':
-      availableChange = row.amount_cents;
-      heldChange = -row.amount_cents;
+      availableChange = row.amountCents;
+      heldChange = -row.amountCents;
       break;
   }
   return {
     seq: row.seq,
     transferId: row.id,
-    at: row.created_at,
+    at: row.createdAt,
     category: row.category,
     kind: row.kind,
     availableChangeCents: availableChange,
     heldChangeCents: heldChange,
-    orderId: row.order_id,
+    orderId: row.orderId,
     reason: row.reason,
   };
 }
@@ -570,7 +594,7 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
   const violations: string[] = [];
   const byId = new Map(transfers.map((t) => [t.id, t]));
   const resolutions = new Map<string, TransferRow>();
-  for (const t of transfers) if (t.pending_id) resolutions.set(t.pending_id, t);
+  for (const t of transfers) if (t.pendingId) resolutions.set(t.pendingId, t);
 
   const totals = new Map<string, { dp: number; cp: number; dpe: number; cpe: number }>();
   const totalFor = (id: string) => {
@@ -583,28 +607,28 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
   const refundedAmount = new Map<string, number>();
 
   for (const t of transfers) {
-    const debit = totalFor(t.debit_account_id);
-    const credit = totalFor(t.credit_account_id);
+    const debit = totalFor(t.debitAccountId);
+    const credit = totalFor(t.creditAccountId);
     if (t.kind === 'posted' || t.kind === 'post_pending') {
-      debit.dp += t.amount_cents;
-      credit.cp += t.amount_cents;
+      debit.dp += t.amountCents;
+      credit.cp += t.amountCents;
     } else if (t.kind === 'pending' && !resolutions.has(t.id)) {
-      debit.dpe += t.amount_cents;
-      credit.cpe += t.amount_cents;
+      debit.dpe += t.amountCents;
+      credit.cpe += t.amountCents;
     }
-    if (t.pending_id) {
-      const pending = byId.get(t.pending_id);
-      if (!pending || pending.kind !== 'pending') violations.push(`${t.id} resolves ${t.pending_id}, which is not a hold`);
-      else if (pending.amount_cents !== t.amount_cents || pending.debit_account_id !== t.debit_account_id) {
+    if (t.pendingId) {
+      const pending = byId.get(t.pendingId);
+      if (!pending || pending.kind !== 'pending') violations.push(`${t.id} resolves ${t.pendingId}, which is not a hold`);
+      else if (pending.amountCents !== t.amountCents || pending.debitAccountId !== t.debitAccountId) {
         violations.push(`${t.id} does not match the hold it resolves`);
       }
     }
-    if (t.category === 'purchase' && t.kind === 'post_pending' && t.order_id) {
-      capturesPerOrder.set(t.order_id, (capturesPerOrder.get(t.order_id) ?? 0) + 1);
-      capturedAmount.set(t.order_id, (capturedAmount.get(t.order_id) ?? 0) + t.amount_cents);
+    if (t.category === 'purchase' && t.kind === 'post_pending' && t.orderId) {
+      capturesPerOrder.set(t.orderId, (capturesPerOrder.get(t.orderId) ?? 0) + 1);
+      capturedAmount.set(t.orderId, (capturedAmount.get(t.orderId) ?? 0) + t.amountCents);
     }
-    if (t.category === 'refund' && t.order_id) {
-      refundedAmount.set(t.order_id, (refundedAmount.get(t.order_id) ?? 0) + t.amount_cents);
+    if (t.category === 'refund' && t.orderId) {
+      refundedAmount.set(t.orderId, (refundedAmount.get(t.orderId) ?? 0) + t.amountCents);
     }
   }
 
@@ -612,12 +636,12 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
   let pendingSum = 0;
   for (const a of accounts) {
     const j = totals.get(a.id) ?? { dp: 0, cp: 0, dpe: 0, cpe: 0 };
-    if (a.debits_posted !== j.dp || a.credits_posted !== j.cp || a.debits_pending !== j.dpe || a.credits_pending !== j.cpe) {
+    if (a.debitsPosted !== j.dp || a.creditsPosted !== j.cp || a.debitsPending !== j.dpe || a.creditsPending !== j.cpe) {
       violations.push(`account ${a.id}: cached totals differ from the journal`);
     }
-    if (a.kind === 'wallet' && a.available < 0) violations.push(`wallet ${a.id} has negative available money`);
-    postedSum += a.credits_posted - a.debits_posted;
-    pendingSum += a.credits_pending - a.debits_pending;
+    if (a.kind === 'wallet' && availableOf(a) < 0) violations.push(`wallet ${a.id} has negative available money`);
+    postedSum += a.creditsPosted - a.debitsPosted;
+    pendingSum += a.creditsPending - a.debitsPending;
     totals.delete(a.id);
   }
   for (const id of totals.keys()) violations.push(`transfers name account ${id}, which does not exist`);

@@ -71,7 +71,7 @@ async function benchFullBot(): Promise<Figures> {
     services: shop,
     logger: silentLogger,
     adminIds: [],
-    storage: createKvStorage(shop.database.sqlite),
+    storage: createKvStorage(shop.database.db),
     // Scripted customers press far faster than people; flood control still runs but never trips.
     rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
   });

@@ -70,7 +70,7 @@ function populate(database: Database_): number {
         insertOrder.run(orderId, u, `q_seed_${u}`, provider, now, now);
         for (let p = 0; p < PROXIES_PER_USER; p++, n++) {
           // A multiplicative hash spreads expiries evenly without a random generator's state.
-          const expiresAt = new Date(now - DAYS_PAST * DAY + ((n * 2_654_435_761) % span)).toISOString();
+          const expiresAt = now - DAYS_PAST * DAY + ((n * 2_654_435_761) % span);
           const autoRenew = (n * 7919) % 100 < AUTO_RENEW_SHARE * 100 ? 1 : 0;
           insertProxy.run(`sub_seed_${n}`, u, orderId, provider, `seed-${n}`, expiresAt, autoRenew, now);
         }
@@ -149,7 +149,7 @@ try {
       housekeeping: { db: database.db, retention: { quotesMs: DAY, outboxMs: 30 * DAY, conversationsMs: 7 * DAY } },
     }),
     silentLogger,
-    { leases: createJobLeases(database.sqlite) },
+    { leases: createJobLeases(database.db) },
   );
   const ticks: Record<string, number> = {};
   const results: Record<string, unknown> = {};

@@ -86,7 +86,7 @@ export const HOT_ITEMS: HotItem[] = [
     path: 'update',
     name: 'conversation state',
     run(fx) {
-      const kv = createKvStorage<unknown>(fx.database.sqlite);
+      const kv = createKvStorage<unknown>(fx.database.db);
       kv.write('conversation:1', { step: 1 });
       kv.read('conversation:1');
       kv.delete('conversation:1');
@@ -133,7 +133,7 @@ export const HOT_ITEMS: HotItem[] = [
     run: (fx) =>
       createHousekeepingJob({ db: fx.database.db, outbox: fx.services.outbox, retention: { quotesMs: 0, outboxMs: 0, conversationsMs: 0 }, now: () => Date.now() + 1_000 })(),
   },
-  { path: 'tick', name: 'forget old conversations', run: (fx) => forgetUntouchedSince(fx.database.sqlite, Date.now(), 10) },
+  { path: 'tick', name: 'forget old conversations', run: (fx) => forgetUntouchedSince(fx.database.db, Date.now(), 10) },
   {
     path: 'tick',
     name: 'outbox: due messages, sent, failed',
@@ -153,7 +153,7 @@ export const HOT_ITEMS: HotItem[] = [
     path: 'tick',
     name: 'job leases',
     run(fx) {
-      const leases = createJobLeases(fx.database.sqlite);
+      const leases = createJobLeases(fx.database.db);
       leases.acquire('hot');
       leases.renew('hot');
       leases.saveProgress('hot', '{}');

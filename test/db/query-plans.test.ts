@@ -92,7 +92,7 @@ beforeAll(async () => {
   if (bought.kind !== 'delivered') throw new Error(bought.kind);
   const sub = bought.proxies[0]!;
   // Due for a reminder and for auto-renewal, so those jobs run their whole path.
-  database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(new Date(Date.now() + 12 * HOUR).toISOString(), sub.id);
+  database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(Date.now() + 12 * HOUR, sub.id);
   services.subscriptions.setAutoRenew(user.id, sub.id, true);
   const { token } = services.tokens.create({ userId: user.id, name: 'hot', scopes: ['read'] });
   fx = { database, services, upstream, userId: user.id, telegramId: 42, subscriptionId: sub.id, orderId: bought.order.id, token, choice };

@@ -165,8 +165,8 @@ describe('my proxies', () => {
     await oli.press(/^✅ Confirm/);
     const renewed = await oli.waitForMessage(has('Renewed:'));
     const after = world.shop.subscriptions.get(id, proxy!.id)!;
-    expect(Date.parse(after.expiresAt!)).toBeGreaterThan(Date.parse(proxy!.expiresAt!));
-    expect(renewed.plainText).toContain(`now runs until ${after.expiresAt!.slice(0, 10)}`);
+    expect(after.expiresAt!).toBeGreaterThan(proxy!.expiresAt!);
+    expect(renewed.plainText).toContain(`now runs until ${new Date(after.expiresAt!).toISOString().slice(0, 10)}`);
     expect(world.shop.wallet.balance(id)).toEqual({ availableCents: before - quote.priceCents, heldCents: 0 });
     expect(world.shop.wallet.checkInvariants()).toEqual([]);
   });

@@ -301,7 +301,7 @@ describe('/readyz', () => {
       services: shop,
       logger: silentLogger,
       adminIds: [],
-      storage: createKvStorage(shop.database.sqlite),
+      storage: createKvStorage(shop.database.db),
     });
     const readiness = createReadiness({ sqlite: shop.database.sqlite, providerIds: [] });
     closeLater.push(async () => readiness.stop());

@@ -44,7 +44,7 @@ export async function startBotShop(ids: ProviderId[], options: BotShopOptions = 
   const shop = await startShop(ids, options.shop);
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const storage = createKvStorage<unknown>(shop.database.sqlite);
+  const storage = createKvStorage<unknown>(shop.database.db);
   const tokens = createTokens({ db: shop.database.db });
   const build = () =>
     createBot({

@@ -14,7 +14,7 @@ const { dbPath, userId, orderIds, startFlag } = workerData as {
 };
 
 const database = openDatabase(dbPath);
-const wallet = createWallet(database.sqlite);
+const wallet = createWallet(database.db);
 const flag = new Int32Array(startFlag);
 parentPort!.postMessage({ ready: true });
 Atomics.wait(flag, 0, 0); // every worker starts at the same moment

@@ -19,7 +19,7 @@ describe('housekeeping', () => {
     const shop = await newShop(['proxy-panel'], { now });
     const user = shop.customer(0);
     const choice = await firstChoice(shop, 'proxy-panel');
-    const kv = createKvStorage<unknown>(shop.database.sqlite, { now });
+    const kv = createKvStorage<unknown>(shop.database.db, { now });
     const retention = { quotesMs: 24 * HOUR, outboxMs: 2 * 24 * HOUR, conversationsMs: 24 * HOUR };
     const housekeeping = createHousekeepingJob({ db: shop.database.db, outbox: shop.outbox, retention, now });
     const count = (table: string) => (shop.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;

@@ -27,7 +27,7 @@ function twoInstances(jobsFor: (instance: 'a' | 'b') => Job[], ttlMs: number) {
   const start = (name: 'a' | 'b') => {
     const database = openDatabase(file);
     const services = buildServices(database);
-    const leases = createJobLeases(database.sqlite, { holder: name, ttlMs });
+    const leases = createJobLeases(database.db, { holder: name, ttlMs });
     const scheduler = startScheduler([...shopJobs(services, silentLogger), ...jobsFor(name)], silentLogger, { leases });
     cleanups.push(async () => {
       await scheduler.stop();

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createAutoRenewJob } from '../../src/scheduler/jobs/auto-renew.js';
 import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
 import { shopJobs, startScheduler, type Job } from '../../src/scheduler/index.js';
-import { BATCH_ROWS } from '../../src/lib/batches.js';
+import { BATCH_ROWS, standaloneContext } from '../../src/lib/batches.js';
 import { createExpiryJob } from '../../src/scheduler/jobs/expiry.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 import { waitFor } from '../helpers/wait.js';
@@ -24,7 +24,7 @@ async function ownedProxy(s: TestShop, funds: number, inHours: number) {
   const bought = await s.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 'buy', channel: 'bot' });
   if (bought.kind !== 'delivered') throw new Error(bought.kind);
   const proxy = bought.proxies[0]!;
-  const expiresAt = new Date(Date.now() + inHours * HOUR).toISOString();
+  const expiresAt = Date.now() + inHours * HOUR;
   s.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(expiresAt, proxy.id);
   return { user, proxy: { ...proxy, expiresAt }, pricePaid: quoted.quote.priceCents };
 }
@@ -50,7 +50,7 @@ describe('expiry reminders', () => {
     const remind = createReminderJob(shop);
     await ownedProxy(shop, 100_000, 24 * 10);
     const second = await ownedProxy(shop, 100_000, -1);
-    expect(second.proxy.expiresAt < new Date().toISOString()).toBe(true);
+    expect(second.proxy.expiresAt < Date.now()).toBe(true);
     expect(await remind()).toEqual({ queued: 0 });
   });
 });
@@ -63,10 +63,41 @@ function manyProxies(s: TestShop, like: { id: string }, count: number, inHours: 
   );
   s.database.sqlite.transaction(() => {
     for (let i = 0; i < count; i++) {
-      copy.run(`bulk-${i}`, `bulk-upstream-${i}`, new Date(Date.now() + inHours * HOUR + i).toISOString(), like.id);
+      copy.run(`bulk-${i}`, `bulk-upstream-${i}`, Date.now() + inHours * HOUR + i, like.id);
     }
   })();
 }
+
+describe('expiry reminders across the move to epoch-ms times', () => {
+  it('keep dedupe keys in the ISO form recorded before, and resume from progress saved as ISO text', async () => {
+    const shop = await newShop(['proxy-panel']);
+    const clock = Date.now();
+    const { user, proxy } = await ownedProxy(shop, 100_000, 60);
+    const remind = createReminderJob({ ...shop, now: () => clock });
+    // Progress as the job saved it when times were ISO text: both windows covered up to 70 h from now.
+    let progress: string | undefined = JSON.stringify({
+      '72h': new Date(clock + 70 * HOUR).toISOString(),
+      '24h': new Date(clock + 24 * HOUR).toISOString(),
+    });
+    const ctx = { ...standaloneContext(), progress: { read: () => progress, save: (value: string) => void (progress = value) } };
+
+    // The proxy expires inside the stretch already covered: nothing is walked again.
+    expect(await remind(ctx)).toEqual({ queued: 0 });
+    expect(JSON.parse(progress)).toEqual({ '72h': clock + 72 * HOUR, '24h': clock + 24 * HOUR });
+
+    // A reminder queued before the move, its key naming the expiry in ISO text, still stops a repeat.
+    progress = undefined;
+    shop.outbox.enqueue({
+      audience: 'user',
+      userId: user.id,
+      kind: 'expiry_reminder',
+      payload: { subscriptionId: proxy.id },
+      dedupeKey: `reminder:${proxy.id}:${new Date(proxy.expiresAt).toISOString()}:72h`,
+    });
+    expect(await remind(ctx)).toEqual({ queued: 0 });
+    expect(shop.outbox.list({ kind: 'expiry_reminder' })).toHaveLength(1);
+  });
+});
 
 describe('expiry reminders in batches', () => {
   it('remind every proxy of a window larger than a batch, yielding to the event loop between batches', async () => {
@@ -96,7 +127,7 @@ describe('expiry reminders in batches', () => {
     expect(await remind()).toEqual({ queued: 0 });
     expect(shop.outbox.list()).toEqual([]);
     // An expiry beyond the covered stretch (say, renewed elsewhere) is reminded when the window reaches it.
-    shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(new Date(clock + 80 * HOUR).toISOString(), proxy.id);
+    shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(clock + 80 * HOUR, proxy.id);
     expect(await remind()).toEqual({ queued: 0 });
     clock += 10 * HOUR;
     expect(await remind()).toEqual({ queued: 1 });
@@ -129,7 +160,7 @@ describe('auto-renewal', () => {
 
     expect(await autoRenew()).toEqual({ renewed: 1, failed: 0 });
     const renewed = shop.subscriptions.get(user.id, proxy.id)!;
-    expect(Date.parse(renewed.expiresAt!)).toBeGreaterThan(Date.now() + 24 * HOUR);
+    expect(renewed.expiresAt!).toBeGreaterThan(Date.now() + 24 * HOUR);
     const [order] = shop.orders.ordersOfUser(user.id);
     expect(order).toMatchObject({ kind: 'renewal', state: 'delivered', channel: 'auto-renew' });
     expect(shop.wallet.balance(user.id).availableCents).toBe(before - order!.priceCents);

@@ -7,7 +7,7 @@ const newShop = eachTestShop();
 describe('operator statistics', () => {
   it('add up sales, margin, refunds, top-ups and wallet money from the ledger', async () => {
     const shop = await newShop(['lumiweb']);
-    const stats = createStats({ sqlite: shop.database.sqlite });
+    const stats = createStats({ db: shop.database.db });
     const alice = shop.customer(10_000, 'alice');
     shop.customer(2_500, 'bob');
     const quoted = await shop.orders.quote(alice.id, 'lumiweb', await firstChoice(shop, 'lumiweb'));
@@ -33,7 +33,7 @@ describe('operator statistics', () => {
   it('count only what happened since the given time', async () => {
     const shop = await newShop(['lumiweb']);
     shop.customer(10_000);
-    const stats = createStats({ sqlite: shop.database.sqlite });
+    const stats = createStats({ db: shop.database.db });
     expect(stats.summary(Date.now() + 60_000)).toMatchObject({ topUpsCents: 0, salesCents: 0, walletsCents: 10_000 });
   });
 });

@@ -14,10 +14,10 @@ describe('SingleFlight', () => {
     const first = flights.run('poll', work);
     const second = flights.run('poll', work);
     expect(second).toBe(first);
-    expect(flights.isRunning('poll')).toBe(true);
+    expect(flights.has('poll')).toBe(true);
     release();
     expect(await Promise.all([first, second])).toEqual([1, 1]);
-    expect(flights.isRunning('poll')).toBe(false);
+    expect(flights.has('poll')).toBe(false);
     const third = flights.run('poll', work);
     release();
     expect(await third).toBe(2);
@@ -39,9 +39,9 @@ describe('SingleFlight', () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(flights.isRunning('x')).toBe(false);
+    expect(flights.has('x')).toBe(false);
     await expect(flights.run('x', async () => Promise.reject(new Error('later')))).rejects.toThrow('later');
-    expect(flights.isRunning('x')).toBe(false);
+    expect(flights.has('x')).toBe(false);
     await flights.settled();
   });
 });

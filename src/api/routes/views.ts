@@ -64,7 +64,7 @@ export function proxySummaryView(sub: SubscriptionRow) {
     http_port: sub.httpPort,
     socks5_port: sub.socks5Port,
     status: sub.status,
-    expires_at: sub.expiresAt,
+    expires_at: iso(sub.expiresAt),
     traffic_limit_mb: sub.trafficLimitMb,
     auto_renew: sub.autoRenew,
     renew_term: sub.renewTermId,

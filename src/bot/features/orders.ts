@@ -101,7 +101,7 @@ async function placeOrder(env: BotEnv, api: Api, task: OrderTask): Promise<void>
     return;
   }
   const balance = env.services.wallet.balance(task.userId);
-  let renewed: { id: string; expiresAt: string | null } | undefined;
+  let renewed: { id: string; expiresAt: number | null } | undefined;
   if (result.kind === 'delivered' && result.order.kind === 'renewal') {
     const id = subscriptionIdsOf(result.order)[0];
     const sub = id ? env.services.subscriptions.get(task.userId, id) : undefined;

@@ -117,7 +117,7 @@ export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCrede
   return { text: [...head, '', ...lines.map(code)].join('\n'), keyboard };
 }
 
-export function renewedView(t: Translate, order: OrderRow, expiresAt: string | null | undefined, balance: Balance, subscriptionId?: string): ResultView {
+export function renewedView(t: Translate, order: OrderRow, expiresAt: number | null | undefined, balance: Balance, subscriptionId?: string): ResultView {
   const labels = labelsOf(order);
   const keyboard = new InlineKeyboard();
   if (subscriptionId) keyboard.text(t('btn-open-proxy'), proxyCallbacks.card.pack({ subscriptionId }));
@@ -166,7 +166,7 @@ export function sagaResultView(
   t: Translate,
   result: SagaResult,
   balance: Balance,
-  renewedSubscription?: { id: string; expiresAt: string | null },
+  renewedSubscription?: { id: string; expiresAt: number | null },
 ): ResultView {
   switch (result.kind) {
     case 'delivered':

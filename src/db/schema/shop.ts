@@ -94,8 +94,8 @@ export const orders = sqliteTable(
     /** Time the upstream request was committed to be sent (ms); reconciliation looks from here. */
     sentAt: integer('sent_at'),
     upstreamOrderId: text('upstream_order_id'),
-    /** For renewals: the expiry before the renewal, to recognise it upstream. */
-    previousExpiresAt: text('previous_expires_at'),
+    /** For renewals: the expiry (ms) before the renewal, to recognise it upstream. */
+    previousExpiresAt: integer('previous_expires_at'),
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
     reconcileAttempts: integer('reconcile_attempts').notNull().default(0),
@@ -138,15 +138,16 @@ export const subscriptions = sqliteTable(
     login: text('login').notNull(),
     password: text('password').notNull(),
     countryCode: text('country_code'),
-    expiresAt: text('expires_at'),
+    /** Epoch ms, like every time in the database; null when the upstream gives none. */
+    expiresAt: integer('expires_at'),
     status: text('status', { enum: ['active', 'expired', 'cancelled', 'pending'] }).notNull(),
     trafficLimitMb: integer('traffic_limit_mb'),
     rotationUrl: text('rotation_url'),
     autoRenew: integer('auto_renew', { mode: 'boolean' }).notNull().default(false),
     /** The term used to renew it (by hand or automatically). */
     renewTermId: text('renew_term_id'),
-    /** The expiry a reminder was last sent for, so each expiry is announced once. */
-    remindedForExpiry: text('reminded_for_expiry'),
+    /** The expiry (ms) a reminder was last sent for, so each expiry is announced once. */
+    remindedForExpiry: integer('reminded_for_expiry'),
     lastSyncedAt: integer('last_synced_at'),
     createdAt: createdAt(),
   },

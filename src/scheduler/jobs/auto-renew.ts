@@ -12,7 +12,7 @@ import type { Logger } from '../../logger.js';
 import type { Orders } from '../../services/orders.js';
 import type { Outbox } from '../../services/outbox.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
-import { afterTime, type ExpiryCursor, type Subscriptions } from '../../services/subscriptions.js';
+import { afterTime, expiryKey, type ExpiryCursor, type Subscriptions } from '../../services/subscriptions.js';
 import { standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export const AUTO_RENEW_AHEAD_HOURS = 24;
@@ -30,8 +30,8 @@ export function createAutoRenewJob(deps: {
     let renewed = 0;
     let failed = 0;
     const nowMs = now();
-    const upTo = new Date(nowMs + AUTO_RENEW_AHEAD_HOURS * 3_600_000).toISOString();
-    let cursor: ExpiryCursor = afterTime(new Date(nowMs).toISOString());
+    const upTo = nowMs + AUTO_RENEW_AHEAD_HOURS * 3_600_000;
+    let cursor: ExpiryCursor = afterTime(nowMs);
     for (;;) {
       const page = deps.subscriptions.autoRenewPage(cursor, upTo);
       if (page.length === 0) break;
@@ -49,14 +49,15 @@ export function createAutoRenewJob(deps: {
 
   async function renewOne(sub: SubscriptionRow): Promise<'renewed' | 'failed' | 'pending'> {
     {
-      if (!sub.autoRenew || !sub.expiresAt) return 'pending';
+      if (!sub.autoRenew || sub.expiresAt === null) return 'pending';
+      const expiry = expiryKey(sub.expiresAt);
       const tellCustomer = (reason: string) =>
         deps.outbox.enqueue({
           audience: 'user',
           userId: sub.userId,
           kind: 'auto_renew_failed',
           payload: { subscriptionId: sub.id, host: sub.host, product: sub.productName, expiresAt: sub.expiresAt, reason },
-          dedupeKey: `auto-renew-failed:${sub.id}:${sub.expiresAt}`,
+          dedupeKey: `auto-renew-failed:${sub.id}:${expiry}`,
         });
 
       const terms = await deps.subscriptions.renewalTerms(sub.userId, sub.id);
@@ -73,7 +74,7 @@ export function createAutoRenewJob(deps: {
       const result = await deps.orders.purchase({
         userId: sub.userId,
         quoteId: quote.quote.id,
-        intentKey: `auto:${sub.id}:${sub.expiresAt}`,
+        intentKey: `auto:${sub.id}:${expiry}`,
         channel: 'auto-renew',
       });
       switch (result.kind) {

@@ -23,7 +23,6 @@ export interface RetentionSettings {
 export function createHousekeepingJob(deps: { db: Db; outbox: Outbox; retention: RetentionSettings; now?: () => number }) {
   const now = deps.now ?? Date.now;
   const store = createOrderStore(deps.db);
-  const sqlite = deps.db.$client;
 
   return async function housekeeping(ctx: JobContext = standaloneContext()) {
     const at = now();
@@ -38,7 +37,7 @@ export function createHousekeepingJob(deps: { db: Db; outbox: Outbox; retention:
     };
     const quotes = await drain((limit) => store.deleteQuotesExpiredBefore(at - deps.retention.quotesMs, limit));
     const outbox = await drain((limit) => deps.outbox.deleteSettledBefore(at - deps.retention.outboxMs, limit));
-    const conversations = await drain((limit) => forgetUntouchedSince(sqlite, at - deps.retention.conversationsMs, limit));
+    const conversations = await drain((limit) => forgetUntouchedSince(deps.db, at - deps.retention.conversationsMs, limit));
     return { quotes, outbox, conversations };
   };
 }

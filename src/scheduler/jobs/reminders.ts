@@ -10,14 +10,14 @@
  * The dedupe key still guards against a repeat (a run cut short and redone).
  */
 import type { Outbox } from '../../services/outbox.js';
-import { afterTime, type Subscriptions } from '../../services/subscriptions.js';
+import { afterTime, expiryKey, type Subscriptions } from '../../services/subscriptions.js';
 import { standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export const REMINDER_WINDOWS_HOURS = [72, 24] as const;
 
 type WindowKey = `${(typeof REMINDER_WINDOWS_HOURS)[number]}h`;
-/** Per window, the expiry time (ISO) up to which reminders were queued. */
-type CoveredUpTo = Partial<Record<WindowKey, string>>;
+/** Per window, the expiry time (epoch ms) up to which reminders were queued. */
+type CoveredUpTo = Partial<Record<WindowKey, number>>;
 
 export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: Outbox; now?: () => number }) {
   const now = deps.now ?? Date.now;
@@ -27,13 +27,12 @@ export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: 
   return async function sendExpiryReminders(ctx: JobContext = ownContext): Promise<{ queued: number }> {
     let queued = 0;
     const nowMs = now();
-    const nowIso = new Date(nowMs).toISOString();
     const covered = parseCovered(ctx.progress.read());
     for (const hours of REMINDER_WINDOWS_HOURS) {
       const key: WindowKey = `${hours}h`;
       const previous = covered[key];
-      const from = previous && previous > nowIso ? previous : nowIso;
-      const upTo = new Date(nowMs + hours * 3_600_000).toISOString();
+      const from = previous !== undefined && previous > nowMs ? previous : nowMs;
+      const upTo = nowMs + hours * 3_600_000;
       let cursor = afterTime(from);
       for (;;) {
         const page = deps.subscriptions.activeExpiringPage(cursor, upTo);
@@ -47,7 +46,7 @@ export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: 
               userId: sub.userId,
               kind: 'expiry_reminder',
               payload: { subscriptionId: sub.id, expiresAt: sub.expiresAt, host: sub.host, product: sub.productName, autoRenew: sub.autoRenew },
-              dedupeKey: `reminder:${sub.id}:${sub.expiresAt}:${key}`,
+              dedupeKey: `reminder:${sub.id}:${expiryKey(sub.expiresAt!)}:${key}`,
             });
             if (added) fresh++;
           }
@@ -66,10 +65,19 @@ export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: 
 
 function parseCovered(text: string | undefined): CoveredUpTo {
   if (!text) return {};
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as CoveredUpTo) : {};
+    parsed = JSON.parse(text);
   } catch {
     return {};
   }
+  if (!parsed || typeof parsed !== 'object') return {};
+  const covered: CoveredUpTo = {};
+  for (const hours of REMINDER_WINDOWS_HOURS) {
+    const value = (parsed as Record<string, unknown>)[`${hours}h`];
+    // Progress saved before times were epoch ms holds ISO text: read it as the same moment.
+    const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (Number.isFinite(ms)) covered[`${hours}h`] = ms;
+  }
+  return covered;
 }
