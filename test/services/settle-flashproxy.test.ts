@@ -33,9 +33,12 @@ function flashproxy(shop: TestShop) {
   return shop.upstream('flashproxy').simulator;
 }
 
+// No test here loses an answer by a timeout, so a patient client only keeps a loaded machine from faking one.
+const PATIENT_MS = 5_000;
+
 describe('a FlashProxy purchase settles from the documents alone', () => {
   it('key conflict after a lost answer: the plan under our reference is delivered, bought and captured once', async () => {
-    const shop = await newShop(['flashproxy']);
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: PATIENT_MS });
     const user = shop.customer(START_CENTS);
     flashproxy(shop).keyConflictAfterLostAnswer('create');
 
@@ -56,7 +59,7 @@ describe('a FlashProxy purchase settles from the documents alone', () => {
     { what: 'an undocumented 4xx code', answer: { status: 400, code: 'PROVISIONING_INCOMPLETE' } },
     { what: 'INTERNAL_ERROR 500', answer: { status: 500, code: 'INTERNAL_ERROR' } },
   ])('$what after the work: held, then found by reference and captured once', async ({ answer }) => {
-    const shop = await newShop(['flashproxy']);
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: PATIENT_MS });
     const user = shop.customer(START_CENTS);
     flashproxy(shop).undocumentedErrorAfterWork('create', answer);
 
@@ -74,7 +77,7 @@ describe('a FlashProxy purchase settles from the documents alone', () => {
   });
 
   it('an undocumented code before any work: held, then released once FlashProxy shows no plan under our reference', async () => {
-    const shop = await newShop(['flashproxy'], { orders: { notFoundGraceMs: 0 } });
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: PATIENT_MS, orders: { notFoundGraceMs: 0 } });
     const user = shop.customer(START_CENTS);
     flashproxy(shop).faults.inject(
       { kind: 'error_before', status: 400, body: { success: false, error: { code: 'PROVIDER_BUSY', message: 'try later' } } },
@@ -94,7 +97,7 @@ describe('a FlashProxy purchase settles from the documents alone', () => {
   });
 
   it('a lost answer is found although list items leave out every field the openapi does not promise', async () => {
-    const shop = await newShop(['flashproxy']);
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: PATIENT_MS });
     const user = shop.customer(START_CENTS);
     const sim = flashproxy(shop);
     sim.omitFromListItems(['end_user_reference', 'created_at', 'status', 'product', 'billing_type', 'purchase_price_cents', 'updated_at']);
@@ -114,7 +117,7 @@ describe('a FlashProxy purchase settles from the documents alone', () => {
   });
 
   it('a lost answer whose list items and plan both hide the reference stays held, never released', async () => {
-    const shop = await newShop(['flashproxy'], { orders: { notFoundGraceMs: 0 } });
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: PATIENT_MS, orders: { notFoundGraceMs: 0 } });
     const user = shop.customer(START_CENTS);
     const sim = flashproxy(shop);
     sim.faults.inject({ kind: 'reset_after' }, { method: 'POST', path: /\/plans$/ });
@@ -142,7 +145,7 @@ describe('a FlashProxy purchase settles from the documents alone', () => {
 
 describe('a FlashProxy renewal settles from the documents alone', () => {
   it('key conflict on extend: held, then the moved expiry settles it; extended and captured once', async () => {
-    const shop = await newShop(['flashproxy']);
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: PATIENT_MS });
     const user = shop.customer(START_CENTS);
     const { result } = await buyFirst(shop, user.id, 'datacenter-time');
     if (result.kind !== 'delivered') throw new Error(`purchase ${result.kind}`);
@@ -169,7 +172,7 @@ describe('a FlashProxy renewal settles from the documents alone', () => {
   });
 
   it('key conflict on a Dedicated ISP extend, with list items that carry only plan_id: settled by the plans themselves', async () => {
-    const shop = await newShop(['flashproxy']);
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: PATIENT_MS });
     const user = shop.customer(START_CENTS);
     const { result } = await buyFirst(shop, user.id, 'dedicated-isp', 2);
     if (result.kind !== 'delivered') throw new Error(`purchase ${result.kind}`);
@@ -199,7 +202,7 @@ describe('a FlashProxy renewal settles from the documents alone', () => {
   });
 
   it('Dedicated ISP: the renewal is priced by FlashProxy, whatever unit the price list uses, and matches what extend charges', async () => {
-    const shop = await newShop(['flashproxy']);
+    const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: PATIENT_MS });
     const user = shop.customer(START_CENTS);
     const sim = flashproxy(shop);
     // The openapi gives `price_per_ip_30_days` no unit; here it comes in dollars (15 for $15.00 per IP).
