@@ -118,6 +118,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     i18n,
     operatorLanguage,
     pendingQuotes: env.pendingQuotes,
+    logger: logger.child({ component: 'notices' }),
     ...(payments ? { payments } : {}),
   });
   bot.i18n = i18n;

@@ -9,7 +9,10 @@
 import type { I18n } from '@grammyjs/i18n';
 import { InlineKeyboard, type Context } from 'grammy';
 import type { KvStorage } from '../db/kv-storage.js';
+import { unreachable } from '../domain/unreachable.js';
+import type { Logger } from '../logger.js';
 import type { OutboxMessage } from '../services/outbox.js';
+import { readOutboxEvent, type AutoRenewFailure, type CustomerEvent } from '../services/outbox-events.js';
 import type { Language } from '../services/users.js';
 import { subscriptionIdsOf } from '../services/order-store.js';
 import { menuCallbacks, orderCallbacks, proxyCallbacks, walletCallbacks } from './callback-data.js';
@@ -38,6 +41,8 @@ export interface NoticeRendererDeps {
   operatorLanguage?: Language;
   /** The order a customer was short of money for, to offer the way back on a receipt. */
   pendingQuotes?: KvStorage<string>;
+  /** Where a stored message that cannot be read as an event is reported. */
+  logger: Logger;
 }
 
 export function createNoticeRenderer(deps: NoticeRendererDeps) {
@@ -51,20 +56,20 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
   });
 
   /** A top-up's receipt or rejection; null when the customer already has their answer. */
-  function topUpNotice(message: OutboxMessage, payload: Record<string, unknown>, t: Translate): RenderedNotice | null | undefined {
-    const topUp = typeof payload.topUpId === 'string' ? payments?.topUps.get(payload.topUpId) : undefined;
-    if (!topUp || topUp.userId !== message.userId) return undefined;
+  function topUpNotice(event: Extract<CustomerEvent, { kind: 'topup_credited' | 'topup_rejected' }>, userId: number, t: Translate): RenderedNotice | null | undefined {
+    const topUp = payments?.topUps.get(event.payload.topUpId);
+    if (!topUp || topUp.userId !== userId) return undefined;
     const keyboard = new InlineKeyboard();
     if (deps.pendingQuotes?.read(String(topUp.userId))) keyboard.text(t('btn-resume-order'), orderCallbacks.resume.pack()).row();
     keyboard.text(t('menu-wallet'), menuCallbacks.wallet.pack()).text(t('btn-main-menu'), menuCallbacks.main.pack());
     const balance = money(services.wallet.balance(topUp.userId).availableCents);
-    if (message.kind === 'topup_credited') {
+    if (event.kind === 'topup_credited') {
       // A Stars payment is answered in the chat the moment it arrives (features/topup-stars.ts).
       if (topUp.method === 'stars') return null;
       const text = t('topup-credited-notice', { amount: money(topUp.amountCents), method: t(`topup-method-${topUp.method}`), balance });
       return { text, reply_markup: keyboard, parse_mode: 'HTML' };
     }
-    const reason = escapeHtml(typeof payload.reason === 'string' ? payload.reason : (topUp.reason ?? ''));
+    const reason = escapeHtml(event.payload.reason);
     return { text: t('topup-rejected-notice', { amount: money(topUp.amountCents), reason, balance }), reply_markup: keyboard, parse_mode: 'HTML' };
   }
 
@@ -72,75 +77,139 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
    * Reminders and auto-renewal news about one proxy, with buttons to its card
    * (renew, auto-renew) and to the wallet (top up).
    */
-  function proxyNoticeFor(message: OutboxMessage, payload: Record<string, unknown>, t: Translate): RenderedNotice | undefined {
-    if (!['expiry_reminder', 'auto_renewed', 'auto_renew_failed'].includes(message.kind) || message.userId === null) return undefined;
-    const sub = typeof payload.subscriptionId === 'string' ? services.subscriptions.get(message.userId, payload.subscriptionId) : undefined;
+  function proxyNotice(
+    event: Extract<CustomerEvent, { kind: 'expiry_reminder' | 'auto_renewed' | 'auto_renew_failed' }>,
+    userId: number,
+    t: Translate,
+  ): RenderedNotice | undefined {
+    const sub = services.subscriptions.get(userId, event.payload.subscriptionId);
     if (!sub) return undefined;
     const vars = {
       product: escapeHtml(sub.productName),
       host: code(sub.host),
       expires: isoDate(sub.expiresAt ?? ''),
       days: sub.expiresAt ? Math.max(daysUntil(sub.expiresAt, Date.now()), 0) : 0,
-      balance: money(services.wallet.balance(message.userId).availableCents),
-      price: money(typeof payload.priceCents === 'number' ? payload.priceCents : 0),
+      balance: money(services.wallet.balance(userId).availableCents),
+      price: money(event.kind === 'auto_renewed' ? event.payload.priceCents : 0),
     };
     const keyboard = new InlineKeyboard().text(t('notice-open-proxy'), proxyCallbacks.card.pack({ subscriptionId: sub.id }));
-    if (message.kind !== 'auto_renewed') keyboard.text(t('btn-top-up'), walletCallbacks.topUp.pack());
+    if (event.kind !== 'auto_renewed') keyboard.text(t('btn-top-up'), walletCallbacks.topUp.pack());
     let text: string;
-    if (message.kind === 'expiry_reminder') {
+    if (event.kind === 'expiry_reminder') {
       text = t(sub.autoRenew ? 'notice-expiry-auto' : 'notice-expiry', vars);
-    } else if (message.kind === 'auto_renewed') {
+    } else if (event.kind === 'auto_renewed') {
       text = t('notice-auto-renewed', vars);
     } else {
-      text = t(payload.reason === 'insufficient_funds' ? 'notice-auto-renew-no-funds' : 'notice-auto-renew-failed', vars);
+      text = t(autoRenewFailureWording(event.payload.reason), vars);
     }
     return { text, reply_markup: keyboard, parse_mode: 'HTML' };
   }
 
-  /** Renders an outbox message for its reader; customers' notices in their language; null: nothing to send. */
-  function renderNotice(message: OutboxMessage, lang: string): RenderedNotice | null {
-    const t: Translate = (key, vars) => i18n.t(asLanguage(lang) ?? 'en', key, vars);
-    const payload = parsePayload(message.payload);
-    if (message.audience === 'operators') {
-      const view = operatorViews.render(message, payload);
-      if (view === null) return null;
-      if (view) return { text: view.text, ...(view.keyboard ? { reply_markup: view.keyboard } : {}), parse_mode: 'HTML' };
-      // A kind without its own wording yet: the facts as recorded.
-      return { text: `⚠️ <b>${escapeHtml(message.kind)}</b>\n${code(JSON.stringify(payload))}`, parse_mode: 'HTML' };
-    }
-    if (message.kind === 'topup_credited' || message.kind === 'topup_rejected') {
-      const notice = topUpNotice(message, payload, t);
-      if (notice !== undefined) return notice;
-    }
-    const proxyNotice = proxyNoticeFor(message, payload, t);
-    if (proxyNotice) return proxyNotice;
-    const order = typeof payload.orderId === 'string' ? services.orders.order(payload.orderId) : undefined;
-    if (order && message.userId !== null && order.userId === message.userId) {
-      const balance = services.wallet.balance(order.userId);
-      if (message.kind === 'order_delivered') {
+  /** News about one of the customer's orders, as the order is now. */
+  function orderNotice(
+    event: Extract<
+      CustomerEvent,
+      { kind: 'order_delivered' | 'renewal_delivered' | 'order_failed' | 'order_provisioning' | 'order_still_open' | 'order_settled_delivered' }
+    >,
+    userId: number,
+    t: Translate,
+  ): RenderedNotice | null | undefined {
+    const order = services.orders.order(event.payload.orderId);
+    if (!order || order.userId !== userId) return undefined;
+    const balance = services.wallet.balance(order.userId);
+    const open = order.state !== 'delivered' && order.state !== 'failed';
+    switch (event.kind) {
+      case 'order_delivered':
         // The notifier sends text only, so many proxies point to the export rather than a file.
-        const proxies = services.orders.subscriptionsOfOrder(order.id);
-        return asNotice(deliveredView(t, order, proxies, balance, false), t('notice-delivered-title'));
-      }
-      if (message.kind === 'renewal_delivered') {
+        return asNotice(deliveredView(t, order, services.orders.subscriptionsOfOrder(order.id), balance, false), t('notice-delivered-title'));
+      case 'renewal_delivered': {
         const subId = subscriptionIdsOf(order)[0];
         const sub = subId ? services.subscriptions.get(order.userId, subId) : undefined;
         return asNotice(renewedView(t, order, sub?.expiresAt, balance, sub?.id));
       }
-      if (message.kind === 'order_failed') return asNotice(failedView(t, order, balance));
-      const open = order.state !== 'delivered' && order.state !== 'failed';
+      case 'order_failed':
+        return asNotice(failedView(t, order, balance));
       // Still being confirmed: news only while it is; once settled, the outcome's own notice tells it.
-      if (message.kind === 'order_provisioning' || message.kind === 'order_still_open') {
-        return open ? asNotice(stillConfirmingView(t, order, message.kind === 'order_still_open')) : null;
-      }
-      if (message.kind === 'order_settled_delivered') return asNotice(settledDeliveredView(t, order));
+      case 'order_provisioning':
+      case 'order_still_open':
+        return open ? asNotice(stillConfirmingView(t, order, event.kind === 'order_still_open')) : null;
+      case 'order_settled_delivered':
+        return asNotice(settledDeliveredView(t, order));
+      default:
+        return unreachable(event);
     }
-    return { text: t('notice-generic'), parse_mode: 'HTML' };
+  }
+
+  /** One branch per kind a customer is told about; undefined when what it is about is gone or not theirs. */
+  function customerNotice(event: CustomerEvent, userId: number, t: Translate): RenderedNotice | null | undefined {
+    switch (event.kind) {
+      case 'topup_credited':
+      case 'topup_rejected':
+        return topUpNotice(event, userId, t);
+      case 'expiry_reminder':
+      case 'auto_renewed':
+      case 'auto_renew_failed':
+        return proxyNotice(event, userId, t);
+      case 'order_delivered':
+      case 'renewal_delivered':
+      case 'order_failed':
+      case 'order_provisioning':
+      case 'order_still_open':
+      case 'order_settled_delivered':
+        return orderNotice(event, userId, t);
+      default:
+        return unreachable(event);
+    }
+  }
+
+  /** What operators see for an alert without wording of its own (or one this version cannot read): the facts as recorded. */
+  const rawAlert = (message: OutboxMessage): RenderedNotice => ({
+    text: `⚠️ <b>${escapeHtml(message.kind)}</b>\n${code(JSON.stringify(parsePayload(message.payload)))}`,
+    parse_mode: 'HTML',
+  });
+
+  /** Renders an outbox message for its reader; customers' notices in their language; null: nothing to send. */
+  function renderNotice(message: OutboxMessage, lang: string): RenderedNotice | null {
+    const t: Translate = (key, vars) => i18n.t(asLanguage(lang) ?? 'en', key, vars);
+    const generic: RenderedNotice = { text: t('notice-generic'), parse_mode: 'HTML' };
+    const read = readOutboxEvent(message);
+    if (!read.ok) {
+      // Sent all the same, so the reader hears something happened; the log says which row to look at.
+      deps.logger.warn('outbox message not readable as an event; sending the generic notice', {
+        outboxId: message.id,
+        audience: message.audience,
+        kind: message.kind,
+        problem: read.problem,
+      });
+      return message.audience === 'operators' ? rawAlert(message) : generic;
+    }
+    if (read.audience === 'operators') {
+      const view = operatorViews.render(read.event);
+      if (view === null) return null;
+      if (view) return { text: view.text, ...(view.keyboard ? { reply_markup: view.keyboard } : {}), parse_mode: 'HTML' };
+      return rawAlert(message);
+    }
+    if (message.userId === null) return generic;
+    const notice = customerNotice(read.event, message.userId, t);
+    return notice === undefined ? generic : notice;
   }
 
   return { renderNotice };
 }
 
+function autoRenewFailureWording(reason: AutoRenewFailure): string {
+  switch (reason) {
+    case 'insufficient_funds':
+      return 'notice-auto-renew-no-funds';
+    case 'unavailable':
+    case 'provider_refused':
+      return 'notice-auto-renew-failed';
+    default:
+      return unreachable(reason);
+  }
+}
+
+/** A stored payload as recorded, for showing to operators; anything but a JSON object reads as empty. */
 function parsePayload(raw: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(raw);

@@ -35,9 +35,12 @@ interface CacheEntry {
   error?: string;
 }
 
+/** Why a choice cannot be priced, known before the upstream is asked. */
+export type ChoiceRejection = 'provider_unavailable' | 'unknown_product' | 'unknown_country' | 'unknown_term' | 'bad_quantity' | 'not_available';
+
 export type ChoiceCheck =
   | { ok: true; provider: ProxyProvider; product: CatalogProduct; term: TermOption; countryName?: string }
-  | { ok: false; reason: 'provider_unavailable' | 'unknown_product' | 'unknown_country' | 'unknown_term' | 'bad_quantity' | 'not_available'; message: string };
+  | { ok: false; reason: ChoiceRejection; message: string };
 
 export function createCatalog(deps: { providers: ProxyProvider[]; logger: Logger; now?: () => number; ttlMs?: number }) {
   const now = deps.now ?? Date.now;

@@ -16,9 +16,19 @@
 import { settleTransaction, writeTransaction, type Db, type Sqlite } from '../db/client.js';
 import { newId } from '../domain/ids.js';
 import { SingleFlight } from '../lib/single-flight.js';
+import { unreachable } from '../domain/unreachable.js';
 import type { Logger } from '../logger.js';
-import type { AmbiguityReason, Outcome, OrderChoice, ProxyProvider, PurchaseResult, RenewResult, UpstreamProxy } from '../providers/types.js';
-import type { Catalog } from './catalog.js';
+import type {
+  AmbiguityReason,
+  Outcome,
+  OrderChoice,
+  ProxyProvider,
+  PurchaseResult,
+  RefusalCode,
+  RenewResult,
+  UpstreamProxy,
+} from '../providers/types.js';
+import type { Catalog, ChoiceRejection } from './catalog.js';
 import {
   OPEN_STATES,
   choiceOf,
@@ -63,7 +73,22 @@ export interface QuoteView {
   labels: OrderLabels;
 }
 
-export type QuoteResult = { ok: true; quote: QuoteView } | { ok: false; reason: string; message: string };
+/**
+ * Why no quote: the catalog turned the choice down, the upstream refused to
+ * price it, or it could not be priced (no answer, no price rule); for a
+ * renewal also that the proxy is not the customer's or cannot be renewed.
+ */
+export type QuoteRefusal = ChoiceRejection | RefusalCode | 'provider_unavailable' | 'no_price' | 'not_found' | 'unsupported' | 'unknown_term';
+
+export type QuoteResult = { ok: true; quote: QuoteView } | { ok: false; reason: QuoteRefusal; message: string };
+
+/**
+ * Why an order failed (its `failure_code`): the upstream's refusal, or one of
+ * ours — the provider was switched off, the upstream has no record of an
+ * order we sent, a reserved order found too old to place after a restart, or
+ * a person settled it as failed.
+ */
+export type OrderFailureCode = RefusalCode | 'provider_disabled' | 'not_placed' | 'interrupted' | 'settled_failed';
 
 export type SagaResult =
   | { kind: 'delivered'; order: OrderRow; proxies: SubscriptionRow[] }
@@ -448,7 +473,7 @@ export function createOrders(deps: OrdersDeps) {
     }
   }
 
-  async function fail(order: OrderRow, code: string, message: string, interactive: boolean): Promise<SagaResult> {
+  async function fail(order: OrderRow, code: OrderFailureCode, message: string, interactive: boolean): Promise<SagaResult> {
     settleTransaction(sqlite, () => {
       const current = store.order(order.id)!;
       if (!OPEN_STATES.includes(current.state)) return;
@@ -852,7 +877,7 @@ export function createOrders(deps: OrdersDeps) {
 
 export type Orders = ReturnType<typeof createOrders>;
 
-function describeRefusal(code: string): string {
+function describeRefusal(code: RefusalCode): string {
   switch (code) {
     case 'out_of_stock':
       return 'sold out at the provider';
@@ -865,7 +890,11 @@ function describeRefusal(code: string): string {
     case 'rate_limited':
     case 'busy':
       return 'the provider is busy; please try again in a minute';
-    default:
+    case 'not_found':
+    case 'unsupported':
+    case 'rejected':
       return 'the provider refused the order';
+    default:
+      return unreachable(code);
   }
 }

@@ -6,19 +6,25 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { outbox } from '../db/schema/index.js';
+import type { OutboxEntry } from './outbox-events.js';
 
 export type OutboxMessage = typeof outbox.$inferSelect;
 
-export interface OutboxEvent {
+/**
+ * What the table can hold. The shop's outbox takes only `OutboxEntry` (its
+ * events, see outbox-events.ts); tests of the outbox as a transport (the
+ * notifier, housekeeping) use one of their own.
+ */
+export interface AnyOutboxEntry {
   audience: 'user' | 'operators';
   userId?: number;
   kind: string;
-  payload: Record<string, unknown>;
+  payload: unknown;
   /** The same key is recorded only once (e.g. one low-balance alert per provider per hour). */
   dedupeKey?: string;
 }
 
-export function createOutbox(deps: { db: Db; now?: () => number }) {
+export function createOutbox<Entry extends AnyOutboxEntry = OutboxEntry>(deps: { db: Db; now?: () => number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
   // Sent and given-up rows, oldest first: housekeeping deletes them a page at a time.
@@ -58,15 +64,15 @@ export function createOutbox(deps: { db: Db; now?: () => number }) {
 
   return {
     /** Records an event; returns false when its dedupe key was seen before. */
-    enqueue(event: OutboxEvent): boolean {
+    enqueue(entry: Entry): boolean {
       const result = db
         .insert(outbox)
         .values({
-          audience: event.audience,
-          userId: event.userId ?? null,
-          kind: event.kind,
-          payload: JSON.stringify(event.payload),
-          dedupeKey: event.dedupeKey ?? null,
+          audience: entry.audience,
+          userId: entry.userId ?? null,
+          kind: entry.kind,
+          payload: JSON.stringify(entry.payload),
+          dedupeKey: entry.dedupeKey ?? null,
           nextAttemptAt: now(),
         })
         .onConflictDoNothing()
@@ -116,7 +122,7 @@ export function createOutbox(deps: { db: Db; now?: () => number }) {
     },
 
     /** Everything recorded, oldest first (operators' view and tests). */
-    list(filter: { kind?: string; audience?: 'user' | 'operators' } = {}): OutboxMessage[] {
+    list(filter: { kind?: Entry['kind']; audience?: 'user' | 'operators' } = {}): OutboxMessage[] {
       return db
         .select()
         .from(outbox)
@@ -127,4 +133,4 @@ export function createOutbox(deps: { db: Db; now?: () => number }) {
   };
 }
 
-export type Outbox = ReturnType<typeof createOutbox>;
+export type Outbox<Entry extends AnyOutboxEntry = OutboxEntry> = ReturnType<typeof createOutbox<Entry>>;

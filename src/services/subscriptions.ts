@@ -36,7 +36,11 @@ export function expiryKey(expiresAt: number): string {
   return new Date(expiresAt).toISOString();
 }
 
-export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: string; message: string };
+/** Why an action on a proxy did not happen: not the customer's, not offered by its provider, or the provider did not answer. */
+export type ProxyActionRefusal = 'not_found' | 'unsupported' | 'provider_unavailable';
+
+export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: ProxyActionRefusal; message: string };
+
 
 export type ProxyAction = keyof Pick<ProviderCapabilities, 'renew' | 'changeCredentials' | 'rotateIp' | 'switchLocation' | 'usage'>;
 
@@ -54,10 +58,10 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
   /** The owner's proxy and its provider, or why not. */
   const withProvider = (userId: number, id: string, action: ProxyAction) => {
     const sub = get(userId, id);
-    if (!sub) return { ok: false as const, reason: 'not_found', message: 'no such proxy' };
+    if (!sub) return { ok: false as const, reason: 'not_found' as const, message: 'no such proxy' };
     const provider = catalog.provider(sub.providerId);
     if (!provider || !provider.capabilities[action]) {
-      return { ok: false as const, reason: 'unsupported', message: 'this provider does not offer that' };
+      return { ok: false as const, reason: 'unsupported' as const, message: 'this provider does not offer that' };
     }
     return { ok: true as const, sub, provider };
   };
@@ -122,7 +126,7 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
   const sqlite = db.$client;
   const inOneTransaction = <T>(work: () => T): T => sqlite.transaction(work).immediate();
 
-  const unavailable = (name: string) => ({ ok: false as const, reason: 'provider_unavailable', message: `${name} did not answer; please try again later` });
+  const unavailable = (name: string) => ({ ok: false as const, reason: 'provider_unavailable' as const, message: `${name} did not answer; please try again later` });
 
   return {
     get,

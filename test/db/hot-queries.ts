@@ -142,7 +142,7 @@ export const HOT_ITEMS: HotItem[] = [
       why: 'only pending messages are in it, and the walk stops after the page; what it skips is the few messages waiting out a retry',
     },
     run(fx) {
-      fx.services.outbox.enqueue({ audience: 'user', userId: fx.userId, kind: 'hot', payload: {}, dedupeKey: `hot-${intent++}` });
+      fx.services.outbox.enqueue({ audience: 'user', userId: fx.userId, kind: 'order_provisioning', payload: { orderId: 'ord_hot' }, dedupeKey: `hot-${intent++}` });
       const [first] = fx.services.outbox.due(10);
       if (first) fx.services.outbox.markFailed(first.id, 'test', Date.now());
       const [again] = fx.services.outbox.due(10);

@@ -12,7 +12,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { notifierApi, telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { createNotifier, type NotifierDeps } from '../../src/services/notifier.js';
-import type { OutboxMessage } from '../../src/services/outbox.js';
+import { createOutbox, type AnyOutboxEntry, type OutboxMessage } from '../../src/services/outbox.js';
 import { Bot } from 'grammy';
 import { installApiTransformers } from '../../src/bot/middleware/api.js';
 import { startFloodLimitedBotApiThread, type AcceptedMessage, type RefusedRequest } from './flood-limited-bot-api.js';
@@ -61,6 +61,8 @@ export async function runNotifyWorkload(load: NotifyWorkload): Promise<NotifyRun
   const perSecond = load.perSecond ?? 30;
   const database = openDatabase(':memory:');
   const services = buildServices(database);
+  // Plain text notices, not shop events: the workload measures sending, whatever the message says.
+  const textOutbox = createOutbox<AnyOutboxEntry>({ db: database.db });
   let nextTelegramId = 10_000;
   const customer = () => services.users.ensure({ telegramId: nextTelegramId++, firstName: 'Customer' });
   const blockedUser = customer();
@@ -69,12 +71,12 @@ export async function runNotifyWorkload(load: NotifyWorkload): Promise<NotifyRun
   // Interleaved the way real traffic is: a busy chat's notices are spread through the queue, not bunched.
   const expected: { text: string; chatId: number }[] = [];
   const notice = (userId: number, chatId: number, text: string) => {
-    services.outbox.enqueue({ audience: 'user', userId, kind: 'notice', payload: { text } });
+    textOutbox.enqueue({ audience: 'user', userId, kind: 'notice', payload: { text } });
     expected.push({ text, chatId });
   };
   const busy = Array.from({ length: load.busyChats }, customer);
   const single = Array.from({ length: load.singleChats }, customer);
-  services.outbox.enqueue({ audience: 'user', userId: blockedUser.id, kind: 'notice', payload: { text: 'to-blocked' } });
+  textOutbox.enqueue({ audience: 'user', userId: blockedUser.id, kind: 'notice', payload: { text: 'to-blocked' } });
   let alertsLeft = load.groupAlerts;
   const rounds = Math.max(load.perBusyChat, 1);
   const share = Math.ceil(single.length / rounds);
@@ -83,13 +85,13 @@ export async function runNotifyWorkload(load: NotifyWorkload): Promise<NotifyRun
     for (const user of single.splice(0, share)) notice(user.id, user.telegramId, `single:${user.id}`);
     if (alertsLeft-- > 0) {
       const text = `alert:${load.groupAlerts - alertsLeft}`;
-      services.outbox.enqueue({ audience: 'operators', kind: 'alert', payload: { text } });
+      textOutbox.enqueue({ audience: 'operators', kind: 'alert', payload: { text } });
       expected.push({ text, chatId: OPERATOR_CHAT });
     }
   }
   for (; alertsLeft > 0; alertsLeft--) {
     const text = `alert:${load.groupAlerts - alertsLeft + 1}`;
-    services.outbox.enqueue({ audience: 'operators', kind: 'alert', payload: { text } });
+    textOutbox.enqueue({ audience: 'operators', kind: 'alert', payload: { text } });
     expected.push({ text, chatId: OPERATOR_CHAT });
   }
 

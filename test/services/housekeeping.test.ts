@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createKvStorage } from '../../src/db/kv-storage.js';
 import { createHousekeepingJob } from '../../src/scheduler/jobs/housekeeping.js';
 import { parseConfig } from '../../src/config.js';
+import { createOutbox, type AnyOutboxEntry } from '../../src/services/outbox.js';
 import { eachTestShop, firstChoice } from '../helpers/shop.js';
 
 const newShop = eachTestShop();
@@ -22,6 +23,8 @@ describe('housekeeping', () => {
     const kv = createKvStorage<unknown>(shop.database.db, { now });
     const retention = { quotesMs: 24 * HOUR, outboxMs: 2 * 24 * HOUR, conversationsMs: 24 * HOUR };
     const housekeeping = createHousekeepingJob({ db: shop.database.db, outbox: shop.outbox, retention, now });
+    // The load is messages of no particular kind: the same table, written without the shop's event types.
+    const loadOutbox = createOutbox<AnyOutboxEntry>({ db: shop.database.db, now });
     const count = (table: string) => (shop.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
     const perHour = { quotes: 1, messages: 10, conversations: 3 };
@@ -34,7 +37,7 @@ describe('housekeeping', () => {
         if (!quoted.ok) throw new Error(quoted.message);
       }
       for (let i = 0; i < perHour.messages; i++) {
-        shop.outbox.enqueue({ audience: 'user', userId: user.id, kind: 'load', payload: { hour, i }, dedupeKey: `load:${hour}:${i}` });
+        loadOutbox.enqueue({ audience: 'user', userId: user.id, kind: 'load', payload: { hour, i }, dedupeKey: `load:${hour}:${i}` });
       }
       for (const message of shop.outbox.due(100)) shop.outbox.markSent(message.id);
       for (let i = 0; i < perHour.conversations; i++) kv.write(`conversation:${hour}:${i}`, { step: 'abandoned' });
@@ -62,7 +65,7 @@ describe('housekeeping', () => {
     expect(deleted.outbox).toBeGreaterThan(1_800);
     expect(deleted.conversations).toBeGreaterThan(600);
     // Pending messages are never deleted, however old.
-    shop.outbox.enqueue({ audience: 'user', userId: user.id, kind: 'load', payload: {}, dedupeKey: 'still-pending' });
+    loadOutbox.enqueue({ audience: 'user', userId: user.id, kind: 'load', payload: {}, dedupeKey: 'still-pending' });
     clock += 30 * 24 * HOUR;
     shop.database.sqlite.prepare("UPDATE outbox SET next_attempt_at = ? WHERE dedupe_key = 'still-pending'").run(clock + HOUR);
     await housekeeping();

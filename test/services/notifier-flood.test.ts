@@ -10,7 +10,7 @@ import { installApiTransformers } from '../../src/bot/middleware/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { notifierApi, telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { createNotifier, type NotifierDeps } from '../../src/services/notifier.js';
-import { createOutbox, type Outbox, type OutboxMessage } from '../../src/services/outbox.js';
+import { createOutbox, type AnyOutboxEntry, type Outbox, type OutboxMessage } from '../../src/services/outbox.js';
 import { freshServices } from '../helpers/db.js';
 import { startFloodLimitedBotApi, type FloodLimitedBotApi } from '../helpers/flood-limited-bot-api.js';
 import { runNotifyWorkload } from '../helpers/notify-workload.js';
@@ -39,12 +39,12 @@ describe('one sender, one chat in trouble', () => {
   let botApi: FloodLimitedBotApi;
   let fakeNow: number;
   const now = () => fakeNow;
-  let outbox: Outbox;
+  let outbox: Outbox<AnyOutboxEntry>;
 
   beforeEach(() => {
     shop = freshServices();
     fakeNow = Date.UTC(2025, 0, 1, 12);
-    outbox = createOutbox({ db: shop.database.db, now });
+    outbox = createOutbox<AnyOutboxEntry>({ db: shop.database.db, now });
   });
   afterEach(async () => {
     await botApi.close();

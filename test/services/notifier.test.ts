@@ -11,13 +11,13 @@ import { createLogger } from '../../src/logger.js';
 import { startTelegramEmulator, type EmulatedUser, type TelegramEmulator } from '../../src/sandbox/telegram/index.js';
 import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { createNotifier, type NotifierDeps } from '../../src/services/notifier.js';
-import { createOutbox, type Outbox, type OutboxMessage } from '../../src/services/outbox.js';
+import { createOutbox, type AnyOutboxEntry, type Outbox, type OutboxMessage } from '../../src/services/outbox.js';
 import { freshServices } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
 
 let emu: TelegramEmulator;
 let shop: ReturnType<typeof freshServices>;
-let outbox: Outbox;
+let outbox: Outbox<AnyOutboxEntry>;
 /** The shared clock; null runs on real time (for the loop test). */
 let fakeNow: number | null;
 const now = () => fakeNow ?? Date.now();
@@ -29,7 +29,7 @@ beforeEach(async () => {
   fakeNow = T0;
   emu = await startTelegramEmulator({ clock: now });
   shop = freshServices();
-  outbox = createOutbox({ db: shop.database.db, now });
+  outbox = createOutbox<AnyOutboxEntry>({ db: shop.database.db, now });
   logLines = [];
   stopNotifier = undefined;
 });

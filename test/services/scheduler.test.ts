@@ -91,7 +91,7 @@ describe('expiry reminders across the move to epoch-ms times', () => {
       audience: 'user',
       userId: user.id,
       kind: 'expiry_reminder',
-      payload: { subscriptionId: proxy.id },
+      payload: { subscriptionId: proxy.id, expiresAt: proxy.expiresAt, host: proxy.host, product: proxy.productName, autoRenew: false },
       dedupeKey: `reminder:${proxy.id}:${new Date(proxy.expiresAt).toISOString()}:72h`,
     });
     expect(await remind(ctx)).toEqual({ queued: 0 });

@@ -7,6 +7,8 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { formatProxyList } from '../../domain/proxy-format.js';
+import type { QuoteRefusal } from '../../services/orders.js';
+import type { ProxyActionRefusal } from '../../services/subscriptions.js';
 import { subscriptionIdsOf, type SubscriptionRow } from '../../services/order-store.js';
 import { requireScope } from '../middlewares/auth.js';
 import { intentKeyOf, invalidRequest } from '../middlewares/body.js';
@@ -57,7 +59,7 @@ export const switchLocationBody = z
   .strictObject({ location: z.string().trim().min(1).max(100).openapi({ description: 'A code from GET /proxies/{id}/locations.' }) })
   .openapi('SwitchLocationRequest');
 
-function refusal(reason: string, message: string): ApiError {
+function refusal(reason: ProxyActionRefusal | QuoteRefusal, message: string): ApiError {
   if (reason === 'not_found') return new ApiError('not_found', 'no such proxy');
   return quoteRefusal(reason, message);
 }

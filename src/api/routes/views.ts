@@ -4,7 +4,8 @@
  * notes never appear here.
  */
 import type { Context } from 'hono';
-import type { SagaResult, QuoteView } from '../../services/orders.js';
+import { unreachable } from '../../domain/unreachable.js';
+import type { QuoteRefusal, SagaResult, QuoteView } from '../../services/orders.js';
 import { labelsOf, subscriptionIdsOf, type OrderRow, type SubscriptionRow } from '../../services/order-store.js';
 import { ApiError } from '../middlewares/errors.js';
 
@@ -104,7 +105,7 @@ export function sagaResponse(c: Context, result: SagaResult, delivered: (order: 
 }
 
 /** Why the orders service would not price a choice, as the API's error. */
-export function quoteRefusal(reason: string, message: string): ApiError {
+export function quoteRefusal(reason: QuoteRefusal, message: string): ApiError {
   switch (reason) {
     case 'unknown_product':
       return new ApiError('invalid_request', message, { details: [{ path: 'product', message }] });
@@ -123,8 +124,17 @@ export function quoteRefusal(reason: string, message: string): ApiError {
       return new ApiError('not_found', message);
     case 'unsupported':
       return new ApiError('unsupported', message);
-    default:
-      // Upstream trouble (down, rate-limited, our balance there, no usable price): try again later.
+    case 'provider_unavailable':
+    case 'rate_limited':
+    case 'busy':
+    case 'insufficient_upstream_balance':
+    case 'unauthorized':
+    case 'forbidden':
+    case 'rejected':
+    case 'no_price':
+      // Upstream trouble (down, rate-limited, our balance or key there, a refusal without a reason, no usable price): try again later.
       return new ApiError('provider_unavailable', message, { headers: { 'Retry-After': '30' } });
+    default:
+      return unreachable(reason);
   }
 }

@@ -206,7 +206,7 @@ async function priceChoice(env: BotEnv, userId: number, providerId: string, choi
     return await env.services.orders.quote(userId, providerId, choice);
   } catch (error) {
     env.logger.error('quote failed', { providerId, error });
-    return { ok: false as const, reason: 'provider_unavailable', message: 'quote failed' };
+    return { ok: false as const, reason: 'provider_unavailable' as const, message: 'quote failed' };
   }
 }
 

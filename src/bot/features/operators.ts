@@ -16,11 +16,12 @@ import type { I18n } from '@grammyjs/i18n';
 import { Composer, GrammyError, InlineKeyboard, type Api, type Context, type Filter } from 'grammy';
 import type { User as TelegramUser } from 'grammy/types';
 import { withPrefix, type KvStorage } from '../../db/kv-storage.js';
+import { unreachable } from '../../domain/unreachable.js';
 import type { Logger } from '../../logger.js';
 import type { RefundStarPayment } from '../../payments/stars.js';
 import type { OrderRow } from '../../services/order-store.js';
 import type { OperatorSettlementResult, SagaResult } from '../../services/orders.js';
-import type { OutboxMessage } from '../../services/outbox.js';
+import type { OperatorEvent, UpstreamTrouble } from '../../services/outbox-events.js';
 import type { TopUpRow } from '../../services/topups.js';
 import type { Language } from '../../services/users.js';
 import { onCallback, operatorCallbacks as op, orderIdOfOperatorCallback, QUICK_REJECT_REASONS, type QuickRejectReason } from '../callback-data.js';
@@ -89,20 +90,19 @@ export function createOperatorViews(deps: OperatorViewDeps) {
     return { text: withStatus(lines, status), ...(keyboard ? { keyboard } : {}) };
   };
 
-  const providerLabel = (payload: Record<string, unknown>) => escapeHtml(String(payload.provider ?? '?'));
-  const orderLabel = (payload: Record<string, unknown>) => code(String(payload.orderId ?? '?'));
-  const cents = (value: unknown) => (typeof value === 'number' ? money(value) : '?');
-
   /**
    * An order the saga could not settle. While it is open the alert carries
    * the buttons that settle it; once settled, it says how.
    */
-  const orderAlert = (fields: { orderId: string; provider: unknown; priceCents: unknown; userId: unknown; why: unknown }, status?: string): OperatorView => {
+  const orderAlert = (
+    fields: { orderId: string; provider: string; priceCents: number; userId: number; why: string | null },
+    status?: string,
+  ): OperatorView => {
     const order = services.orders.order(fields.orderId);
     const lines = [
-      t('op-order-attention', { provider: escapeHtml(String(fields.provider ?? '?')), order: code(fields.orderId), amount: cents(fields.priceCents) }),
+      t('op-order-attention', { provider: escapeHtml(fields.provider), order: code(fields.orderId), amount: money(fields.priceCents) }),
       customerLine(fields.userId),
-      t('op-why', { why: escapeHtml(String(fields.why ?? '')) }),
+      t('op-why', { why: escapeHtml(fields.why ?? '') }),
     ];
     if (status === undefined && order && (order.state === 'delivered' || order.state === 'failed')) {
       status = t(order.state === 'delivered' ? 'op-order-now-delivered' : 'op-order-now-failed');
@@ -122,34 +122,43 @@ export function createOperatorViews(deps: OperatorViewDeps) {
   const orderAlertOf = (order: OrderRow, status?: string) =>
     orderAlert({ orderId: order.id, provider: order.providerId, priceCents: order.priceCents, userId: order.userId, why: order.failureMessage }, status);
 
-  /** An operator alert from the outbox; null when there is nothing left to say, undefined for kinds it does not know. */
-  function render(message: OutboxMessage, payload: Record<string, unknown>): OperatorView | null | undefined {
-    const topUp = typeof payload.topUpId === 'string' ? payments?.topUps.get(payload.topUpId) : undefined;
-    switch (message.kind) {
-      case 'manual_topup_requested':
+  const upstreamTrouble = (payload: UpstreamTrouble) => ({
+    provider: escapeHtml(payload.provider),
+    order: code(payload.orderId),
+    amount: money(payload.priceCents),
+  });
+
+  /** An operator alert from the outbox, one branch per kind; null when there is nothing left to say, undefined when what it is about is gone. */
+  function render(event: OperatorEvent): OperatorView | null | undefined {
+    switch (event.kind) {
+      case 'manual_topup_requested': {
+        const topUp = payments?.topUps.get(event.payload.topUpId);
         return topUp ? manualRequest(topUp) : undefined;
-      case 'topup_received':
+      }
+      case 'topup_received': {
+        const topUp = payments?.topUps.get(event.payload.topUpId);
         // The confirmed request message already tells this story for manual top-ups.
         if (topUp?.method === 'manual') return null;
         return topUp ? topUpReceived(topUp) : undefined;
+      }
       case 'upstream_balance_low':
-        return { text: t('op-upstream-balance-low', { provider: providerLabel(payload), order: orderLabel(payload), amount: cents(payload.priceCents) }) };
+        return { text: t('op-upstream-balance-low', upstreamTrouble(event.payload)) };
       case 'upstream_auth_failed':
-        return { text: t('op-upstream-auth-failed', { provider: providerLabel(payload), order: orderLabel(payload), amount: cents(payload.priceCents) }) };
+        return { text: t('op-upstream-auth-failed', upstreamTrouble(event.payload)) };
       case 'order_needs_attention':
-        return orderAlert({ orderId: String(payload.orderId ?? '?'), provider: payload.provider, priceCents: payload.priceCents, userId: payload.userId, why: payload.why });
+        return orderAlert(event.payload);
       case 'stars_payment_unmatched':
         return {
           text: t('op-stars-unmatched', {
-            stars: String(payload.totalAmount ?? '?'),
-            telegramId: String(payload.telegramUserId ?? '?'),
-            charge: code(String(payload.chargeId ?? '?')),
-            payload: code(String(payload.payload ?? '?')),
-            reason: escapeHtml(String(payload.reason ?? '')),
+            stars: String(event.payload.totalAmount),
+            telegramId: String(event.payload.telegramUserId),
+            charge: code(event.payload.chargeId),
+            payload: code(event.payload.payload),
+            reason: escapeHtml(event.payload.reason),
           }),
         };
       default:
-        return undefined;
+        return unreachable(event);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { InlineKeyboard } from 'grammy';
 import { formatProxy, type ProxyCredentials } from '../../domain/proxy-format.js';
-import type { QuoteView, SagaResult } from '../../services/orders.js';
+import type { OrderFailureCode, QuoteRefusal, QuoteView, SagaResult } from '../../services/orders.js';
 import { labelsOf, type OrderLabels, type OrderRow } from '../../services/order-store.js';
 import type { Balance } from '../../services/wallet.js';
 import { menuCallbacks as menu, orderCallbacks, proxyCallbacks, walletCallbacks } from '../callback-data.js';
@@ -17,32 +17,41 @@ import type { Translate } from '../ui.js';
 /** More proxies than this go out as a .txt file instead of message lines. */
 export const MAX_INLINE_PROXIES = 5;
 
-/** Reasons with their own wording; anything else reads as the generic one. */
-const REASONS = new Set([
-  'provider_unavailable',
-  'provider_disabled',
-  'unknown_product',
-  'unknown_country',
-  'unknown_term',
-  'bad_quantity',
-  'not_available',
-  'out_of_stock',
-  'no_price',
-  'invalid_option',
-  'insufficient_upstream_balance',
-  'unauthorized',
-  'forbidden',
-  'rate_limited',
-  'busy',
-  'not_placed',
-  'interrupted',
-  'unsupported',
-  'not_found',
-  'settled_failed',
-]);
+/** Every reason a customer can be told, with its wording: a reason a service adds without wording here fails to compile. */
+const REASON_WORDING: Record<QuoteRefusal | OrderFailureCode, string> = {
+  provider_unavailable: 'reason-provider-unavailable',
+  provider_disabled: 'reason-provider-disabled',
+  unknown_product: 'reason-unknown-product',
+  unknown_country: 'reason-unknown-country',
+  unknown_term: 'reason-unknown-term',
+  bad_quantity: 'reason-bad-quantity',
+  not_available: 'reason-not-available',
+  out_of_stock: 'reason-out-of-stock',
+  no_price: 'reason-no-price',
+  invalid_option: 'reason-invalid-option',
+  insufficient_upstream_balance: 'reason-insufficient-upstream-balance',
+  unauthorized: 'reason-unauthorized',
+  forbidden: 'reason-forbidden',
+  rate_limited: 'reason-rate-limited',
+  busy: 'reason-busy',
+  not_placed: 'reason-not-placed',
+  interrupted: 'reason-interrupted',
+  unsupported: 'reason-unsupported',
+  not_found: 'reason-not-found',
+  settled_failed: 'reason-settled-failed',
+  // The upstream said no without saying why.
+  rejected: 'reason-other',
+};
 
+const hasWording = (reason: string): reason is QuoteRefusal | OrderFailureCode => Object.hasOwn(REASON_WORDING, reason);
+
+/**
+ * A refusal or failure in the customer's words. Takes text because an order's
+ * failure code is stored as text: a code this version does not know (or none)
+ * reads as the generic reason.
+ */
 export function reasonText(t: Translate, reason: string | null | undefined): string {
-  return t(reason && REASONS.has(reason) ? `reason-${reason.replaceAll('_', '-')}` : 'reason-other');
+  return t(reason && hasWording(reason) ? REASON_WORDING[reason] : 'reason-other');
 }
 
 export function labelLine(labels: OrderLabels): string {

@@ -10,6 +10,7 @@
  */
 import type { Logger } from '../../logger.js';
 import type { Orders } from '../../services/orders.js';
+import type { AutoRenewFailure } from '../../services/outbox-events.js';
 import type { Outbox } from '../../services/outbox.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
 import { afterTime, expiryKey, type ExpiryCursor, type Subscriptions } from '../../services/subscriptions.js';
@@ -51,7 +52,7 @@ export function createAutoRenewJob(deps: {
     {
       if (!sub.autoRenew || sub.expiresAt === null) return 'pending';
       const expiry = expiryKey(sub.expiresAt);
-      const tellCustomer = (reason: string) =>
+      const tellCustomer = (reason: AutoRenewFailure) =>
         deps.outbox.enqueue({
           audience: 'user',
           userId: sub.userId,
