@@ -37,6 +37,7 @@ import { createTopUps, type TopUps } from './services/topups.js';
 import { createUpdateLog } from './services/update-log.js';
 import { createUsers } from './services/users.js';
 import { createWallet } from './services/wallet.js';
+import { createWebhooks } from './services/webhooks.js';
 
 export interface ServiceOptions {
   providers?: ProxyProvider[];
@@ -46,6 +47,8 @@ export interface ServiceOptions {
   metrics?: Metrics;
   /** Saga tuning and crash-test hooks. */
   orders?: Partial<Pick<OrdersDeps, 'quoteTtlMs' | 'notFoundGraceMs' | 'attentionAfterMs' | 'checkpoint'>>;
+  /** Customers' outgoing webhooks; private and loopback URLs only in the sandbox and tests (default: refused). */
+  webhooks?: { allowPrivateUrls: boolean };
 }
 
 /** Every service over one database; the same wiring for the app and the tests. */
@@ -58,7 +61,9 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const outbox = createOutbox({ db, now });
   const pricing = createPricing({ db, now });
   const catalog = createCatalog({ providers: options.providers ?? [], logger, now });
-  const subscriptions = createSubscriptions({ db, catalog, logger, now });
+  // Before orders and subscriptions: their transactions queue the events.
+  const webhooks = createWebhooks({ db, sqlite, now, logger: logger.child({ component: 'webhooks' }), allowPrivateUrls: options.webhooks?.allowPrivateUrls ?? false });
+  const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
   const orders = createOrders({
     sqlite,
     db,
@@ -66,6 +71,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     catalog,
     pricing,
     outbox,
+    webhooks,
     logger,
     now,
     // In the background: the customer already has their answer; the other proxies catch up.
@@ -91,6 +97,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     listing,
     stats,
     updateLog,
+    webhooks,
   };
 }
 
@@ -162,7 +169,7 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = openDatabase(config.databasePath);
   const metrics = createMetrics({ sqlite: database.sqlite });
-  const services = buildServices(database, { providers: createProviders(config), logger, metrics });
+  const services = buildServices(database, { providers: createProviders(config), logger, metrics, webhooks: config.webhooks });
   const readiness = createReadiness({ sqlite: database.sqlite, providerIds: services.catalog.providers().map((p) => p.id) });
   const payments = buildPayments(config, database, services, logger);
   const firstPass = await services.orders.reconcileDue();
@@ -265,6 +272,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.orders.drain();
+      // Deliveries in flight record their outcome before the database closes.
+      await services.webhooks.drain();
       metrics.stop();
       readiness.stop();
       database.close();

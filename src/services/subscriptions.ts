@@ -11,6 +11,7 @@ import type { Catalog } from './catalog.js';
 import { proxyFields, type SubscriptionRow } from './order-store.js';
 import type { Logger } from '../logger.js';
 import { BATCH_ROWS, standaloneContext, type JobContext } from '../scheduler/batches.js';
+import type { Webhooks } from './webhooks.js';
 
 /** A place in a walk over subscriptions ordered by expiry: the last row of the previous page. */
 export interface ExpiryCursor {
@@ -30,9 +31,13 @@ export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: stri
 
 export type ProxyAction = keyof Pick<ProviderCapabilities, 'renew' | 'changeCredentials' | 'rotateIp' | 'switchLocation' | 'usage'>;
 
-export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Logger; now?: () => number }) {
+export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Logger; now?: () => number; webhooks?: Pick<Webhooks, 'emit'> }) {
   const { db, catalog, logger } = deps;
   const now = deps.now ?? Date.now;
+  /** `proxy.expired` for the owner's webhooks, in the transaction that expires it. */
+  const expiredEvent = (sub: { id: string; userId: number; expiresAt: string | null }) => {
+    if (sub.expiresAt) deps.webhooks?.emit(sub.userId, { type: 'proxy.expired', proxy: { id: sub.id, expiredAt: sub.expiresAt } });
+  };
 
   const get = (userId: number, id: string): SubscriptionRow | undefined => {
     const row = db.select().from(subscriptions).where(eq(subscriptions.id, id)).get();
@@ -81,9 +86,10 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
         WHERE status = 'active' AND auto_renew = 1 AND (expires_at, id) > (@afterExpiry, @afterId) AND expires_at <= @upTo
         ORDER BY expires_at, id LIMIT @limit`,
     ),
-    expirePage: sqlite.prepare<{ now: string; syncedAt: number; limit: number }>(
+    expirePage: sqlite.prepare<{ now: string; syncedAt: number; limit: number }, { id: string; userId: number; expiresAt: string | null }>(
       `UPDATE subscriptions SET status = 'expired', last_synced_at = @syncedAt
-        WHERE id IN (SELECT id FROM subscriptions WHERE status = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)`,
+        WHERE id IN (SELECT id FROM subscriptions WHERE status = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)
+        RETURNING id, user_id AS userId, expires_at AS expiresAt`,
     ),
   };
   const inOneTransaction = <T>(work: () => T): T => sqlite.transaction(work).immediate();
@@ -216,6 +222,7 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
               // Upstreams drop expired proxies from their lists; only an expired date makes it expired here.
               if (sub.status === 'active' && sub.expiresAt && Date.parse(sub.expiresAt) < at) {
                 db.update(subscriptions).set({ status: 'expired', lastSyncedAt: at }).where(eq(subscriptions.id, sub.id)).run();
+                expiredEvent(sub);
                 updated++;
               } else missing++;
               continue;
@@ -229,6 +236,7 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
               fields.host !== sub.host;
             if (changed) {
               db.update(subscriptions).set({ ...fields, lastSyncedAt: at }).where(eq(subscriptions.id, sub.id)).run();
+              if (sub.status === 'active' && fields.status === 'expired') expiredEvent({ ...sub, expiresAt: fields.expiresAt ?? sub.expiresAt });
               updated++;
             }
           }
@@ -262,7 +270,11 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
      * A later sync or renewal makes a proxy active again if it was renewed elsewhere.
      */
     expirePastDue(limit = BATCH_ROWS): number {
-      return inOneTransaction(() => stmt.expirePage.run({ now: new Date(now()).toISOString(), syncedAt: now(), limit }).changes);
+      return inOneTransaction(() => {
+        const expired = stmt.expirePage.all({ now: new Date(now()).toISOString(), syncedAt: now(), limit });
+        expired.forEach(expiredEvent);
+        return expired.length;
+      });
     },
 
     /** Runs `work` (several enqueues, updates) as one write transaction: one batch, one commit. */
