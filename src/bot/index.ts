@@ -20,6 +20,7 @@ import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import type { ConversationData, VersionedState } from '@grammyjs/conversations';
 import { withPrefix } from '../db/kv-storage.js';
+import type { Logger } from '../logger.js';
 import { languageFromTelegram, type Language } from '../services/users.js';
 import { BackgroundTasks } from './background.js';
 import type { BotContext, BotDeps, BotEnv, FlowContext } from './context.js';
@@ -89,9 +90,13 @@ export class ShopBot extends Bot<BotContext> {
   /** Renders outbox messages for the notifier (services/notifier.ts). */
   renderNotice!: ReturnType<typeof createNoticeRenderer>['renderNotice'];
 
+  /** For what happens outside any update, e.g. long polling ending (runtime.ts). */
+  readonly logger: Logger;
+
   constructor(deps: BotDeps) {
     super(deps.token, { client: { apiRoot: deps.apiRoot ?? 'https://api.telegram.org' } });
     this.background = new BackgroundTasks(deps.logger);
+    this.logger = deps.logger;
   }
 }
 
