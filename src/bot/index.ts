@@ -45,6 +45,7 @@ import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
 import { createManualTopUp } from './features/topup-manual.js';
 import { createStarsTopUp } from './features/topup-stars.js';
 import { createWalletFeature } from './features/wallet.js';
+import { createWebhooksFeature } from './features/webhooks.js';
 import { asLanguage, createI18n } from './i18n.js';
 import { mainMenuKeyboard } from './keyboards/main-menu.js';
 import { installApiTransformers } from './middleware/api.js';
@@ -265,6 +266,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   shop.use(createWalletFeature(env));
   shop.use(registerTopUpMethods(env, topUpMethods));
   shop.use(createTokensFeature(env));
+  shop.use(createWebhooksFeature(services.webhooks));
   shop.use(createLanguageFeature(env));
   shop.use(createHelpFeature(env));
 
