@@ -269,6 +269,8 @@ export const tokenFlowCallbacks = {
   cancel: tc.action('cancel'),
   next: tc.action('next'),
   scope: tc.action('s', { scope: oneOf(TOKEN_SCOPES) }),
+  /** "Require signed requests" on or off. */
+  signing: tc.action('sig'),
   expiry: tc.action('e', { days: int(4) }),
 };
 
