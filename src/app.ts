@@ -93,7 +93,7 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = openDatabase(config.databasePath);
   const metrics = createMetrics({ sqlite: database.sqlite });
-  const services = buildServices(database, { providers: createProviders(config), logger, metrics });
+  const services = buildServices(database, { providers: createProviders(config), logger, metrics, webhooks: config.webhooks });
   const readiness = createReadiness({ sqlite: database.sqlite, providerIds: services.catalog.providers().map((p) => p.id) });
   const payments = buildPayments(config, database, services, logger);
   const firstPass = await services.orders.reconcileDue();
@@ -190,6 +190,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.orders.drain();
+      // Deliveries in flight record their outcome before the database closes.
+      await services.webhooks.drain();
       metrics.stop();
       readiness.stop();
       database.close();

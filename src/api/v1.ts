@@ -15,6 +15,7 @@ import type { Subscriptions } from '../services/subscriptions.js';
 import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
 import type { Wallet } from '../services/wallet.js';
+import type { Webhooks } from '../services/webhooks.js';
 import { authenticate, type ApiEnv } from './middlewares/auth.js';
 import { bodyLimit, MAX_BODY_BYTES, requireJsonBody } from './middlewares/body.js';
 import { ApiError, apiErrorHandler } from './middlewares/errors.js';
@@ -26,6 +27,7 @@ import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export const API_V1_PATH = '/api/v1';
 
@@ -38,6 +40,7 @@ export interface ApiServices {
   subscriptions: Subscriptions;
   tokenSigning: TokenSigning;
   listing: Listing;
+  webhooks: Webhooks;
 }
 
 export interface ApiV1Options {
@@ -84,6 +87,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', orderRoutes(services));
   app.route('/', proxyRoutes(services));
   app.route('/', tokenRoutes(services));
+  app.route('/', webhookRoutes(services));
 
   app.all('*', () => {
     throw new ApiError('not_found', 'no such endpoint');

@@ -222,6 +222,7 @@ export const menuCallbacks = {
   proxies: m.action('px'),
   wallet: m.action('wallet'),
   tokens: m.action('tokens'),
+  webhooks: m.action('webhooks'),
   language: m.action('lang'),
   help: m.action('help'),
 };
@@ -268,6 +269,8 @@ export const tokenFlowCallbacks = {
   cancel: tc.action('cancel'),
   next: tc.action('next'),
   scope: tc.action('s', { scope: oneOf(TOKEN_SCOPES) }),
+  /** "Require signed requests" on or off. */
+  signing: tc.action('sig'),
   expiry: tc.action('e', { days: int(4) }),
 };
 
@@ -302,6 +305,17 @@ export const tokenCallbacks = {
   create: t.action('new'),
   revoke: t.action('rv', { tokenId: id('tok') }),
   revokeConfirmed: t.action('rvy', { tokenId: id('tok') }),
+};
+
+const wh = namespace('wh');
+const ENDPOINT = { endpointId: id('whe') };
+/** Webhooks (features/webhooks.ts): per URL, a test event, its log, removal. */
+export const webhookCallbacks = {
+  namespace: wh,
+  test: wh.action('t', ENDPOINT),
+  log: wh.action('l', ENDPOINT),
+  remove: wh.action('r', ENDPOINT),
+  removeConfirmed: wh.action('ry', ENDPOINT),
 };
 
 const p = namespace('p');
@@ -400,6 +414,7 @@ export const CALLBACK_GROUPS = {
   manualTopUpFlowCallbacks,
   walletCallbacks,
   tokenCallbacks,
+  webhookCallbacks,
   proxyCallbacks,
   operatorCallbacks,
 };

@@ -9,8 +9,10 @@ import type { Context } from 'grammy';
 import type { Services } from '../services/index.js';
 import type { KvStorage } from '../db/kv-storage.js';
 import type { Logger } from '../logger.js';
+import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
 import type { Language, User } from '../services/users.js';
+import type { Webhooks } from '../services/webhooks.js';
 import type { BackgroundTasks } from './background.js';
 
 /** The services the bot talks to; API tokens are optional so the bot runs without that service. */
@@ -18,6 +20,10 @@ export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'order
   /** Operators' commands are offered when both are present. */
   Partial<Pick<Services, 'pricing' | 'stats'>> & {
   tokens?: Tokens;
+  /** Tokens that must sign their money requests (the token flow's "require signed requests"). */
+  tokenSigning?: TokenSigning;
+  /** Customers' outgoing webhooks (features/webhooks.ts). */
+  webhooks?: Webhooks;
 };
 
 export interface RateLimitOptions {

@@ -20,6 +20,7 @@ import { sequentialize } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import type { ConversationData, VersionedState } from '@grammyjs/conversations';
 import { withPrefix } from '../db/kv-storage.js';
+import type { Logger } from '../logger.js';
 import { languageFromTelegram, type Language } from '../services/users.js';
 import { BackgroundTasks } from './background.js';
 import type { BotContext, BotDeps, BotEnv, FlowContext } from './context.js';
@@ -45,6 +46,7 @@ import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
 import { createManualTopUp } from './features/topup-manual.js';
 import { createStarsTopUp } from './features/topup-stars.js';
 import { createWalletFeature } from './features/wallet.js';
+import { createWebhooksFeature } from './features/webhooks.js';
 import { asLanguage, createI18n } from './i18n.js';
 import { mainMenuKeyboard } from './keyboards/main-menu.js';
 import { installApiTransformers } from './middleware/api.js';
@@ -90,9 +92,13 @@ export class ShopBot extends Bot<BotContext> {
   /** Renders outbox messages for the notifier (services/notifier.ts). */
   renderNotice!: ReturnType<typeof createNoticeRenderer>['renderNotice'];
 
+  /** For what happens outside any update, e.g. long polling ending (runtime.ts). */
+  readonly logger: Logger;
+
   constructor(deps: BotDeps) {
     super(deps.token, { client: { apiRoot: deps.apiRoot ?? 'https://api.telegram.org' } });
     this.background = new BackgroundTasks(deps.logger);
+    this.logger = deps.logger;
   }
 }
 
@@ -262,6 +268,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   shop.use(createWalletFeature(env));
   shop.use(registerTopUpMethods(env, topUpMethods));
   shop.use(createTokensFeature(env));
+  shop.use(createWebhooksFeature(services.webhooks));
   shop.use(createLanguageFeature(env));
   shop.use(createHelpFeature(env));
 

@@ -5,7 +5,7 @@
  * handlers and for detached purchase tasks.
  */
 import { run, type RunnerHandle } from '@grammyjs/runner';
-import { webhookCallback } from 'grammy';
+import { GrammyError, webhookCallback } from 'grammy';
 import { Hono } from 'hono';
 import type { ShopBot } from './index.js';
 
@@ -49,12 +49,23 @@ export async function startBot(bot: ShopBot, mode: BotMode): Promise<RunningBot>
   const handle: RunnerHandle = run(bot, {
     runner: { fetch: { timeout: 25, allowed_updates: [...ALLOWED_UPDATES] }, silent: true },
   });
+  // Telegram answering getUpdates with 401 (a revoked token) or 409 (another instance polling) ends
+  // the runner, which rejects its task. Unhandled, that rejection would end the process; handled, the
+  // shop keeps serving its API and payments while /readyz reports the bot stopped (isRunning is false).
+  void handle.task()?.catch((error: unknown) => bot.logger.error('long polling stopped; the bot takes no updates', pollingFailure(bot, error)));
   let stopped: Promise<void> | undefined;
   return {
     mode: 'polling',
     isRunning: () => stopped === undefined && handle.isRunning(),
     stop: () => (stopped ??= stopPolling(bot, handle)),
   };
+}
+
+/** What ended long polling, without the bot token (a URL in a network error would carry it). */
+function pollingFailure(bot: ShopBot, error: unknown): Record<string, unknown> {
+  if (error instanceof GrammyError) return { method: error.method, errorCode: error.error_code, description: error.description };
+  const message = error instanceof Error ? error.message : String(error);
+  return { error: message.split(bot.token).join('<bot token>') };
 }
 
 export function stopBot(running: RunningBot): Promise<void> {

@@ -120,6 +120,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       DATABASE_PATH: databasePath,
       HTTP_HOST: HOST,
       HTTP_PORT: String(ports.http),
+      // The customer's webhook receiver runs on this machine too.
+      WEBHOOKS_ALLOW_PRIVATE: 'true',
       ...upstreamSettings(upstreams),
       // Settings the app does not know are ignored, so these are harmless where top-ups are not wired.
       CRYPTOPAY_TOKEN: cryptoPaySimulator.token,

@@ -41,9 +41,14 @@ export const HELD_ELSEWHERE = { skipped: 'held_elsewhere' } as const;
  */
 const LATE_TICK_TOLERANCE_MS = 24 * 3_600_000;
 
+/** How often due webhook deliveries are sent. */
+export const WEBHOOK_DELIVERY_INTERVAL_MS = 5_000;
+/** Old webhook log entries deleted per transaction. */
+const PRUNE_BATCH = 1_000;
+
 /** The jobs every shop runs. Extra ones (e.g. payment polling) can be added by the caller. */
 export function shopJobs(
-  services: Pick<Services, 'orders' | 'subscriptions' | 'outbox' | 'catalog'>,
+  services: Pick<Services, 'orders' | 'subscriptions' | 'outbox' | 'catalog'> & Partial<Pick<Services, 'webhooks'>>,
   logger: Logger,
   options: { housekeeping?: { db: Db; retention: RetentionSettings } } = {},
 ): Job[] {
@@ -54,6 +59,24 @@ export function shopJobs(
     { name: 'expiry-reminders', schedule: '*/30 * * * *', run: createReminderJob(services) },
     { name: 'auto-renew', schedule: '*/10 * * * *', run: createAutoRenewJob({ ...services, logger }) },
   ];
+  const { webhooks } = services;
+  if (webhooks) {
+    // Every few seconds: a customer's script waits for its order.delivered; deliveries not yet due stay put.
+    jobs.push({ name: 'deliver-webhooks', schedule: { everyMs: WEBHOOK_DELIVERY_INTERVAL_MS }, run: () => webhooks.deliverDue() });
+    jobs.push({
+      name: 'prune-webhook-log',
+      schedule: '0 23 4 * * *',
+      run: async (ctx) => {
+        let pruned = 0;
+        for (;;) {
+          const removed = webhooks.pruneLog(PRUNE_BATCH);
+          pruned += removed;
+          if (removed < PRUNE_BATCH) return { pruned };
+          await ctx.checkpoint();
+        }
+      },
+    });
+  }
   if (options.housekeeping) {
     jobs.push({ name: 'housekeeping', schedule: '7 * * * *', run: createHousekeepingJob({ ...options.housekeeping, outbox: services.outbox }) });
   }

@@ -20,6 +20,7 @@ import { createTokens } from './tokens.js';
 import { createUpdateLog } from './update-log.js';
 import { createUsers } from './users.js';
 import { createWallet } from './wallet.js';
+import { createWebhooks } from './webhooks.js';
 
 export interface ServiceOptions {
   providers?: ProxyProvider[];
@@ -29,6 +30,8 @@ export interface ServiceOptions {
   metrics?: Metrics;
   /** Saga tuning and crash-test hooks. */
   orders?: Partial<Pick<OrdersDeps, 'quoteTtlMs' | 'notFoundGraceMs' | 'attentionAfterMs' | 'checkpoint'>>;
+  /** Customers' outgoing webhooks; private and loopback URLs only in the sandbox and tests (default: refused). */
+  webhooks?: { allowPrivateUrls: boolean };
 }
 
 /** Every service over one database; the same wiring for the app and the tests. */
@@ -41,7 +44,15 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const outbox = createOutbox({ db, now });
   const pricing = createPricing({ db, now });
   const catalog = createCatalog({ providers: options.providers ?? [], logger, now });
-  const subscriptions = createSubscriptions({ db, catalog, logger, now });
+  // Before orders and subscriptions: their transactions queue the events.
+  const webhooks = createWebhooks({
+    db,
+    sqlite,
+    now,
+    logger: logger.child({ component: 'webhooks' }),
+    allowPrivateUrls: options.webhooks?.allowPrivateUrls ?? false,
+  });
+  const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
   const orders = createOrders({
     sqlite,
     db,
@@ -49,6 +60,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     catalog,
     pricing,
     outbox,
+    webhooks,
     logger,
     now,
     // In the background: the customer already has their answer; the other proxies catch up.
@@ -74,6 +86,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     listing,
     stats,
     updateLog,
+    webhooks,
   };
 }
 

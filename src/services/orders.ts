@@ -46,7 +46,8 @@ import {
 } from './order-store.js';
 import type { Outbox } from './outbox.js';
 import type { Pricing } from './pricing.js';
-import { LedgerError, type Wallet } from './wallet.js';
+import { holdId, LedgerError, type Wallet } from './wallet.js';
+import type { Webhooks } from './webhooks.js';
 
 export const QUOTE_TTL_MS = 5 * 60_000;
 /** An order found `reserved` after a restart is still placed if it is this fresh; older ones are released. */
@@ -129,6 +130,8 @@ export interface OrdersDeps {
    * proxies' expiry is refreshed from the upstream rather than guessed here.
    */
   onRenewed?: (providerId: string) => Promise<unknown>;
+  /** Customers' webhook events, queued in the saga's own transactions. */
+  webhooks?: Pick<Webhooks, 'emit' | 'balanceDebited'>;
 }
 
 const INTENT_KEY = /^[A-Za-z0-9_:.-]{1,100}$/;
@@ -146,6 +149,31 @@ export function createOrders(deps: OrdersDeps) {
   const running = new SingleFlight<string, SagaResult>();
   /** Work a saga started but does not wait for (refreshing renewed proxies); awaited on shutdown. */
   const followUps = new Set<Promise<unknown>>();
+
+  /**
+   * Webhook events about an order. Called inside the transaction that
+   * settles it, so an event is queued exactly when the settlement commits;
+   * emitting again (a replayed step) queues nothing.
+   */
+  const webhookEvents = {
+    delivered(order: OrderRow) {
+      const proxyIds = order.kind === 'purchase' ? store.subscriptionsOfOrder(order.id).map((sub) => sub.id) : subscriptionIdsOf(order);
+      deps.webhooks?.emit(order.userId, {
+        type: 'order.delivered',
+        order: { id: order.id, kind: order.kind, providerId: order.providerId, priceCents: order.priceCents, proxyIds },
+      });
+    },
+    renewed(order: OrderRow) {
+      const sub = store.subscription(subscriptionIdsOf(order)[0] ?? '');
+      if (sub) deps.webhooks?.emit(order.userId, { type: 'proxy.renewed', proxy: { id: sub.id, expiresAt: sub.expiresAt === null ? null : new Date(sub.expiresAt).toISOString() }, orderId: order.id });
+    },
+    failed(order: OrderRow, reason: string) {
+      deps.webhooks?.emit(order.userId, {
+        type: 'order.failed',
+        order: { id: order.id, kind: order.kind, providerId: order.providerId, priceCents: order.priceCents, reason },
+      });
+    },
+  };
 
   const quoteView = (q: QuoteRow): QuoteView => ({
     id: q.id,
@@ -337,7 +365,8 @@ export function createOrders(deps: OrdersDeps) {
           createdAt: at,
           updatedAt: at,
         });
-        wallet.hold({ userId: input.userId, orderId, amountCents: q.priceCents, actor: `${input.channel}:user:${input.userId}` });
+        const held = wallet.hold({ userId: input.userId, orderId, amountCents: q.priceCents, actor: `${input.channel}:user:${input.userId}` });
+        deps.webhooks?.balanceDebited(input.userId, { availableAfterCents: held.balance.availableCents, debitCents: q.priceCents, cause: holdId(orderId) });
       });
     } catch (error) {
       if (error instanceof LedgerError && error.code === 'insufficient_funds') {
@@ -425,6 +454,7 @@ export function createOrders(deps: OrdersDeps) {
       const cost = result.costCents ?? order.quotedCostCents;
       wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
       store.transition(order.id, OPEN_STATES, 'delivered', { upstreamOrderId: result.upstreamOrderId, upstreamCostCents: cost, nextCheckAt: null }, now());
+      webhookEvents.delivered(order);
       if (!interactive) {
         outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_delivered', payload: { orderId: order.id }, dedupeKey: `delivered:${order.id}` });
       }
@@ -451,6 +481,8 @@ export function createOrders(deps: OrdersDeps) {
       const cost = result.costCents ?? order.quotedCostCents;
       wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
       store.transition(order.id, OPEN_STATES, 'delivered', { upstreamCostCents: cost, nextCheckAt: null }, now());
+      webhookEvents.delivered(order);
+      webhookEvents.renewed(order);
       if (!interactive) {
         outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'renewal_delivered', payload: { orderId: order.id }, dedupeKey: `delivered:${order.id}` });
       }
@@ -483,6 +515,7 @@ export function createOrders(deps: OrdersDeps) {
         if (!(error instanceof LedgerError && error.code === 'already_voided')) throw error;
       }
       store.transition(order.id, OPEN_STATES, 'failed', { failureCode: code, failureMessage: message, nextCheckAt: null }, now());
+      webhookEvents.failed(order, code);
       if (code === 'insufficient_upstream_balance' || code === 'unauthorized' || code === 'forbidden') {
         const hour = Math.floor(now() / 3_600_000);
         outbox.enqueue({
@@ -695,6 +728,7 @@ export function createOrders(deps: OrdersDeps) {
       if (decision.outcome === 'failed') {
         wallet.void(order.id, input.actor, `settled as failed: ${reason}`);
         store.transition(order.id, OPEN_STATES, 'failed', { failureCode: 'settled_failed', failureMessage: reason, nextCheckAt: null }, at);
+        webhookEvents.failed(order, 'settled_failed');
         outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_failed', payload: { orderId: order.id, code: 'settled_failed' }, dedupeKey: `failed:${order.id}` });
       } else {
         wallet.capture(order.id, input.actor, `settled as delivered: ${reason}`);
@@ -715,6 +749,11 @@ export function createOrders(deps: OrdersDeps) {
           payload: { orderId: order.id },
           dedupeKey: `settled:${order.id}`,
         });
+        // A purchase's order.delivered waits for its proxies (fetchOperatorDelivery); a renewal's proxy is known.
+        if (!purchase) {
+          webhookEvents.delivered(order);
+          webhookEvents.renewed(order);
+        }
       }
       operatorActions.record({
         orderId: order.id,
@@ -785,6 +824,7 @@ export function createOrders(deps: OrdersDeps) {
       if (added > 0) {
         store.update(orderId, { nextCheckAt: null }, now());
         outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_delivered', payload: { orderId }, dedupeKey: `delivered:${orderId}` });
+        webhookEvents.delivered(order);
         return 'attached';
       }
       const settledAt = operatorActions.settlementOf(orderId)?.createdAt ?? order.updatedAt;

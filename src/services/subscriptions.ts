@@ -11,6 +11,7 @@ import type { Catalog } from './catalog.js';
 import { proxyFields, type SubscriptionRow } from './order-store.js';
 import type { Logger } from '../logger.js';
 import { BATCH_ROWS, standaloneContext, type JobContext } from '../lib/batches.js';
+import type { Webhooks } from './webhooks.js';
 
 /** A place in a walk over subscriptions ordered by expiry: the last row of the previous page. */
 export interface ExpiryCursor {
@@ -44,9 +45,16 @@ export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: Prox
 
 export type ProxyAction = keyof Pick<ProviderCapabilities, 'renew' | 'changeCredentials' | 'rotateIp' | 'switchLocation' | 'usage'>;
 
-export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Logger; now?: () => number }) {
+export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Logger; now?: () => number; webhooks?: Pick<Webhooks, 'emit'> }) {
   const { db, catalog, logger } = deps;
   const now = deps.now ?? Date.now;
+  /** `proxy.expired` for the owner's webhooks, in the transaction that expires it. */
+  const expiredEvent = (sub: { id: string; userId: number; expiresAt: number | null }) => {
+    // Customers' webhooks speak ISO 8601, like the REST API.
+    if (sub.expiresAt !== null) {
+      deps.webhooks?.emit(sub.userId, { type: 'proxy.expired', proxy: { id: sub.id, expiredAt: new Date(sub.expiresAt).toISOString() } });
+    }
+  };
 
   // Every proxy card, action and reminder reads one proxy by id.
   const byId = db.select().from(subscriptions).where(eq(subscriptions.id, sql.placeholder('id'))).prepare();
@@ -122,6 +130,7 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
           .limit(sql.placeholder('limit')),
       ),
     )
+    .returning({ id: subscriptions.id, userId: subscriptions.userId, expiresAt: subscriptions.expiresAt })
     .prepare();
   const sqlite = db.$client;
   const inOneTransaction = <T>(work: () => T): T => sqlite.transaction(work).immediate();
@@ -254,6 +263,7 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
               // Upstreams drop expired proxies from their lists; only an expired date makes it expired here.
               if (sub.status === 'active' && sub.expiresAt !== null && sub.expiresAt < at) {
                 db.update(subscriptions).set({ status: 'expired', lastSyncedAt: at }).where(eq(subscriptions.id, sub.id)).run();
+                expiredEvent(sub);
                 updated++;
               } else missing++;
               continue;
@@ -267,6 +277,7 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
               fields.host !== sub.host;
             if (changed) {
               db.update(subscriptions).set({ ...fields, lastSyncedAt: at }).where(eq(subscriptions.id, sub.id)).run();
+              if (sub.status === 'active' && fields.status === 'expired') expiredEvent({ ...sub, expiresAt: fields.expiresAt ?? sub.expiresAt });
               updated++;
             }
           }
@@ -299,7 +310,11 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
      */
     expirePastDue(limit = BATCH_ROWS): number {
       const at = now();
-      return inOneTransaction(() => expirePage.run({ now: at, syncedAt: at, limit }).changes);
+      return inOneTransaction(() => {
+        const expired = expirePage.all({ now: at, syncedAt: at, limit });
+        expired.forEach(expiredEvent);
+        return expired.length;
+      });
     },
 
     /** Runs `work` (several enqueues, updates) as one write transaction: one batch, one commit. */

@@ -61,7 +61,7 @@ describe('the OpenAPI document', () => {
     expect([...served].filter((op) => !documented.includes(op)), 'served but undocumented').toEqual([]);
     expect(documented.filter((op) => !served.has(op)), 'documented but not served').toEqual([]);
     // The parity actions are among them.
-    for (const op of ['POST /api/v1/proxies/{id}/change-credentials', 'POST /api/v1/proxies/{id}/rotate-ip', 'GET /api/v1/proxies/{id}/locations', 'POST /api/v1/proxies/{id}/location', 'GET /api/v1/proxies/{id}/usage', 'GET /api/v1/tokens', 'DELETE /api/v1/tokens/current']) {
+    for (const op of ['POST /api/v1/proxies/{id}/change-credentials', 'POST /api/v1/proxies/{id}/rotate-ip', 'GET /api/v1/proxies/{id}/locations', 'POST /api/v1/proxies/{id}/location', 'GET /api/v1/proxies/{id}/usage', 'GET /api/v1/tokens', 'DELETE /api/v1/tokens/current', 'POST /api/v1/webhooks', 'GET /api/v1/webhooks/{id}/deliveries', 'POST /api/v1/webhooks/{id}/test']) {
       expect(documented).toContain(op);
     }
   });
@@ -85,8 +85,8 @@ describe('the OpenAPI document', () => {
       }
     }
     // Lists page one way.
-    for (const path of ['/orders', '/proxies', '/transactions']) {
-      const parameters = (document.paths[path]!.get as any).parameters.map((p: { name: string }) => p.name).sort();
+    for (const path of ['/orders', '/proxies', '/transactions', '/webhooks', '/webhooks/{id}/deliveries']) {
+      const parameters = (document.paths[path]!.get as any).parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort();
       expect(parameters, path).toEqual(['cursor', 'limit']);
     }
   });

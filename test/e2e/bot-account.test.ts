@@ -239,8 +239,11 @@ describe('API tokens', () => {
     expect(scopes.plainText).toContain('price <checker> · what may it do?');
     expect(labels(sue, scopes).slice(0, 3)).toEqual(['✅ read', '▫️ buy', '▫️ write']);
     await press(sue, '▫️ buy', (m) => labels(sue, m).includes('✅ buy'));
+    // A token that may buy is asked about signing; left off, it is a plain bearer token.
+    await press(sue, 'Next »', has('Require signed requests?'));
     await press(sue, 'Next »', has('When should it expire'));
     const created = await press(sue, '30 days', has('Your new token'));
+    expect(created.plainText).not.toContain('signing secret');
     const token = /pst_[0-9A-Za-z]+_[0-9A-Za-z]+/.exec(created.plainText)?.[0];
     expect(token).toBeDefined();
     expect(created.plainText).toContain('This is the only time the token is shown');

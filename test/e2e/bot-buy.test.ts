@@ -41,7 +41,7 @@ describe('buying proxies in the bot', () => {
     const alice = world.customer({ firstName: 'Alice' });
     const welcome = await say(alice, '/start', has('Proxy Storefront'));
     expect(welcome.plainText).toContain('Hello, Alice! Your balance: $0.00.');
-    expect(labels(alice, welcome)).toEqual(['🛒 Buy proxies', '📋 My proxies', '💰 Wallet', '🔑 API tokens', '🌐 Language', '❓ Help']);
+    expect(labels(alice, welcome)).toEqual(['🛒 Buy proxies', '📋 My proxies', '💰 Wallet', '🔑 API tokens', '🔔 Webhooks', '🌐 Language', '❓ Help']);
     world.credit(alice, 50_00);
     const { id: userId } = world.account(alice);
 

@@ -325,6 +325,29 @@ describe('/readyz', () => {
   });
 });
 
+describe('the bot losing long polling', () => {
+  it('keeps the shop up and reports the bot stopped when Telegram answers getUpdates with 409', async () => {
+    const running = await start({}, { bot: true });
+    expect((await fetch(`${running.httpUrl}/readyz`)).status).toBe(200);
+    // Another instance starts polling with the same token: Telegram ends this one's next getUpdates.
+    emu!.faults.inject('getUpdates', { status: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
+    // The pending long poll returns with this message; the next one meets the conflict.
+    await emu!.user({ firstName: 'Nia', languageCode: 'en' }).send('/start');
+
+    await waitFor(async () => (await fetch(`${running.httpUrl}/readyz`)).status === 503, { what: '/readyz to report the bot stopped' });
+    const report = (await (await fetch(`${running.httpUrl}/readyz`)).json()) as ReadyzBody;
+    expect(report).toMatchObject({ status: 'not_ready', database: { up: true }, bot: { up: false, mode: 'polling', state: 'stopped' } });
+    // Still serving: health and the API answer, and the process is alive to answer them.
+    expect((await fetch(`${running.httpUrl}/healthz`)).status).toBe(200);
+    const { headers } = scriptingCustomer(running);
+    expect((await fetch(`${running.httpUrl}/api/v1/balance`, { headers })).status).toBe(200);
+
+    const stoppedLine = parsedLogs().find((line) => line.msg.startsWith('long polling stopped'));
+    expect(stoppedLine).toMatchObject({ level: 'error', method: 'getUpdates', errorCode: 409 });
+    expect(logs.join('\n')).not.toContain(emu!.token);
+  });
+});
+
 describe('log lines carry their request or update', () => {
   it('tags every line of one API request with its id, returned as X-Request-Id', async () => {
     const running = await start();

@@ -1,7 +1,10 @@
 /**
- * Creating an API token: name → scopes → optional expiry → the token, shown
- * once. Only its hash is stored (services/tokens.ts), so the message with
- * the token is the customer's only copy.
+ * Creating an API token: name → scopes → (for a token that may buy) whether
+ * its money requests must be signed → optional expiry → the token, shown
+ * once, with its signing secret when signing is on. Only the token's hash is
+ * stored (services/tokens.ts), so the message with it is the customer's only
+ * copy; the signing secret is stored (the shop computes HMACs with it) but
+ * never shown again either.
  */
 import { InlineKeyboard } from 'grammy';
 import { TOKEN_SCOPES, TokenError, type TokenScope } from '../../services/tokens.js';
@@ -14,15 +17,17 @@ import { show } from '../ui.js';
 import type { FlowName } from './flows.js';
 import { backAndCancel, nextAnswer, showStep, type Flow } from './steps.js';
 
-export const TOKEN_FLOW = { id: 'create-token', version: 1 } as const satisfies FlowName;
+export const TOKEN_FLOW = { id: 'create-token', version: 2 } as const satisfies FlowName;
 
 const EXPIRY_PRESETS = [30, 90, 365];
 const MAX_EXPIRY_DAYS = 3650;
 const MAX_NAME_LENGTH = 64;
 
-type Step = 'name' | 'scopes' | 'expiry';
+type Step = 'name' | 'scopes' | 'signing' | 'expiry';
 
-type Created = { ok: true; token: string; name: string; scopes: TokenScope[]; expiresAt: number | null } | { ok: false; code: string };
+type Created =
+  | { ok: true; token: string; signingSecret: string | null; name: string; scopes: TokenScope[]; expiresAt: number | null }
+  | { ok: false; code: string };
 
 export function createTokenFlow(env: BotEnv) {
   return async function createToken(conversation: Flow, first: FlowContext): Promise<void> {
@@ -30,6 +35,9 @@ export function createTokenFlow(env: BotEnv) {
     let step: Step = 'name';
     let name = '';
     const scopes = new Set<TokenScope>(['read']);
+    let signed = false;
+    // Signing guards money requests: asked only of a token that may buy, and only where the shop can check signatures.
+    const asksSigning = () => scopes.has('buy') && env.services.tokenSigning !== undefined;
     let ctx = first;
     let notice: string | undefined;
 
@@ -46,6 +54,12 @@ export function createTokenFlow(env: BotEnv) {
         }
         keyboard.text(t('btn-next'), flow.next.pack());
         await showStep(ctx, notice, t('token-ask-scopes', { name: escapeHtml(name) }), nav(keyboard, true));
+      } else if (step === 'signing') {
+        const keyboard = new InlineKeyboard()
+          .text(`${signed ? '✅' : '▫️'} ${t('token-signing-toggle')}`, flow.signing.pack())
+          .row()
+          .text(t('btn-next'), flow.next.pack());
+        await showStep(ctx, notice, t('token-ask-signing'), nav(keyboard, true));
       } else {
         const keyboard = new InlineKeyboard().text(t('token-expiry-never'), flow.expiry.pack({ days: 0 })).row();
         for (const days of EXPIRY_PRESETS) keyboard.text(t('token-expiry-days', { days }), flow.expiry.pack({ days }));
@@ -62,7 +76,7 @@ export function createTokenFlow(env: BotEnv) {
         return;
       }
       if (flow.back.parse(data)) {
-        step = step === 'expiry' ? 'scopes' : 'name';
+        step = step === 'expiry' ? (asksSigning() ? 'signing' : 'scopes') : step === 'signing' ? 'scopes' : 'name';
         continue;
       }
 
@@ -84,10 +98,16 @@ export function createTokenFlow(env: BotEnv) {
           else scopes.add(toggled.scope);
         } else if (flow.next.parse(data)) {
           if (scopes.size === 0) notice = ctx.t('token-scopes-empty');
-          else step = 'expiry';
+          else step = asksSigning() ? 'signing' : 'expiry';
         } else {
           notice = ctx.t('use-buttons');
         }
+        continue;
+      }
+      if (step === 'signing') {
+        if (flow.signing.parse(data)) signed = !signed;
+        else if (flow.next.parse(data)) step = 'expiry';
+        else notice = ctx.t('use-buttons');
         continue;
       }
       // step === 'expiry'
@@ -100,7 +120,8 @@ export function createTokenFlow(env: BotEnv) {
       }
       const days = expiryDays;
       const chosen = TOKEN_SCOPES.filter((s) => scopes.has(s));
-      const created = await conversation.external((): Created => createFor(env, userId, name, chosen, days));
+      const signing = signed && asksSigning();
+      const created = await conversation.external((): Created => createFor(env, userId, name, chosen, days, signing));
       if (!created.ok) {
         if (created.code === 'invalid_name') {
           step = 'name';
@@ -114,6 +135,7 @@ export function createTokenFlow(env: BotEnv) {
       const lines = [
         ctx.t('token-created', { name: escapeHtml(created.name) }),
         code(created.token),
+        ...(created.signingSecret === null ? [] : [ctx.t('token-created-signing-secret'), code(created.signingSecret), ctx.t('token-created-signing-how')]),
         ctx.t('token-created-scopes', { scopes: created.scopes.map((s) => ctx.t(`token-scope-${s}`)).join(', ') }),
         created.expiresAt === null ? ctx.t('token-created-no-expiry') : ctx.t('token-created-expires', { date: isoDate(created.expiresAt) }),
         '',
@@ -125,13 +147,18 @@ export function createTokenFlow(env: BotEnv) {
   };
 }
 
-function createFor(env: BotEnv, userId: number, name: string, scopes: TokenScope[], days: number): Created {
-  const tokens = env.services.tokens;
-  if (!tokens) return { ok: false, code: 'unavailable' };
+function createFor(env: BotEnv, userId: number, name: string, scopes: TokenScope[], days: number, signing: boolean): Created {
+  const { tokens, tokenSigning } = env.services;
+  if (!tokens || (signing && !tokenSigning)) return { ok: false, code: 'unavailable' };
   try {
     const expiresAt = days > 0 ? env.now() + days * 86_400_000 : null;
-    const { token, record } = tokens.create({ userId, name, scopes, expiresAt });
-    return { ok: true, token, name: record.name, scopes: record.scopes, expiresAt: record.expiresAt };
+    const input = { userId, name, scopes, expiresAt };
+    if (signing) {
+      const { token, signingSecret, record } = tokenSigning!.createSigningToken(input);
+      return { ok: true, token, signingSecret, name: record.name, scopes: record.scopes, expiresAt: record.expiresAt };
+    }
+    const { token, record } = tokens.create(input);
+    return { ok: true, token, signingSecret: null, name: record.name, scopes: record.scopes, expiresAt: record.expiresAt };
   } catch (error) {
     if (error instanceof TokenError) return { ok: false, code: error.code };
     env.logger.error('token creation failed', { error });

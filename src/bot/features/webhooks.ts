@@ -6,15 +6,14 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import type { DeliveryInfo, EndpointInfo, Webhooks } from '../../services/webhooks.js';
+import { menuCallbacks as menu, onCallback, webhookCallbacks } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import { isoDateTime } from '../format.js';
 import { code, escapeHtml } from '../html.js';
+import { backToMenu, menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
 
-/** The menu button's callback data; the lead's main menu links here. */
-export const WEBHOOKS_MENU = 'm:webhooks';
 const LOG_ENTRIES = 10;
-const ID = 'whe_[a-z2-7]{16}';
 
 function endpointLine(t: Translate, endpoint: EndpointInfo, index: number): string {
   return [`${index}. ${code(endpoint.url)}`, t('webhooks-line-events', { events: endpoint.events.join(', ') })].join('\n');
@@ -38,11 +37,11 @@ function deliveryLine(t: Translate, delivery: DeliveryInfo): string {
 
 export function createWebhooksFeature(webhooks: Webhooks | undefined): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  const back = (ctx: BotContext) => new InlineKeyboard().text(ctx.t('btn-back'), WEBHOOKS_MENU);
+  const back = (ctx: BotContext) => new InlineKeyboard().text(ctx.t('btn-back'), menu.webhooks.pack());
 
   const list = async (ctx: BotContext, notice?: string) => {
     if (!webhooks) {
-      await show(ctx, ctx.t('webhooks-unavailable'), new InlineKeyboard().text(ctx.t('btn-main-menu'), 'm:main'));
+      await show(ctx, ctx.t('webhooks-unavailable'), backToMenu(ctx.t));
       return;
     }
     const all = webhooks.list(ctx.user.id);
@@ -53,19 +52,20 @@ export function createWebhooksFeature(webhooks: Webhooks | undefined): Composer<
     const keyboard = new InlineKeyboard();
     all.forEach((endpoint, i) => {
       const n = i + 1;
+      const fields = { endpointId: endpoint.id };
       keyboard
-        .text(ctx.t('webhooks-test', { n }), `wh:t:${endpoint.id}`)
-        .text(ctx.t('webhooks-log', { n }), `wh:l:${endpoint.id}`)
-        .text(ctx.t('webhooks-remove', { n }), `wh:r:${endpoint.id}`)
+        .text(ctx.t('webhooks-test', { n }), webhookCallbacks.test.pack(fields))
+        .text(ctx.t('webhooks-log', { n }), webhookCallbacks.log.pack(fields))
+        .text(ctx.t('webhooks-remove', { n }), webhookCallbacks.remove.pack(fields))
         .row();
     });
-    keyboard.text(ctx.t('btn-main-menu'), 'm:main');
+    menuButton(ctx.t, keyboard);
     await show(ctx, lines.join('\n'), keyboard);
   };
 
   composer.command('webhooks', (ctx) => list(ctx));
   // Buttons are answered by the bot's own middleware before any feature runs.
-  composer.callbackQuery(WEBHOOKS_MENU, (ctx) => list(ctx));
+  onCallback(composer, menu.webhooks, (ctx) => list(ctx));
 
   composer.command('webhook', async (ctx) => {
     if (!webhooks) return list(ctx);
@@ -82,16 +82,16 @@ export function createWebhooksFeature(webhooks: Webhooks | undefined): Composer<
     );
   });
 
-  composer.callbackQuery(new RegExp(`^wh:t:(${ID})$`), async (ctx) => {
+  onCallback(composer, webhookCallbacks.test, async (ctx, { endpointId }) => {
     // Waits for the receiver, at most the delivery timeout; only this customer's screen waits.
-    const delivery = await webhooks?.sendTest(ctx.user.id, ctx.match[1]!);
+    const delivery = await webhooks?.sendTest(ctx.user.id, endpointId);
     if (!delivery) return list(ctx);
     const text = delivery.state === 'delivered' ? ctx.t('webhooks-test-ok', { last: attemptSummary(ctx.t, delivery) }) : ctx.t('webhooks-test-failed', { last: attemptSummary(ctx.t, delivery) });
     await list(ctx, text);
   });
 
-  composer.callbackQuery(new RegExp(`^wh:l:(${ID})$`), async (ctx) => {
-    const endpoint = webhooks?.get(ctx.user.id, ctx.match[1]!);
+  onCallback(composer, webhookCallbacks.log, async (ctx, { endpointId }) => {
+    const endpoint = webhooks?.get(ctx.user.id, endpointId);
     const page = endpoint && webhooks?.deliveries(ctx.user.id, endpoint.id, { limit: LOG_ENTRIES });
     if (!endpoint || !page) return list(ctx);
     const lines = [ctx.t('webhooks-log-title', { url: code(endpoint.url) })];
@@ -100,15 +100,17 @@ export function createWebhooksFeature(webhooks: Webhooks | undefined): Composer<
     await show(ctx, lines.join('\n'), back(ctx));
   });
 
-  composer.callbackQuery(new RegExp(`^wh:r:(${ID})$`), async (ctx) => {
-    const endpoint = webhooks?.get(ctx.user.id, ctx.match[1]!);
+  onCallback(composer, webhookCallbacks.remove, async (ctx, { endpointId }) => {
+    const endpoint = webhooks?.get(ctx.user.id, endpointId);
     if (!endpoint) return list(ctx);
-    const keyboard = new InlineKeyboard().text(ctx.t('webhooks-remove-yes'), `wh:ry:${endpoint.id}`).text(ctx.t('btn-back'), WEBHOOKS_MENU);
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t('webhooks-remove-yes'), webhookCallbacks.removeConfirmed.pack({ endpointId: endpoint.id }))
+      .text(ctx.t('btn-back'), menu.webhooks.pack());
     await show(ctx, ctx.t('webhooks-remove-confirm', { url: code(endpoint.url) }), keyboard);
   });
 
-  composer.callbackQuery(new RegExp(`^wh:ry:(${ID})$`), async (ctx) => {
-    const removed = webhooks?.remove(ctx.user.id, ctx.match[1]!) ?? false;
+  onCallback(composer, webhookCallbacks.removeConfirmed, async (ctx, { endpointId }) => {
+    const removed = webhooks?.remove(ctx.user.id, endpointId) ?? false;
     await list(ctx, removed ? ctx.t('webhooks-removed') : undefined);
   });
 

@@ -8,7 +8,9 @@ export function mainMenuKeyboard(t: Translate): InlineKeyboard {
     .text(t('menu-proxies'), menu.proxies.pack())
     .row()
     .text(t('menu-wallet'), menu.wallet.pack())
+    .row()
     .text(t('menu-tokens'), menu.tokens.pack())
+    .text(t('menu-webhooks'), menu.webhooks.pack())
     .row()
     .text(t('menu-language'), menu.language.pack())
     .text(t('menu-help'), menu.help.pack());

@@ -11,6 +11,7 @@
  */
 import type { Outbox } from '../../services/outbox.js';
 import { afterTime, expiryKey, type Subscriptions } from '../../services/subscriptions.js';
+import type { Webhooks } from '../../services/webhooks.js';
 import { standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export const REMINDER_WINDOWS_HOURS = [72, 24] as const;
@@ -19,7 +20,7 @@ type WindowKey = `${(typeof REMINDER_WINDOWS_HOURS)[number]}h`;
 /** Per window, the expiry time (epoch ms) up to which reminders were queued. */
 type CoveredUpTo = Partial<Record<WindowKey, number>>;
 
-export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: Outbox; now?: () => number }) {
+export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: Outbox; now?: () => number; webhooks?: Pick<Webhooks, 'emit'> }) {
   const now = deps.now ?? Date.now;
   // Called without a scheduler (tests), progress is kept for the life of this job.
   const ownContext = standaloneContext();
@@ -49,6 +50,8 @@ export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: 
               dedupeKey: `reminder:${sub.id}:${expiryKey(sub.expiresAt!)}:${key}`,
             });
             if (added) fresh++;
+            // Same window, same transaction: the customer's script hears what the chat hears (deduplicated by its own key).
+            deps.webhooks?.emit(sub.userId, { type: 'proxy.expiring', proxy: { id: sub.id, expiresAt: expiryKey(sub.expiresAt!), autoRenew: sub.autoRenew }, hoursLeft: hours });
           }
           return fresh;
         });

@@ -31,3 +31,7 @@ token-created-scopes = Scopes: { $scopes }
 token-created-no-expiry = It does not expire.
 token-created-expires = It expires on { $date }.
 token-shown-once = ⚠️ This is the only time the token is shown: copy it now and keep it secret. We store only its fingerprint and cannot show it again.
+token-ask-signing = Require signed requests? With this on, every money request (buying, renewing) made with this token must also carry a signature made with a second secret, so a leaked token alone cannot spend your balance. Your script signs each request (see the API documentation, “Request signing”).
+token-signing-toggle = Require signed requests
+token-created-signing-secret = 🔏 <b>Its signing secret:</b>
+token-created-signing-how = Sign money requests with it: X-Timestamp and X-Signature (see the API documentation). It is shown only now, like the token.
