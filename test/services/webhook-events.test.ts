@@ -39,11 +39,14 @@ async function buyOne(shop: TestShop, userId: number) {
   return { order: bought.order, proxy: bought.proxies[0]! };
 }
 
+/** Moves a proxy's expiry (stored in epoch ms); answers it as webhooks send it, ISO 8601. */
 function setExpiry(shop: TestShop, proxyId: string, inHours: number): string {
-  const expiresAt = new Date(Date.now() + inHours * HOUR).toISOString();
+  const expiresAt = Date.now() + inHours * HOUR;
   shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(expiresAt, proxyId);
-  return expiresAt;
+  return new Date(expiresAt).toISOString();
 }
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 describe('webhook events from the shop', () => {
   it('a purchase and a renewal: order.delivered for each, proxy.renewed with the new expiry', async () => {
@@ -55,7 +58,7 @@ describe('webhook events from the shop', () => {
     if (!quoted.ok) throw new Error(quoted.message);
     const renewal = await shop.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 'renew-1', channel: 'api' });
     if (renewal.kind !== 'delivered') throw new Error(renewal.kind);
-    const renewedTo = shop.subscriptions.get(user.id, proxy.id)!.expiresAt;
+    const renewedTo = iso(shop.subscriptions.get(user.id, proxy.id)!.expiresAt);
 
     expect(events(shop, user.id, endpointId)).toEqual([
       ['order.delivered', { order: { id: order.id, kind: 'purchase', provider: 'proxy-panel', price_cents: order.priceCents, proxy_ids: [proxy.id] } }],
@@ -88,7 +91,7 @@ describe('webhook events from the shop', () => {
     const synced = shop.subscriptions.get(user.id, proxy.id)!;
     expect(synced.status).toBe('expired');
     expect(events(shop, user.id, endpointId).filter(([type]) => type === 'proxy.expired')).toEqual([
-      ['proxy.expired', { proxy: { id: proxy.id, expired_at: synced.expiresAt } }],
+      ['proxy.expired', { proxy: { id: proxy.id, expired_at: iso(synced.expiresAt) } }],
     ]);
   });
 
