@@ -3,14 +3,14 @@
  * API and payment webhooks. Routes stay thin and call services.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Sqlite } from '../db/client.js';
 import { docsRoutes } from './docs.js';
 import { OPENAPI_DOCUMENT_PATH } from './openapi.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Readiness } from '../observability/readiness.js';
 import { requestContext } from '../observability/request-context.js';
-import { API_V1_PATH, createApiV1, type ApiV1Options } from './v1.js';
+import { API_V1_PATH, apiV1ErrorHandler, createApiV1, isApiV1Path, type ApiV1Options } from './v1.js';
 
 export const DOCS_PATH = '/docs';
 
@@ -38,9 +38,11 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   app.use('*', requestContext(options.metrics ? { metrics: options.metrics } : {}));
 
   // Cheap on purpose: a liveness probe that does real work can take a busy shop down.
+  // Prepared once (preparing costs more than running it); a closed database still throws on `get`.
+  const ping = deps.sqlite.prepare('SELECT 1');
   app.get('/healthz', (c) => {
     try {
-      deps.sqlite.prepare('SELECT 1').get();
+      ping.get();
     } catch {
       return c.json({ status: 'unavailable', database: 'unreachable' }, 503);
     }
@@ -70,6 +72,8 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   }
 
   if (options.v1) {
+    const v1Errors = apiV1ErrorHandler(options.v1);
+    app.onError((error, c) => (isApiV1Path(c.req.path) ? v1Errors(error, c) : plainServerError(error, c)));
     app.route(API_V1_PATH, createApiV1(options.v1));
     app.route(DOCS_PATH, docsRoutes(DOCS_PATH, `${API_V1_PATH}${OPENAPI_DOCUMENT_PATH}`));
   }
@@ -87,4 +91,14 @@ function bearerCheck(token: string): (header: string | undefined) => boolean {
     if (!match) return false;
     return timingSafeEqual(createHash('sha256').update(match[1]!.trim()).digest(), expected);
   };
+}
+
+/** What Hono answers by default for a failure outside the customers' API (health, metrics, payment webhooks). */
+function plainServerError(error: Error, c: Context): Response | Promise<Response> {
+  if ('getResponse' in error && typeof error.getResponse === 'function') {
+    const response = (error.getResponse as () => Response)();
+    return c.newResponse(response.body, response);
+  }
+  console.error(error);
+  return c.text('Internal Server Error', 500);
 }

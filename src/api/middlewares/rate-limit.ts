@@ -38,7 +38,8 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<Api
     for (const [key, bucket] of buckets) if (at - bucket.at >= windowMs) buckets.delete(key);
   };
 
-  return async (c, next) => {
+  // Not async: nothing runs after next(), so its promise is passed on rather than awaited in one more.
+  return (c, next) => {
     const key = c.get('principal').tokenId;
     const at = now();
     if (buckets.size > SWEEP_ABOVE) sweep(at);
@@ -57,6 +58,6 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<Api
     }
     bucket.tokens -= 1;
     c.header('X-RateLimit-Remaining', String(Math.floor(bucket.tokens)));
-    await next();
+    return next();
   };
 }
