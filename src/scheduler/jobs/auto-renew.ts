@@ -13,7 +13,7 @@ import type { Orders } from '../../services/orders.js';
 import type { Outbox } from '../../services/outbox.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
 import { afterTime, type ExpiryCursor, type Subscriptions } from '../../services/subscriptions.js';
-import { standaloneContext, type JobContext } from '../batches.js';
+import { batchSizer, standaloneContext, type JobContext } from '../batches.js';
 
 export const AUTO_RENEW_AHEAD_HOURS = 24;
 
@@ -32,8 +32,11 @@ export function createAutoRenewJob(deps: {
     const nowMs = now();
     const upTo = new Date(nowMs + AUTO_RENEW_AHEAD_HOURS * 3_600_000).toISOString();
     let cursor: ExpiryCursor = afterTime(new Date(nowMs).toISOString());
+    const batches = batchSizer(ctx.batchBudgetMs);
     for (;;) {
-      const page = deps.subscriptions.autoRenewPage(cursor, upTo);
+      // Sized by time too: a renewal that fails before reaching an upstream is all synchronous work and a commit.
+      const batch = batches.next();
+      const page = deps.subscriptions.autoRenewPage(cursor, upTo, batch.limit);
       if (page.length === 0) break;
       const last = page[page.length - 1]!;
       cursor = { expiresAt: last.expiresAt!, id: last.id };
@@ -42,6 +45,7 @@ export function createAutoRenewJob(deps: {
         if (outcome === 'renewed') renewed++;
         else if (outcome === 'failed') failed++;
       }
+      batch.done(page.length);
       await ctx.checkpoint();
     }
     return { renewed, failed };
