@@ -3,14 +3,14 @@
  * API and payment webhooks. Routes stay thin and call services.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono, type Env, type Schema } from 'hono';
+import { Hono, type Context, type Env, type Schema } from 'hono';
 import type { Sqlite } from '../db/client.js';
 import { docsRoutes } from './docs.js';
 import { OPENAPI_DOCUMENT_PATH } from './openapi.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Readiness } from '../observability/readiness.js';
 import { requestContext } from '../observability/request-context.js';
-import { API_V1_PATH, createApiV1, type ApiV1Options } from './v1.js';
+import { API_V1_PATH, apiV1ErrorHandler, createApiV1, isApiV1Path, type ApiV1Options } from './v1.js';
 
 export const DOCS_PATH = '/docs';
 
@@ -52,6 +52,13 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   // First, so every line any later handler logs carries the request id.
   app.use('*', requestContext(options.metrics ? { metrics: options.metrics } : {}));
 
+  if (options.v1) {
+    // The customers' API answers its failures in its own envelope from here, the parent: handing the
+    // error handler to the sub-app would wrap every one of its routes in one more layer per request.
+    const v1Errors = apiV1ErrorHandler(options.v1);
+    app.onError((error, c) => (isApiV1Path(c.req.path) ? v1Errors(error, c) : plainServerError(error, c)));
+  }
+
   const modules: RouteModule[] = [
     routeModule('/', probeRoutes(deps, options)),
     ...(options.v1
@@ -69,9 +76,11 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
 function probeRoutes(deps: ApiDeps, options: Pick<ApiOptions, 'readiness' | 'metrics' | 'metricsToken'>): Hono {
   const app = new Hono();
   // Cheap on purpose: a liveness probe that does real work can take a busy shop down.
+  // Prepared once (preparing costs more than running it); a closed database still throws on `get`.
+  const ping = deps.sqlite.prepare('SELECT 1');
   app.get('/healthz', (c) => {
     try {
-      deps.sqlite.prepare('SELECT 1').get();
+      ping.get();
     } catch {
       return c.json({ status: 'unavailable', database: 'unreachable' }, 503);
     }
@@ -110,4 +119,14 @@ function bearerCheck(token: string): (header: string | undefined) => boolean {
     if (!match) return false;
     return timingSafeEqual(createHash('sha256').update(match[1]!.trim()).digest(), expected);
   };
+}
+
+/** What Hono answers by default for a failure outside the customers' API (health, metrics, payment webhooks). */
+function plainServerError(error: Error, c: Context): Response | Promise<Response> {
+  if ('getResponse' in error && typeof error.getResponse === 'function') {
+    const response = (error.getResponse as () => Response)();
+    return c.newResponse(response.body, response);
+  }
+  console.error(error);
+  return c.text('Internal Server Error', 500);
 }

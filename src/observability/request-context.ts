@@ -18,8 +18,12 @@ export function requestContext(options: { metrics?: Metrics } = {}): MiddlewareH
     const offered = c.req.header(REQUEST_ID_HEADER);
     const requestId = offered && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
     const started = performance.now();
-    await withLogFields({ requestId }, next);
+    // Set before the answer exists, so it is built with it: a header added to a finished answer makes
+    // Hono copy it, which turns node-server's ready body into a stream read back chunk by chunk.
     c.header(REQUEST_ID_HEADER, requestId);
+    await withLogFields({ requestId }, next);
+    // An answer built without the context (a raw Response) does not carry prepared headers.
+    if (!c.res.headers.has(REQUEST_ID_HEADER)) c.header(REQUEST_ID_HEADER, requestId);
     options.metrics?.httpRequest(routeOf(c), c.req.method, c.res.status, (performance.now() - started) / 1000);
   };
 }

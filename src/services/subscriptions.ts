@@ -10,7 +10,7 @@ import type { ProviderCapabilities, TermOption, UsageReport, CountryOption } fro
 import type { Catalog } from './catalog.js';
 import { proxyFields, type SubscriptionRow } from './order-store.js';
 import type { Logger } from '../logger.js';
-import { BATCH_ROWS, standaloneContext, type JobContext } from '../lib/batches.js';
+import { BATCH_ROWS, batchSizer, standaloneContext, type JobContext } from '../lib/batches.js';
 import type { Webhooks } from './webhooks.js';
 
 /** A place in a walk over subscriptions ordered by expiry: the last row of the previous page. */
@@ -251,8 +251,10 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
       let updated = 0;
       let missing = 0;
       let afterUpstreamId = '';
+      const batches = batchSizer(ctx.batchBudgetMs);
       for (;;) {
-        const page = pages.ofProvider.all({ providerId, afterUpstreamId, limit: BATCH_ROWS });
+        const batch = batches.next();
+        const page = pages.ofProvider.all({ providerId, afterUpstreamId, limit: batch.limit });
         if (page.length === 0) break;
         afterUpstreamId = page[page.length - 1]!.upstreamId;
         const at = now();
@@ -282,7 +284,8 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
             }
           }
         });
-        if (page.length < BATCH_ROWS) break;
+        batch.done(page.length);
+        if (page.length < batch.limit) break;
         await ctx.checkpoint();
       }
       return { updated, missing };

@@ -8,7 +8,7 @@
  * Only SHA-256 of the whole token is stored: the token is shown once and a
  * leaked database does not leak usable credentials.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash as oneShotHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, asc, count, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { apiTokens } from '../db/schema/index.js';
@@ -89,8 +89,9 @@ function checksumOf(body: string): string {
   return toBase62(digest.readBigUInt64BE(0), CHECKSUM_LENGTH);
 }
 
-function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+/** The stored form of a token, hex SHA-256; one-shot hashing, as every API request hashes its token. */
+function hashToken(token: string): string {
+  return oneShotHash('sha256', token, 'hex');
 }
 
 /** Shape and checksum only: no I/O, so garbage is refused for free. */
@@ -218,7 +219,7 @@ export function createTokens(deps: { db: Db; now?: () => number; verifiedCacheMs
               userId: input.userId,
               name,
               prefix: token.slice(0, DISPLAY_PREFIX_LENGTH),
-              secretHash: hashToken(token).toString('hex'),
+              secretHash: hashToken(token),
               scopes: scopes.join(' '),
               expiresAt,
               createdAt: at,
@@ -273,8 +274,7 @@ export function createTokens(deps: { db: Db; now?: () => number; verifiedCacheMs
      */
     verify(token: string): VerifyResult {
       if (typeof token !== 'string') return { ok: false, reason: 'malformed' };
-      const hash = hashToken(token);
-      const hex = hash.toString('hex');
+      const hex = hashToken(token);
       const at = now();
       let entry = verified.get(hex);
       if (entry && at - entry.cachedAt >= verifiedCacheMs) {
@@ -285,7 +285,7 @@ export function createTokens(deps: { db: Db; now?: () => number; verifiedCacheMs
         if (!looksValid(token)) return { ok: false, reason: 'malformed' };
         // The lookup is by a hash of the secret, so timing of the index search reveals nothing usable.
         const row = rowBySecretHash.get({ hash: hex });
-        if (!row || !timingSafeEqual(Buffer.from(row.secretHash, 'hex'), hash)) return { ok: false, reason: 'unknown' };
+        if (!row || !timingSafeEqual(Buffer.from(row.secretHash, 'hex'), Buffer.from(hex, 'hex'))) return { ok: false, reason: 'unknown' };
         if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
         entry = {
           tokenId: row.id,

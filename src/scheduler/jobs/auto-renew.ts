@@ -14,7 +14,7 @@ import type { AutoRenewFailure } from '../../services/outbox-events.js';
 import type { Outbox } from '../../services/outbox.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
 import { afterTime, expiryKey, type ExpiryCursor, type Subscriptions } from '../../services/subscriptions.js';
-import { standaloneContext, type JobContext } from '../../lib/batches.js';
+import { batchSizer, standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export const AUTO_RENEW_AHEAD_HOURS = 24;
 
@@ -33,8 +33,11 @@ export function createAutoRenewJob(deps: {
     const nowMs = now();
     const upTo = nowMs + AUTO_RENEW_AHEAD_HOURS * 3_600_000;
     let cursor: ExpiryCursor = afterTime(nowMs);
+    const batches = batchSizer(ctx.batchBudgetMs);
     for (;;) {
-      const page = deps.subscriptions.autoRenewPage(cursor, upTo);
+      // Sized by time too: a renewal that fails before reaching an upstream is all synchronous work and a commit.
+      const batch = batches.next();
+      const page = deps.subscriptions.autoRenewPage(cursor, upTo, batch.limit);
       if (page.length === 0) break;
       const last = page[page.length - 1]!;
       cursor = { expiresAt: last.expiresAt!, id: last.id };
@@ -43,6 +46,7 @@ export function createAutoRenewJob(deps: {
         if (outcome === 'renewed') renewed++;
         else if (outcome === 'failed') failed++;
       }
+      batch.done(page.length);
       await ctx.checkpoint();
     }
     return { renewed, failed };

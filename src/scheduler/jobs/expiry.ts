@@ -5,15 +5,18 @@
  * shown as usable and re-read by every expiry walk.
  */
 import type { Subscriptions } from '../../services/subscriptions.js';
-import { BATCH_ROWS, standaloneContext, type JobContext } from '../../lib/batches.js';
+import { batchSizer, standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export function createExpiryJob(deps: { subscriptions: Subscriptions }) {
   return async function expirePastDueProxies(ctx: JobContext = standaloneContext()): Promise<{ expired: number }> {
     let expired = 0;
+    const batches = batchSizer(ctx.batchBudgetMs);
     for (;;) {
-      const changed = deps.subscriptions.expirePastDue(BATCH_ROWS);
+      const batch = batches.next();
+      const changed = deps.subscriptions.expirePastDue(batch.limit);
+      batch.done(changed);
       expired += changed;
-      if (changed < BATCH_ROWS) break;
+      if (changed < batch.limit) break;
       await ctx.checkpoint();
     }
     return { expired };

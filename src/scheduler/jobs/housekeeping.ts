@@ -9,7 +9,7 @@ import type { Db } from '../../db/client.js';
 import { forgetUntouchedSince } from '../../db/kv-storage.js';
 import { createOrderStore } from '../../services/order-store.js';
 import type { Outbox } from '../../services/outbox.js';
-import { BATCH_ROWS, standaloneContext, type JobContext } from '../../lib/batches.js';
+import { batchSizer, standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export interface RetentionSettings {
   /** How long a quote is kept after it expired. */
@@ -28,10 +28,13 @@ export function createHousekeepingJob(deps: { db: Db; outbox: Outbox; retention:
     const at = now();
     const drain = async (deletePage: (limit: number) => number) => {
       let total = 0;
+      const batches = batchSizer(ctx.batchBudgetMs);
       for (;;) {
-        const deleted = deletePage(BATCH_ROWS);
+        const batch = batches.next();
+        const deleted = deletePage(batch.limit);
+        batch.done(deleted);
         total += deleted;
-        if (deleted < BATCH_ROWS) return total;
+        if (deleted < batch.limit) return total;
         await ctx.checkpoint();
       }
     };

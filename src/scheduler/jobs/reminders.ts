@@ -12,7 +12,7 @@
 import type { Outbox } from '../../services/outbox.js';
 import { afterTime, expiryKey, type Subscriptions } from '../../services/subscriptions.js';
 import type { Webhooks } from '../../services/webhooks.js';
-import { standaloneContext, type JobContext } from '../../lib/batches.js';
+import { batchSizer, standaloneContext, type JobContext } from '../../lib/batches.js';
 
 export const REMINDER_WINDOWS_HOURS = [72, 24] as const;
 
@@ -29,6 +29,7 @@ export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: 
     let queued = 0;
     const nowMs = now();
     const covered = parseCovered(ctx.progress.read());
+    const batches = batchSizer(ctx.batchBudgetMs);
     for (const hours of REMINDER_WINDOWS_HOURS) {
       const key: WindowKey = `${hours}h`;
       const previous = covered[key];
@@ -36,7 +37,9 @@ export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: 
       const upTo = nowMs + hours * 3_600_000;
       let cursor = afterTime(from);
       for (;;) {
-        const page = deps.subscriptions.activeExpiringPage(cursor, upTo);
+        // The read is part of the batch's time: on a large table it is not free.
+        const batch = batches.next();
+        const page = deps.subscriptions.activeExpiringPage(cursor, upTo, batch.limit);
         if (page.length === 0) break;
         queued += deps.subscriptions.inOneTransaction(() => {
           let fresh = 0;
@@ -55,6 +58,7 @@ export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: 
           }
           return fresh;
         });
+        batch.done(page.length);
         const last = page[page.length - 1]!;
         cursor = { expiresAt: last.expiresAt!, id: last.id };
         await ctx.checkpoint();
