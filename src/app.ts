@@ -152,7 +152,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const jobs = shopJobs(services, logger, { housekeeping: { db: database.db, retention: config.retention } });
   if (cryptopay) {
     // The fallback for Crypto Pay webhooks that never arrived.
-    jobs.push({ name: 'poll-cryptopay', schedule: { everyMs: options.cryptoPayPollIntervalMs ?? CRYPTOPAY_POLL_INTERVAL_MS }, run: () => cryptopay.poll() });
+    jobs.push({
+      name: 'poll-cryptopay',
+      schedule: { everyMs: options.cryptoPayPollIntervalMs ?? CRYPTOPAY_POLL_INTERVAL_MS },
+      run: () => cryptopay.poll(),
+    });
   }
   if (bot) {
     // Stars refunds whose answer from Telegram was lost are asked again until they settle.
@@ -204,15 +208,29 @@ export const WEBHOOK_PATH = '/telegram/webhook';
 
 /** The configured secret, or one derived from the bot token so it is stable across restarts. */
 function webhookSecret(config: Config): string {
-  return config.webhookSecret ?? createHash('sha256').update(`webhook:${config.botToken ?? ''}`).digest('hex');
+  return (
+    config.webhookSecret ??
+    createHash('sha256')
+      .update(`webhook:${config.botToken ?? ''}`)
+      .digest('hex')
+  );
 }
 
-function createShopBot(config: Config, token: string, database: Database_, services: Services, payments: Payments, logger: Logger): ShopBot {
+function createShopBot(
+  config: Config,
+  token: string,
+  database: Database_,
+  services: Services,
+  payments: Payments,
+  logger: Logger,
+): ShopBot {
   const botPayments: BotPayments = {
     topUps: payments.topUps,
     stars: payments.stars,
     manual: payments.manual,
-    ...(payments.cryptopay && config.topUps.cryptoPay ? { cryptopay: { service: payments.cryptopay, assets: config.topUps.cryptoPay.assets } } : {}),
+    ...(payments.cryptopay && config.topUps.cryptoPay
+      ? { cryptopay: { service: payments.cryptopay, assets: config.topUps.cryptoPay.assets } }
+      : {}),
     ...(config.topUps.manualInstructions ? { manualInstructions: config.topUps.manualInstructions } : {}),
   };
   return createBot({

@@ -37,75 +37,81 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-
-const envSchema = z.object({
-  BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
-    message: 'must look like 123456:ABC-DEF… (ask @BotFather for one)',
-  }),
-  TELEGRAM_API_ROOT: urlWithDefault('https://api.telegram.org'),
-  OPERATOR_CHAT_ID: optionalText
-    .refine((v) => v === undefined || /^-?\d+$/.test(v), { message: 'must be a Telegram chat id (a group id is negative)' })
-    .transform((v) => (v === undefined ? undefined : Number(v))),
-  ADMIN_IDS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    )
-    .refine((ids) => ids.every((id) => /^\d+$/.test(id) && Number(id) > 0), {
-      message: 'must be comma-separated positive Telegram user ids, e.g. 12345,67890',
-    })
-    .transform((ids) => ids.map(Number)),
-  DATABASE_PATH: z.string().trim().min(1).default('./data/storefront.db'),
-  HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  PUBLIC_URL: optionalUrl('the address Telegram reaches this server at, for webhook mode'),
-  WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
-    message: 'must be 1–256 characters of A-Z, a-z, 0-9, _ and -',
-  }),
-  SUPPORT_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  METRICS_TOKEN: optionalText,
-
-  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
-
-  STARS_PER_USD: z.coerce.number().positive().max(1_000_000).default(50),
-  TOPUP_MIN_CENTS: z.coerce.number().int().min(1).max(100_000_000).default(100),
-  TOPUP_MAX_CENTS: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
-  CRYPTOPAY_TOKEN: optionalText,
-  CRYPTOPAY_BASE_URL: urlWithDefault('https://pay.crypt.bot'),
-  CRYPTOPAY_ASSETS: z
-    .string()
-    .trim()
-    .default('USDT,TON,BTC')
-    .transform((v) =>
-      (v === '' ? 'USDT,TON,BTC' : v)
-        .split(',')
-        .map((s) => s.trim().toUpperCase())
-        .filter((s) => s.length > 0),
-    )
-    .refine((assets) => assets.length > 0 && assets.every((a) => /^[A-Z0-9]{2,10}$/.test(a)), {
-      message: 'must be comma-separated asset codes, e.g. USDT,TON,BTC',
+const envSchema = z
+  .object({
+    BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
+      message: 'must look like 123456:ABC-DEF… (ask @BotFather for one)',
     }),
-  // Retention. The outbox keeps each message's dedupe key as long as the row, so it must outlast
-  // the longest window in which one event is recorded twice (auto-renewal's day): at least 2 days.
-  RETENTION_QUOTES_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24),
-  RETENTION_OUTBOX_DAYS: z.coerce.number().int().min(2).max(3650).default(30),
-  RETENTION_CONVERSATIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
-  MANUAL_TOPUP_INSTRUCTIONS: optionalText.refine((v) => v === undefined || v.length <= 1_000, {
-    message: 'must be at most 1000 characters',
-  }),
-  WEBHOOKS_ALLOW_PRIVATE: z
-    .enum(['true', 'false', ''], { message: 'must be true or false' })
-    .default('false')
-    .transform((v) => v === 'true'),
-}).refine((e) => e.TOPUP_MIN_CENTS <= e.TOPUP_MAX_CENTS, {
-  message: 'TOPUP_MIN_CENTS must not be above TOPUP_MAX_CENTS',
-  path: ['TOPUP_MIN_CENTS'],
-});
+    TELEGRAM_API_ROOT: urlWithDefault('https://api.telegram.org'),
+    OPERATOR_CHAT_ID: optionalText
+      .refine((v) => v === undefined || /^-?\d+$/.test(v), { message: 'must be a Telegram chat id (a group id is negative)' })
+      .transform((v) => (v === undefined ? undefined : Number(v))),
+    ADMIN_IDS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      )
+      .refine((ids) => ids.every((id) => /^\d+$/.test(id) && Number(id) > 0), {
+        message: 'must be comma-separated positive Telegram user ids, e.g. 12345,67890',
+      })
+      .transform((ids) => ids.map(Number)),
+    DATABASE_PATH: z.string().trim().min(1).default('./data/storefront.db'),
+    HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    PUBLIC_URL: optionalUrl('the address Telegram reaches this server at, for webhook mode'),
+    WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
+      message: 'must be 1–256 characters of A-Z, a-z, 0-9, _ and -',
+    }),
+    SUPPORT_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    METRICS_TOKEN: optionalText,
+
+    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+
+    STARS_PER_USD: z.coerce.number().positive().max(1_000_000).default(50),
+    TOPUP_MIN_CENTS: z.coerce.number().int().min(1).max(100_000_000).default(100),
+    TOPUP_MAX_CENTS: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+    CRYPTOPAY_TOKEN: optionalText,
+    CRYPTOPAY_BASE_URL: urlWithDefault('https://pay.crypt.bot'),
+    CRYPTOPAY_ASSETS: z
+      .string()
+      .trim()
+      .default('USDT,TON,BTC')
+      .transform((v) =>
+        (v === '' ? 'USDT,TON,BTC' : v)
+          .split(',')
+          .map((s) => s.trim().toUpperCase())
+          .filter((s) => s.length > 0),
+      )
+      .refine((assets) => assets.length > 0 && assets.every((a) => /^[A-Z0-9]{2,10}$/.test(a)), {
+        message: 'must be comma-separated asset codes, e.g. USDT,TON,BTC',
+      }),
+    // Retention. The outbox keeps each message's dedupe key as long as the row, so it must outlast
+    // the longest window in which one event is recorded twice (auto-renewal's day): at least 2 days.
+    RETENTION_QUOTES_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 365)
+      .default(24),
+    RETENTION_OUTBOX_DAYS: z.coerce.number().int().min(2).max(3650).default(30),
+    RETENTION_CONVERSATIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+    MANUAL_TOPUP_INSTRUCTIONS: optionalText.refine((v) => v === undefined || v.length <= 1_000, {
+      message: 'must be at most 1000 characters',
+    }),
+    WEBHOOKS_ALLOW_PRIVATE: z
+      .enum(['true', 'false', ''], { message: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
+  })
+  .refine((e) => e.TOPUP_MIN_CENTS <= e.TOPUP_MAX_CENTS, {
+    message: 'TOPUP_MIN_CENTS must not be above TOPUP_MAX_CENTS',
+    path: ['TOPUP_MIN_CENTS'],
+  });
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -167,10 +173,7 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
  * Parses settings from an environment object; never throws for bad input.
  * `modules` is the shipped list of upstreams unless a test composes its own.
  */
-export function parseConfig(
-  env: Record<string, string | undefined>,
-  modules: readonly ProviderModule[] = PROVIDER_MODULES,
-): ConfigResult {
+export function parseConfig(env: Record<string, string | undefined>, modules: readonly ProviderModule[] = PROVIDER_MODULES): ConfigResult {
   const parsed = envSchema.safeParse(env);
   const providerSettings = providerSettingsSchema(modules).safeParse(env);
   if (!parsed.success || !providerSettings.success) {
@@ -211,7 +214,9 @@ export function parseConfig(
         starsPerUsd: e.STARS_PER_USD,
         minCents: e.TOPUP_MIN_CENTS,
         maxCents: e.TOPUP_MAX_CENTS,
-        ...(e.CRYPTOPAY_TOKEN ? { cryptoPay: { token: e.CRYPTOPAY_TOKEN, baseUrl: e.CRYPTOPAY_BASE_URL, assets: e.CRYPTOPAY_ASSETS } } : {}),
+        ...(e.CRYPTOPAY_TOKEN
+          ? { cryptoPay: { token: e.CRYPTOPAY_TOKEN, baseUrl: e.CRYPTOPAY_BASE_URL, assets: e.CRYPTOPAY_ASSETS } }
+          : {}),
         ...(e.MANUAL_TOPUP_INSTRUCTIONS ? { manualInstructions: e.MANUAL_TOPUP_INSTRUCTIONS } : {}),
       },
       retention: {
@@ -254,7 +259,5 @@ export function secretValues(config: Config): string[] {
     config.metricsToken,
     config.topUps.cryptoPay?.token,
     ...Object.values(config.providers).map((p) => p?.apiKey),
-  ].filter(
-    (v): v is string => typeof v === 'string' && v.length > 0,
-  );
+  ].filter((v): v is string => typeof v === 'string' && v.length > 0);
 }

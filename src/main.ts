@@ -9,7 +9,7 @@ import { SecretRegistry, createLogger } from './logger.js';
 async function main(): Promise<void> {
   const parsed = parseConfig(readEnvironment());
   if (!parsed.ok) {
-    process.stderr.write(describeConfigProblems(parsed.problems) + '\n');
+    process.stderr.write(`${describeConfigProblems(parsed.problems)}\n`);
     process.exit(78); // EX_CONFIG
   }
   const config = parsed.config;

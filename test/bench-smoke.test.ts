@@ -26,15 +26,21 @@ function runSmoke(file: string): Promise<{ code: number | null; stdout: string; 
 
 describe('benchmarks in smoke mode', () => {
   it('finds the benchmarks', () => {
-    expect(benches).toEqual(expect.arrayContaining(['api.bench.ts', 'bot.bench.ts', 'notify.bench.ts', 'orders.bench.ts', 'wallet.bench.ts']));
+    expect(benches).toEqual(
+      expect.arrayContaining(['api.bench.ts', 'bot.bench.ts', 'notify.bench.ts', 'orders.bench.ts', 'wallet.bench.ts']),
+    );
   });
 
-  it.each(benches)('%s exits 0 and ends with one JSON object', async (file) => {
-    const run = await runSmoke(file);
-    expect(run.code, run.stderr.slice(-2_000)).toBe(0);
-    const lastLine = run.stdout.trimEnd().split('\n').at(-1) ?? '';
-    const figures = JSON.parse(lastLine) as unknown;
-    expect(typeof figures === 'object' && figures !== null && !Array.isArray(figures), lastLine).toBe(true);
-    expect(Object.keys(figures as object).length).toBeGreaterThan(0);
-  }, 250_000);
+  it.each(benches)(
+    '%s exits 0 and ends with one JSON object',
+    async (file) => {
+      const run = await runSmoke(file);
+      expect(run.code, run.stderr.slice(-2_000)).toBe(0);
+      const lastLine = run.stdout.trimEnd().split('\n').at(-1) ?? '';
+      const figures = JSON.parse(lastLine) as unknown;
+      expect(typeof figures === 'object' && figures !== null && !Array.isArray(figures), lastLine).toBe(true);
+      expect(Object.keys(figures as object).length).toBeGreaterThan(0);
+    },
+    250_000,
+  );
 });

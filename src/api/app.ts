@@ -62,7 +62,10 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
   const modules: RouteModule[] = [
     routeModule('/', probeRoutes(deps, options)),
     ...(options.v1
-      ? [routeModule(API_V1_PATH, createApiV1(options.v1)), routeModule(DOCS_PATH, docsRoutes(DOCS_PATH, `${API_V1_PATH}${OPENAPI_DOCUMENT_PATH}`))]
+      ? [
+          routeModule(API_V1_PATH, createApiV1(options.v1)),
+          routeModule(DOCS_PATH, docsRoutes(DOCS_PATH, `${API_V1_PATH}${OPENAPI_DOCUMENT_PATH}`)),
+        ]
       : []),
     ...(options.routes ?? []),
   ];

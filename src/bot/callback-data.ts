@@ -153,7 +153,8 @@ export function defineCallback<F extends Fields = NoFields>(prefix: string, fiel
         if (!fieldAlone.get(name)!.test(text)) throw new Error(`callback ${prefix}: ${name} ${JSON.stringify(text)} would not read back`);
         data += SEPARATOR + text;
       }
-      if (Buffer.byteLength(data) > MAX_CALLBACK_BYTES) throw new Error(`callback ${prefix}: ${data.length} bytes is over Telegram's ${MAX_CALLBACK_BYTES}`);
+      if (Buffer.byteLength(data) > MAX_CALLBACK_BYTES)
+        throw new Error(`callback ${prefix}: ${data.length} bytes is over Telegram's ${MAX_CALLBACK_BYTES}`);
       return data;
     },
     parse(data) {

@@ -19,12 +19,12 @@ import type { BackgroundTasks } from './background.js';
 export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'> &
   /** Operators' commands are offered when both are present. */
   Partial<Pick<Services, 'pricing' | 'stats'>> & {
-  tokens?: Tokens;
-  /** Tokens that must sign their money requests (the token flow's "require signed requests"). */
-  tokenSigning?: TokenSigning;
-  /** Customers' outgoing webhooks (features/webhooks.ts). */
-  webhooks?: Webhooks;
-};
+    tokens?: Tokens;
+    /** Tokens that must sign their money requests (the token flow's "require signed requests"). */
+    tokenSigning?: TokenSigning;
+    /** Customers' outgoing webhooks (features/webhooks.ts). */
+    webhooks?: Webhooks;
+  };
 
 export interface RateLimitOptions {
   /** Updates a user may send in a burst. */

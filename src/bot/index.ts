@@ -138,7 +138,11 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     payers.push(stars.payer);
   }
   if (payments?.cryptopay) {
-    const cryptopay = createCryptoPayTopUp(env, { cryptopay: payments.cryptopay.service, topUps: payments.topUps, assets: payments.cryptopay.assets });
+    const cryptopay = createCryptoPayTopUp(env, {
+      cryptopay: payments.cryptopay.service,
+      topUps: payments.topUps,
+      assets: payments.cryptopay.assets,
+    });
     topUpMethods.push(cryptopay.method);
     payers.push(cryptopay.payer);
   }
@@ -220,12 +224,14 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     const known = services.users.byTelegramId(from.id);
     // ensure() takes the write lock; skip it when it would change nothing (most updates).
     const fresh = known && known.username === (from.username ?? null) && known.firstName === (from.first_name ?? null);
-    const user = fresh ? known : services.users.ensure({
-      telegramId: from.id,
-      ...(from.username ? { username: from.username } : {}),
-      firstName: from.first_name,
-      ...(from.language_code ? { languageCode: from.language_code } : {}),
-    });
+    const user = fresh
+      ? known
+      : services.users.ensure({
+          telegramId: from.id,
+          ...(from.username ? { username: from.username } : {}),
+          firstName: from.first_name,
+          ...(from.language_code ? { languageCode: from.language_code } : {}),
+        });
     ctx.user = user;
     ctx.language = asLanguage(user.language) ?? 'en';
     return next();

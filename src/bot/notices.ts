@@ -56,7 +56,11 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
   });
 
   /** A top-up's receipt or rejection; null when the customer already has their answer. */
-  function topUpNotice(event: Extract<CustomerEvent, { kind: 'topup_credited' | 'topup_rejected' }>, userId: number, t: Translate): RenderedNotice | null | undefined {
+  function topUpNotice(
+    event: Extract<CustomerEvent, { kind: 'topup_credited' | 'topup_rejected' }>,
+    userId: number,
+    t: Translate,
+  ): RenderedNotice | null | undefined {
     const topUp = payments?.topUps.get(event.payload.topUpId);
     if (!topUp || topUp.userId !== userId) return undefined;
     const keyboard = new InlineKeyboard();
@@ -70,7 +74,11 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
       return { text, reply_markup: keyboard, parse_mode: 'HTML' };
     }
     const reason = escapeHtml(event.payload.reason);
-    return { text: t('topup-rejected-notice', { amount: money(topUp.amountCents), reason, balance }), reply_markup: keyboard, parse_mode: 'HTML' };
+    return {
+      text: t('topup-rejected-notice', { amount: money(topUp.amountCents), reason, balance }),
+      reply_markup: keyboard,
+      parse_mode: 'HTML',
+    };
   }
 
   /**
@@ -109,7 +117,15 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
   function orderNotice(
     event: Extract<
       CustomerEvent,
-      { kind: 'order_delivered' | 'renewal_delivered' | 'order_failed' | 'order_provisioning' | 'order_still_open' | 'order_settled_delivered' }
+      {
+        kind:
+          | 'order_delivered'
+          | 'renewal_delivered'
+          | 'order_failed'
+          | 'order_provisioning'
+          | 'order_still_open'
+          | 'order_settled_delivered';
+      }
     >,
     userId: number,
     t: Translate,
@@ -121,7 +137,10 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     switch (event.kind) {
       case 'order_delivered':
         // The notifier sends text only, so many proxies point to the export rather than a file.
-        return asNotice(deliveredView(t, order, services.orders.subscriptionsOfOrder(order.id), balance, false), t('notice-delivered-title'));
+        return asNotice(
+          deliveredView(t, order, services.orders.subscriptionsOfOrder(order.id), balance, false),
+          t('notice-delivered-title'),
+        );
       case 'renewal_delivered': {
         const subId = subscriptionIdsOf(order)[0];
         const sub = subId ? services.subscriptions.get(order.userId, subId) : undefined;

@@ -43,7 +43,8 @@ export function classifySendError(error: unknown): Exclude<SendResult, { kind: '
   if (!(error instanceof GrammyError)) return { kind: 'failed', description: String((error as Error)?.message ?? error), answered: false };
   const description = `${error.error_code} ${error.description}`;
   if (error.error_code === 429) return { kind: 'retry_after', seconds: error.parameters.retry_after ?? 1, description };
-  if (error.error_code === 403 && /blocked by the user|user is deactivated/i.test(error.description)) return { kind: 'blocked', description };
+  if (error.error_code === 403 && /blocked by the user|user is deactivated/i.test(error.description))
+    return { kind: 'blocked', description };
   const migratedTo = error.parameters.migrate_to_chat_id;
   if (migratedTo !== undefined) return { kind: 'migrated', toChatId: migratedTo, description };
   if (error.error_code === 400 || error.error_code === 403) return { kind: 'refused', description };

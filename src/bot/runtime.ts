@@ -52,7 +52,9 @@ export async function startBot(bot: ShopBot, mode: BotMode): Promise<RunningBot>
   // Telegram answering getUpdates with 401 (a revoked token) or 409 (another instance polling) ends
   // the runner, which rejects its task. Unhandled, that rejection would end the process; handled, the
   // shop keeps serving its API and payments while /readyz reports the bot stopped (isRunning is false).
-  void handle.task()?.catch((error: unknown) => bot.logger.error('long polling stopped; the bot takes no updates', pollingFailure(bot, error)));
+  void handle
+    .task()
+    ?.catch((error: unknown) => bot.logger.error('long polling stopped; the bot takes no updates', pollingFailure(bot, error)));
   let stopped: Promise<void> | undefined;
   return {
     mode: 'polling',

@@ -26,7 +26,7 @@ export function dollarsToCents(value: number | string, rounding: Rounding): numb
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
   if (!match) throw new MoneyParseError(value);
   const [, sign, whole, fraction = ''] = match;
-  const centsDigits = (fraction + '00').slice(0, 2);
+  const centsDigits = `${fraction}00`.slice(0, 2);
   const rest = fraction.slice(2);
   let cents = Number(whole) * 100 + Number(centsDigits);
   const hasRemainder = /[1-9]/.test(rest);

@@ -40,5 +40,5 @@ export function formatProxy(proxy: ProxyCredentials, format: ExportFormat): stri
 /** Every proxy that has a port for the format, one per line, with a final newline. */
 export function formatProxyList(proxies: ProxyCredentials[], format: ExportFormat): string {
   const lines = proxies.map((p) => formatProxy(p, format)).filter((l): l is string => l !== null);
-  return lines.length > 0 ? lines.join('\n') + '\n' : '';
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

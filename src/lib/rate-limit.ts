@@ -30,7 +30,8 @@ export class TokenBuckets<K> {
   private lastSweep: number;
 
   constructor(private readonly options: TokenBucketOptions<K>) {
-    if (!(options.capacity >= 1) || !(options.refillPerMs > 0)) throw new RangeError('a token bucket needs a capacity of at least 1 and a positive refill rate');
+    if (!(options.capacity >= 1) || !(options.refillPerMs > 0))
+      throw new RangeError('a token bucket needs a capacity of at least 1 and a positive refill rate');
     this.now = options.now ?? Date.now;
     this.fullAfterMs = options.capacity / options.refillPerMs;
     this.lastSweep = this.now();

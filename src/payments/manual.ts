@@ -29,13 +29,13 @@ export function createManualPayments(deps: { topUps: TopUps; outbox: Outbox }) {
     /** Credits once; the top-up's own id is the payment's external id. */
     confirm(topUpId: string, actor: string) {
       const topUp = topUps.get(topUpId);
-      if (!topUp || topUp.method !== 'manual') return { ok: false as const, reason: 'not_found' as const, message: 'no such manual top-up' };
+      if (topUp?.method !== 'manual') return { ok: false as const, reason: 'not_found' as const, message: 'no such manual top-up' };
       return topUps.credit({ topUpId, externalId: topUpId, actor });
     },
 
     reject(topUpId: string, actor: string, reason: string) {
       const topUp = topUps.get(topUpId);
-      if (!topUp || topUp.method !== 'manual') return false;
+      if (topUp?.method !== 'manual') return false;
       return topUps.reject(topUpId, actor, reason.trim() || 'no reason given');
     },
   };

@@ -92,7 +92,7 @@ export function createStarsPayments(deps: { topUps: TopUps; starsPerUsd: number;
     /** Credits a successful payment; a repeated update for the same charge credits nothing. */
     successfulPayment(input: { userId: number; payload: string; currency: string; totalAmount: number; chargeId: string }) {
       const topUp = topUps.get(input.payload);
-      if (!topUp || topUp.method !== 'stars' || topUp.userId !== input.userId) {
+      if (topUp?.method !== 'stars' || topUp.userId !== input.userId) {
         return { ok: false as const, reason: 'not_found' as const, message: 'no such top-up' };
       }
       if (input.currency !== 'XTR') return { ok: false as const, reason: 'amount_mismatch' as const, message: 'not a Stars payment' };
@@ -127,7 +127,9 @@ export function createStarsPayments(deps: { topUps: TopUps; starsPerUsd: number;
       const answer = await refundStarPayment(telegramUserId, started.topUp.externalId!);
       if (answer === 'unknown') return { ok: false as const, message: 'Telegram did not answer; the refund stays pending' };
       topUps.finishRefund(topUpId, answer === 'ok', actor);
-      return answer === 'ok' ? { ok: true as const } : { ok: false as const, message: 'Telegram refused the refund; the money is back in the wallet' };
+      return answer === 'ok'
+        ? { ok: true as const }
+        : { ok: false as const, message: 'Telegram refused the refund; the money is back in the wallet' };
     },
   };
 }

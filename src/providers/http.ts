@@ -46,11 +46,7 @@ function onSafely<T>(fn: () => Outcome<T>, redact: (text: string) => string): Ou
 }
 
 /** Validates a success body; a mismatch is an ambiguous 'malformed' outcome. */
-export function parseBody<S extends z.ZodType, T>(
-  schema: S,
-  body: unknown,
-  map: (parsed: z.infer<S>) => T,
-): Outcome<T> {
+export function parseBody<S extends z.ZodType, T>(schema: S, body: unknown, map: (parsed: z.infer<S>) => T): Outcome<T> {
   const result = schema.safeParse(body);
   if (!result.success) {
     const first = result.error.issues[0];

@@ -38,10 +38,7 @@ export function findDocumentedRefusal(table: RefusalTable, status: number, code:
  * ambiguous. A 5xx is never a refusal, whatever its body says, unless the
  * document lists that exact status and code as "nothing was done".
  */
-export function classifyMoneyError(
-  table: RefusalTable,
-  answer: { status: number; code?: string; message: string },
-): Outcome<never> {
+export function classifyMoneyError(table: RefusalTable, answer: { status: number; code?: string; message: string }): Outcome<never> {
   const row = findDocumentedRefusal(table, answer.status, answer.code);
   if (row) return refused(row.refusal, answer.message, answer.status);
   const reason = answer.status >= 500 ? 'server_error' : 'undocumented';

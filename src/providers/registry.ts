@@ -21,10 +21,7 @@ export interface ProviderRegistrySettings {
  *
  * `modules` is the shipped list unless a test composes its own.
  */
-export function createProviders(
-  config: ProviderRegistrySettings,
-  modules: readonly ProviderModule[] = PROVIDER_MODULES,
-): ProxyProvider[] {
+export function createProviders(config: ProviderRegistrySettings, modules: readonly ProviderModule[] = PROVIDER_MODULES): ProxyProvider[] {
   return modules.flatMap((module) => {
     const keys = config.providers[module.id];
     if (!keys) return [];

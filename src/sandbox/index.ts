@@ -206,7 +206,8 @@ function resolvePorts(ports: SandboxOptions['ports'], env: Record<string, string
     const raw = env[PORT_ENV[key]]?.trim();
     if (!raw) return DEFAULT_PORTS[key];
     const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${PORT_ENV[key]} must be a port number (0–65535; 0 picks a free one)`);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new Error(`${PORT_ENV[key]} must be a port number (0–65535; 0 picks a free one)`);
     return port;
   };
   return { telegram: pick('telegram'), http: pick('http'), web: pick('web') };
@@ -261,7 +262,7 @@ function renderGuide(input: {
 
 async function main(): Promise<void> {
   const sandbox = await startSandbox();
-  process.stdout.write(sandbox.guide + '\n');
+  process.stdout.write(`${sandbox.guide}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

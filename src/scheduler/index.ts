@@ -78,7 +78,11 @@ export function shopJobs(
     });
   }
   if (options.housekeeping) {
-    jobs.push({ name: 'housekeeping', schedule: '7 * * * *', run: createHousekeepingJob({ ...options.housekeeping, outbox: services.outbox }) });
+    jobs.push({
+      name: 'housekeeping',
+      schedule: '7 * * * *',
+      run: createHousekeepingJob({ ...options.housekeeping, outbox: services.outbox }),
+    });
   }
   return jobs;
 }
@@ -116,9 +120,12 @@ export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOp
     onLeaseChange(job.name, leases.holder);
     let lost = false;
     // A timer, not only the batches, renews the lease: a job waiting on an upstream for a while still holds it.
-    const renewal = setInterval(() => {
-      if (!lost && !leases.renew(job.name)) lost = true;
-    }, Math.max(1, Math.floor(leases.ttlMs / 3)));
+    const renewal = setInterval(
+      () => {
+        if (!lost && !leases.renew(job.name)) lost = true;
+      },
+      Math.max(1, Math.floor(leases.ttlMs / 3)),
+    );
     renewal.unref();
     const ctx: JobContext = {
       async checkpoint() {
@@ -191,4 +198,3 @@ export function startScheduler(jobs: Job[], logger: Logger, options: SchedulerOp
     },
   };
 }
-

@@ -30,10 +30,7 @@ export interface JobLeases {
   saveProgress(job: string, progress: string): boolean;
 }
 
-export function createJobLeases(
-  db: Db,
-  options: { holder?: string; ttlMs?: number; now?: () => number } = {},
-): JobLeases {
+export function createJobLeases(db: Db, options: { holder?: string; ttlMs?: number; now?: () => number } = {}): JobLeases {
   const holder = options.holder ?? `${process.pid}:${randomUUID()}`;
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const now = options.now ?? Date.now;
@@ -53,10 +50,22 @@ export function createJobLeases(
         setWhere: or(eq(jobLeases.holder, sql`excluded.holder`), lte(jobLeases.expiresAt, at)),
       })
       .prepare(),
-    renew: db.update(jobLeases).set({ expiresAt: sql`${sql.placeholder('expiresAt')}` }).where(and(ours, live)).prepare(),
-    release: db.update(jobLeases).set({ expiresAt: sql`${at}` }).where(ours).prepare(),
+    renew: db
+      .update(jobLeases)
+      .set({ expiresAt: sql`${sql.placeholder('expiresAt')}` })
+      .where(and(ours, live))
+      .prepare(),
+    release: db
+      .update(jobLeases)
+      .set({ expiresAt: sql`${at}` })
+      .where(ours)
+      .prepare(),
     progress: db.select({ progress: jobLeases.progress }).from(jobLeases).where(eq(jobLeases.job, job)).prepare(),
-    saveProgress: db.update(jobLeases).set({ progress: sql`${sql.placeholder('progress')}` }).where(and(ours, live)).prepare(),
+    saveProgress: db
+      .update(jobLeases)
+      .set({ progress: sql`${sql.placeholder('progress')}` })
+      .where(and(ours, live))
+      .prepare(),
   };
 
   return {

@@ -5,22 +5,13 @@
  */
 import { SingleFlight } from '../lib/single-flight.js';
 import type { Logger } from '../logger.js';
-import type {
-  CatalogProduct,
-  OrderChoice,
-  ProviderCatalog,
-  ProviderId,
-  ProxyProvider,
-  TermOption,
-} from '../providers/types.js';
+import type { CatalogProduct, OrderChoice, ProviderCatalog, ProviderId, ProxyProvider, TermOption } from '../providers/types.js';
 
 export const CATALOG_TTL_MS = 5 * 60_000;
 /** A failed provider is asked again sooner than a healthy one is refreshed. */
 export const FAILED_RETRY_MS = 30_000;
 
-export type ProviderStatus =
-  | { state: 'ok'; fetchedAt: number }
-  | { state: 'unavailable'; since: number; reason: string };
+export type ProviderStatus = { state: 'ok'; fetchedAt: number } | { state: 'unavailable'; since: number; reason: string };
 
 export interface ProviderEntry {
   id: ProviderId;
@@ -36,7 +27,13 @@ interface CacheEntry {
 }
 
 /** Why a choice cannot be priced, known before the upstream is asked. */
-export type ChoiceRejection = 'provider_unavailable' | 'unknown_product' | 'unknown_country' | 'unknown_term' | 'bad_quantity' | 'not_available';
+export type ChoiceRejection =
+  | 'provider_unavailable'
+  | 'unknown_product'
+  | 'unknown_country'
+  | 'unknown_term'
+  | 'bad_quantity'
+  | 'not_available';
 
 export type ChoiceCheck =
   | { ok: true; provider: ProxyProvider; product: CatalogProduct; term: TermOption; countryName?: string }
@@ -49,8 +46,7 @@ export function createCatalog(deps: { providers: ProxyProvider[]; logger: Logger
   const cache = new Map<ProviderId, CacheEntry>();
   const loading = new SingleFlight<ProviderId, CacheEntry>();
 
-  const fresh = (entry: CacheEntry | undefined) =>
-    entry !== undefined && now() - entry.at < (entry.catalog ? ttl : FAILED_RETRY_MS);
+  const fresh = (entry: CacheEntry | undefined) => entry !== undefined && now() - entry.at < (entry.catalog ? ttl : FAILED_RETRY_MS);
 
   const load = async (provider: ProxyProvider): Promise<CacheEntry> => {
     const cached = cache.get(provider.id);
@@ -58,10 +54,7 @@ export function createCatalog(deps: { providers: ProxyProvider[]; logger: Logger
     // Many users opening the menu at once cause one upstream call, not many.
     return loading.run(provider.id, async () => {
       const outcome = await provider.getCatalog();
-      const entry: CacheEntry =
-        outcome.kind === 'ok'
-          ? { at: now(), catalog: outcome.value }
-          : { at: now(), error: outcome.message };
+      const entry: CacheEntry = outcome.kind === 'ok' ? { at: now(), catalog: outcome.value } : { at: now(), error: outcome.message };
       if (outcome.kind !== 'ok') {
         deps.logger.warn('provider catalog unavailable', { provider: provider.id, outcome: outcome.kind, reason: outcome.message });
       }

@@ -51,7 +51,11 @@ export type SendFailure = Exclude<SendResult, { kind: 'sent' }>;
 /** The port the notifier sends through; the bot implements it over Telegram (`bot/notifier-port.ts`). */
 export interface MessageSender {
   /** Never throws: every way a send can end is a `SendResult`. */
-  sendMessage(chatId: number, text: string, options: { parseMode?: 'HTML'; replyMarkup?: unknown; signal: AbortSignal }): Promise<SendResult>;
+  sendMessage(
+    chatId: number,
+    text: string,
+    options: { parseMode?: 'HTML'; replyMarkup?: unknown; signal: AbortSignal },
+  ): Promise<SendResult>;
 }
 
 export interface NotifierLimits {
@@ -122,7 +126,13 @@ export interface NotifierPass {
 }
 
 // Sliding windows rather than token buckets: Telegram states counts per window, which a bucket overshoots.
-const DEFAULT_LIMITS: Required<NotifierLimits> = { perSecond: 30, perChatPerSecond: 1, perGroupPerMinute: 20, globalMarginMs: 10, chatMarginMs: 150 };
+const DEFAULT_LIMITS: Required<NotifierLimits> = {
+  perSecond: 30,
+  perChatPerSecond: 1,
+  perGroupPerMinute: 20,
+  globalMarginMs: 10,
+  chatMarginMs: 150,
+};
 
 type Target = { chatId: number; language: Language } | { skip: 'failed' | 'deferred'; reason: string };
 
@@ -213,7 +223,12 @@ export function createNotifier(deps: NotifierDeps) {
   const backoffMs = (attempt: number) => Math.min(baseBackoffMs * 2 ** (attempt - 1), maxBackoffMs);
 
   /** Decides what a failed send means for the message; returns how it was counted. */
-  const handleFailure = (message: OutboxMessage, chatId: number, failure: SendFailure, mayFollowMigration: boolean): 'retried' | 'failed' | 'again' => {
+  const handleFailure = (
+    message: OutboxMessage,
+    chatId: number,
+    failure: SendFailure,
+    mayFollowMigration: boolean,
+  ): 'retried' | 'failed' | 'again' => {
     const attempt = message.attempts + 1;
     const at = now();
     const { description } = failure;
@@ -277,7 +292,12 @@ export function createNotifier(deps: NotifierDeps) {
   };
 
   /** Sends a claimed message and records how it ended; never throws. */
-  const send = async (message: OutboxMessage, chatId: number, rendered: RenderedMessage, startedAt: number): Promise<keyof NotifierPass> => {
+  const send = async (
+    message: OutboxMessage,
+    chatId: number,
+    rendered: RenderedMessage,
+    startedAt: number,
+  ): Promise<keyof NotifierPass> => {
     chatsInFlight.add(chatId);
     try {
       const result = await sendOnce(chatId, rendered);

@@ -43,15 +43,31 @@ export function createOrderStore(db: Db) {
   // The saga reads these several times per purchase; prepared once, they skip
   // building the SQL on every call (about a tenth of a millisecond each).
   const byId = {
-    quote: db.select().from(quotes).where(eq(quotes.id, sql.placeholder('id'))).prepare(),
-    order: db.select().from(orders).where(eq(orders.id, sql.placeholder('id'))).prepare(),
+    quote: db
+      .select()
+      .from(quotes)
+      .where(eq(quotes.id, sql.placeholder('id')))
+      .prepare(),
+    order: db
+      .select()
+      .from(orders)
+      .where(eq(orders.id, sql.placeholder('id')))
+      .prepare(),
     orderByIntent: db
       .select()
       .from(orders)
       .where(and(eq(orders.userId, sql.placeholder('userId')), eq(orders.intentKey, sql.placeholder('intentKey'))))
       .prepare(),
-    subscription: db.select().from(subscriptions).where(eq(subscriptions.id, sql.placeholder('id'))).prepare(),
-    subscriptionsOfOrder: db.select().from(subscriptions).where(eq(subscriptions.orderId, sql.placeholder('orderId'))).prepare(),
+    subscription: db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.id, sql.placeholder('id')))
+      .prepare(),
+    subscriptionsOfOrder: db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.orderId, sql.placeholder('orderId')))
+      .prepare(),
     subscriptionByUpstream: db
       .select()
       .from(subscriptions)
@@ -118,12 +134,7 @@ export function createOrderStore(db: Db) {
       return db
         .select()
         .from(orders)
-        .where(
-          and(
-            inArray(orders.state, OPEN_STATES),
-            sql`coalesce(${orders.nextCheckAt}, 0) <= ${now}`,
-          ),
-        )
+        .where(and(inArray(orders.state, OPEN_STATES), sql`coalesce(${orders.nextCheckAt}, 0) <= ${now}`))
         .limit(limit)
         .all();
     },

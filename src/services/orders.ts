@@ -79,7 +79,14 @@ export interface QuoteView {
  * price it, or it could not be priced (no answer, no price rule); for a
  * renewal also that the proxy is not the customer's or cannot be renewed.
  */
-export type QuoteRefusal = ChoiceRejection | RefusalCode | 'provider_unavailable' | 'no_price' | 'not_found' | 'unsupported' | 'unknown_term';
+export type QuoteRefusal =
+  | ChoiceRejection
+  | RefusalCode
+  | 'provider_unavailable'
+  | 'no_price'
+  | 'not_found'
+  | 'unsupported'
+  | 'unknown_term';
 
 export type QuoteResult = { ok: true; quote: QuoteView } | { ok: false; reason: QuoteRefusal; message: string };
 
@@ -109,7 +116,7 @@ export type OperatorSettlementResult =
   | { kind: 'not_found' }
   | { kind: 'invalid'; message: string };
 
-const UPSTREAM_ORDER_ID = /^[A-Za-z0-9_:.\-]{1,100}$/;
+const UPSTREAM_ORDER_ID = /^[A-Za-z0-9_:.-]{1,100}$/;
 
 export interface OrdersDeps {
   sqlite: Sqlite;
@@ -165,7 +172,12 @@ export function createOrders(deps: OrdersDeps) {
     },
     renewed(order: OrderRow) {
       const sub = store.subscription(subscriptionIdsOf(order)[0] ?? '');
-      if (sub) deps.webhooks?.emit(order.userId, { type: 'proxy.renewed', proxy: { id: sub.id, expiresAt: sub.expiresAt === null ? null : new Date(sub.expiresAt).toISOString() }, orderId: order.id });
+      if (sub)
+        deps.webhooks?.emit(order.userId, {
+          type: 'proxy.renewed',
+          proxy: { id: sub.id, expiresAt: sub.expiresAt === null ? null : new Date(sub.expiresAt).toISOString() },
+          orderId: order.id,
+        });
     },
     failed(order: OrderRow, reason: string) {
       deps.webhooks?.emit(order.userId, {
@@ -236,7 +248,8 @@ export function createOrders(deps: OrdersDeps) {
       return { ok: false, reason: 'unsupported', message: 'this proxy cannot be renewed' };
     }
     const terms = await provider.renewalTerms(sub.upstreamId);
-    if (terms.kind !== 'ok') return { ok: false, reason: 'provider_unavailable', message: `${provider.displayName} is unavailable right now` };
+    if (terms.kind !== 'ok')
+      return { ok: false, reason: 'provider_unavailable', message: `${provider.displayName} is unavailable right now` };
     const term = terms.value.find((t) => t.id === termId);
     if (!term) return { ok: false, reason: 'unknown_term', message: 'this renewal period is not offered' };
     const cost = term.unitCostCents ?? (await renewalCostByQuote(provider, sub, termId));
@@ -365,8 +378,17 @@ export function createOrders(deps: OrdersDeps) {
           createdAt: at,
           updatedAt: at,
         });
-        const held = wallet.hold({ userId: input.userId, orderId, amountCents: q.priceCents, actor: `${input.channel}:user:${input.userId}` });
-        deps.webhooks?.balanceDebited(input.userId, { availableAfterCents: held.balance.availableCents, debitCents: q.priceCents, cause: holdId(orderId) });
+        const held = wallet.hold({
+          userId: input.userId,
+          orderId,
+          amountCents: q.priceCents,
+          actor: `${input.channel}:user:${input.userId}`,
+        });
+        deps.webhooks?.balanceDebited(input.userId, {
+          availableAfterCents: held.balance.availableCents,
+          debitCents: q.priceCents,
+          cause: holdId(orderId),
+        });
       });
     } catch (error) {
       if (error instanceof LedgerError && error.code === 'insufficient_funds') {
@@ -453,10 +475,22 @@ export function createOrders(deps: OrdersDeps) {
       captureOnce(order.id);
       const cost = result.costCents ?? order.quotedCostCents;
       wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
-      store.transition(order.id, OPEN_STATES, 'delivered', { upstreamOrderId: result.upstreamOrderId, upstreamCostCents: cost, nextCheckAt: null }, now());
+      store.transition(
+        order.id,
+        OPEN_STATES,
+        'delivered',
+        { upstreamOrderId: result.upstreamOrderId, upstreamCostCents: cost, nextCheckAt: null },
+        now(),
+      );
       webhookEvents.delivered(order);
       if (!interactive) {
-        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_delivered', payload: { orderId: order.id }, dedupeKey: `delivered:${order.id}` });
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: 'order_delivered',
+          payload: { orderId: order.id },
+          dedupeKey: `delivered:${order.id}`,
+        });
       }
       return true;
     });
@@ -484,7 +518,13 @@ export function createOrders(deps: OrdersDeps) {
       webhookEvents.delivered(order);
       webhookEvents.renewed(order);
       if (!interactive) {
-        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'renewal_delivered', payload: { orderId: order.id }, dedupeKey: `delivered:${order.id}` });
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: 'renewal_delivered',
+          payload: { orderId: order.id },
+          dedupeKey: `delivered:${order.id}`,
+        });
       }
     });
     logger.info('renewal delivered', { orderId: order.id });
@@ -526,7 +566,13 @@ export function createOrders(deps: OrdersDeps) {
         });
       }
       if (!interactive) {
-        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_failed', payload: { orderId: order.id, code }, dedupeKey: `failed:${order.id}` });
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: 'order_failed',
+          payload: { orderId: order.id, code },
+          dedupeKey: `failed:${order.id}`,
+        });
       }
     });
     logger.info('order failed, hold released', { orderId: order.id, code });
@@ -553,7 +599,13 @@ export function createOrders(deps: OrdersDeps) {
         now(),
       );
       if (moved && firstTime && !(interactive && order.channel === 'bot')) {
-        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_provisioning', payload: { orderId: order.id }, dedupeKey: `provisioning:${order.id}` });
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: 'order_provisioning',
+          payload: { orderId: order.id },
+          dedupeKey: `provisioning:${order.id}`,
+        });
       }
     });
     logger.warn('order outcome unknown, will reconcile', { orderId: order.id, why });
@@ -585,7 +637,13 @@ export function createOrders(deps: OrdersDeps) {
         dedupeKey: `attention:${order.id}`,
       });
       if (windowReached) {
-        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_still_open', payload: { orderId: order.id }, dedupeKey: `still-open:${order.id}` });
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: 'order_still_open',
+          payload: { orderId: order.id },
+          dedupeKey: `still-open:${order.id}`,
+        });
       }
     });
     return stateOf(order.id);
@@ -710,7 +768,12 @@ export function createOrders(deps: OrdersDeps) {
    * state change and the audit row, so two admins pressing at once settle
    * it once: the second finds it settled and is told by whom.
    */
-  function settleByOperator(input: { orderId: string; decision: OperatorDecision; actor: string; reason: string }): OperatorSettlementResult {
+  function settleByOperator(input: {
+    orderId: string;
+    decision: OperatorDecision;
+    actor: string;
+    reason: string;
+  }): OperatorSettlementResult {
     const reason = input.reason.trim().slice(0, 300);
     if (reason.length === 0) return { kind: 'invalid', message: 'a reason is required' };
     if (input.decision.outcome === 'delivered' && !UPSTREAM_ORDER_ID.test(input.decision.upstreamOrderId)) {
@@ -729,7 +792,13 @@ export function createOrders(deps: OrdersDeps) {
         wallet.void(order.id, input.actor, `settled as failed: ${reason}`);
         store.transition(order.id, OPEN_STATES, 'failed', { failureCode: 'settled_failed', failureMessage: reason, nextCheckAt: null }, at);
         webhookEvents.failed(order, 'settled_failed');
-        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_failed', payload: { orderId: order.id, code: 'settled_failed' }, dedupeKey: `failed:${order.id}` });
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: 'order_failed',
+          payload: { orderId: order.id, code: 'settled_failed' },
+          dedupeKey: `failed:${order.id}`,
+        });
       } else {
         wallet.capture(order.id, input.actor, `settled as delivered: ${reason}`);
         wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: order.quotedCostCents });
@@ -739,7 +808,12 @@ export function createOrders(deps: OrdersDeps) {
           OPEN_STATES,
           'delivered',
           // A purchase's credentials are fetched from the upstream next (see fetchOperatorDelivery).
-          { upstreamOrderId: decision.upstreamOrderId, upstreamCostCents: order.quotedCostCents, failureMessage: null, nextCheckAt: purchase ? at : null },
+          {
+            upstreamOrderId: decision.upstreamOrderId,
+            upstreamCostCents: order.quotedCostCents,
+            failureMessage: null,
+            nextCheckAt: purchase ? at : null,
+          },
           at,
         );
         outbox.enqueue({
@@ -787,7 +861,7 @@ export function createOrders(deps: OrdersDeps) {
    */
   async function fetchOperatorDelivery(orderId: string): Promise<'attached' | 'waiting' | 'gave_up'> {
     const order = store.order(orderId);
-    if (!order || order.state !== 'delivered' || order.nextCheckAt === null) return 'attached';
+    if (order?.state !== 'delivered' || order.nextCheckAt === null) return 'attached';
     const provider = catalog.provider(order.providerId);
     let proxies: UpstreamProxy[] = [];
     if (provider && order.upstreamOrderId) {
@@ -823,7 +897,13 @@ export function createOrders(deps: OrdersDeps) {
       }
       if (added > 0) {
         store.update(orderId, { nextCheckAt: null }, now());
-        outbox.enqueue({ audience: 'user', userId: order.userId, kind: 'order_delivered', payload: { orderId }, dedupeKey: `delivered:${orderId}` });
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: 'order_delivered',
+          payload: { orderId },
+          dedupeKey: `delivered:${orderId}`,
+        });
         webhookEvents.delivered(order);
         return 'attached';
       }
@@ -846,7 +926,13 @@ export function createOrders(deps: OrdersDeps) {
     // The exact sum from the ledger: a busy wallet's recent history would miss older refunds.
     const amount = input.amountCents ?? order.priceCents - wallet.refundedCents(order.id);
     if (amount <= 0) throw new LedgerError('refund_exceeds_capture', `order ${order.id} has been refunded in full already`);
-    const result = wallet.refund({ orderId: order.id, amountCents: amount, refundKey: input.refundKey, actor: input.actor, reason: input.reason });
+    const result = wallet.refund({
+      orderId: order.id,
+      amountCents: amount,
+      refundKey: input.refundKey,
+      actor: input.actor,
+      reason: input.reason,
+    });
     logger.info('order refunded', { orderId: order.id, amountCents: amount, actor: input.actor });
     return result;
   }

@@ -97,7 +97,13 @@ type PayloadParsers<E extends OutboxEvent> = { [K in E['kind']]: z.ZodType<Extra
  * before times were stored as epoch ms (read back as ms).
  */
 const storedExpiry = z
-  .union([z.number().int(), z.string().refine((text) => !Number.isNaN(Date.parse(text))).transform((text) => Date.parse(text))])
+  .union([
+    z.number().int(),
+    z
+      .string()
+      .refine((text) => !Number.isNaN(Date.parse(text)))
+      .transform((text) => Date.parse(text)),
+  ])
   .nullable();
 
 const oneOf = <T extends string>(members: Record<T, true>) =>

@@ -42,10 +42,15 @@ export type ProxyActionRefusal = 'not_found' | 'unsupported' | 'provider_unavail
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: ProxyActionRefusal; message: string };
 
-
 export type ProxyAction = keyof Pick<ProviderCapabilities, 'renew' | 'changeCredentials' | 'rotateIp' | 'switchLocation' | 'usage'>;
 
-export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Logger; now?: () => number; webhooks?: Pick<Webhooks, 'emit'> }) {
+export function createSubscriptions(deps: {
+  db: Db;
+  catalog: Catalog;
+  logger: Logger;
+  now?: () => number;
+  webhooks?: Pick<Webhooks, 'emit'>;
+}) {
   const { db, catalog, logger } = deps;
   const now = deps.now ?? Date.now;
   /** `proxy.expired` for the owner's webhooks, in the transaction that expires it. */
@@ -57,7 +62,11 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
   };
 
   // Every proxy card, action and reminder reads one proxy by id.
-  const byId = db.select().from(subscriptions).where(eq(subscriptions.id, sql.placeholder('id'))).prepare();
+  const byId = db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.id, sql.placeholder('id')))
+    .prepare();
   const get = (userId: number, id: string): SubscriptionRow | undefined => {
     const row = byId.get({ id });
     return row && row.userId === userId ? row : undefined;
@@ -68,7 +77,7 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
     const sub = get(userId, id);
     if (!sub) return { ok: false as const, reason: 'not_found' as const, message: 'no such proxy' };
     const provider = catalog.provider(sub.providerId);
-    if (!provider || !provider.capabilities[action]) {
+    if (!provider?.capabilities[action]) {
       return { ok: false as const, reason: 'unsupported' as const, message: 'this provider does not offer that' };
     }
     return { ok: true as const, sub, provider };
@@ -92,7 +101,12 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
     ofProvider: db
       .select()
       .from(subscriptions)
-      .where(and(eq(subscriptions.providerId, sql.placeholder('providerId')), sql`${subscriptions.upstreamId} > ${sql.placeholder('afterUpstreamId')}`))
+      .where(
+        and(
+          eq(subscriptions.providerId, sql.placeholder('providerId')),
+          sql`${subscriptions.upstreamId} > ${sql.placeholder('afterUpstreamId')}`,
+        ),
+      )
       .orderBy(asc(subscriptions.upstreamId))
       .limit(sql.placeholder('limit'))
       .prepare(),
@@ -135,7 +149,11 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
   const sqlite = db.$client;
   const inOneTransaction = <T>(work: () => T): T => sqlite.transaction(work).immediate();
 
-  const unavailable = (name: string) => ({ ok: false as const, reason: 'provider_unavailable' as const, message: `${name} did not answer; please try again later` });
+  const unavailable = (name: string) => ({
+    ok: false as const,
+    reason: 'provider_unavailable' as const,
+    message: `${name} did not answer; please try again later`,
+  });
 
   return {
     get,
@@ -242,7 +260,10 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
      * that does not answer changes nothing. Our rows are walked a page at a
      * time (one transaction each, the event loop free in between).
      */
-    async syncProvider(providerId: string, ctx: JobContext = standaloneContext()): Promise<{ updated: number; missing: number } | { error: string }> {
+    async syncProvider(
+      providerId: string,
+      ctx: JobContext = standaloneContext(),
+    ): Promise<{ updated: number; missing: number } | { error: string }> {
       const provider = catalog.provider(providerId);
       if (!provider) return { error: 'provider not enabled' };
       const listed = await provider.listProxies();
@@ -278,8 +299,12 @@ export function createSubscriptions(deps: { db: Db; catalog: Catalog; logger: Lo
               fields.login !== sub.login ||
               fields.host !== sub.host;
             if (changed) {
-              db.update(subscriptions).set({ ...fields, lastSyncedAt: at }).where(eq(subscriptions.id, sub.id)).run();
-              if (sub.status === 'active' && fields.status === 'expired') expiredEvent({ ...sub, expiresAt: fields.expiresAt ?? sub.expiresAt });
+              db.update(subscriptions)
+                .set({ ...fields, lastSyncedAt: at })
+                .where(eq(subscriptions.id, sub.id))
+                .run();
+              if (sub.status === 'active' && fields.status === 'expired')
+                expiredEvent({ ...sub, expiresAt: fields.expiresAt ?? sub.expiresAt });
               updated++;
             }
           }

@@ -36,7 +36,9 @@ export function signingPayload(timestamp: string, method: string, path: string, 
 }
 
 export function signRequest(secret: string, timestamp: string, method: string, path: string, rawBody: string): string {
-  return createHmac('sha256', secret).update(signingPayload(timestamp, method, path, rawBody)).digest('hex');
+  return createHmac('sha256', secret)
+    .update(signingPayload(timestamp, method, path, rawBody))
+    .digest('hex');
 }
 
 export function createTokenSigning(deps: { db: Db; tokens: Pick<Tokens, 'create' | 'revoke'>; now?: () => number }) {
@@ -71,7 +73,11 @@ export function createTokenSigning(deps: { db: Db; tokens: Pick<Tokens, 'create'
     /** Of these tokens, the ones that sign. */
     signingTokenIds(tokenIds: readonly string[]): Set<string> {
       if (tokenIds.length === 0) return new Set();
-      const rows = db.select({ id: apiTokenSigning.tokenId }).from(apiTokenSigning).where(inArray(apiTokenSigning.tokenId, [...tokenIds])).all();
+      const rows = db
+        .select({ id: apiTokenSigning.tokenId })
+        .from(apiTokenSigning)
+        .where(inArray(apiTokenSigning.tokenId, [...tokenIds]))
+        .all();
       return new Set(rows.map((r) => r.id));
     },
 
@@ -84,7 +90,8 @@ export function createTokenSigning(deps: { db: Db; tokens: Pick<Tokens, 'create'
       const secret = secretOf(tokenId);
       if (secret === undefined) return { ok: true };
       const { timestamp, signature } = request;
-      if (timestamp === undefined || signature === undefined || timestamp === '' || signature === '') return { ok: false, reason: 'missing' };
+      if (timestamp === undefined || signature === undefined || timestamp === '' || signature === '')
+        return { ok: false, reason: 'missing' };
       if (!TIMESTAMP.test(timestamp) || !SIGNATURE_HEX.test(signature)) return { ok: false, reason: 'malformed' };
       const at = now();
       const seconds = Number(timestamp);

@@ -185,13 +185,7 @@ export function createTokens(deps: { db: Db; now?: () => number; verifiedCacheMs
     tx
       .select({ n: count() })
       .from(apiTokens)
-      .where(
-        and(
-          eq(apiTokens.userId, userId),
-          isNull(apiTokens.revokedAt),
-          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, at)),
-        ),
-      )
+      .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, at))))
       .get()?.n ?? 0;
 
   return {

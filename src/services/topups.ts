@@ -38,8 +38,16 @@ export function createTopUps(deps: {
   const now = deps.now ?? Date.now;
 
   // Every payment step reads its top-up, and the wallet screen lists a customer's: prepared once.
-  const byIdQuery = db.select().from(topUps).where(eq(topUps.id, sql.placeholder('id'))).prepare();
-  const ofUserQuery = db.select().from(topUps).where(eq(topUps.userId, sql.placeholder('userId'))).prepare();
+  const byIdQuery = db
+    .select()
+    .from(topUps)
+    .where(eq(topUps.id, sql.placeholder('id')))
+    .prepare();
+  const ofUserQuery = db
+    .select()
+    .from(topUps)
+    .where(eq(topUps.userId, sql.placeholder('userId')))
+    .prepare();
   const get = (id: string): TopUpRow | undefined => byIdQuery.get({ id });
   const byExternal = (method: TopUpMethod, externalId: string): TopUpRow | undefined =>
     db
@@ -134,9 +142,19 @@ export function createTopUps(deps: {
           amountCents: topUp.amountCents,
           actor: input.actor,
         });
-        transition(topUp.id, ['created', 'paid', 'expired'], 'credited', { externalId: input.externalId, creditedAt: now(), decidedBy: input.actor });
+        transition(topUp.id, ['created', 'paid', 'expired'], 'credited', {
+          externalId: input.externalId,
+          creditedAt: now(),
+          decidedBy: input.actor,
+        });
         const facts = { topUpId: topUp.id, method: topUp.method, amountCents: topUp.amountCents, userId: topUp.userId };
-        outbox.enqueue({ audience: 'user', userId: topUp.userId, kind: 'topup_credited', payload: facts, dedupeKey: `topup-receipt:${topUp.id}` });
+        outbox.enqueue({
+          audience: 'user',
+          userId: topUp.userId,
+          kind: 'topup_credited',
+          payload: facts,
+          dedupeKey: `topup-receipt:${topUp.id}`,
+        });
         outbox.enqueue({ audience: 'operators', kind: 'topup_received', payload: facts, dedupeKey: `topup-alert:${topUp.id}` });
         return { ok: true, credited: true, topUp: get(topUp.id)! };
       });
@@ -208,7 +226,7 @@ export function createTopUps(deps: {
       try {
         return writeTransaction(sqlite, () => {
           const topUp = get(id);
-          if (!topUp || topUp.state !== 'credited' || !topUp.externalId) {
+          if (topUp?.state !== 'credited' || !topUp.externalId) {
             return { ok: false as const, message: 'only a credited top-up can be refunded' };
           }
           // Each refund attempt has its own ledger ids, so a retry after a refused refund debits again.
@@ -241,7 +259,7 @@ export function createTopUps(deps: {
     finishRefund(id: string, refundedUpstream: boolean, actor: string): boolean {
       return writeTransaction(sqlite, () => {
         const topUp = get(id);
-        if (!topUp || topUp.state !== 'refunding') return false;
+        if (topUp?.state !== 'refunding') return false;
         if (refundedUpstream) return transition(id, ['refunding'], 'refunded');
         const attempt = (JSON.parse(topUp.details) as { refundAttempts?: number }).refundAttempts ?? 1;
         wallet.restoreTopUp({

@@ -23,7 +23,10 @@ export function createUpdateLog(db: Db, options: { now?: () => number; memoryMs?
     .values({ botId: sql.placeholder('botId'), updateId: sql.placeholder('updateId'), receivedAt: sql.placeholder('receivedAt') })
     .onConflictDoNothing()
     .prepare();
-  const prune = db.delete(processedUpdates).where(lt(processedUpdates.receivedAt, sql.placeholder('before'))).prepare();
+  const prune = db
+    .delete(processedUpdates)
+    .where(lt(processedUpdates.receivedAt, sql.placeholder('before')))
+    .prepare();
   let claims = 0;
 
   return {

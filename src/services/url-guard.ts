@@ -114,7 +114,9 @@ export function checkUrlShape(raw: string, allowPrivate: boolean): UrlCheck {
 type Resolve = (hostname: string) => Promise<LookupAddress[]>;
 
 const resolveAll: Resolve = (hostname) =>
-  new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+  new Promise((resolve, reject) =>
+    dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))),
+  );
 
 /** The shape, then every address the host resolves to: one private address refuses the URL. */
 export async function checkWebhookUrl(raw: string, allowPrivate: boolean, resolve: Resolve = resolveAll): Promise<UrlCheck> {

@@ -29,10 +29,18 @@ export function createUsers(deps: { db: Db; sqlite: Sqlite; wallet: Wallet }) {
   const { db, sqlite, wallet } = deps;
 
   // Read on every update the bot handles: prepared once, not rebuilt per call.
-  const byTelegramIdQuery = db.select().from(users).where(eq(users.telegramId, sql.placeholder('telegramId'))).prepare();
+  const byTelegramIdQuery = db
+    .select()
+    .from(users)
+    .where(eq(users.telegramId, sql.placeholder('telegramId')))
+    .prepare();
   const byTelegramId = (telegramId: number): User | undefined => byTelegramIdQuery.get({ telegramId });
   // The notifier reads the addressee of every message it sends.
-  const byIdQuery = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+  const byIdQuery = db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare();
 
   return {
     byTelegramId,

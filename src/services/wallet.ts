@@ -138,15 +138,27 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
   const moveBy = (column: SQLWrapper, name: string) => sql`${column} + ${placeholder(name)}`;
 
   const stmt = {
-    account: db.select().from(ledgerAccounts).where(eq(ledgerAccounts.id, placeholder('id'))).prepare(),
+    account: db
+      .select()
+      .from(ledgerAccounts)
+      .where(eq(ledgerAccounts.id, placeholder('id')))
+      .prepare(),
     // A fixed account or a wallet that exists already is left as it is.
     insertAccount: db
       .insert(ledgerAccounts)
       .values({ id: placeholder('id'), kind: placeholder('kind'), userId: placeholder('userId') })
       .onConflictDoNothing()
       .prepare(),
-    transfer: db.select().from(ledgerTransfers).where(eq(ledgerTransfers.id, placeholder('id'))).prepare(),
-    resolutionOf: db.select().from(ledgerTransfers).where(eq(ledgerTransfers.pendingId, placeholder('pendingId'))).prepare(),
+    transfer: db
+      .select()
+      .from(ledgerTransfers)
+      .where(eq(ledgerTransfers.id, placeholder('id')))
+      .prepare(),
+    resolutionOf: db
+      .select()
+      .from(ledgerTransfers)
+      .where(eq(ledgerTransfers.pendingId, placeholder('pendingId')))
+      .prepare(),
     insertTransfer: db
       .insert(ledgerTransfers)
       .values({
@@ -317,7 +329,7 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
     // Resolving a hold can be rebuilt by the reconciler (see settleTransaction).
     return settleTransaction(sqlite, () => {
       const hold = stmt.transfer.get({ id: holdId(orderId) });
-      if (!hold || hold.kind !== 'pending') throw new LedgerError('hold_not_found', `no hold for order ${orderId}`);
+      if (hold?.kind !== 'pending') throw new LedgerError('hold_not_found', `no hold for order ${orderId}`);
       const existing = stmt.resolutionOf.get({ pendingId: hold.id });
       if (existing) {
         const code = existing.kind === 'post_pending' ? 'already_captured' : 'already_voided';
@@ -375,13 +387,7 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
     balance: balanceOf,
 
     /** Credits a paid top-up; the payment's external id makes it happen once. */
-    creditTopUp(input: {
-      userId: number;
-      method: TopUpMethod;
-      externalId: string;
-      amountCents: number;
-      actor?: string;
-    }): TransferResult {
+    creditTopUp(input: { userId: number; method: TopUpMethod; externalId: string; amountCents: number; actor?: string }): TransferResult {
       requireAmount(input.amountCents);
       requireKey(input.externalId, 'external payment id');
       return writeTransaction(sqlite, () => {
@@ -599,7 +605,10 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
   const totals = new Map<string, { dp: number; cp: number; dpe: number; cpe: number }>();
   const totalFor = (id: string) => {
     let entry = totals.get(id);
-    if (!entry) totals.set(id, (entry = { dp: 0, cp: 0, dpe: 0, cpe: 0 }));
+    if (!entry) {
+      entry = { dp: 0, cp: 0, dpe: 0, cpe: 0 };
+      totals.set(id, entry);
+    }
     return entry;
   };
   const capturesPerOrder = new Map<string, number>();
@@ -618,7 +627,7 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
     }
     if (t.pendingId) {
       const pending = byId.get(t.pendingId);
-      if (!pending || pending.kind !== 'pending') violations.push(`${t.id} resolves ${t.pendingId}, which is not a hold`);
+      if (pending?.kind !== 'pending') violations.push(`${t.id} resolves ${t.pendingId}, which is not a hold`);
       else if (pending.amountCents !== t.amountCents || pending.debitAccountId !== t.debitAccountId) {
         violations.push(`${t.id} does not match the hold it resolves`);
       }

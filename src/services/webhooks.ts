@@ -30,7 +30,14 @@ import { silentLogger, type Logger } from '../logger.js';
 import { checkWebhookUrl, type UrlRefusal } from './url-guard.js';
 import { EVENT_HEADER, ID_HEADER, postWebhook, SIGNATURE_HEADER, signatureHeader, type PostOutcome } from './webhook-delivery.js';
 
-export const WEBHOOK_EVENT_TYPES = ['order.delivered', 'order.failed', 'proxy.expiring', 'proxy.renewed', 'proxy.expired', 'balance.low'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'order.delivered',
+  'order.failed',
+  'proxy.expiring',
+  'proxy.renewed',
+  'proxy.expired',
+  'balance.low',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The event sent by "send a test event"; never emitted by the shop itself. */
@@ -155,14 +162,29 @@ function wireData(event: WebhookEvent): Record<string, unknown> {
   switch (event.type) {
     case 'order.delivered':
       return {
-        order: { id: event.order.id, kind: event.order.kind, provider: event.order.providerId, price_cents: event.order.priceCents, proxy_ids: event.order.proxyIds },
+        order: {
+          id: event.order.id,
+          kind: event.order.kind,
+          provider: event.order.providerId,
+          price_cents: event.order.priceCents,
+          proxy_ids: event.order.proxyIds,
+        },
       };
     case 'order.failed':
       return {
-        order: { id: event.order.id, kind: event.order.kind, provider: event.order.providerId, price_cents: event.order.priceCents, reason: event.order.reason },
+        order: {
+          id: event.order.id,
+          kind: event.order.kind,
+          provider: event.order.providerId,
+          price_cents: event.order.priceCents,
+          reason: event.order.reason,
+        },
       };
     case 'proxy.expiring':
-      return { proxy: { id: event.proxy.id, expires_at: event.proxy.expiresAt, auto_renew: event.proxy.autoRenew }, hours_left: event.hoursLeft };
+      return {
+        proxy: { id: event.proxy.id, expires_at: event.proxy.expiresAt, auto_renew: event.proxy.autoRenew },
+        hours_left: event.hoursLeft,
+      };
     case 'proxy.renewed':
       return { proxy: { id: event.proxy.id, expires_at: event.proxy.expiresAt }, order_id: event.orderId };
     case 'proxy.expired':
@@ -227,12 +249,26 @@ export function createWebhooks(deps: WebhooksDeps) {
       .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.userId, userId), isNull(webhookEndpoints.deletedAt)))
       .get();
 
-  const enqueue = (writer: Writer, endpoint: Pick<EndpointRow, 'id'>, type: DeliveryEventType, key: string, data: Record<string, unknown>): DeliveryRow | undefined => {
+  const enqueue = (
+    writer: Writer,
+    endpoint: Pick<EndpointRow, 'id'>,
+    type: DeliveryEventType,
+    key: string,
+    data: Record<string, unknown>,
+  ): DeliveryRow | undefined => {
     const at = now();
     const id = newId('whd');
     return writer
       .insert(webhookDeliveries)
-      .values({ id, endpointId: endpoint.id, eventType: type, eventKey: key, body: wireBody(id, type, at, data), nextAttemptAt: at, createdAt: at })
+      .values({
+        id,
+        endpointId: endpoint.id,
+        eventType: type,
+        eventKey: key,
+        body: wireBody(id, type, at, data),
+        nextAttemptAt: at,
+        createdAt: at,
+      })
       .onConflictDoNothing()
       .returning()
       .get();
@@ -330,7 +366,12 @@ export function createWebhooks(deps: WebhooksDeps) {
   const attemptsOf = (seqs: number[]): Map<number, AttemptInfo[]> => {
     const bySeq = new Map<number, AttemptInfo[]>();
     if (seqs.length === 0) return bySeq;
-    const rows = db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliverySeq, seqs)).orderBy(asc(webhookAttempts.attempt)).all();
+    const rows = db
+      .select()
+      .from(webhookAttempts)
+      .where(inArray(webhookAttempts.deliverySeq, seqs))
+      .orderBy(asc(webhookAttempts.attempt))
+      .all();
     for (const row of rows) {
       const list = bySeq.get(row.deliverySeq) ?? [];
       list.push({ attempt: row.attempt, at: row.at, durationMs: row.durationMs, status: row.status, error: row.error });
@@ -442,7 +483,11 @@ export function createWebhooks(deps: WebhooksDeps) {
       if (!(debit.availableAfterCents < lowBalanceCents && before >= lowBalanceCents)) return 0;
       return emit(
         userId,
-        { type: 'balance.low', balance: { availableCents: debit.availableAfterCents, thresholdCents: lowBalanceCents }, cause: debit.cause },
+        {
+          type: 'balance.low',
+          balance: { availableCents: debit.availableAfterCents, thresholdCents: lowBalanceCents },
+          cause: debit.cause,
+        },
         tx,
       );
     },
@@ -472,12 +517,21 @@ export function createWebhooks(deps: WebhooksDeps) {
       endpointId: string,
       page: { limit: number; beforeSeq?: number },
     ): { entries: DeliveryInfo[]; nextCursor: number | null } | undefined {
-      const owner = db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.userId, userId))).get();
+      const owner = db
+        .select({ id: webhookEndpoints.id })
+        .from(webhookEndpoints)
+        .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.userId, userId)))
+        .get();
       if (!owner) return undefined;
       const rows = db
         .select()
         .from(webhookDeliveries)
-        .where(and(eq(webhookDeliveries.endpointId, endpointId), page.beforeSeq === undefined ? undefined : lt(webhookDeliveries.seq, page.beforeSeq)))
+        .where(
+          and(
+            eq(webhookDeliveries.endpointId, endpointId),
+            page.beforeSeq === undefined ? undefined : lt(webhookDeliveries.seq, page.beforeSeq),
+          ),
+        )
         .orderBy(desc(webhookDeliveries.seq))
         .limit(page.limit + 1)
         .all();

@@ -102,13 +102,25 @@ describe('limits', () => {
     const quote = await quoteFirst(api, token);
     const huge = JSON.stringify({ quote_id: quote.id, padding: 'x'.repeat(2 * 1024 * 1024) });
 
-    const declared = await api.call('POST', '/orders', { token, idempotencyKey: 'huge-body-001', rawBody: huge, headers: { 'content-type': 'application/json' } });
+    const declared = await api.call('POST', '/orders', {
+      token,
+      idempotencyKey: 'huge-body-001',
+      rawBody: huge,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(declared.status).toBe(413);
     expect(declared.json.error.code).toBe('payload_too_large');
 
     // Chunked, with no Content-Length: the cap holds while reading.
-    const stream = Readable.toWeb(Readable.from([Buffer.from(huge.slice(0, 1024 * 1024)), Buffer.from(huge.slice(1024 * 1024))])) as ReadableStream;
-    const streamed = await api.call('POST', '/orders', { token, idempotencyKey: 'huge-body-002', rawBody: stream, headers: { 'content-type': 'application/json' } });
+    const stream = Readable.toWeb(
+      Readable.from([Buffer.from(huge.slice(0, 1024 * 1024)), Buffer.from(huge.slice(1024 * 1024))]),
+    ) as ReadableStream;
+    const streamed = await api.call('POST', '/orders', {
+      token,
+      idempotencyKey: 'huge-body-002',
+      rawBody: stream,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(streamed.status).toBe(413);
     expect(streamed.json.error.code).toBe('payload_too_large');
 

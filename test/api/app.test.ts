@@ -79,7 +79,11 @@ describe('the REST API in the application', () => {
     const { token } = services.tokens.create({ userId: user.id, name: 'shop script', scopes: ['read', 'buy'] });
     const auth = { authorization: `Bearer ${token}` };
     const quoteBody = JSON.stringify({ provider: 'proxy-ipv4', product: 'ipv4', country: 'USA', term: '30', quantity: 1 });
-    const quoted = await fetch(`${httpUrl}/api/v1/quotes`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json; charset=utf-8' }, body: quoteBody });
+    const quoted = await fetch(`${httpUrl}/api/v1/quotes`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json; charset=utf-8' },
+      body: quoteBody,
+    });
     expect(quoted.status).toBe(201);
     const { quote } = (await quoted.json()) as { quote: { id: string } };
     const orderBody = JSON.stringify({ quote_id: quote.id });

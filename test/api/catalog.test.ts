@@ -16,7 +16,9 @@ describe('catalog and quotes', () => {
     expect(catalog.text).not.toMatch(/cost/i);
 
     const offer = await firstOffer(api, token, 'gateproxy');
-    const product = catalog.json.providers.find((p: { id: string }) => p.id === 'gateproxy').products.find((p: { id: string }) => p.id === offer.product);
+    const product = catalog.json.providers
+      .find((p: { id: string }) => p.id === 'gateproxy')
+      .products.find((p: { id: string }) => p.id === offer.product);
     const term = product.terms.find((t: { id: string }) => t.id === offer.term);
     // GateProxy lists its prices, so the catalog can show ours after the markup.
     expect(term.unit_price_cents).toEqual(expect.any(Number));

@@ -17,7 +17,13 @@ interface Operation {
   security?: unknown[];
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
 }
-type Document = { openapi: string; servers: Array<{ url: string }>; paths: Record<string, Partial<Record<(typeof HTTP_METHODS)[number], Operation>>>; components: any; security: unknown[] };
+type Document = {
+  openapi: string;
+  servers: Array<{ url: string }>;
+  paths: Record<string, Partial<Record<(typeof HTTP_METHODS)[number], Operation>>>;
+  components: any;
+  security: unknown[];
+};
 
 async function documentOf(url: string): Promise<Document> {
   const response = await fetch(`${url}${API_V1_PATH}/openapi.json`);
@@ -58,10 +64,27 @@ describe('the OpenAPI document', () => {
     expect(served.size).toBeGreaterThanOrEqual(20);
     const documented = documentedOperations(await documentOf(api.url));
     expect(documented.length).toBe(new Set(documented).size);
-    expect([...served].filter((op) => !documented.includes(op)), 'served but undocumented').toEqual([]);
-    expect(documented.filter((op) => !served.has(op)), 'documented but not served').toEqual([]);
+    expect(
+      [...served].filter((op) => !documented.includes(op)),
+      'served but undocumented',
+    ).toEqual([]);
+    expect(
+      documented.filter((op) => !served.has(op)),
+      'documented but not served',
+    ).toEqual([]);
     // The parity actions are among them.
-    for (const op of ['POST /api/v1/proxies/{id}/change-credentials', 'POST /api/v1/proxies/{id}/rotate-ip', 'GET /api/v1/proxies/{id}/locations', 'POST /api/v1/proxies/{id}/location', 'GET /api/v1/proxies/{id}/usage', 'GET /api/v1/tokens', 'DELETE /api/v1/tokens/current', 'POST /api/v1/webhooks', 'GET /api/v1/webhooks/{id}/deliveries', 'POST /api/v1/webhooks/{id}/test']) {
+    for (const op of [
+      'POST /api/v1/proxies/{id}/change-credentials',
+      'POST /api/v1/proxies/{id}/rotate-ip',
+      'GET /api/v1/proxies/{id}/locations',
+      'POST /api/v1/proxies/{id}/location',
+      'GET /api/v1/proxies/{id}/usage',
+      'GET /api/v1/tokens',
+      'DELETE /api/v1/tokens/current',
+      'POST /api/v1/webhooks',
+      'GET /api/v1/webhooks/{id}/deliveries',
+      'POST /api/v1/webhooks/{id}/test',
+    ]) {
       expect(documented).toContain(op);
     }
   });
@@ -75,18 +98,25 @@ describe('the OpenAPI document', () => {
         if (!operation) continue;
         const where = `${method.toUpperCase()} ${path}`;
         const statuses = Object.keys(operation.responses);
-        expect(statuses.some((s) => s.startsWith('2')), where).toBe(true);
+        expect(
+          statuses.some((s) => s.startsWith('2')),
+          where,
+        ).toBe(true);
         expect(statuses, where).toEqual(expect.arrayContaining(['401', '429', '500']));
         for (const status of statuses) {
           const content = operation.responses[status]!.content;
           expect(content, `${where} ${status}`).toBeDefined();
-          if (Number(status) >= 400) expect(content!['application/json']!.schema!.$ref, `${where} ${status}`).toBe('#/components/schemas/Error');
+          if (Number(status) >= 400)
+            expect(content!['application/json']!.schema!.$ref, `${where} ${status}`).toBe('#/components/schemas/Error');
         }
       }
     }
     // Lists page one way.
     for (const path of ['/orders', '/proxies', '/transactions', '/webhooks', '/webhooks/{id}/deliveries']) {
-      const parameters = (document.paths[path]!.get as any).parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort();
+      const parameters = (document.paths[path]!.get as any).parameters
+        .filter((p: { in: string }) => p.in === 'query')
+        .map((p: { name: string }) => p.name)
+        .sort();
       expect(parameters, path).toEqual(['cursor', 'limit']);
     }
   });

@@ -43,7 +43,13 @@ describe('POST /orders', () => {
     expect(bought.status).toBe(201);
     expect(bought.headers.get('cache-control')).toBe('no-store');
     const { order, proxies } = bought.json;
-    expect(order).toMatchObject({ state: 'delivered', kind: 'purchase', quote_id: quote.id, price_cents: quote.price_cents, channel: 'api' });
+    expect(order).toMatchObject({
+      state: 'delivered',
+      kind: 'purchase',
+      quote_id: quote.id,
+      price_cents: quote.price_cents,
+      channel: 'api',
+    });
     expect(proxies).toHaveLength(1);
     const upstream = api.shop.upstream('proxy-ipv4').simulator.proxies();
     for (const proxy of proxies) {
@@ -112,7 +118,9 @@ describe('POST /orders', () => {
     const token = api.token(user.id, ['read', 'buy']);
     const quote = await quoteFirst(api, token);
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => api!.call('POST', '/orders', { token, idempotencyKey: 'burst-key-0001', body: { quote_id: quote.id } })),
+      Array.from({ length: 20 }, () =>
+        api!.call('POST', '/orders', { token, idempotencyKey: 'burst-key-0001', body: { quote_id: quote.id } }),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
     expect(new Set(answers.map((a) => a.json.order.id)).size).toBe(1);
@@ -164,14 +172,23 @@ describe('POST /orders', () => {
     expect(typed.status).toBe(400);
     expect(typed.json.error.code).toBe('invalid_request');
     expect(typed.json.error.details).toEqual(
-      expect.arrayContaining([expect.objectContaining({ path: 'quote_id' }), expect.objectContaining({ message: expect.stringMatching(/extra/) })]),
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'quote_id' }),
+        expect.objectContaining({ message: expect.stringMatching(/extra/) }),
+      ]),
     );
 
-    const quoteBody = await api.call('POST', '/quotes', { token, body: { provider: 'proxy-ipv4', product: 'ipv4', term: '30', quantity: 'two' } });
+    const quoteBody = await api.call('POST', '/quotes', {
+      token,
+      body: { provider: 'proxy-ipv4', product: 'ipv4', term: '30', quantity: 'two' },
+    });
     expect(quoteBody.status).toBe(400);
     expect(quoteBody.json.error.details).toEqual([expect.objectContaining({ path: 'quantity' })]);
 
-    const unknownProvider = await api.call('POST', '/quotes', { token, body: { provider: 'nope', product: 'ipv4', term: '30', quantity: 1 } });
+    const unknownProvider = await api.call('POST', '/quotes', {
+      token,
+      body: { provider: 'nope', product: 'ipv4', term: '30', quantity: 1 },
+    });
     expect(unknownProvider.status).toBe(400);
     expect(unknownProvider.json.error.details).toEqual([expect.objectContaining({ path: 'provider' })]);
 

@@ -11,7 +11,15 @@ async function buy(harness: ApiHarness, token: string, quantity: number, key: st
   const quote = await quoteFirst(harness, token, 'proxy-ipv4', quantity);
   const bought = await harness.call('POST', '/orders', { token, idempotencyKey: key, body: { quote_id: quote.id } });
   if (bought.status !== 201) throw new Error(`order answered ${bought.status}: ${bought.text}`);
-  return bought.json.proxies as Array<{ id: string; host: string; http_port: number | null; socks5_port: number | null; login: string; password: string; expires_at: string }>;
+  return bought.json.proxies as Array<{
+    id: string;
+    host: string;
+    http_port: number | null;
+    socks5_port: number | null;
+    login: string;
+    password: string;
+    expires_at: string;
+  }>;
 }
 
 describe('proxies', () => {
@@ -73,7 +81,11 @@ describe('proxies', () => {
     expect(terms.text).not.toMatch(/cost/i);
 
     const before = api.shop.wallet.balance(user.id).availableCents;
-    const renewed = await api.call('POST', `/proxies/${proxy!.id}/renew`, { token, idempotencyKey: 'renew-once-01', body: { term: term.id } });
+    const renewed = await api.call('POST', `/proxies/${proxy!.id}/renew`, {
+      token,
+      idempotencyKey: 'renew-once-01',
+      body: { term: term.id },
+    });
     expect(renewed.status).toBe(201);
     expect(renewed.json.order).toMatchObject({ kind: 'renewal', state: 'delivered', proxy_ids: [proxy!.id], channel: 'api' });
     const price = renewed.json.order.price_cents;
@@ -83,7 +95,11 @@ describe('proxies', () => {
     expect(api.shop.wallet.balance(user.id).availableCents).toBe(before - price);
 
     // A retry with the same key is the same renewal, not a second one.
-    const again = await api.call('POST', `/proxies/${proxy!.id}/renew`, { token, idempotencyKey: 'renew-once-01', body: { term: term.id } });
+    const again = await api.call('POST', `/proxies/${proxy!.id}/renew`, {
+      token,
+      idempotencyKey: 'renew-once-01',
+      body: { term: term.id },
+    });
     expect(again.status).toBe(201);
     expect(again.json.order.id).toBe(renewed.json.order.id);
     expect(api.shop.wallet.balance(user.id).availableCents).toBe(before - price);
@@ -92,20 +108,32 @@ describe('proxies', () => {
 
     // Even while the provider is down, the retry answers with the renewal it already made.
     api.shop.upstream('proxy-ipv4').simulator.faults.inject({ kind: 'error_before', status: 503 }, { times: Infinity });
-    const whileDown = await api.call('POST', `/proxies/${proxy!.id}/renew`, { token, idempotencyKey: 'renew-once-01', body: { term: term.id } });
+    const whileDown = await api.call('POST', `/proxies/${proxy!.id}/renew`, {
+      token,
+      idempotencyKey: 'renew-once-01',
+      body: { term: term.id },
+    });
     expect(whileDown.status).toBe(201);
     expect(whileDown.json.order.id).toBe(renewed.json.order.id);
     api.shop.upstream('proxy-ipv4').simulator.faults.clear();
 
     // The key of the purchase cannot be reused for a renewal.
-    const reused = await api.call('POST', `/proxies/${proxy!.id}/renew`, { token, idempotencyKey: 'renew-base-01', body: { term: term.id } });
+    const reused = await api.call('POST', `/proxies/${proxy!.id}/renew`, {
+      token,
+      idempotencyKey: 'renew-base-01',
+      body: { term: term.id },
+    });
     expect(reused.status).toBe(409);
     expect(reused.json.error.code).toBe('idempotency_conflict');
 
     const noKey = await api.call('POST', `/proxies/${proxy!.id}/renew`, { token, body: { term: term.id } });
     expect(noKey.status).toBe(400);
     expect(noKey.json.error.code).toBe('idempotency_key_required');
-    const badTerm = await api.call('POST', `/proxies/${proxy!.id}/renew`, { token, idempotencyKey: 'renew-bad-term', body: { term: 'forever' } });
+    const badTerm = await api.call('POST', `/proxies/${proxy!.id}/renew`, {
+      token,
+      idempotencyKey: 'renew-bad-term',
+      body: { term: 'forever' },
+    });
     expect(badTerm.status).toBe(400);
     expect(badTerm.json.error.details[0].path).toBe('term');
     expect(api.shop.wallet.balance(user.id).availableCents).toBe(before - price);

@@ -14,12 +14,18 @@ async function buyOne(api: ApiHarness, token: string, provider: ProviderId, prod
   const offer = await firstOffer(api, token, provider);
   if (product) {
     const catalog = await api.call('GET', '/catalog', { token });
-    const chosen = catalog.json.providers.find((p: { id: string }) => p.id === provider).products.find((p: { id: string }) => p.id === product);
+    const chosen = catalog.json.providers
+      .find((p: { id: string }) => p.id === provider)
+      .products.find((p: { id: string }) => p.id === product);
     Object.assign(offer, { product, term: chosen.terms[0].id, country: chosen.countries.find((c: any) => c.available)?.code });
   }
   const quoted = await api.call('POST', '/quotes', { token, body: offer });
   if (quoted.status !== 201) throw new Error(`quote answered ${quoted.status}: ${quoted.text}`);
-  const bought = await api.call('POST', '/orders', { token, idempotencyKey: `buy-${provider}-${product ?? 'first'}`, body: { quote_id: quoted.json.quote.id } });
+  const bought = await api.call('POST', '/orders', {
+    token,
+    idempotencyKey: `buy-${provider}-${product ?? 'first'}`,
+    body: { quote_id: quoted.json.quote.id },
+  });
   if (bought.status !== 201) throw new Error(`order answered ${bought.status}: ${bought.text}`);
   return bought.json.proxies[0] as { id: string; login: string; password: string; host: string; country: string | null };
 }
@@ -93,7 +99,10 @@ describe('proxy actions', () => {
     ] as const) {
       const answer = await api.call(method, path, { token, ...(body ? { body } : {}) });
       expect(answer.status, `${method} ${path}`).toBe(422);
-      expect(answer.json, `${method} ${path}`).toMatchObject({ success: false, error: { code: 'unsupported', message: expect.any(String) } });
+      expect(answer.json, `${method} ${path}`).toMatchObject({
+        success: false,
+        error: { code: 'unsupported', message: expect.any(String) },
+      });
     }
     expect(api.shop.subscriptions.get(user.id, proxy.id)!.password).toBe(proxy.password);
 

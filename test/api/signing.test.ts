@@ -69,7 +69,11 @@ describe('signed money requests', () => {
       ['too short', { 'x-timestamp': ts, 'x-signature': good.slice(0, 62) }, 'malformed'],
       ['too long', { 'x-timestamp': ts, 'x-signature': `${good}00` }, 'malformed'],
       // Milliseconds are the usual slip: told apart from a stale second count.
-      ['timestamp in ms', { 'x-timestamp': `${ts}000`, 'x-signature': sign(secret, `${ts}000`, 'POST', '/api/v1/orders', body) }, 'malformed'],
+      [
+        'timestamp in ms',
+        { 'x-timestamp': `${ts}000`, 'x-signature': sign(secret, `${ts}000`, 'POST', '/api/v1/orders', body) },
+        'malformed',
+      ],
       ['timestamp not a number', { 'x-timestamp': 'yesterday', 'x-signature': good }, 'malformed'],
       ['wrong secret', { 'x-timestamp': ts, 'x-signature': sign(`${secret}x`, ts, 'POST', '/api/v1/orders', body) }, 'mismatch'],
       ['other body', { 'x-timestamp': ts, 'x-signature': sign(secret, ts, 'POST', '/api/v1/orders', `${body} `) }, 'mismatch'],
@@ -81,13 +85,20 @@ describe('signed money requests', () => {
     for (const [what, headers, reason] of cases) {
       const answer = await signedPost(api, token, '/orders', body, { 'idempotency-key': 'refused-order-1', ...headers });
       expect(answer.status, what).toBe(401);
-      expect(answer.json, what).toMatchObject({ success: false, error: { code: 'unauthorized', signature_error: reason, message: expect.any(String) } });
+      expect(answer.json, what).toMatchObject({
+        success: false,
+        error: { code: 'unauthorized', signature_error: reason, message: expect.any(String) },
+      });
     }
     expect(api.shop.wallet.balance(user.id)).toEqual({ availableCents: 100_00, heldCents: 0 });
     expect(api.shop.orders.ordersOfUser(user.id)).toHaveLength(0);
 
     // After all that, the good signature still works: refusals consume nothing.
-    const bought = await signedPost(api, token, '/orders', body, { 'idempotency-key': 'refused-order-1', 'x-timestamp': ts, 'x-signature': good });
+    const bought = await signedPost(api, token, '/orders', body, {
+      'idempotency-key': 'refused-order-1',
+      'x-timestamp': ts,
+      'x-signature': good,
+    });
     expect(bought.status, bought.text).toBe(201);
   });
 
@@ -97,7 +108,11 @@ describe('signed money requests', () => {
     const quote = await quoteFirst(api, token);
     const body = JSON.stringify({ quote_id: quote.id });
     const ts = nowSeconds();
-    const headers = { 'idempotency-key': 'replayed-order-1', 'x-timestamp': ts, 'x-signature': sign(secret, ts, 'POST', '/api/v1/orders', body) };
+    const headers = {
+      'idempotency-key': 'replayed-order-1',
+      'x-timestamp': ts,
+      'x-signature': sign(secret, ts, 'POST', '/api/v1/orders', body),
+    };
     const first = await signedPost(api, token, '/orders', body, headers);
     expect(first.status).toBe(201);
 
@@ -109,7 +124,11 @@ describe('signed money requests', () => {
     expect(shouted.json.error.signature_error).toBe('replayed');
 
     const later = String(Number(ts) + 1);
-    const retried = await signedPost(api, token, '/orders', body, { ...headers, 'x-timestamp': later, 'x-signature': sign(secret, later, 'POST', '/api/v1/orders', body) });
+    const retried = await signedPost(api, token, '/orders', body, {
+      ...headers,
+      'x-timestamp': later,
+      'x-signature': sign(secret, later, 'POST', '/api/v1/orders', body),
+    });
     expect(retried.status).toBe(201);
     expect(retried.json.order.id).toBe(first.json.order.id);
     expect(api.shop.wallet.balance(user.id).availableCents).toBe(100_00 - quote.price_cents);

@@ -53,7 +53,9 @@ async function startWebhookApi(options: { allowPrivateUrls?: boolean } = {}) {
   return {
     shop,
     webhooks,
-    advanceClock: (ms: number) => void (clock += ms),
+    advanceClock: (ms: number) => {
+      clock += ms;
+    },
     now: () => clock,
     token: (userId: number, scopes: TokenScope[]) => shop.tokens.create({ userId, name: 'script', scopes }).token,
     async call(method: string, path: string, token: string, body?: unknown) {
@@ -92,12 +94,19 @@ describe('/webhooks', () => {
     expect(JSON.stringify(listed.json)).not.toContain(secret);
     expect(JSON.stringify((await api.call('GET', `/webhooks/${id}`, token)).json)).not.toContain(secret);
 
-    api.webhooks.emit(user.id, { type: 'proxy.expiring', proxy: { id: 'sub_1', expiresAt: '2030-01-04T00:00:00.000Z', autoRenew: false }, hoursLeft: 72 });
+    api.webhooks.emit(user.id, {
+      type: 'proxy.expiring',
+      proxy: { id: 'sub_1', expiresAt: '2030-01-04T00:00:00.000Z', autoRenew: false },
+      hoursLeft: 72,
+    });
     await api.webhooks.deliverDue();
     const [request] = target.received;
     const [, t, v1] = /^t=(\d+),v1=([0-9a-f]+)$/.exec(String(request!.headers['x-webhook-signature']))!;
     expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${request!.body}`).digest('hex'));
-    expect(JSON.parse(request!.body).data).toEqual({ proxy: { id: 'sub_1', expires_at: '2030-01-04T00:00:00.000Z', auto_renew: false }, hours_left: 72 });
+    expect(JSON.parse(request!.body).data).toEqual({
+      proxy: { id: 'sub_1', expires_at: '2030-01-04T00:00:00.000Z', auto_renew: false },
+      hours_left: 72,
+    });
   });
 
   it('shows the delivery log with every attempt, paged by cursor', async () => {
@@ -109,7 +118,10 @@ describe('/webhooks', () => {
     const id = (await api.call('POST', '/webhooks', token, { url: target.url })).json.webhook.id;
 
     for (const orderId of ['ord_a', 'ord_b', 'ord_c']) {
-      api.webhooks.emit(user.id, { type: 'order.failed', order: { id: orderId, kind: 'purchase', providerId: 'proxy-ipv4', priceCents: 500, reason: 'out_of_stock' } });
+      api.webhooks.emit(user.id, {
+        type: 'order.failed',
+        order: { id: orderId, kind: 'purchase', providerId: 'proxy-ipv4', priceCents: 500, reason: 'out_of_stock' },
+      });
     }
     await api.webhooks.deliverDue();
     api.advanceClock(RETRY_DELAYS_MS[0]);

@@ -23,7 +23,9 @@ process.once('disconnect', () => process.exit(0));
 
 async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<string> {
   return new Promise((resolve) => {
-    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    );
   });
 }
 
@@ -58,10 +60,16 @@ if (role === 'hello') {
   }
 
   // A budget the bench never reaches: the 200 path is what is measured here.
-  const app = createApi({ sqlite: database.sqlite, startedAt: Date.now() }, { v1: { services, rateLimit: { limit: 1_000_000_000, windowMs: 1_000 } } });
+  const app = createApi(
+    { sqlite: database.sqlite, startedAt: Date.now() },
+    { v1: { services, rateLimit: { limit: 1_000_000_000, windowMs: 1_000 } } },
+  );
   const url = await listen(app.fetch);
   // The same API with one request an hour, spent below: every request the bench makes there is a 429.
-  const limitedApp = createApi({ sqlite: database.sqlite, startedAt: Date.now() }, { v1: { services, rateLimit: { limit: 1, windowMs: 3_600_000 } } });
+  const limitedApp = createApi(
+    { sqlite: database.sqlite, startedAt: Date.now() },
+    { v1: { services, rateLimit: { limit: 1, windowMs: 3_600_000 } } },
+  );
   const limitedUrl = await listen(limitedApp.fetch);
   const spent = await fetch(`${limitedUrl}/api/v1/balance`, { headers: { authorization: `Bearer ${limitedToken}` } });
   if (spent.status !== 200) throw new Error(`the limited API answered ${spent.status} to its one allowed request`);

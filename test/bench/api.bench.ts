@@ -122,7 +122,8 @@ try {
   line('POST /api/v1/orders', orders);
   if (balance.non2xx > 0 || balance.errors > 0) throw new Error('the balance run had failures; the figures are not of the 200 path');
   if (limited.non2xx === 0) throw new Error('the rate-limited run was never refused');
-  if (orders.errors > 0 || orders.non2xx > 0) throw new Error(`orders failed: ${orders.non2xx} non-2xx, ${orders.errors} errors; first: ${firstRefusal}`);
+  if (orders.errors > 0 || orders.non2xx > 0)
+    throw new Error(`orders failed: ${orders.non2xx} non-2xx, ${orders.errors} errors; first: ${firstRefusal}`);
 
   console.log(
     JSON.stringify({

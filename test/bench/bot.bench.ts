@@ -27,7 +27,18 @@ const USERS = Number(process.env.BENCH_USERS ?? (SMOKE ? 3 : 50));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 4));
 
 /** One round: the labels pressed after /start, each answered before the next. */
-const SCRIPT = ['💰 Wallet', '☰ Main menu', '📋 My proxies', '☰ Main menu', '🔑 API tokens', '☰ Main menu', '❓ Help', '☰ Main menu', '🛒 Buy proxies', '✖ Cancel'];
+const SCRIPT = [
+  '💰 Wallet',
+  '☰ Main menu',
+  '📋 My proxies',
+  '☰ Main menu',
+  '🔑 API tokens',
+  '☰ Main menu',
+  '❓ Help',
+  '☰ Main menu',
+  '🛒 Buy proxies',
+  '✖ Cancel',
+];
 const ALL_LABELS = [...new Set(SCRIPT)];
 
 interface Figures {
@@ -90,7 +101,7 @@ async function benchEchoBot(): Promise<Figures> {
   const emu = await startTelegramEmulator();
   const bot = new Bot(emu.token, { client: { apiRoot: emu.url } });
   const keyboard = new InlineKeyboard();
-  ALL_LABELS.forEach((label, i) => keyboard.text(label, `echo:${i}`).row());
+  for (const [i, label] of ALL_LABELS.entries()) keyboard.text(label, `echo:${i}`).row();
   let edits = 0;
   bot.on('message:text', (ctx) => ctx.reply(ctx.message.text, { reply_markup: keyboard }));
   bot.on('callback_query:data', async (ctx) => {

@@ -66,10 +66,18 @@ try {
   ledgerDb.close();
 
   const ratio = purchasesPerS / pairsPerS;
-  console.log(`end-to-end purchases/s: ${purchasesPerS.toFixed(0)} (${PURCHASES} purchases, ${CONCURRENCY} at a time, each a quote and a purchase over HTTP to the LumiWeb simulator)`);
+  console.log(
+    `end-to-end purchases/s: ${purchasesPerS.toFixed(0)} (${PURCHASES} purchases, ${CONCURRENCY} at a time, each a quote and a purchase over HTTP to the LumiWeb simulator)`,
+  );
   console.log(`bare ledger hold+capture pairs/s: ${pairsPerS.toFixed(0)}`);
   console.log(`ratio: ${ratio.toFixed(3)}`);
-  console.log(JSON.stringify({ purchases_per_s: Math.round(purchasesPerS), ledger_pairs_per_s: Math.round(pairsPerS), ratio: Number(ratio.toFixed(3)) }));
+  console.log(
+    JSON.stringify({
+      purchases_per_s: Math.round(purchasesPerS),
+      ledger_pairs_per_s: Math.round(pairsPerS),
+      ratio: Number(ratio.toFixed(3)),
+    }),
+  );
 } finally {
   await upstream.close();
   rmSync(dir, { recursive: true, force: true });

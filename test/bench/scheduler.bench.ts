@@ -37,7 +37,6 @@ const DAY = 86_400_000;
 const DAYS_PAST = 3;
 const AUTO_RENEW_SHARE = 0.01;
 
-
 /** Fills a freshly migrated database with customers, one delivered order each, and their proxies. */
 function populate(database: Database_): number {
   const { sqlite } = database;
@@ -94,7 +93,12 @@ async function purchaseRate(database: Database_, simulator: RunningUpstream<'lum
   const purchaseOnce = async () => {
     const quoted = await services.orders.quote(user.id, 'lumiweb', choice);
     if (!quoted.ok) throw new Error(quoted.message);
-    const result = await services.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: `bench-${intent++}`, channel: 'api' });
+    const result = await services.orders.purchase({
+      userId: user.id,
+      quoteId: quoted.quote.id,
+      intentKey: `bench-${intent++}`,
+      channel: 'api',
+    });
     if (result.kind !== 'delivered') throw new Error(`purchase ended ${result.kind}`);
   };
   for (let i = 0; i < 5; i++) await purchaseOnce(); // warm-up: connections, statement caches
@@ -183,7 +187,9 @@ try {
   const rss = peakRssMb();
 
   console.log(`longest event-loop block during the ticks: ${longestBlockMs.toFixed(1)} ms (target ≤ 50)`);
-  console.log(`purchases/s: ${largeRate.toFixed(1)} on the large database, ${emptyRate.toFixed(1)} on an empty one; ratio ${ratio.toFixed(3)} (target ≥ 0.9)`);
+  console.log(
+    `purchases/s: ${largeRate.toFixed(1)} on the large database, ${emptyRate.toFixed(1)} on an empty one; ratio ${ratio.toFixed(3)} (target ≥ 0.9)`,
+  );
   console.log(`peak RSS: ${rss.toFixed(0)} MB (target < 200)`);
   console.log(
     JSON.stringify({

@@ -19,7 +19,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // As root in a closed network: no sandbox, and no background calls home that would be refused.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -47,13 +55,14 @@ describe('the API docs page', () => {
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${api.url}/docs`);
 
-    const rendered = async () => new Set(await page.locator('.opblock-summary-path[data-path]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-path'))));
+    const rendered = async () =>
+      new Set(await page.locator('.opblock-summary-path[data-path]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-path'))));
     const missing = async () => {
       const shown = await rendered();
       return paths.filter((p) => !shown.has(p));
     };
     await expect.poll(missing, { timeout: 15_000 }).toEqual([]);
-    expect(await page.locator('.info .title').innerText()).toContain('Proxy Storefront API');
+    expect(await page.locator('.info .title').textContent()).toContain('Proxy Storefront API');
     // The bearer token scheme is offered in the page's Authorize dialog.
     expect(await page.locator('.btn.authorize').count()).toBeGreaterThan(0);
     expect(outside).toEqual([]);

@@ -25,7 +25,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // As root in a closed network: no sandbox, and no background calls home that would be refused.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -42,10 +50,15 @@ describe('the sandbox web chat', () => {
     await page.fill('#text', '/start');
     await page.click('#composer button[type=submit]');
 
-    await expect.poll(() => page.locator('#chat .msg.bot').last().innerText(), { timeout: 10_000 }).toContain('What would you like to do?');
-    await expect.poll(() => page.locator('#chat .msg.bot').last().innerText(), { timeout: 10_000 }).toContain('$50.00');
+    await expect
+      .poll(() => page.locator('#chat .msg.bot').last().textContent(), { timeout: 10_000 })
+      .toContain('What would you like to do?');
+    await expect.poll(() => page.locator('#chat .msg.bot').last().textContent(), { timeout: 10_000 }).toContain('$50.00');
 
-    await page.getByRole('button', { name: /Buy proxies/ }).last().click();
+    await page
+      .getByRole('button', { name: /Buy proxies/ })
+      .last()
+      .click();
     await expect
       .poll(async () => (await page.locator('#replies button, #chat button').allInnerTexts()).join(' | '), { timeout: 10_000 })
       .toMatch(/FlashProxy/);

@@ -87,7 +87,7 @@ describe('the epoch-ms migration', () => {
 
       // Stored as integers, so they sort and compare as numbers, not as text.
       const types = database.sqlite
-        .prepare("SELECT DISTINCT typeof(expires_at) AS type FROM subscriptions WHERE expires_at IS NOT NULL")
+        .prepare('SELECT DISTINCT typeof(expires_at) AS type FROM subscriptions WHERE expires_at IS NOT NULL')
         .all();
       expect(types).toEqual([{ type: 'integer' }]);
     } finally {

@@ -5,7 +5,7 @@
  * item executes and reads its query plan, so a new query on one of these
  * paths is checked without anyone having to remember to list its SQL.
  */
-import { buildServices } from '../../src/app.js';
+import type { buildServices } from '../../src/app.js';
 import type { Database_ } from '../../src/db/client.js';
 import { createKvStorage, forgetUntouchedSince } from '../../src/db/kv-storage.js';
 import { silentLogger } from '../../src/logger.js';
@@ -60,7 +60,12 @@ export const HOT_ITEMS: HotItem[] = [
     async run(fx) {
       const quoted = await fx.services.orders.quote(fx.userId, 'proxy-panel', fx.choice);
       if (!quoted.ok) throw new Error(quoted.message);
-      const bought = await fx.services.orders.purchase({ userId: fx.userId, quoteId: quoted.quote.id, intentKey: `hot-${intent++}`, channel: 'bot' });
+      const bought = await fx.services.orders.purchase({
+        userId: fx.userId,
+        quoteId: quoted.quote.id,
+        intentKey: `hot-${intent++}`,
+        channel: 'bot',
+      });
       if (bought.kind !== 'delivered') throw new Error(bought.kind);
     },
   },
@@ -72,7 +77,12 @@ export const HOT_ITEMS: HotItem[] = [
       if (!terms.ok) throw new Error(terms.message);
       const quoted = await fx.services.orders.quoteRenewal(fx.userId, fx.subscriptionId, terms.value[0]!.id);
       if (!quoted.ok) throw new Error(quoted.message);
-      const renewed = await fx.services.orders.purchase({ userId: fx.userId, quoteId: quoted.quote.id, intentKey: `hot-${intent++}`, channel: 'api' });
+      const renewed = await fx.services.orders.purchase({
+        userId: fx.userId,
+        quoteId: quoted.quote.id,
+        intentKey: `hot-${intent++}`,
+        channel: 'api',
+      });
       if (renewed.kind !== 'delivered') throw new Error(renewed.kind);
     },
   },
@@ -81,7 +91,11 @@ export const HOT_ITEMS: HotItem[] = [
 
   // --- per bot update
   { path: 'update', name: 'find the customer', run: (fx) => fx.services.users.byTelegramId(fx.telegramId) },
-  { path: 'update', name: 'register or refresh a customer', run: (fx) => fx.services.users.ensure({ telegramId: fx.telegramId, firstName: 'Renamed' }) },
+  {
+    path: 'update',
+    name: 'register or refresh a customer',
+    run: (fx) => fx.services.users.ensure({ telegramId: fx.telegramId, firstName: 'Renamed' }),
+  },
   {
     path: 'update',
     name: 'conversation state',
@@ -113,7 +127,12 @@ export const HOT_ITEMS: HotItem[] = [
     name: "the customer's top-ups",
     run: (fx) => topUpsOf(fx).ofUser(fx.userId),
   },
-  { path: 'update', name: "the customer's API tokens", run: (fx) => fx.services.tokens.list(fx.userId), boundedSort: "one customer's tokens (at most 20 active)" },
+  {
+    path: 'update',
+    name: "the customer's API tokens",
+    run: (fx) => fx.services.tokens.list(fx.userId),
+    boundedSort: "one customer's tokens (at most 20 active)",
+  },
 
   // --- per API request
   { path: 'request', name: 'verify a token', run: (fx) => fx.services.tokens.verify(fx.token) },
@@ -122,7 +141,11 @@ export const HOT_ITEMS: HotItem[] = [
   // --- per scheduler tick
   { path: 'tick', name: 'reconcile due orders', run: (fx) => fx.services.orders.reconcileDue() },
   { path: 'tick', name: 'open orders', run: (fx) => createOrderStore(fx.database.db).openOrders() },
-  { path: 'tick', name: 'whether an upstream id is already ours', run: (fx) => createOrderStore(fx.database.db).isKnownUpstreamId('proxy-panel', 'sub-1') },
+  {
+    path: 'tick',
+    name: 'whether an upstream id is already ours',
+    run: (fx) => createOrderStore(fx.database.db).isKnownUpstreamId('proxy-panel', 'sub-1'),
+  },
   { path: 'tick', name: 'expiry reminders', run: (fx) => createReminderJob(fx.services)() },
   { path: 'tick', name: 'auto-renewal', run: (fx) => createAutoRenewJob({ ...fx.services, logger: silentLogger })() },
   { path: 'tick', name: 'retire expired proxies', run: (fx) => createExpiryJob(fx.services)() },
@@ -131,7 +154,12 @@ export const HOT_ITEMS: HotItem[] = [
     path: 'tick',
     name: 'housekeeping',
     run: (fx) =>
-      createHousekeepingJob({ db: fx.database.db, outbox: fx.services.outbox, retention: { quotesMs: 0, outboxMs: 0, conversationsMs: 0 }, now: () => Date.now() + 1_000 })(),
+      createHousekeepingJob({
+        db: fx.database.db,
+        outbox: fx.services.outbox,
+        retention: { quotesMs: 0, outboxMs: 0, conversationsMs: 0 },
+        now: () => Date.now() + 1_000,
+      })(),
   },
   { path: 'tick', name: 'forget old conversations', run: (fx) => forgetUntouchedSince(fx.database.db, Date.now(), 10) },
   {
@@ -142,7 +170,13 @@ export const HOT_ITEMS: HotItem[] = [
       why: 'only pending messages are in it, and the walk stops after the page; what it skips is the few messages waiting out a retry',
     },
     run(fx) {
-      fx.services.outbox.enqueue({ audience: 'user', userId: fx.userId, kind: 'order_provisioning', payload: { orderId: 'ord_hot' }, dedupeKey: `hot-${intent++}` });
+      fx.services.outbox.enqueue({
+        audience: 'user',
+        userId: fx.userId,
+        kind: 'order_provisioning',
+        payload: { orderId: 'ord_hot' },
+        dedupeKey: `hot-${intent++}`,
+      });
       const [first] = fx.services.outbox.due(10);
       if (first) fx.services.outbox.markFailed(first.id, 'test', Date.now());
       const [again] = fx.services.outbox.due(10);

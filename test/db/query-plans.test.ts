@@ -119,7 +119,9 @@ describe('query plans on hot paths', () => {
   }
 
   it('the checker itself flags a full scan', async () => {
-    const executed = await trace.during(() => fx.database.sqlite.prepare('SELECT * FROM subscriptions WHERE order_id || ? = ?').all('', fx.orderId));
+    const executed = await trace.during(() =>
+      fx.database.sqlite.prepare('SELECT * FROM subscriptions WHERE order_id || ? = ?').all('', fx.orderId),
+    );
     const details = executed.flatMap((e) => trace.plan(e));
     expect(details.map((d) => unboundedStep(d, undefined))).toContain('full scan of subscriptions');
   });

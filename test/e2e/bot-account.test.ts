@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { apiTokens, kvStore, subscriptions } from '../../src/db/schema/index.js';
+import { apiTokens, kvStore } from '../../src/db/schema/index.js';
 import { formatCents } from '../../src/domain/money.js';
 import { formatProxy } from '../../src/domain/proxy-format.js';
 import type { ProviderId } from '../../src/providers/types.js';
@@ -159,7 +159,10 @@ describe('my proxies', () => {
     const terms = await oli.waitForMessage(has('renew for how long'));
     const term = labels(oli, terms)[0]!;
     const summary = await press(oli, term, has('Renewal'));
-    const quoteId = oli.buttons().find((b) => b.callback_data?.startsWith('o:ok:'))!.callback_data!.slice(5);
+    const quoteId = oli
+      .buttons()
+      .find((b) => b.callback_data?.startsWith('o:ok:'))!
+      .callback_data!.slice(5);
     const quote = world.shop.orders.quoteById(quoteId)!;
     expect(summary.plainText).toContain(`Price: ${formatCents(quote.priceCents)}`);
     await oli.press(/^✅ Confirm/);

@@ -41,7 +41,15 @@ describe('buying proxies in the bot', () => {
     const alice = world.customer({ firstName: 'Alice' });
     const welcome = await say(alice, '/start', has('Proxy Storefront'));
     expect(welcome.plainText).toContain('Hello, Alice! Your balance: $0.00.');
-    expect(labels(alice, welcome)).toEqual(['🛒 Buy proxies', '📋 My proxies', '💰 Wallet', '🔑 API tokens', '🔔 Webhooks', '🌐 Language', '❓ Help']);
+    expect(labels(alice, welcome)).toEqual([
+      '🛒 Buy proxies',
+      '📋 My proxies',
+      '💰 Wallet',
+      '🔑 API tokens',
+      '🔔 Webhooks',
+      '🌐 Language',
+      '❓ Help',
+    ]);
     world.credit(alice, 50_00);
     const { id: userId } = world.account(alice);
 
@@ -184,7 +192,9 @@ describe('buying proxies in the bot', () => {
     const price = world.shop.orders.quoteById(quoteId)!.priceCents;
     await fay.press(/^✅ Confirm/);
     const short = await fay.waitForMessage(has('more for this order'));
-    expect(short.plainText).toContain(`You need ${formatCents(price - 1_00)} more for this order (price ${formatCents(price)}, your balance $1.00)`);
+    expect(short.plainText).toContain(
+      `You need ${formatCents(price - 1_00)} more for this order (price ${formatCents(price)}, your balance $1.00)`,
+    );
     const { id } = world.account(fay);
     expect(world.shop.wallet.balance(id)).toEqual({ availableCents: 1_00, heldCents: 0 });
     expect(world.shop.orders.ordersOfUser(id)).toEqual([]);

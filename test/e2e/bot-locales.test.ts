@@ -61,7 +61,15 @@ describe('a Russian-speaking customer', () => {
     world = await startBotShop([]);
     const ivan = world.customer({ firstName: 'Иван', languageCode: 'ru' });
     const welcome = await say(ivan, '/start', has('Здравствуйте, Иван!'));
-    expect(labels(ivan, welcome)).toEqual(['🛒 Купить прокси', '📋 Мои прокси', '💰 Кошелёк', '🔑 API-токены', '🔔 Вебхуки', '🌐 Язык', '❓ Помощь']);
+    expect(labels(ivan, welcome)).toEqual([
+      '🛒 Купить прокси',
+      '📋 Мои прокси',
+      '💰 Кошелёк',
+      '🔑 API-токены',
+      '🔔 Вебхуки',
+      '🌐 Язык',
+      '❓ Помощь',
+    ]);
 
     const tom = world.customer({ firstName: 'Tom' });
     await say(tom, '/start', has('Hello, Tom!'));

@@ -180,10 +180,13 @@ describe('an order that cannot settle reaches the operators', () => {
 
     await o.w.shop.orders.drain();
     // Two notices for one chat: a pass sends one message per chat at a time, so pass until both went out.
-    await waitFor(async () => {
-      await o.notifier.runOnce();
-      return o.w.shop.outbox.list({ audience: 'user' }).every((m) => m.state !== 'pending');
-    }, { what: 'both customer notices sent' });
+    await waitFor(
+      async () => {
+        await o.notifier.runOnce();
+        return o.w.shop.outbox.list({ audience: 'user' }).every((m) => m.state !== 'pending');
+      },
+      { what: 'both customer notices sent' },
+    );
     await alice.waitForMessage(has('is confirmed: the provider delivered it'));
     const delivered = await alice.waitForMessage(has('Your order has been delivered'));
     expect(delivered.plainText).toContain(sold!.proxies[0]!.ip);
@@ -202,7 +205,9 @@ describe('an order that cannot settle reaches the operators', () => {
     const answers = [await o.olga.waitForCallbackAnswer(byOlga), await o.pavel.waitForCallbackAnswer(byPavel)].map((a) => a.text);
     expect(answers[0]).toBe('Done.');
     expect(answers[1]).toBe(`Already settled as failed by ${o.olga.id}.`);
-    const resolutions = o.w.shop.database.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_transfers WHERE pending_id = ?').get(`hold:${order.id}`);
+    const resolutions = o.w.shop.database.sqlite
+      .prepare('SELECT COUNT(*) AS n FROM ledger_transfers WHERE pending_id = ?')
+      .get(`hold:${order.id}`);
     expect(resolutions).toEqual({ n: 1 });
     expect(o.w.shop.orders.operatorActionsOf(order.id).filter((a) => a.action === 'settle_failed')).toHaveLength(1);
     expect(o.w.shop.wallet.balance(account.id)).toEqual({ availableCents: 10_000, heldCents: 0 });

@@ -8,7 +8,14 @@
 import { waitFor } from '../helpers/wait.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { has, labels, press, say } from '../helpers/bot-shop.js';
-import { allowPayingAgain, MANUAL_INSTRUCTIONS, redeliverSuccessfulPayment, startTopUpWorld, waitForLog, type TopUpWorld } from '../helpers/bot-topup.js';
+import {
+  allowPayingAgain,
+  MANUAL_INSTRUCTIONS,
+  redeliverSuccessfulPayment,
+  startTopUpWorld,
+  waitForLog,
+  type TopUpWorld,
+} from '../helpers/bot-topup.js';
 import type { ChatMessage, EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
 
 let world: TopUpWorld | undefined;
@@ -46,7 +53,13 @@ describe('Telegram Stars', () => {
     await say(kim, '/start', has('Proxy Storefront'));
     await press(kim, '💰 Wallet', has('Available: $0.00'));
     const methods = await press(kim, '➕ Top up', has('Top-up methods'));
-    expect(labels(kim, methods)).toEqual(['⭐ Telegram Stars', '💎 Crypto (Crypto Pay)', '🏦 Other ways (manual)', '« Back', '☰ Main menu']);
+    expect(labels(kim, methods)).toEqual([
+      '⭐ Telegram Stars',
+      '💎 Crypto (Crypto Pay)',
+      '🏦 Other ways (manual)',
+      '« Back',
+      '☰ Main menu',
+    ]);
     const screen = await press(kim, '⭐ Telegram Stars', has('Top up with Telegram Stars'));
     expect(screen.plainText).toContain('$10.00 costs 500 ⭐');
     expect(labels(kim, screen)).toEqual(['$5', '$10', '$25', '$50', '✏️ Other amount', '« Back', '☰ Main menu']);
@@ -120,10 +133,17 @@ describe('Telegram Stars', () => {
     await kim.waitForMessage(has('added to your wallet'));
 
     allowPayingAgain(world.emu, kim, fresh);
-    expect(await kim.payInvoice(fresh)).toEqual({ ok: false, error: 'This invoice has already been paid. Please start a new top-up in the bot.' });
+    expect(await kim.payInvoice(fresh)).toEqual({
+      ok: false,
+      error: 'This invoice has already been paid. Please start a new top-up in the bot.',
+    });
     expect(world.balance(kim)).toBe(1_000);
     expect(world.emu.payments()).toHaveLength(1);
-    expect(topUpsOf(world, kim).map((t) => t.state).sort()).toEqual(['created', 'credited']);
+    expect(
+      topUpsOf(world, kim)
+        .map((t) => t.state)
+        .sort(),
+    ).toEqual(['created', 'credited']);
   });
 
   it('short of money for an order: top up with Stars, and the receipt leads back to the order', async () => {
@@ -208,7 +228,11 @@ describe('Crypto Pay', () => {
     expect(await world.sim.sendWebhook(world.webhookUrl, invoiceId, { wrongToken: true })).toMatchObject({ status: 401 });
     expect(await world.sim.sendWebhook(world.webhookUrl, invoiceId, { tamperAfterSigning: true })).toMatchObject({ status: 401 });
     expect(await world.sim.sendWebhook(world.webhookUrl, invoiceId, { signed: false })).toMatchObject({ status: 401 });
-    const junk = await fetch(world.webhookUrl, { method: 'POST', body: '{"update_id":1}', headers: { 'crypto-pay-api-signature': 'ab'.repeat(32) } });
+    const junk = await fetch(world.webhookUrl, {
+      method: 'POST',
+      body: '{"update_id":1}',
+      headers: { 'crypto-pay-api-signature': 'ab'.repeat(32) },
+    });
     expect(junk.status).toBe(401);
     expect(world.balance(kim)).toBe(0);
     expect(world.app.payments.topUps.get(topUp.id)!.state).toBe('created');
@@ -233,7 +257,7 @@ describe('Crypto Pay', () => {
     expect(world.balance(kim)).toBe(1_000);
   });
 
-  it('webhook lost: the app\'s own poller credits it', async () => {
+  it("webhook lost: the app's own poller credits it", async () => {
     world = await startTopUpWorld({ app: { cryptoPayPollIntervalMs: 50 } });
     const kim = world.customer();
     const { invoiceId } = await startCryptoTopUp(world, kim, '$5');
@@ -278,7 +302,10 @@ describe('manual top-ups', () => {
     expect(alert.plainText).toContain(`Customer: ${kim.info.first_name}, Telegram id ${kim.id}`);
     expect(buttonTexts(world.operators, alert)).toEqual(['✅ Confirm', '❌ Reject']);
 
-    const presses = await Promise.all([world.olga.pressIn(world.operators, '✅ Confirm', alert), world.ivan.pressIn(world.operators, '✅ Confirm', alert)]);
+    const presses = await Promise.all([
+      world.olga.pressIn(world.operators, '✅ Confirm', alert),
+      world.ivan.pressIn(world.operators, '✅ Confirm', alert),
+    ]);
     const answers = await Promise.all([world.olga.waitForCallbackAnswer(presses[0]), world.ivan.waitForCallbackAnswer(presses[1])]);
     expect(answers.map((a) => a.text).sort()).toEqual(['Already confirmed and credited.', 'Done.']);
     const decided = await world.operators.waitForMessage((m) => m.message_id === alert.message_id && m.plainText.includes('Confirmed by'));
@@ -292,7 +319,7 @@ describe('manual top-ups', () => {
     expect(world.app.services.outbox.list({ kind: 'topup_credited' })).toHaveLength(1);
   });
 
-  it('a member who is not an admin, or an admin outside the operators\' group, is refused and nothing changes', async () => {
+  it("a member who is not an admin, or an admin outside the operators' group, is refused and nothing changes", async () => {
     world = await startTopUpWorld();
     const kim = world.customer();
     const alert = await requestManual(world, kim, '$20', 'Revolut to the shop account');
@@ -305,15 +332,26 @@ describe('manual top-ups', () => {
 
     // The same alert in another group the bot is in (a moved operator chat, say).
     const elsewhere = world.emu.group({ title: 'Elsewhere', admins: [world.olga] });
-    const copy = await world.app.bot!.api.sendMessage(elsewhere.id, alert.text, { parse_mode: 'HTML', reply_markup: alert.reply_markup as never });
+    const copy = await world.app.bot!.api.sendMessage(elsewhere.id, alert.text, {
+      parse_mode: 'HTML',
+      reply_markup: alert.reply_markup as never,
+    });
     const byAdminElsewhere = await world.olga.pressIn(elsewhere, '✅ Confirm', copy.message_id);
-    expect(await world.olga.waitForCallbackAnswer(byAdminElsewhere)).toMatchObject({ show_alert: true, text: expect.stringMatching(/Only admins/) });
+    expect(await world.olga.waitForCallbackAnswer(byAdminElsewhere)).toMatchObject({
+      show_alert: true,
+      text: expect.stringMatching(/Only admins/),
+    });
     const byAdminReject = await world.olga.pressIn(elsewhere, '❌ Reject', copy.message_id);
     expect(await world.olga.waitForCallbackAnswer(byAdminReject)).toMatchObject({ show_alert: true });
 
     expect(world.balance(kim)).toBe(0);
     expect(topUpsOf(world, kim).map((t) => t.state)).toEqual(['created']);
-    expect(buttonTexts(world.operators, world.operators.messages().find((m) => m.message_id === alert.message_id))).toEqual(['✅ Confirm', '❌ Reject']);
+    expect(
+      buttonTexts(
+        world.operators,
+        world.operators.messages().find((m) => m.message_id === alert.message_id),
+      ),
+    ).toEqual(['✅ Confirm', '❌ Reject']);
   });
 
   it('Reject with a typed reason: the customer is told the reason and nothing is credited', async () => {
@@ -322,7 +360,9 @@ describe('manual top-ups', () => {
     const alert = await requestManual(world, kim, '30', 'card transfer');
 
     await world.olga.pressIn(world.operators, '❌ Reject', alert);
-    const choose = await world.operators.waitForMessage((m) => m.message_id === alert.message_id && m.plainText.includes('Why is it rejected?'));
+    const choose = await world.operators.waitForMessage(
+      (m) => m.message_id === alert.message_id && m.plainText.includes('Why is it rejected?'),
+    );
     expect(buttonTexts(world.operators, choose)).toEqual(['Payment not received', 'The amount differs', 'Other reason…', '« Back']);
     await world.olga.pressIn(world.operators, 'Other reason…', alert);
     await world.operators.waitForMessage(has('send the reason as your next message'));
@@ -342,7 +382,7 @@ describe('manual top-ups', () => {
     expect(world.app.payments.manual.confirm(topUpsOf(world, kim)[0]!.id, `admin:${world.ivan.id}`)).toMatchObject({ ok: false });
   });
 
-  it('Reject with a quick reason, in the customer\'s language', async () => {
+  it("Reject with a quick reason, in the customer's language", async () => {
     world = await startTopUpWorld();
     const olya = world.customer({ firstName: 'Оля', languageCode: 'ru' });
     await say(olya, '/start', has('Здравствуйте'));
@@ -357,7 +397,9 @@ describe('manual top-ups', () => {
     await world.ivan.pressIn(world.operators, '❌ Reject', alert);
     await world.operators.waitForMessage((m) => m.message_id === alert.message_id && m.plainText.includes('Why is it rejected?'));
     await world.ivan.pressIn(world.operators, 'Payment not received', alert);
-    await world.operators.waitForMessage((m) => m.message_id === alert.message_id && m.plainText.includes('Rejected by Ivan (@ivan_admin): Payment not received'));
+    await world.operators.waitForMessage(
+      (m) => m.message_id === alert.message_id && m.plainText.includes('Rejected by Ivan (@ivan_admin): Payment not received'),
+    );
     const told = await olya.waitForMessage(has('отклонена'));
     expect(told.plainText).toContain('Причина: платёж не поступил');
     expect(world.balance(olya)).toBe(0);
@@ -372,7 +414,9 @@ describe('Stars refunds by operators', () => {
     const paid = await user.payInvoice(invoice);
     if (!paid.ok) throw new Error(paid.error);
     await user.waitForMessage(has('added to your wallet'));
-    const alert = await w.operators.waitForMessage((m) => m.plainText.includes('Top-up received: $10.00') && m.plainText.includes(`Telegram id ${user.id}`));
+    const alert = await w.operators.waitForMessage(
+      (m) => m.plainText.includes('Top-up received: $10.00') && m.plainText.includes(`Telegram id ${user.id}`),
+    );
     return { alert, chargeId: paid.chargeId };
   }
 
@@ -382,7 +426,9 @@ describe('Stars refunds by operators', () => {
     const { alert, chargeId } = await paidTenDollars(world, kim);
 
     await world.olga.pressIn(world.operators, '↩ Refund', alert);
-    const confirm = await world.operators.waitForMessage((m) => m.message_id === alert.message_id && m.plainText.includes('Refund $10.00 (500 ⭐)'));
+    const confirm = await world.operators.waitForMessage(
+      (m) => m.message_id === alert.message_id && m.plainText.includes('Refund $10.00 (500 ⭐)'),
+    );
     expect(buttonTexts(world.operators, confirm)).toEqual(['↩ Yes, refund', '« Back']);
     await world.olga.pressIn(world.operators, '↩ Yes, refund', alert);
     const done = await world.operators.waitForMessage((m) => m.message_id === alert.message_id && m.plainText.includes('Refunded by'));
@@ -441,7 +487,7 @@ describe('Stars refunds by operators', () => {
     expect(topUpsOf(world, kim).map((t) => t.state)).toEqual(['credited']);
   });
 
-  it('only admins in the operators\' group can refund', async () => {
+  it("only admins in the operators' group can refund", async () => {
     world = await startTopUpWorld();
     const kim = world.customer();
     const { alert } = await paidTenDollars(world, kim);
@@ -458,12 +504,26 @@ describe('operator alerts', () => {
     const kim = world.customer();
     await say(kim, '/start', has('Proxy Storefront'));
     const { outbox } = world.app.services;
-    outbox.enqueue({ audience: 'operators', kind: 'upstream_balance_low', payload: { provider: 'proxy-ipv4', orderId: 'ord_low', priceCents: 1_234 } });
-    outbox.enqueue({ audience: 'operators', kind: 'upstream_auth_failed', payload: { provider: 'lumiweb', orderId: 'ord_auth', priceCents: 500 } });
+    outbox.enqueue({
+      audience: 'operators',
+      kind: 'upstream_balance_low',
+      payload: { provider: 'proxy-ipv4', orderId: 'ord_low', priceCents: 1_234 },
+    });
+    outbox.enqueue({
+      audience: 'operators',
+      kind: 'upstream_auth_failed',
+      payload: { provider: 'lumiweb', orderId: 'ord_auth', priceCents: 500 },
+    });
     outbox.enqueue({
       audience: 'operators',
       kind: 'order_needs_attention',
-      payload: { orderId: 'ord_stuck', provider: 'flashproxy', userId: world.accountId(kim), priceCents: 2_000, why: 'timeout <after 15 s> & no answer' },
+      payload: {
+        orderId: 'ord_stuck',
+        provider: 'flashproxy',
+        userId: world.accountId(kim),
+        priceCents: 2_000,
+        why: 'timeout <after 15 s> & no answer',
+      },
     });
     const low = await world.operators.waitForMessage(has('Our balance at proxy-ipv4 is too low'));
     expect(low.plainText).toContain('Order ord_low ($12.34) failed');

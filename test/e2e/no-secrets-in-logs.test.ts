@@ -31,7 +31,13 @@ describe('logs', () => {
     // No secret registry: only the code's own care keeps secrets out.
     const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
     const metricsToken = 'metrics-scrape-token-4417';
-    sandbox = await startSandbox({ ports: 0, databasePath: join(dir, 'shop.db'), logger, env: { METRICS_TOKEN: metricsToken }, web: false });
+    sandbox = await startSandbox({
+      ports: 0,
+      databasePath: join(dir, 'shop.db'),
+      logger,
+      env: { METRICS_TOKEN: metricsToken },
+      web: false,
+    });
     const { app, alice, config } = sandbox;
     const services = app.services;
     const customer = services.users.byTelegramId(alice.id)!;
@@ -42,7 +48,12 @@ describe('logs', () => {
     for (const [i, providerId] of providers.entries()) {
       const quoted = await services.orders.quote(customer.id, providerId, await firstChoice(asShop, providerId));
       if (!quoted.ok) throw new Error(`${providerId}: ${quoted.message}`);
-      const bought = await services.orders.purchase({ userId: customer.id, quoteId: quoted.quote.id, intentKey: `all-${i}`, channel: 'bot' });
+      const bought = await services.orders.purchase({
+        userId: customer.id,
+        quoteId: quoted.quote.id,
+        intentKey: `all-${i}`,
+        channel: 'bot',
+      });
       expect(bought.kind).toBe('delivered');
     }
     // An upstream that fails with our key in its own error text.
@@ -68,7 +79,9 @@ describe('logs', () => {
     const metrics = await scraped.text();
     // The scrape saw the work: one delivered order per provider, and upstream calls that failed.
     for (const providerId of providers) expect(metrics).toContain(`shop_orders{state="delivered",provider="${providerId}"} 1`);
-    expect(metrics).toMatch(/shop_upstream_request_duration_seconds_count\{provider="proxy-ipv4",method="GET",outcome="server_error"\} [1-9]/);
+    expect(metrics).toMatch(
+      /shop_upstream_request_duration_seconds_count\{provider="proxy-ipv4",method="GET",outcome="server_error"\} [1-9]/,
+    );
     const readiness = await (await fetch(`${app.httpUrl}/readyz`)).text();
 
     const secrets = [

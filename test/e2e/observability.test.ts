@@ -330,7 +330,10 @@ describe('the bot losing long polling', () => {
     const running = await start({}, { bot: true });
     expect((await fetch(`${running.httpUrl}/readyz`)).status).toBe(200);
     // Another instance starts polling with the same token: Telegram ends this one's next getUpdates.
-    emu!.faults.inject('getUpdates', { status: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
+    emu!.faults.inject('getUpdates', {
+      status: 409,
+      description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+    });
     // The pending long poll returns with this message; the next one meets the conflict.
     await emu!.user({ firstName: 'Nia', languageCode: 'en' }).send('/start');
 

@@ -259,7 +259,14 @@ describe('Telegram emulator with a real grammY bot', () => {
     const gina = emu.user({ firstName: 'Gina', startedBot: true });
     const attempt = (other: Record<string, unknown>, prices = [{ label: 'a', amount: 5 }]) =>
       raw('sendInvoice', { chat_id: gina.id, title: 'T', description: 'D', payload: 'p', currency: 'XTR', prices, ...other });
-    expect((await attempt({}, [{ label: 'a', amount: 1 }, { label: 'b', amount: 2 }])).body.description).toMatch(/exactly one price/);
+    expect(
+      (
+        await attempt({}, [
+          { label: 'a', amount: 1 },
+          { label: 'b', amount: 2 },
+        ])
+      ).body.description,
+    ).toMatch(/exactly one price/);
     expect((await attempt({ provider_token: 'tok' })).body.description).toMatch(/provider_token must be empty/);
     expect((await attempt({ payload: 'x'.repeat(129) })).body.description).toBe('Bad Request: INVOICE_PAYLOAD_INVALID');
     expect((await attempt({ provider_token: '' })).body.ok).toBe(true);
@@ -373,17 +380,25 @@ describe('Telegram emulator with a real grammY bot', () => {
     expect(((await send('<b>unclosed')) as GrammyError).description).toBe(
       'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"',
     );
-    expect(((await send('price < 5 & more')) as GrammyError).description).toMatch(/^Bad Request: can't parse entities: Unsupported start tag/);
+    expect(((await send('price < 5 & more')) as GrammyError).description).toMatch(
+      /^Bad Request: can't parse entities: Unsupported start tag/,
+    );
     expect(((await send('<div>x</div>')) as GrammyError).description).toMatch(/Unsupported start tag "div" at byte offset 0/);
-    expect(((await send('<b><i>x</b></i>')) as GrammyError).description).toMatch(/Unmatched end tag at byte offset 7, expected "<\/i>", found "<\/b>"/);
+    expect(((await send('<b><i>x</b></i>')) as GrammyError).description).toMatch(
+      /Unmatched end tag at byte offset 7, expected "<\/i>", found "<\/b>"/,
+    );
     const html = '<a href="https://t.me/x">link</a> <code>1 &lt; 2</code> <span class="tg-spoiler">s</span>';
     const good = await bot.api.sendMessage(nia.id, html, { parse_mode: 'HTML' });
     expect(good.text).toBe('link 1 < 2 s');
     expect(good.entities?.map((e) => e.type)).toEqual(['text_link', 'code', 'spoiler']);
     expect(nia.messages()).toHaveLength(1);
 
-    const notModified = await bot.api.editMessageText(nia.id, good.message_id, html, { parse_mode: 'HTML' }).catch((e: unknown) => e as GrammyError);
-    expect((notModified as GrammyError).description).toBe('Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+    const notModified = await bot.api
+      .editMessageText(nia.id, good.message_id, html, { parse_mode: 'HTML' })
+      .catch((e: unknown) => e as GrammyError);
+    expect((notModified as GrammyError).description).toBe(
+      'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+    );
     const tooLong = await bot.api
       .sendMessage(nia.id, 'x', { reply_markup: new InlineKeyboard().text('x', 'd'.repeat(65)) })
       .catch((e: unknown) => e as GrammyError);
@@ -404,7 +419,9 @@ describe('Telegram emulator with a real grammY bot', () => {
     const body = Buffer.concat([
       Buffer.from(`--${boundary}\r\ncontent-disposition:form-data;name="chat_id"\r\n\r\n${omar.id}\r\n`),
       Buffer.from(`--${boundary}\r\ncontent-disposition:form-data;name="document"\r\n\r\nattach://abc123\r\n`),
-      Buffer.from(`--${boundary}\r\ncontent-disposition:form-data;name="abc123";filename=ä.txt\r\ncontent-type:application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition:form-data;name="abc123";filename=ä.txt\r\ncontent-type:application/octet-stream\r\n\r\n`,
+      ),
       Buffer.from('line1\r\n--not-a-boundary\r\nline2'),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);

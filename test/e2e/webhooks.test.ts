@@ -144,20 +144,33 @@ describe('webhooks in the running shop', () => {
     const ordered = await call('POST', '/orders', { quote_id: quote.id }, { 'Idempotency-Key': 'webhook-e2e-order-2' });
     expect(ordered.status).toBe(422);
     const orderId: string = ordered.json.error.order.id;
-    expect(running.services.wallet.balance(running.services.users.byTelegramId(770_001)!.id)).toEqual({ availableCents: 100_00, heldCents: 0 });
+    expect(running.services.wallet.balance(running.services.users.byTelegramId(770_001)!.id)).toEqual({
+      availableCents: 100_00,
+      heldCents: 0,
+    });
 
     receiver!.script(500);
     await running.scheduler!.runNow('deliver-webhooks');
     const [failed] = ofType('order.failed');
     expect(verifies(secret, failed!)).toBe(true);
     expect(JSON.parse(failed!.body).data).toEqual({
-      order: { id: orderId, kind: 'purchase', provider: 'proxy-ipv4', price_cents: quote.price_cents, reason: ordered.json.error.order.failure.code },
+      order: {
+        id: orderId,
+        kind: 'purchase',
+        provider: 'proxy-ipv4',
+        price_cents: quote.price_cents,
+        reason: ordered.json.error.order.failure.code,
+      },
     });
 
     // The receiver answered 500: the delivery waits for its retry a minute later, with the attempt logged.
     const log = await call('GET', `/webhooks/${webhookId}/deliveries`);
     const [entry] = log.json.deliveries;
-    expect(entry).toMatchObject({ event: 'order.failed', state: 'pending', attempts: [{ attempt: 1, status: 500, error: 'answered 500' }] });
+    expect(entry).toMatchObject({
+      event: 'order.failed',
+      state: 'pending',
+      attempts: [{ attempt: 1, status: 500, error: 'answered 500' }],
+    });
     const waitMs = Date.parse(entry.next_attempt_at) - Date.parse(entry.attempts[0].at);
     expect(waitMs).toBeGreaterThanOrEqual(RETRY_DELAYS_MS[0]);
     expect(waitMs).toBeLessThan(RETRY_DELAYS_MS[0] + 10_000);

@@ -98,7 +98,12 @@ export async function startBotShop(ids: ProviderId[], options: BotShopOptions = 
 }
 
 /** Presses a button and waits for the bot's next message that matches. */
-export async function press(user: EmulatedUser, label: string | RegExp, until: (m: ChatMessage) => boolean, timeoutMs = 5_000): Promise<ChatMessage> {
+export async function press(
+  user: EmulatedUser,
+  label: string | RegExp,
+  until: (m: ChatMessage) => boolean,
+  timeoutMs = 5_000,
+): Promise<ChatMessage> {
   await user.press(label);
   return user.waitForMessage(until, { timeoutMs });
 }

@@ -105,12 +105,12 @@ export async function startFloodLimitedBotApi(options: FloodLimitedBotApiOptions
       options.enforceLimits === false
         ? undefined
         : recentGlobal.length >= perSecond
-        ? 'global'
-        : at - (lastByChat.get(chatId) ?? -Infinity) < 1_000
-          ? 'chat'
-          : group.length >= 20
-            ? 'group'
-            : undefined;
+          ? 'global'
+          : at - (lastByChat.get(chatId) ?? -Infinity) < 1_000
+            ? 'chat'
+            : group.length >= 20
+              ? 'group'
+              : undefined;
     if (rule) {
       refused.push({ chatId, text, at, errorCode: 429, rule });
       return answer(res, 429, tooMany(rule === 'group' ? 3 : 1));

@@ -66,7 +66,11 @@ export async function runNotifyWorkload(load: NotifyWorkload): Promise<NotifyRun
   let nextTelegramId = 10_000;
   const customer = () => services.users.ensure({ telegramId: nextTelegramId++, firstName: 'Customer' });
   const blockedUser = customer();
-  const botApiStandIn = await startFloodLimitedBotApiThread({ perSecond, latencyMs: load.latencyMs, blockedChats: [blockedUser.telegramId] });
+  const botApiStandIn = await startFloodLimitedBotApiThread({
+    perSecond,
+    latencyMs: load.latencyMs,
+    blockedChats: [blockedUser.telegramId],
+  });
 
   // Interleaved the way real traffic is: a busy chat's notices are spread through the queue, not bunched.
   const expected: { text: string; chatId: number }[] = [];

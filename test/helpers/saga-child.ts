@@ -38,5 +38,5 @@ const result = await services.orders.purchase({
   intentKey: setting('INTENT_KEY'),
   channel: 'bot',
 });
-process.stdout.write(JSON.stringify({ kind: result.kind }) + '\n');
+process.stdout.write(`${JSON.stringify({ kind: result.kind })}\n`);
 database.close();

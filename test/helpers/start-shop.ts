@@ -50,7 +50,7 @@ export async function startShop(
 /** The first thing a customer could buy from a provider: available product, country and term. */
 export async function firstChoice(shop: TestShop, providerId: ProviderId, quantity = 1, productId?: string) {
   const entry = await shop.catalog.providerEntry(providerId);
-  if (!entry || entry.status.state !== 'ok') throw new Error(`${providerId} catalog unavailable`);
+  if (entry?.status.state !== 'ok') throw new Error(`${providerId} catalog unavailable`);
   const product = entry.products.find((p) => p.available && (!productId || p.id === productId) && p.maxQuantity >= quantity);
   if (!product) throw new Error(`${providerId} has no product for quantity ${quantity}`);
   const country = product.countries.find((c) => c.available);

@@ -39,7 +39,7 @@ export async function startReceiver(fallback: ReceiverAnswer = 200): Promise<Web
     releaseHanging(status = 200) {
       for (const res of hanging.splice(0)) if (!res.writableEnded && !res.destroyed) res.writeHead(status).end('ok');
     },
-    close: async () => undefined as void,
+    close: async () => undefined as undefined,
   };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -317,18 +317,16 @@ describe('verifyCryptoPayWebhook', () => {
       ok: false,
       reason: 'stale',
     });
-    expect(
-      verifyCryptoPayWebhook({ rawBody: old, signature: sign(old, TOKEN), token: TOKEN, now, maxAgeMs: 10 * MINUTE_MS }).ok,
-    ).toBe(true);
+    expect(verifyCryptoPayWebhook({ rawBody: old, signature: sign(old, TOKEN), token: TOKEN, now, maxAgeMs: 10 * MINUTE_MS }).ok).toBe(
+      true,
+    );
 
     const ahead = updateBody(new Date(now.getTime() + 2 * MINUTE_MS));
     expect(verifyCryptoPayWebhook({ rawBody: ahead, signature: sign(ahead, TOKEN), token: TOKEN, now })).toMatchObject({
       reason: 'stale',
     });
     const slightlyAhead = updateBody(new Date(now.getTime() + 30_000));
-    expect(verifyCryptoPayWebhook({ rawBody: slightlyAhead, signature: sign(slightlyAhead, TOKEN), token: TOKEN, now }).ok).toBe(
-      true,
-    );
+    expect(verifyCryptoPayWebhook({ rawBody: slightlyAhead, signature: sign(slightlyAhead, TOKEN), token: TOKEN, now }).ok).toBe(true);
   });
 
   it('calls a validly signed body that is not an update malformed', () => {

@@ -124,9 +124,9 @@ describe('wallet ledger under random operation sequences', () => {
             }
             expect(actual, JSON.stringify(o)).toBe(expected);
             expect(s.wallet.checkInvariants()).toEqual([]);
-            userIds.forEach((id, i) =>
-              expect(s.wallet.balance(id)).toEqual({ availableCents: model.available[i], heldCents: model.held[i] }),
-            );
+            for (const [i, id] of userIds.entries()) {
+              expect(s.wallet.balance(id)).toEqual({ availableCents: model.available[i], heldCents: model.held[i] });
+            }
           }
         } finally {
           s.close();

@@ -59,12 +59,32 @@ describe('FlashProxy refusal table', () => {
 
   const notRefusals: Array<{ what: string; fault: Fault; reason: string }> = [
     { what: 'an undocumented code', fault: { kind: 'error_before', status: 400, body: envelope('PROVIDER_BUSY') }, reason: 'undocumented' },
-    { what: 'a documented code under another status', fault: { kind: 'error_before', status: 400, body: envelope('OUT_OF_STOCK') }, reason: 'undocumented' },
-    { what: 'PRICING_ERROR (documented for check-price only)', fault: { kind: 'error_before', status: 400, body: envelope('PRICING_ERROR') }, reason: 'undocumented' },
-    { what: 'UPGRADE_FAILED (not said to charge nothing)', fault: { kind: 'error_before', status: 400, body: envelope('UPGRADE_FAILED') }, reason: 'undocumented' },
-    { what: 'a 4xx without the envelope', fault: { kind: 'error_before', status: 404, body: { message: 'no route' } }, reason: 'undocumented' },
+    {
+      what: 'a documented code under another status',
+      fault: { kind: 'error_before', status: 400, body: envelope('OUT_OF_STOCK') },
+      reason: 'undocumented',
+    },
+    {
+      what: 'PRICING_ERROR (documented for check-price only)',
+      fault: { kind: 'error_before', status: 400, body: envelope('PRICING_ERROR') },
+      reason: 'undocumented',
+    },
+    {
+      what: 'UPGRADE_FAILED (not said to charge nothing)',
+      fault: { kind: 'error_before', status: 400, body: envelope('UPGRADE_FAILED') },
+      reason: 'undocumented',
+    },
+    {
+      what: 'a 4xx without the envelope',
+      fault: { kind: 'error_before', status: 404, body: { message: 'no route' } },
+      reason: 'undocumented',
+    },
     { what: 'INTERNAL_ERROR 500', fault: { kind: 'error_before', status: 500, body: envelope('INTERNAL_ERROR') }, reason: 'server_error' },
-    { what: 'a 5xx with a documented refusal code', fault: { kind: 'error_before', status: 503, body: envelope('OUT_OF_STOCK') }, reason: 'server_error' },
+    {
+      what: 'a 5xx with a documented refusal code',
+      fault: { kind: 'error_before', status: 503, body: envelope('OUT_OF_STOCK') },
+      reason: 'server_error',
+    },
     { what: 'a 2xx success:false', fault: { kind: 'error_before', status: 200, body: envelope('OUT_OF_STOCK') }, reason: 'malformed' },
     { what: 'an unparseable 2xx', fault: { kind: 'malformed_after' }, reason: 'malformed' },
   ];
@@ -94,7 +114,11 @@ describe('FlashProxy refusal table', () => {
   it('409 IDEMPOTENCY_KEY_CONFLICT with no plan under our reference is ambiguous, not a refusal', async () => {
     const { sim, provider } = await start();
     sim.faults.inject(
-      { kind: 'error_before', status: 409, body: envelope('IDEMPOTENCY_KEY_CONFLICT', 'This idempotency key was already used with different request parameters.') },
+      {
+        kind: 'error_before',
+        status: 409,
+        body: envelope('IDEMPOTENCY_KEY_CONFLICT', 'This idempotency key was already used with different request parameters.'),
+      },
       CREATE,
     );
     expect(await provider.purchase({ choice: LITE_10GB, reference: 'order_conflict_02' })).toMatchObject({
@@ -117,7 +141,10 @@ describe('FlashProxy refusal table', () => {
 describe('FlashProxy lookups', () => {
   it('a lookup the upstream refuses is ambiguous, never "no such purchase"', async () => {
     const { sim, provider } = await start();
-    sim.faults.inject({ kind: 'error_before', status: 403, body: envelope('FORBIDDEN', 'Account suspended') }, { method: 'GET', path: /\/plans$/ });
+    sim.faults.inject(
+      { kind: 'error_before', status: 403, body: envelope('FORBIDDEN', 'Account suspended') },
+      { method: 'GET', path: /\/plans$/ },
+    );
     const lookup = { reference: 'order_lookup_01', choice: LITE_10GB, sentAt: new Date().toISOString(), isKnownUpstreamId: () => false };
     expect(await provider.findPurchase(lookup)).toMatchObject({ kind: 'ambiguous', reason: 'needs_operator' });
   });
@@ -126,8 +153,18 @@ describe('FlashProxy lookups', () => {
     const { sim, provider } = await start();
     const bought = expectOk(await provider.purchase({ choice: LITE_10GB, reference: 'order_lookup_02' }));
     sim.omitFromListItems([
-      'product', 'billing_type', 'proxy_username', 'proxy_password', 'connection', 'limits',
-      'expires_at', 'status', 'created_at', 'updated_at', 'purchase_price_cents', 'end_user_reference',
+      'product',
+      'billing_type',
+      'proxy_username',
+      'proxy_password',
+      'connection',
+      'limits',
+      'expires_at',
+      'status',
+      'created_at',
+      'updated_at',
+      'purchase_price_cents',
+      'end_user_reference',
     ]);
     const lookup = { reference: 'order_lookup_02', choice: LITE_10GB, sentAt: new Date().toISOString(), isKnownUpstreamId: () => false };
     expect(expectOk(await provider.findPurchase(lookup))).toEqual(bought);

@@ -11,7 +11,11 @@ import { dedicatedProxies, gatewayProxy, planCostCents } from '../../src/provide
 import { pricePerGbCents, pricingEntry, sellsByTime } from '../../src/providers/flashproxy/pricing.js';
 import * as wire from '../../src/providers/flashproxy/schemas.js';
 import type { OrderChoice, Outcome, ProxyProvider, PurchaseLookup } from '../../src/providers/types.js';
-import { createFlashProxySimulator, type FlashProxySimulator, type FlashProxySimulatorOptions } from '../../src/sandbox/upstreams/flashproxy/index.js';
+import {
+  createFlashProxySimulator,
+  type FlashProxySimulator,
+  type FlashProxySimulatorOptions,
+} from '../../src/sandbox/upstreams/flashproxy/index.js';
 import type { RunningSimulator } from '../../src/sandbox/upstreams/sim-server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -68,24 +72,295 @@ function providerAt(url: string, apiKey: string): ProxyProvider {
 
 /** Pasted verbatim from flashproxy-openapi.json (response examples). */
 const OPENAPI = {
-  balanceWithBalance: {"success": true, "data": {"balance_cents": 500000, "balance_formatted": "$5,000.00", "allocations": {"residential-lite": {"gb_remaining": 50, "bytes_remaining": 50000000000}}, "total_spent_cents": 150000, "total_spent_formatted": "$1,500.00"}},
-  balanceNewAccount: {"success": true, "data": {"balance_cents": 0, "balance_formatted": "$0.00", "allocations": {}, "total_spent_cents": 0, "total_spent_formatted": "$0.00"}},
-  pricing: {"success": true, "data": {"residential-lite": {"billing": "bandwidth", "price_per_gb": 50, "price_per_gb_formatted": "$0.50"}, "residential": {"billing": "bandwidth", "price_per_gb": 300, "price_per_gb_formatted": "$3.00"}, "mobile": {"billing": "bandwidth", "price_per_gb": 500, "price_per_gb_formatted": "$5.00"}, "datacenter": {"billing": "hybrid", "price_per_gb": 100, "price_per_gb_formatted": "$1.00", "price_per_day_cents": 200, "price_per_day_formatted": "$2.00"}, "unlimited_residential": {"billing": "time", "trial_price_cents": 2000, "trial_price_formatted": "$20.00", "pricing_tiers": [{"bandwidth_mbps": 500, "price_per_day_cents": 15000}]}}},
-  checkPriceMode: {"success": true, "data": {"cost_cents": 500, "cost_usd": "5.00", "mode": "price"}},
-  checkPriceAllocation: {"success": true, "data": {"cost_cents": 0, "cost_usd": "0.00", "mode": "allocation", "gb_required": 10, "allocation_available": 95.5}},
-  checkPriceTrial: {"success": true, "data": {"cost_cents": 50, "cost_usd": "0.50", "mode": "price_only", "trial_info": {"trials_used_today": 3, "discounted_trials_remaining": 7, "price_applied": "discounted", "discounted_price_cents": 50, "full_price_cents": 150, "daily_discount_limit": 10}}},
-  planList: {"success": true, "data": {"items": [{"plan_id": "3cd1f4b9-efc3-4252-b9f7-9cebc5236164", "product": "residential-lite", "billing_type": "bandwidth", "proxy_username": "xaGBMTIV", "proxy_password": "HoLJlh55", "connection": {"hostname": "lite.proxyserver.bot", "port_http": 6969, "port_socks": 9696, "format": "xaGBMTIV:HoLJlh55@lite.proxyserver.bot:6969"}, "limits": {"max_gb": 10, "max_bytes": 10000000000, "bytes_used": 2500000000}, "expires_at": "2025-02-28T00:00:00.000Z", "status": "active", "created_at": "2025-01-15T10:00:00.000Z"}], "pagination": {"page": 1, "per_page": 20, "total": 1, "total_pages": 1}}},
-  createdResidentialLite: {"success": true, "data": {"plan_id": "3cd1f4b9-efc3-4252-b9f7-9cebc5236164", "product": "residential-lite", "billing_type": "bandwidth", "proxy_username": "xaGBMTIV", "proxy_password": "HoLJlh55", "connection": {"hostname": "lite.proxyserver.bot", "port_http": 6969, "port_socks": 9696, "format": "xaGBMTIV:HoLJlh55@lite.proxyserver.bot:6969"}, "limits": {"max_gb": 10, "max_bytes": 10000000000, "bytes_used": 0}, "expires_at": "2025-02-28T00:00:00.000Z", "status": "active", "created_at": "2025-01-15T10:00:00.000Z", "billing": {"mode": "price", "price_per_gb": 50, "gb_purchased": 10, "cost_cents": 500, "cost_formatted": "$5.00"}}},
-  createdUnlimitedTrial: {"success": true, "data": {"plan_id": "c54334e0-c431-435b-98a9-dee196887cde", "product": "unlimited_residential", "billing_type": "time", "proxy_username": "fp1234567890@flashproxy.io", "proxy_password": "abc123def456", "connection": {"hostname": "unlim.proxyserver.bot", "port_http": 10507, "format": "fp1234567890@flashproxy.io:abc123def456@unlim.proxyserver.bot:10507"}, "limits": {"bytes_used": 0, "max_mbps": 200}, "expires_at": "2025-01-15T11:00:00.000Z", "status": "active", "created_at": "2025-01-15T10:00:00.000Z", "billing": {"mode": "price_only", "cost_cents": 50, "cost_formatted": "$0.50", "trial_info": {"trials_used_today": 3, "discounted_trials_remaining": 7, "price_applied": "discounted", "discounted_price_cents": 50, "full_price_cents": 150, "daily_discount_limit": 10}}}, "note": "Unlimited residential plans connect via unlim.proxyserver.bot:10507. No server provisioning required."},
-  createdDedicatedIsp: {"success": true, "data": {"plan_id": "ca8f4359-16d1-4aec-bd7f-8349f028e914", "product": "dedicated_isp", "billing_type": "per_ip", "pool": "ISP_US_SNEAKERS", "quantity": 5, "proxy_username": "user_4f8071c5e93f", "proxy_password": "L68LsMrv", "connection": {"hostname": "159.197.238.218", "port_http": 61234, "format": "user_4f8071c5e93f:L68LsMrv@159.197.238.218:61234"}, "proxy_list": [{"host": "159.197.238.218", "port": 61234, "username": "user_4f8071c5e93f", "password": "L68LsMrv", "full": "159.197.238.218:61234:user_4f8071c5e93f:L68LsMrv"}, {"host": "159.197.238.219", "port": 61234, "username": "user_4f8071c5e93f", "password": "L68LsMrv", "full": "159.197.238.219:61234:user_4f8071c5e93f:L68LsMrv"}], "limits": {"bytes_used": 0}, "expires_at": "2026-03-02T15:29:14.000Z", "status": "active", "provider_user_id": "TL-9SB8KEEQQV", "created_at": "2026-01-31T15:29:15.402Z", "billing": {"mode": "price_only", "cost_cents": 7500, "cost_formatted": "$75.00"}}},
-  extendedBandwidth: {"success": true, "data": {"plan_id": "3cd1f4b9-efc3-4252-b9f7-9cebc5236164", "cost_cents": 250, "cost_formatted": "$2.50", "gb_added": 5, "new_max_gb": 15, "new_max_bytes": 15000000000}},
-  extendedDays: {"success": true, "data": {"plan_id": "b146c7ec-7e38-4e17-b526-09ba9f757e6e", "cost_cents": 70000, "cost_formatted": "$700.00", "days_added": 7, "new_expires_at": "2025-01-29T10:00:00.000Z"}},
-  passwordChanged: {"success": true, "data": {"plan_id": "3cd1f4b9-efc3-4252-b9f7-9cebc5236164", "proxy_username": "xaGBMTIV", "proxy_password": "MyNewPass123", "message": "Password updated successfully"}},
-  usage: {"success": true, "data": {"plan_id": "3cd1f4b9-efc3-4252-b9f7-9cebc5236164", "product": "residential-lite", "billing_type": "bandwidth", "usage": {"bytes_used": 2500000000, "bytes_used_formatted": "2.5 GB", "bytes_remaining": 7500000000, "bytes_remaining_formatted": "7.5 GB", "max_bytes": 10000000000, "usage_percent": 25}, "period": {"start": "2025-01-01T00:00:00.000Z", "end": "2025-01-31T23:59:59.999Z"}}},
-  proxiesFromProvider: {"success": true, "data": {"plan_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "count": 5, "proxies": [{"host": "159.197.238.218", "port": 61234, "username": "user_4f8071c5e93f", "password": "L68LsMrv", "full": "159.197.238.218:61234:user_4f8071c5e93f:L68LsMrv"}, {"host": "159.197.238.219", "port": 61234, "username": "user_4f8071c5e93f", "password": "L68LsMrv", "full": "159.197.238.219:61234:user_4f8071c5e93f:L68LsMrv"}], "pool": "ISP_US_SNEAKERS", "expires_at": "2026-03-02T15:29:14.000Z", "source": "provider"}},
-  proxiesFromCache: {"success": true, "data": {"plan_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "count": 5, "proxies": [{"host": "159.197.238.218", "port": 61234, "username": "user_4f8071c5e93f", "password": "L68LsMrv", "full": "159.197.238.218:61234:user_4f8071c5e93f:L68LsMrv"}], "pool": "ISP_US_SNEAKERS", "expires_at": "2026-03-02T15:29:14.000Z", "source": "cached"}},
-  poolsAll: {"success": true, "data": {"pools": [{"pool": "ISP_US_SNEAKERS", "inStock": true, "stock": 150, "title": "USA Sneaker Proxies (ISP)", "provider": "ISP", "isSubnet": false}, {"pool": "ISP_US_TICKETS", "inStock": true, "stock": 80, "title": "USA Ticket Proxies (ISP)", "provider": "ISP", "isSubnet": false}, {"pool": "ISP_UK_SNEAKERS", "inStock": true, "stock": 45, "title": "United Kingdom Sneaker Proxies (ISP)", "provider": "ISP", "isSubnet": false}], "count": 3, "note": "This endpoint is exclusive to Dedicated ISP product. Use the pool value when creating a dedicated_isp plan."}},
-  poolsUsOnly: {"success": true, "data": {"pools": [{"pool": "ISP_US_SNEAKERS", "inStock": true, "stock": 150, "title": "USA Sneaker Proxies (ISP)", "provider": "ISP", "isSubnet": false}], "count": 1, "note": "This endpoint is exclusive to Dedicated ISP product. Use the pool value when creating a dedicated_isp plan."}},
+  balanceWithBalance: {
+    success: true,
+    data: {
+      balance_cents: 500000,
+      balance_formatted: '$5,000.00',
+      allocations: { 'residential-lite': { gb_remaining: 50, bytes_remaining: 50000000000 } },
+      total_spent_cents: 150000,
+      total_spent_formatted: '$1,500.00',
+    },
+  },
+  balanceNewAccount: {
+    success: true,
+    data: { balance_cents: 0, balance_formatted: '$0.00', allocations: {}, total_spent_cents: 0, total_spent_formatted: '$0.00' },
+  },
+  pricing: {
+    success: true,
+    data: {
+      'residential-lite': { billing: 'bandwidth', price_per_gb: 50, price_per_gb_formatted: '$0.50' },
+      residential: { billing: 'bandwidth', price_per_gb: 300, price_per_gb_formatted: '$3.00' },
+      mobile: { billing: 'bandwidth', price_per_gb: 500, price_per_gb_formatted: '$5.00' },
+      datacenter: {
+        billing: 'hybrid',
+        price_per_gb: 100,
+        price_per_gb_formatted: '$1.00',
+        price_per_day_cents: 200,
+        price_per_day_formatted: '$2.00',
+      },
+      unlimited_residential: {
+        billing: 'time',
+        trial_price_cents: 2000,
+        trial_price_formatted: '$20.00',
+        pricing_tiers: [{ bandwidth_mbps: 500, price_per_day_cents: 15000 }],
+      },
+    },
+  },
+  checkPriceMode: { success: true, data: { cost_cents: 500, cost_usd: '5.00', mode: 'price' } },
+  checkPriceAllocation: {
+    success: true,
+    data: { cost_cents: 0, cost_usd: '0.00', mode: 'allocation', gb_required: 10, allocation_available: 95.5 },
+  },
+  checkPriceTrial: {
+    success: true,
+    data: {
+      cost_cents: 50,
+      cost_usd: '0.50',
+      mode: 'price_only',
+      trial_info: {
+        trials_used_today: 3,
+        discounted_trials_remaining: 7,
+        price_applied: 'discounted',
+        discounted_price_cents: 50,
+        full_price_cents: 150,
+        daily_discount_limit: 10,
+      },
+    },
+  },
+  planList: {
+    success: true,
+    data: {
+      items: [
+        {
+          plan_id: '3cd1f4b9-efc3-4252-b9f7-9cebc5236164',
+          product: 'residential-lite',
+          billing_type: 'bandwidth',
+          proxy_username: 'xaGBMTIV',
+          proxy_password: 'HoLJlh55',
+          connection: {
+            hostname: 'lite.proxyserver.bot',
+            port_http: 6969,
+            port_socks: 9696,
+            format: 'xaGBMTIV:HoLJlh55@lite.proxyserver.bot:6969',
+          },
+          limits: { max_gb: 10, max_bytes: 10000000000, bytes_used: 2500000000 },
+          expires_at: '2025-02-28T00:00:00.000Z',
+          status: 'active',
+          created_at: '2025-01-15T10:00:00.000Z',
+        },
+      ],
+      pagination: { page: 1, per_page: 20, total: 1, total_pages: 1 },
+    },
+  },
+  createdResidentialLite: {
+    success: true,
+    data: {
+      plan_id: '3cd1f4b9-efc3-4252-b9f7-9cebc5236164',
+      product: 'residential-lite',
+      billing_type: 'bandwidth',
+      proxy_username: 'xaGBMTIV',
+      proxy_password: 'HoLJlh55',
+      connection: {
+        hostname: 'lite.proxyserver.bot',
+        port_http: 6969,
+        port_socks: 9696,
+        format: 'xaGBMTIV:HoLJlh55@lite.proxyserver.bot:6969',
+      },
+      limits: { max_gb: 10, max_bytes: 10000000000, bytes_used: 0 },
+      expires_at: '2025-02-28T00:00:00.000Z',
+      status: 'active',
+      created_at: '2025-01-15T10:00:00.000Z',
+      billing: { mode: 'price', price_per_gb: 50, gb_purchased: 10, cost_cents: 500, cost_formatted: '$5.00' },
+    },
+  },
+  createdUnlimitedTrial: {
+    success: true,
+    data: {
+      plan_id: 'c54334e0-c431-435b-98a9-dee196887cde',
+      product: 'unlimited_residential',
+      billing_type: 'time',
+      proxy_username: 'fp1234567890@flashproxy.io',
+      proxy_password: 'abc123def456',
+      connection: {
+        hostname: 'unlim.proxyserver.bot',
+        port_http: 10507,
+        format: 'fp1234567890@flashproxy.io:abc123def456@unlim.proxyserver.bot:10507',
+      },
+      limits: { bytes_used: 0, max_mbps: 200 },
+      expires_at: '2025-01-15T11:00:00.000Z',
+      status: 'active',
+      created_at: '2025-01-15T10:00:00.000Z',
+      billing: {
+        mode: 'price_only',
+        cost_cents: 50,
+        cost_formatted: '$0.50',
+        trial_info: {
+          trials_used_today: 3,
+          discounted_trials_remaining: 7,
+          price_applied: 'discounted',
+          discounted_price_cents: 50,
+          full_price_cents: 150,
+          daily_discount_limit: 10,
+        },
+      },
+    },
+    note: 'Unlimited residential plans connect via unlim.proxyserver.bot:10507. No server provisioning required.',
+  },
+  createdDedicatedIsp: {
+    success: true,
+    data: {
+      plan_id: 'ca8f4359-16d1-4aec-bd7f-8349f028e914',
+      product: 'dedicated_isp',
+      billing_type: 'per_ip',
+      pool: 'ISP_US_SNEAKERS',
+      quantity: 5,
+      proxy_username: 'user_4f8071c5e93f',
+      proxy_password: 'L68LsMrv',
+      connection: { hostname: '159.197.238.218', port_http: 61234, format: 'user_4f8071c5e93f:L68LsMrv@159.197.238.218:61234' },
+      proxy_list: [
+        {
+          host: '159.197.238.218',
+          port: 61234,
+          username: 'user_4f8071c5e93f',
+          password: 'L68LsMrv',
+          full: '159.197.238.218:61234:user_4f8071c5e93f:L68LsMrv',
+        },
+        {
+          host: '159.197.238.219',
+          port: 61234,
+          username: 'user_4f8071c5e93f',
+          password: 'L68LsMrv',
+          full: '159.197.238.219:61234:user_4f8071c5e93f:L68LsMrv',
+        },
+      ],
+      limits: { bytes_used: 0 },
+      expires_at: '2026-03-02T15:29:14.000Z',
+      status: 'active',
+      provider_user_id: 'TL-9SB8KEEQQV',
+      created_at: '2026-01-31T15:29:15.402Z',
+      billing: { mode: 'price_only', cost_cents: 7500, cost_formatted: '$75.00' },
+    },
+  },
+  extendedBandwidth: {
+    success: true,
+    data: {
+      plan_id: '3cd1f4b9-efc3-4252-b9f7-9cebc5236164',
+      cost_cents: 250,
+      cost_formatted: '$2.50',
+      gb_added: 5,
+      new_max_gb: 15,
+      new_max_bytes: 15000000000,
+    },
+  },
+  extendedDays: {
+    success: true,
+    data: {
+      plan_id: 'b146c7ec-7e38-4e17-b526-09ba9f757e6e',
+      cost_cents: 70000,
+      cost_formatted: '$700.00',
+      days_added: 7,
+      new_expires_at: '2025-01-29T10:00:00.000Z',
+    },
+  },
+  passwordChanged: {
+    success: true,
+    data: {
+      plan_id: '3cd1f4b9-efc3-4252-b9f7-9cebc5236164',
+      proxy_username: 'xaGBMTIV',
+      proxy_password: 'MyNewPass123',
+      message: 'Password updated successfully',
+    },
+  },
+  usage: {
+    success: true,
+    data: {
+      plan_id: '3cd1f4b9-efc3-4252-b9f7-9cebc5236164',
+      product: 'residential-lite',
+      billing_type: 'bandwidth',
+      usage: {
+        bytes_used: 2500000000,
+        bytes_used_formatted: '2.5 GB',
+        bytes_remaining: 7500000000,
+        bytes_remaining_formatted: '7.5 GB',
+        max_bytes: 10000000000,
+        usage_percent: 25,
+      },
+      period: { start: '2025-01-01T00:00:00.000Z', end: '2025-01-31T23:59:59.999Z' },
+    },
+  },
+  proxiesFromProvider: {
+    success: true,
+    data: {
+      plan_id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+      count: 5,
+      proxies: [
+        {
+          host: '159.197.238.218',
+          port: 61234,
+          username: 'user_4f8071c5e93f',
+          password: 'L68LsMrv',
+          full: '159.197.238.218:61234:user_4f8071c5e93f:L68LsMrv',
+        },
+        {
+          host: '159.197.238.219',
+          port: 61234,
+          username: 'user_4f8071c5e93f',
+          password: 'L68LsMrv',
+          full: '159.197.238.219:61234:user_4f8071c5e93f:L68LsMrv',
+        },
+      ],
+      pool: 'ISP_US_SNEAKERS',
+      expires_at: '2026-03-02T15:29:14.000Z',
+      source: 'provider',
+    },
+  },
+  proxiesFromCache: {
+    success: true,
+    data: {
+      plan_id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+      count: 5,
+      proxies: [
+        {
+          host: '159.197.238.218',
+          port: 61234,
+          username: 'user_4f8071c5e93f',
+          password: 'L68LsMrv',
+          full: '159.197.238.218:61234:user_4f8071c5e93f:L68LsMrv',
+        },
+      ],
+      pool: 'ISP_US_SNEAKERS',
+      expires_at: '2026-03-02T15:29:14.000Z',
+      source: 'cached',
+    },
+  },
+  poolsAll: {
+    success: true,
+    data: {
+      pools: [
+        { pool: 'ISP_US_SNEAKERS', inStock: true, stock: 150, title: 'USA Sneaker Proxies (ISP)', provider: 'ISP', isSubnet: false },
+        { pool: 'ISP_US_TICKETS', inStock: true, stock: 80, title: 'USA Ticket Proxies (ISP)', provider: 'ISP', isSubnet: false },
+        {
+          pool: 'ISP_UK_SNEAKERS',
+          inStock: true,
+          stock: 45,
+          title: 'United Kingdom Sneaker Proxies (ISP)',
+          provider: 'ISP',
+          isSubnet: false,
+        },
+      ],
+      count: 3,
+      note: 'This endpoint is exclusive to Dedicated ISP product. Use the pool value when creating a dedicated_isp plan.',
+    },
+  },
+  poolsUsOnly: {
+    success: true,
+    data: {
+      pools: [{ pool: 'ISP_US_SNEAKERS', inStock: true, stock: 150, title: 'USA Sneaker Proxies (ISP)', provider: 'ISP', isSubnet: false }],
+      count: 1,
+      note: 'This endpoint is exclusive to Dedicated ISP product. Use the pool value when creating a dedicated_isp plan.',
+    },
+  },
 };
 
 /**
@@ -94,32 +369,224 @@ const OPENAPI = {
  * `limits.bandwidth_mbps`, `billing.price_per_gb_cents`, pool `total`).
  */
 const SEED = {
-  poolList: { success: true, data: { pools: [{ pool: 'ISP_US_SNEAKERS', inStock: true, stock: 150, title: 'US Sneakers ISP', provider: 'ISP', isSubnet: false }], total: 1, in_stock_count: 1 } },
-  proxyList: { success: true, data: { plan_id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', product: 'dedicated_isp', proxies: [{ host: 'isp.proxyserver.bot', port: 10001, username: 'user_abc123', password: 'pass_xyz789', full: 'user_abc123:pass_xyz789@isp.proxyserver.bot:10001' }], count: 1, source: 'provider' } },
-  plan: { success: true, data: { plan_id: '3cd1f4b9-efc3-4252-b9f7-9cebc5236164', product: 'datacenter', billing_type: 'time', proxy_username: 'xaGBMTIV', proxy_password: 'HoLJlh55', connection: { hostname: 'v3-dc.proxyserver.bot', port_http: 777, port_socks: 666, format: 'xaGBMTIV:HoLJlh55@v3-dc.proxyserver.bot:777' }, limits: { max_gb: null, max_bytes: null, bytes_used: 0, bandwidth_mbps: 100 }, location: null, expires_at: '2025-01-22T10:00:00.000Z', status: 'active', created_at: '2025-01-15T10:00:00.000Z', billing: { mode: 'price', price_per_gb_cents: 100, cost_cents: 1400, cost_formatted: '$14.00' }, end_user_reference: 'customer_12345' } },
-  balance: { success: true, data: { balance_cents: 500000, balance_formatted: '$5,000.00', allocations: { residential: { gb_remaining: 5, bytes_remaining: 5000000000 } }, total_spent_cents: 0, total_spent_formatted: '$0.00' } },
+  poolList: {
+    success: true,
+    data: {
+      pools: [{ pool: 'ISP_US_SNEAKERS', inStock: true, stock: 150, title: 'US Sneakers ISP', provider: 'ISP', isSubnet: false }],
+      total: 1,
+      in_stock_count: 1,
+    },
+  },
+  proxyList: {
+    success: true,
+    data: {
+      plan_id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+      product: 'dedicated_isp',
+      proxies: [
+        {
+          host: 'isp.proxyserver.bot',
+          port: 10001,
+          username: 'user_abc123',
+          password: 'pass_xyz789',
+          full: 'user_abc123:pass_xyz789@isp.proxyserver.bot:10001',
+        },
+      ],
+      count: 1,
+      source: 'provider',
+    },
+  },
+  plan: {
+    success: true,
+    data: {
+      plan_id: '3cd1f4b9-efc3-4252-b9f7-9cebc5236164',
+      product: 'datacenter',
+      billing_type: 'time',
+      proxy_username: 'xaGBMTIV',
+      proxy_password: 'HoLJlh55',
+      connection: {
+        hostname: 'v3-dc.proxyserver.bot',
+        port_http: 777,
+        port_socks: 666,
+        format: 'xaGBMTIV:HoLJlh55@v3-dc.proxyserver.bot:777',
+      },
+      limits: { max_gb: null, max_bytes: null, bytes_used: 0, bandwidth_mbps: 100 },
+      location: null,
+      expires_at: '2025-01-22T10:00:00.000Z',
+      status: 'active',
+      created_at: '2025-01-15T10:00:00.000Z',
+      billing: { mode: 'price', price_per_gb_cents: 100, cost_cents: 1400, cost_formatted: '$14.00' },
+      end_user_reference: 'customer_12345',
+    },
+  },
+  balance: {
+    success: true,
+    data: {
+      balance_cents: 500000,
+      balance_formatted: '$5,000.00',
+      allocations: { residential: { gb_remaining: 5, bytes_remaining: 5000000000 } },
+      total_spent_cents: 0,
+      total_spent_formatted: '$0.00',
+    },
+  },
 };
 
 /** Error bodies verbatim from the openapi.json, with the status they are documented under. */
 const DOCUMENTED_ERRORS: Array<{ name: string; status: number; body: unknown; expect: Outcome<never>['kind']; code?: string }> = [
-  { name: 'UNAUTHORIZED', status: 401, body: {"success": false, "error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API key"}}, expect: 'refused', code: 'unauthorized' },
-  { name: 'VALIDATION_ERROR (missing product)', status: 400, body: {"success": false, "error": {"code": "VALIDATION_ERROR", "message": "Invalid request parameters", "details": {"product": ["Required"]}}}, expect: 'refused', code: 'invalid_option' },
-  { name: 'VALIDATION_ERROR (missing bandwidth)', status: 400, body: {"success": false, "error": {"code": "VALIDATION_ERROR", "message": "bandwidth_gb is required for bandwidth-billed products"}}, expect: 'refused', code: 'invalid_option' },
-  { name: 'VALIDATION_ERROR (billing type)', status: 400, body: {"success": false, "error": {"code": "VALIDATION_ERROR", "message": "billing_type is required for datacenter/shared_isp/ipv6 products"}}, expect: 'refused', code: 'invalid_option' },
-  { name: 'INVALID_POOL', status: 400, body: {"success": false, "error": {"code": "INVALID_POOL", "message": "Invalid pool 'INVALID_POOL'. Valid pools include: ISP_US_SNEAKERS, ISP_US_TICKETS (+20 more). Use GET /proxies/pools for full list."}}, expect: 'refused', code: 'invalid_option' },
+  {
+    name: 'UNAUTHORIZED',
+    status: 401,
+    body: { success: false, error: { code: 'UNAUTHORIZED', message: 'Invalid or missing API key' } },
+    expect: 'refused',
+    code: 'unauthorized',
+  },
+  {
+    name: 'VALIDATION_ERROR (missing product)',
+    status: 400,
+    body: {
+      success: false,
+      error: { code: 'VALIDATION_ERROR', message: 'Invalid request parameters', details: { product: ['Required'] } },
+    },
+    expect: 'refused',
+    code: 'invalid_option',
+  },
+  {
+    name: 'VALIDATION_ERROR (missing bandwidth)',
+    status: 400,
+    body: { success: false, error: { code: 'VALIDATION_ERROR', message: 'bandwidth_gb is required for bandwidth-billed products' } },
+    expect: 'refused',
+    code: 'invalid_option',
+  },
+  {
+    name: 'VALIDATION_ERROR (billing type)',
+    status: 400,
+    body: {
+      success: false,
+      error: { code: 'VALIDATION_ERROR', message: 'billing_type is required for datacenter/shared_isp/ipv6 products' },
+    },
+    expect: 'refused',
+    code: 'invalid_option',
+  },
+  {
+    name: 'INVALID_POOL',
+    status: 400,
+    body: {
+      success: false,
+      error: {
+        code: 'INVALID_POOL',
+        message:
+          "Invalid pool 'INVALID_POOL'. Valid pools include: ISP_US_SNEAKERS, ISP_US_TICKETS (+20 more). Use GET /proxies/pools for full list.",
+      },
+    },
+    expect: 'refused',
+    code: 'invalid_option',
+  },
   // Documented under 400 in the openapi example, 409 in the error table: the code decides.
-  { name: 'POOL_OUT_OF_STOCK', status: 400, body: {"success": false, "error": {"code": "POOL_OUT_OF_STOCK", "message": "Pool 'ISP_US_SNEAKERS' has insufficient stock. Available: 5, Requested: 10"}}, expect: 'refused', code: 'out_of_stock' },
-  { name: 'INSUFFICIENT_BALANCE', status: 402, body: {"success": false, "error": {"code": "INSUFFICIENT_BALANCE", "message": "Insufficient balance. Required: $500.00, Available: $100.00", "required_cents": 50000, "available_cents": 10000}}, expect: 'refused', code: 'insufficient_upstream_balance' },
-  { name: 'OUT_OF_STOCK', status: 409, body: {"success": false, "error": {"code": "OUT_OF_STOCK", "message": "product is out of stock"}}, expect: 'refused', code: 'out_of_stock' },
-  { name: 'NOT_FOUND', status: 404, body: {"success": false, "error": {"code": "NOT_FOUND", "message": "Plan not found"}}, expect: 'refused', code: 'not_found' },
-  { name: 'PRODUCT_DISABLED', status: 403, body: {"success": false, "error": {"code": "PRODUCT_DISABLED", "message": "Dedicated ISP is not enabled for your account. This endpoint is exclusive to the dedicated_isp product."}}, expect: 'refused', code: 'forbidden' },
-  { name: 'FORBIDDEN', status: 403, body: { success: false, error: { code: 'FORBIDDEN', message: 'Account suspended' } }, expect: 'refused', code: 'forbidden' },
-  { name: 'RATE_LIMITED', status: 429, body: { success: false, error: { code: 'RATE_LIMITED', message: 'Too many requests' } }, expect: 'refused', code: 'rate_limited' },
-  { name: 'PRICING_ERROR', status: 400, body: {"success": false, "error": {"code": "PRICING_ERROR", "message": "Unable to calculate price"}}, expect: 'refused', code: 'invalid_option' },
-  { name: 'PLAN_EXPIRED', status: 400, body: {"success": false, "error": {"code": "PLAN_EXPIRED", "message": "Cannot extend an expired plan"}}, expect: 'refused', code: 'rejected' },
-  { name: 'EXTENSION_NOT_SUPPORTED', status: 400, body: {"success": false, "error": {"code": "EXTENSION_NOT_SUPPORTED", "message": "Plan extension is not supported for this product. Please create a new plan instead."}}, expect: 'refused', code: 'unsupported' },
-  { name: 'NOT_SUPPORTED', status: 400, body: {"success": false, "error": {"code": "NOT_SUPPORTED", "message": "This endpoint is only for Dedicated ISP plans"}}, expect: 'refused', code: 'unsupported' },
-  { name: 'INTERNAL_ERROR', status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'Server error' } }, expect: 'ambiguous' },
+  {
+    name: 'POOL_OUT_OF_STOCK',
+    status: 400,
+    body: {
+      success: false,
+      error: { code: 'POOL_OUT_OF_STOCK', message: "Pool 'ISP_US_SNEAKERS' has insufficient stock. Available: 5, Requested: 10" },
+    },
+    expect: 'refused',
+    code: 'out_of_stock',
+  },
+  {
+    name: 'INSUFFICIENT_BALANCE',
+    status: 402,
+    body: {
+      success: false,
+      error: {
+        code: 'INSUFFICIENT_BALANCE',
+        message: 'Insufficient balance. Required: $500.00, Available: $100.00',
+        required_cents: 50000,
+        available_cents: 10000,
+      },
+    },
+    expect: 'refused',
+    code: 'insufficient_upstream_balance',
+  },
+  {
+    name: 'OUT_OF_STOCK',
+    status: 409,
+    body: { success: false, error: { code: 'OUT_OF_STOCK', message: 'product is out of stock' } },
+    expect: 'refused',
+    code: 'out_of_stock',
+  },
+  {
+    name: 'NOT_FOUND',
+    status: 404,
+    body: { success: false, error: { code: 'NOT_FOUND', message: 'Plan not found' } },
+    expect: 'refused',
+    code: 'not_found',
+  },
+  {
+    name: 'PRODUCT_DISABLED',
+    status: 403,
+    body: {
+      success: false,
+      error: {
+        code: 'PRODUCT_DISABLED',
+        message: 'Dedicated ISP is not enabled for your account. This endpoint is exclusive to the dedicated_isp product.',
+      },
+    },
+    expect: 'refused',
+    code: 'forbidden',
+  },
+  {
+    name: 'FORBIDDEN',
+    status: 403,
+    body: { success: false, error: { code: 'FORBIDDEN', message: 'Account suspended' } },
+    expect: 'refused',
+    code: 'forbidden',
+  },
+  {
+    name: 'RATE_LIMITED',
+    status: 429,
+    body: { success: false, error: { code: 'RATE_LIMITED', message: 'Too many requests' } },
+    expect: 'refused',
+    code: 'rate_limited',
+  },
+  {
+    name: 'PRICING_ERROR',
+    status: 400,
+    body: { success: false, error: { code: 'PRICING_ERROR', message: 'Unable to calculate price' } },
+    expect: 'refused',
+    code: 'invalid_option',
+  },
+  {
+    name: 'PLAN_EXPIRED',
+    status: 400,
+    body: { success: false, error: { code: 'PLAN_EXPIRED', message: 'Cannot extend an expired plan' } },
+    expect: 'refused',
+    code: 'rejected',
+  },
+  {
+    name: 'EXTENSION_NOT_SUPPORTED',
+    status: 400,
+    body: {
+      success: false,
+      error: {
+        code: 'EXTENSION_NOT_SUPPORTED',
+        message: 'Plan extension is not supported for this product. Please create a new plan instead.',
+      },
+    },
+    expect: 'refused',
+    code: 'unsupported',
+  },
+  {
+    name: 'NOT_SUPPORTED',
+    status: 400,
+    body: { success: false, error: { code: 'NOT_SUPPORTED', message: 'This endpoint is only for Dedicated ISP plans' } },
+    expect: 'refused',
+    code: 'unsupported',
+  },
+  {
+    name: 'INTERNAL_ERROR',
+    status: 500,
+    body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'Server error' } },
+    expect: 'ambiguous',
+  },
 ];
 
 describe('FlashProxy documented examples', () => {
@@ -148,7 +615,12 @@ describe('FlashProxy documented examples', () => {
     const seedPlan = wire.planResponseSchema.parse(SEED.plan).data;
     expect(seedPlan.limits?.bandwidth_mbps).toBe(100);
     expect(seedPlan.end_user_reference).toBe('customer_12345');
-    expect(gatewayProxy(seedPlan)).toMatchObject({ host: 'v3-dc.proxyserver.bot', httpPort: 777, socks5Port: 666, expiresAt: '2025-01-22T10:00:00.000Z' });
+    expect(gatewayProxy(seedPlan)).toMatchObject({
+      host: 'v3-dc.proxyserver.bot',
+      httpPort: 777,
+      socks5Port: 666,
+      expiresAt: '2025-01-22T10:00:00.000Z',
+    });
   });
 
   it('parse Dedicated ISP bodies into one proxy per static IP', () => {

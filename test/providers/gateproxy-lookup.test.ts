@@ -53,7 +53,10 @@ describe('GateProxy lost purchase, found from documented fields only', () => {
   });
 
   it.each([
-    ['500 internal_error after the order was made', () => sim.answerNextOrderWithError({ status: 500, code: 'internal_error', when: 'after' })],
+    [
+      '500 internal_error after the order was made',
+      () => sim.answerNextOrderWithError({ status: 500, code: 'internal_error', when: 'after' }),
+    ],
     ['the answer lost by a timeout', () => sim.faults.inject({ kind: 'hang_after' }, { method: 'POST', path: '/orders' })],
     ['a bare 500 after', () => sim.faults.inject({ kind: 'error_after', status: 500 }, { method: 'POST', path: '/orders' })],
     ['a garbage 2xx', () => sim.faults.inject({ kind: 'malformed_after' }, { method: 'POST', path: '/orders' })],
@@ -112,7 +115,10 @@ describe('GateProxy lost purchase, found from documented fields only', () => {
     const revoked = { success: false, error: { code: 'unauthorized', message: 'Missing, invalid, or revoked token.' } };
     sim.faults.inject({ kind: 'error_before', status: 401, body: revoked }, { method: 'GET', path: '/orders' });
     expect(await gate.findPurchase(lookupFor('shop-order-1', sentAt))).toMatchObject({ kind: 'ambiguous', reason: 'needs_operator' });
-    sim.faults.inject({ kind: 'error_before', status: 404, body: { success: false, error: { code: 'order_not_found' } } }, { method: 'GET', path: /^\/orders\/.+/ });
+    sim.faults.inject(
+      { kind: 'error_before', status: 404, body: { success: false, error: { code: 'order_not_found' } } },
+      { method: 'GET', path: /^\/orders\/.+/ },
+    );
     expect(await gate.findPurchase(lookupFor('shop-order-1', sentAt))).toMatchObject({ kind: 'ambiguous' });
   });
 
@@ -153,7 +159,9 @@ describe('GateProxy lost purchase after a restart (no snapshot): the ids the sho
     const afterRestart = gateProxy();
     const found = value(await afterRestart.findPurchase(lookupFor('shop-order-1', sentAt, [recorded.upstreamOrderId])));
     expect(found?.upstreamOrderId).toBe(sim.orders().find((o) => o.orderId !== recorded.upstreamOrderId)!.orderId);
-    expect(await afterRestart.findPurchase(lookupFor('shop-order-1', sentAt, [recorded.upstreamOrderId, found!.upstreamOrderId]))).toEqual(ok(null));
+    expect(await afterRestart.findPurchase(lookupFor('shop-order-1', sentAt, [recorded.upstreamOrderId, found!.upstreamOrderId]))).toEqual(
+      ok(null),
+    );
   });
 
   it('an unrecorded order from elsewhere besides ours, without timestamps: a person decides', async () => {

@@ -5,10 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGateProxyProvider } from '../../src/providers/gateproxy/index.js';
-import {
-  GATEPROXY_ORDER_CODES_KEPT_AMBIGUOUS,
-  GATEPROXY_ORDER_REFUSALS,
-} from '../../src/providers/gateproxy/refusals.js';
+import { GATEPROXY_ORDER_CODES_KEPT_AMBIGUOUS, GATEPROXY_ORDER_REFUSALS } from '../../src/providers/gateproxy/refusals.js';
 import type { OrderChoice, ProxyProvider } from '../../src/providers/types.js';
 import { createGateProxySimulator, type GateProxySimulator } from '../../src/sandbox/upstreams/gateproxy/index.js';
 import type { RunningSimulator } from '../../src/sandbox/upstreams/sim-server.js';
@@ -85,7 +82,10 @@ describe('GateProxy order refusals: the reference error table, row by row', () =
   it('a 2xx we cannot read as an order is ambiguous: an error envelope, no order id, garbage', async () => {
     const envelopeOn200 = { success: false, error: { code: 'order_processing', message: 'Another order is running.' } };
     sim.faults.inject({ kind: 'error_after', status: 200, body: envelopeOn200 }, { method: 'POST', path: '/orders' });
-    sim.faults.inject({ kind: 'error_after', status: 200, body: { success: true, status: 'completed' } }, { method: 'POST', path: '/orders' });
+    sim.faults.inject(
+      { kind: 'error_after', status: 200, body: { success: true, status: 'completed' } },
+      { method: 'POST', path: '/orders' },
+    );
     sim.faults.inject({ kind: 'malformed_after' }, { method: 'POST', path: '/orders' });
     const gate = gateProxy();
     expect(await buy(gate, 'o-1')).toMatchObject({ kind: 'ambiguous', reason: 'undocumented', httpStatus: 200 });

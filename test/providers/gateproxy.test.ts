@@ -1,12 +1,6 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { createGateProxyProvider } from '../../src/providers/gateproxy/index.js';
-import {
-  balanceFromWire,
-  productFromPricing,
-  proxyFromOrder,
-  trafficToGb,
-  usageFromWire,
-} from '../../src/providers/gateproxy/adapter.js';
+import { balanceFromWire, productFromPricing, proxyFromOrder, trafficToGb, usageFromWire } from '../../src/providers/gateproxy/adapter.js';
 import {
   balanceSchema,
   classifyExchange,
@@ -161,14 +155,16 @@ describe('GateProxy seed examples', () => {
   it('reads traffic usage strings as gigabytes', () => {
     const usage = usageFromWire(usageSchema.parse(JSON.parse(SEED_USAGE)));
     expect(usage).toEqual(ok({ usedGb: 1.2, remainingGb: 3.8, totalGb: 5 }));
-    expect([trafficToGb('120 MB'), trafficToGb('1 GB'), trafficToGb('0.120'), trafficToGb('2.5gb')]).toEqual([
-      0.12, 1, 0.12, 2.5,
-    ]);
+    expect([trafficToGb('120 MB'), trafficToGb('1 GB'), trafficToGb('0.120'), trafficToGb('2.5gb')]).toEqual([0.12, 1, 0.12, 2.5]);
   });
 
   it('reads the error envelope as a refusal', () => {
     expect(errorEnvelopeSchema.safeParse(JSON.parse(SEED_ERROR)).success).toBe(true);
-    const outcome = classifyExchange(response(402, JSON.parse(SEED_ERROR)), () => ok('done'), (t) => t);
+    const outcome = classifyExchange(
+      response(402, JSON.parse(SEED_ERROR)),
+      () => ok('done'),
+      (t) => t,
+    );
     expect(outcome).toMatchObject({ kind: 'refused', code: 'insufficient_upstream_balance', httpStatus: 402 });
   });
 });
@@ -207,7 +203,12 @@ describe('GateProxy error codes', () => {
 
   it('a 2xx envelope saying failure is a refusal only for codes that mean nothing was done', () => {
     const envelope = (code: string) => response(200, { success: false, error: { code, message: 'x' } });
-    const run = (exchange: HttpExchange) => classifyExchange(exchange, () => ok('done'), (t) => t);
+    const run = (exchange: HttpExchange) =>
+      classifyExchange(
+        exchange,
+        () => ok('done'),
+        (t) => t,
+      );
     expect(run(envelope('order_processing'))).toMatchObject({ kind: 'refused', code: 'busy' });
     expect(run(envelope('something_new'))).toMatchObject({ kind: 'ambiguous', reason: 'malformed' });
     expect(run(response(200, { success: false }))).toMatchObject({ kind: 'ambiguous', reason: 'malformed' });
@@ -305,14 +306,7 @@ describe('GateProxy round trip', () => {
     const gate = gateProxy();
 
     const catalog = value(await gate.getCatalog());
-    expect(catalog.products.map((p) => p.id)).toEqual([
-      'abcproxy',
-      '9proxy',
-      'proxyseller',
-      'nodemaven',
-      'dataimpulse',
-      '9proxy_cd_key',
-    ]);
+    expect(catalog.products.map((p) => p.id)).toEqual(['abcproxy', '9proxy', 'proxyseller', 'nodemaven', 'dataimpulse', '9proxy_cd_key']);
     const nodemaven = catalog.products.find((p) => p.id === 'nodemaven')!;
     expect(nodemaven.terms.map((t) => [t.id, t.label, t.trafficGb, t.unitCostCents])).toEqual([
       ['0.120', '120 MB', 0.12, 45],
@@ -383,9 +377,7 @@ describe('GateProxy round trip', () => {
   it('maps a SOCKS5 delivery to the SOCKS5 port', async () => {
     sim.setDeliveredProtocol('9proxy_cd_key', 'SOCKS5');
     const gate = gateProxy();
-    const bought = value(
-      await gate.purchase({ choice: { productId: '9proxy_cd_key', termId: '1GB', quantity: 1 }, reference: 'o-1' }),
-    );
+    const bought = value(await gate.purchase({ choice: { productId: '9proxy_cd_key', termId: '1GB', quantity: 1 }, reference: 'o-1' }));
     expect(bought.proxies[0]).toMatchObject({ socks5Port: 6000, host: 'cdkey.9proxy.gateproxy.store' });
     expect(bought.proxies[0]!.httpPort).toBeUndefined();
   });
@@ -446,7 +438,12 @@ describe('GateProxy purchase lookup without a reference', () => {
     expect(outcome.message).toContain(elsewhere.orderId);
     // Once the operator records the other one, ours is the only candidate left.
     const found = value(
-      await gate.findPurchase({ reference: 'o-1', choice: NODEMAVEN_1GB, sentAt, isKnownUpstreamId: (id: string) => [elsewhere.orderId].includes(id) }),
+      await gate.findPurchase({
+        reference: 'o-1',
+        choice: NODEMAVEN_1GB,
+        sentAt,
+        isKnownUpstreamId: (id: string) => [elsewhere.orderId].includes(id),
+      }),
     );
     expect(found?.upstreamOrderId).toBe(ours.orderId);
   });

@@ -155,9 +155,7 @@ describe('response size cap', () => {
 
 describe('retries', () => {
   it('a GET with retry is retried on 503 and the eventual answer is returned', async () => {
-    const server = await startServer((_req, res, n) =>
-      n < 3 ? json(res, 503, { error: 'unavailable' }) : json(res, 200, { attempt: n }),
-    );
+    const server = await startServer((_req, res, n) => (n < 3 ? json(res, 503, { error: 'unavailable' }) : json(res, 200, { attempt: n })));
     const exchange = await client(server, { readRetries: 2 }).send({ method: 'GET', path: '/list', retry: true });
     const response = expectResponse(exchange);
     expect(response.status).toBe(200);
@@ -245,9 +243,7 @@ describe('ConcurrencyLimiter', () => {
       (res as ServerResponse & { n?: number }).n = n;
     });
     const http = client(server, { maxConcurrent: 2 });
-    const all = Promise.all(
-      Array.from({ length: 5 }, (_, i) => http.send({ method: 'GET', path: `/item/${i}` })),
-    );
+    const all = Promise.all(Array.from({ length: 5 }, (_, i) => http.send({ method: 'GET', path: `/item/${i}` })));
 
     for (let released = 0; released < 5; released++) {
       const expected = Math.min(2, 5 - released);

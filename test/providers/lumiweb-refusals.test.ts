@@ -64,7 +64,13 @@ describe('each documented row', () => {
     for (const row of LUMIWEB_MONEY_REFUSALS) expect(row.documented).toMatch(/seed 003|upstream-facts/);
     const keys = LUMIWEB_MONEY_REFUSALS.map((row) => `${row.status} ${row.code}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.sort()).toEqual(['400 bad_request', '402 insufficient', '403 forbidden_scope', '403 money_disabled', '503 provider_misconfig']);
+    expect(keys.sort()).toEqual([
+      '400 bad_request',
+      '402 insufficient',
+      '403 forbidden_scope',
+      '403 money_disabled',
+      '503 provider_misconfig',
+    ]);
   });
 
   describe.each(LUMIWEB_MONEY_REFUSALS.map((row) => [`${row.status} ${row.code}`, row] as const))('%s', (_name, row) => {
@@ -136,7 +142,11 @@ describe('answers the documents do not list are ambiguous, never a refusal', () 
   it('a 2xx whose status is a failure code, or an unknown one, is ambiguous', async () => {
     for (const [n, answered] of ['insufficient', 'provider_misconfig', 'failed', 'queued'].entries()) {
       sim.faults.inject({ kind: 'error_before', status: 200, body: { status: answered } }, { method: 'POST', path: BUY_PATH });
-      expectKind(await provider.purchase({ choice, reference: `order-2xx-${n}` }), { kind: 'ambiguous', reason: 'undocumented', httpStatus: 200 });
+      expectKind(await provider.purchase({ choice, reference: `order-2xx-${n}` }), {
+        kind: 'ambiguous',
+        reason: 'undocumented',
+        httpStatus: 200,
+      });
     }
     sim.faults.inject({ kind: 'malformed_after' }, { method: 'POST', path: BUY_PATH });
     expectKind(await provider.purchase({ choice, reference: 'order-garbled' }), { kind: 'ambiguous', reason: 'malformed' });

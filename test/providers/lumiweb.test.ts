@@ -3,13 +3,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  toCatalogProducts,
-  toPurchaseResult,
-  toQuote,
-  toRenewResult,
-  toUpstreamProxies,
-} from '../../src/providers/lumiweb/adapter.js';
+import { toCatalogProducts, toPurchaseResult, toQuote, toRenewResult, toUpstreamProxies } from '../../src/providers/lumiweb/adapter.js';
 import {
   catalogSchema,
   credentialsSchema,
@@ -42,9 +36,7 @@ const SEED_CREDENTIALS_STATIC = JSON.parse(`{ "subscription_id": 9, "kind": "sta
   "static_proxies": [ { "ip":"1.2.3.4","port_http":8080,"port_socks":1080,"login":"u","password":"p" } ] }`);
 const SEED_CREDENTIALS_ROTATING = JSON.parse(`{ "subscription_id": 9, "kind": "rotating",
   "upstream_login":"u","upstream_endpoint":"gw.example:7000","upstream_password":"p" }`);
-const SEED_PURCHASE = JSON.parse(
-  `{ "status":"ok","subscription_id":9,"order_id":120,"price_usd":"12.50","quantity":5,"country":"US" }`,
-);
+const SEED_PURCHASE = JSON.parse(`{ "status":"ok","subscription_id":9,"order_id":120,"price_usd":"12.50","quantity":5,"country":"US" }`);
 const SEED_RENEW = JSON.parse(`{ "subscription_id":9,"status":"ok","price_usd":"12.50","new_expires_at":"2026-07-09T..." }`);
 
 // ---------------------------------------------------------------------------
@@ -279,9 +271,7 @@ describe('LumiWeb adapter over HTTP', () => {
     expect(expectOk(await provider.listProxies())).toEqual(bought.proxies);
 
     const upstreamId = bought.proxies[0]!.upstreamId;
-    expect(expectOk(await provider.renewalTerms!(upstreamId))).toEqual([
-      { id: '30d', label: '30 days', days: 30, unitCostCents: 250 },
-    ]);
+    expect(expectOk(await provider.renewalTerms!(upstreamId))).toEqual([{ id: '30d', label: '30 days', days: 30, unitCostCents: 250 }]);
     const renewed = expectOk(await provider.renew!({ upstreamId, termId: '30d', reference: 'renewal-0001' }));
     const movedTo = new Date(Date.parse(upstream!.expiresAt) + 30 * DAY_MS).toISOString();
     expect(renewed).toEqual({ newExpiresAt: movedTo, costCents: 750 });
@@ -289,9 +279,7 @@ describe('LumiWeb adapter over HTTP', () => {
     expect(sim.balanceCents()).toBe(50_000 - 1500);
 
     // Renewing another IP of the same subscription with the same reference is a replay, not a second charge.
-    const again = expectOk(
-      await provider.renew!({ upstreamId: bought.proxies[1]!.upstreamId, termId: '30d', reference: 'renewal-0001' }),
-    );
+    const again = expectOk(await provider.renew!({ upstreamId: bought.proxies[1]!.upstreamId, termId: '30d', reference: 'renewal-0001' }));
     expect(again).toEqual(renewed);
     expect(sim.balanceCents()).toBe(50_000 - 1500);
 
@@ -461,10 +449,7 @@ describe('LumiWeb adapter over HTTP', () => {
   });
 
   it('bad_request answers (a rotating category, a country the upstream rejects) are invalid_option', async () => {
-    expectRefused(
-      await provider.purchase({ choice: isp({ productId: 'residential' }), reference: 'order-0014' }),
-      'invalid_option',
-    );
+    expectRefused(await provider.purchase({ choice: isp({ productId: 'residential' }), reference: 'order-0014' }), 'invalid_option');
     const brazil = connect(API_KEY, { countries: [{ code: 'BR', name: 'Brazil' }] });
     expectRefused(await brazil.purchase({ choice: isp({ countryCode: 'BR' }), reference: 'order-0015' }), 'invalid_option');
     // Choices outside the offer never leave the shop.
@@ -481,10 +466,7 @@ describe('LumiWeb adapter over HTTP', () => {
   });
 
   it('renewing an unknown subscription (404 not_found, undocumented for money) stays unknown', async () => {
-    expectAmbiguous(
-      await provider.renew!({ upstreamId: '999:45.0.0.1', termId: '30d', reference: 'renewal-0019' }),
-      'undocumented',
-    );
+    expectAmbiguous(await provider.renew!({ upstreamId: '999:45.0.0.1', termId: '30d', reference: 'renewal-0019' }), 'undocumented');
   });
 
   // -------------------------------------------------------------------------

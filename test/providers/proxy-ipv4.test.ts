@@ -370,7 +370,9 @@ describe('proxy-ipv4: documented errors become the right outcomes', () => {
     expect(await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_2' })).toMatchObject({ kind: 'ambiguous' });
     expect(sim.purchaseCount()).toBe(0);
     expect(sim.balanceCents()).toBe(100_00);
-    expect(okValue(await provider.findPurchase({ reference: 'ord_1', choice: ipv4Gbr(2), sentAt, isKnownUpstreamId: () => false }))).toBeNull();
+    expect(
+      okValue(await provider.findPurchase({ reference: 'ord_1', choice: ipv4Gbr(2), sentAt, isKnownUpstreamId: () => false })),
+    ).toBeNull();
   });
 
   it('refuses an order our upstream balance cannot pay as insufficient_upstream_balance', async () => {
@@ -488,7 +490,12 @@ describe('proxy-ipv4: catalog, quote, purchase, list, renew, find', () => {
     const renewed = okValue(await provider.renew!({ upstreamId: target.upstreamId, termId: '30', reference: 'ren_1' }));
     const expectedEnd = new Date(Date.parse(target.expiresAt!) + 30 * DAY_MS).toISOString();
     expect(renewed.newExpiresAt).toBe(expectedEnd);
-    expect(sim.proxies('ipv4').find((p) => `ipv4:${p.id}` === target.upstreamId)!.dateEnd.toISOString()).toBe(expectedEnd);
+    expect(
+      sim
+        .proxies('ipv4')
+        .find((p) => `ipv4:${p.id}` === target.upstreamId)!
+        .dateEnd.toISOString(),
+    ).toBe(expectedEnd);
     expect(sim.balanceCents()).toBe(100_00 - 650 - 325);
 
     // Reconciliation finds the same proxies, and nothing once they are recorded as ours.
@@ -610,8 +617,15 @@ describe('proxy-ipv4: faults', () => {
   it('5xx after processing: the new proxies are listed at once and delivered, and the order is not sent twice', async () => {
     sim.faults.inject({ kind: 'error_after' }, orderPath);
     const outcome = await provider.purchase({ choice: ipv4Gbr(2), reference: 'ord_1' });
-    const bought = sim.orders()[0]!.proxyIds.map((id) => `ipv4:${id}`).sort();
-    expect(okValue(outcome).proxies.map((p) => p.upstreamId).sort()).toEqual(bought);
+    const bought = sim
+      .orders()[0]!
+      .proxyIds.map((id) => `ipv4:${id}`)
+      .sort();
+    expect(
+      okValue(outcome)
+        .proxies.map((p) => p.upstreamId)
+        .sort(),
+    ).toEqual(bought);
     expect(sim.purchaseCount()).toBe(1);
     expect(sim.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/order'))).toHaveLength(1);
   });
@@ -651,9 +665,7 @@ describe('proxy-ipv4: faults', () => {
     sim.purchaseElsewhere({ type: 'ipv4', country: 'GBR', count: 1, days: 30 });
     expect(await provider.findPurchase(lookupFor(sentAt))).toMatchObject({ kind: 'ambiguous' });
     // Proxies started well before the order was sent are not candidates at all.
-    expect(
-      okValue(await provider.findPurchase(lookupFor(new Date(Date.now() + 60 * 60_000).toISOString()))),
-    ).toBeNull();
+    expect(okValue(await provider.findPurchase(lookupFor(new Date(Date.now() + 60 * 60_000).toISOString())))).toBeNull();
   });
 
   it('a failed snapshot before ordering sends no order and says the upstream is busy', async () => {

@@ -230,16 +230,11 @@ describe('proxy-panel: the reference examples parse and map into the common mode
 
   it('an available network becomes a location whose code is the network id', () => {
     const parsed = availableNetworksAnswerSchema.parse(SEED_NETWORKS);
-    expect(parsed.networks.map(locationOf)).toEqual([
-      { code: 'b1c2d3e4f5g6h7j8k9m0n1p2', name: 'DE-BER Berlin', available: true },
-    ]);
+    expect(parsed.networks.map(locationOf)).toEqual([{ code: 'b1c2d3e4f5g6h7j8k9m0n1p2', name: 'DE-BER Berlin', available: true }]);
   });
 
   it('a purchase answer gives the new ids, in the list shape and in the single-subscription shape', () => {
-    expect(purchasedIds(purchaseAnswerSchema.parse(SEED_PURCHASE))).toEqual([
-      'j97b2f6m1k4n8p3r5t7v9x0z',
-      'n38k2f6m1k4n8p3r5t7v9x0z',
-    ]);
+    expect(purchasedIds(purchaseAnswerSchema.parse(SEED_PURCHASE))).toEqual(['j97b2f6m1k4n8p3r5t7v9x0z', 'n38k2f6m1k4n8p3r5t7v9x0z']);
     // "If a single subscription is created, the gateway may return subscription instead of subscriptions."
     const single = { ok: true, subscriptionId: 'j97b2f6m1k4n8p3r5t7v9x0z', subscription: SEED_PURCHASE.subscriptions[0] };
     expect(purchasedIds(purchaseAnswerSchema.parse(single))).toEqual(['j97b2f6m1k4n8p3r5t7v9x0z']);
@@ -424,7 +419,7 @@ describe('proxy-panel: every gateway error maps to the right outcome', () => {
     expectNoSecret(outcome);
   });
 
-  it('403 Forbidden (another account\'s subscription) → refused forbidden', async () => {
+  it("403 Forbidden (another account's subscription) → refused forbidden", async () => {
     const foreign = sim.createForeignSubscription(PLAN_IDS.nlAmsMobilePrivate30d);
     const outcome = await provider.renewalTerms!(foreign.subscriptionId);
     expect(outcome).toMatchObject({ kind: 'refused', code: 'forbidden', httpStatus: 403 });
@@ -587,9 +582,7 @@ describe('proxy-panel: round trip against the simulator', () => {
     const changed = await provider.changeCredentials!(id);
     expect(changed).toEqual({ kind: 'ok', value: { login: oldLogin, password: sim.subscription(id)!.password } });
     const relisted = await provider.listProxies();
-    expect(relisted.kind === 'ok' && relisted.value.find((p) => p.upstreamId === id)?.password).toBe(
-      sim.subscription(id)!.password,
-    );
+    expect(relisted.kind === 'ok' && relisted.value.find((p) => p.upstreamId === id)?.password).toBe(sim.subscription(id)!.password);
 
     // The rotate link gives a new exit address.
     const exitBefore = sim.subscription(id)!.exitIp;

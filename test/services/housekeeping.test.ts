@@ -76,7 +76,11 @@ describe('housekeeping', () => {
     const parsed = parseConfig({ RETENTION_QUOTES_HOURS: '12', RETENTION_OUTBOX_DAYS: '7', RETENTION_CONVERSATIONS_DAYS: '3' });
     expect(parsed.ok && parsed.config.retention).toEqual({ quotesMs: 12 * HOUR, outboxMs: 7 * 24 * HOUR, conversationsMs: 3 * 24 * HOUR });
     const defaults = parseConfig({});
-    expect(defaults.ok && defaults.config.retention).toEqual({ quotesMs: 24 * HOUR, outboxMs: 30 * 24 * HOUR, conversationsMs: 7 * 24 * HOUR });
+    expect(defaults.ok && defaults.config.retention).toEqual({
+      quotesMs: 24 * HOUR,
+      outboxMs: 30 * 24 * HOUR,
+      conversationsMs: 7 * 24 * HOUR,
+    });
     const tooShort = parseConfig({ RETENTION_OUTBOX_DAYS: '1' });
     expect(tooShort.ok).toBe(false);
     expect(!tooShort.ok && tooShort.problems.join()).toMatch(/RETENTION_OUTBOX_DAYS/);

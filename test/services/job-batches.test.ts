@@ -122,7 +122,7 @@ describe('every job yields after a budget’s worth of rows', () => {
   it('expiry reminders', async () => {
     const shop = await newShop(['proxy-panel']);
     const proxy = await firstProxy(shop);
-    shop.database.sqlite.prepare("UPDATE subscriptions SET expires_at = ? WHERE id = ?").run(Date.now() + 100 * HOUR, proxy.id);
+    shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(Date.now() + 100 * HOUR, proxy.id);
     copies(shop, proxy, ROWS, 10); // inside both windows: two reminders each
     const reminders = shop.database.sqlite.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'expiry_reminder'");
     const { ctx, perBatch, settle } = observedContext(() => reminders.get()!.n);

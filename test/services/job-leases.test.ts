@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildServices } from '../../src/app.js';
 import { openDatabase, type Database_ } from '../../src/db/client.js';
 import { silentLogger } from '../../src/logger.js';
-import { HELD_ELSEWHERE, shopJobs, startScheduler, type Job, type Scheduler } from '../../src/scheduler/index.js';
+import { HELD_ELSEWHERE, shopJobs, startScheduler, type Job } from '../../src/scheduler/index.js';
 import { createJobLeases } from '../../src/scheduler/leases.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -55,10 +55,7 @@ describe('a sixth upstream', () => {
   it('added as one folder and one line, is enabled by its API key and listed in the catalog beside the others', async () => {
     const throwaway = await startThrowawayUpstream();
     const gate = await startGateProxy();
-    const parsed = parseConfig(
-      { ...gate.settings, THROWAWAY_API_KEY: THROWAWAY_KEY, THROWAWAY_BASE_URL: throwaway.url },
-      WITH_THROWAWAY,
-    );
+    const parsed = parseConfig({ ...gate.settings, THROWAWAY_API_KEY: THROWAWAY_KEY, THROWAWAY_BASE_URL: throwaway.url }, WITH_THROWAWAY);
     if (!parsed.ok) throw new Error(parsed.problems.join('; '));
     expect(secretValues(parsed.config)).toContain(THROWAWAY_KEY);
 

@@ -18,7 +18,14 @@ import { waitFor } from '../helpers/wait.js';
 
 describe('a backlog against the enforced limits', () => {
   it('delivers every message once, in order per chat, without a 429 for a chat or group limit', async () => {
-    const run = await runNotifyWorkload({ singleChats: 40, busyChats: 3, perBusyChat: 3, groupAlerts: 3, latencyMs: 20, timeoutMs: 30_000 });
+    const run = await runNotifyWorkload({
+      singleChats: 40,
+      busyChats: 3,
+      perBusyChat: 3,
+      groupAlerts: 3,
+      latencyMs: 20,
+      timeoutMs: 30_000,
+    });
 
     expect(run.enqueued).toBe(1 + 40 + 9 + 3);
     expect(run.lost).toBe(0);
@@ -61,7 +68,16 @@ describe('one sender, one chat in trouble', () => {
     return notifierApi(bot.api);
   };
   const notifier = (overrides: Partial<NotifierDeps> = {}) =>
-    createNotifier({ outbox, users: shop.users, sender: telegramMessageSender(appApi()), render, logger: silentLogger, now, limits: { globalMarginMs: 0, chatMarginMs: 0 }, ...overrides });
+    createNotifier({
+      outbox,
+      users: shop.users,
+      sender: telegramMessageSender(appApi()),
+      render,
+      logger: silentLogger,
+      now,
+      limits: { globalMarginMs: 0, chatMarginMs: 0 },
+      ...overrides,
+    });
   const acceptedTexts = () => botApi.accepted.map((m) => m.text).sort();
 
   it('reschedules a 429 in the outbox and sends to the other chats in the same pass', async () => {

@@ -40,8 +40,7 @@ afterEach(async () => {
   shop.close();
 });
 
-const logger = () =>
-  createLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as { level: string; msg: string }) });
+const logger = () => createLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as { level: string; msg: string }) });
 
 const render = (message: OutboxMessage, language: 'en' | 'ru') => {
   const payload = JSON.parse(message.payload) as { text?: string; silent?: boolean; button?: string };
@@ -181,7 +180,11 @@ describe("Telegram's refusals", () => {
       await n.runOnce();
     }
     expect(texts(tg)).toEqual(['[en] first', '[en] second']);
-    expect(sends().filter((c) => c.outcome?.ok).map((c) => c.at)).toEqual([T0 + 3_000, T0 + 4_000]);
+    expect(
+      sends()
+        .filter((c) => c.outcome?.ok)
+        .map((c) => c.at),
+    ).toEqual([T0 + 3_000, T0 + 4_000]);
   });
 
   it('marks a user who blocked the bot unreachable and stops writing to them', async () => {

@@ -216,7 +216,9 @@ describe('idempotency and concurrency', () => {
     const user = shop.customer(50_000);
     const quote = await quoteFirst(shop, user.id, 'flashproxy');
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => shop!.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'double-tap', channel: 'bot' })),
+      Array.from({ length: 20 }, () =>
+        shop!.orders.purchase({ userId: user.id, quoteId: quote.id, intentKey: 'double-tap', channel: 'bot' }),
+      ),
     );
     const orderIds = new Set(results.map((r) => ('order' in r ? r.order.id : r.kind)));
     expect(orderIds.size).toBe(1);
@@ -253,7 +255,9 @@ describe('renewing proxies bought together', () => {
     if (!terms.ok) throw new Error(terms.message);
     const renewal = await shop.orders.quoteRenewal(user.id, first!.id, terms.value[0]!.id);
     if (!renewal.ok) throw new Error(renewal.message);
-    expect((await shop.orders.purchase({ userId: user.id, quoteId: renewal.quote.id, intentKey: 'r', channel: 'bot' })).kind).toBe('delivered');
+    expect((await shop.orders.purchase({ userId: user.id, quoteId: renewal.quote.id, intentKey: 'r', channel: 'bot' })).kind).toBe(
+      'delivered',
+    );
     await shop.orders.drain();
     const after = shop.orders.subscriptionsOfOrder(bought.order.id);
     expect(after).toHaveLength(3);
@@ -341,7 +345,9 @@ async function stuckOrder(shop: TestShop, channel: 'bot' | 'api' = 'bot') {
 }
 
 const transfer = (shop: TestShop, id: string) =>
-  shop.database.sqlite.prepare('SELECT actor, reason FROM ledger_transfers WHERE id = ?').get(id) as { actor: string; reason: string | null } | undefined;
+  shop.database.sqlite.prepare('SELECT actor, reason FROM ledger_transfers WHERE id = ?').get(id) as
+    | { actor: string; reason: string | null }
+    | undefined;
 
 describe('orders that cannot settle reach a person', () => {
   it('after the attention window every open order gets exactly one alert, and the customer hears it is still being confirmed', async () => {
@@ -460,12 +466,19 @@ describe('orders that cannot settle reach a person', () => {
   it('settled as failed by an admin: the hold is voided by that admin, recorded with the reason, the customer told', async () => {
     const shop = await newShop(['lumiweb'], { upstreamTimeoutMs: 300 });
     const { user, order } = await stuckOrder(shop);
-    const result = shop.orders.settleByOperator({ orderId: order.id, decision: { outcome: 'failed' }, actor: 'admin:42', reason: 'LumiWeb support: not sold' });
+    const result = shop.orders.settleByOperator({
+      orderId: order.id,
+      decision: { outcome: 'failed' },
+      actor: 'admin:42',
+      reason: 'LumiWeb support: not sold',
+    });
     expect(result.kind).toBe('settled');
     expect(shop.orders.order(order.id)).toMatchObject({ state: 'failed', failureCode: 'settled_failed' });
     expect(shop.wallet.balance(user.id)).toEqual({ availableCents: 50_000, heldCents: 0 });
     expect(transfer(shop, `void:${order.id}`)).toEqual({ actor: 'admin:42', reason: 'settled as failed: LumiWeb support: not sold' });
-    expect(shop.orders.operatorActionsOf(order.id)).toMatchObject([{ action: 'settle_failed', actor: 'admin:42', reason: 'LumiWeb support: not sold' }]);
+    expect(shop.orders.operatorActionsOf(order.id)).toMatchObject([
+      { action: 'settle_failed', actor: 'admin:42', reason: 'LumiWeb support: not sold' },
+    ]);
     expect(shop.outbox.list({ kind: 'order_failed' }).map((m) => m.userId)).toEqual([user.id]);
   });
 
@@ -503,14 +516,23 @@ describe('orders that cannot settle reach a person', () => {
     const shop = await newShop(['lumiweb'], { upstreamTimeoutMs: 300 });
     const { order } = await stuckOrder(shop);
     const [a, b] = await Promise.all([
-      Promise.resolve().then(() => shop.orders.settleByOperator({ orderId: order.id, decision: { outcome: 'failed' }, actor: 'admin:1', reason: 'not sold' })),
       Promise.resolve().then(() =>
-        shop.orders.settleByOperator({ orderId: order.id, decision: { outcome: 'delivered', upstreamOrderId: '9' }, actor: 'admin:2', reason: 'sold' }),
+        shop.orders.settleByOperator({ orderId: order.id, decision: { outcome: 'failed' }, actor: 'admin:1', reason: 'not sold' }),
+      ),
+      Promise.resolve().then(() =>
+        shop.orders.settleByOperator({
+          orderId: order.id,
+          decision: { outcome: 'delivered', upstreamOrderId: '9' },
+          actor: 'admin:2',
+          reason: 'sold',
+        }),
       ),
     ]);
     expect([a!.kind, b!.kind]).toEqual(['settled', 'already_settled']);
     expect(b).toMatchObject({ settlement: { actor: 'admin:1', action: 'settle_failed' } });
-    const resolutions = shop.database.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_transfers WHERE pending_id = ?').get(`hold:${order.id}`) as { n: number };
+    const resolutions = shop.database.sqlite
+      .prepare('SELECT COUNT(*) AS n FROM ledger_transfers WHERE pending_id = ?')
+      .get(`hold:${order.id}`) as { n: number };
     expect(resolutions.n).toBe(1);
     expect(shop.orders.operatorActionsOf(order.id).filter((r) => r.action.startsWith('settle_'))).toHaveLength(1);
   });
@@ -530,6 +552,8 @@ describe('refunding “all” of an order', () => {
     const rest = shop.orders.refund({ orderId: result.order.id, actor: 'admin:1', reason: 'dead', refundKey: 'rest' });
     expect(rest.amountCents).toBe(quote.priceCents - 100);
     expect(shop.wallet.balance(user.id).availableCents).toBe(50_000 + 120);
-    expect(() => shop.orders.refund({ orderId: result.order.id, actor: 'admin:1', reason: 'again', refundKey: 'more' })).toThrow(/refunded in full/);
+    expect(() => shop.orders.refund({ orderId: result.order.id, actor: 'admin:1', reason: 'again', refundKey: 'more' })).toThrow(
+      /refunded in full/,
+    );
   });
 });

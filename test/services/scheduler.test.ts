@@ -79,7 +79,15 @@ describe('expiry reminders across the move to epoch-ms times', () => {
       '72h': new Date(clock + 70 * HOUR).toISOString(),
       '24h': new Date(clock + 24 * HOUR).toISOString(),
     });
-    const ctx = { ...standaloneContext(), progress: { read: () => progress, save: (value: string) => void (progress = value) } };
+    const ctx = {
+      ...standaloneContext(),
+      progress: {
+        read: () => progress,
+        save: (value: string) => {
+          progress = value;
+        },
+      },
+    };
 
     // The proxy expires inside the stretch already covered: nothing is walked again.
     expect(await remind(ctx)).toEqual({ queued: 0 });
@@ -184,7 +192,13 @@ describe('auto-renewal', () => {
     const owner = await ownedProxy(shop, 100_000, 12);
     shop.subscriptions.setAutoRenew(owner.user.id, owner.proxy.id, true);
     const left = shop.wallet.balance(owner.user.id).availableCents;
-    shop.wallet.adjust({ userId: owner.user.id, amountCents: -left, adjustmentKey: 'drain', actor: 'admin:1', reason: 'test: empty wallet' });
+    shop.wallet.adjust({
+      userId: owner.user.id,
+      amountCents: -left,
+      adjustmentKey: 'drain',
+      actor: 'admin:1',
+      reason: 'test: empty wallet',
+    });
 
     expect(await autoRenew()).toEqual({ renewed: 0, failed: 1 });
     expect(await autoRenew()).toEqual({ renewed: 0, failed: 1 });
@@ -214,8 +228,21 @@ describe('the scheduler', () => {
     let slowRuns = 0;
     let quickRuns = 0;
     const jobs: Job[] = [
-      { name: 'slow', schedule: { everyMs: 5 }, run: async () => { slowRuns++; await slowDone; } },
-      { name: 'quick', schedule: { everyMs: 5 }, run: async () => { quickRuns++; } },
+      {
+        name: 'slow',
+        schedule: { everyMs: 5 },
+        run: async () => {
+          slowRuns++;
+          await slowDone;
+        },
+      },
+      {
+        name: 'quick',
+        schedule: { everyMs: 5 },
+        run: async () => {
+          quickRuns++;
+        },
+      },
     ];
     const scheduler = startScheduler(jobs, silentLogger);
     try {

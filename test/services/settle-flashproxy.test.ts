@@ -179,8 +179,20 @@ describe('a FlashProxy renewal settles from the documents alone', () => {
     const proxy = result.proxies[1]!;
     const sim = flashproxy(shop);
     sim.omitFromListItems([
-      'product', 'billing_type', 'proxy_username', 'proxy_password', 'connection', 'limits', 'pool', 'quantity',
-      'expires_at', 'status', 'created_at', 'updated_at', 'purchase_price_cents', 'end_user_reference',
+      'product',
+      'billing_type',
+      'proxy_username',
+      'proxy_password',
+      'connection',
+      'limits',
+      'pool',
+      'quantity',
+      'expires_at',
+      'status',
+      'created_at',
+      'updated_at',
+      'purchase_price_cents',
+      'end_user_reference',
     ]);
 
     const renewalQuote = await shop.orders.quoteRenewal(user.id, proxy.id, '30_days_per_ip');
@@ -217,9 +229,7 @@ describe('a FlashProxy renewal settles from the documents alone', () => {
     const terms = await shop.subscriptions.renewalTerms(user.id, proxy.id);
     expect(terms.ok).toBe(true);
     if (!terms.ok) return;
-    expect(terms.value).toEqual([
-      { id: '30_days_per_ip', label: '30 days (all 3 IPs of the plan)', days: 30, unitCostCents: 3 * 1500 },
-    ]);
+    expect(terms.value).toEqual([{ id: '30_days_per_ip', label: '30 days (all 3 IPs of the plan)', days: 30, unitCostCents: 3 * 1500 }]);
 
     const renewalQuote = await shop.orders.quoteRenewal(user.id, proxy.id, '30_days_per_ip');
     if (!renewalQuote.ok) throw new Error(renewalQuote.message);

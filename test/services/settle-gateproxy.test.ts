@@ -51,7 +51,10 @@ function expectNothingBought(shop: TestShop, orderId: string, userId: number) {
 
 describe('GateProxy: the answer is lost or garbled after the order was made → delivered once', () => {
   const faults: Array<[string, (u: RunningUpstream<'gateproxy'>) => void]> = [
-    ['500 internal_error (an undocumented code) after the order was created', (u) => u.simulator.answerNextOrderWithError({ status: 500, code: 'internal_error', message: 'Internal error.', when: 'after' })],
+    [
+      '500 internal_error (an undocumented code) after the order was created',
+      (u) => u.simulator.answerNextOrderWithError({ status: 500, code: 'internal_error', message: 'Internal error.', when: 'after' }),
+    ],
     ['the answer lost by a timeout', (u) => u.simulator.faults.inject({ kind: 'hang_after' }, ORDER_POST)],
     ['a bare 500 after', (u) => u.simulator.faults.inject({ kind: 'error_after', status: 500 }, ORDER_POST)],
     ['a garbage 2xx', (u) => u.simulator.faults.inject({ kind: 'malformed_after' }, ORDER_POST)],
@@ -77,7 +80,10 @@ describe('GateProxy: the answer is lost or garbled after the order was made → 
 
 describe('GateProxy: nothing was made → money back after the grace period', () => {
   it.each([
-    ['500 internal_error before the work', (u: RunningUpstream<'gateproxy'>) => u.simulator.answerNextOrderWithError({ status: 500, code: 'internal_error', when: 'before' })],
+    [
+      '500 internal_error before the work',
+      (u: RunningUpstream<'gateproxy'>) => u.simulator.answerNextOrderWithError({ status: 500, code: 'internal_error', when: 'before' }),
+    ],
     ['a timeout before the work', (u: RunningUpstream<'gateproxy'>) => u.simulator.faults.inject({ kind: 'hang_before' }, ORDER_POST)],
     ['502 provider_error (stock)', (u: RunningUpstream<'gateproxy'>) => u.simulator.setOutOfStock(true)],
   ])('%s, order reads without timestamps', async (_, inject) => {
@@ -96,7 +102,9 @@ describe('GateProxy: nothing was made → money back after the grace period', ()
 
   it('a documented refusal releases the money at once, without a lookup', async () => {
     const shop = await newShop(['gateproxy']);
-    shop.upstream('gateproxy').simulator.answerNextOrderWithError({ status: 402, code: 'insufficient_balance', message: 'Not enough balance.', when: 'before' });
+    shop
+      .upstream('gateproxy')
+      .simulator.answerNextOrderWithError({ status: 402, code: 'insufficient_balance', message: 'Not enough balance.', when: 'before' });
     const { user, result } = await placeOrder(shop);
     expect(result.kind).toBe('failed');
     if (result.kind !== 'failed') return;
@@ -171,7 +179,10 @@ describe('GateProxy: the shop restarts while an answer is lost', () => {
     const buy = async (intentKey: string) => {
       const quoted = await shop.services.orders.quote(user.id, 'gateproxy', { productId: 'nodemaven', termId: '1', quantity: 1 });
       if (!quoted.ok) throw new Error(quoted.message);
-      return { price: quoted.quote.priceCents, result: await shop.services.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey, channel: 'bot' }) };
+      return {
+        price: quoted.quote.priceCents,
+        result: await shop.services.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey, channel: 'bot' }),
+      };
     };
 
     const first = await buy('first');

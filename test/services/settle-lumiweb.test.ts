@@ -42,9 +42,9 @@ async function world(): Promise<World> {
 /** How the order's hold was resolved: captured ('post_pending'), voided ('void_pending'), or still held. */
 function holdResolutions(shop: TestShop, orderId: string): string[] {
   return (
-    shop.database.sqlite
-      .prepare(`SELECT kind FROM ledger_transfers WHERE pending_id = ? ORDER BY seq`)
-      .all(`hold:${orderId}`) as Array<{ kind: string }>
+    shop.database.sqlite.prepare(`SELECT kind FROM ledger_transfers WHERE pending_id = ? ORDER BY seq`).all(`hold:${orderId}`) as Array<{
+      kind: string;
+    }>
   ).map((row) => row.kind);
 }
 

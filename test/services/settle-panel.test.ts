@@ -22,7 +22,9 @@ async function buy(shop: TestShop) {
 }
 
 function captures(shop: TestShop, orderId: string): number {
-  const row = shop.database.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers WHERE id = ?').get(`capture:${orderId}`) as { n: number };
+  const row = shop.database.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers WHERE id = ?').get(`capture:${orderId}`) as {
+    n: number;
+  };
   return row.n;
 }
 

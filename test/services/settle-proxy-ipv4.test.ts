@@ -22,7 +22,9 @@ async function buy(shop: TestShop) {
 }
 
 function captures(shop: TestShop, orderId: string): number {
-  const row = shop.database.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers WHERE id = ?').get(`capture:${orderId}`) as { n: number };
+  const row = shop.database.sqlite.prepare('SELECT count(*) AS n FROM ledger_transfers WHERE id = ?').get(`capture:${orderId}`) as {
+    n: number;
+  };
   return row.n;
 }
 
@@ -32,8 +34,15 @@ function expectSoldOnce(shop: TestShop, user: { id: number }, orderId: string, p
   expect(captures(shop, orderId)).toBe(1);
   expect(shop.orders.order(orderId)!.state).toBe('delivered');
   expect(shop.wallet.balance(user.id)).toEqual({ availableCents: BALANCE - priceCents, heldCents: 0 });
-  const owned = shop.database.sqlite.prepare('SELECT upstream_id AS id FROM subscriptions WHERE order_id = ?').all(orderId) as { id: string }[];
-  expect(owned.map((r) => r.id).sort()).toEqual(sim.orders()[0]!.proxyIds.map((id) => `ipv4:${id}`).sort());
+  const owned = shop.database.sqlite.prepare('SELECT upstream_id AS id FROM subscriptions WHERE order_id = ?').all(orderId) as {
+    id: string;
+  }[];
+  expect(owned.map((r) => r.id).sort()).toEqual(
+    sim
+      .orders()[0]!
+      .proxyIds.map((id) => `ipv4:${id}`)
+      .sort(),
+  );
 }
 
 function expectNothingSold(shop: TestShop, user: { id: number }, orderId: string) {
@@ -79,16 +88,19 @@ describe('proxy-ipv4: every answer settles', () => {
     expect(shop.outbox.list({ kind: 'upstream_balance_low' })).toHaveLength(1);
   });
 
-  it.each([-5 * 60_000, 5 * 60_000])('a lost answer with the upstream’s clock %i ms from ours: found and delivered once', async (offsetMs) => {
-    const shop = await newShop(['proxy-ipv4'], { upstreamTimeoutMs: 400 });
-    const sim = shop.upstream('proxy-ipv4').simulator;
-    sim.setClockOffsetMs(offsetMs);
-    sim.faults.inject({ kind: 'hang_after' }, ORDER_PATH);
-    const { user, quote, result, orderId } = await buy(shop);
-    expect(result.kind).toBe('provisioning');
-    expect((await shop.orders.reconcile(orderId)).kind).toBe('delivered');
-    expectSoldOnce(shop, user, orderId, quote.priceCents);
-  });
+  it.each([-5 * 60_000, 5 * 60_000])(
+    'a lost answer with the upstream’s clock %i ms from ours: found and delivered once',
+    async (offsetMs) => {
+      const shop = await newShop(['proxy-ipv4'], { upstreamTimeoutMs: 400 });
+      const sim = shop.upstream('proxy-ipv4').simulator;
+      sim.setClockOffsetMs(offsetMs);
+      sim.faults.inject({ kind: 'hang_after' }, ORDER_PATH);
+      const { user, quote, result, orderId } = await buy(shop);
+      expect(result.kind).toBe('provisioning');
+      expect((await shop.orders.reconcile(orderId)).kind).toBe('delivered');
+      expectSoldOnce(shop, user, orderId, quote.priceCents);
+    },
+  );
 
   it('a lost answer while proxies are listed without dateStart: delivered once', async () => {
     const shop = await newShop(['proxy-ipv4'], { upstreamTimeoutMs: 400 });

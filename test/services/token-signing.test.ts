@@ -26,7 +26,13 @@ describe('token signing', () => {
 
     const request = (at: number, body: string) => {
       const timestamp = String(Math.floor(at / 1000));
-      return { timestamp, signature: signRequest(signingSecret, timestamp, 'POST', '/api/v1/orders', body), method: 'POST', path: '/api/v1/orders', rawBody: body };
+      return {
+        timestamp,
+        signature: signRequest(signingSecret, timestamp, 'POST', '/api/v1/orders', body),
+        method: 'POST',
+        path: '/api/v1/orders',
+        rawBody: body,
+      };
     };
     const remembered = () => (shop.database.sqlite.prepare('SELECT count(*) AS n FROM api_signatures_seen').get() as { n: number }).n;
 

@@ -142,7 +142,7 @@ describe('checking tokens', () => {
     }
   });
 
-  it.each(['', 'pst_', 'Bearer xyz', 'pst_abc_def', 'PST_' + 'a'.repeat(27) + '_abcdef'])('refuses %j as malformed', (text) => {
+  it.each(['', 'pst_', 'Bearer xyz', 'pst_abc_def', `PST_${'a'.repeat(27)}_abcdef`])('refuses %j as malformed', (text) => {
     expect(looksValid(text)).toBe(false);
     expect(tokens.verify(text)).toEqual({ ok: false, reason: 'malformed' });
   });

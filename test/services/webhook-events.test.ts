@@ -61,8 +61,22 @@ describe('webhook events from the shop', () => {
     const renewedTo = iso(shop.subscriptions.get(user.id, proxy.id)!.expiresAt);
 
     expect(events(shop, user.id, endpointId)).toEqual([
-      ['order.delivered', { order: { id: order.id, kind: 'purchase', provider: 'proxy-panel', price_cents: order.priceCents, proxy_ids: [proxy.id] } }],
-      ['order.delivered', { order: { id: renewal.order.id, kind: 'renewal', provider: 'proxy-panel', price_cents: quoted.quote.priceCents, proxy_ids: [proxy.id] } }],
+      [
+        'order.delivered',
+        { order: { id: order.id, kind: 'purchase', provider: 'proxy-panel', price_cents: order.priceCents, proxy_ids: [proxy.id] } },
+      ],
+      [
+        'order.delivered',
+        {
+          order: {
+            id: renewal.order.id,
+            kind: 'renewal',
+            provider: 'proxy-panel',
+            price_cents: quoted.quote.priceCents,
+            proxy_ids: [proxy.id],
+          },
+        },
+      ],
       ['proxy.renewed', { proxy: { id: proxy.id, expires_at: renewedTo }, order_id: renewal.order.id }],
     ]);
   });
@@ -110,6 +124,8 @@ describe('webhook events from the shop', () => {
     await buyOne(shop, user.id);
     expect(events(shop, user.id, registered.endpoint.id)).toEqual([]);
     await buyOne(shop, user.id);
-    expect(events(shop, user.id, registered.endpoint.id)).toEqual([['balance.low', { balance: { available_cents: afterFirst - price, threshold_cents: 5_00 } }]]);
+    expect(events(shop, user.id, registered.endpoint.id)).toEqual([
+      ['balance.low', { balance: { available_cents: afterFirst - price, threshold_cents: 5_00 } }],
+    ]);
   });
 });

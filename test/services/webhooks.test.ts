@@ -4,7 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeTransaction } from '../../src/db/client.js';
 import { webhookEndpoints } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/logger.js';
-import { createWebhooks, dueDeliveryQuery, MAX_ATTEMPTS, RETRY_DELAYS_MS, type WebhookEvent, type Webhooks } from '../../src/services/webhooks.js';
+import {
+  createWebhooks,
+  dueDeliveryQuery,
+  MAX_ATTEMPTS,
+  RETRY_DELAYS_MS,
+  type WebhookEvent,
+  type Webhooks,
+} from '../../src/services/webhooks.js';
 import { freshServices } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -89,7 +96,9 @@ describe('delivery with retries', () => {
     expect(target.received).toHaveLength(3);
     const ids = new Set(target.received.map((r) => r.headers['x-webhook-id']));
     expect(ids.size).toBe(1);
-    expect(target.received.map((r) => verifiedTimestamp(r, secret))).toEqual([t0, t0 + RETRY_DELAYS_MS[0], t1 + RETRY_DELAYS_MS[1]].map((ms) => Math.floor(ms / 1000)));
+    expect(target.received.map((r) => verifiedTimestamp(r, secret))).toEqual(
+      [t0, t0 + RETRY_DELAYS_MS[0], t1 + RETRY_DELAYS_MS[1]].map((ms) => Math.floor(ms / 1000)),
+    );
     const body = JSON.parse(target.received[2]!.body);
     expect(body).toEqual({
       id: target.received[0]!.headers['x-webhook-id'],
@@ -170,7 +179,9 @@ describe('delivery with retries', () => {
     expect(webhooks.emit(user.id, delivered('ord_x'))).toBe(1);
     // The saga step replayed by the reconciler emits the same event again.
     expect(webhooks.emit(user.id, delivered('ord_x'))).toBe(0);
-    expect(webhooks.emit(user.id, { type: 'balance.low', balance: { availableCents: 90, thresholdCents: 500 }, cause: 'hold:ord_x' })).toBe(2);
+    expect(webhooks.emit(user.id, { type: 'balance.low', balance: { availableCents: 90, thresholdCents: 500 }, cause: 'hold:ord_x' })).toBe(
+      2,
+    );
     await webhooks.deliverDue();
 
     expect(everything.received.map((r) => JSON.parse(r.body).type)).toEqual(['order.delivered', 'balance.low']);
@@ -342,7 +353,11 @@ describe('addresses outside the sandbox', () => {
     const target = await receiver();
     // The DNS answer changed after registration (rebinding): the stored name now points at loopback.
     const port = new URL(target.url).port;
-    shop.database.db.update(webhookEndpoints).set({ url: `http://localhost:${port}/hooks` }).where(eq(webhookEndpoints.id, result.endpoint.id)).run();
+    shop.database.db
+      .update(webhookEndpoints)
+      .set({ url: `http://localhost:${port}/hooks` })
+      .where(eq(webhookEndpoints.id, result.endpoint.id))
+      .run();
     webhooks.emit(user.id, delivered());
 
     expect((await webhooks.deliverDue()).retrying).toBe(1);
@@ -362,7 +377,10 @@ describe('addresses outside the sandbox', () => {
     const webhooks = webhooksFor();
     const user = shop.newUser();
     for (let i = 0; i < 5; i++) await registered(webhooks, user.id, `http://127.0.0.1:9/hook${i}`);
-    expect(await webhooks.register(user.id, { url: 'http://127.0.0.1:9/one-more' })).toMatchObject({ ok: false, reason: 'too_many_endpoints' });
+    expect(await webhooks.register(user.id, { url: 'http://127.0.0.1:9/one-more' })).toMatchObject({
+      ok: false,
+      reason: 'too_many_endpoints',
+    });
   });
 });
 

@@ -70,13 +70,24 @@ describe('callback data', () => {
     expect(new Set(namespaces.map((n) => n.name)).size).toBe(namespaces.length);
     for (const { action, namespace: own } of all) {
       const data = (action.pack as (values: Record<string, unknown>) => string)(longestValues(action));
-      expect(namespaces.filter((n) => n.owns(data)).map((n) => n.name), data).toEqual([own.name]);
+      expect(
+        namespaces.filter((n) => n.owns(data)).map((n) => n.name),
+        data,
+      ).toEqual([own.name]);
     }
   });
 
   it('reads the buttons of messages sent before the definitions existed', () => {
-    const { menuCallbacks, orderCallbacks, walletCallbacks, proxyCallbacks, operatorCallbacks, languageCallbacks, buyCallbacks, tokenFlowCallbacks } =
-      CALLBACK_GROUPS;
+    const {
+      menuCallbacks,
+      orderCallbacks,
+      walletCallbacks,
+      proxyCallbacks,
+      operatorCallbacks,
+      languageCallbacks,
+      buyCallbacks,
+      tokenFlowCallbacks,
+    } = CALLBACK_GROUPS;
     const quoteId = newId('q');
     expect(menuCallbacks.main.parse('m:main')).toEqual({});
     expect(orderCallbacks.confirm.parse(`o:ok:${quoteId}`)).toEqual({ quoteId });
@@ -116,6 +127,8 @@ describe('callback data', () => {
     const tooLong = defineCallback('x', { name: slug(70) });
     expect(() => tooLong.pack({ name: 'a'.repeat(70) })).toThrow(/over Telegram's 64/);
     expect(() => topUpCallbacks('Not Safe')).toThrow(/callback-safe/);
-    expect(() => namespace('z').action('a', { first: { ...slug(3), optional: true }, second: slug(3) })).toThrow(/optional fields must come last/);
+    expect(() => namespace('z').action('a', { first: { ...slug(3), optional: true }, second: slug(3) })).toThrow(
+      /optional fields must come last/,
+    );
   });
 });

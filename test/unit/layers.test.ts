@@ -51,7 +51,11 @@ function sourceFiles(dir: string): string[] {
 /** Relative specifiers of static imports and re-exports (`import type` included) and dynamic `import()`. */
 function importSpecifiers(code: string): string[] {
   const found: string[] = [];
-  const patterns = [/^\s*(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]/gms, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /^\s*(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]/gms,
+    /^\s*import\s*['"]([^'"]+)['"]/gm,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const pattern of patterns) for (const match of code.matchAll(pattern)) found.push(match[1]!);
   return found.filter((specifier) => specifier.startsWith('.'));
 }

@@ -11,8 +11,7 @@ afterEach(() => {
   s.close();
 });
 
-const transferCount = () =>
-  (s.database.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_transfers').get() as { n: number }).n;
+const transferCount = () => (s.database.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_transfers').get() as { n: number }).n;
 
 /** Runs `fn`, expects a LedgerError with `code`, and proves nothing was written. */
 function expectRefusal(code: string, fn: () => unknown) {
@@ -69,16 +68,12 @@ describe('top-ups', () => {
   });
 
   it('refuse an unknown user', () => {
-    expectRefusal('unknown_user', () =>
-      s.wallet.creditTopUp({ userId: 999, method: 'manual', externalId: 'x', amountCents: 100 }),
-    );
+    expectRefusal('unknown_user', () => s.wallet.creditTopUp({ userId: 999, method: 'manual', externalId: 'x', amountCents: 100 }));
   });
 
   it('refuse an empty external id', () => {
     const user = s.newUser();
-    expectRefusal('invalid_input', () =>
-      s.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: '', amountCents: 100 }),
-    );
+    expectRefusal('invalid_input', () => s.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: '', amountCents: 100 }));
   });
 });
 
@@ -216,9 +211,10 @@ describe('admin adjustments', () => {
     s.wallet.adjust({ userId: user.id, amountCents: 250, adjustmentKey: 'a1', actor: 'admin:7', reason: 'goodwill' });
     s.wallet.adjust({ userId: user.id, amountCents: -100, adjustmentKey: 'a2', actor: 'admin:7', reason: 'typo fix' });
     expect(s.wallet.balance(user.id).availableCents).toBe(650);
-    const row = s.database.sqlite
-      .prepare("SELECT actor, reason FROM ledger_transfers WHERE id = 'adjust:a2'")
-      .get() as { actor: string; reason: string };
+    const row = s.database.sqlite.prepare("SELECT actor, reason FROM ledger_transfers WHERE id = 'adjust:a2'").get() as {
+      actor: string;
+      reason: string;
+    };
     expect(row).toEqual({ actor: 'admin:7', reason: 'typo fix' });
   });
 
@@ -276,9 +272,9 @@ describe('the journal itself', () => {
 
   it('refuses a wallet balance below zero even from raw SQL', () => {
     const user = funded(100);
-    expect(() =>
-      s.database.sqlite.exec(`UPDATE ledger_accounts SET debits_posted = 101 WHERE id = 'wallet:${user.id}'`),
-    ).toThrow(/wallet_available_not_negative/);
+    expect(() => s.database.sqlite.exec(`UPDATE ledger_accounts SET debits_posted = 101 WHERE id = 'wallet:${user.id}'`)).toThrow(
+      /wallet_available_not_negative/,
+    );
   });
 
   it('the invariant checker notices a cache that disagrees with the journal', () => {

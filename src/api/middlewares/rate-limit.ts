@@ -23,8 +23,13 @@ export const DEFAULT_RATE_WINDOW_MS = 60_000;
 export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<ApiEnv> {
   const limit = options.limit ?? DEFAULT_RATE_LIMIT;
   const windowMs = options.windowMs ?? DEFAULT_RATE_WINDOW_MS;
-  if (!Number.isSafeInteger(limit) || limit < 1 || !(windowMs > 0)) throw new RangeError('rate limit must be a positive count per positive window');
-  const buckets = new TokenBuckets<string>({ capacity: limit, refillPerMs: limit / windowMs, ...(options.now ? { now: options.now } : {}) });
+  if (!Number.isSafeInteger(limit) || limit < 1 || !(windowMs > 0))
+    throw new RangeError('rate limit must be a positive count per positive window');
+  const buckets = new TokenBuckets<string>({
+    capacity: limit,
+    refillPerMs: limit / windowMs,
+    ...(options.now ? { now: options.now } : {}),
+  });
 
   // Not async: nothing runs after next(), so its promise is passed on rather than awaited in one more.
   return (c, next) => {

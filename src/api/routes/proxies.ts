@@ -46,7 +46,9 @@ export const exportQuery = z.strictObject({
 
 const termId = z.string().trim().min(1).max(100);
 
-export const renewBody = z.strictObject({ term: termId.openapi({ description: 'From GET /proxies/{id}/renewal-terms.' }) }).openapi('RenewRequest');
+export const renewBody = z
+  .strictObject({ term: termId.openapi({ description: 'From GET /proxies/{id}/renewal-terms.' }) })
+  .openapi('RenewRequest');
 
 export const autoRenewBody = z
   .strictObject({
@@ -231,7 +233,8 @@ export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'order
         success: true as const,
         terms: terms.value.map((term) => {
           // Renewing one proxy is priced like the saga prices it: cost of one unit plus the markup.
-          const price = term.unitCostCents === undefined ? undefined : services.pricing.price(sub.providerId, sub.productId, term.unitCostCents, 1);
+          const price =
+            term.unitCostCents === undefined ? undefined : services.pricing.price(sub.providerId, sub.productId, term.unitCostCents, 1);
           return {
             id: term.id,
             label: term.label,
@@ -305,7 +308,10 @@ export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'order
     const sub = owned(userId, c.req.valid('param').id);
     const locations = await subscriptions.locations(userId, sub.id);
     if (!locations.ok) throw refusal(locations.reason, locations.message);
-    return c.json({ success: true as const, locations: locations.value.map(({ code, name, available }) => ({ code, name, available })) }, 200);
+    return c.json(
+      { success: true as const, locations: locations.value.map(({ code, name, available }) => ({ code, name, available })) },
+      200,
+    );
   });
 
   app.openapi(switchLocation, async (c) => {
@@ -329,7 +335,10 @@ export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'order
     const usage = await subscriptions.usage(userId, sub.id);
     if (!usage.ok) throw refusal(usage.reason, usage.message);
     const { usedGb, remainingGb, totalGb } = usage.value;
-    return c.json({ success: true as const, usage: { used_gb: usedGb, remaining_gb: remainingGb ?? null, total_gb: totalGb ?? null } }, 200);
+    return c.json(
+      { success: true as const, usage: { used_gb: usedGb, remaining_gb: remainingGb ?? null, total_gb: totalGb ?? null } },
+      200,
+    );
   });
 
   return app;

@@ -26,7 +26,10 @@ const revokeCurrent = createRoute({
   path: '/tokens/current',
   tags: ['account'],
   summary: 'Revoke the token making this request; any scope may',
-  responses: { 200: success('Revoked: every later request with this token is 401', { token: TokenSchema }), ...errors(...AUTHENTICATED_ERRORS) },
+  responses: {
+    200: success('Revoked: every later request with this token is 401', { token: TokenSchema }),
+    ...errors(...AUTHENTICATED_ERRORS),
+  },
 });
 
 export function tokenRoutes(services: Pick<ApiServices, 'tokens' | 'tokenSigning'>) {

@@ -83,7 +83,11 @@ export function proxyView(sub: SubscriptionRow) {
  * POST /proxies/{id}/renew: delivered 201 with the proxies `delivered`
  * names, still provisioning 202, and the refusals as their error codes.
  */
-export function sagaResponse(c: Context, result: SagaResult, delivered: (order: OrderRow, proxies: SubscriptionRow[]) => ReturnType<typeof proxyView>[]) {
+export function sagaResponse(
+  c: Context,
+  result: SagaResult,
+  delivered: (order: OrderRow, proxies: SubscriptionRow[]) => ReturnType<typeof proxyView>[],
+) {
   switch (result.kind) {
     case 'delivered':
       return c.json({ success: true as const, order: orderView(result.order), proxies: delivered(result.order, result.proxies) }, 201);

@@ -32,7 +32,10 @@ const EventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
 
 export const registerWebhookBody = z
   .strictObject({
-    url: z.string().trim().min(1).max(2_000).openapi({ description: 'http(s); must not point to a private, loopback or reserved address.', example: 'https://example.com/hooks/proxies' }),
+    url: z.string().trim().min(1).max(2_000).openapi({
+      description: 'http(s); must not point to a private, loopback or reserved address.',
+      example: 'https://example.com/hooks/proxies',
+    }),
     events: z
       .array(EventTypeSchema)
       .min(1)
@@ -55,7 +58,11 @@ const AttemptSchema = z.object({
   attempt: z.number().int().openapi({ description: '1 for the first try.' }),
   at: isoTime.nullable(),
   duration_ms: z.number().int(),
-  status: z.number().int().nullable().openapi({ description: 'What the receiver answered; null when it did not (timeout, refused connection).' }),
+  status: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: 'What the receiver answered; null when it did not (timeout, refused connection).' }),
   error: z.string().nullable(),
 });
 
@@ -63,7 +70,9 @@ const DeliverySchema = z
   .object({
     id: z.string().openapi({ description: 'Sent as X-Webhook-Id, the same on every retry.', example: 'whd_k3j5abcdefghijkl' }),
     event: z.enum([...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE]),
-    state: z.enum(WEBHOOK_DELIVERY_STATES).openapi({ description: 'pending: due again at next_attempt_at; failed: given up after the last try.' }),
+    state: z
+      .enum(WEBHOOK_DELIVERY_STATES)
+      .openapi({ description: 'pending: due again at next_attempt_at; failed: given up after the last try.' }),
     created_at: isoTime.nullable(),
     delivered_at: isoTime.nullable(),
     next_attempt_at: isoTime.nullable(),
@@ -225,7 +234,8 @@ export function webhookRoutes(services: WebhookApiServices) {
   });
 
   app.openapi(removeWebhook, (c) => {
-    if (!webhooks.remove(c.get('principal').userId, endpointIdOf(c.req.valid('param').id))) throw new ApiError('not_found', 'no such webhook');
+    if (!webhooks.remove(c.get('principal').userId, endpointIdOf(c.req.valid('param').id)))
+      throw new ApiError('not_found', 'no such webhook');
     return c.json({ success: true as const, deleted: true as const }, 200);
   });
 
@@ -237,7 +247,10 @@ export function webhookRoutes(services: WebhookApiServices) {
       ...(beforeSeq === undefined ? {} : { beforeSeq }),
     });
     if (!page) throw new ApiError('not_found', 'no such webhook');
-    return c.json({ success: true as const, deliveries: page.entries.map(deliveryView), next_cursor: encodeSequence(page.nextCursor) }, 200);
+    return c.json(
+      { success: true as const, deliveries: page.entries.map(deliveryView), next_cursor: encodeSequence(page.nextCursor) },
+      200,
+    );
   });
 
   app.openapi(testWebhook, async (c) => {

@@ -32,7 +32,9 @@ export const ErrorEnvelopeSchema = z
 
 /** The error statuses a route can answer with, each described by the codes that use it. */
 export function errors<const S extends readonly ContentfulStatusCode[]>(...statuses: S) {
-  const responses = {} as { [K in S[number]]: { description: string; content: { 'application/json': { schema: typeof ErrorEnvelopeSchema } } } };
+  const responses = {} as {
+    [K in S[number]]: { description: string; content: { 'application/json': { schema: typeof ErrorEnvelopeSchema } } };
+  };
   for (const status of statuses) {
     const codes = ERROR_CODES.filter((code) => STATUS_OF[code] === status);
     (responses as Record<number, unknown>)[status] = {
@@ -96,7 +98,8 @@ export const SignatureHeadersSchema = z.object({
     example: '1717243200',
   }),
   'X-Signature': z.string().optional().openapi({
-    description: 'Signing tokens only: lowercase hex HMAC-SHA256, keyed with the signing secret, of `timestamp\\nMETHOD\\npath\\nrawBody` (path as sent, e.g. /api/v1/orders, without the query). Each signature is accepted once.',
+    description:
+      'Signing tokens only: lowercase hex HMAC-SHA256, keyed with the signing secret, of `timestamp\\nMETHOD\\npath\\nrawBody` (path as sent, e.g. /api/v1/orders, without the query). Each signature is accepted once.',
   }),
 });
 

@@ -98,9 +98,7 @@ export const RenewalTermSchema = z
   })
   .openapi('RenewalTerm');
 
-export const LocationSchema = z
-  .object({ code: z.string(), name: z.string(), available: z.boolean() })
-  .openapi('Location');
+export const LocationSchema = z.object({ code: z.string(), name: z.string(), available: z.boolean() }).openapi('Location');
 
 export const UsageSchema = z
   .object({

@@ -260,7 +260,10 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
     }
     case 'term': {
       const keyboard = new InlineKeyboard();
-      for (const row of rows(product!.terms.map((term, i) => ({ term, i })), 2)) {
+      for (const row of rows(
+        product!.terms.map((term, i) => ({ term, i })),
+        2,
+      )) {
         for (const { term, i } of row) keyboard.text(term.label, buttons.term.pack({ index: i }));
         keyboard.row();
       }
@@ -285,7 +288,10 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
         const text = t('buy-quote-failed', { reason: reasonText(t, quote?.reason) });
         return show(ctx, withNotice(text), nav(new InlineKeyboard()));
       }
-      const keyboard = new InlineKeyboard().text(t('btn-confirm', { price: money(quote.quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.quote.id }));
+      const keyboard = new InlineKeyboard().text(
+        t('btn-confirm', { price: money(quote.quote.priceCents) }),
+        orderCallbacks.confirm.pack({ quoteId: quote.quote.id }),
+      );
       return show(ctx, withNotice(summaryText(t, quote.quote)), nav(keyboard));
     }
   }

@@ -135,9 +135,13 @@ export function createTokenFlow(env: BotEnv) {
       const lines = [
         ctx.t('token-created', { name: escapeHtml(created.name) }),
         code(created.token),
-        ...(created.signingSecret === null ? [] : [ctx.t('token-created-signing-secret'), code(created.signingSecret), ctx.t('token-created-signing-how')]),
+        ...(created.signingSecret === null
+          ? []
+          : [ctx.t('token-created-signing-secret'), code(created.signingSecret), ctx.t('token-created-signing-how')]),
         ctx.t('token-created-scopes', { scopes: created.scopes.map((s) => ctx.t(`token-scope-${s}`)).join(', ') }),
-        created.expiresAt === null ? ctx.t('token-created-no-expiry') : ctx.t('token-created-expires', { date: isoDate(created.expiresAt) }),
+        created.expiresAt === null
+          ? ctx.t('token-created-no-expiry')
+          : ctx.t('token-created-expires', { date: isoDate(created.expiresAt) }),
         '',
         ctx.t('token-shown-once'),
       ];

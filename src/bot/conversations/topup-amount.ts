@@ -29,7 +29,9 @@ export function createTopUpAmountFlow(env: BotEnv, payers: AmountPayer[], limits
       const t = ctx.t;
       const ask = t('topup-ask-amount', { min: money(limits.minCents), max: money(limits.maxCents) });
       // Back is the method's own button: it leaves this flow for the method's amount picker.
-      const keyboard = new InlineKeyboard().text(t('btn-back'), topUpCallbacks(methodId).open.pack()).text(t('btn-cancel'), flow.cancel.pack());
+      const keyboard = new InlineKeyboard()
+        .text(t('btn-back'), topUpCallbacks(methodId).open.pack())
+        .text(t('btn-cancel'), flow.cancel.pack());
       await showStep(ctx, notice, ask, keyboard);
       notice = undefined;
 

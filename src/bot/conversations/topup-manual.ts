@@ -41,7 +41,14 @@ export function createTopUpManualFlow(env: BotEnv, deps: { manual: ManualPayment
       let text: string;
       if (step === 'amount') {
         presetButtons(keyboard, limits, (preset) => flow.amount.pack({ cents: preset }));
-        text = [t('manual-title'), '', t('manual-instructions'), escapeHtml(instructions), '', t('manual-ask-amount', { min: money(limits.minCents), max: money(limits.maxCents) })].join('\n');
+        text = [
+          t('manual-title'),
+          '',
+          t('manual-instructions'),
+          escapeHtml(instructions),
+          '',
+          t('manual-ask-amount', { min: money(limits.minCents), max: money(limits.maxCents) }),
+        ].join('\n');
       } else if (step === 'note') {
         keyboard.text(t('btn-back'), flow.back.pack());
         text = t('manual-ask-note', { amount: money(cents), max: MAX_NOTE_LENGTH });

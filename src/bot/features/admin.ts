@@ -113,7 +113,10 @@ export function createAdminFeature(deps: AdminDeps): Composer<BotContext> {
       throw error;
     }
     deps.logger.info('markup changed', { providerId, productId, percent, minMarginCents: minMargin, actor: actor(ctx) });
-    return reply(ctx, t('admin-markup-set', { provider: escapeHtml(providerId!), product: escapeHtml(productId!), percent, margin: money(minMargin) }));
+    return reply(
+      ctx,
+      t('admin-markup-set', { provider: escapeHtml(providerId!), product: escapeHtml(productId!), percent, margin: money(minMargin) }),
+    );
   });
 
   operators.command('refund', async (ctx) => {
@@ -134,7 +137,14 @@ export function createAdminFeature(deps: AdminDeps): Composer<BotContext> {
         // One refund per command message: a retried update cannot refund twice.
         refundKey: `tg-${ctx.chat!.id}-${ctx.msg!.message_id}`,
       });
-      return reply(ctx, t('admin-refund-done', { order: escapeHtml(orderId), amount: money(result.amountCents), balance: money(result.balance.availableCents) }));
+      return reply(
+        ctx,
+        t('admin-refund-done', {
+          order: escapeHtml(orderId),
+          amount: money(result.amountCents),
+          balance: money(result.balance.availableCents),
+        }),
+      );
     } catch (error) {
       if (error instanceof LedgerError) return reply(ctx, t('admin-refused', { reason: escapeHtml(error.message) }));
       throw error;

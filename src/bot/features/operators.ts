@@ -24,7 +24,13 @@ import type { OperatorSettlementResult, SagaResult } from '../../services/orders
 import type { OperatorEvent, UpstreamTrouble } from '../../services/outbox-events.js';
 import type { TopUpRow } from '../../services/topups.js';
 import type { Language } from '../../services/users.js';
-import { onCallback, operatorCallbacks as op, orderIdOfOperatorCallback, QUICK_REJECT_REASONS, type QuickRejectReason } from '../callback-data.js';
+import {
+  onCallback,
+  operatorCallbacks as op,
+  orderIdOfOperatorCallback,
+  QUICK_REJECT_REASONS,
+  type QuickRejectReason,
+} from '../callback-data.js';
 import type { BotContext, BotServices } from '../context.js';
 import { money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
@@ -74,7 +80,11 @@ export function createOperatorViews(deps: OperatorViewDeps) {
     ];
     if (status === undefined && topUp.state !== 'created') status = t('op-already-decided', { state: t(`op-state-${topUp.state}`) });
     const keyboard =
-      status === undefined ? new InlineKeyboard().text(t('op-confirm'), op.manualConfirm.pack({ topUpId: topUp.id })).text(t('op-reject'), op.manualReject.pack({ topUpId: topUp.id })) : undefined;
+      status === undefined
+        ? new InlineKeyboard()
+            .text(t('op-confirm'), op.manualConfirm.pack({ topUpId: topUp.id }))
+            .text(t('op-reject'), op.manualReject.pack({ topUpId: topUp.id }))
+        : undefined;
     return { text: withStatus(lines, status), ...(keyboard ? { keyboard } : {}) };
   };
 
@@ -120,7 +130,10 @@ export function createOperatorViews(deps: OperatorViewDeps) {
       .text(t('op-order-settle-delivered'), op.orderDeliver.pack({ orderId }));
 
   const orderAlertOf = (order: OrderRow, status?: string) =>
-    orderAlert({ orderId: order.id, provider: order.providerId, priceCents: order.priceCents, userId: order.userId, why: order.failureMessage }, status);
+    orderAlert(
+      { orderId: order.id, provider: order.providerId, priceCents: order.priceCents, userId: order.userId, why: order.failureMessage },
+      status,
+    );
 
   const upstreamTrouble = (payload: UpstreamTrouble) => ({
     provider: escapeHtml(payload.provider),
@@ -225,7 +238,10 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
   /** Replaces the alert's text and buttons; an alert that cannot be edited any more is not worth failing for. */
   const editAlert = async (api: Api, chatId: number, messageId: number, view: OperatorView) => {
     await api
-      .editMessageText(chatId, messageId, view.text, { reply_markup: view.keyboard ?? new InlineKeyboard(), link_preview_options: { is_disabled: true } })
+      .editMessageText(chatId, messageId, view.text, {
+        reply_markup: view.keyboard ?? new InlineKeyboard(),
+        link_preview_options: { is_disabled: true },
+      })
       .catch((error: unknown) => {
         if (!(error instanceof GrammyError && /not modified/.test(error.description))) logger.warn('operator alert not updated', { error });
       });
@@ -267,7 +283,12 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
     if (isAdminHere(ctx)) return next();
     logger.warn('operator button refused', { telegramUserId: ctx.from.id, chatId: ctx.chat?.id, data: ctx.callbackQuery.data });
     const orderId = orderIdOfOperatorCallback(ctx.callbackQuery.data);
-    if (orderId) services.orders.recordRefusedAction(orderId, `telegram:${ctx.from.id}`, `not allowed: pressed ${ctx.callbackQuery.data} in chat ${ctx.chat?.id ?? '?'}`);
+    if (orderId)
+      services.orders.recordRefusedAction(
+        orderId,
+        `telegram:${ctx.from.id}`,
+        `not allowed: pressed ${ctx.callbackQuery.data} in chat ${ctx.chat?.id ?? '?'}`,
+      );
     await answer(ctx, t('op-not-allowed'), true);
   });
 
@@ -288,7 +309,11 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
       const actor = result.settlement?.actor;
       const telegramId = actor?.startsWith('admin:') ? Number(actor.slice('admin:'.length)) : undefined;
       const known = telegramId !== undefined ? services.users.byTelegramId(telegramId) : undefined;
-      const by = known ? escapeHtml(known.firstName ?? String(telegramId)) : telegramId !== undefined ? String(telegramId) : t('op-order-by-saga');
+      const by = known
+        ? escapeHtml(known.firstName ?? String(telegramId))
+        : telegramId !== undefined
+          ? String(telegramId)
+          : t('op-order-by-saga');
       return t(result.order.state === 'delivered' ? 'op-order-already-delivered' : 'op-order-already-failed', { by });
     };
     /** The answer to a press on an order that is settled already: who did it, and the alert without buttons. */
@@ -371,7 +396,9 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
       if (!order || !message) return alreadySettled(ctx, orderId);
       pendingUpstreamIds.write(`${message.chat.id}:${ctx.from.id}`, { orderId: order.id, messageId: message.message_id });
       await answer(ctx);
-      await ctx.reply(t('op-order-ask-upstream-id', { admin: adminName(ctx.from), order: code(order.id), provider: escapeHtml(order.providerId) }));
+      await ctx.reply(
+        t('op-order-ask-upstream-id', { admin: adminName(ctx.from), order: code(order.id), provider: escapeHtml(order.providerId) }),
+      );
     });
 
     onCallback(composer, op.orderDeliverConfirmed, async (ctx, { orderId }) => {
@@ -387,7 +414,12 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
         reason: `upstream order ${proposed.upstreamOrderId} (given by ${proposed.proposedBy}) confirmed by ${ctx.from.first_name} (${ctx.from.id})`,
       });
       if (result.kind === 'settled') proposedDeliveries.delete(orderId);
-      await settle(ctx, orderId, result, t('op-order-settled-delivered', { admin: adminName(ctx.from), upstream: code(proposed.upstreamOrderId) }));
+      await settle(
+        ctx,
+        orderId,
+        result,
+        t('op-order-settled-delivered', { admin: adminName(ctx.from), upstream: code(proposed.upstreamOrderId) }),
+      );
     });
 
     // The upstream order id an admin types after "Settle as delivered": their next message in the group.
@@ -395,7 +427,9 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
       const order = openOrder(pending.orderId);
       if (!order) {
         const settled = services.orders.order(pending.orderId);
-        await ctx.reply(settled ? t(settled.state === 'delivered' ? 'op-order-now-delivered' : 'op-order-now-failed') : t('op-order-not-found'));
+        await ctx.reply(
+          settled ? t(settled.state === 'delivered' ? 'op-order-now-delivered' : 'op-order-now-failed') : t('op-order-not-found'),
+        );
         return;
       }
       if (!/^[A-Za-z0-9_:.-]{1,100}$/.test(text)) {
@@ -411,157 +445,165 @@ export function createOperatorsFeature(deps: OperatorsDeps): Composer<BotContext
           .text(t('op-order-yes-delivered'), op.orderDeliverConfirmed.pack({ orderId: order.id }))
           .text(t('op-back'), op.orderBack.pack({ orderId: order.id })),
       });
-      await ctx.reply(t('op-order-confirm-above'), { reply_parameters: { message_id: pending.messageId, allow_sending_without_reply: true } });
+      await ctx.reply(t('op-order-confirm-above'), {
+        reply_parameters: { message_id: pending.messageId, allow_sending_without_reply: true },
+      });
     });
   }
 
   function registerTopUpButtons(payments: BotPayments) {
-  const { topUps, manual, stars } = payments;
+    const { topUps, manual, stars } = payments;
 
-  const customerTranslate = (topUp: TopUpRow): Translate => {
-    const language = asLanguage(services.users.byId(topUp.userId)?.language) ?? 'en';
-    return (key, vars) => i18n.t(language, key, vars);
-  };
+    const customerTranslate = (topUp: TopUpRow): Translate => {
+      const language = asLanguage(services.users.byId(topUp.userId)?.language) ?? 'en';
+      return (key, vars) => i18n.t(language, key, vars);
+    };
 
-  const manualTopUp = (id: string) => {
-    const topUp = topUps.get(id);
-    return topUp?.method === 'manual' ? topUp : undefined;
-  };
+    const manualTopUp = (id: string) => {
+      const topUp = topUps.get(id);
+      return topUp?.method === 'manual' ? topUp : undefined;
+    };
 
-  onCallback(composer, op.manualConfirm, async (ctx, { topUpId }) => {
-    const topUp = manualTopUp(topUpId);
-    if (!topUp || !manual) return answer(ctx, t('op-not-found'));
-    const result = manual.confirm(topUp.id, actorOf(ctx.from));
-    if (!result.ok) {
+    onCallback(composer, op.manualConfirm, async (ctx, { topUpId }) => {
+      const topUp = manualTopUp(topUpId);
+      if (!topUp || !manual) return answer(ctx, t('op-not-found'));
+      const result = manual.confirm(topUp.id, actorOf(ctx.from));
+      if (!result.ok) {
+        const current = topUps.get(topUp.id)!;
+        await answer(ctx, t('op-already-decided', { state: t(`op-state-${current.state}`) }));
+        return editPressed(ctx, views.manualRequest(current));
+      }
+      if (!result.credited) return answer(ctx, t('op-already-decided', { state: t('op-state-credited') }));
+      await answer(ctx, t('op-done'));
+      await editPressed(ctx, views.manualRequest(result.topUp, t('op-confirmed-by', { admin: adminName(ctx.from) })));
+    });
+
+    const rejectKeyboard = (topUpId: string) => {
+      const keyboard = new InlineKeyboard();
+      for (const reason of QUICK_REJECT_REASONS)
+        keyboard.text(t(QUICK_REASONS[reason].operators), op.manualRejectFor.pack({ topUpId, reason })).row();
+      return keyboard
+        .text(t('op-reason-other'), op.manualRejectOther.pack({ topUpId }))
+        .row()
+        .text(t('op-back'), op.manualRejectBack.pack({ topUpId }));
+    };
+
+    onCallback(composer, op.manualReject, async (ctx, { topUpId }) => {
+      const topUp = manualTopUp(topUpId);
+      if (!topUp) return answer(ctx, t('op-not-found'));
+      await answer(ctx);
+      if (topUp.state !== 'created') return editPressed(ctx, views.manualRequest(topUp));
+      const view = views.manualRequest(topUp);
+      await editPressed(ctx, { text: `${view.text}\n\n${t('op-reject-choose')}`, keyboard: rejectKeyboard(topUp.id) });
+    });
+
+    onCallback(composer, op.manualRejectBack, async (ctx, { topUpId }) => {
+      const topUp = manualTopUp(topUpId);
+      if (!topUp) return answer(ctx, t('op-not-found'));
+      pendingReasons.delete(`${ctx.chat!.id}:${ctx.from.id}`);
+      await answer(ctx);
+      await editPressed(ctx, views.manualRequest(topUp));
+    });
+
+    /** Rejects and updates the alert; the customer hears the reason through the outbox. */
+    const reject = async (api: Api, messageId: number, topUp: TopUpRow, from: TelegramUser, forCustomer: string, forOperators: string) => {
+      const rejected = manual?.reject(topUp.id, actorOf(from), forCustomer) ?? false;
       const current = topUps.get(topUp.id)!;
-      await answer(ctx, t('op-already-decided', { state: t(`op-state-${current.state}`) }));
-      return editPressed(ctx, views.manualRequest(current));
-    }
-    if (!result.credited) return answer(ctx, t('op-already-decided', { state: t('op-state-credited') }));
-    await answer(ctx, t('op-done'));
-    await editPressed(ctx, views.manualRequest(result.topUp, t('op-confirmed-by', { admin: adminName(ctx.from) })));
-  });
+      const status = rejected ? t('op-rejected-by', { admin: adminName(from), reason: escapeHtml(forOperators) }) : undefined;
+      await editAlert(api, operatorChatId!, messageId, views.manualRequest(current, status));
+      return rejected;
+    };
 
-  const rejectKeyboard = (topUpId: string) => {
-    const keyboard = new InlineKeyboard();
-    for (const reason of QUICK_REJECT_REASONS) keyboard.text(t(QUICK_REASONS[reason].operators), op.manualRejectFor.pack({ topUpId, reason })).row();
-    return keyboard.text(t('op-reason-other'), op.manualRejectOther.pack({ topUpId })).row().text(t('op-back'), op.manualRejectBack.pack({ topUpId }));
-  };
-
-  onCallback(composer, op.manualReject, async (ctx, { topUpId }) => {
-    const topUp = manualTopUp(topUpId);
-    if (!topUp) return answer(ctx, t('op-not-found'));
-    await answer(ctx);
-    if (topUp.state !== 'created') return editPressed(ctx, views.manualRequest(topUp));
-    const view = views.manualRequest(topUp);
-    await editPressed(ctx, { text: `${view.text}\n\n${t('op-reject-choose')}`, keyboard: rejectKeyboard(topUp.id) });
-  });
-
-  onCallback(composer, op.manualRejectBack, async (ctx, { topUpId }) => {
-    const topUp = manualTopUp(topUpId);
-    if (!topUp) return answer(ctx, t('op-not-found'));
-    pendingReasons.delete(`${ctx.chat!.id}:${ctx.from.id}`);
-    await answer(ctx);
-    await editPressed(ctx, views.manualRequest(topUp));
-  });
-
-  /** Rejects and updates the alert; the customer hears the reason through the outbox. */
-  const reject = async (api: Api, messageId: number, topUp: TopUpRow, from: TelegramUser, forCustomer: string, forOperators: string) => {
-    const rejected = manual?.reject(topUp.id, actorOf(from), forCustomer) ?? false;
-    const current = topUps.get(topUp.id)!;
-    const status = rejected ? t('op-rejected-by', { admin: adminName(from), reason: escapeHtml(forOperators) }) : undefined;
-    await editAlert(api, operatorChatId!, messageId, views.manualRequest(current, status));
-    return rejected;
-  };
-
-  onCallback(composer, op.manualRejectFor, async (ctx, fields) => {
-    const topUp = manualTopUp(fields.topUpId);
-    const message = ctx.callbackQuery.message;
-    if (!topUp || !message) return answer(ctx, t('op-not-found'));
-    const reason = QUICK_REASONS[fields.reason];
-    if (topUp.state !== 'created') {
-      await answer(ctx, t('op-already-decided', { state: t(`op-state-${topUp.state}`) }));
-      return editPressed(ctx, views.manualRequest(topUp));
-    }
-    await answer(ctx, t('op-done'));
-    await reject(ctx.api, message.message_id, topUp, ctx.from, customerTranslate(topUp)(reason.customer), t(reason.operators));
-  });
-
-  onCallback(composer, op.manualRejectOther, async (ctx, { topUpId }) => {
-    const topUp = manualTopUp(topUpId);
-    const message = ctx.callbackQuery.message;
-    if (!topUp || !message) return answer(ctx, t('op-not-found'));
-    if (topUp.state !== 'created') {
-      await answer(ctx, t('op-already-decided', { state: t(`op-state-${topUp.state}`) }));
-      return editPressed(ctx, views.manualRequest(topUp));
-    }
-    pendingReasons.write(`${message.chat.id}:${ctx.from.id}`, { topUpId: topUp.id, messageId: message.message_id });
-    await answer(ctx);
-    await ctx.reply(t('op-reject-ask-other', { admin: adminName(ctx.from) }));
-  });
-
-  // The reason an admin types after "Other reason…": their next message in the group.
-  onAdminAnswer(pendingReasons, 'op-reject-cancelled', async (ctx, pending, text) => {
-    const topUp = manualTopUp(pending.topUpId);
-    if (!topUp || text.length === 0) return;
-    const reason = text.slice(0, 500);
-    const rejected = await reject(ctx.api, pending.messageId, topUp, ctx.from, reason, reason);
-    await ctx.reply(rejected ? t('op-reject-recorded') : t('op-already-decided', { state: t(`op-state-${topUps.get(topUp.id)!.state}`) }));
-  });
-
-  const starsTopUp = (id: string) => {
-    const topUp = topUps.get(id);
-    return topUp?.method === 'stars' ? topUp : undefined;
-  };
-
-  onCallback(composer, op.starsRefund, async (ctx, { topUpId }) => {
-    const topUp = starsTopUp(topUpId);
-    if (!topUp || !stars) return answer(ctx, t('op-not-found'));
-    if (topUp.state !== 'credited') {
-      await answer(ctx, t('op-refund-not-possible', { state: t(`op-state-${topUp.state}`) }));
-      return editPressed(ctx, views.topUpReceived(topUp));
-    }
-    await answer(ctx);
-    const starsPaid = (JSON.parse(topUp.details) as { stars?: number }).stars ?? stars.starsFor(topUp.amountCents);
-    const view = views.topUpReceived(topUp);
-    await editPressed(ctx, {
-      text: `${view.text}\n\n${t('op-refund-confirm', { amount: money(topUp.amountCents), stars: starsPaid })}`,
-      keyboard: new InlineKeyboard()
-        .text(t('op-refund-yes'), op.starsRefundConfirmed.pack({ topUpId: topUp.id }))
-        .text(t('op-back'), op.starsRefundBack.pack({ topUpId: topUp.id })),
+    onCallback(composer, op.manualRejectFor, async (ctx, fields) => {
+      const topUp = manualTopUp(fields.topUpId);
+      const message = ctx.callbackQuery.message;
+      if (!topUp || !message) return answer(ctx, t('op-not-found'));
+      const reason = QUICK_REASONS[fields.reason];
+      if (topUp.state !== 'created') {
+        await answer(ctx, t('op-already-decided', { state: t(`op-state-${topUp.state}`) }));
+        return editPressed(ctx, views.manualRequest(topUp));
+      }
+      await answer(ctx, t('op-done'));
+      await reject(ctx.api, message.message_id, topUp, ctx.from, customerTranslate(topUp)(reason.customer), t(reason.operators));
     });
-  });
 
-  onCallback(composer, op.starsRefundBack, async (ctx, { topUpId }) => {
-    const topUp = starsTopUp(topUpId);
-    if (!topUp) return answer(ctx, t('op-not-found'));
-    await answer(ctx);
-    await editPressed(ctx, views.topUpReceived(topUp));
-  });
-
-  onCallback(composer, op.starsRefundConfirmed, async (ctx, { topUpId }) => {
-    const topUp = starsTopUp(topUpId);
-    const customer = topUp ? services.users.byId(topUp.userId) : undefined;
-    if (!topUp || !customer || !stars) return answer(ctx, t('op-not-found'));
-    if (topUp.state !== 'credited') {
-      await answer(ctx, t('op-refund-not-possible', { state: t(`op-state-${topUp.state}`) }));
-      return editPressed(ctx, views.topUpReceived(topUp));
-    }
-    // Telegram may take a while: the admin's spinner stops now.
-    await answer(ctx, t('op-refunding'));
-    let askedTelegram = false;
-    const result = await stars.refund(topUp.id, actorOf(ctx.from), customer.telegramId, (userId, chargeId) => {
-      askedTelegram = true;
-      return deps.refundStarPayment(userId, chargeId);
+    onCallback(composer, op.manualRejectOther, async (ctx, { topUpId }) => {
+      const topUp = manualTopUp(topUpId);
+      const message = ctx.callbackQuery.message;
+      if (!topUp || !message) return answer(ctx, t('op-not-found'));
+      if (topUp.state !== 'created') {
+        await answer(ctx, t('op-already-decided', { state: t(`op-state-${topUp.state}`) }));
+        return editPressed(ctx, views.manualRequest(topUp));
+      }
+      pendingReasons.write(`${message.chat.id}:${ctx.from.id}`, { topUpId: topUp.id, messageId: message.message_id });
+      await answer(ctx);
+      await ctx.reply(t('op-reject-ask-other', { admin: adminName(ctx.from) }));
     });
-    const after = topUps.get(topUp.id)!;
-    let status: string;
-    if (result.ok) status = t('op-refunded-by', { admin: adminName(ctx.from) });
-    else if (after.state === 'refunding') status = t('op-refund-unknown');
-    else if (askedTelegram) status = t('op-refund-refused');
-    else status = t('op-refund-spent');
-    logger.info('Stars refund by an operator', { topUpId: topUp.id, admin: ctx.from.id, ok: result.ok, state: after.state });
-    await editPressed(ctx, views.topUpReceived(after, status));
-  });
+
+    // The reason an admin types after "Other reason…": their next message in the group.
+    onAdminAnswer(pendingReasons, 'op-reject-cancelled', async (ctx, pending, text) => {
+      const topUp = manualTopUp(pending.topUpId);
+      if (!topUp || text.length === 0) return;
+      const reason = text.slice(0, 500);
+      const rejected = await reject(ctx.api, pending.messageId, topUp, ctx.from, reason, reason);
+      await ctx.reply(
+        rejected ? t('op-reject-recorded') : t('op-already-decided', { state: t(`op-state-${topUps.get(topUp.id)!.state}`) }),
+      );
+    });
+
+    const starsTopUp = (id: string) => {
+      const topUp = topUps.get(id);
+      return topUp?.method === 'stars' ? topUp : undefined;
+    };
+
+    onCallback(composer, op.starsRefund, async (ctx, { topUpId }) => {
+      const topUp = starsTopUp(topUpId);
+      if (!topUp || !stars) return answer(ctx, t('op-not-found'));
+      if (topUp.state !== 'credited') {
+        await answer(ctx, t('op-refund-not-possible', { state: t(`op-state-${topUp.state}`) }));
+        return editPressed(ctx, views.topUpReceived(topUp));
+      }
+      await answer(ctx);
+      const starsPaid = (JSON.parse(topUp.details) as { stars?: number }).stars ?? stars.starsFor(topUp.amountCents);
+      const view = views.topUpReceived(topUp);
+      await editPressed(ctx, {
+        text: `${view.text}\n\n${t('op-refund-confirm', { amount: money(topUp.amountCents), stars: starsPaid })}`,
+        keyboard: new InlineKeyboard()
+          .text(t('op-refund-yes'), op.starsRefundConfirmed.pack({ topUpId: topUp.id }))
+          .text(t('op-back'), op.starsRefundBack.pack({ topUpId: topUp.id })),
+      });
+    });
+
+    onCallback(composer, op.starsRefundBack, async (ctx, { topUpId }) => {
+      const topUp = starsTopUp(topUpId);
+      if (!topUp) return answer(ctx, t('op-not-found'));
+      await answer(ctx);
+      await editPressed(ctx, views.topUpReceived(topUp));
+    });
+
+    onCallback(composer, op.starsRefundConfirmed, async (ctx, { topUpId }) => {
+      const topUp = starsTopUp(topUpId);
+      const customer = topUp ? services.users.byId(topUp.userId) : undefined;
+      if (!topUp || !customer || !stars) return answer(ctx, t('op-not-found'));
+      if (topUp.state !== 'credited') {
+        await answer(ctx, t('op-refund-not-possible', { state: t(`op-state-${topUp.state}`) }));
+        return editPressed(ctx, views.topUpReceived(topUp));
+      }
+      // Telegram may take a while: the admin's spinner stops now.
+      await answer(ctx, t('op-refunding'));
+      let askedTelegram = false;
+      const result = await stars.refund(topUp.id, actorOf(ctx.from), customer.telegramId, (userId, chargeId) => {
+        askedTelegram = true;
+        return deps.refundStarPayment(userId, chargeId);
+      });
+      const after = topUps.get(topUp.id)!;
+      let status: string;
+      if (result.ok) status = t('op-refunded-by', { admin: adminName(ctx.from) });
+      else if (after.state === 'refunding') status = t('op-refund-unknown');
+      else if (askedTelegram) status = t('op-refund-refused');
+      else status = t('op-refund-spent');
+      logger.info('Stars refund by an operator', { topUpId: topUp.id, admin: ctx.from.id, ok: result.ok, state: after.state });
+      await editPressed(ctx, views.topUpReceived(after, status));
+    });
   }
 }

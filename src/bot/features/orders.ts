@@ -60,7 +60,8 @@ export function createOrdersFeature(env: BotEnv, api: () => Api): Composer<BotCo
   // The credentials of a delivered order in another format.
   onCallback(composer, orderCallbacks.formats, async (ctx, { orderId }) => {
     const keyboard = new InlineKeyboard();
-    for (const format of EXPORT_FORMATS.keys()) keyboard.text(ctx.t(`format-${format}`), orderCallbacks.inFormat.pack({ orderId, format })).row();
+    for (const format of EXPORT_FORMATS.keys())
+      keyboard.text(ctx.t(`format-${format}`), orderCallbacks.inFormat.pack({ orderId, format })).row();
     menuButton(ctx.t, keyboard);
     await ctx.reply(ctx.t('formats-choose'), { reply_markup: keyboard });
   });

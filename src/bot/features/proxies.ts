@@ -22,9 +22,11 @@ function protocolsOf(sub: SubscriptionRow): string {
 }
 
 function portsOf(sub: SubscriptionRow): string {
-  return [sub.httpPort !== null ? `HTTP ${sub.httpPort}` : undefined, sub.socks5Port !== null ? `SOCKS5 ${sub.socks5Port}` : undefined]
-    .filter(Boolean)
-    .join(' · ') || '—';
+  return (
+    [sub.httpPort !== null ? `HTTP ${sub.httpPort}` : undefined, sub.socks5Port !== null ? `SOCKS5 ${sub.socks5Port}` : undefined]
+      .filter(Boolean)
+      .join(' · ') || '—'
+  );
 }
 
 function expiryText(t: Translate, sub: SubscriptionRow, now: number): string {
@@ -66,7 +68,9 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const lines = [ctx.t('proxies-title', { total }), ctx.t('page-of', { page: page + 1, pages }), ''];
     items.forEach((sub, i) => {
       const n = page * PROXIES_PAGE_SIZE + i + 1;
-      lines.push(`${n}. <b>${escapeHtml(sub.productName)}</b>${sub.countryCode ? ` · ${escapeHtml(sub.countryCode)}` : ''} · ${code(sub.host)}`);
+      lines.push(
+        `${n}. <b>${escapeHtml(sub.productName)}</b>${sub.countryCode ? ` · ${escapeHtml(sub.countryCode)}` : ''} · ${code(sub.host)}`,
+      );
       lines.push(`    ${expiryText(ctx.t, sub, now)}`);
       keyboard.text(`${n}. ${sub.host}${sub.countryCode ? ` · ${sub.countryCode}` : ''}`, px.card.pack({ subscriptionId: sub.id })).row();
     });
@@ -84,7 +88,8 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
       const autoRenew = px.autoRenew.pack({ subscriptionId: sub.id, on: !sub.autoRenew });
       keyboard.text(ctx.t(sub.autoRenew ? 'proxy-btn-auto-renew-off' : 'proxy-btn-auto-renew-on'), autoRenew).row();
     }
-    if (actions.includes('changeCredentials')) keyboard.text(ctx.t('proxy-btn-change-credentials'), px.changeCredentials.pack({ subscriptionId: sub.id })).row();
+    if (actions.includes('changeCredentials'))
+      keyboard.text(ctx.t('proxy-btn-change-credentials'), px.changeCredentials.pack({ subscriptionId: sub.id })).row();
     if (actions.includes('rotateIp')) keyboard.text(ctx.t('proxy-btn-rotate'), px.rotate.pack({ subscriptionId: sub.id })).row();
     if (actions.includes('switchLocation')) keyboard.text(ctx.t('proxy-btn-location'), px.locations.pack({ subscriptionId: sub.id })).row();
     if (actions.includes('usage')) keyboard.text(ctx.t('proxy-btn-usage'), px.usage.pack({ subscriptionId: sub.id })).row();
@@ -99,7 +104,8 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     return sub;
   };
 
-  const failure = (ctx: BotContext, result: { reason: string }) => ctx.t('proxy-action-failed', { reason: reasonText(ctx.t, result.reason) });
+  const failure = (ctx: BotContext, result: { reason: string }) =>
+    ctx.t('proxy-action-failed', { reason: reasonText(ctx.t, result.reason) });
 
   onCallback(composer, menu.proxies, (ctx) => list(ctx, 0));
   onCallback(composer, px.list, (ctx, { page }) => list(ctx, page));
@@ -114,7 +120,8 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
     const keyboard = new InlineKeyboard();
-    for (const format of EXPORT_FORMATS.keys()) keyboard.text(ctx.t(`format-${format}`), px.credentialsIn.pack({ subscriptionId: sub.id, format })).row();
+    for (const format of EXPORT_FORMATS.keys())
+      keyboard.text(ctx.t(`format-${format}`), px.credentialsIn.pack({ subscriptionId: sub.id, format })).row();
     keyboard.text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
     await show(ctx, ctx.t('formats-choose'), keyboard);
   });
@@ -125,9 +132,13 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (!sub || !format) return;
     const line = formatProxy(sub, format);
     const text = line === null ? ctx.t('formats-none') : `${ctx.t(`format-${fields.format}`)}\n${code(line)}`;
-    await show(ctx, text, new InlineKeyboard()
+    await show(
+      ctx,
+      text,
+      new InlineKeyboard()
         .text(ctx.t('btn-back'), px.credentials.pack({ subscriptionId: sub.id }))
-        .text(ctx.t('proxies-back-to-card'), px.card.pack({ subscriptionId: sub.id })));
+        .text(ctx.t('proxies-back-to-card'), px.card.pack({ subscriptionId: sub.id })),
+    );
   });
 
   // Every proxy in one format.
@@ -160,7 +171,8 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const terms = await subscriptions.renewalTerms(ctx.user.id, sub.id);
     if (!terms.ok || terms.value.length === 0) return card(ctx, sub, terms.ok ? ctx.t('proxy-renew-none') : failure(ctx, terms));
     const keyboard = new InlineKeyboard();
-    for (const [index, term] of terms.value.entries()) keyboard.text(term.label, px.renewTerm.pack({ subscriptionId: sub.id, index })).row();
+    for (const [index, term] of terms.value.entries())
+      keyboard.text(term.label, px.renewTerm.pack({ subscriptionId: sub.id, index })).row();
     keyboard.text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
     await show(ctx, ctx.t('proxy-renew-choose', { product: escapeHtml(sub.productName) }), keyboard);
   });
@@ -173,7 +185,11 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (!term) return card(ctx, sub, terms.ok ? ctx.t('proxy-renew-none') : failure(ctx, terms));
     const quote = await orders.quoteRenewal(ctx.user.id, sub.id, term.id);
     if (!quote.ok) return card(ctx, sub, failure(ctx, quote));
-    await show(ctx, summaryText(ctx.t, quote.quote), confirmKeyboard(ctx.t, quote.quote, { label: ctx.t('btn-back'), data: px.renew.pack({ subscriptionId: sub.id }) }));
+    await show(
+      ctx,
+      summaryText(ctx.t, quote.quote),
+      confirmKeyboard(ctx.t, quote.quote, { label: ctx.t('btn-back'), data: px.renew.pack({ subscriptionId: sub.id }) }),
+    );
   });
 
   onCallback(composer, px.changeCredentials, async (ctx, { subscriptionId }) => {
@@ -233,7 +249,11 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const location = locations.ok ? locations.value[index] : undefined;
     if (!location) return card(ctx, sub, locations.ok ? undefined : failure(ctx, locations));
     const result = await subscriptions.switchLocation(ctx.user.id, sub.id, location.code);
-    await card(ctx, result.ok ? result.value : sub, result.ok ? ctx.t('proxy-location-switched', { location: escapeHtml(location.name) }) : failure(ctx, result));
+    await card(
+      ctx,
+      result.ok ? result.value : sub,
+      result.ok ? ctx.t('proxy-location-switched', { location: escapeHtml(location.name) }) : failure(ctx, result),
+    );
   });
 
   return composer;

@@ -14,7 +14,11 @@ import { show, type Translate } from '../ui.js';
 
 function tokenLine(t: Translate, token: TokenInfo, now: number): string {
   const state =
-    token.revokedAt !== null ? t('token-state-revoked') : token.expiresAt !== null && token.expiresAt <= now ? t('token-state-expired') : undefined;
+    token.revokedAt !== null
+      ? t('token-state-revoked')
+      : token.expiresAt !== null && token.expiresAt <= now
+        ? t('token-state-expired')
+        : undefined;
   return [
     `<b>${escapeHtml(token.name)}</b> · <code>${escapeHtml(token.prefix)}…</code>${state ? ` · ${state}` : ''}`,
     t('token-line-scopes', { scopes: token.scopes.map((s) => t(`token-scope-${s}`)).join(', ') }),
@@ -62,7 +66,9 @@ export function createTokensFeature(env: BotEnv): Composer<BotContext> {
   onCallback(composer, tokenCallbacks.revoke, async (ctx, { tokenId }) => {
     const token = tokens?.list(ctx.user.id).find((x) => x.id === tokenId);
     if (!token) return list(ctx);
-    const keyboard = new InlineKeyboard().text(ctx.t('tokens-revoke-yes'), tokenCallbacks.revokeConfirmed.pack({ tokenId: token.id })).text(ctx.t('btn-back'), menu.tokens.pack());
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t('tokens-revoke-yes'), tokenCallbacks.revokeConfirmed.pack({ tokenId: token.id }))
+      .text(ctx.t('btn-back'), menu.tokens.pack());
     await show(ctx, ctx.t('tokens-revoke-confirm', { name: escapeHtml(token.name) }), keyboard);
   });
 

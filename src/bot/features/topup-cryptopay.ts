@@ -54,7 +54,9 @@ export function createCryptoPayTopUp(
         return result.ok ? { ok: true as const, topUpId: result.topUp.id, payUrl: result.payUrl } : { ok: false as const };
       });
       if (!started.ok) {
-        await ctx.reply(ctx.t('cryptopay-unavailable'), { reply_markup: new InlineKeyboard().text(ctx.t('btn-back'), buttons.open.pack()) });
+        await ctx.reply(ctx.t('cryptopay-unavailable'), {
+          reply_markup: new InlineKeyboard().text(ctx.t('btn-back'), buttons.open.pack()),
+        });
         return;
       }
       await ctx.reply(ctx.t('cryptopay-invoice', { amount: money(cents) }), {
@@ -92,7 +94,11 @@ export function createCryptoPayTopUp(
       return;
     }
     if (topUp.state !== 'created') {
-      await show(ctx, ctx.t('cryptopay-expired', { amount }), menuButton(ctx.t, new InlineKeyboard().text(ctx.t('cryptopay-new'), buttons.open.pack())));
+      await show(
+        ctx,
+        ctx.t('cryptopay-expired', { amount }),
+        menuButton(ctx.t, new InlineKeyboard().text(ctx.t('cryptopay-new'), buttons.open.pack())),
+      );
       return;
     }
     const payUrl = (JSON.parse(topUp.details) as { payUrl?: string }).payUrl ?? '';

@@ -84,7 +84,12 @@ export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topU
     const t = translator(user, query.from.language_code);
     let refusal: string | undefined;
     try {
-      const check = stars.preCheckout({ userId: user?.id, payload: query.invoice_payload, currency: query.currency, totalAmount: query.total_amount });
+      const check = stars.preCheckout({
+        userId: user?.id,
+        payload: query.invoice_payload,
+        currency: query.currency,
+        totalAmount: query.total_amount,
+      });
       if (!check.ok) refusal = t(REFUSAL_KEYS[check.refusal]);
     } catch (error) {
       env.logger.error('pre-checkout check failed', { error, payload: query.invoice_payload });
@@ -106,12 +111,23 @@ export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topU
       chargeId: payment.telegram_payment_charge_id,
     };
     const result = user
-      ? stars.successfulPayment({ userId: user.id, payload: facts.payload, currency: facts.currency, totalAmount: facts.totalAmount, chargeId: facts.chargeId })
+      ? stars.successfulPayment({
+          userId: user.id,
+          payload: facts.payload,
+          currency: facts.currency,
+          totalAmount: facts.totalAmount,
+          chargeId: facts.chargeId,
+        })
       : ({ ok: false, reason: 'not_found', message: 'no such customer' } as const);
     if (!result.ok) {
       // The Stars are ours but the wallet is not credited: people have to look at it.
       env.logger.error('Stars payment could not be credited', { ...facts, reason: result.reason });
-      outbox.enqueue({ audience: 'operators', kind: 'stars_payment_unmatched', payload: { ...facts, reason: result.reason }, dedupeKey: `stars-unmatched:${facts.chargeId}` });
+      outbox.enqueue({
+        audience: 'operators',
+        kind: 'stars_payment_unmatched',
+        payload: { ...facts, reason: result.reason },
+        dedupeKey: `stars-unmatched:${facts.chargeId}`,
+      });
       await ctx.reply(t('stars-paid-unmatched'));
       return;
     }

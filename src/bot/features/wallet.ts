@@ -41,7 +41,9 @@ export function createWalletFeature(env: BotEnv): Composer<BotContext> {
       ctx.t('wallet-available', { amount: money(balance.availableCents) }),
       ctx.t('wallet-held', { amount: money(balance.heldCents) }),
     ].join('\n');
-    const keyboard = new InlineKeyboard().text(ctx.t('btn-top-up'), wallets.topUp.pack()).text(ctx.t('wallet-history'), wallets.history.pack());
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t('btn-top-up'), wallets.topUp.pack())
+      .text(ctx.t('wallet-history'), wallets.history.pack());
     menuButton(ctx.t, keyboard.row());
     await show(ctx, text, keyboard);
   });

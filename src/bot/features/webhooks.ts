@@ -47,7 +47,7 @@ export function createWebhooksFeature(webhooks: Webhooks | undefined): Composer<
     const all = webhooks.list(ctx.user.id);
     const lines = [notice, ctx.t('webhooks-title'), ctx.t('webhooks-explain')].filter((l): l is string => l !== undefined);
     if (all.length === 0) lines.push('', ctx.t('webhooks-empty'));
-    all.forEach((endpoint, i) => lines.push('', endpointLine(ctx.t, endpoint, i + 1)));
+    for (const [i, endpoint] of all.entries()) lines.push('', endpointLine(ctx.t, endpoint, i + 1));
     lines.push('', ctx.t('webhooks-how-to-add'));
     const keyboard = new InlineKeyboard();
     all.forEach((endpoint, i) => {
@@ -86,7 +86,10 @@ export function createWebhooksFeature(webhooks: Webhooks | undefined): Composer<
     // Waits for the receiver, at most the delivery timeout; only this customer's screen waits.
     const delivery = await webhooks?.sendTest(ctx.user.id, endpointId);
     if (!delivery) return list(ctx);
-    const text = delivery.state === 'delivered' ? ctx.t('webhooks-test-ok', { last: attemptSummary(ctx.t, delivery) }) : ctx.t('webhooks-test-failed', { last: attemptSummary(ctx.t, delivery) });
+    const text =
+      delivery.state === 'delivered'
+        ? ctx.t('webhooks-test-ok', { last: attemptSummary(ctx.t, delivery) })
+        : ctx.t('webhooks-test-failed', { last: attemptSummary(ctx.t, delivery) });
     await list(ctx, text);
   });
 

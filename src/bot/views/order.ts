@@ -55,7 +55,10 @@ export function reasonText(t: Translate, reason: string | null | undefined): str
 }
 
 export function labelLine(labels: OrderLabels): string {
-  return [labels.product, labels.country, labels.term].filter(Boolean).map((s) => escapeHtml(s!)).join(' · ');
+  return [labels.product, labels.country, labels.term]
+    .filter(Boolean)
+    .map((s) => escapeHtml(s!))
+    .join(' · ');
 }
 
 export function summaryText(t: Translate, quote: QuoteView, notice?: string): string {
@@ -76,7 +79,9 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
 
 /** The summary's buttons outside the buy flow (after a top-up, a new price, a renewal). */
 export function confirmKeyboard(t: Translate, quote: QuoteView, back?: { label: string; data: string }): InlineKeyboard {
-  const keyboard = new InlineKeyboard().text(t('btn-confirm', { price: money(quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.id })).row();
+  const keyboard = new InlineKeyboard()
+    .text(t('btn-confirm', { price: money(quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.id }))
+    .row();
   if (back) keyboard.text(back.label, back.data);
   return keyboard.text(t('btn-cancel'), menu.main.pack());
 }
@@ -120,13 +125,19 @@ export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCrede
     return {
       text: [...head, '', t('order-credentials-file', { count: lines.length })].join('\n'),
       keyboard,
-      document: { fileName: `proxies-${order.id}.txt`, content: lines.join('\n') + '\n' },
+      document: { fileName: `proxies-${order.id}.txt`, content: `${lines.join('\n')}\n` },
     };
   }
   return { text: [...head, '', ...lines.map(code)].join('\n'), keyboard };
 }
 
-export function renewedView(t: Translate, order: OrderRow, expiresAt: number | null | undefined, balance: Balance, subscriptionId?: string): ResultView {
+export function renewedView(
+  t: Translate,
+  order: OrderRow,
+  expiresAt: number | null | undefined,
+  balance: Balance,
+  subscriptionId?: string,
+): ResultView {
   const labels = labelsOf(order);
   const keyboard = new InlineKeyboard();
   if (subscriptionId) keyboard.text(t('btn-open-proxy'), proxyCallbacks.card.pack({ subscriptionId }));
@@ -157,7 +168,10 @@ export function failedView(t: Translate, order: OrderRow, balance: Balance): Res
  */
 export function stillConfirmingView(t: Translate, order: OrderRow, stillOpen: boolean): ResultView {
   return {
-    text: t(stillOpen ? 'notice-order-still-open' : 'notice-order-provisioning', { items: labelLine(labelsOf(order)), price: money(order.priceCents) }),
+    text: t(stillOpen ? 'notice-order-still-open' : 'notice-order-provisioning', {
+      items: labelLine(labelsOf(order)),
+      price: money(order.priceCents),
+    }),
     keyboard: menuOnly(t),
   };
 }

@@ -23,9 +23,7 @@ export const apiTokens = sqliteTable(
     expiresAt: integer('expires_at'),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),
-    createdAt: integer('created_at')
-      .notNull()
-      .default(sql`(unixepoch('subsec') * 1000)`),
+    createdAt: integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
   },
   (t) => [index('api_tokens_user').on(t.userId)],
 );

@@ -13,8 +13,7 @@ export const ledgerAccounts = sqliteTable(
   {
     /** 'wallet:<userId>', 'revenue', 'topup:<method>', 'adjustments', 'upstream:<provider>', 'upstream_cost'. */
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['wallet', 'revenue', 'topup_clearing', 'adjustments', 'upstream', 'upstream_cost'] })
-      .notNull(),
+    kind: text('kind', { enum: ['wallet', 'revenue', 'topup_clearing', 'adjustments', 'upstream', 'upstream_cost'] }).notNull(),
     userId: integer('user_id'),
     debitsPosted: integer('debits_posted').notNull().default(0),
     creditsPosted: integer('credits_posted').notNull().default(0),
@@ -70,10 +69,7 @@ export const ledgerTransfers = sqliteTable(
   (t) => [
     check('amount_positive', sql`${t.amountCents} > 0`),
     check('debit_differs_from_credit', sql`${t.debitAccountId} <> ${t.creditAccountId}`),
-    check(
-      'resolution_names_pending',
-      sql`(${t.kind} IN ('post_pending', 'void_pending')) = (${t.pendingId} IS NOT NULL)`,
-    ),
+    check('resolution_names_pending', sql`(${t.kind} IN ('post_pending', 'void_pending')) = (${t.pendingId} IS NOT NULL)`),
     // A hold is resolved at most once. Partial, so the many rows that resolve nothing cost no index write.
     uniqueIndex('ledger_transfers_one_resolution').on(t.pendingId).where(sql`${t.pendingId} IS NOT NULL`),
     index('ledger_transfers_user').on(t.userId, t.seq),

@@ -28,9 +28,7 @@ export const orderOperatorActions = sqliteTable(
   },
   (t) => [
     index('order_operator_actions_order').on(t.orderId, t.id),
-    uniqueIndex('order_operator_actions_one_settlement')
-      .on(t.orderId)
-      .where(sql`${t.action} IN ('settle_failed', 'settle_delivered')`),
+    uniqueIndex('order_operator_actions_one_settlement').on(t.orderId).where(sql`${t.action} IN ('settle_failed', 'settle_delivered')`),
   ],
 );
 

@@ -2,10 +2,7 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { users } from './users.js';
 
-const createdAt = () =>
-  integer('created_at')
-    .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`);
+const createdAt = () => integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 /**
  * The operators' markup, per provider and product. product_id '*' is the
@@ -160,9 +157,7 @@ export const subscriptions = sqliteTable(
     index('subscriptions_expiry').on(t.status, t.expiresAt, t.id),
     // Auto-renewal looks only at the few proxies that asked for it; the WHERE must
     // match the job's query literally for SQLite to use this index.
-    index('subscriptions_auto_renew')
-      .on(t.expiresAt, t.id)
-      .where(sql`${t.status} = 'active' AND ${t.autoRenew} = 1`),
+    index('subscriptions_auto_renew').on(t.expiresAt, t.id).where(sql`${t.status} = 'active' AND ${t.autoRenew} = 1`),
   ],
 );
 
@@ -184,7 +179,9 @@ export const outbox = sqliteTable(
     payload: text('payload').notNull(),
     /** Makes an event idempotent: the same key is recorded once. */
     dedupeKey: text('dedupe_key').unique(),
-    state: text('state', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    state: text('state', { enum: ['pending', 'sent', 'failed'] })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at').notNull(),
     lastError: text('last_error'),

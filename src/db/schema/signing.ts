@@ -12,9 +12,7 @@ export const apiTokenSigning = sqliteTable('api_token_signing', {
     .primaryKey()
     .references(() => apiTokens.id),
   secret: text('secret').notNull(),
-  createdAt: integer('created_at')
-    .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`),
+  createdAt: integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
 });
 
 /**

@@ -29,9 +29,7 @@ export const topUps = sqliteTable(
     reason: text('reason'),
     expiresAt: integer('expires_at'),
     creditedAt: integer('credited_at'),
-    createdAt: integer('created_at')
-      .notNull()
-      .default(sql`(unixepoch('subsec') * 1000)`),
+    createdAt: integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [

@@ -11,7 +11,5 @@ export const users = sqliteTable('users', {
   language: text('language').notNull().default('en'),
   /** Set when Telegram says the user blocked the bot; cleared when they come back. */
   unreachableAt: integer('unreachable_at'),
-  createdAt: integer('created_at')
-    .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`),
+  createdAt: integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
 });

@@ -58,9 +58,7 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [
     uniqueIndex('webhook_deliveries_event').on(t.endpointId, t.eventKey),
-    index('webhook_deliveries_due')
-      .on(t.nextAttemptAt)
-      .where(sql`${t.state} = 'pending'`),
+    index('webhook_deliveries_due').on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`),
     index('webhook_deliveries_log').on(t.endpointId, t.seq),
     check('webhook_deliveries_attempts', sql`${t.attempts} >= 0`),
   ],

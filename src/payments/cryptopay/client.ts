@@ -63,16 +63,12 @@ export const invoiceSchema = z
   })
   .transform((invoice) => ({
     ...invoice,
-    bot_invoice_url:
-      invoice.bot_invoice_url ?? invoice.pay_url ?? invoice.mini_app_invoice_url ?? invoice.web_app_invoice_url,
+    bot_invoice_url: invoice.bot_invoice_url ?? invoice.pay_url ?? invoice.mini_app_invoice_url ?? invoice.web_app_invoice_url,
   }));
 export type CryptoPayInvoice = z.infer<typeof invoiceSchema>;
 
 /** `getInvoices` answers `{items:[…]}`; some older descriptions show a bare array. Both are accepted. */
-const invoiceListSchema = z.union([
-  z.object({ items: z.array(invoiceSchema) }).transform((r) => r.items),
-  z.array(invoiceSchema),
-]);
+const invoiceListSchema = z.union([z.object({ items: z.array(invoiceSchema) }).transform((r) => r.items), z.array(invoiceSchema)]);
 
 export const appInfoSchema = z.object({
   app_id: z.number().int(),

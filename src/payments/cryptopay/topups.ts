@@ -32,13 +32,18 @@ export function createCryptoPayTopUps(options: CryptoPayTopUpOptions) {
     const topUpId = invoice.payload;
     if (!topUpId) return false;
     const topUp = topUps.get(topUpId);
-    if (!topUp || topUp.method !== 'cryptopay') return false;
+    if (topUp?.method !== 'cryptopay') return false;
     const amount = invoiceAmountCents(invoice);
     if (!amount.ok) {
       logger.error('paid Crypto Pay invoice is not a whole USD amount', { invoiceId: invoice.invoice_id, reason: amount.reason });
       return false;
     }
-    const result = topUps.credit({ topUpId, externalId: String(invoice.invoice_id), actor: 'payment:cryptopay', amountCents: amount.value });
+    const result = topUps.credit({
+      topUpId,
+      externalId: String(invoice.invoice_id),
+      actor: 'payment:cryptopay',
+      amountCents: amount.value,
+    });
     if (!result.ok) {
       logger.error('Crypto Pay payment could not be credited', { invoiceId: invoice.invoice_id, topUpId, reason: result.reason });
       return false;
@@ -48,7 +53,10 @@ export function createCryptoPayTopUps(options: CryptoPayTopUpOptions) {
 
   return {
     /** Creates the top-up and its invoice; answers the link the customer pays at. */
-    async start(userId: number, amountCents: number): Promise<{ ok: true; topUp: TopUpRow; payUrl: string } | { ok: false; message: string }> {
+    async start(
+      userId: number,
+      amountCents: number,
+    ): Promise<{ ok: true; topUp: TopUpRow; payUrl: string } | { ok: false; message: string }> {
       const created = topUps.create({ userId, method: 'cryptopay', amountCents, expiresAt: now() + ttlSeconds * 1000 });
       if (!created.ok) return created;
       const invoice = await client.createInvoice({

@@ -26,13 +26,7 @@ import {
   type UpstreamProxy,
 } from '../types.js';
 import { createFlashProxyClient, IDEMPOTENCY_KEY_PATTERN, type FlashProxyClient } from './client.js';
-import {
-  dedicatedProxies,
-  gatewayProxy,
-  isDedicatedPlan,
-  planCostCents,
-  planIdOf,
-} from './mapping.js';
+import { dedicatedProxies, gatewayProxy, isDedicatedPlan, planCostCents, planIdOf } from './mapping.js';
 import { pricePerGbCents, pricingEntry, sellsByTime } from './pricing.js';
 import {
   BANDWIDTH_WIRE_PRODUCTS,

@@ -93,11 +93,7 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
     maxConcurrent: FLASHPROXY_MAX_CONCURRENT,
   });
 
-  async function call<S extends z.ZodType, T>(
-    request: HttpRequest,
-    schema: S,
-    map: (parsed: z.infer<S>) => T,
-  ): Promise<Outcome<T>> {
+  async function call<S extends z.ZodType, T>(request: HttpRequest, schema: S, map: (parsed: z.infer<S>) => T): Promise<Outcome<T>> {
     const exchange = await http.send(request);
     return outcomeFromExchange<T>(
       exchange,
@@ -138,18 +134,12 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
 
     getBalance: () => call({ method: 'GET', path: '/balance', retry: true }, balanceResponseSchema, (r) => r.data),
 
-    getPricing: () =>
-      call({ method: 'GET', path: '/balance/pricing', retry: true }, pricingResponseSchema, (r) => r.data),
+    getPricing: () => call({ method: 'GET', path: '/balance/pricing', retry: true }, pricingResponseSchema, (r) => r.data),
 
     listIspPools: () =>
-      call(
-        { method: 'GET', path: '/proxies/pools', query: { type: 'isp' }, retry: true },
-        poolListResponseSchema,
-        (r) => r.data.pools,
-      ),
+      call({ method: 'GET', path: '/proxies/pools', query: { type: 'isp' }, retry: true }, poolListResponseSchema, (r) => r.data.pools),
 
-    checkPrice: (body) =>
-      call({ method: 'POST', path: '/plans/check-price', json: body }, checkPriceResponseSchema, (r) => r.data),
+    checkPrice: (body) => call({ method: 'POST', path: '/plans/check-price', json: body }, checkPriceResponseSchema, (r) => r.data),
 
     createPlan: (body, idempotencyKey) =>
       moneyCall(
@@ -175,15 +165,10 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
         }),
       ),
 
-    getPlan: (planId) =>
-      call({ method: 'GET', path: planPath(planId), retry: true }, planResponseSchema, (r) => r.data),
+    getPlan: (planId) => call({ method: 'GET', path: planPath(planId), retry: true }, planResponseSchema, (r) => r.data),
 
     getPlanProxies: (planId) =>
-      call(
-        { method: 'GET', path: `${planPath(planId)}/proxies`, retry: true },
-        planProxiesResponseSchema,
-        (r) => r.data,
-      ),
+      call({ method: 'GET', path: `${planPath(planId)}/proxies`, retry: true }, planProxiesResponseSchema, (r) => r.data),
 
     extendPlan: (planId, body, idempotencyKey) =>
       moneyCall(
@@ -204,7 +189,6 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
         (r) => r.data,
       ),
 
-    getUsage: (planId) =>
-      call({ method: 'GET', path: `${planPath(planId)}/usage`, retry: true }, usageResponseSchema, (r) => r.data),
+    getUsage: (planId) => call({ method: 'GET', path: `${planPath(planId)}/usage`, retry: true }, usageResponseSchema, (r) => r.data),
   };
 }

@@ -94,7 +94,8 @@ export const FLASHPROXY_MONEY_REFUSALS: RefusalTable = [
     status: 404,
     code: 'NOT_FOUND',
     refusal: 'not_found',
-    documented: 'Error codes: "`NOT_FOUND` | 404 | Resource not found"; POST /plans/{planId}/extend "404": NotFound (no such plan to extend)',
+    documented:
+      'Error codes: "`NOT_FOUND` | 404 | Resource not found"; POST /plans/{planId}/extend "404": NotFound (no such plan to extend)',
   },
   {
     status: 429,
@@ -106,7 +107,8 @@ export const FLASHPROXY_MONEY_REFUSALS: RefusalTable = [
     status: 400,
     code: 'PLAN_EXPIRED',
     refusal: 'rejected',
-    documented: 'POST /plans/{planId}/extend 400 example "plan_expired": {"code": "PLAN_EXPIRED", "message": "Cannot extend an expired plan"}',
+    documented:
+      'POST /plans/{planId}/extend 400 example "plan_expired": {"code": "PLAN_EXPIRED", "message": "Cannot extend an expired plan"}',
   },
   {
     status: 400,
@@ -145,7 +147,10 @@ export function isIdempotencyKeyConflict(body: unknown, status: number): boolean
 export function moneyOutcomeFromErrorBody(body: unknown, status: number, redact: (text: string) => string): Outcome<never> {
   const parsed = errorEnvelopeSchema.safeParse(body);
   if (!parsed.success) {
-    return classifyMoneyError(FLASHPROXY_MONEY_REFUSALS, { status, message: `FlashProxy answered HTTP ${status} without its error envelope` });
+    return classifyMoneyError(FLASHPROXY_MONEY_REFUSALS, {
+      status,
+      message: `FlashProxy answered HTTP ${status} without its error envelope`,
+    });
   }
   return classifyMoneyError(FLASHPROXY_MONEY_REFUSALS, {
     status,
@@ -214,11 +219,7 @@ export function outcomeFromErrorBody(body: unknown, status: number, redact: (tex
  * A 2xx whose body says `success:false`, on a call that moves no money. Only
  * a code that clearly means "nothing was done" is a refusal.
  */
-export function outcomeFromFailedSuccess(
-  body: unknown,
-  status: number,
-  redact: (text: string) => string,
-): Outcome<never> {
+export function outcomeFromFailedSuccess(body: unknown, status: number, redact: (text: string) => string): Outcome<never> {
   const parsed = errorEnvelopeSchema.safeParse(body);
   const code = parsed.success ? parsed.data.error.code : undefined;
   const refusal = code === undefined ? undefined : REFUSAL_BY_CODE[code];

@@ -107,7 +107,11 @@ export function createGateProxyProvider(settings: ProviderSettings): ProxyProvid
         // the snapshot and the send. Without a snapshot the purchase still
         // goes ahead; only a lost answer would then need the fallback.
         const before = await listAllOrders(client);
-        if (before.kind === 'ok') snapshots.remember(reference, before.value.map((order) => order.orderId));
+        if (before.kind === 'ok')
+          snapshots.remember(
+            reference,
+            before.value.map((order) => order.orderId),
+          );
         else snapshots.forget(reference);
         return client.createOrder({ provider: choice.productId, plan: choice.termId });
       });
@@ -155,7 +159,10 @@ async function loadCatalog(client: GateProxyClient): Promise<Outcome<ProviderCat
   if (listed.kind !== 'ok') return listed;
   const active = listed.value.providers.filter((p) => (p.status ?? 'active').toLowerCase() === 'active');
 
-  const pricing = await pricingFor(client, active.map((p) => p.id));
+  const pricing = await pricingFor(
+    client,
+    active.map((p) => p.id),
+  );
   if (pricing.kind !== 'ok') return pricing;
 
   try {
@@ -174,10 +181,7 @@ async function loadCatalog(client: GateProxyClient): Promise<Outcome<ProviderCat
  * One `GET /pricing` covers every provider; providers it leaves out (or all of
  * them, when that endpoint is unavailable) are asked one by one.
  */
-async function pricingFor(
-  client: GateProxyClient,
-  providerIds: string[],
-): Promise<Outcome<Map<string, ProviderPricingWire>>> {
+async function pricingFor(client: GateProxyClient, providerIds: string[]): Promise<Outcome<Map<string, ProviderPricingWire>>> {
   const byProvider = new Map<string, ProviderPricingWire>();
   const all = await client.allPricing();
   if (all.kind === 'ok') for (const entry of all.value) byProvider.set(entry.provider, entry);
@@ -194,10 +198,7 @@ async function pricingFor(
   return ok(byProvider);
 }
 
-export function productFromPricing(
-  provider: ProvidersWire['providers'][number],
-  pricing: ProviderPricingWire,
-): CatalogProduct {
+export function productFromPricing(provider: ProvidersWire['providers'][number], pricing: ProviderPricingWire): CatalogProduct {
   if (pricing.currency !== undefined && !isDollarCurrency(pricing.currency)) {
     throw new Error(`prices for ${provider.id} are in ${pricing.currency}`);
   }
@@ -503,7 +504,8 @@ async function findLostPurchase(
 
   const named = plausible.length > 1 ? plausible : fresh;
   const ids = named.map((order) => order.orderId);
-  const shown = ids.slice(0, NAMED_CANDIDATES).join(', ') + (ids.length > NAMED_CANDIDATES ? ` and ${ids.length - NAMED_CANDIDATES} more` : '');
+  const shown =
+    ids.slice(0, NAMED_CANDIDATES).join(', ') + (ids.length > NAMED_CANDIDATES ? ` and ${ids.length - NAMED_CANDIDATES} more` : '');
   const since = snapshot ? 'since this purchase was sent' : 'that the shop has not recorded (no snapshot from before the purchase)';
   const what =
     plausible.length > 1
@@ -527,11 +529,7 @@ function contradictsLookup(order: OrderWire, lookup: PurchaseLookup): boolean {
 }
 
 /** The one new order, read again with the documented `GET /orders/{order_id}`. */
-async function readFoundOrder(
-  client: GateProxyClient,
-  listed: OrderWire,
-  lookup: PurchaseLookup,
-): Promise<Outcome<PurchaseResult | null>> {
+async function readFoundOrder(client: GateProxyClient, listed: OrderWire, lookup: PurchaseLookup): Promise<Outcome<PurchaseResult | null>> {
   const detail = await client.getOrder(listed.orderId);
   if (detail.kind !== 'ok') return stillUnknown(detail, `reading GateProxy order ${listed.orderId}`);
   if (detail.value.orderId !== listed.orderId) {

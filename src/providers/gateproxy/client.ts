@@ -90,10 +90,7 @@ export const allPricingSchema = z
         z.array(pricingEntrySchema),
         z.record(
           z.string(),
-          z.union([
-            z.array(pricingPlanSchema),
-            z.object({ currency: z.string().optional(), plans: z.array(pricingPlanSchema) }),
-          ]),
+          z.union([z.array(pricingPlanSchema), z.object({ currency: z.string().optional(), plans: z.array(pricingPlanSchema) })]),
         ),
       ])
       .optional(),
@@ -154,10 +151,7 @@ export const orderWireSchema = z
 export const createOrderResponseSchema = orderWireSchema;
 
 /** `GET /orders/{id}`: the order itself, or wrapped in `order`. */
-export const orderResponseSchema = z.union([
-  z.object({ order: orderWireSchema }).transform((body) => body.order),
-  orderWireSchema,
-]);
+export const orderResponseSchema = z.union([z.object({ order: orderWireSchema }).transform((body) => body.order), orderWireSchema]);
 
 export const ordersPageSchema = z.object({
   success: z.boolean().optional(),
@@ -244,11 +238,7 @@ function outcomeFromErrorCode(code: string, message: string | undefined, status:
 type Redact = (text: string) => string;
 
 /** Turns one exchange into an Outcome, reading GateProxy's error envelope wherever it appears. */
-export function classifyExchange<T>(
-  exchange: HttpExchange,
-  onSuccess: (body: unknown) => Outcome<T>,
-  redact: Redact,
-): Outcome<T> {
+export function classifyExchange<T>(exchange: HttpExchange, onSuccess: (body: unknown) => Outcome<T>, redact: Redact): Outcome<T> {
   if (exchange.kind === 'response' && exchange.status >= 500) {
     const envelope = errorEnvelopeSchema.safeParse(exchange.body);
     if (envelope.success) {
@@ -366,8 +356,7 @@ export function createGateProxyClient(settings: ProviderSettings): GateProxyClie
     getOrder: (orderId) => read(`/orders/${segment(orderId)}`, orderResponseSchema),
     listOrders: ({ limit, page }) => read('/orders', ordersPageSchema, { limit, page }),
     usageByOrder: (orderId) => read(`/proxies/${segment(orderId)}/auto/usage`, usageSchema),
-    usageByUsername: (providerId, username) =>
-      read(`/proxies/${segment(providerId)}/${segment(username)}/usage`, usageSchema),
+    usageByUsername: (providerId, username) => read(`/proxies/${segment(providerId)}/${segment(username)}/usage`, usageSchema),
     redact: http.redact,
   };
 }

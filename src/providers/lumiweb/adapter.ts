@@ -105,11 +105,7 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
 
   const checkChoice = (choice: OrderChoice, countryRequired: boolean): Outcome<never> | undefined => {
     if (choice.termId !== LUMIWEB_TERM.id) return refused('invalid_option', `unknown term ${choice.termId}`);
-    if (
-      !Number.isInteger(choice.quantity) ||
-      choice.quantity < LUMIWEB_MIN_QUANTITY ||
-      choice.quantity > LUMIWEB_MAX_QUANTITY
-    ) {
+    if (!Number.isInteger(choice.quantity) || choice.quantity < LUMIWEB_MIN_QUANTITY || choice.quantity > LUMIWEB_MAX_QUANTITY) {
       return refused('invalid_option', `quantity must be ${LUMIWEB_MIN_QUANTITY}-${LUMIWEB_MAX_QUANTITY}`);
     }
     if (choice.countryCode === undefined) {
@@ -135,10 +131,7 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
     if (subscriptionId === undefined) {
       return ambiguous('malformed', `LumiWeb accepted the order (status ${answer.status}) without a subscription id`);
     }
-    const [card, credentials] = await Promise.all([
-      client.getSubscription(subscriptionId),
-      client.getCredentials(subscriptionId),
-    ]);
+    const [card, credentials] = await Promise.all([client.getSubscription(subscriptionId), client.getCredentials(subscriptionId)]);
     // The order exists upstream by now, so trouble reading it only means "not known yet".
     if (card.kind !== 'ok') return unreadable(subscriptionId, card);
     if (credentials.kind !== 'ok') return unreadable(subscriptionId, credentials);

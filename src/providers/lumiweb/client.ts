@@ -164,10 +164,7 @@ export const balanceSchema = z
     balance_cents: z.number().int().optional(),
     currency: z.string().optional(),
   })
-  .refine(
-    (b) => b.balance_usd !== undefined || b.balance !== undefined || b.balance_cents !== undefined,
-    'no balance field',
-  );
+  .refine((b) => b.balance_usd !== undefined || b.balance !== undefined || b.balance_cents !== undefined, 'no balance field');
 export type WireBalance = z.infer<typeof balanceSchema>;
 
 /**
@@ -227,11 +224,7 @@ function refusalForStatus(status: number): RefusalCode {
 }
 
 /** Maps an error answer to a read to an outcome. */
-export function outcomeFromErrorBody(
-  body: unknown,
-  httpStatus: number,
-  redact: (text: string) => string,
-): Outcome<never> {
+export function outcomeFromErrorBody(body: unknown, httpStatus: number, redact: (text: string) => string): Outcome<never> {
   const parsed = errorBodySchema.safeParse(body);
   const e = parsed.success ? parsed.data : {};
   const candidates = [
@@ -243,9 +236,7 @@ export function outcomeFromErrorBody(
   const known = candidates.find((c) => c in REFUSAL_BY_CODE || AMBIGUOUS_CODES.has(c));
   const code = known ?? candidates[0];
   const said = (typeof e.error === 'object' ? e.error.message : undefined) ?? e.message ?? e.detail;
-  const message = redact(
-    `LumiWeb answered HTTP ${httpStatus}${code ? ` ${code}` : ''}${said ? `: ${said.slice(0, 300)}` : ''}`,
-  );
+  const message = redact(`LumiWeb answered HTTP ${httpStatus}${code ? ` ${code}` : ''}${said ? `: ${said.slice(0, 300)}` : ''}`);
   if (known && AMBIGUOUS_CODES.has(known)) return ambiguous('server_error', message, httpStatus);
   const refusal = known ? REFUSAL_BY_CODE[known]! : refusalForStatus(httpStatus);
   return refused(refusal, message, httpStatus);
@@ -302,9 +293,7 @@ export function classifyMoneyAnswer<S extends z.ZodType<{ status: string }>>(
     );
   }
   const { code, several, said } = errorCodeOf(body);
-  const message = redact(
-    `LumiWeb answered HTTP ${status}${code ? ` ${code.slice(0, 50)}` : ''}${said ? `: ${said.slice(0, 300)}` : ''}`,
-  );
+  const message = redact(`LumiWeb answered HTTP ${status}${code ? ` ${code.slice(0, 50)}` : ''}${said ? `: ${said.slice(0, 300)}` : ''}`);
   if (several) {
     // `{status:"insufficient", error:{code:"internal_error"}}` says two things; neither is believed.
     return ambiguous(status >= 500 ? 'server_error' : 'undocumented', `${message} (its error fields name different codes)`, status);
@@ -378,20 +367,12 @@ export function createLumiWebClient(options: LumiWebClientOptions): LumiWebClien
 
   const read = async <S extends z.ZodType>(path: string, schema: S, query: HttpRequest['query'] = {}) => {
     const exchange = await http.send({ method: 'GET', path, query, retry: true });
-    return outcomeFromExchange<z.infer<S>>(
-      exchange,
-      { onSuccess: (body) => parseBody(schema, body, (x) => x), onError },
-      redact,
-    );
+    return outcomeFromExchange<z.infer<S>>(exchange, { onSuccess: (body) => parseBody(schema, body, (x) => x), onError }, redact);
   };
 
   const write = async <S extends z.ZodType>(path: string, schema: S, json: unknown, headers: Record<string, string> = {}) => {
     const exchange = await http.send({ method: 'POST', path, json, headers });
-    return outcomeFromExchange<z.infer<S>>(
-      exchange,
-      { onSuccess: (body) => parseBody(schema, body, (x) => x), onError },
-      redact,
-    );
+    return outcomeFromExchange<z.infer<S>>(exchange, { onSuccess: (body) => parseBody(schema, body, (x) => x), onError }, redact);
   };
 
   /** Money POSTs: Idempotency-Key, optional signature, never retried here, classified by the refusal table. */
@@ -424,13 +405,11 @@ export function createLumiWebClient(options: LumiWebClientOptions): LumiWebClien
     getCatalog: () => read('/proxy/catalog', catalogSchema),
     // A price question changes nothing upstream, but it is a POST: the HTTP layer will not retry it.
     quote: (category, quantity) => write('/proxy/quote', quoteSchema, { category, quantity }),
-    listSubscriptions: (page, perPage) =>
-      read('/proxy/subscriptions', subscriptionPageSchema, { page, per_page: perPage, ...forUser }),
+    listSubscriptions: (page, perPage) => read('/proxy/subscriptions', subscriptionPageSchema, { page, per_page: perPage, ...forUser }),
     getSubscription: (id) => read(subscriptionPath(id), subscriptionSchema, forUser),
     getCredentials: (id) => read(`${subscriptionPath(id)}/credentials`, credentialsSchema, forUser),
     buyStatic: (body, key) => money('/proxy/static', purchaseAnswerSchema, { ...body, ...forUser }, key),
     renew: (id, key) => money(`${subscriptionPath(id)}/renew`, renewAnswerSchema, { ...forUser }, key),
-    setAutoRenew: (id, autoRenew) =>
-      write(`${subscriptionPath(id)}/auto-renew`, subscriptionSchema, { auto_renew: autoRenew, ...forUser }),
+    setAutoRenew: (id, autoRenew) => write(`${subscriptionPath(id)}/auto-renew`, subscriptionSchema, { auto_renew: autoRenew, ...forUser }),
   };
 }

@@ -149,10 +149,7 @@ class ProxyIpv4Provider implements ProxyProvider {
     if (price.kind !== 'ok') return price;
     const total = this.cents(price.value.amount, 'up');
     if (total.kind !== 'ok') return total;
-    const unit =
-      price.value.price == null
-        ? ok(Math.ceil(total.value / order.value.count))
-        : this.cents(price.value.price, 'up');
+    const unit = price.value.price == null ? ok(Math.ceil(total.value / order.value.count)) : this.cents(price.value.price, 'up');
     if (unit.kind !== 'ok') return unit;
     return ok({ totalCostCents: total.value, unitCostCents: unit.value, exact: true });
   }
@@ -398,9 +395,7 @@ class ProxyIpv4Provider implements ProxyProvider {
   }
 
   /** Finds a proxy of ours by id, with how many proxies a renewal of it covers. */
-  private async locate(
-    upstreamId: string,
-  ): Promise<Outcome<{ type: ProxyType; proxy: UpstreamProxy; renewedTogether: number }>> {
+  private async locate(upstreamId: string): Promise<Outcome<{ type: ProxyType; proxy: UpstreamProxy; renewedTogether: number }>> {
     const ref = parseUpstreamId(upstreamId);
     if (!ref) return refused('not_found', 'not a proxy-ipv4 proxy id');
     const listed = await this.listType(ref.type);

@@ -28,7 +28,13 @@ export function isProxyType(value: unknown): value is ProxyType {
 // ---------------------------------------------------------------------------
 
 /** USD amounts come as floats; a decimal string is accepted too. */
-const usdAmount = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/)]);
+const usdAmount = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/),
+]);
 const wireId = z.union([z.string().min(1), z.number()]);
 /** Ports are strings on the wire ("49162"); numbers are accepted as well. */
 const wirePort = z.union([z.string(), z.number()]).nullish();
@@ -215,12 +221,7 @@ export function splitHostPort(text: string): { host: string; port?: string } {
 // ---------------------------------------------------------------------------
 
 const errorBodySchema = z.object({
-  error: z
-    .union([
-      z.object({ code: z.union([z.string(), z.number()]).nullish(), message: z.string().nullish() }),
-      z.string(),
-    ])
-    .nullish(),
+  error: z.union([z.object({ code: z.union([z.string(), z.number()]).nullish(), message: z.string().nullish() }), z.string()]).nullish(),
   message: z.string().nullish(),
   code: z.union([z.string(), z.number()]).nullish(),
 });
@@ -330,9 +331,14 @@ function moneyAnswer(exchange: HttpExchange, redact: (text: string) => string): 
   const describeAnswer = (what: string) =>
     redact(`proxy-ipv4 ${what}${said ? ` (${said.slice(0, 300)})` : ''}; the order may have been carried out`);
   if (status >= 200 && status < 300) {
-    if (!isRecord(body) || !('success' in body)) return ambiguous('malformed', describeAnswer(`HTTP ${status} without a success flag`), status);
+    if (!isRecord(body) || !('success' in body))
+      return ambiguous('malformed', describeAnswer(`HTTP ${status} without a success flag`), status);
     if (body.success === true) return ok({ accepted: true });
-    return classifyIpv4MoneyError({ status, ...(code ? { code } : {}), message: describeAnswer(`answered success:${String(body.success)}`) });
+    return classifyIpv4MoneyError({
+      status,
+      ...(code ? { code } : {}),
+      message: describeAnswer(`answered success:${String(body.success)}`),
+    });
   }
   return classifyIpv4MoneyError({ status, ...(code ? { code } : {}), message: describeAnswer(`answered HTTP ${status}`) });
 }
@@ -399,8 +405,7 @@ export function createProxyIpv4Client(options: ProxyIpv4ClientOptions): ProxyIpv
     schema: S,
     map: (parsed: z.infer<S>) => T,
   ) => readAnswer(await http.send({ method: 'GET', path, query, retry: true }), schema, map, redact);
-  const write = async (path: string, json: unknown) =>
-    moneyAnswer(await http.send({ method: 'POST', path, json }), redact);
+  const write = async (path: string, json: unknown) => moneyAnswer(await http.send({ method: 'POST', path, json }), redact);
 
   // The listings are parsed in two steps (envelope, then the lists) so both IPv6 shapes are understood.
   const listing = async (type?: ProxyType): Promise<Outcome<ProxyListWire>> => {

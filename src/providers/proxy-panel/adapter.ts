@@ -188,11 +188,7 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
       const listed = await client.listSubscriptions();
       if (listed.kind !== 'ok') return listed;
       // Entries without credentials or a proxy URL cannot be used; they are left out.
-      return ok(
-        listed.value
-          .map((s) => proxyFromSubscription(s, settings.baseUrl))
-          .filter((p): p is UpstreamProxy => p !== undefined),
-      );
+      return ok(listed.value.map((s) => proxyFromSubscription(s, settings.baseUrl)).filter((p): p is UpstreamProxy => p !== undefined));
     },
 
     async renewalTerms(upstreamId) {
@@ -346,10 +342,7 @@ function planFor(group: PanelPlan[], country: string, durationMs: number): Panel
 }
 
 /** The exact plan and repeat count behind a choice, or why the choice is not on offer. */
-export function resolveChoice(
-  plans: PanelPlan[],
-  choice: OrderChoice,
-): Outcome<{ plan: PanelPlan; repeatCount: number }> {
+export function resolveChoice(plans: PanelPlan[], choice: OrderChoice): Outcome<{ plan: PanelPlan; repeatCount: number }> {
   const group = plans.filter((p) => productIdOf(p) === choice.productId);
   if (group.length === 0) return refused('invalid_option', `proxy-panel: no product ${choice.productId}`);
   if (!choice.countryCode) return refused('invalid_option', 'proxy-panel: a country must be chosen');
@@ -425,9 +418,7 @@ async function renewalTarget(
   if (!term) return refused('invalid_option', `proxy-panel: unknown renewal term ${termId}`);
   const plans = await client.listRenewalPlans(upstreamId);
   if (plans.kind !== 'ok') return nothingWasSent(plans, 'reading renewal plans');
-  const plan = plans.value
-    .filter((p) => p.durationMs === term.durationMs)
-    .sort((a, b) => planCostCents(a) - planCostCents(b))[0];
+  const plan = plans.value.filter((p) => p.durationMs === term.durationMs).sort((a, b) => planCostCents(a) - planCostCents(b))[0];
   if (!plan) return refused('invalid_option', `proxy-panel: no renewal plan of ${termLabel(term.durationMs, 1)}`);
   return ok({ planId: plan.id, repeatCount: term.repeatCount });
 }
@@ -543,9 +534,7 @@ async function findSubscription(client: ProxyPanelClient, upstreamId: string): P
 }
 
 function loginOf(s: PanelPurchasedItem): string | undefined {
-  return (
-    s.credentials?.username ?? parseProxyUrl(s.protocols?.http, 80)?.login ?? parseProxyUrl(s.protocols?.socks5, 1080)?.login
-  );
+  return s.credentials?.username ?? parseProxyUrl(s.protocols?.http, 80)?.login ?? parseProxyUrl(s.protocols?.socks5, 1080)?.login;
 }
 
 function parseProxyUrl(

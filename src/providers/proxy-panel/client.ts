@@ -174,10 +174,7 @@ export function createProxyPanelClient(settings: ProviderSettings): ProxyPanelCl
     renew: (input) => write('renew', { ...input }, renewAnswerSchema),
     changeCredentials: (subscriptionId) => write('change-credentials', { subscriptionId }, changeCredentialsAnswerSchema),
     switchNetwork: async (subscriptionId, targetNetwork) =>
-      mapOk(
-        await write('switch-network', { subscriptionId, targetNetwork }, switchNetworkAnswerSchema),
-        (a) => a.subscription,
-      ),
+      mapOk(await write('switch-network', { subscriptionId, targetNetwork }, switchNetworkAnswerSchema), (a) => a.subscription),
     rotate: async (rotatePath) => {
       // A rotate link is a plain URL; any 2xx means it was accepted, whatever the body says.
       const exchange = await http.send({ method: 'GET', path: rotatePath });

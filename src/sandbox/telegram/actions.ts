@@ -59,7 +59,9 @@ export class UserActions {
     const message = messageId !== undefined ? this.state.message(chatId, messageId) : latestWithKeyboard(this.state, chatId);
     if (!message) {
       throw new ActionError(
-        messageId !== undefined ? `message ${messageId} not found in chat ${chatId}` : `no bot message with an inline keyboard in chat ${chatId}`,
+        messageId !== undefined
+          ? `message ${messageId} not found in chat ${chatId}`
+          : `no bot message with an inline keyboard in chat ${chatId}`,
       );
     }
     const buttons = inlineButtons(message);
@@ -225,9 +227,13 @@ export function botMessages(state: EmulatorState, chatId: number): StoredMessage
 }
 
 function latestWithKeyboard(state: EmulatorState, chatId: number): StoredMessage | undefined {
-  return botMessages(state, chatId).reverse().find((m) => inlineButtons(m).length > 0);
+  return botMessages(state, chatId)
+    .reverse()
+    .find((m) => inlineButtons(m).length > 0);
 }
 
 function latestInvoice(state: EmulatorState, chatId: number): StoredMessage | undefined {
-  return botMessages(state, chatId).reverse().find((m) => m.invoice !== undefined);
+  return botMessages(state, chatId)
+    .reverse()
+    .find((m) => m.invoice !== undefined);
 }

@@ -68,7 +68,8 @@ async function dispatch(emu: TelegramEmulatorCore, method: string, url: URL, bod
     });
     return ok(user.info);
   }
-  if ((match = /^(GET|POST) \/control\/users\/(-?\d+)\/([a-z-]+)$/.exec(route))) {
+  match = /^(GET|POST) \/control\/users\/(-?\d+)\/([a-z-]+)$/.exec(route);
+  if (match) {
     const user = userById(emu, Number(match[2]));
     switch (`${match[1]} ${match[3]}`) {
       case 'GET messages':
@@ -95,7 +96,8 @@ async function dispatch(emu: TelegramEmulatorCore, method: string, url: URL, bod
     const group = emu.group({ title: requireString(body, 'title'), members: ids('memberIds'), admins: ids('adminIds'), type });
     return ok({ id: group.id, title: group.title, type });
   }
-  if ((match = /^(GET|POST) \/control\/groups\/(-\d+)\/([a-z-]+)$/.exec(route))) {
+  match = /^(GET|POST) \/control\/groups\/(-\d+)\/([a-z-]+)$/.exec(route);
+  if (match) {
     const group = groupById(emu, Number(match[2]));
     switch (`${match[1]} ${match[3]}`) {
       case 'GET messages':
@@ -109,9 +111,11 @@ async function dispatch(emu: TelegramEmulatorCore, method: string, url: URL, bod
   if (route === 'GET /control/calls') return ok(emu.methodCalls(url.searchParams.get('method') ?? undefined));
   if (route === 'GET /control/updates') return ok(emu.updatesPending());
   if (route === 'POST /control/faults') {
-    const fault = (typeof body.description === 'string'
-      ? { status: Number(body.status), description: body.description }
-      : { status: Number(body.status), ...(body.retryAfter !== undefined ? { retryAfter: Number(body.retryAfter) } : {}) }) as MethodFault;
+    const fault = (
+      typeof body.description === 'string'
+        ? { status: Number(body.status), description: body.description }
+        : { status: Number(body.status), ...(body.retryAfter !== undefined ? { retryAfter: Number(body.retryAfter) } : {}) }
+    ) as MethodFault;
     emu.faults.inject(requireString(body, 'method'), fault, body.times === undefined ? 1 : Number(body.times));
     return ok({ planned: emu.faults.pending() });
   }
@@ -119,13 +123,18 @@ async function dispatch(emu: TelegramEmulatorCore, method: string, url: URL, bod
     emu.faults.clear();
     return ok({ planned: [] });
   }
-  if ((match = /^GET \/control\/files\/([^/]+)$/.exec(route))) {
+  match = /^GET \/control\/files\/([^/]+)$/.exec(route);
+  if (match) {
     const file = emu.state.files.get(decodeURIComponent(match[1]!));
     if (!file) return { status: 404, body: { error: 'file not found' } };
     return {
       status: 200,
       body: null,
-      bytes: { content: file.content, contentType: file.mimeType ?? 'application/octet-stream', ...(file.fileName ? { fileName: file.fileName } : {}) },
+      bytes: {
+        content: file.content,
+        contentType: file.mimeType ?? 'application/octet-stream',
+        ...(file.fileName ? { fileName: file.fileName } : {}),
+      },
     };
   }
   if (route === 'GET /control/changes') {

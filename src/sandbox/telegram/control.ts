@@ -73,7 +73,9 @@ class ChatHandle {
           .slice(-3)
           .map((m) => JSON.stringify(m.plainText))
           .join(' | ');
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for a bot message in ${this.label}; last bot messages: ${seen || 'none'}`));
+        reject(
+          new Error(`timed out after ${timeoutMs} ms waiting for a bot message in ${this.label}; last bot messages: ${seen || 'none'}`),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -133,9 +135,7 @@ export class EmulatedUser extends ChatHandle {
 
   /** The bot's answers to this user's button presses, in the order the presses happened. */
   callbackAnswers(): CallbackAnswer[] {
-    return [...this.core.state.callbackQueries.values()]
-      .filter((q) => q.userId === this.id && q.answer)
-      .map((q) => ({ ...q.answer! }));
+    return [...this.core.state.callbackQueries.values()].filter((q) => q.userId === this.id && q.answer).map((q) => ({ ...q.answer! }));
   }
 
   waitForCallbackAnswer(callbackQueryId: string, options: WaitOptions = {}): Promise<CallbackAnswer> {

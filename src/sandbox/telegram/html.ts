@@ -68,13 +68,14 @@ export function parseHtml(input: string): ParsedText {
     const close = input.indexOf('>', i);
     if (input[i + 1] === '/') {
       if (close < 0) throw new EntityParseError(`Unclosed end tag at byte offset ${byteOffset(i)}`);
-      const name = input.slice(i + 2, close).trim().toLowerCase();
+      const name = input
+        .slice(i + 2, close)
+        .trim()
+        .toLowerCase();
       const open = stack.pop();
       if (!open) throw new EntityParseError(`Unexpected end tag at byte offset ${byteOffset(i)}`);
       if (open.name !== name) {
-        throw new EntityParseError(
-          `Unmatched end tag at byte offset ${byteOffset(i)}, expected "</${open.name}>", found "</${name}>"`,
-        );
+        throw new EntityParseError(`Unmatched end tag at byte offset ${byteOffset(i)}, expected "</${open.name}>", found "</${name}>"`);
       }
       closeEntity(open, text.length, entities, stack);
       i = close + 1;

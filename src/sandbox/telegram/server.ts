@@ -71,7 +71,8 @@ async function route(parts: ServerParts, req: IncomingMessage, res: ServerRespon
         'content-type': answer.bytes.contentType,
         'content-length': answer.bytes.content.length,
       };
-      if (answer.bytes.fileName) headers['content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(answer.bytes.fileName)}`;
+      if (answer.bytes.fileName)
+        headers['content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(answer.bytes.fileName)}`;
       res.writeHead(answer.status, headers);
       res.end(answer.bytes.content);
       return;

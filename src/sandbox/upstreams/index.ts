@@ -26,10 +26,7 @@ interface SimulatorEntry<S extends UpstreamSimulator> {
   provider?(settings: ProviderSettings): ProxyProvider;
 }
 
-function simulated<S extends UpstreamSimulator>(
-  create: () => S,
-  tuning: Omit<SimulatorEntry<S>, 'create'> = {},
-): SimulatorEntry<S> {
+function simulated<S extends UpstreamSimulator>(create: () => S, tuning: Omit<SimulatorEntry<S>, 'create'> = {}): SimulatorEntry<S> {
   return { create, ...tuning };
 }
 

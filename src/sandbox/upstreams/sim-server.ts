@@ -93,8 +93,7 @@ function matches(match: FaultMatch, request: SimRequest): boolean {
     if (typeof match.path === 'string' ? match.path !== request.path : !match.path.test(request.path)) return false;
   }
   if (match.op !== undefined) {
-    const bodyOp =
-      request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>).op : undefined;
+    const bodyOp = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>).op : undefined;
     if ((request.query.get('op') ?? bodyOp) !== match.op) return false;
   }
   return true;
@@ -112,11 +111,7 @@ export interface StartOptions {
 }
 
 /** Starts the server; `port: 0` (the default) picks a free port. */
-export async function startSimServer(
-  handler: SimHandler,
-  faults: FaultPlan,
-  options: StartOptions = {},
-): Promise<RunningSimulator> {
+export async function startSimServer(handler: SimHandler, faults: FaultPlan, options: StartOptions = {}): Promise<RunningSimulator> {
   const server: Server = createServer((req, res) => {
     void serve(req, res, handler, faults);
   });
@@ -204,13 +199,7 @@ function send(res: ServerResponse, response: SimResponse) {
   sendRaw(res, response.status, JSON.stringify(response.body), 'application/json', response.headers);
 }
 
-function sendRaw(
-  res: ServerResponse,
-  status: number,
-  text: string,
-  contentType: string,
-  headers: Record<string, string> = {},
-) {
+function sendRaw(res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}) {
   if (res.destroyed) return;
   res.writeHead(status, { 'content-type': contentType, ...headers });
   res.end(text);

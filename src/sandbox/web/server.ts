@@ -86,7 +86,8 @@ async function handle(
     } catch {
       hash = undefined;
     }
-    if (typeof hash !== 'string' || hash.length === 0) return send(res, 400, 'application/json', JSON.stringify({ error: 'hash is required' }));
+    if (typeof hash !== 'string' || hash.length === 0)
+      return send(res, 400, 'application/json', JSON.stringify({ error: 'hash is required' }));
     const paid = payCryptoInvoice(hash);
     return send(res, paid.ok ? 200 : 400, 'application/json', JSON.stringify(paid));
   }

@@ -88,7 +88,13 @@ export function createAutoRenewJob(deps: {
             audience: 'user',
             userId: sub.userId,
             kind: 'auto_renewed',
-            payload: { subscriptionId: sub.id, host: sub.host, product: sub.productName, orderId: result.order.id, priceCents: result.order.priceCents },
+            payload: {
+              subscriptionId: sub.id,
+              host: sub.host,
+              product: sub.productName,
+              orderId: result.order.id,
+              priceCents: result.order.priceCents,
+            },
             dedupeKey: `auto-renewed:${result.order.id}`,
           });
           return 'renewed';

@@ -20,7 +20,12 @@ type WindowKey = `${(typeof REMINDER_WINDOWS_HOURS)[number]}h`;
 /** Per window, the expiry time (epoch ms) up to which reminders were queued. */
 type CoveredUpTo = Partial<Record<WindowKey, number>>;
 
-export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: Outbox; now?: () => number; webhooks?: Pick<Webhooks, 'emit'> }) {
+export function createReminderJob(deps: {
+  subscriptions: Subscriptions;
+  outbox: Outbox;
+  now?: () => number;
+  webhooks?: Pick<Webhooks, 'emit'>;
+}) {
   const now = deps.now ?? Date.now;
   // Called without a scheduler (tests), progress is kept for the life of this job.
   const ownContext = standaloneContext();
@@ -49,12 +54,22 @@ export function createReminderJob(deps: { subscriptions: Subscriptions; outbox: 
               audience: 'user',
               userId: sub.userId,
               kind: 'expiry_reminder',
-              payload: { subscriptionId: sub.id, expiresAt: sub.expiresAt, host: sub.host, product: sub.productName, autoRenew: sub.autoRenew },
+              payload: {
+                subscriptionId: sub.id,
+                expiresAt: sub.expiresAt,
+                host: sub.host,
+                product: sub.productName,
+                autoRenew: sub.autoRenew,
+              },
               dedupeKey: `reminder:${sub.id}:${expiryKey(sub.expiresAt!)}:${key}`,
             });
             if (added) fresh++;
             // Same window, same transaction: the customer's script hears what the chat hears (deduplicated by its own key).
-            deps.webhooks?.emit(sub.userId, { type: 'proxy.expiring', proxy: { id: sub.id, expiresAt: expiryKey(sub.expiresAt!), autoRenew: sub.autoRenew }, hoursLeft: hours });
+            deps.webhooks?.emit(sub.userId, {
+              type: 'proxy.expiring',
+              proxy: { id: sub.id, expiresAt: expiryKey(sub.expiresAt!), autoRenew: sub.autoRenew },
+              hoursLeft: hours,
+            });
           }
           return fresh;
         });

@@ -34,7 +34,10 @@ const setMyCommands: MethodHandler = ({ params, state }) => {
       throw badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
     }
   }
-  state.commands.set(commandKey(params), commands.map(({ command, description }) => ({ command, description })));
+  state.commands.set(
+    commandKey(params),
+    commands.map(({ command, description }) => ({ command, description })),
+  );
   return true;
 };
 

@@ -104,7 +104,7 @@ const BUTTON_ACTIONS = [
 function checkButton(value: unknown): void {
   const button = value as InlineKeyboardButton;
   if (typeof button !== 'object' || button === null || typeof button.text !== 'string') {
-    throw badRequest("can't parse inline keyboard button: Field \"text\" must be of type String");
+    throw badRequest('can\'t parse inline keyboard button: Field "text" must be of type String');
   }
   if (!BUTTON_ACTIONS.some((action) => button[action] !== undefined)) {
     throw badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");

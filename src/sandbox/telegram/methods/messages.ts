@@ -6,14 +6,7 @@
 import { badRequest } from '../errors.js';
 import { isUploadedFile } from '../params.js';
 import type { StoredDocument, StoredMessage } from '../state.js';
-import {
-  chatIdParam,
-  replyMarkupOf,
-  sameMarkup,
-  textOf,
-  type MethodContext,
-  type MethodHandler,
-} from './common.js';
+import { chatIdParam, replyMarkupOf, sameMarkup, textOf, type MethodContext, type MethodHandler } from './common.js';
 
 const NOT_MODIFIED =
   'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';

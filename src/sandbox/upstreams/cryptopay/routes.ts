@@ -70,7 +70,9 @@ function createInvoice(state: CryptoPayState, params: Params) {
   } else {
     fiat = oneOf(params.fiat, SUPPORTED_FIATS, 'FIAT_INVALID');
     if (params.accepted_assets !== undefined) {
-      const list = String(params.accepted_assets).split(',').map((a) => a.trim());
+      const list = String(params.accepted_assets)
+        .split(',')
+        .map((a) => a.trim());
       acceptedAssets = list.map((a) => oneOf(a, SUPPORTED_ASSETS, 'ACCEPTED_ASSETS_INVALID'));
     }
   }

@@ -86,7 +86,9 @@ export class CryptoPayState {
     return this.nextUpdateId++;
   }
 
-  create(fields: Omit<SimInvoice, 'invoiceId' | 'hash' | 'status' | 'createdAt' | 'expiresAt'> & { expiresInSeconds?: number }): SimInvoice {
+  create(
+    fields: Omit<SimInvoice, 'invoiceId' | 'hash' | 'status' | 'createdAt' | 'expiresAt'> & { expiresInSeconds?: number },
+  ): SimInvoice {
     const { expiresInSeconds, ...rest } = fields;
     const createdAt = this.now();
     const invoice: SimInvoice = {

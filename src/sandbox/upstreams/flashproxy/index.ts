@@ -5,13 +5,7 @@
  * change, search by `end_user_reference`, `X-Idempotency-Key` replay, and the
  * 100 requests/minute limit (configurable). Serve it under `<url>/api/v1`.
  */
-import {
-  FaultPlan,
-  startSimServer,
-  type RunningSimulator,
-  type StartOptions,
-  type UpstreamSimulator,
-} from '../sim-server.js';
+import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
 import { DEDICATED_PORT, GATEWAYS } from './catalog.js';
 import { createFlashProxyRouter, type KeyedRoute } from './routes.js';
 import { FlashProxyAccount, type SimPlan } from './state.js';
@@ -140,8 +134,7 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
   return {
     faults,
     apiKey,
-    start: (startOptions?: StartOptions): Promise<RunningSimulator> =>
-      startSimServer(router.handle, faults, startOptions),
+    start: (startOptions?: StartOptions): Promise<RunningSimulator> => startSimServer(router.handle, faults, startOptions),
     balanceCents: () => account.balanceCents,
     setBalanceCents: (cents) => {
       account.balanceCents = cents;

@@ -5,12 +5,7 @@ export function success(data: unknown, status = 200): SimResponse {
   return { status, body: { success: true, data } };
 }
 
-export function failure(
-  status: number,
-  code: string,
-  message: string,
-  extra: Record<string, unknown> = {},
-): SimResponse {
+export function failure(status: number, code: string, message: string, extra: Record<string, unknown> = {}): SimResponse {
   return { status, body: { success: false, error: { code, message, ...extra } } };
 }
 

@@ -80,11 +80,7 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
     const stored = idempotency.get(key);
     if (stored && now() - stored.storedAt < IDEMPOTENCY_TTL_MS) {
       if (stored.fingerprint !== fingerprint) {
-        return failure(
-          409,
-          'IDEMPOTENCY_KEY_CONFLICT',
-          'This idempotency key was already used with different request parameters.',
-        );
+        return failure(409, 'IDEMPOTENCY_KEY_CONFLICT', 'This idempotency key was already used with different request parameters.');
       }
       return { ...stored.response, headers: { ...stored.response.headers, 'idempotent-replayed': 'true' } };
     }

@@ -115,8 +115,7 @@ export class FlashProxyAccount {
       if (price.family === 'dedicated') {
         data[product] = {
           billing: 'per_ip',
-          price_per_ip_30_days:
-            this.dedicatedPriceListUnit === 'cents' ? price.pricePerIpCents : (price.pricePerIpCents ?? 0) / 100,
+          price_per_ip_30_days: this.dedicatedPriceListUnit === 'cents' ? price.pricePerIpCents : (price.pricePerIpCents ?? 0) / 100,
           price_per_ip_30_days_formatted: formatUsd(price.pricePerIpCents ?? 0),
         };
       } else if (price.family === 'hybrid') {
@@ -231,11 +230,7 @@ export class FlashProxyAccount {
     const matching = [...this.plans.values()]
       .filter((p) => status === 'all' || this.statusOf(p) === status)
       .filter((p) => !product || p.product === product)
-      .filter(
-        (p) =>
-          !search ||
-          [p.planId, p.username, p.endUserReference ?? ''].some((field) => field.toLowerCase().includes(search)),
-      )
+      .filter((p) => !search || [p.planId, p.username, p.endUserReference ?? ''].some((field) => field.toLowerCase().includes(search)))
       .sort((a, b) => b.createdAt - a.createdAt || b.sequence - a.sequence);
     const items = matching.slice((page - 1) * perPage, page * perPage).map((p) => {
       const wire = this.planToWire(p, false);
@@ -531,9 +526,7 @@ export class FlashProxyAccount {
       const price = this.prices.get(plan.product);
       wire.billing = {
         mode: 'price',
-        ...(plan.billingType === 'bandwidth'
-          ? { price_per_gb: price?.pricePerGbCents, gb_purchased: plan.maxGb }
-          : {}),
+        ...(plan.billingType === 'bandwidth' ? { price_per_gb: price?.pricePerGbCents, gb_purchased: plan.maxGb } : {}),
         cost_cents: plan.costCents,
         cost_formatted: formatUsd(plan.costCents),
         balance_before: plan.balanceBefore,

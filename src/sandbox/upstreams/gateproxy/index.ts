@@ -106,10 +106,10 @@ export function createGateProxySimulator(options: GateProxySimulatorOptions = {}
     },
     answerNextOrderWithError: ({ status, code, message, when }) => {
       const body = { success: false, error: { code, message: message ?? `GateProxy ${code}` } };
-      faults.inject(
-        when === 'after' ? { kind: 'error_after', status, body } : { kind: 'error_before', status, body },
-        { method: 'POST', path: '/orders' },
-      );
+      faults.inject(when === 'after' ? { kind: 'error_after', status, body } : { kind: 'error_before', status, body }, {
+        method: 'POST',
+        path: '/orders',
+      });
     },
   };
 }

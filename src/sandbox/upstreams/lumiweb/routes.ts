@@ -49,7 +49,7 @@ export function createLumiWebHandler(state: LumiWebState, options: LumiWebRouteO
   const routes = buildRoutes(state, options.maxPageSize ?? 100);
 
   return (request) => {
-    if (!request.path.startsWith(API_PREFIX + '/')) return error(fail(404, 'not_found', 'no such endpoint'));
+    if (!request.path.startsWith(`${API_PREFIX}/`)) return error(fail(404, 'not_found', 'no such endpoint'));
     const path = request.path.slice(API_PREFIX.length);
 
     const caller = authenticate(state, request.headers.authorization);
@@ -76,12 +76,7 @@ export function createLumiWebHandler(state: LumiWebState, options: LumiWebRouteO
   };
 }
 
-function handleMoneyRequest(
-  state: LumiWebState,
-  options: LumiWebRouteOptions,
-  route: Route,
-  context: RouteContext,
-): SimResponse {
+function handleMoneyRequest(state: LumiWebState, options: LumiWebRouteOptions, route: Route, context: RouteContext): SimResponse {
   const { request } = context;
   if (!state.moneyEnabled) return error(fail(403, 'money_disabled', 'money operations are disabled on this panel'));
   const key = header(request, 'idempotency-key');
@@ -333,7 +328,7 @@ function authenticate(state: LumiWebState, authorization: string | undefined): S
 
 /** Reseller keys act for their own account; operator keys must say whose (`user_id`). */
 function actingUser(state: LumiWebState, { request, caller, body }: RouteContext): SimFailure | number {
-  const raw = request.method === 'GET' ? request.query.get('user_id') ?? undefined : body.user_id;
+  const raw = request.method === 'GET' ? (request.query.get('user_id') ?? undefined) : body.user_id;
   const requested = raw === undefined || raw === null || raw === '' ? undefined : Number(raw);
   if (requested !== undefined && !Number.isInteger(requested)) return fail(400, 'bad_request', 'user_id must be a number');
   if (caller.kind === 'reseller') {

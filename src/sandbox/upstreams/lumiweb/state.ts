@@ -177,7 +177,7 @@ export class LumiWebState {
 
   buyStatic(userId: number, body: Record<string, unknown>): SimFailure | SimSubscription {
     const category = typeof body.category === 'string' ? this.category(body.category) : undefined;
-    if (!category || category.kind !== 'static') {
+    if (category?.kind !== 'static') {
       return fail(400, 'bad_request', 'category must be isp or datacenter');
     }
     const countryName = body.country_name;

@@ -118,7 +118,10 @@ export function createProxyIpv4Simulator(options: ProxyIpv4SimulatorOptions = {}
     setStock: (type, country, count) => state.setStock(type, country, count),
     purchaseElsewhere(params) {
       const order = state.purchaseElsewhere(params);
-      return state.activeProxies(params.type).filter((p) => order.proxyIds.includes(p.id)).map(copy);
+      return state
+        .activeProxies(params.type)
+        .filter((p) => order.proxyIds.includes(p.id))
+        .map(copy);
     },
     holdProvisioning(hold) {
       state.holdProvisioning = hold;

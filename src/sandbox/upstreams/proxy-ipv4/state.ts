@@ -141,13 +141,7 @@ export class ProxyIpv4State {
   // Validation shared by price and order
   // -------------------------------------------------------------------------
 
-  validateOrder(input: {
-    proxyType: unknown;
-    days: unknown;
-    country: unknown;
-    count: unknown;
-    goal: unknown;
-  }): SimResult<OrderParams> {
+  validateOrder(input: { proxyType: unknown; days: unknown; country: unknown; count: unknown; goal: unknown }): SimResult<OrderParams> {
     const { proxyType } = input;
     if (typeof proxyType !== 'string' || !(proxyType in this.catalog)) {
       return fail('INVALID_PARAMS', `Unknown proxyType "${String(proxyType)}"`);

@@ -6,21 +6,9 @@
  * shared `FaultPlan` change only how an answer is delivered, never the state
  * logic itself.
  */
-import {
-  FaultPlan,
-  startSimServer,
-  type RunningSimulator,
-  type StartOptions,
-  type UpstreamSimulator,
-} from '../sim-server.js';
+import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
 import type { SimNetwork, SimPlan } from './catalog.js';
-import {
-  createPanelHandler,
-  subscriptionToWire,
-  type ListingShape,
-  type LoggedRequest,
-  type PurchaseAnswerShape,
-} from './routes.js';
+import { createPanelHandler, subscriptionToWire, type ListingShape, type LoggedRequest, type PurchaseAnswerShape } from './routes.js';
 import { PanelState, type SimSubscription } from './state.js';
 
 export { DAY_MS, NETWORK_IDS, PLAN_IDS, SEED_NETWORK_ID, SEED_PLAN_ID } from './catalog.js';
@@ -191,12 +179,7 @@ export function createProxyPanelSimulator(options: ProxyPanelSimulatorOptions = 
     },
     createSubscriptionElsewhere(planId, extra = {}) {
       const plan = planOrThrow(planId);
-      const created = state.createSubscription(
-        plan,
-        plan.durationMs * (extra.repeatCount ?? 1),
-        'self',
-        extra.createdAt ?? state.now(),
-      );
+      const created = state.createSubscription(plan, plan.durationMs * (extra.repeatCount ?? 1), 'self', extra.createdAt ?? state.now());
       return { ...created };
     },
     createForeignSubscription(planId) {

@@ -77,8 +77,7 @@ export function createPanelHandler(state: PanelState, options: RouteOptions): Si
 }
 
 function opOf(request: SimRequest): string | undefined {
-  const fromBody =
-    request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>).op : undefined;
+  const fromBody = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>).op : undefined;
   return request.query.get('op') ?? (typeof fromBody === 'string' ? fromBody : undefined);
 }
 

@@ -6,14 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { randomId } from '../sim-server.js';
-import {
-  defaultCoupons,
-  defaultNetworks,
-  defaultPlans,
-  type ConnectionType,
-  type SimNetwork,
-  type SimPlan,
-} from './catalog.js';
+import { defaultCoupons, defaultNetworks, defaultPlans, type ConnectionType, type SimNetwork, type SimPlan } from './catalog.js';
 
 /** A refusal with the HTTP status and message the gateway documents for it. */
 export class PanelError extends Error {
@@ -234,12 +227,7 @@ export class PanelState {
   }
 
   /** Creates a subscription without charging (used by purchase, trial, and test helpers). */
-  createSubscription(
-    plan: SimPlan,
-    durationMs: number,
-    owner: SimSubscription['owner'],
-    createdAt = this.now(),
-  ): SimSubscription {
+  createSubscription(plan: SimPlan, durationMs: number, owner: SimSubscription['owner'], createdAt = this.now()): SimSubscription {
     const subscription: SimSubscription = {
       subscriptionId: randomId(24),
       owner,
