@@ -3,7 +3,7 @@
  * Writers call `enqueue` inside the same transaction as the event, so the
  * message exists exactly when the event does; the notifier sends them later.
  */
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { outbox } from '../db/schema/index.js';
 import type { OutboxEntry } from './outbox-events.js';
@@ -28,10 +28,19 @@ export function createOutbox<Entry extends AnyOutboxEntry = OutboxEntry>(deps: {
   const { db } = deps;
   const now = deps.now ?? Date.now;
   // Sent and given-up rows, oldest first: housekeeping deletes them a page at a time.
-  const deleteSettledPage = db.$client.prepare<{ cutoff: number; limit: number }>(
-    `DELETE FROM outbox WHERE id IN (
-       SELECT id FROM outbox WHERE state IN ('sent', 'failed') AND next_attempt_at < @cutoff LIMIT @limit)`,
-  );
+  const deleteSettledPage = db
+    .delete(outbox)
+    .where(
+      inArray(
+        outbox.id,
+        db
+          .select({ id: outbox.id })
+          .from(outbox)
+          .where(and(inArray(outbox.state, ['sent', 'failed']), lt(outbox.nextAttemptAt, sql.placeholder('cutoff'))))
+          .limit(sql.placeholder('limit')),
+      ),
+    )
+    .prepare();
 
   // Prepared once: the notifier runs these for every message it sends.
   const dueStatement = db
