@@ -13,7 +13,10 @@
  *         reconciler finds out what really happened. Never refund blind,
  *         never re-buy blind.
  */
+import { eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import { settleTransaction, writeTransaction, type Db, type Sqlite } from '../db/client.js';
+import { ledgerTransfers, orders } from '../db/schema/index.js';
 import { newId } from '../domain/ids.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import { unreachable } from '../domain/unreachable.js';
@@ -943,14 +946,15 @@ export function createOrders(deps: OrdersDeps) {
    */
   function checkInvariants(): string[] {
     const violations = wallet.checkInvariants();
-    const rows = deps.sqlite
-      .prepare(
-        `SELECT o.id, o.state, o.price_cents AS price,
-                h.amount_cents AS held,
-                (SELECT kind FROM ledger_transfers r WHERE r.pending_id = h.id) AS resolution
-           FROM orders o LEFT JOIN ledger_transfers h ON h.id = 'hold:' || o.id`,
-      )
-      .all() as Array<{ id: string; state: string; price: number; held: number | null; resolution: string | null }>;
+    // Each order beside its hold and whatever resolved the hold (a partial unique index allows one).
+    const hold = alias(ledgerTransfers, 'hold');
+    const resolution = alias(ledgerTransfers, 'resolution');
+    const rows = deps.db
+      .select({ id: orders.id, state: orders.state, price: orders.priceCents, held: hold.amountCents, resolution: resolution.kind })
+      .from(orders)
+      .leftJoin(hold, eq(hold.id, sql`'hold:' || ${orders.id}`))
+      .leftJoin(resolution, eq(resolution.pendingId, hold.id))
+      .all();
     for (const o of rows) {
       if (o.held === null) {
         violations.push(`order ${o.id} has no hold`);
