@@ -462,18 +462,7 @@ export function createOrders(deps: OrdersDeps) {
           return false;
         }
         if (owner) continue;
-        store.insertSubscription({
-          id: newId('px'),
-          userId: order.userId,
-          orderId: order.id,
-          providerId: order.providerId,
-          productId: order.productId,
-          productName: labels.product,
-          renewTermId: order.termId,
-          lastSyncedAt: now(),
-          createdAt: now(),
-          ...proxyFields(proxy),
-        });
+        recordProxy(order, labels, proxy);
       }
       captureOnce(order.id);
       const cost = result.costCents ?? order.quotedCostCents;
@@ -537,6 +526,22 @@ export function createOrders(deps: OrdersDeps) {
       void followUp.finally(() => followUps.delete(followUp));
     }
     return stateOf(order.id);
+  }
+
+  /** Stores one delivered proxy as the customer's, under the order that bought it (inside the caller's transaction). */
+  function recordProxy(order: OrderRow, labels: OrderLabels, proxy: UpstreamProxy) {
+    store.insertSubscription({
+      id: newId('px'),
+      userId: order.userId,
+      orderId: order.id,
+      providerId: order.providerId,
+      productId: order.productId,
+      productName: labels.product,
+      renewTermId: order.termId,
+      lastSyncedAt: now(),
+      createdAt: now(),
+      ...proxyFields(proxy),
+    });
   }
 
   /** Captures the hold; a capture that already happened (a replay after a crash) is fine. */
@@ -884,18 +889,7 @@ export function createOrders(deps: OrdersDeps) {
       for (const proxy of proxies) {
         const owner = store.subscriptionByUpstream(order.providerId, proxy.upstreamId);
         if (owner) continue;
-        store.insertSubscription({
-          id: newId('px'),
-          userId: order.userId,
-          orderId: order.id,
-          providerId: order.providerId,
-          productId: order.productId,
-          productName: labels.product,
-          renewTermId: order.termId,
-          lastSyncedAt: now(),
-          createdAt: now(),
-          ...proxyFields(proxy),
-        });
+        recordProxy(order, labels, proxy);
         added++;
       }
       if (added > 0) {
