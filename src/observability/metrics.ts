@@ -15,7 +15,9 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Sqlite } from '../db/client.js';
+import { count, eq, min, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { ledgerAccounts, orders, outbox } from '../db/schema/index.js';
 import { ORDER_STATES } from '../db/schema/shop.js';
 import { UPSTREAM_EXCHANGE_CHANNEL, type UpstreamExchangeEvent } from '../lib/http.js';
 
@@ -27,7 +29,7 @@ export type JobOutcome = 'ok' | 'error';
 
 export interface MetricsOptions {
   /** The database the collect-time gauges read; without it they are left out. */
-  sqlite?: Sqlite;
+  db?: Db;
   /** Process metrics and event-loop lag; on by default. */
   processMetrics?: boolean;
   now?: () => number;
@@ -116,8 +118,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const holders = new Map<string, string>();
 
-  const { sqlite } = options;
-  if (sqlite) registerDatabaseGauges(registry, sqlite, now);
+  const { db } = options;
+  if (db) registerDatabaseGauges(registry, db, now);
 
   const onUpstreamExchange = (message: unknown) => {
     // A subscriber that throws would surface as an uncaught exception in the caller: never throw here.
@@ -171,24 +173,43 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
  * and the outbox are read from covering indexes alone; wallets scan the
  * accounts table, one small row per customer, never the journal.
  */
-export const DATABASE_GAUGE_QUERIES = {
-  ordersByStateAndProvider: 'SELECT state, provider_id AS provider, COUNT(*) AS n FROM orders GROUP BY state, provider_id',
-  walletTotals: `SELECT COALESCE(SUM(credits_posted - debits_posted - debits_pending), 0) AS available,
-            COALESCE(SUM(debits_pending), 0) AS held
-       FROM ledger_accounts WHERE kind = 'wallet'`,
-  outboxBacklog: `SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending') AS pending,
-            (SELECT COUNT(*) FROM outbox WHERE state = 'failed') AS failed,
-            (SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending') AS oldest`,
-} as const;
+/**
+ * The aggregate queries behind the database gauges, as drizzle builders (a
+ * test reads their plans). Aggregates go through `sql` with a typed result:
+ * drizzle's own `sum()` answers text.
+ */
+export function databaseGaugeQueries(db: Db) {
+  const pendingOutbox = eq(outbox.state, 'pending');
+  return {
+    ordersByStateAndProvider: db
+      .select({ state: orders.state, provider: orders.providerId, n: count() })
+      .from(orders)
+      .groupBy(orders.state, orders.providerId),
+    walletTotals: db
+      .select({
+        available: sql<number>`COALESCE(SUM(${ledgerAccounts.creditsPosted} - ${ledgerAccounts.debitsPosted} - ${ledgerAccounts.debitsPending}), 0)`,
+        held: sql<number>`COALESCE(SUM(${ledgerAccounts.debitsPending}), 0)`,
+      })
+      .from(ledgerAccounts)
+      .where(eq(ledgerAccounts.kind, 'wallet')),
+    outboxPending: db.select({ n: count() }).from(outbox).where(pendingOutbox),
+    outboxFailed: db.select({ n: count() }).from(outbox).where(eq(outbox.state, 'failed')),
+    outboxOldestDue: db
+      .select({ oldest: min(outbox.nextAttemptAt) })
+      .from(outbox)
+      .where(pendingOutbox),
+  };
+}
 
 /** Gauges read when scraped, one aggregate query each. */
-function registerDatabaseGauges(registry: Registry, sqlite: Sqlite, now: () => number): void {
+function registerDatabaseGauges(registry: Registry, db: Db, now: () => number): void {
   const registers = [registry];
-  const ordersByState = sqlite.prepare<[], { state: string; provider: string; n: number }>(DATABASE_GAUGE_QUERIES.ordersByStateAndProvider);
-  const walletTotals = sqlite.prepare<[], { available: number; held: number }>(DATABASE_GAUGE_QUERIES.walletTotals);
-  const outboxBacklog = sqlite.prepare<[], { pending: number; failed: number; oldest: number | null }>(
-    DATABASE_GAUGE_QUERIES.outboxBacklog,
-  );
+  const queries = databaseGaugeQueries(db);
+  const ordersByState = queries.ordersByStateAndProvider.prepare();
+  const walletTotals = queries.walletTotals.prepare();
+  const outboxPending = queries.outboxPending.prepare();
+  const outboxFailed = queries.outboxFailed.prepare();
+  const outboxOldestDue = queries.outboxOldestDue.prepare();
 
   new Gauge({
     name: 'shop_orders',
@@ -222,9 +243,8 @@ function registerDatabaseGauges(registry: Registry, sqlite: Sqlite, now: () => n
     labelNames: ['state'] as const,
     registers,
     collect() {
-      const backlog = outboxBacklog.get();
-      this.set({ state: 'pending' }, backlog?.pending ?? 0);
-      this.set({ state: 'failed' }, backlog?.failed ?? 0);
+      this.set({ state: 'pending' }, outboxPending.get()?.n ?? 0);
+      this.set({ state: 'failed' }, outboxFailed.get()?.n ?? 0);
     },
   });
   new Gauge({
@@ -232,7 +252,7 @@ function registerDatabaseGauges(registry: Registry, sqlite: Sqlite, now: () => n
     help: 'How long the longest-waiting due outbox message has been due (0 when none is).',
     registers,
     collect() {
-      const oldest = outboxBacklog.get()?.oldest;
+      const oldest = outboxOldestDue.get()?.oldest;
       this.set(oldest == null ? 0 : Math.max(0, (now() - oldest) / 1000));
     },
   });
