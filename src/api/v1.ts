@@ -17,10 +17,10 @@ import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
 import type { Wallet } from '../services/wallet.js';
 import type { Webhooks } from '../services/webhooks.js';
-import { authenticate, type ApiEnv } from './middlewares/auth.js';
-import { bodyLimit, MAX_BODY_BYTES, requireJsonBody } from './middlewares/body.js';
+import type { ApiEnv } from './middlewares/auth.js';
+import { apiGate } from './middlewares/gate.js';
 import { ApiError, apiErrorHandler } from './middlewares/errors.js';
-import { rateLimit, type RateLimitOptions } from './middlewares/rate-limit.js';
+import type { RateLimitOptions } from './middlewares/rate-limit.js';
 import { serveOpenApiDocument } from './openapi.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { meRoutes } from './routes/me.js';
@@ -73,29 +73,9 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   const logger = options.logger ?? silentLogger;
   const app = new OpenAPIHono<ApiEnv>();
 
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    // Everything here is per customer, and some of it is credentials: no cache anywhere may keep it.
-    // Set before the answer exists: a header added afterwards makes Hono copy the finished Response,
-    // which turns node-server's ready body into a stream and costs more than the rest of the request.
-    c.header('Cache-Control', 'no-store');
-    await next();
-    const principal = c.get('principal');
-    // Method, path and status only: the token and any proxy password stay out of the log.
-    logger.debug('api request', {
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-      ...(principal ? { userId: principal.userId, client: principal.tokenId } : {}),
-    });
-  });
-  app.use('*', bodyLimit(MAX_BODY_BYTES));
-  app.use('*', requireJsonBody());
-  // The contract is public: served before authentication.
+  // The contract is public: its route is registered first, and the gate below lets it through unauthenticated.
   serveOpenApiDocument(app, API_V1_PATH);
-  app.use('*', authenticate(services.tokens));
-  app.use('*', rateLimit(options.rateLimit));
+  app.use('*', apiGate({ tokens: services.tokens, logger, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) }));
 
   app.route('/', meRoutes(services));
   app.route('/', catalogRoutes(services));

@@ -4,7 +4,7 @@
  * the same — malformed, unknown, revoked and expired alike — so a caller
  * cannot probe which tokens exist, and the presented token is never echoed.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { TokenScope, Tokens } from '../../services/tokens.js';
 import { ApiError } from './errors.js';
 
@@ -35,13 +35,18 @@ export function presentedToken(authorization: string | undefined, apiTokenHeader
 export function authenticate(tokens: Pick<Tokens, 'verify'>): MiddlewareHandler<ApiEnv> {
   // Not async, and passing next()'s promise on: nothing runs afterwards, so no promise of its own is needed.
   return (c, next) => {
-    const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-token'));
-    if (!token) throw unauthorized();
-    const verified = tokens.verify(token);
-    if (!verified.ok) throw unauthorized();
-    c.set('principal', { userId: verified.userId, tokenId: verified.tokenId, scopes: verified.scopes });
+    c.set('principal', principalOf(c, tokens));
     return next();
   };
+}
+
+/** Who the request's token belongs to; 401 for a missing, malformed, unknown, revoked or expired one. */
+export function principalOf(c: Context, tokens: Pick<Tokens, 'verify'>): ApiPrincipal {
+  const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-token'));
+  if (!token) throw unauthorized();
+  const verified = tokens.verify(token);
+  if (!verified.ok) throw unauthorized();
+  return { userId: verified.userId, tokenId: verified.tokenId, scopes: verified.scopes };
 }
 
 /** Refuses a token without `scope`; runs after `authenticate`. */

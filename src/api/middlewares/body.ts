@@ -19,10 +19,15 @@ function tooLarge(maxBytes: number): ApiError {
 export function bodyLimit(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
   // Not async, and passing next()'s promise on: a check with nothing to do afterwards needs no promise of its own.
   return (c, next) => {
-    const declared = c.req.header('content-length');
-    if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+    checkDeclaredLength(c, maxBytes);
     return next();
   };
+}
+
+/** Throws 413 when the declared Content-Length is over `maxBytes`. */
+export function checkDeclaredLength(c: Context, maxBytes = MAX_BODY_BYTES): void {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
 }
 
 /** `application/json` or a `+json` type, with any parameters (charset). */
@@ -36,13 +41,18 @@ const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
  */
 export function requireJsonBody(): MiddlewareHandler {
   return (c, next) => {
-    const length = c.req.header('content-length');
-    const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
-    if (hasBody && !JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
-      throw new ApiError('unsupported_media_type', 'the request body must be JSON: send Content-Type: application/json');
-    }
+    checkJsonMediaType(c);
     return next();
   };
+}
+
+/** Throws 415 when the request has a body that does not say it is JSON. */
+export function checkJsonMediaType(c: Context): void {
+  const length = c.req.header('content-length');
+  const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+  if (hasBody && !JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
+    throw new ApiError('unsupported_media_type', 'the request body must be JSON: send Content-Type: application/json');
+  }
 }
 
 export async function readCapped(c: Context, maxBytes: number): Promise<string> {

@@ -62,7 +62,12 @@ export class ApiError extends Error {
     message: string,
     readonly extra: { details?: IssueDetail[]; fields?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ) {
+    // A refusal is an answer, not a fault: no stack trace is captured for it (that was the largest
+    // single cost of a 429). Errors that are faults keep theirs.
+    const stackLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = code === 'internal_error' ? stackLimit : 0;
     super(message);
+    Error.stackTraceLimit = stackLimit;
   }
 
   get status(): ContentfulStatusCode {

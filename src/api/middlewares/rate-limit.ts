@@ -4,7 +4,7 @@
  * client cannot spend two windows' worth at a window edge. In memory is
  * enough for one process; several processes would each allow the full rate.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { TokenBuckets } from '../../lib/rate-limit.js';
 import type { ApiEnv } from './auth.js';
 import { ApiError } from './errors.js';
@@ -21,6 +21,19 @@ export const DEFAULT_RATE_LIMIT = 120;
 export const DEFAULT_RATE_WINDOW_MS = 60_000;
 
 export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<ApiEnv> {
+  const spend = requestBudget(options);
+  // Not async: nothing runs after next(), so its promise is passed on rather than awaited in one more.
+  return (c, next) => {
+    spend(c, c.get('principal').tokenId);
+    return next();
+  };
+}
+
+/**
+ * Spends one request of a token's budget and sets the X-RateLimit headers;
+ * throws 429 (with Retry-After) when the budget is spent.
+ */
+export function requestBudget(options: RateLimitOptions = {}): (c: Context, tokenId: string) => void {
   const limit = options.limit ?? DEFAULT_RATE_LIMIT;
   const windowMs = options.windowMs ?? DEFAULT_RATE_WINDOW_MS;
   if (!Number.isSafeInteger(limit) || limit < 1 || !(windowMs > 0))
@@ -30,11 +43,11 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<Api
     refillPerMs: limit / windowMs,
     ...(options.now ? { now: options.now } : {}),
   });
+  const limitHeader = String(limit);
 
-  // Not async: nothing runs after next(), so its promise is passed on rather than awaited in one more.
-  return (c, next) => {
-    const take = buckets.take(c.get('principal').tokenId);
-    c.header('X-RateLimit-Limit', String(limit));
+  return (c, tokenId) => {
+    const take = buckets.take(tokenId);
+    c.header('X-RateLimit-Limit', limitHeader);
     if (!take.allowed) {
       const waitS = Math.max(1, Math.ceil(take.retryInMs / 1000));
       c.header('X-RateLimit-Remaining', '0');
@@ -44,6 +57,5 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<Api
       });
     }
     c.header('X-RateLimit-Remaining', String(Math.floor(take.tokens)));
-    return next();
   };
 }
