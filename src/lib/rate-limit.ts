@@ -114,3 +114,30 @@ export class SlidingWindow<K = string> {
     return times;
   }
 }
+
+/**
+ * Spaces events evenly: one per `intervalMs`, with up to `burst` at once
+ * when it has been idle (the generic cell rate algorithm). A sliding window
+ * alone lets a whole window's quota go in one burst; the answers to a burst
+ * then queue up, and a burst that leaves late can land inside the next
+ * window at the far end.
+ */
+export class Pacer {
+  /** When the next event would be due if events went exactly one interval apart. */
+  private theoreticalAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly burst: number,
+  ) {
+    if (!(intervalMs > 0) || !Number.isSafeInteger(burst) || burst < 1) throw new RangeError('a pacer needs a positive interval and burst');
+  }
+
+  nextAllowedAt(now: number): number {
+    return Math.max(now, this.theoreticalAt - (this.burst - 1) * this.intervalMs);
+  }
+
+  record(at: number): void {
+    this.theoreticalAt = Math.max(this.theoreticalAt, at) + this.intervalMs;
+  }
+}

@@ -20,7 +20,7 @@
  * again) over losing them, and nothing else can repeat: every other row was
  * either never claimed or already marked.
  */
-import { SlidingWindow } from '../lib/rate-limit.js';
+import { Pacer, SlidingWindow } from '../lib/rate-limit.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import type { Logger } from '../logger.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
@@ -79,6 +79,13 @@ export interface NotifierLimits {
    * chat delays its message by a whole `retry_after`. Default 150 ms.
    */
   chatMarginMs?: number;
+  /**
+   * Messages that may go at once to different chats before the rest are
+   * spaced evenly over the second. Small bursts keep answers from queueing
+   * behind each other, which would date the requests late and slow the next
+   * second down. Default 5.
+   */
+  burst?: number;
 }
 
 export interface NotifierDeps {
@@ -132,6 +139,7 @@ const DEFAULT_LIMITS: Required<NotifierLimits> = {
   perGroupPerMinute: 20,
   globalMarginMs: 10,
   chatMarginMs: 150,
+  burst: 5,
 };
 
 type Target = { chatId: number; language: Language } | { skip: 'failed' | 'deferred'; reason: string };
@@ -151,6 +159,9 @@ export function createNotifier(deps: NotifierDeps) {
   let operatorChatId = deps.operatorChatId;
 
   const global = new SlidingWindow<'all'>(limits.perSecond, 1_000 + limits.globalMarginMs);
+  const pace = new Pacer((1_000 + limits.globalMarginMs) / limits.perSecond, Math.min(limits.burst, limits.perSecond));
+  /** When the next message to any chat may go: the window over all chats and the even spacing. */
+  const globalAllowedAt = (at: number) => Math.max(global.nextAllowedAt('all', at), pace.nextAllowedAt(at));
   const perChat = new SlidingWindow<number>(limits.perChatPerSecond, 1_000 + limits.chatMarginMs);
   const perGroup = new SlidingWindow<number>(limits.perGroupPerMinute, 60_000 + limits.chatMarginMs);
   /** A chat Telegram told us to leave alone until then (429), kept in memory for the chat's other messages. */
@@ -184,13 +195,14 @@ export function createNotifier(deps: NotifierDeps) {
 
   /** When this chat may next receive a message under every limit. */
   const allowedAt = (chatId: number, at: number): number => {
-    let when = Math.max(global.nextAllowedAt('all', at), perChat.nextAllowedAt(chatId, at), chatPausedUntil.get(chatId) ?? at);
+    let when = Math.max(globalAllowedAt(at), perChat.nextAllowedAt(chatId, at), chatPausedUntil.get(chatId) ?? at);
     if (chatId < 0) when = Math.max(when, perGroup.nextAllowedAt(chatId, at));
     return when;
   };
 
   const recordSend = (chatId: number, at: number) => {
     global.record('all', at);
+    pace.record(at);
     perChat.record(chatId, at);
     if (chatId < 0) perGroup.record(chatId, at);
   };
@@ -414,7 +426,7 @@ export function createNotifier(deps: NotifierDeps) {
       for (const [index, message] of batch.entries()) {
         if (seen.has(message.id)) continue;
         const at = now();
-        const globalAt = global.nextAllowedAt('all', at);
+        const globalAt = globalAllowedAt(at);
         if (globalAt > at) {
           // Nothing more may go this second; the rest wait without a lookup each.
           wakeAt(globalAt);

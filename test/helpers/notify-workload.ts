@@ -48,7 +48,11 @@ export interface NotifyRun {
   blockedMarkedUnreachable: boolean;
   /** Outbox rows given up (only the blocked user's should be). */
   failedRows: number;
-  /** Steady rate: messages after the first second's allowance, over the time from the first arrival to the last. */
+  /**
+   * Steady rate: the arrivals after the first second's allowance, over the time from the first of them to
+   * the last. Measured from that arrival rather than from the very first, so a sender that sends its
+   * first second's allowance in one burst and one that spreads it out are timed over the same stretch.
+   */
   msgPerS: number;
   seconds: number;
   accepted: AcceptedMessage[];
@@ -144,9 +148,8 @@ export async function runNotifyWorkload(load: NotifyWorkload): Promise<NotifyRun
       if (enqueueOrder.get(messages[i]!.text)! < enqueueOrder.get(messages[i - 1]!.text)!) outOfOrder++;
     }
   }
-  const first = accepted[0]?.at ?? started;
-  const last = accepted.at(-1)?.at ?? started;
-  const spanS = (last - first) / 1_000;
+  const steady = accepted.slice(perSecond);
+  const spanS = steady.length > 1 ? (steady.at(-1)!.at - steady[0]!.at) / 1_000 : 0;
   const blockedMarkedUnreachable = services.users.byId(blockedUser.id)!.unreachableAt !== null;
   const failedRows = (database.sqlite.prepare(`SELECT count(*) AS n FROM outbox WHERE state = 'failed'`).get() as { n: number }).n;
   const refusedBy = (rule: RefusedRequest['rule']) => refused.filter((r) => r.errorCode === 429 && r.rule === rule).length;
@@ -162,7 +165,7 @@ export async function runNotifyWorkload(load: NotifyWorkload): Promise<NotifyRun
     refused429: { global: refusedBy('global'), chat: refusedBy('chat'), group: refusedBy('group') },
     blockedMarkedUnreachable,
     failedRows,
-    msgPerS: spanS > 0 ? Math.max(0, accepted.length - perSecond) / spanS : 0,
+    msgPerS: spanS > 0 ? (steady.length - 1) / spanS : 0,
     seconds: (Date.now() - started) / 1_000,
     accepted,
     refused,
