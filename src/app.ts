@@ -10,7 +10,8 @@ import { CRYPTOPAY_WEBHOOK_PATH, cryptoPayWebhookRoutes } from './api/routes/cry
 import { createBot, startBot, webhookRoutes, type BotPayments, type RunningBot, type ShopBot } from './bot/index.js';
 import { notifierApi, telegramMessageSender, telegramStarRefund } from './bot/ports.js';
 import type { Config } from './config.js';
-import { openDatabase, type Database_ } from './db/client.js';
+import { startBackgroundCheckpoints } from './db/background-checkpoints.js';
+import { BUSY_TIMEOUT_MS, openDatabase, WAL_AUTOCHECKPOINT_PAGES, type Database_ } from './db/client.js';
 import { createKvStorage } from './db/kv-storage.js';
 import type { Logger } from './logger.js';
 import { countTelegramRateLimits, instrumentJobs, instrumentOutboxSends } from './observability/instrument.js';
@@ -92,6 +93,16 @@ export interface RunningApp {
 
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = openDatabase(config.databasePath);
+  // In the shop process the WAL is copied back by a worker thread, never inside a commit on the event loop.
+  const checkpoints =
+    config.databasePath === ':memory:'
+      ? undefined
+      : startBackgroundCheckpoints(database.sqlite, {
+          path: config.databasePath,
+          autocheckpointPages: WAL_AUTOCHECKPOINT_PAGES,
+          busyTimeoutMs: BUSY_TIMEOUT_MS,
+          logger: logger.child({ component: 'checkpoints' }),
+        });
   const metrics = createMetrics({ db: database.db });
   const services = buildServices(database, { providers: createProviders(config), logger, metrics, webhooks: config.webhooks });
   const readiness = createReadiness({ sqlite: database.sqlite, providerIds: services.catalog.providers().map((p) => p.id) });
@@ -198,6 +209,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       await services.webhooks.drain();
       metrics.stop();
       readiness.stop();
+      await checkpoints?.stop();
       database.close();
       logger.info('stopped');
     },

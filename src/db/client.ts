@@ -86,6 +86,22 @@ export function writeTransaction<T>(sqlite: Sqlite, work: () => T): T {
  * This saves one disk flush per purchase.
  */
 export function settleTransaction<T>(sqlite: Sqlite, work: () => T): T {
+  return unsyncedTransaction(sqlite, work);
+}
+
+/**
+ * One batch of a scheduler job (expiring proxies, queueing reminders, a
+ * sync page), committed without waiting for the disk: the job derives each
+ * batch from durable state (expiry dates, the upstream's list), so a batch a
+ * power cut loses is done again by the next run. The WAL is written in order,
+ * so any later fully synced commit makes the batch durable too. A flush per
+ * batch would hold the event loop for as long as the disk takes.
+ */
+export function jobBatchTransaction<T>(sqlite: Sqlite, work: () => T): T {
+  return unsyncedTransaction(sqlite, work);
+}
+
+function unsyncedTransaction<T>(sqlite: Sqlite, work: () => T): T {
   if (sqlite.inTransaction) return work(); // the enclosing transaction decides
   sqlite.pragma('synchronous = NORMAL');
   try {

@@ -5,11 +5,15 @@
  * crashed simply stops renewing: its lease lapses and another holder takes it.
  *
  * Every call is one statement, so a lease is taken or renewed atomically
- * without a transaction around it.
+ * without a transaction around it. None waits for the disk: a lease only
+ * matters to a running process, and a power cut ends every holder at once
+ * (a lost renewal just lets the lease lapse sooner). Jobs renew between
+ * every batch, and a flush each time would hold the event loop for as long
+ * as the disk takes.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, gt, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { jobBatchTransaction, type Db } from '../db/client.js';
 import { jobLeases } from '../db/schema/index.js';
 
 export const DEFAULT_LEASE_TTL_MS = 60_000;
@@ -68,25 +72,27 @@ export function createJobLeases(db: Db, options: { holder?: string; ttlMs?: numb
       .prepare(),
   };
 
+  const unsynced = <T>(work: () => T): T => jobBatchTransaction(db.$client, work);
+
   return {
     holder,
     ttlMs,
     acquire(job) {
       const at = now();
-      return stmt.acquire.run({ job, expiresAt: at + ttlMs, now: at }).changes === 1;
+      return unsynced(() => stmt.acquire.run({ job, expiresAt: at + ttlMs, now: at }).changes === 1);
     },
     renew(job) {
       const at = now();
-      return stmt.renew.run({ job, expiresAt: at + ttlMs, now: at }).changes === 1;
+      return unsynced(() => stmt.renew.run({ job, expiresAt: at + ttlMs, now: at }).changes === 1);
     },
     release(job) {
-      stmt.release.run({ job, now: now() });
+      unsynced(() => stmt.release.run({ job, now: now() }));
     },
     progress(job) {
       return stmt.progress.get({ job })?.progress ?? undefined;
     },
     saveProgress(job, progress) {
-      return stmt.saveProgress.run({ job, progress, now: now() }).changes === 1;
+      return unsynced(() => stmt.saveProgress.run({ job, progress, now: now() }).changes === 1);
     },
   };
 }

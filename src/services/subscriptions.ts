@@ -4,7 +4,7 @@
  * location, usage, auto-renew). Renewal itself is an order (see orders.ts).
  */
 import { and, asc, count, eq, inArray, lte, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { jobBatchTransaction, type Db } from '../db/client.js';
 import { subscriptions } from '../db/schema/index.js';
 import type { ProviderCapabilities, TermOption, UsageReport, CountryOption } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
@@ -147,7 +147,8 @@ export function createSubscriptions(deps: {
     .returning({ id: subscriptions.id, userId: subscriptions.userId, expiresAt: subscriptions.expiresAt })
     .prepare();
   const sqlite = db.$client;
-  const inOneTransaction = <T>(work: () => T): T => sqlite.transaction(work).immediate();
+  // A job's batch: rebuilt from durable state if a power cut loses it, so its commit does not wait for the disk.
+  const inOneTransaction = <T>(work: () => T): T => jobBatchTransaction(sqlite, work);
 
   const unavailable = (name: string) => ({
     ok: false as const,

@@ -5,7 +5,7 @@
  * never deleted here. Each table is cleared in pages, one statement (one
  * transaction) each, yielding in between.
  */
-import type { Db } from '../../db/client.js';
+import { jobBatchTransaction, type Db } from '../../db/client.js';
 import { forgetUntouchedSince } from '../../db/kv-storage.js';
 import { createOrderStore } from '../../services/order-store.js';
 import type { Outbox } from '../../services/outbox.js';
@@ -31,7 +31,8 @@ export function createHousekeepingJob(deps: { db: Db; outbox: Outbox; retention:
       const batches = batchSizer(ctx.batchBudgetMs);
       for (;;) {
         const batch = batches.next();
-        const deleted = deletePage(batch.limit);
+        // A page a power cut brings back is deleted by the next run: no need to wait for the disk.
+        const deleted = jobBatchTransaction(deps.db.$client, () => deletePage(batch.limit));
         batch.done(deleted);
         total += deleted;
         if (deleted < batch.limit) return total;
