@@ -77,6 +77,8 @@ describe('the sandbox web chat', () => {
     await expect.poll(() => lastBotText(page), { timeout: 10_000 }).toContain('Manual top-up request: $30.00');
     await page.getByRole('button', { name: '✅ Confirm' }).last().click();
     await expect.poll(() => lastBotText(page), { timeout: 10_000 }).toContain('Confirmed by Olga');
+    // The bot's answer to Olga's press, as Telegram's toast would show it.
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('💬 Done.');
     await alice.waitForMessage(has('Your wallet was topped up'), { timeoutMs: 10_000 });
     expect(sandbox.app.services.wallet.balance(accountId()).availableCents).toBe(80_00);
 
