@@ -335,4 +335,32 @@ describe('the sandbox controls', () => {
     expect((await sandboxCall(sandbox, 'POST', '/clock/advance', { hours: -1 })).status).toBe(400);
     expect((await sandboxCall(sandbox, 'POST', '/clock/advance', { days: 400 })).status).toBe(400);
   }, 60_000);
+
+  it('plays a month in one jump stage by stage: reminders, then the renewal before expiry, nothing expired', async () => {
+    const sandbox = await start(tempDatabase());
+    await orderOneProxy(sandbox.alice);
+    await sandbox.alice.waitForMessage(has('Your proxies are ready'), { timeoutMs: 10_000 });
+    const account = sandbox.app.services.users.byTelegramId(sandbox.alice.id)!;
+    const [proxy] = sandbox.app.services.subscriptions.all(account.id);
+    sandbox.app.services.subscriptions.setAutoRenew(account.id, proxy!.id, true);
+
+    // Past the 30-day expiry at once: a single jump to the end would find it already expired and renew nothing.
+    const { json: advanced } = await sandboxCall<AdvanceJson>(sandbox, 'POST', '/clock/advance', { days: 31 });
+    expect(advanced.jobs['expiry-reminders']).toEqual({ queued: 2 });
+    expect(advanced.jobs['auto-renew']).toEqual({ renewed: 1, failed: 0 });
+    expect(advanced.jobs['expire-proxies']).toEqual({ expired: 0 });
+    await sandbox.alice.waitForMessage(has('was renewed automatically'), { timeoutMs: 10_000 });
+    const notices = sandbox.alice
+      .messages()
+      .map((m) => m.plainText)
+      .filter((text) => text.includes('renewed automatically'));
+    // The 72 h and 24 h reminders come first, then the news of the renewal.
+    expect(notices).toHaveLength(3);
+    expect(notices.slice(0, 2).every((text) => text.includes('will be renewed automatically'))).toBe(true);
+    expect(notices[2]).toContain('was renewed automatically');
+    const [after] = sandbox.app.services.subscriptions.all(account.id);
+    expect(after!.status).toBe('active');
+    expect(after!.expiresAt!).toBeGreaterThan(sandbox.clock.now());
+    expect(sandbox.app.services.wallet.checkInvariants()).toEqual([]);
+  }, 60_000);
 });
