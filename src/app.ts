@@ -74,6 +74,8 @@ export interface AppOptions {
   cryptoPayPollIntervalMs?: number;
   /** The periodic jobs (reconciler, reminders, auto-renewal, polling); on by default. */
   scheduler?: boolean;
+  /** The shop's clock (epoch ms) for services and jobs; default Date.now. The sandbox moves it forward. */
+  now?: () => number;
 }
 
 export interface RunningApp {
@@ -104,14 +106,20 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           logger: logger.child({ component: 'checkpoints' }),
         });
   const metrics = createMetrics({ db: database.db });
-  const services = buildServices(database, { providers: createProviders(config), logger, metrics, webhooks: config.webhooks });
+  const services = buildServices(database, {
+    providers: createProviders(config),
+    logger,
+    metrics,
+    webhooks: config.webhooks,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const readiness = createReadiness({ sqlite: database.sqlite, providerIds: services.catalog.providers().map((p) => p.id) });
   const payments = buildPayments(config, database, services, logger);
   const firstPass = await services.orders.reconcileDue();
   if (firstPass.checked > 0) logger.info('reconciled open orders at start-up', firstPass);
   const { cryptopay } = payments;
 
-  const bot = config.botToken ? createShopBot(config, config.botToken, database, services, payments, logger) : undefined;
+  const bot = config.botToken ? createShopBot(config, config.botToken, database, services, payments, logger, options.now) : undefined;
   let runningBot: RunningBot | undefined;
   if (bot) {
     // Outermost of the bot's transformers: it counts the 429s that automatic retries gave up on.
@@ -160,7 +168,10 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     logger.info('telegram bot started', { mode: runningBot.mode, username: bot.botInfo.username });
   }
 
-  const jobs = shopJobs(services, logger, { housekeeping: { db: database.db, retention: config.retention } });
+  const jobs = shopJobs(services, logger, {
+    housekeeping: { db: database.db, retention: config.retention },
+    ...(options.now ? { now: options.now } : {}),
+  });
   if (cryptopay) {
     // The fallback for Crypto Pay webhooks that never arrived.
     jobs.push({
@@ -235,6 +246,7 @@ function createShopBot(
   services: Services,
   payments: Payments,
   logger: Logger,
+  now: (() => number) | undefined,
 ): ShopBot {
   const botPayments: BotPayments = {
     topUps: payments.topUps,
@@ -255,6 +267,7 @@ function createShopBot(
     storage: createKvStorage(database.db),
     supportContact: config.supportContact,
     payments: botPayments,
+    ...(now ? { now } : {}),
   });
 }
 

@@ -125,6 +125,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     operatorLanguage,
     pendingQuotes: env.pendingQuotes,
     logger: logger.child({ component: 'notices' }),
+    now: env.now,
     ...(payments ? { payments } : {}),
   });
   bot.i18n = i18n;

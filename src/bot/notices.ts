@@ -43,6 +43,8 @@ export interface NoticeRendererDeps {
   pendingQuotes?: KvStorage<string>;
   /** Where a stored message that cannot be read as an event is reported. */
   logger: Logger;
+  /** The shop's clock, for "expires in N days"; default Date.now. */
+  now?: () => number;
 }
 
 export function createNoticeRenderer(deps: NoticeRendererDeps) {
@@ -96,7 +98,7 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
       product: escapeHtml(sub.productName),
       host: code(sub.host),
       expires: isoDate(sub.expiresAt ?? ''),
-      days: sub.expiresAt ? Math.max(daysUntil(sub.expiresAt, Date.now()), 0) : 0,
+      days: sub.expiresAt ? Math.max(daysUntil(sub.expiresAt, (deps.now ?? Date.now)()), 0) : 0,
       balance: money(services.wallet.balance(userId).availableCents),
       price: money(event.kind === 'auto_renewed' ? event.payload.priceCents : 0),
     };

@@ -12,8 +12,10 @@ import { startApp, type RunningApp } from '../app.js';
 import { describeConfigProblems, parseConfig, secretValues, type Config } from '../config.js';
 import { formatCents } from '../domain/money.js';
 import { SecretRegistry, createLogger, type Logger } from '../logger.js';
+import { createSandboxClock, createTimeMachine, type SandboxClock, type TimeMachine } from './clock.js';
 import { startTelegramEmulator, type EmulatedGroup, type EmulatedUser, type TelegramEmulator } from './telegram/index.js';
 import { createCryptoPaySimulator, type CryptoPaySimulator } from './upstreams/cryptopay/index.js';
+import { createUpstreamSwitches, type UpstreamSwitches } from './upstream-switches.js';
 import { startAllUpstreams, type RunningUpstream } from './upstreams/index.js';
 import { startWebChat, type WebChat } from './web/server.js';
 
@@ -54,6 +56,8 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Serve the web chat; default true. */
   web?: boolean;
+  /** How long a "slow" upstream waits before answering; default 4 s. */
+  slowUpstreamDelayMs?: number;
 }
 
 export interface Sandbox {
@@ -67,6 +71,12 @@ export interface Sandbox {
   alice: EmulatedUser;
   olga: EmulatedUser;
   operators: EmulatedGroup;
+  /** The shop's and the simulators' time; moved forward by `timeMachine`. */
+  clock: SandboxClock;
+  /** Advances the clock and runs the reminder, auto-renewal and expiry jobs on the way. */
+  timeMachine: TimeMachine;
+  /** Makes an upstream down, slow, refusing or losing answers, and recovers it. */
+  upstreamSwitches: UpstreamSwitches;
   urls: { telegram: string; health: string; web?: string };
   /** The short how-to printed at start. */
   guide: string;
@@ -102,7 +112,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const olga = emulator.user({ firstName: 'Olga', username: 'olga_admin', languageCode: 'en', startedBot: true });
     const operators = emulator.group({ title: 'Operators', admins: [olga] });
 
-    const upstreams = await startAllUpstreams({ host: HOST });
+    // One clock for the shop and the simulators: moving it ages a proxy on both sides alike.
+    const clock = createSandboxClock();
+    const upstreams = await startAllUpstreams({ host: HOST, now: clock.now });
     closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => undefined));
     const cryptoPaySimulator = createCryptoPaySimulator({ appName: 'Proxy Storefront (sandbox)' });
     const cryptoPayServer = await cryptoPaySimulator.start({ host: HOST });
@@ -133,7 +145,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const config = parsed.config;
     const logger = options.logger ?? defaultLogger(config);
 
-    const app = await startApp(config, logger);
+    const app = await startApp(config, logger, { now: clock.now });
     closers.push(() => app.stop());
 
     const customer = app.services.users.ensure({ telegramId: alice.id, username: 'alice', firstName: 'Alice', languageCode: 'en' });
@@ -145,6 +157,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       actor: 'sandbox',
     });
 
+    // startApp runs the scheduler unless told not to, and the sandbox never tells it.
+    const timeMachine = createTimeMachine(clock, app.scheduler!);
+    const upstreamSwitches = createUpstreamSwitches(upstreams, {
+      ...(options.slowUpstreamDelayMs !== undefined ? { slowDelayMs: options.slowUpstreamDelayMs } : {}),
+      // The menus show the change at once instead of after the catalog's cache expires.
+      onChange: (id) => app.services.catalog.invalidate(id),
+    });
+
     let webChat: WebChat | undefined;
     if (options.web ?? true) {
       webChat = await startWebChat({
@@ -153,6 +173,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         port: ports.web,
         host: HOST,
         payCryptoInvoice: (hash) => payCryptoInvoice(cryptoPaySimulator, hash),
+        controls: { upstreams: upstreamSwitches, clock, timeMachine },
       });
       closers.push(() => webChat!.close());
     }
@@ -171,6 +192,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       alice,
       olga,
       operators,
+      clock,
+      timeMachine,
+      upstreamSwitches,
       urls,
       guide,
       stop() {
@@ -255,6 +279,17 @@ function renderGuide(input: {
     `  curl -s -X POST ${control}/users/${alice.id}/press ${json} -d '{"text":"🛒 Buy proxies"}'`,
     ...(urls.web ? [`  (a Crypto Pay invoice's pay button in the web chat pays it at the simulator)`] : []),
     '',
+    ...(urls.web
+      ? [
+          'In the web chat:',
+          `  the Chat selector switches to ${olga.info.first_name} in "${operators.title}" to try every operator command and button;`,
+          '  the side panel makes an upstream down, slow, refusing or losing answers (and recovers it),',
+          '  and moves the shop clock forward, running reminders, auto-renewal and expiry on the way:',
+          `  curl -s -X POST ${urls.web}sandbox/upstreams/flashproxy ${json} -d '{"condition":"down"}'`,
+          `  curl -s -X POST ${urls.web}sandbox/clock/advance ${json} -d '{"days":3}'`,
+          '',
+        ]
+      : []),
     'Ctrl-C stops everything.',
     '',
   ].join('\n');

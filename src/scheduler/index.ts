@@ -50,14 +50,16 @@ const PRUNE_BATCH = 1_000;
 export function shopJobs(
   services: Pick<Services, 'orders' | 'subscriptions' | 'outbox' | 'catalog'> & Partial<Pick<Services, 'webhooks'>>,
   logger: Logger,
-  options: { housekeeping?: { db: Db; retention: RetentionSettings } } = {},
+  options: { housekeeping?: { db: Db; retention: RetentionSettings }; now?: () => number } = {},
 ): Job[] {
+  // The services carry their own clock; the jobs that read the time directly are given the same one.
+  const clock = options.now ? { now: options.now } : {};
   const jobs: Job[] = [
     { name: 'reconcile-orders', schedule: '*/15 * * * * *', run: () => services.orders.reconcileDue() },
     { name: 'sync-proxies', schedule: '*/10 * * * *', run: createSyncProxiesJob(services) },
     { name: 'expire-proxies', schedule: '*/5 * * * *', run: createExpiryJob(services) },
-    { name: 'expiry-reminders', schedule: '*/30 * * * *', run: createReminderJob(services) },
-    { name: 'auto-renew', schedule: '*/10 * * * *', run: createAutoRenewJob({ ...services, logger }) },
+    { name: 'expiry-reminders', schedule: '*/30 * * * *', run: createReminderJob({ ...services, ...clock }) },
+    { name: 'auto-renew', schedule: '*/10 * * * *', run: createAutoRenewJob({ ...services, logger, ...clock }) },
   ];
   const { webhooks } = services;
   if (webhooks) {
@@ -81,7 +83,7 @@ export function shopJobs(
     jobs.push({
       name: 'housekeeping',
       schedule: '7 * * * *',
-      run: createHousekeepingJob({ ...options.housekeeping, outbox: services.outbox }),
+      run: createHousekeepingJob({ ...options.housekeeping, outbox: services.outbox, ...clock }),
     });
   }
   return jobs;

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { PROVIDER_MODULES } from '../../src/providers/modules.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import type { ChatMessage, EmulatedUser } from '../../src/sandbox/telegram/index.js';
+import { has, press, say } from '../helpers/bot-shop.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface MessageJson {
@@ -32,10 +34,10 @@ afterEach(async () => {
   expect(errors).toEqual([]);
 });
 
-async function start(databasePath: string): Promise<Sandbox> {
+async function start(databasePath: string, options: Pick<SandboxOptions, 'slowUpstreamDelayMs'> = {}): Promise<Sandbox> {
   const logger = createLogger({ level: 'info', write: (line) => logs.push(line) });
   // env: {} so the machine's own settings (HTTP_PORT, LOG_LEVEL…) cannot change what is tested.
-  const sandbox = await startSandbox({ ports: 0, databasePath, env: {}, logger });
+  const sandbox = await startSandbox({ ports: 0, databasePath, env: {}, logger, ...options });
   running.push(sandbox);
   return sandbox;
 }
@@ -166,4 +168,199 @@ describe('npm run sandbox', () => {
     expect((await pay(invoice.hash)).status).toBe(400);
     expect((await pay('no-such-hash')).status).toBe(400);
   });
+});
+
+/** A call to the sandbox's own controls on the web chat's server (upstream conditions, the clock). */
+async function sandboxCall<T>(
+  sandbox: Sandbox,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${sandbox.urls.web}sandbox${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: (await response.json()) as T };
+}
+
+interface UpstreamJson {
+  id: string;
+  name: string;
+  condition: string;
+}
+
+interface AdvanceJson {
+  now: string;
+  aheadHours: number;
+  advancedHours: number;
+  jobs: Record<string, Record<string, number>>;
+}
+
+const buttonTexts = (user: EmulatedUser, message: ChatMessage) => user.buttons(message).map((b) => b.text);
+
+/** Alice orders one proxy-ipv4 proxy, USA, 30 days, from the main menu to Confirm. */
+async function orderOneProxy(alice: EmulatedUser): Promise<void> {
+  await say(alice, '/start', has('Proxy Storefront'));
+  await press(alice, '🛒 Buy proxies', has('choose a provider'));
+  await press(alice, 'proxy-ipv4.com', has('choose a product'));
+  await press(alice, 'Private IPv4 proxies', has('choose a country'));
+  await press(alice, 'USA', has('choose the rent period'));
+  await press(alice, '30 days', has('how many proxies'));
+  await press(alice, '1', has('Your order'));
+  await alice.press(/^✅ Confirm/);
+}
+
+const aliceBalance = (sandbox: Sandbox) =>
+  sandbox.app.services.wallet.balance(sandbox.app.services.users.byTelegramId(sandbox.alice.id)!.id);
+const proxyIpv4 = (sandbox: Sandbox) => sandbox.upstreams.find((u) => u.id === 'proxy-ipv4')!.simulator;
+
+describe('the sandbox controls', () => {
+  it('has the Operators group run by an admin the shop knows', async () => {
+    const sandbox = await start(tempDatabase());
+    expect(sandbox.config.adminIds).toContain(sandbox.olga.id);
+    expect(sandbox.config.operatorChatId).toBe(sandbox.operators.id);
+    const state = await control<{ groups: { id: number; members: Record<string, string> }[] }>(sandbox, 'GET', '/state');
+    expect(state.groups.find((g) => g.id === sandbox.operators.id)?.members[String(sandbox.olga.id)]).toBe('administrator');
+  });
+
+  it('takes an upstream down and back: the buy menu shows it unavailable, then available', async () => {
+    const sandbox = await start(tempDatabase());
+    const { json: before } = await sandboxCall<UpstreamJson[]>(sandbox, 'GET', '/upstreams');
+    expect(before.map((u) => u.id).sort()).toEqual(PROVIDER_MODULES.map((m) => m.id).sort());
+    expect(before.every((u) => u.condition === 'healthy')).toBe(true);
+
+    const down = await sandboxCall<UpstreamJson>(sandbox, 'POST', '/upstreams/proxy-ipv4', { condition: 'down' });
+    expect(down).toMatchObject({ status: 200, json: { id: 'proxy-ipv4', condition: 'down' } });
+    const alice = sandbox.alice;
+    await say(alice, '/start', has('Proxy Storefront'));
+    let providers = await press(alice, '🛒 Buy proxies', has('choose a provider'));
+    expect(buttonTexts(sandbox.alice, providers)).toContain('proxy-ipv4.com (unavailable)');
+
+    await sandboxCall(sandbox, 'POST', '/upstreams/proxy-ipv4', { condition: 'healthy' });
+    await press(alice, '✖ Cancel', has('Purchase cancelled'));
+    providers = await press(alice, '🛒 Buy proxies', has('choose a provider'));
+    expect(buttonTexts(sandbox.alice, providers)).toContain('proxy-ipv4.com');
+    expect(buttonTexts(sandbox.alice, providers)).not.toContain('proxy-ipv4.com (unavailable)');
+
+    expect((await sandboxCall(sandbox, 'POST', '/upstreams/proxy-ipv4', { condition: 'on fire' })).status).toBe(400);
+    expect((await sandboxCall(sandbox, 'POST', '/upstreams/nowhere', { condition: 'down' })).status).toBe(404);
+  });
+
+  it('makes an upstream slow: the menu waits for it and still offers it', async () => {
+    const sandbox = await start(tempDatabase(), { slowUpstreamDelayMs: 600 });
+    await sandboxCall(sandbox, 'POST', '/upstreams/gateproxy', { condition: 'slow' });
+    const alice = sandbox.alice;
+    await say(alice, '/start', has('Proxy Storefront'));
+    const started = Date.now();
+    const providers = await press(alice, '🛒 Buy proxies', has('choose a provider'), 10_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(buttonTexts(sandbox.alice, providers)).toContain(PROVIDER_MODULES.find((m) => m.id === 'gateproxy')!.displayName);
+  });
+
+  it('makes an upstream refuse orders: the order fails and every cent comes back', async () => {
+    const sandbox = await start(tempDatabase());
+    const balanceAtUpstream = proxyIpv4(sandbox).balanceCents();
+    await sandboxCall(sandbox, 'POST', '/upstreams/proxy-ipv4', { condition: 'refusing' });
+    await orderOneProxy(sandbox.alice);
+    const failed = await sandbox.alice.waitForMessage(has('The order failed'), { timeoutMs: 10_000 });
+    expect(failed.plainText).toContain('Balance: $50.00.');
+    expect(aliceBalance(sandbox)).toEqual({ availableCents: 50_00, heldCents: 0 });
+    expect(proxyIpv4(sandbox).purchaseCount()).toBe(0);
+
+    // Recovering gives the upstream its money back, and it sells again.
+    await sandboxCall(sandbox, 'POST', '/upstreams/proxy-ipv4', { condition: 'healthy' });
+    expect(proxyIpv4(sandbox).balanceCents()).toBe(balanceAtUpstream);
+    await orderOneProxy(sandbox.alice);
+    await sandbox.alice.waitForMessage(has('Your proxies are ready'), { timeoutMs: 10_000 });
+    expect(proxyIpv4(sandbox).purchaseCount()).toBe(1);
+  });
+
+  it('makes an upstream lose its answer: the money stays held, and after recovery the order settles once', async () => {
+    const sandbox = await start(tempDatabase());
+    await sandboxCall(sandbox, 'POST', '/upstreams/proxy-ipv4', { condition: 'losing-answers' });
+    await orderOneProxy(sandbox.alice);
+    const slow = await sandbox.alice.waitForMessage(has('The provider is slow to deliver'), { timeoutMs: 10_000 });
+    const price = 50_00 - aliceBalance(sandbox).availableCents;
+    expect(price).toBeGreaterThan(0);
+    expect(aliceBalance(sandbox)).toEqual({ availableCents: 50_00 - price, heldCents: price });
+    expect(slow.plainText).toContain('held, not spent');
+    // The upstream did sell it; only its answer was lost.
+    expect(proxyIpv4(sandbox).purchaseCount()).toBe(1);
+
+    await sandboxCall(sandbox, 'POST', '/upstreams/proxy-ipv4', { condition: 'healthy' });
+    const { json: advanced } = await sandboxCall<AdvanceJson>(sandbox, 'POST', '/clock/advance', { hours: 1 });
+    expect(advanced.jobs['reconcile-orders']).toMatchObject({ delivered: 1 });
+    await sandbox.alice.waitForMessage(has('Your proxies are ready'), { timeoutMs: 10_000 });
+    expect(aliceBalance(sandbox)).toEqual({ availableCents: 50_00 - price, heldCents: 0 });
+    expect(proxyIpv4(sandbox).purchaseCount()).toBe(1);
+    expect(sandbox.app.services.wallet.checkInvariants()).toEqual([]);
+  });
+
+  it('moves the clock: the 3-day reminder, then auto-renewal a day ahead, charged once', async () => {
+    const sandbox = await start(tempDatabase());
+    const { json: clockAtStart } = await sandboxCall<{ now: string; aheadHours: number }>(sandbox, 'GET', '/clock');
+    expect(clockAtStart.aheadHours).toBe(0);
+    expect(Math.abs(Date.parse(clockAtStart.now) - Date.now())).toBeLessThan(60_000);
+
+    await orderOneProxy(sandbox.alice);
+    await sandbox.alice.waitForMessage(has('Your proxies are ready'), { timeoutMs: 10_000 });
+    const account = sandbox.app.services.users.byTelegramId(sandbox.alice.id)!;
+    const [proxy] = sandbox.app.services.subscriptions.all(account.id);
+    const expiresAt = proxy!.expiresAt!;
+    const price = 50_00 - aliceBalance(sandbox).availableCents;
+
+    // 26 days on, the proxy expires in 3–4 days: nothing yet. One more day and the 72 h reminder comes.
+    let advanced = (await sandboxCall<AdvanceJson>(sandbox, 'POST', '/clock/advance', { days: 26 })).json;
+    expect(advanced.aheadHours).toBe(26 * 24);
+    expect(advanced.jobs['expiry-reminders']).toEqual({ queued: 0 });
+    advanced = (await sandboxCall<AdvanceJson>(sandbox, 'POST', '/clock/advance', { days: 1 })).json;
+    expect(advanced.jobs['expiry-reminders']).toEqual({ queued: 1 });
+    const reminder = await sandbox.alice.waitForMessage(has('expires on'), { timeoutMs: 10_000 });
+    expect(reminder.plainText).toMatch(/in [23] day\(s\)/);
+
+    // Auto-renew on, then two days on: renewed once, a day before expiry, at the renewal price.
+    sandbox.app.services.subscriptions.setAutoRenew(account.id, proxy!.id, true);
+    advanced = (await sandboxCall<AdvanceJson>(sandbox, 'POST', '/clock/advance', { days: 2 })).json;
+    expect(advanced.jobs['auto-renew']).toMatchObject({ renewed: 1, failed: 0 });
+    const renewed = await sandbox.alice.waitForMessage(has('was renewed automatically'), { timeoutMs: 10_000 });
+    expect(renewed.plainText).toContain('It now runs until');
+    const after = sandbox.app.services.subscriptions.all(account.id)[0]!;
+    expect(after.expiresAt!).toBeGreaterThan(expiresAt);
+    expect(aliceBalance(sandbox).heldCents).toBe(0);
+    expect(aliceBalance(sandbox).availableCents).toBeLessThan(50_00 - price);
+    expect(sandbox.app.services.wallet.checkInvariants()).toEqual([]);
+
+    expect((await sandboxCall(sandbox, 'POST', '/clock/advance', { hours: -1 })).status).toBe(400);
+    expect((await sandboxCall(sandbox, 'POST', '/clock/advance', { days: 400 })).status).toBe(400);
+  }, 60_000);
+
+  it('plays a month in one jump stage by stage: reminders, then the renewal before expiry, nothing expired', async () => {
+    const sandbox = await start(tempDatabase());
+    await orderOneProxy(sandbox.alice);
+    await sandbox.alice.waitForMessage(has('Your proxies are ready'), { timeoutMs: 10_000 });
+    const account = sandbox.app.services.users.byTelegramId(sandbox.alice.id)!;
+    const [proxy] = sandbox.app.services.subscriptions.all(account.id);
+    sandbox.app.services.subscriptions.setAutoRenew(account.id, proxy!.id, true);
+
+    // Past the 30-day expiry at once: a single jump to the end would find it already expired and renew nothing.
+    const { json: advanced } = await sandboxCall<AdvanceJson>(sandbox, 'POST', '/clock/advance', { days: 31 });
+    expect(advanced.jobs['expiry-reminders']).toEqual({ queued: 2 });
+    expect(advanced.jobs['auto-renew']).toEqual({ renewed: 1, failed: 0 });
+    expect(advanced.jobs['expire-proxies']).toEqual({ expired: 0 });
+    await sandbox.alice.waitForMessage(has('was renewed automatically'), { timeoutMs: 10_000 });
+    const notices = sandbox.alice
+      .messages()
+      .map((m) => m.plainText)
+      .filter((text) => text.includes('renewed automatically'));
+    // The 72 h and 24 h reminders come first, then the news of the renewal.
+    expect(notices).toHaveLength(3);
+    expect(notices.slice(0, 2).every((text) => text.includes('will be renewed automatically'))).toBe(true);
+    expect(notices[2]).toContain('was renewed automatically');
+    const [after] = sandbox.app.services.subscriptions.all(account.id);
+    expect(after!.status).toBe('active');
+    expect(after!.expiresAt!).toBeGreaterThan(sandbox.clock.now());
+    expect(sandbox.app.services.wallet.checkInvariants()).toEqual([]);
+  }, 60_000);
 });

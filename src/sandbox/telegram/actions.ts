@@ -152,6 +152,8 @@ export class UserActions {
       this.state.starLedger.push({ chargeId, kind: 'payment', date });
     }
     invoice.paidChargeId = chargeId;
+    // The invoice now shows as paid (Telegram swaps its Pay button for a receipt): clients following changes must hear of it.
+    this.state.touch(invoiceMessage);
     const message = this.state.addMessage(this.state.chat(invoiceMessage.chatId), {
       from: this.state.user(userId).user,
       fromBot: false,

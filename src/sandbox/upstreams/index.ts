@@ -19,26 +19,37 @@ import type { StartOptions, UpstreamSimulator } from './sim-server.js';
 
 /** How to run one upstream's simulator and point its adapter at it. */
 interface SimulatorEntry<S extends UpstreamSimulator> {
-  create(): S;
+  /** `now` is the simulator's clock (epoch ms); the sandbox shares its own so time moves alike on both sides. */
+  create(now?: () => number): S;
   /** Where the API sits on the running server, when not at its root. */
   baseUrl?(running: Awaited<ReturnType<S['start']>>): string;
   /** An adapter tuned for the simulator, instead of the module's own factory. */
   provider?(settings: ProviderSettings): ProxyProvider;
 }
 
-function simulated<S extends UpstreamSimulator>(create: () => S, tuning: Omit<SimulatorEntry<S>, 'create'> = {}): SimulatorEntry<S> {
+function simulated<S extends UpstreamSimulator>(
+  create: (now?: () => number) => S,
+  tuning: Omit<SimulatorEntry<S>, 'create'> = {},
+): SimulatorEntry<S> {
   return { create, ...tuning };
 }
 
 /** One line per upstream; the compiler insists on exactly one per module id. */
 const SIMULATORS = {
   // The simulator shows new proxies at once; no need to pause between listings.
-  'proxy-ipv4': simulated(createProxyIpv4Simulator, { provider: (s) => createProxyIpv4Provider({ ...s, newProxyListingPauseMs: 20 }) }),
-  'proxy-panel': simulated(createProxyPanelSimulator),
-  flashproxy: simulated(createFlashProxySimulator, { baseUrl: (running) => `${running.url}/api/v1` }),
-  lumiweb: simulated(createLumiWebSimulator, { baseUrl: (running) => running.apiBaseUrl }),
-  gateproxy: simulated(createGateProxySimulator),
+  'proxy-ipv4': simulated((now) => createProxyIpv4Simulator(asDateClock(now)), {
+    provider: (s) => createProxyIpv4Provider({ ...s, newProxyListingPauseMs: 20 }),
+  }),
+  'proxy-panel': simulated((now) => createProxyPanelSimulator(now ? { now } : {})),
+  flashproxy: simulated((now) => createFlashProxySimulator(now ? { now } : {}), { baseUrl: (running) => `${running.url}/api/v1` }),
+  lumiweb: simulated((now) => createLumiWebSimulator(asDateClock(now)), { baseUrl: (running) => running.apiBaseUrl }),
+  gateproxy: simulated((now) => createGateProxySimulator(asDateClock(now))),
 } satisfies { [K in ProviderId]: SimulatorEntry<UpstreamSimulator> };
+
+/** The options of the simulators whose clock answers a Date. */
+function asDateClock(now: (() => number) | undefined): { now?: () => Date } {
+  return now ? { now: () => new Date(now()) } : {};
+}
 
 export type SimulatorKinds = { [K in ProviderId]: ReturnType<(typeof SIMULATORS)[K]['create']> };
 
@@ -55,10 +66,15 @@ export interface RunningUpstream<K extends ProviderId = ProviderId> {
   close(): Promise<void>;
 }
 
-export async function startUpstream<K extends ProviderId>(id: K, options: StartOptions = {}): Promise<RunningUpstream<K>> {
+export interface UpstreamStartOptions extends StartOptions {
+  /** The simulator's clock (epoch ms); default the machine's. */
+  now?: () => number;
+}
+
+export async function startUpstream<K extends ProviderId>(id: K, options: UpstreamStartOptions = {}): Promise<RunningUpstream<K>> {
   const entry: SimulatorEntry<UpstreamSimulator> = SIMULATORS[id];
   const module: ProviderModule = PROVIDER_MODULES.find((m) => m.id === id)!;
-  const simulator = entry.create();
+  const simulator = entry.create(options.now);
   const running = await simulator.start(options);
   const baseUrl = entry.baseUrl?.(running) ?? running.url;
   const apiKey = simulator.apiKey;
@@ -76,6 +92,6 @@ export async function startUpstream<K extends ProviderId>(id: K, options: StartO
   return started as RunningUpstream<K>;
 }
 
-export async function startAllUpstreams(options: { host?: string } = {}): Promise<RunningUpstream[]> {
-  return Promise.all(PROVIDER_IDS.map((id) => startUpstream(id, { host: options.host })));
+export async function startAllUpstreams(options: { host?: string; now?: () => number } = {}): Promise<RunningUpstream[]> {
+  return Promise.all(PROVIDER_IDS.map((id) => startUpstream(id, { host: options.host, ...(options.now ? { now: options.now } : {}) })));
 }

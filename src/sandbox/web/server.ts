@@ -1,12 +1,30 @@
 /**
  * The sandbox web chat: one static page showing a user's private chat with
- * the bot, plus a pass-through of the emulator's /control routes, so the page
- * talks to its own origin (the emulator sends no CORS headers, and needs none).
+ * the bot, or a group as one of its members, plus a pass-through of the
+ * emulator's /control routes, so the page talks to its own origin (the
+ * emulator sends no CORS headers, and needs none). Beside the chat, the
+ * sandbox's own controls: each upstream's condition and the shop's clock.
  * Local development tool: 127.0.0.1, unauthenticated, like the emulator's controls.
+ *
+ * GET  /sandbox/upstreams               each simulated upstream and its condition
+ * POST /sandbox/upstreams/:id           {condition: healthy | down | slow | refusing | losing-answers}
+ * GET  /sandbox/clock                   the shop's time and how far ahead of the machine it is
+ * POST /sandbox/clock/advance           {hours | days} → the new time and what the jobs did
+ * POST /sandbox/cryptopay/pay           {hash} → pays a Crypto Pay invoice at the simulator
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ProviderId } from '../../providers/types.js';
+import { describeClock, parseAdvance, type SandboxClock, type TimeMachine } from '../clock.js';
+import { isUpstreamCondition, UPSTREAM_CONDITIONS, type UpstreamSwitches } from '../upstream-switches.js';
+
+/** The sandbox's own knobs the page shows beside the chat. */
+export interface SandboxControls {
+  upstreams: UpstreamSwitches;
+  clock: SandboxClock;
+  timeMachine: TimeMachine;
+}
 
 export interface WebChatOptions {
   /** The emulator's base URL; only its /control routes are reachable through the page's server. */
@@ -21,6 +39,8 @@ export interface WebChatOptions {
    * chat its pay link opens; `POST /sandbox/cryptopay/pay {hash}`.
    */
   payCryptoInvoice?: (hash: string) => { ok: true; invoiceId: number } | { ok: false; error: string };
+  /** Upstream conditions and the clock; without them the page shows the chat alone. */
+  controls?: SandboxControls;
 }
 
 export interface WebChat {
@@ -43,7 +63,7 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
   const host = options.host ?? '127.0.0.1';
 
   const server = createServer((req, res) => {
-    void handle(req, res, page, emulatorUrl, options.payCryptoInvoice).catch((error: unknown) => {
+    void handle(req, res, page, emulatorUrl, options).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return res.destroy();
       send(res, 502, 'application/json', JSON.stringify({ error: `the emulator did not answer: ${(error as Error).message}` }));
     });
@@ -70,7 +90,7 @@ async function handle(
   res: ServerResponse,
   page: string,
   emulatorUrl: string,
-  payCryptoInvoice: WebChatOptions['payCryptoInvoice'],
+  { payCryptoInvoice, controls }: WebChatOptions,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://web-chat.local');
   const method = (req.method ?? 'GET').toUpperCase();
@@ -90,6 +110,9 @@ async function handle(
       return send(res, 400, 'application/json', JSON.stringify({ error: 'hash is required' }));
     const paid = payCryptoInvoice(hash);
     return send(res, paid.ok ? 200 : 400, 'application/json', JSON.stringify(paid));
+  }
+  if (controls && url.pathname.startsWith('/sandbox/') && url.pathname !== '/sandbox/cryptopay/pay') {
+    return handleControls(req, res, url.pathname, method, controls);
   }
   if (url.pathname !== '/control' && !url.pathname.startsWith('/control/')) {
     return send(res, 404, 'text/plain; charset=utf-8', 'Not found. The chat is at /.');
@@ -118,6 +141,45 @@ async function handle(
   if (res.destroyed) return;
   res.writeHead(upstream.status, headers);
   res.end(bytes);
+}
+
+async function handleControls(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  method: string,
+  controls: SandboxControls,
+): Promise<void> {
+  const json = (status: number, body: unknown) => send(res, status, 'application/json', JSON.stringify(body));
+  if (path === '/sandbox/upstreams' && method === 'GET') return json(200, controls.upstreams.list());
+  if (path === '/sandbox/clock' && method === 'GET') return json(200, describeClock(controls.clock));
+  const upstream = /^\/sandbox\/upstreams\/([a-z0-9-]+)$/.exec(path);
+  if ((upstream || path === '/sandbox/clock/advance') && method === 'POST') {
+    const body = await readJson(req);
+    if (body === undefined) return json(400, { error: 'the body must be a JSON object' });
+    if (upstream) {
+      const id = upstream[1] as ProviderId;
+      if (!controls.upstreams.list().some((u) => u.id === id)) return json(404, { error: `no simulated upstream ${id}` });
+      if (!isUpstreamCondition(body.condition)) return json(400, { error: `condition must be one of ${UPSTREAM_CONDITIONS.join(', ')}` });
+      return json(200, controls.upstreams.set(id, body.condition));
+    }
+    const advance = parseAdvance(body);
+    if (!advance.ok) return json(400, { error: advance.error });
+    return json(200, await controls.timeMachine.advance(advance.ms));
+  }
+  return json(404, { error: `no sandbox route ${method} ${path}` });
+}
+
+/** A JSON object body; undefined when it is not one (or too large). */
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const body = await readBody(req);
+  if (body === null) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8') || '{}');
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The request body, or null when it is larger than any control call needs. */
