@@ -119,6 +119,9 @@ export type OperatorSettlementResult =
   | { kind: 'not_found' }
   | { kind: 'invalid'; message: string };
 
+/** Why a quote or order for a provider an operator took off sale is refused. */
+const OFF_SALE_MESSAGE = 'this provider is not on sale right now';
+
 const UPSTREAM_ORDER_ID = /^[A-Za-z0-9_:.-]{1,100}$/;
 
 export interface OrdersDeps {
@@ -250,6 +253,7 @@ export function createOrders(deps: OrdersDeps) {
     if (!provider?.renewalTerms || !provider.capabilities.renew) {
       return { ok: false, reason: 'unsupported', message: 'this proxy cannot be renewed' };
     }
+    if (!catalog.isOnSale(sub.providerId)) return { ok: false, reason: 'provider_unavailable', message: OFF_SALE_MESSAGE };
     const terms = await provider.renewalTerms(sub.upstreamId);
     if (terms.kind !== 'ok')
       return { ok: false, reason: 'provider_unavailable', message: `${provider.displayName} is unavailable right now` };
@@ -343,6 +347,8 @@ export function createOrders(deps: OrdersDeps) {
         ...(fresh.ok ? { newQuote: fresh.quote } : {}),
       };
     }
+    // A quote given before an operator took the provider off sale buys nothing after it.
+    if (!catalog.isOnSale(q.providerId)) return { kind: 'rejected', message: OFF_SALE_MESSAGE };
     const subs = subscriptionIdsOf(q);
     const renewed = q.kind === 'renewal' ? store.subscription(subs[0] ?? '') : undefined;
     if (q.kind === 'renewal' && (!renewed || renewed.userId !== input.userId)) {
