@@ -107,7 +107,9 @@ export type SagaResult =
   | { kind: 'provisioning'; order: OrderRow }
   | { kind: 'quote_expired'; message: string; newQuote?: QuoteView }
   | { kind: 'insufficient_funds'; priceCents: number; availableCents: number; quote: QuoteView }
-  | { kind: 'rejected'; message: string };
+  | { kind: 'rejected'; message: string }
+  /** An operator took the quote's provider off sale after it was given: nothing was reserved. */
+  | { kind: 'off_sale'; message: string };
 
 /** What an admin decided about an order the saga could not settle. */
 export type OperatorDecision = { outcome: 'failed' } | { outcome: 'delivered'; upstreamOrderId: string };
@@ -348,7 +350,7 @@ export function createOrders(deps: OrdersDeps) {
       };
     }
     // A quote given before an operator took the provider off sale buys nothing after it.
-    if (!catalog.isOnSale(q.providerId)) return { kind: 'rejected', message: OFF_SALE_MESSAGE };
+    if (!catalog.isOnSale(q.providerId)) return { kind: 'off_sale', message: OFF_SALE_MESSAGE };
     const subs = subscriptionIdsOf(q);
     const renewed = q.kind === 'renewal' ? store.subscription(subs[0] ?? '') : undefined;
     if (q.kind === 'renewal' && (!renewed || renewed.userId !== input.userId)) {
