@@ -19,6 +19,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -99,7 +100,7 @@ export function createBackups(deps: BackupsDeps) {
     try {
       await mkdir(deps.dir, { recursive: true });
       await deps.sqlite.backup(copy, { progress: () => PAGES_PER_STEP });
-      const check = verifyDatabaseFile(copy, { standalone: true });
+      const check = await verifyDatabaseFileOffThread(copy, { standalone: true }, logger);
       const databaseBytes = (await stat(copy)).size;
       await gzipFile(copy, compressed);
       await rm(copy, { force: true });
@@ -159,8 +160,9 @@ export type Backups = ReturnType<typeof createBackups>;
  * `migrate` first brings an older backup's schema up to this version's (the
  * shop would do the same at start-up).
  *
- * Synchronous: on a large database the checks take a while, during which
- * this process does nothing else.
+ * Synchronous: on a large database the checks take seconds, during which
+ * this thread does nothing else; the shop runs it in a worker
+ * (`verifyDatabaseFileOffThread`).
  */
 export function verifyDatabaseFile(path: string, options: { standalone?: boolean; migrate?: boolean } = {}): DatabaseCheck {
   const sqlite = new Database(path, { fileMustExist: true });
@@ -177,6 +179,31 @@ export function verifyDatabaseFile(path: string, options: { standalone?: boolean
   } finally {
     sqlite.close();
   }
+}
+
+/**
+ * `verifyDatabaseFile` in a worker thread, so the shop keeps answering while
+ * a large database is read; in this thread if a worker cannot be started
+ * (a deploy without the TypeScript loader), which is slower for customers but
+ * never skips the checks.
+ */
+export async function verifyDatabaseFileOffThread(
+  path: string,
+  options: { standalone?: boolean; migrate?: boolean },
+  logger: Logger = silentLogger,
+): Promise<DatabaseCheck> {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./backup-check-worker.mjs', import.meta.url), { workerData: { path, options } });
+  } catch (error) {
+    logger.warn('backup checked on the main thread: no worker', { error });
+    return verifyDatabaseFile(path, options);
+  }
+  return new Promise<DatabaseCheck>((resolve, reject) => {
+    worker.once('message', (check: DatabaseCheck) => resolve(check));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the backup check stopped (exit code ${code}) before it answered`)));
+  });
 }
 
 /** Compresses `from` into `to` as a stream: memory stays flat whatever the size. */

@@ -57,7 +57,7 @@ async function withOperators() {
 /** Types a command in the group and waits for the bot's answer to it. */
 async function command(user: EmulatedUser, group: EmulatedGroup, text: string, until: (m: ChatMessage) => boolean = () => true) {
   await user.sendIn(group, text);
-  return group.waitForMessage(until, { timeoutMs: 10_000 });
+  return group.waitForMessage(until, { timeoutMs: 30_000 });
 }
 
 describe('/backup', () => {
