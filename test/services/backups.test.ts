@@ -3,6 +3,7 @@
  * migrations, purchases through the real saga against the LumiWeb simulator
  * over HTTP, SQLite's online backup, and the restore that swaps a backup in.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,7 +168,44 @@ describe('backups', () => {
   });
 });
 
+/** `npm run restore -- <file>` as an operator types it: the script under tsx, DATABASE_PATH from the environment. */
+function restoreCommand(databasePath: string, file: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/restore.ts', file],
+      { env: { ...process.env, DATABASE_PATH: databasePath }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 describe('restore', () => {
+  it('npm run restore refuses while the shop runs, then restores once it has stopped', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'shop.db');
+    const upstream = await lumiweb();
+    const shop = await shopOnFile(path, upstream);
+    shop.services.users.ensure({ telegramId: 1, firstName: 'InBackup' });
+    const report = await createBackups({ sqlite: shop.database.sqlite, dir: join(dir, 'backups'), keep: 2 }).backupNow();
+    if (!report.ok) throw new Error(report.problems.join('; '));
+    shop.services.users.ensure({ telegramId: 2, firstName: 'AfterBackup' });
+
+    const refused = await restoreCommand(path, report.file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Not restored: the shop seems to be running');
+
+    await shop.close();
+    const done = await restoreCommand(path, report.file);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('Checks passed: integrity, ledger invariants.');
+    expect(done.stdout).toMatch(/The database it replaced is kept at .*shop\.db\.before-restore-/);
+    const restored = await shopOnFile(path, upstream);
+    expect(restored.services.users.byTelegramId(1)?.firstName).toBe('InBackup');
+    expect(restored.services.users.byTelegramId(2)).toBeUndefined();
+  });
+
   it('refuses while the shop has the database open, and changes nothing', async () => {
     const dir = tempDir();
     const path = join(dir, 'shop.db');
