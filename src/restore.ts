@@ -75,7 +75,13 @@ export async function restoreBackup(options: { databasePath: string; backupFile:
       for (const suffix of ['-wal', '-shm']) {
         if (existsSync(databasePath + suffix)) await rename(databasePath + suffix, keptAside + suffix);
       }
-      await rename(candidate, databasePath);
+      try {
+        await rename(candidate, databasePath);
+      } catch (error) {
+        // Never leave no database at all: the shop would start on a new, empty one.
+        await rename(keptAside, databasePath);
+        throw error;
+      }
       return { databasePath, keptAside, check };
     } finally {
       live.close();

@@ -224,6 +224,23 @@ describe('restore', () => {
     expect(readdirSync(dir).filter((n) => n.includes('restor'))).toEqual([]);
   });
 
+  it('refuses while a job lease has not lapsed (a shop that just crashed or is starting)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'shop.db');
+    const upstream = await lumiweb();
+    const shop = await shopOnFile(path, upstream);
+    const report = await createBackups({ sqlite: shop.database.sqlite, dir: join(dir, 'backups'), keep: 2 }).backupNow();
+    if (!report.ok) throw new Error(report.problems.join('; '));
+    shop.database.sqlite
+      .prepare('INSERT INTO job_leases (job, holder, expires_at) VALUES (?, ?, ?)')
+      .run('reconcile-orders', 'other-host:42', Date.now() + 60_000);
+    await shop.close();
+    await expect(restoreBackup({ databasePath: path, backupFile: report.file })).rejects.toThrow(
+      /job reconcile-orders is held by other-host:42 until/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['backups', 'shop.db']);
+  });
+
   it('refuses a file that is not a sound shop database, before touching the current one', async () => {
     const dir = tempDir();
     const path = join(dir, 'shop.db');
