@@ -201,7 +201,16 @@ export async function verifyDatabaseFileOffThread(
   }
   return new Promise<DatabaseCheck>((resolve, reject) => {
     worker.once('message', (check: DatabaseCheck) => resolve(check));
-    worker.once('error', reject);
+    // The worker itself failed (no loader, no memory): the checks still run, here. If the file is
+    // what failed, they throw again here and the backup is reported as failed.
+    worker.once('error', (error) => {
+      logger.warn('backup checked on the main thread: the worker failed', { error });
+      try {
+        resolve(verifyDatabaseFile(path, options));
+      } catch (again) {
+        reject(again);
+      }
+    });
     worker.once('exit', (code) => reject(new Error(`the backup check stopped (exit code ${code}) before it answered`)));
   });
 }
