@@ -23,7 +23,10 @@ import { createManualPayments, type ManualPayments } from './payments/manual.js'
 import { createStarsPayments, type StarsPayments } from './payments/stars.js';
 import { createProviders } from './providers/registry.js';
 import { shopJobs, startScheduler, type Scheduler } from './scheduler/index.js';
+import { createBackupJob } from './scheduler/jobs/backup.js';
 import { createJobLeases } from './scheduler/leases.js';
+import { createBackups, type BackupReport } from './services/backups.js';
+import { backupToChat } from './bot/features/operator-backup.js';
 import { buildServices, type Services } from './services/index.js';
 import { createNotifier, type Notifier } from './services/notifier.js';
 import { createTopUps, type TopUps } from './services/topups.js';
@@ -119,7 +122,20 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   if (firstPass.checked > 0) logger.info('reconciled open orders at start-up', firstPass);
   const { cryptopay } = payments;
 
-  const bot = config.botToken ? createShopBot(config, config.botToken, database, services, payments, logger, options.now) : undefined;
+  const backups = createBackups({
+    sqlite: database.sqlite,
+    dir: config.backups.dir,
+    keep: config.backups.keep,
+    logger: logger.child({ component: 'backups' }),
+  });
+  // Replaced by the job once the bot (which may ship the copy) exists; /backup calls whichever is current.
+  let runBackup: () => Promise<BackupReport> = () => backups.backupNow();
+  const bot = config.botToken ? createShopBot(config, config.botToken, database, services, payments, logger, options.now, () => runBackup()) : undefined;
+  const shipBackup =
+    bot && config.backups.toChat && config.operatorChatId !== undefined
+      ? backupToChat({ api: bot.api, chatId: config.operatorChatId, i18n: bot.i18n, language: 'en' })
+      : undefined;
+  runBackup = createBackupJob({ backups, outbox: services.outbox, logger, ...(shipBackup ? { ship: shipBackup } : {}) });
   let runningBot: RunningBot | undefined;
   if (bot) {
     // Outermost of the bot's transformers: it counts the 429s that automatic retries gave up on.
@@ -180,6 +196,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       run: () => cryptopay.poll(),
     });
   }
+  if (config.backups.schedule !== 'off') jobs.push({ name: 'backup', schedule: config.backups.schedule, run: () => runBackup() });
   if (bot) {
     // Stars refunds whose answer from Telegram was lost are asked again until they settle.
     const refund = telegramStarRefund(bot.api);
@@ -247,6 +264,7 @@ function createShopBot(
   payments: Payments,
   logger: Logger,
   now: (() => number) | undefined,
+  runBackup: () => Promise<BackupReport>,
 ): ShopBot {
   const botPayments: BotPayments = {
     topUps: payments.topUps,
@@ -268,6 +286,7 @@ function createShopBot(
     supportContact: config.supportContact,
     payments: botPayments,
     ...(now ? { now } : {}),
+    runBackup,
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { PROVIDER_MODULES } from './providers/modules.js';
 import type { ProviderKeyConfig } from './providers/registry.js';
@@ -103,6 +104,17 @@ const envSchema = z
     MANUAL_TOPUP_INSTRUCTIONS: optionalText.refine((v) => v === undefined || v.length <= 1_000, {
       message: 'must be at most 1000 characters',
     }),
+    BACKUP_DIR: z.string().trim().min(1).default('./data/backups'),
+    BACKUP_KEEP: z.coerce.number().int().min(1, { message: 'must keep at least 1 backup' }).max(1_000).default(14),
+    BACKUP_CRON: z
+      .string()
+      .trim()
+      .default('0 15 3 * * *')
+      .refine((v) => v === 'off' || cron.validate(v), { message: 'must be a cron expression (e.g. "0 15 3 * * *") or off' }),
+    BACKUP_TO_CHAT: z
+      .enum(['true', 'false', ''], { message: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
     WEBHOOKS_ALLOW_PRIVATE: z
       .enum(['true', 'false', ''], { message: 'must be true or false' })
       .default('false')
@@ -165,6 +177,8 @@ export interface Config {
   providers: Partial<Record<ProviderId, ProviderKeyConfig>>;
   /** Customers' outgoing webhooks; private and loopback URLs only in the sandbox and tests. */
   webhooks: { allowPrivateUrls: boolean };
+  /** Online database backups (services/backups.ts): where, how many, when (a cron expression, or off), and whether a copy goes to the operator group. */
+  backups: { dir: string; keep: number; schedule: string | 'off'; toChat: boolean };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -226,6 +240,7 @@ export function parseConfig(env: Record<string, string | undefined>, modules: re
       },
       providers: providers as Config['providers'],
       webhooks: { allowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE },
+      backups: { dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP, schedule: e.BACKUP_CRON, toChat: e.BACKUP_TO_CHAT },
     },
   };
 }

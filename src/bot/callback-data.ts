@@ -365,6 +365,8 @@ export const operatorCallbacks = {
   orderBack: op.action('ob', ORDER),
   orderDeliver: op.action('od', ORDER),
   orderDeliverConfirmed: op.action('ody', ORDER),
+  /** /providers: take a provider off sale (`on` false) or put it back (features/operator-providers.ts). */
+  providerSale: op.action('ps', { providerId: PROVIDER_ID, on: flag() }),
 };
 
 /** The order an operator button is about, whichever button it is. */

@@ -40,6 +40,9 @@ import { createProxiesFeature } from './features/proxies.js';
 import { createTokensFeature } from './features/tokens.js';
 import { telegramStarRefund } from './ports.js';
 import { createOperatorsFeature, createOperatorViews, isOperatorCallback } from './features/operators.js';
+import { createOperatorBackupFeature } from './features/operator-backup.js';
+import { createOperatorProvidersFeature } from './features/operator-providers.js';
+import type { BackupReport } from '../services/backups.js';
 import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
 import type { AmountPayer, BotPayments } from './features/topup-amounts.js';
 import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
@@ -80,6 +83,8 @@ export interface CreateBotDeps extends BotDeps {
   payments?: BotPayments;
   /** The language of operator alerts and buttons; default English. */
   operatorLanguage?: Language;
+  /** Makes a database backup now, for /backup (scheduler/jobs/backup.ts); without it there is no /backup. */
+  runBackup?: () => Promise<BackupReport>;
 }
 
 /** The bot plus what its runtime and the notifier need. */
@@ -187,6 +192,13 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   );
 
   bot.use(sequentialize<BotContext>((ctx) => String(ctx.chat?.id ?? ctx.from?.id ?? '')));
+
+  // Before the operators' feature, which answers every operator button it does not know.
+  const operatorTools = { i18n, language: operatorLanguage, operatorChatId: deps.operatorChatId, adminIds: deps.adminIds, logger };
+  if (services.providerAvailability) {
+    bot.use(createOperatorProvidersFeature({ ...operatorTools, catalog: services.catalog, availability: services.providerAvailability }));
+  }
+  if (deps.runBackup) bot.use(createOperatorBackupFeature({ ...operatorTools, runBackup: deps.runBackup }));
 
   // Order alerts need their buttons whether or not the shop takes payments; top-up buttons come with payments.
   bot.use(

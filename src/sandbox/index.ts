@@ -7,6 +7,7 @@
  * the same thing through `startSandbox`.
  */
 import { realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp, type RunningApp } from '../app.js';
 import { describeConfigProblems, parseConfig, secretValues, type Config } from '../config.js';
@@ -130,6 +131,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       OPERATOR_CHAT_ID: String(operators.id),
       ADMIN_IDS: String(olga.id),
       DATABASE_PATH: databasePath,
+      // Beside the sandbox's database, never the real BACKUP_DIR: its retention would delete the real shop's backups.
+      BACKUP_DIR: join(databasePath === ':memory:' ? './data' : dirname(databasePath), 'sandbox-backups'),
+      // So /backup shows the copy arriving in the operators' group.
+      BACKUP_TO_CHAT: 'true',
       HTTP_HOST: HOST,
       HTTP_PORT: String(ports.http),
       // The customer's webhook receiver runs on this machine too.

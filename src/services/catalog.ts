@@ -39,7 +39,18 @@ export type ChoiceCheck =
   | { ok: true; provider: ProxyProvider; product: CatalogProduct; term: TermOption; countryName?: string }
   | { ok: false; reason: ChoiceRejection; message: string };
 
-export function createCatalog(deps: { providers: ProxyProvider[]; logger: Logger; now?: () => number; ttlMs?: number }) {
+/** Message shown for a provider an operator took off sale (services/provider-availability.ts). */
+export const OFF_SALE_REASON = 'taken off sale by the shop';
+
+export function createCatalog(deps: {
+  providers: ProxyProvider[];
+  logger: Logger;
+  now?: () => number;
+  ttlMs?: number;
+  /** Whether the shop sells a provider now; one an operator took off sale is listed unavailable and refuses new choices. */
+  isOnSale?: (providerId: ProviderId) => boolean;
+}) {
+  const isOnSale = deps.isOnSale ?? (() => true);
   const now = deps.now ?? Date.now;
   const ttl = deps.ttlMs ?? CATALOG_TTL_MS;
   const byId = new Map(deps.providers.map((p) => [p.id, p]));
@@ -64,6 +75,15 @@ export function createCatalog(deps: { providers: ProxyProvider[]; logger: Logger
   };
 
   const entryFor = async (provider: ProxyProvider): Promise<ProviderEntry> => {
+    // Off sale: not even asked, so a misbehaving upstream costs nothing while it is off.
+    if (!isOnSale(provider.id)) {
+      return {
+        id: provider.id,
+        name: provider.displayName,
+        status: { state: 'unavailable', since: now(), reason: OFF_SALE_REASON },
+        products: [],
+      };
+    }
     const entry = await load(provider);
     if (entry.catalog) {
       return {
@@ -88,6 +108,11 @@ export function createCatalog(deps: { providers: ProxyProvider[]; logger: Logger
 
     providers(): ProxyProvider[] {
       return [...byId.values()];
+    },
+
+    /** False when an operator took the provider off sale: no new quotes or orders for it. */
+    isOnSale(id: string): boolean {
+      return byId.has(id as ProviderId) && isOnSale(id as ProviderId);
     },
 
     /** Every enabled provider with its status; fetched in parallel. */

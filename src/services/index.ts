@@ -13,6 +13,7 @@ import { createListing } from './listing.js';
 import { createOrders, type OrdersDeps } from './orders.js';
 import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
+import { createProviderAvailability } from './provider-availability.js';
 import { createStats } from './stats.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTokenSigning } from './token-signing.js';
@@ -43,7 +44,8 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const users = createUsers({ db, sqlite, wallet });
   const outbox = createOutbox({ db, now });
   const pricing = createPricing({ db, now });
-  const catalog = createCatalog({ providers: options.providers ?? [], logger, now });
+  const providerAvailability = createProviderAvailability({ db, now });
+  const catalog = createCatalog({ providers: options.providers ?? [], logger, now, isOnSale: providerAvailability.isOnSale });
   // Before orders and subscriptions: their transactions queue the events.
   const webhooks = createWebhooks({
     db,
@@ -87,6 +89,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     stats,
     updateLog,
     webhooks,
+    providerAvailability,
   };
 }
 

@@ -107,7 +107,9 @@ export type SagaResult =
   | { kind: 'provisioning'; order: OrderRow }
   | { kind: 'quote_expired'; message: string; newQuote?: QuoteView }
   | { kind: 'insufficient_funds'; priceCents: number; availableCents: number; quote: QuoteView }
-  | { kind: 'rejected'; message: string };
+  | { kind: 'rejected'; message: string }
+  /** An operator took the quote's provider off sale after it was given: nothing was reserved. */
+  | { kind: 'off_sale'; message: string };
 
 /** What an admin decided about an order the saga could not settle. */
 export type OperatorDecision = { outcome: 'failed' } | { outcome: 'delivered'; upstreamOrderId: string };
@@ -118,6 +120,9 @@ export type OperatorSettlementResult =
   | { kind: 'already_settled'; order: OrderRow; settlement?: OperatorActionRow }
   | { kind: 'not_found' }
   | { kind: 'invalid'; message: string };
+
+/** Why a quote or order for a provider an operator took off sale is refused. */
+const OFF_SALE_MESSAGE = 'this provider is not on sale right now';
 
 const UPSTREAM_ORDER_ID = /^[A-Za-z0-9_:.-]{1,100}$/;
 
@@ -250,6 +255,7 @@ export function createOrders(deps: OrdersDeps) {
     if (!provider?.renewalTerms || !provider.capabilities.renew) {
       return { ok: false, reason: 'unsupported', message: 'this proxy cannot be renewed' };
     }
+    if (!catalog.isOnSale(sub.providerId)) return { ok: false, reason: 'provider_unavailable', message: OFF_SALE_MESSAGE };
     const terms = await provider.renewalTerms(sub.upstreamId);
     if (terms.kind !== 'ok')
       return { ok: false, reason: 'provider_unavailable', message: `${provider.displayName} is unavailable right now` };
@@ -343,6 +349,8 @@ export function createOrders(deps: OrdersDeps) {
         ...(fresh.ok ? { newQuote: fresh.quote } : {}),
       };
     }
+    // A quote given before an operator took the provider off sale buys nothing after it.
+    if (!catalog.isOnSale(q.providerId)) return { kind: 'off_sale', message: OFF_SALE_MESSAGE };
     const subs = subscriptionIdsOf(q);
     const renewed = q.kind === 'renewal' ? store.subscription(subs[0] ?? '') : undefined;
     if (q.kind === 'renewal' && (!renewed || renewed.userId !== input.userId)) {

@@ -68,6 +68,8 @@ export type OperatorEvent =
   | { kind: 'upstream_balance_low'; payload: UpstreamTrouble }
   | { kind: 'upstream_auth_failed'; payload: UpstreamTrouble }
   | { kind: 'order_needs_attention'; payload: { orderId: string; provider: string; userId: number; priceCents: number; why: string } }
+  /** A backup that could not be made or failed its checks (services/backups.ts); `file` is the failed copy kept, if any. */
+  | { kind: 'backup_failed'; payload: { file: string | null; problems: string[] } }
   | {
       kind: 'stars_payment_unmatched';
       payload: {
@@ -174,6 +176,7 @@ const operatorPayloads: PayloadParsers<OperatorEvent> = {
     priceCents: cents,
     why: z.string(),
   }),
+  backup_failed: z.object({ file: z.string().nullable(), problems: z.array(z.string()) }),
   stars_payment_unmatched: z.object({
     telegramUserId: z.number().int(),
     payload: z.string(),

@@ -116,6 +116,10 @@ describe('outbox notices', () => {
         priceCents: w.openOrder.priceCents,
         why: 'timeout',
       },
+      backup_failed: {
+        file: '/var/backups/storefront-2026-01-01T03-15-00-000Z-failed.db.gz',
+        problems: ['integrity: page 7 is never used'],
+      },
       stars_payment_unmatched: {
         telegramUserId: 42,
         payload: 'tu_x',

@@ -29,6 +29,17 @@ describe('settings', () => {
     expect(result.ok && result.config.operatorChatId).toBe(-1001234);
   });
 
+  it('read the backup settings, and refuse a schedule that is not a cron expression or keeping no backup', () => {
+    const defaults = parseConfig({});
+    expect(defaults.ok && defaults.config.backups).toEqual({ dir: './data/backups', keep: 14, schedule: '0 15 3 * * *', toChat: false });
+    const set = parseConfig({ BACKUP_DIR: '/var/backups/shop', BACKUP_KEEP: '3', BACKUP_CRON: 'off', BACKUP_TO_CHAT: 'true' });
+    expect(set.ok && set.config.backups).toEqual({ dir: '/var/backups/shop', keep: 3, schedule: 'off', toChat: true });
+    const wrong = parseConfig({ BACKUP_CRON: 'every night', BACKUP_KEEP: '0' });
+    expect(wrong.ok).toBe(false);
+    if (wrong.ok) return;
+    expect(wrong.problems.map((p) => p.split(':')[0]).sort()).toEqual(['BACKUP_CRON', 'BACKUP_KEEP']);
+  });
+
   it('list every problem at once, without echoing values', () => {
     const result = parseConfig({
       BOT_TOKEN: 'not-a-token-secret-value',

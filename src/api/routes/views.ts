@@ -105,6 +105,8 @@ export function sagaResponse(
     case 'rejected':
       // The saga rejects unknown or foreign quotes and proxies; the key format was checked before.
       throw new ApiError('not_found', result.message);
+    case 'off_sale':
+      throw new ApiError('provider_unavailable', result.message);
   }
 }
 

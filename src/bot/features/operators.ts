@@ -160,6 +160,13 @@ export function createOperatorViews(deps: OperatorViewDeps) {
         return { text: t('op-upstream-auth-failed', upstreamTrouble(event.payload)) };
       case 'order_needs_attention':
         return orderAlert(event.payload);
+      case 'backup_failed':
+        return {
+          text: [
+            t('op-backup-failed', { file: event.payload.file ? code(event.payload.file) : '—' }),
+            ...event.payload.problems.slice(0, 10).map((p) => `• ${escapeHtml(p)}`),
+          ].join('\n'),
+        };
       case 'stars_payment_unmatched':
         return {
           text: t('op-stars-unmatched', {

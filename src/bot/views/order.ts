@@ -215,6 +215,8 @@ export function sagaResultView(
       };
     case 'rejected':
       return { text: t('order-rejected'), keyboard: menuOnly(t) };
+    case 'off_sale':
+      return { text: t('order-provider-off-sale'), keyboard: menuOnly(t) };
   }
 }
 

@@ -104,6 +104,9 @@ export function createAutoRenewJob(deps: {
         case 'failed':
           tellCustomer('provider_refused');
           return 'failed';
+        case 'off_sale':
+          tellCustomer('unavailable');
+          return 'failed';
         default:
           // provisioning: the reconciler finishes it and notifies; the others cannot happen here.
           deps.logger.info('auto-renewal pending', { subscriptionId: sub.id, outcome: result.kind });

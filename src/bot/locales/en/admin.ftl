@@ -7,6 +7,8 @@ admin-help =
     /refund &lt;order id&gt; &lt;amount $|all&gt; &lt;reason&gt; — refund an order
     /credit &lt;telegram id&gt; &lt;amount $&gt; &lt;reason&gt; — adjust a wallet (negative takes away)
     /ledger — check the ledger's invariants
+    /providers — upstreams: reachable, balance, on sale; take one off sale
+    /backup — make a database backup now
 admin-stats-usage = Usage: /stats [hours], e.g. /stats 168 for the last week.
 admin-stats =
     <b>Last { $hours } h</b>

@@ -9,6 +9,7 @@ order-quote-expired = ⌛ The price lock expired, so nothing was charged. Here i
 order-quote-expired-unpriced = ⌛ The price lock expired and this option cannot be priced right now. Nothing was charged.
 order-insufficient = 💸 You need { $missing } more for this order (price { $price }, your balance { $balance }). Top up and come back: your choice is kept.
 order-rejected = This order cannot be placed. Please start again from the menu.
+order-provider-off-sale = This provider is not on sale right now, so nothing was ordered and nothing was charged. Please choose another from the menu.
 order-nothing-pending = There is no order waiting for you. Start a new one from the menu.
 order-renewed = ✅ <b>Renewed:</b> { $product } now runs until { $until }.
 btn-other-formats = 📄 Other formats
