@@ -18,7 +18,9 @@ import type { BackgroundTasks } from './background.js';
 /** The services the bot talks to; API tokens are optional so the bot runs without that service. */
 export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'> &
   /** Operators' commands are offered when both are present. */
-  Partial<Pick<Services, 'pricing' | 'stats'>> & {
+  Partial<Pick<Services, 'pricing' | 'stats'>> &
+  /** The operators' console (customers, bans, audit) is offered when these are present. */
+  Partial<Pick<Services, 'audit' | 'bans' | 'findCustomer' | 'adjustments' | 'orderListing'>> & {
     tokens?: Tokens;
     /** Tokens that must sign their money requests (the token flow's "require signed requests"). */
     tokenSigning?: TokenSigning;
