@@ -9,6 +9,7 @@ import type { ErrorHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { Catalog } from '../services/catalog.js';
+import type { Bans } from '../services/operator-console.js';
 import type { Listing } from '../services/listing.js';
 import type { Orders } from '../services/orders.js';
 import type { Pricing } from '../services/pricing.js';
@@ -42,6 +43,8 @@ export interface ApiServices {
   tokenSigning: TokenSigning;
   listing: Listing;
   webhooks: Webhooks;
+  /** Banned customers (operators' /ban) are refused at authentication. */
+  bans?: Pick<Bans, 'banOf'>;
 }
 
 export interface ApiV1Options {
@@ -94,7 +97,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.use('*', requireJsonBody());
   // The contract is public: served before authentication.
   serveOpenApiDocument(app, API_V1_PATH);
-  app.use('*', authenticate(services.tokens));
+  app.use('*', authenticate(services.tokens, services.bans));
   app.use('*', rateLimit(options.rateLimit));
 
   app.route('/', meRoutes(services));
