@@ -114,6 +114,38 @@ describe('/user', () => {
   });
 });
 
+describe('the card’s buttons', () => {
+  it('revoke all tokens asks first, then none of them verifies; a non-admin’s press is refused and recorded', async () => {
+    const c = await withConsole();
+    const { alice, account } = await customerWithOrder(c.w);
+    const first = c.w.shop.tokens.create({ userId: account.id, name: 'shop script', scopes: ['read', 'buy'] });
+    c.w.shop.tokens.create({ userId: account.id, name: 'monitor', scopes: ['read'] });
+    const card = await command(c.olga, c.group, `/user ${alice.id}`, has('customer #'));
+    expect(card.plainText).toContain('API tokens (2 active)');
+    expect(card.plainText).toContain('shop script (read, buy) · last used never');
+
+    const byMax = await c.max.pressIn(c.group, '🚫 Ban', card);
+    expect(await c.max.waitForCallbackAnswer(byMax)).toMatchObject({ show_alert: true, text: expect.stringContaining('Only admins') });
+
+    await c.olga.pressIn(c.group, '🔑 Revoke all tokens', card);
+    const asked = await c.group.waitForMessage(has('Revoke all 2 API token(s)'));
+    await c.olga.pressIn(c.group, '🔑 Yes, revoke them all', asked);
+    await c.group.waitForMessage(has('Revoked 2 API token(s)'));
+    expect(c.w.shop.tokens.verify(first.token)).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(c.w.shop.tokens.list(account.id).every((token) => token.revokedAt !== null)).toBe(true);
+
+    const rows = await waitFor(() => {
+      const all = auditOf(c.w).filter((r) => r.action.startsWith('oc:'));
+      return all.length === 3 ? all : undefined;
+    });
+    expect(rows.map((r) => [r.actor_telegram_id, r.action, r.outcome, r.subject_user_id])).toEqual([
+      [c.max.id, 'oc:bn', 'refused', account.id],
+      [c.olga.id, 'oc:rt', 'done', account.id],
+      [c.olga.id, 'oc:rty', 'done', account.id],
+    ]);
+  });
+});
+
 describe('money adjustments', () => {
   it('/debit takes money away and the customer is told why; never below zero, and the refusal is in dollars', async () => {
     const c = await withConsole();
