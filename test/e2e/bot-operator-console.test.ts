@@ -299,6 +299,21 @@ describe('/orders', () => {
     );
   });
 
+  it('an admin’s typed answer to a button’s question is audited; chatter is not', async () => {
+    const c = await withConsole({ upstreamTimeoutMs: 300, orders: { attentionAfterMs: 60 * 60_000 } });
+    const { order } = await stuckPurchase(c.w);
+    await c.olga.sendIn(c.group, 'morning, all');
+    const list = await command(c.olga, c.group, '/orders', has('Open orders'));
+    await c.olga.pressIn(c.group, `${order.id} · provisioning`, list);
+    const opened = await c.group.waitForMessage(has(`Order needs attention: ${order.id}`));
+    await c.olga.pressIn(c.group, '✅ Settle as delivered', opened);
+    await c.group.waitForMessage(has('as your next message'));
+    await c.olga.sendIn(c.group, 'up-12345');
+    const answered = await waitFor(() => auditOf(c.w).find((r) => r.action === 'answer'));
+    expect(answered).toMatchObject({ actor_telegram_id: c.olga.id, arguments: 'up-12345', outcome: 'done' });
+    expect(auditOf(c.w).map((r) => r.action)).toEqual(['/orders', 'oc:o', 'op:od', 'answer']);
+  });
+
   it('a customer’s orders, and a refund of a delivered one from its button, once', async () => {
     const c = await withConsole();
     const { alice, account, order } = await customerWithOrder(c.w);

@@ -133,6 +133,9 @@ export function createConsoleGate(deps: ConsoleDeps): Composer<BotContext> {
     const typed = ctx.message?.text !== undefined ? commandOf(ctx.message.text, ctx.me.username) : undefined;
     const inOperatorGroup = deps.operatorChatId !== undefined && ctx.chat?.id === deps.operatorChatId;
     const isButton = data !== undefined && isOperatorCallback(data);
+    // An admin's plain text in the group may answer a question a button asked (a reason, an upstream order id).
+    const answerText = !isButton && !typed && inOperatorGroup && isAdminHere(deps, ctx) ? ctx.message?.text : undefined;
+    if (answerText !== undefined) return auditAnswer(ctx, answerText, next);
     if (!isButton && !typed) return next();
     if (typed && !inOperatorGroup && !operatorCommands.has(typed.command)) return next();
 
@@ -163,16 +166,7 @@ export function createConsoleGate(deps: ConsoleDeps): Composer<BotContext> {
       return next();
     }
 
-    // Everything the bot says while handling this press or command, for the audit's "result".
-    const said: string[] = [];
-    const capture: Transformer = (prev, method, payload, signal) => {
-      if (method === 'sendMessage' || method === 'editMessageText' || method === 'answerCallbackQuery') {
-        const text = (payload as { text?: unknown }).text;
-        if (typeof text === 'string' && text.length > 0) said.push(text);
-      }
-      return prev(method, payload, signal);
-    };
-    ctx.api.config.use(capture);
+    const said = captureReplies(ctx);
     let outcome: AuditOutcome = 'done';
     try {
       await next();
@@ -185,7 +179,32 @@ export function createConsoleGate(deps: ConsoleDeps): Composer<BotContext> {
       record(ctx, action, args, outcome === 'failed' ? 'failed' : (note?.outcome ?? 'done'), said.join('\n'), subject);
     }
   });
+  /** Text the bot acted on is recorded (chatter between admins gets no answer and no row). */
+  async function auditAnswer(ctx: Context, text: string, next: () => Promise<void>) {
+    const said = captureReplies(ctx);
+    try {
+      await next();
+    } finally {
+      if (said.length > 0) record(ctx, 'answer', text, notes.get(ctx)?.outcome ?? 'done', said.join('\n'), notes.get(ctx)?.subjectUserId);
+    }
+  }
+
   return composer;
+}
+
+/** Everything the bot says while handling this update (messages, edits, button answers), for the audit's "result". */
+function captureReplies(ctx: Context): string[] {
+  const said: string[] = [];
+  const capture: Transformer = (prev, method, payload, signal) => {
+    if (method === 'sendMessage' || method === 'editMessageText' || method === 'answerCallbackQuery') {
+      const text = (payload as { text?: unknown }).text;
+      if (typeof text === 'string' && text.length > 0) said.push(text);
+    }
+    return prev(method, payload, signal);
+  };
+  // Each update has its own Api object: the transformer ends with the update.
+  ctx.api.config.use(capture);
+  return said;
 }
 
 export function createConsoleFallback(deps: Pick<ConsoleDeps, 'i18n' | 'language' | 'operatorChatId' | 'adminIds'>): Composer<BotContext> {
