@@ -299,6 +299,21 @@ describe('/orders', () => {
     );
   });
 
+  it('an order running when its customer is banned still finishes normally', async () => {
+    const c = await withConsole({ upstreamTimeoutMs: 300, orders: { attentionAfterMs: 60 * 60_000 } });
+    const { alice, account, order } = await stuckPurchase(c.w);
+    await command(c.olga, c.group, `/ban ${alice.id} abuse`, has('is banned'));
+    c.w.shop.upstream('lumiweb').simulator.faults.clear();
+    const list = await command(c.olga, c.group, '/orders open', has('Open orders'));
+    await c.olga.pressIn(c.group, `${order.id} · provisioning`, list);
+    const opened = await c.group.waitForMessage(has(`Order needs attention: ${order.id}`));
+    await c.olga.pressIn(c.group, '🔄 Check again now', opened);
+    await c.group.waitForMessage(has('the provider delivered'));
+    expect(c.w.shop.orders.order(order.id)!.state).toBe('delivered');
+    expect(c.w.shop.wallet.balance(account.id).heldCents).toBe(0);
+    expect(c.w.shop.subscriptions.all(account.id)).toHaveLength(1);
+  });
+
   it('an admin’s typed answer to a button’s question is audited; chatter is not', async () => {
     const c = await withConsole({ upstreamTimeoutMs: 300, orders: { attentionAfterMs: 60 * 60_000 } });
     const { order } = await stuckPurchase(c.w);
@@ -349,6 +364,15 @@ describe('bans and pending top-ups (the whole app)', () => {
     const token = a.app.services.tokens.create({ userId, name: 'script', scopes: ['read'] }).token;
     const me = () => fetch(`${a.app.httpUrl}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect((await me()).status).toBe(200);
+    // A Stars invoice Kim opened before the ban, to pay after it.
+    await kim.press('💰 Wallet');
+    await kim.waitForMessage(has('Available:'));
+    await kim.press('➕ Top up');
+    await kim.waitForMessage(has('Top-up methods'));
+    await kim.press('⭐ Telegram Stars');
+    await kim.waitForMessage(has('Top up with Telegram Stars'));
+    await kim.press('$10');
+    const invoice = await kim.waitForMessage((m) => m.invoice !== undefined);
     const requested = a.app.payments.manual.request(userId, 2_000, 'sent by bank');
     if (!requested.ok) throw new Error('manual top-up not created');
 
@@ -359,7 +383,7 @@ describe('bans and pending top-ups (the whole app)', () => {
 
     await a.olga.sendIn(a.operators, '/ban @kim_k chargeback fraud');
     const banned = await a.operators.waitForMessage(has('is banned'), { timeoutMs: 5_000 });
-    expect(banned.plainText).toContain('1 pending top-up(s) stopped');
+    expect(banned.plainText).toContain('2 pending top-up(s) stopped');
     expect(a.app.payments.topUps.get(requested.topUp.id)!.state).toBe('rejected');
 
     await kim.send('/start');
@@ -370,6 +394,7 @@ describe('bans and pending top-ups (the whole app)', () => {
       code: 'account_suspended',
       message: expect.stringContaining('chargeback fraud'),
     });
+    expect(await kim.payInvoice(invoice)).toEqual({ ok: false, error: 'Your account is suspended; this payment cannot be accepted.' });
     // The Confirm button on the old request changes nothing now.
     await a.olga.pressIn(a.operators, '✅ Confirm', pending);
     expect(a.balance(kim)).toBe(0);
