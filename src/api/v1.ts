@@ -9,6 +9,7 @@ import type { ErrorHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { Catalog } from '../services/catalog.js';
+import type { Bans } from '../services/operator-console.js';
 import type { Listing } from '../services/listing.js';
 import type { Orders } from '../services/orders.js';
 import type { Pricing } from '../services/pricing.js';
@@ -42,6 +43,8 @@ export interface ApiServices {
   tokenSigning: TokenSigning;
   listing: Listing;
   webhooks: Webhooks;
+  /** Banned customers (operators' /ban) are refused at authentication. */
+  bans?: Pick<Bans, 'banOf'>;
 }
 
 export interface ApiV1Options {
@@ -75,7 +78,10 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
 
   // The contract is public: its route is registered first, and the gate below lets it through unauthenticated.
   serveOpenApiDocument(app, API_V1_PATH);
-  app.use('*', apiGate({ tokens: services.tokens, logger, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) }));
+  app.use(
+    '*',
+    apiGate({ tokens: services.tokens, bans: services.bans, logger, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) }),
+  );
 
   app.route('/', meRoutes(services));
   app.route('/', catalogRoutes(services));

@@ -369,6 +369,28 @@ export const operatorCallbacks = {
   providerSale: op.action('ps', { providerId: PROVIDER_ID, on: flag() }),
 };
 
+const oc = namespace('oc');
+const CUSTOMER = { userId: int(12) };
+/** The operators' console (features/operator-users.ts, operator-orders.ts): a customer's card and the order lists. */
+export const operatorConsoleCallbacks = {
+  namespace: oc,
+  credit: oc.action('cr', CUSTOMER),
+  debit: oc.action('db', CUSTOMER),
+  refundChoices: oc.action('rf', CUSTOMER),
+  ban: oc.action('bn', CUSTOMER),
+  unban: oc.action('ub', CUSTOMER),
+  revokeTokens: oc.action('rt', CUSTOMER),
+  revokeTokensConfirmed: oc.action('rty', CUSTOMER),
+  card: oc.action('c', CUSTOMER),
+  /** The customer's audit entries, newest first, or those before an audit row id. */
+  audit: oc.action('au', { ...CUSTOMER, before: optional(SEQUENCE) }),
+  /** A page of `/orders`: open, failed, today, or `u<user id>`. */
+  orders: oc.action('ol', { filter: slug(16), page: PAGE }),
+  order: oc.action('o', ORDER),
+  refundOrder: oc.action('or', ORDER),
+  refundOrderConfirmed: oc.action('ory', ORDER),
+};
+
 /** The order an operator button is about, whichever button it is. */
 export function orderIdOfOperatorCallback(data: string): string | undefined {
   for (const action of [
@@ -420,4 +442,5 @@ export const CALLBACK_GROUPS = {
   webhookCallbacks,
   proxyCallbacks,
   operatorCallbacks,
+  operatorConsoleCallbacks,
 };

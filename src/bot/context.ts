@@ -19,8 +19,8 @@ import type { BackgroundTasks } from './background.js';
 export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'> &
   /** Operators' commands are offered when both are present. */
   Partial<Pick<Services, 'pricing' | 'stats'>> &
-  /** /providers is offered when present. */
-  Partial<Pick<Services, 'providerAvailability'>> & {
+  /** /providers is offered when present; the operators' console (customers, bans, audit) when these are. */
+  Partial<Pick<Services, 'providerAvailability' | 'audit' | 'bans' | 'findCustomer' | 'adjustments' | 'orderListing'>> & {
     tokens?: Tokens;
     /** Tokens that must sign their money requests (the token flow's "require signed requests"). */
     tokenSigning?: TokenSigning;

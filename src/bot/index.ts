@@ -30,6 +30,10 @@ import { flowConversation, flowsVersion } from './conversations/flows.js';
 import { createTopUpAmountFlow, TOPUP_AMOUNT_FLOW } from './conversations/topup-amount.js';
 import { createTopUpManualFlow, TOPUP_MANUAL_FLOW } from './conversations/topup-manual.js';
 import { createAdminFeature } from './features/admin.js';
+import { createBanGate, refuseBannedPayments } from './features/banned.js';
+import { createConsoleFallback, createConsoleGate } from './features/operator-console.js';
+import { createOperatorOrdersFeature } from './features/operator-orders.js';
+import { createOperatorUsersFeature } from './features/operator-users.js';
 import { createBuyFeature } from './features/buy.js';
 import { createHelpFeature } from './features/help.js';
 import { createLanguageFeature } from './features/language.js';
@@ -177,6 +181,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     return next();
   });
 
+  if (services.bans) bot.use(refuseBannedPayments({ bans: services.bans, users: services.users, i18n, logger }));
   bot.use(topUpPaymentHandlers(topUpMethods));
 
   bot.use(
@@ -193,6 +198,33 @@ export function createBot(deps: CreateBotDeps): ShopBot {
 
   bot.use(sequentialize<BotContext>((ctx) => String(ctx.chat?.id ?? ctx.from?.id ?? '')));
 
+  const operatorViews = createOperatorViews({ services, i18n, language: operatorLanguage, ...(payments ? { payments } : {}) });
+  const { audit, bans, findCustomer, adjustments, orderListing } = services;
+  const consoleServices =
+    audit && bans && findCustomer && adjustments && orderListing ? { audit, bans, findCustomer, adjustments, orderListing } : undefined;
+  const operatorAccess = { i18n, language: operatorLanguage, operatorChatId: deps.operatorChatId, adminIds: deps.adminIds, logger };
+  // First among the operators' tools: refuses whoever may not act, and writes the audit row of whatever an admin does.
+  if (consoleServices) {
+    bot.use(
+      createConsoleGate({
+        ...operatorAccess,
+        services: { ...services, audit: consoleServices.audit },
+        topUpOwner: (topUpId) => payments?.topUps.get(topUpId)?.userId,
+      }),
+    );
+    bot.use(
+      createOperatorUsersFeature({ ...operatorAccess, services: { ...services, ...consoleServices }, ...(payments ? { payments } : {}) }),
+    );
+    bot.use(
+      createOperatorOrdersFeature({
+        ...operatorAccess,
+        services: { ...services, ...consoleServices },
+        views: operatorViews,
+        ...(payments ? { payments } : {}),
+        now: env.now,
+      }),
+    );
+  }
   // Before the operators' feature, which answers every operator button it does not know.
   const operatorTools = { i18n, language: operatorLanguage, operatorChatId: deps.operatorChatId, adminIds: deps.adminIds, logger };
   if (services.providerAvailability) {
@@ -203,7 +235,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   // Order alerts need their buttons whether or not the shop takes payments; top-up buttons come with payments.
   bot.use(
     createOperatorsFeature({
-      views: createOperatorViews({ services, i18n, language: operatorLanguage, ...(payments ? { payments } : {}) }),
+      views: operatorViews,
       ...(payments ? { payments } : {}),
       services,
       i18n,
@@ -229,6 +261,9 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     );
   }
 
+  // After every operator command (add new ones above): an admin's command nobody took gets the command list.
+  if (consoleServices) bot.use(createConsoleFallback(operatorAccess));
+
   // Customers talk to the bot in private; groups belong to the operators' tools.
   const shop = bot.filter((ctx) => ctx.chat?.type === 'private' && ctx.from !== undefined);
 
@@ -251,6 +286,8 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   });
   shop.use(i18n.middleware());
   shop.use(createMembershipFeature(env));
+  // Before any flow: a banned customer's bot stops here, whatever they press or type.
+  if (services.bans) shop.use(createBanGate(services.bans));
 
   shop.use(
     conversations<BotContext, FlowContext>({

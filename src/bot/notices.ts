@@ -161,6 +161,25 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     }
   }
 
+  /** An operator moved money in or out of the wallet: how much, why (as the operator told it), and the balance now. */
+  function adjustmentNotice(
+    payload: Extract<CustomerEvent, { kind: 'wallet_adjusted' }>['payload'],
+    userId: number,
+    t: Translate,
+  ): RenderedNotice {
+    const balance = money(services.wallet.balance(userId).availableCents);
+    const lines = [
+      t(`notice-adjusted-${payload.change}`, {
+        amount: money(payload.amountCents),
+        order: payload.orderId ? code(payload.orderId) : '',
+      }),
+    ];
+    if (payload.reason) lines.push(t('notice-adjusted-reason', { reason: escapeHtml(payload.reason) }));
+    lines.push(t('notice-adjusted-balance', { balance }));
+    const keyboard = new InlineKeyboard().text(t('menu-wallet'), menuCallbacks.wallet.pack());
+    return { text: lines.join('\n'), reply_markup: keyboard, parse_mode: 'HTML' };
+  }
+
   /** One branch per kind a customer is told about; undefined when what it is about is gone or not theirs. */
   function customerNotice(event: CustomerEvent, userId: number, t: Translate): RenderedNotice | null | undefined {
     switch (event.kind) {
@@ -178,6 +197,8 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
       case 'order_still_open':
       case 'order_settled_delivered':
         return orderNotice(event, userId, t);
+      case 'wallet_adjusted':
+        return adjustmentNotice(event.payload, userId, t);
       default:
         return unreachable(event);
     }

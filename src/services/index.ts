@@ -10,6 +10,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { ProxyProvider } from '../providers/types.js';
 import { createCatalog } from './catalog.js';
 import { createListing } from './listing.js';
+import { createAudit, createBans, createCustomerLookup, createMoneyAdjustments, createOrderListing } from './operator-console.js';
 import { createOrders, type OrdersDeps } from './orders.js';
 import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
@@ -75,6 +76,12 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const listing = createListing({ db });
   const stats = createStats({ db, now });
   const updateLog = createUpdateLog(db, { now });
+  // The operators' console (bot/features/operator-*.ts).
+  const audit = createAudit({ db, now });
+  const bans = createBans({ db, now });
+  const findCustomer = createCustomerLookup({ db, users, orders });
+  const adjustments = createMoneyAdjustments({ sqlite, wallet, orders, outbox });
+  const orderListing = createOrderListing(db);
   return {
     wallet,
     users,
@@ -90,6 +97,11 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     updateLog,
     webhooks,
     providerAvailability,
+    audit,
+    bans,
+    findCustomer,
+    adjustments,
+    orderListing,
   };
 }
 

@@ -41,6 +41,9 @@ export interface UpstreamTrouble {
   priceCents: number;
 }
 
+/** Money an operator moved in or out of a customer's wallet by hand. */
+export type WalletAdjustment = 'credit' | 'debit' | 'refund';
+
 /** Events told to one customer, in their language. */
 export type CustomerEvent =
   | { kind: 'order_delivered'; payload: OrderRef }
@@ -51,6 +54,8 @@ export type CustomerEvent =
   | { kind: 'order_settled_delivered'; payload: OrderRef }
   | { kind: 'topup_credited'; payload: TopUpFacts }
   | { kind: 'topup_rejected'; payload: { topUpId: string; amountCents: number; reason: string } }
+  /** An operator credited, debited or refunded the customer; `reason` is the one given for the customer. */
+  | { kind: 'wallet_adjusted'; payload: { change: WalletAdjustment; amountCents: number; reason: string; orderId: string | null } }
   | {
       kind: 'expiry_reminder';
       payload: { subscriptionId: string; expiresAt: number | null; host: string; product: string; autoRenew: boolean };
@@ -147,6 +152,12 @@ const customerPayloads: PayloadParsers<CustomerEvent> = {
   order_settled_delivered: orderRef,
   topup_credited: topUpFacts,
   topup_rejected: z.object({ topUpId: z.string(), amountCents: cents, reason: z.string() }),
+  wallet_adjusted: z.object({
+    change: oneOf<WalletAdjustment>({ credit: true, debit: true, refund: true }),
+    amountCents: cents,
+    reason: z.string(),
+    orderId: z.string().nullable(),
+  }),
   expiry_reminder: z.object({
     subscriptionId: z.string(),
     expiresAt: storedExpiry,

@@ -106,6 +106,23 @@ export const HOT_ITEMS: HotItem[] = [
       kv.delete('conversation:1');
     },
   },
+  { path: 'update', name: 'is the customer banned', run: (fx) => fx.services.bans.banOf(fx.userId) },
+  { path: 'request', name: 'is the token owner banned', run: (fx) => fx.services.bans.isBanned(fx.userId) },
+  {
+    path: 'update',
+    name: 'an admin action recorded in the audit',
+    run: (fx) =>
+      fx.services.audit.record({
+        actorTelegramId: 1,
+        chatId: -1,
+        action: '/user',
+        arguments: String(fx.telegramId),
+        outcome: 'done',
+        result: 'card',
+        subjectUserId: fx.userId,
+      }),
+  },
+  { path: 'update', name: "a page of a customer's audit entries", run: (fx) => fx.services.audit.ofUser(fx.userId, { limit: 11 }) },
   { path: 'update', name: 'wallet balance', run: (fx) => fx.services.wallet.balance(fx.userId) },
   { path: 'update', name: 'wallet history page', run: (fx) => fx.services.wallet.history(fx.userId, { limit: 10 }) },
   {

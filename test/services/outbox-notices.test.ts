@@ -103,6 +103,7 @@ describe('outbox notices', () => {
       expiry_reminder: { ...ofProxy, expiresAt: proxy.expiresAt, autoRenew: false },
       auto_renewed: { ...ofProxy, orderId: w.deliveredOrder.id, priceCents: 1_234 },
       auto_renew_failed: { ...ofProxy, expiresAt: proxy.expiresAt, reason: 'insufficient_funds' },
+      wallet_adjusted: { change: 'debit', amountCents: 250, reason: 'duplicate top-up corrected', orderId: null },
     };
     const operators: Sample<OperatorEvent> = {
       topup_received: { topUpId: w.cryptoTopUp.id, method: 'cryptopay', amountCents: 1_500, userId: w.user.id },
@@ -145,6 +146,8 @@ describe('outbox notices', () => {
     // The fields reach the words: a few spot checks of what the reader sees.
     expect(rendered.get('user:auto_renew_failed')).toContain(proxy.host);
     expect(rendered.get('user:topup_rejected')).toContain('nothing arrived');
+    expect(rendered.get('user:wallet_adjusted')).toContain('duplicate top-up corrected');
+    expect(rendered.get('user:wallet_adjusted')).toContain('$2.50');
     expect(rendered.get('operators:stars_payment_unmatched')).toContain('charge-9');
     expect(rendered.get('operators:order_needs_attention')).toContain(w.openOrder.id);
   });

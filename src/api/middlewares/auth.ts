@@ -5,6 +5,7 @@
  * cannot probe which tokens exist, and the presented token is never echoed.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import type { Bans } from '../../services/operator-console.js';
 import type { TokenScope, Tokens } from '../../services/tokens.js';
 import { ApiError } from './errors.js';
 
@@ -32,20 +33,23 @@ export function presentedToken(authorization: string | undefined, apiTokenHeader
   return direct ? direct : undefined;
 }
 
-export function authenticate(tokens: Pick<Tokens, 'verify'>): MiddlewareHandler<ApiEnv> {
+/** `bans`: a banned customer's valid tokens are refused, with the reason, until they are unbanned. */
+export function authenticate(tokens: Pick<Tokens, 'verify'>, bans?: Pick<Bans, 'banOf'>): MiddlewareHandler<ApiEnv> {
   // Not async, and passing next()'s promise on: nothing runs afterwards, so no promise of its own is needed.
   return (c, next) => {
-    c.set('principal', principalOf(c, tokens));
+    c.set('principal', principalOf(c, tokens, bans));
     return next();
   };
 }
 
-/** Who the request's token belongs to; 401 for a missing, malformed, unknown, revoked or expired one. */
-export function principalOf(c: Context, tokens: Pick<Tokens, 'verify'>): ApiPrincipal {
+/** Who the request's token belongs to; 401 for a missing, malformed, unknown, revoked or expired one, 403 for a banned customer. */
+export function principalOf(c: Context, tokens: Pick<Tokens, 'verify'>, bans?: Pick<Bans, 'banOf'>): ApiPrincipal {
   const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-token'));
   if (!token) throw unauthorized();
   const verified = tokens.verify(token);
   if (!verified.ok) throw unauthorized();
+  const ban = bans?.banOf(verified.userId);
+  if (ban) throw new ApiError('account_suspended', `this account is suspended: ${ban.reason}`);
   return { userId: verified.userId, tokenId: verified.tokenId, scopes: verified.scopes };
 }
 

@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'insufficient_balance'
   | 'forbidden_scope'
+  | 'account_suspended'
   | 'not_found'
   | 'quote_expired'
   | 'idempotency_conflict'
@@ -36,6 +37,7 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
   unauthorized: 401,
   insufficient_balance: 402,
   forbidden_scope: 403,
+  account_suspended: 403,
   not_found: 404,
   quote_expired: 409,
   idempotency_conflict: 409,

@@ -10,6 +10,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../logger.js';
+import type { Bans } from '../../services/operator-console.js';
 import type { Tokens } from '../../services/tokens.js';
 import { type ApiEnv, principalOf } from './auth.js';
 import { checkDeclaredLength, checkJsonMediaType, MAX_BODY_BYTES } from './body.js';
@@ -17,6 +18,8 @@ import { requestBudget, type RateLimitOptions } from './rate-limit.js';
 
 export interface ApiGateOptions {
   tokens: Pick<Tokens, 'verify'>;
+  /** A banned customer's valid tokens are refused, with the reason. */
+  bans?: Pick<Bans, 'banOf'> | undefined;
   logger: Logger;
   rateLimit?: RateLimitOptions;
   maxBodyBytes?: number;
@@ -36,7 +39,7 @@ export function apiGate(options: ApiGateOptions): MiddlewareHandler<ApiEnv> {
     // Cheapest refusals first, and the rate budget before any route does database work.
     checkDeclaredLength(c, maxBodyBytes);
     checkJsonMediaType(c);
-    const principal = principalOf(c, tokens);
+    const principal = principalOf(c, tokens, options.bans);
     c.set('principal', principal);
     spend(c, principal.tokenId);
     await next();

@@ -4,13 +4,11 @@
  *   /stats [hours]                                  sales, margin, wallets, open orders
  *   /markup                                         the markup rules in force
  *   /markup <provider|*> <product|*> <percent> <min margin $>
- *   /refund <order id> <amount $|all> <reason…>     give money back for an order
- *   /credit <telegram id> <amount $> <reason…>      adjust a wallet (negative takes away)
  *   /ledger                                         run the ledger's invariant checks
  *   /ops                                            this list
  *
- * Anything typed elsewhere, or by someone who is not an admin, is ignored:
- * the bot does not even say the command exists.
+ * Customers, money adjustments, bans and orders are in operator-users.ts and
+ * operator-orders.ts; who may act, and the audit, in operator-console.ts.
  */
 import type { I18n } from '@grammyjs/i18n';
 import { Composer, type Context } from 'grammy';
@@ -19,7 +17,6 @@ import type { Logger } from '../../logger.js';
 import type { Pricing } from '../../services/pricing.js';
 import type { Stats } from '../../services/stats.js';
 import type { Language } from '../../services/users.js';
-import { LedgerError } from '../../services/wallet.js';
 import type { BotContext, BotServices } from '../context.js';
 import { money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
@@ -117,59 +114,6 @@ export function createAdminFeature(deps: AdminDeps): Composer<BotContext> {
       ctx,
       t('admin-markup-set', { provider: escapeHtml(providerId!), product: escapeHtml(productId!), percent, margin: money(minMargin) }),
     );
-  });
-
-  operators.command('refund', async (ctx) => {
-    const [orderId, amountText, ...reasonWords] = args(ctx);
-    const reason = reasonWords.join(' ');
-    const amount = amountText === 'all' ? undefined : parseDollars(amountText);
-    if (!orderId || reason.length === 0 || amount === null || (amount !== undefined && amount <= 0)) {
-      return reply(ctx, t('admin-refund-usage'));
-    }
-    const order = services.orders.order(orderId);
-    if (!order) return reply(ctx, t('admin-no-order', { order: escapeHtml(orderId) }));
-    try {
-      const result = services.orders.refund({
-        orderId,
-        ...(amount === undefined ? {} : { amountCents: amount }),
-        actor: actor(ctx),
-        reason,
-        // One refund per command message: a retried update cannot refund twice.
-        refundKey: `tg-${ctx.chat!.id}-${ctx.msg!.message_id}`,
-      });
-      return reply(
-        ctx,
-        t('admin-refund-done', {
-          order: escapeHtml(orderId),
-          amount: money(result.amountCents),
-          balance: money(result.balance.availableCents),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof LedgerError) return reply(ctx, t('admin-refused', { reason: escapeHtml(error.message) }));
-      throw error;
-    }
-  });
-
-  operators.command('credit', async (ctx) => {
-    const [telegramIdText, amountText, ...reasonWords] = args(ctx);
-    const reason = reasonWords.join(' ');
-    const amount = parseDollars(amountText);
-    const customer = services.users.byTelegramId(Number(telegramIdText));
-    if (!customer || amount === null || amount === 0 || reason.length === 0) return reply(ctx, t('admin-credit-usage'));
-    try {
-      const result = services.wallet.adjust({
-        userId: customer.id,
-        amountCents: amount,
-        adjustmentKey: `tg-${ctx.chat!.id}-${ctx.msg!.message_id}`,
-        actor: actor(ctx),
-        reason,
-      });
-      return reply(ctx, t('admin-credit-done', { amount: money(amount), balance: money(result.balance.availableCents) }));
-    } catch (error) {
-      if (error instanceof LedgerError) return reply(ctx, t('admin-refused', { reason: escapeHtml(error.message) }));
-      throw error;
-    }
   });
 
   operators.command('ledger', async (ctx) => {

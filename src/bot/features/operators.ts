@@ -27,6 +27,7 @@ import type { Language } from '../../services/users.js';
 import {
   onCallback,
   operatorCallbacks as op,
+  operatorConsoleCallbacks,
   orderIdOfOperatorCallback,
   QUICK_REJECT_REASONS,
   type QuickRejectReason,
@@ -39,7 +40,7 @@ import type { Translate } from '../ui.js';
 import type { BotPayments } from './topup-amounts.js';
 
 export function isOperatorCallback(data: string | undefined): boolean {
-  return op.namespace.owns(data);
+  return op.namespace.owns(data) || operatorConsoleCallbacks.namespace.owns(data);
 }
 
 export interface OperatorViewDeps {

@@ -7,3 +7,4 @@ export * from './operations.js';
 export * from './webhooks.js';
 export * from './signing.js';
 export * from './providers.js';
+export * from './operator-console.js';

@@ -1,14 +1,21 @@
 # Operators' commands in the operator group.
 admin-help =
     <b>Operator commands</b>
+    /user &lt;telegram id|@username|order id|proxy host&gt; — a customer's card, with buttons
+    /credit &lt;user&gt; &lt;amount $&gt; &lt;reason&gt; — add money; the customer is told the reason
+    /debit &lt;user&gt; &lt;amount $&gt; &lt;reason&gt; — take money away (never below zero); the customer is told the reason
+    /refund &lt;order id&gt; &lt;amount $|all&gt; &lt;reason&gt; — refund an order; the customer is told the reason
+    /ban &lt;user&gt; &lt;reason&gt; — stop serving a customer (bot, API, pending top-ups)
+    /unban &lt;user&gt; — serve them again
+    /orders [open|failed|today|&lt;user&gt;] — orders, with buttons to check, settle or refund
+    /topups — manual top-ups waiting for Confirm / Reject
     /stats [hours] — sales, margin, wallets, open orders
     /markup — the markup rules in force
     /markup &lt;provider|*&gt; &lt;product|*&gt; &lt;percent&gt; &lt;min margin $&gt; — set a rule
-    /refund &lt;order id&gt; &lt;amount $|all&gt; &lt;reason&gt; — refund an order
-    /credit &lt;telegram id&gt; &lt;amount $&gt; &lt;reason&gt; — adjust a wallet (negative takes away)
     /ledger — check the ledger's invariants
     /providers — upstreams: reachable, balance, on sale; take one off sale
     /backup — make a database backup now
+    /ops — this list
 admin-stats-usage = Usage: /stats [hours], e.g. /stats 168 for the last week.
 admin-stats =
     <b>Last { $hours } h</b>
@@ -24,7 +31,7 @@ admin-markup-set = Markup for { $provider } / { $product } is now { $percent } %
 admin-refund-usage = Usage: /refund &lt;order id&gt; &lt;amount $|all&gt; &lt;reason&gt;, e.g. /refund ord_abc 2.50 proxy was slow
 admin-no-order = There is no order { $order }.
 admin-refund-done = Refunded { $amount } for order { $order }. The customer's balance is now { $balance }.
-admin-credit-usage = Usage: /credit &lt;telegram id&gt; &lt;amount $&gt; &lt;reason&gt;, e.g. /credit 12345 10 bank transfer
+admin-credit-usage = Usage: /credit &lt;user&gt; &lt;amount $&gt; &lt;reason for the customer&gt;, e.g. /credit 12345 10 bank transfer
 admin-credit-done = Done: { $amount }. The customer's balance is now { $balance }.
 admin-refused = Refused: { $reason }
 admin-ledger-ok = ✅ The ledger checks out: money is conserved, balances match the journal, every order matches its hold.
