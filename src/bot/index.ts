@@ -40,6 +40,8 @@ import { createProxiesFeature } from './features/proxies.js';
 import { createTokensFeature } from './features/tokens.js';
 import { telegramStarRefund } from './ports.js';
 import { createOperatorsFeature, createOperatorViews, isOperatorCallback } from './features/operators.js';
+import { createBroadcastFeature } from './features/operator-broadcast.js';
+import { createConsoleAlertsFeature } from './features/operator-console-alerts.js';
 import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
 import type { AmountPayer, BotPayments } from './features/topup-amounts.js';
 import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
@@ -186,6 +188,24 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   );
 
   bot.use(sequentialize<BotContext>((ctx) => String(ctx.chat?.id ?? ctx.from?.id ?? '')));
+
+  // Before the operators' feature, which answers every operator button it does not know.
+  const consoleViews = createOperatorViews({ services, i18n, language: operatorLanguage, ...(payments ? { payments } : {}) });
+  bot.use(
+    createConsoleAlertsFeature({ views: consoleViews, services, operatorChatId: deps.operatorChatId, adminIds: deps.adminIds, logger }),
+  );
+  if (services.broadcasts) {
+    bot.use(
+      createBroadcastFeature({
+        services: { catalog: services.catalog, broadcasts: services.broadcasts },
+        t: consoleViews.t,
+        operatorChatId: deps.operatorChatId,
+        adminIds: deps.adminIds,
+        storage: deps.storage,
+        logger,
+      }),
+    );
+  }
 
   // Order alerts need their buttons whether or not the shop takes payments; top-up buttons come with payments.
   bot.use(

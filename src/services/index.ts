@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { instrumentOrders } from '../observability/instrument.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ProxyProvider } from '../providers/types.js';
+import { createBroadcasts } from './broadcasts.js';
 import { createCatalog } from './catalog.js';
 import { createListing } from './listing.js';
 import { createOrders, type OrdersDeps } from './orders.js';
@@ -73,6 +74,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const listing = createListing({ db });
   const stats = createStats({ db, now });
   const updateLog = createUpdateLog(db, { now });
+  const broadcasts = createBroadcasts({ db, sqlite, outbox, now });
   return {
     wallet,
     users,
@@ -87,6 +89,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     stats,
     updateLog,
     webhooks,
+    broadcasts,
   };
 }
 

@@ -90,6 +90,7 @@ describe('outbox notices', () => {
     const w = await world();
     const { proxy } = w;
     const ofProxy = { subscriptionId: proxy.id, host: proxy.host, product: proxy.productName };
+    const broadcast = w.shop.broadcasts.createDraft({ createdBy: 1, html: '<b>Spring sale</b>' });
     // One payload per kind: a kind added to the union without a sample here fails to compile.
     const customer: Sample<CustomerEvent> = {
       order_delivered: { orderId: w.deliveredOrder.id },
@@ -103,6 +104,7 @@ describe('outbox notices', () => {
       expiry_reminder: { ...ofProxy, expiresAt: proxy.expiresAt, autoRenew: false },
       auto_renewed: { ...ofProxy, orderId: w.deliveredOrder.id, priceCents: 1_234 },
       auto_renew_failed: { ...ofProxy, expiresAt: proxy.expiresAt, reason: 'insufficient_funds' },
+      broadcast: { broadcastId: broadcast.id },
     };
     const operators: Sample<OperatorEvent> = {
       topup_received: { topUpId: w.cryptoTopUp.id, method: 'cryptopay', amountCents: 1_500, userId: w.user.id },
@@ -124,6 +126,10 @@ describe('outbox notices', () => {
         chargeId: 'charge-9',
         reason: 'not_found',
       },
+      broadcast_finished: { broadcastId: broadcast.id },
+      upstream_balance_below: { provider: 'lumiweb', balanceCents: 1_200, thresholdCents: 5_000 },
+      upstream_balance_recovered: { provider: 'lumiweb', balanceCents: 9_000, thresholdCents: 5_000 },
+      alerts_folded: { counts: { order_needs_attention: 12 }, orderIds: [w.openOrder.id], fromMs: 0, toMs: 60_000 },
     };
     expect([...Object.keys(customer), ...Object.keys(operators)].sort()).toEqual([...OUTBOX_EVENT_KINDS].sort());
 
@@ -143,6 +149,9 @@ describe('outbox notices', () => {
     expect(rendered.get('user:topup_rejected')).toContain('nothing arrived');
     expect(rendered.get('operators:stars_payment_unmatched')).toContain('charge-9');
     expect(rendered.get('operators:order_needs_attention')).toContain(w.openOrder.id);
+    expect(rendered.get('user:broadcast')).toBe('<b>Spring sale</b>');
+    expect(rendered.get('operators:upstream_balance_below')).toContain('$12.00');
+    expect(rendered.get('operators:alerts_folded')).toContain('12 more: orders that need attention');
   });
 
   it('a stored row with a payload this version cannot read renders the generic notice and is logged once', async () => {

@@ -7,6 +7,7 @@ admin-help =
     /refund &lt;order id&gt; &lt;amount $|all&gt; &lt;reason&gt; — refund an order
     /credit &lt;telegram id&gt; &lt;amount $&gt; &lt;reason&gt; — adjust a wallet (negative takes away)
     /ledger — check the ledger's invariants
+    /broadcast — a message to customers: compose, preview, choose who gets it, send
 admin-stats-usage = Usage: /stats [hours], e.g. /stats 168 for the last week.
 admin-stats =
     <b>Last { $hours } h</b>
