@@ -129,7 +129,7 @@ describe('outbox notices', () => {
       broadcast_finished: { broadcastId: broadcast.id },
       upstream_balance_below: { provider: 'lumiweb', balanceCents: 1_200, thresholdCents: 5_000 },
       upstream_balance_recovered: { provider: 'lumiweb', balanceCents: 9_000, thresholdCents: 5_000 },
-      alerts_folded: { counts: { order_needs_attention: 12 }, orderIds: [w.openOrder.id], fromMs: 0, toMs: 60_000 },
+      alerts_folded: { counts: { order_needs_attention: 12, backup_failed: 2 }, orderIds: [w.openOrder.id], fromMs: 0, toMs: 60_000 },
     };
     expect([...Object.keys(customer), ...Object.keys(operators)].sort()).toEqual([...OUTBOX_EVENT_KINDS].sort());
 
@@ -152,6 +152,7 @@ describe('outbox notices', () => {
     expect(rendered.get('user:broadcast')).toBe('<b>Spring sale</b>');
     expect(rendered.get('operators:upstream_balance_below')).toContain('$12.00');
     expect(rendered.get('operators:alerts_folded')).toContain('12 more: orders that need attention');
+    expect(rendered.get('operators:alerts_folded')).toContain('2 more: other alerts (backup_failed)');
   });
 
   it('a stored row with a payload this version cannot read renders the generic notice and is logged once', async () => {

@@ -18,6 +18,17 @@ import type { OperatorView, OperatorViews } from './operators.js';
 /** "Show this order's alert", on a summary of folded alerts. */
 export const showOrderAlert = operatorCallbacks.namespace.action('oas', { orderId: id('ord') });
 
+/** How a summary names each kind of alert it counts. */
+const FOLDED_KIND_WORDING: Partial<Record<OperatorEvent['kind'], string>> = {
+  order_needs_attention: 'oa-kind-order_needs_attention',
+  topup_received: 'oa-kind-topup_received',
+  upstream_balance_low: 'oa-kind-upstream_balance_low',
+  upstream_auth_failed: 'oa-kind-upstream_auth_failed',
+  stars_payment_unmatched: 'oa-kind-stars_payment_unmatched',
+  upstream_balance_below: 'oa-kind-upstream_balance_below',
+  upstream_balance_recovered: 'oa-kind-upstream_balance_recovered',
+};
+
 export type ConsoleAlertEvent = Extract<
   OperatorEvent,
   { kind: 'broadcast_finished' | 'upstream_balance_below' | 'upstream_balance_recovered' | 'alerts_folded' }
@@ -60,11 +71,10 @@ export function renderConsoleAlert(
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       const lines = [t('oa-folded-title', { total })];
       for (const [kind, count] of Object.entries(counts)) {
-        const what = t(`oa-kind-${kind}`);
-        // A kind without wording of its own still counts, under its name.
-        lines.push(
-          t('oa-folded-line', { count, what: what.startsWith('oa-kind-') ? t('oa-kind-other', { kind: escapeHtml(kind) }) : what }),
-        );
+        const wording = FOLDED_KIND_WORDING[kind as OperatorEvent['kind']];
+        // A kind without wording of its own (one added later) still counts, under its name.
+        const what = wording ? t(wording) : t('oa-kind-other', { kind: escapeHtml(kind) });
+        lines.push(t('oa-folded-line', { count, what }));
       }
       if (orderIds.length === 0) return { text: lines.join('\n') };
       lines.push('', t('oa-folded-orders'));
