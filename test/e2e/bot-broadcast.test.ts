@@ -15,6 +15,7 @@ import type { EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/ind
 import { createBroadcastProgressJob } from '../../src/scheduler/jobs/broadcast-progress.js';
 import { createNotifier, type NotifierLimits } from '../../src/services/notifier.js';
 import { has, startBotShop, type BotShop } from '../helpers/bot-shop.js';
+import { firstChoice } from '../helpers/shop.js';
 import { waitFor } from '../helpers/wait.js';
 
 let world: BotShop | undefined;
@@ -168,6 +169,29 @@ describe('/broadcast', () => {
     await group.waitForMessage(has('Queued for 2 customers'));
     const russians = w.shop.outbox.list({ audience: 'user' }).map((m) => w.shop.users.byId(m.userId!)!.language);
     expect(russians).toEqual(['ru', 'ru']);
+  });
+
+  it('the audience can be the customers with active proxies, or those of one upstream', async () => {
+    const { w, olga, group } = await withOperators();
+    const [buyer] = customers(w, 4);
+    const account = w.shop.users.byTelegramId(buyer!.id)!;
+    w.shop.wallet.creditTopUp({ userId: account.id, method: 'manual', externalId: 'buyer', amountCents: 10_000 });
+    const quoted = await w.shop.orders.quote(account.id, 'lumiweb', await firstChoice(w.shop, 'lumiweb'));
+    if (!quoted.ok) throw new Error(quoted.message);
+    const bought = await w.shop.orders.purchase({ userId: account.id, quoteId: quoted.quote.id, intentKey: 'k', channel: 'bot' });
+    expect(bought.kind).toBe('delivered');
+
+    const question = await compose(olga, group);
+    await olga.pressIn(group, 'With active proxies', question);
+    const active = await group.waitForMessage(has('Audience: With active proxies — 1 customer.'));
+    await olga.pressIn(group, '« Back', active);
+    const again = await group.waitForMessage(has('Who should receive it?'));
+    await olga.pressIn(group, /^Proxies from /, again);
+    const byUpstream = await group.waitForMessage(has('— 1 customer.'));
+    expect(byUpstream.plainText).toMatch(/Audience: Proxies from \S+ — 1 customer\./);
+    await olga.pressIn(group, '📣 Send to 1', byUpstream);
+    await group.waitForMessage(has('Queued for 1 customer.'));
+    expect(w.shop.outbox.list({ kind: 'broadcast' }).map((m) => m.userId)).toEqual([account.id]);
   });
 
   it('a member who is not an admin can neither start a broadcast nor press its buttons', async () => {

@@ -17,7 +17,10 @@ bc-audience-provider = Proxies from { $provider }
 bc-cancel = ✖ Cancel
 bc-back = « Back
 bc-confirm-question =
-    Audience: <b>{ $audience }</b> — { $count } customers.
+    Audience: <b>{ $audience }</b> — { $count } { $count ->
+        [one] customer
+       *[other] customers
+    }.
     Send the broadcast now?
 bc-confirm-send = 📣 Send to { $count }
 bc-empty-audience = Audience: <b>{ $audience }</b> — nobody matches. Choose another.
@@ -36,7 +39,10 @@ bc-report =
     Delivered: { $delivered } of { $recipients }
     Blocked the bot: { $blocked } (marked unreachable)
     Failed: { $failed }
-bc-queued = Queued for { $count } customers. Progress follows.
+bc-queued = Queued for { $count } { $count ->
+        [one] customer
+       *[other] customers
+    }. Progress follows.
 
 # Alerts added by the operator console
 oa-balance-below =

@@ -17,7 +17,11 @@ bc-audience-provider = С прокси от { $provider }
 bc-cancel = ✖ Отмена
 bc-back = « Назад
 bc-confirm-question =
-    Получатели: <b>{ $audience }</b> — { $count } клиентов.
+    Получатели: <b>{ $audience }</b> — { $count } { $count ->
+        [one] клиент
+        [few] клиента
+       *[many] клиентов
+    }.
     Отправить рассылку сейчас?
 bc-confirm-send = 📣 Отправить { $count }
 bc-empty-audience = Получатели: <b>{ $audience }</b> — никого нет. Выберите других.
@@ -36,7 +40,10 @@ bc-report =
     Доставлено: { $delivered } из { $recipients }
     Заблокировали бота: { $blocked } (отмечены как недоступные)
     Ошибки: { $failed }
-bc-queued = В очереди для { $count } клиентов. Ход отправки — ниже.
+bc-queued = В очереди для { $count } { $count ->
+        [one] клиента
+       *[other] клиентов
+    }. Ход отправки — ниже.
 
 # Оповещения консоли операторов
 oa-balance-below =
