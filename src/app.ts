@@ -29,6 +29,10 @@ import { createBackups, type BackupReport } from './services/backups.js';
 import { backupToChat } from './bot/features/operator-backup.js';
 import { buildServices, type Services } from './services/index.js';
 import { createNotifier, type Notifier } from './services/notifier.js';
+import { createOperatorAlerts } from './services/operator-alerts.js';
+import { broadcastProgressReporter } from './bot/features/operator-broadcast.js';
+import { BROADCAST_PROGRESS_INTERVAL_MS, createBroadcastProgressJob } from './scheduler/jobs/broadcast-progress.js';
+import { createUpstreamBalanceJob } from './scheduler/jobs/upstream-balance.js';
 import { createTopUps, type TopUps } from './services/topups.js';
 
 export { buildServices, type ServiceOptions, type Services } from './services/index.js';
@@ -167,6 +171,12 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   logger.info('http server listening', { url: httpUrl });
 
   let notifier: Notifier | undefined;
+  // Operator alerts go to their forum topics, and a storm is folded into summaries (services/operator-alerts.ts).
+  const operatorAlerts = createOperatorAlerts({
+    outbox: services.outbox,
+    topics: config.operatorTopics,
+    logger: logger.child({ component: 'operator-alerts' }),
+  });
   if (bot) {
     // Its own Api: the bot's sleeps through a 429 in auto-retry, which would stall every chat's messages.
     const notifierTelegram = notifierApi(bot.api);
@@ -177,16 +187,29 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       users: services.users,
       sender: telegramMessageSender(notifierTelegram),
       operatorChatId: config.operatorChatId,
-      render: bot.renderNotice,
+      render: operatorAlerts.wrap(bot.renderNotice),
       logger: logger.child({ component: 'notifier' }),
     });
     notifier.start(options.notifierIntervalMs);
+    operatorAlerts.start();
     logger.info('telegram bot started', { mode: runningBot.mode, username: bot.botInfo.username });
   }
 
   const jobs = shopJobs(services, logger, {
     housekeeping: { db: database.db, retention: config.retention },
     ...(options.now ? { now: options.now } : {}),
+  });
+  jobs.push({
+    name: 'upstream-balance-watch',
+    schedule: '30 */5 * * * *',
+    run: createUpstreamBalanceJob({
+      db: database.db,
+      sqlite: database.sqlite,
+      outbox: services.outbox,
+      providers: () => services.catalog.providers(),
+      thresholds: config.upstreamLowBalance,
+      logger: logger.child({ component: 'upstream-balance' }),
+    }),
   });
   if (cryptopay) {
     // The fallback for Crypto Pay webhooks that never arrived.
@@ -204,6 +227,15 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       name: 'settle-star-refunds',
       schedule: '*/5 * * * *',
       run: () => payments.stars.settlePendingRefunds(refund, (userId) => services.users.byId(userId)?.telegramId),
+    });
+    const operatorT = (key: string, vars?: Record<string, string | number>) => bot.i18n.t('en', key, vars);
+    jobs.push({
+      name: 'broadcast-progress',
+      schedule: { everyMs: BROADCAST_PROGRESS_INTERVAL_MS },
+      run: createBroadcastProgressJob({
+        broadcasts: services.broadcasts,
+        show: broadcastProgressReporter(bot.api, operatorT, logger.child({ component: 'broadcasts' })),
+      }),
     });
   }
   // Leases in the database: a second process on the same file (a rolling restart) takes turns instead of doubling every job.
@@ -230,6 +262,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       // New updates stop first; handlers and purchase tasks in flight finish before the database closes.
       await runningBot?.stop();
       await notifier?.stop();
+      operatorAlerts.stop();
       await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.orders.drain();

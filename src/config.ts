@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { PROVIDER_MODULES } from './providers/modules.js';
 import type { ProviderKeyConfig } from './providers/registry.js';
 import type { ProviderId, ProviderModule } from './providers/types.js';
+import type { LowBalanceThresholds } from './scheduler/jobs/upstream-balance.js';
 
 const optionalText = z
   .string()
@@ -36,6 +37,35 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A forum topic's `message_thread_id` in the operator group. */
+const forumTopicId = optionalText
+  .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) > 0), { message: 'must be a forum topic id (a positive number)' })
+  .transform((v) => (v === undefined ? undefined : Number(v)));
+
+const LOW_BALANCE_FORMAT =
+  'must be cents for every upstream (5000), per upstream (gateproxy=5000,flashproxy=10000), or both (5000,gateproxy=2000)';
+
+/** `UPSTREAM_LOW_BALANCE_CENTS`: a problem's wording, or the thresholds (empty: no upstream is watched). */
+export function parseLowBalanceThresholds(text: string): LowBalanceThresholds | string {
+  const thresholds: LowBalanceThresholds = { perProviderCents: {} };
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const match = /^(?:([a-z0-9_-]+)\s*=\s*)?(\d{1,12})$/i.exec(entry);
+    if (!match) return LOW_BALANCE_FORMAT;
+    const [, provider, cents] = match;
+    if (provider === undefined) {
+      if (thresholds.allCents !== undefined) return `${LOW_BALANCE_FORMAT}; one number for every upstream at most`;
+      thresholds.allCents = Number(cents);
+    } else {
+      if (thresholds.perProviderCents[provider.toLowerCase()] !== undefined) return `${LOW_BALANCE_FORMAT}; ${provider} is given twice`;
+      thresholds.perProviderCents[provider.toLowerCase()] = Number(cents);
+    }
+  }
+  return thresholds;
 }
 
 const envSchema = z
@@ -115,6 +145,21 @@ const envSchema = z
       .enum(['true', 'false', ''], { message: 'must be true or false' })
       .default('false')
       .transform((v) => v === 'true'),
+    UPSTREAM_LOW_BALANCE_CENTS: z
+      .string()
+      .trim()
+      .default('')
+      .transform((v, ctx) => {
+        const parsed = parseLowBalanceThresholds(v);
+        if (typeof parsed === 'string') {
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
+    OPERATOR_TOPIC_SALES: forumTopicId,
+    OPERATOR_TOPIC_MONEY: forumTopicId,
+    OPERATOR_TOPIC_PROBLEMS: forumTopicId,
     WEBHOOKS_ALLOW_PRIVATE: z
       .enum(['true', 'false', ''], { message: 'must be true or false' })
       .default('false')
@@ -179,6 +224,10 @@ export interface Config {
   webhooks: { allowPrivateUrls: boolean };
   /** Online database backups (services/backups.ts): where, how many, when (a cron expression, or off), and whether a copy goes to the operator group. */
   backups: { dir: string; keep: number; schedule: string | 'off'; toChat: boolean };
+  /** Below these balances at an upstream the operators are told (once, and once more on recovery). */
+  upstreamLowBalance: LowBalanceThresholds;
+  /** Forum topics of the operator group that alerts go to, when it is a forum. */
+  operatorTopics: { sales?: number; money?: number; problems?: number };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -200,6 +249,15 @@ export function parseConfig(env: Record<string, string | undefined>, modules: re
     return { ok: false, problems };
   }
   const e = parsed.data;
+  const unknownUpstreams = Object.keys(e.UPSTREAM_LOW_BALANCE_CENTS.perProviderCents).filter((id) => !modules.some((m) => m.id === id));
+  if (unknownUpstreams.length > 0) {
+    return {
+      ok: false,
+      problems: [
+        `UPSTREAM_LOW_BALANCE_CENTS: no upstream is called ${unknownUpstreams.join(', ')} (known: ${modules.map((m) => m.id).join(', ')})`,
+      ],
+    };
+  }
   // Keyed by module id: with the shipped list these are exactly the `ProviderId`s.
   const providers: Partial<Record<string, ProviderKeyConfig>> = {};
   for (const module of modules) {
@@ -241,6 +299,12 @@ export function parseConfig(env: Record<string, string | undefined>, modules: re
       providers: providers as Config['providers'],
       webhooks: { allowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE },
       backups: { dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP, schedule: e.BACKUP_CRON, toChat: e.BACKUP_TO_CHAT },
+      upstreamLowBalance: e.UPSTREAM_LOW_BALANCE_CENTS,
+      operatorTopics: {
+        ...(e.OPERATOR_TOPIC_SALES ? { sales: e.OPERATOR_TOPIC_SALES } : {}),
+        ...(e.OPERATOR_TOPIC_MONEY ? { money: e.OPERATOR_TOPIC_MONEY } : {}),
+        ...(e.OPERATOR_TOPIC_PROBLEMS ? { problems: e.OPERATOR_TOPIC_PROBLEMS } : {}),
+      },
     },
   };
 }

@@ -47,6 +47,8 @@ import { createOperatorsFeature, createOperatorViews, isOperatorCallback } from 
 import { createOperatorBackupFeature } from './features/operator-backup.js';
 import { createOperatorProvidersFeature } from './features/operator-providers.js';
 import type { BackupReport } from '../services/backups.js';
+import { createBroadcastFeature } from './features/operator-broadcast.js';
+import { createConsoleAlertsFeature } from './features/operator-console-alerts.js';
 import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
 import type { AmountPayer, BotPayments } from './features/topup-amounts.js';
 import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
@@ -231,6 +233,23 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     bot.use(createOperatorProvidersFeature({ ...operatorTools, catalog: services.catalog, availability: services.providerAvailability }));
   }
   if (deps.runBackup) bot.use(createOperatorBackupFeature({ ...operatorTools, runBackup: deps.runBackup }));
+  // Before the operators' feature, which answers every operator button it does not know.
+  const consoleViews = operatorViews;
+  bot.use(
+    createConsoleAlertsFeature({ views: consoleViews, services, operatorChatId: deps.operatorChatId, adminIds: deps.adminIds, logger }),
+  );
+  if (services.broadcasts) {
+    bot.use(
+      createBroadcastFeature({
+        services: { catalog: services.catalog, broadcasts: services.broadcasts },
+        t: consoleViews.t,
+        operatorChatId: deps.operatorChatId,
+        adminIds: deps.adminIds,
+        storage: deps.storage,
+        logger,
+      }),
+    );
+  }
 
   // Order alerts need their buttons whether or not the shop takes payments; top-up buttons come with payments.
   bot.use(

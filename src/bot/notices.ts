@@ -18,6 +18,7 @@ import { subscriptionIdsOf } from '../services/order-store.js';
 import { menuCallbacks, orderCallbacks, proxyCallbacks, walletCallbacks } from './callback-data.js';
 import type { BotServices } from './context.js';
 import { daysUntil, isoDate, money } from './format.js';
+import { broadcastNotice } from './features/operator-broadcast.js';
 import { createOperatorViews } from './features/operators.js';
 import type { BotPayments } from './features/topup-amounts.js';
 import { asLanguage } from './i18n.js';
@@ -33,7 +34,7 @@ export interface RenderedNotice {
 }
 
 export interface NoticeRendererDeps {
-  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users'>;
+  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts'>;
   i18n: I18n<Context>;
   /** Top-ups, for receipts and for the operators' payment alerts. */
   payments?: BotPayments;
@@ -199,6 +200,8 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
         return orderNotice(event, userId, t);
       case 'wallet_adjusted':
         return adjustmentNotice(event.payload, userId, t);
+      case 'broadcast':
+        return broadcastNotice(services.broadcasts, event.payload.broadcastId);
       default:
         return unreachable(event);
     }

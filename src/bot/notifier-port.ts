@@ -26,6 +26,7 @@ export function telegramMessageSender(api: Pick<Api, 'sendMessage'>): MessageSen
           {
             ...(options.parseMode ? { parse_mode: options.parseMode } : {}),
             ...(options.replyMarkup !== undefined ? { reply_markup: options.replyMarkup as never } : {}),
+            ...(options.messageThreadId !== undefined ? { message_thread_id: options.messageThreadId } : {}),
           },
           // grammY types its signal after the abort-controller polyfill; Node's own is what it gets at run time.
           options.signal as Parameters<Api['sendMessage']>[3],

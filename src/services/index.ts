@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { instrumentOrders } from '../observability/instrument.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ProxyProvider } from '../providers/types.js';
+import { createBroadcasts } from './broadcasts.js';
 import { createCatalog } from './catalog.js';
 import { createListing } from './listing.js';
 import { createAudit, createBans, createCustomerLookup, createMoneyAdjustments, createOrderListing } from './operator-console.js';
@@ -82,6 +83,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const findCustomer = createCustomerLookup({ db, users, orders });
   const adjustments = createMoneyAdjustments({ sqlite, wallet, orders, outbox });
   const orderListing = createOrderListing(db);
+  const broadcasts = createBroadcasts({ db, sqlite, outbox, now });
   return {
     wallet,
     users,
@@ -102,6 +104,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     findCustomer,
     adjustments,
     orderListing,
+    broadcasts,
   };
 }
 

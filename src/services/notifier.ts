@@ -30,6 +30,8 @@ export interface RenderedMessage {
   text: string;
   reply_markup?: unknown;
   parse_mode?: 'HTML';
+  /** A forum topic of the chat (the operator group's topics). */
+  message_thread_id?: number;
 }
 
 /** What became of one message handed to the chat transport. */
@@ -54,7 +56,7 @@ export interface MessageSender {
   sendMessage(
     chatId: number,
     text: string,
-    options: { parseMode?: 'HTML'; replyMarkup?: unknown; signal: AbortSignal },
+    options: { parseMode?: 'HTML'; replyMarkup?: unknown; messageThreadId?: number; signal: AbortSignal },
   ): Promise<SendResult>;
 }
 
@@ -295,6 +297,7 @@ export function createNotifier(deps: NotifierDeps) {
       return await sender.sendMessage(chatId, rendered.text, {
         ...(rendered.parse_mode ? { parseMode: rendered.parse_mode } : {}),
         ...(rendered.reply_markup !== undefined ? { replyMarkup: rendered.reply_markup } : {}),
+        ...(rendered.message_thread_id !== undefined ? { messageThreadId: rendered.message_thread_id } : {}),
         signal: AbortSignal.timeout(sendTimeoutMs),
       });
     } catch (error) {

@@ -64,7 +64,8 @@ export type CustomerEvent =
   | {
       kind: 'auto_renew_failed';
       payload: { subscriptionId: string; host: string; product: string; expiresAt: number | null; reason: AutoRenewFailure };
-    };
+    }
+  | { kind: 'broadcast'; payload: { broadcastId: string } };
 
 /** Alerts for the operators' group. */
 export type OperatorEvent =
@@ -85,7 +86,27 @@ export type OperatorEvent =
         chargeId: string;
         reason: StarsUnmatchedReason;
       };
-    };
+    }
+  | { kind: 'broadcast_finished'; payload: { broadcastId: string } }
+  | { kind: 'upstream_balance_below'; payload: UpstreamBalanceFacts }
+  | { kind: 'upstream_balance_recovered'; payload: UpstreamBalanceFacts }
+  | { kind: 'alerts_folded'; payload: FoldedAlerts };
+
+/** Our balance at an upstream against the operators' threshold for it. */
+export interface UpstreamBalanceFacts {
+  provider: string;
+  balanceCents: number;
+  thresholdCents: number;
+}
+
+/** Alerts not sent one by one during a storm (services/operator-alerts.ts): how many of each kind, and in which minute. */
+export interface FoldedAlerts {
+  counts: Record<string, number>;
+  /** Orders among them that need a person, so the summary can offer their buttons (the first few). */
+  orderIds: string[];
+  fromMs: number;
+  toMs: number;
+}
 
 export type OutboxEvent = CustomerEvent | OperatorEvent;
 export type OutboxEventKind = OutboxEvent['kind'];
@@ -173,7 +194,10 @@ const customerPayloads: PayloadParsers<CustomerEvent> = {
     expiresAt: storedExpiry,
     reason: oneOf<AutoRenewFailure>({ unavailable: true, insufficient_funds: true, provider_refused: true }),
   }),
+  broadcast: z.object({ broadcastId: z.string() }),
 };
+
+const upstreamBalanceFacts = z.object({ provider: z.string(), balanceCents: cents, thresholdCents: cents });
 
 const operatorPayloads: PayloadParsers<OperatorEvent> = {
   topup_received: topUpFacts,
@@ -195,6 +219,15 @@ const operatorPayloads: PayloadParsers<OperatorEvent> = {
     totalAmount: z.number().int(),
     chargeId: z.string(),
     reason: oneOf<StarsUnmatchedReason>({ not_found: true, wrong_state: true, amount_mismatch: true, external_id_conflict: true }),
+  }),
+  broadcast_finished: z.object({ broadcastId: z.string() }),
+  upstream_balance_below: upstreamBalanceFacts,
+  upstream_balance_recovered: upstreamBalanceFacts,
+  alerts_folded: z.object({
+    counts: z.record(z.string(), z.number().int().min(1)),
+    orderIds: z.array(z.string()),
+    fromMs: z.number().int(),
+    toMs: z.number().int(),
   }),
 };
 

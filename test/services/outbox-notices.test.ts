@@ -90,6 +90,7 @@ describe('outbox notices', () => {
     const w = await world();
     const { proxy } = w;
     const ofProxy = { subscriptionId: proxy.id, host: proxy.host, product: proxy.productName };
+    const broadcast = w.shop.broadcasts.createDraft({ createdBy: 1, html: '<b>Spring sale</b>' });
     // One payload per kind: a kind added to the union without a sample here fails to compile.
     const customer: Sample<CustomerEvent> = {
       order_delivered: { orderId: w.deliveredOrder.id },
@@ -104,6 +105,7 @@ describe('outbox notices', () => {
       auto_renewed: { ...ofProxy, orderId: w.deliveredOrder.id, priceCents: 1_234 },
       auto_renew_failed: { ...ofProxy, expiresAt: proxy.expiresAt, reason: 'insufficient_funds' },
       wallet_adjusted: { change: 'debit', amountCents: 250, reason: 'duplicate top-up corrected', orderId: null },
+      broadcast: { broadcastId: broadcast.id },
     };
     const operators: Sample<OperatorEvent> = {
       topup_received: { topUpId: w.cryptoTopUp.id, method: 'cryptopay', amountCents: 1_500, userId: w.user.id },
@@ -129,6 +131,10 @@ describe('outbox notices', () => {
         chargeId: 'charge-9',
         reason: 'not_found',
       },
+      broadcast_finished: { broadcastId: broadcast.id },
+      upstream_balance_below: { provider: 'lumiweb', balanceCents: 1_200, thresholdCents: 5_000 },
+      upstream_balance_recovered: { provider: 'lumiweb', balanceCents: 9_000, thresholdCents: 5_000 },
+      alerts_folded: { counts: { order_needs_attention: 12, backup_failed: 2 }, orderIds: [w.openOrder.id], fromMs: 0, toMs: 60_000 },
     };
     expect([...Object.keys(customer), ...Object.keys(operators)].sort()).toEqual([...OUTBOX_EVENT_KINDS].sort());
 
@@ -150,6 +156,10 @@ describe('outbox notices', () => {
     expect(rendered.get('user:wallet_adjusted')).toContain('$2.50');
     expect(rendered.get('operators:stars_payment_unmatched')).toContain('charge-9');
     expect(rendered.get('operators:order_needs_attention')).toContain(w.openOrder.id);
+    expect(rendered.get('user:broadcast')).toBe('<b>Spring sale</b>');
+    expect(rendered.get('operators:upstream_balance_below')).toContain('$12.00');
+    expect(rendered.get('operators:alerts_folded')).toContain('12 more: orders that need attention');
+    expect(rendered.get('operators:alerts_folded')).toContain('2 more: other alerts (backup_failed)');
   });
 
   it('a stored row with a payload this version cannot read renders the generic notice and is logged once', async () => {

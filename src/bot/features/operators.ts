@@ -37,6 +37,7 @@ import { money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
 import { asLanguage } from '../i18n.js';
 import type { Translate } from '../ui.js';
+import { renderConsoleAlert } from './operator-console-alerts.js';
 import type { BotPayments } from './topup-amounts.js';
 
 export function isOperatorCallback(data: string | undefined): boolean {
@@ -44,7 +45,7 @@ export function isOperatorCallback(data: string | undefined): boolean {
 }
 
 export interface OperatorViewDeps {
-  services: Pick<BotServices, 'users' | 'wallet' | 'orders'>;
+  services: Pick<BotServices, 'users' | 'wallet' | 'orders' | 'broadcasts'>;
   i18n: I18n<Context>;
   payments?: BotPayments;
   language: Language;
@@ -178,6 +179,11 @@ export function createOperatorViews(deps: OperatorViewDeps) {
             reason: escapeHtml(event.payload.reason),
           }),
         };
+      case 'broadcast_finished':
+      case 'upstream_balance_below':
+      case 'upstream_balance_recovered':
+      case 'alerts_folded':
+        return renderConsoleAlert(event, t, services);
       default:
         return unreachable(event);
     }

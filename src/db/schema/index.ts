@@ -8,3 +8,4 @@ export * from './webhooks.js';
 export * from './signing.js';
 export * from './providers.js';
 export * from './operator-console.js';
+export * from './broadcasts.js';

@@ -35,7 +35,8 @@ export class UserActions {
     this.marks.set(chatId, this.state.currentSeq());
   }
 
-  sendText(userId: number, chatId: number, text: string): StoredMessage {
+  /** `entities`: formatting the user applied in their app; by default only `/commands` are marked. */
+  sendText(userId: number, chatId: number, text: string, entities?: MessageEntity[]): StoredMessage {
     const user = this.actor(userId, chatId);
     if (text.length === 0) throw new ActionError('cannot send an empty message');
     const chat = this.state.chat(chatId);
@@ -46,7 +47,7 @@ export class UserActions {
       fromBot: false,
       rawText: text,
       plainText: text,
-      entities: commandEntities(text),
+      entities: entities ?? commandEntities(text),
       isCaption: false,
     });
     this.updates.enqueue({ message: this.state.toWireMessage(message) });

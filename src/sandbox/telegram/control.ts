@@ -7,6 +7,7 @@ import { ActionError, botMessages, inlineButtons, type PaymentResult, type UserA
 import type { CallbackAnswer, EmulatorState, StoredMessage } from './state.js';
 import type { ChatMemberStatus, WireUser } from './types.js';
 import { buttonsOf, toView, type ButtonView, type ChatMessage } from './views.js';
+import { parseHtml } from './html.js';
 
 export interface WaitOptions {
   /** Default 5000 ms. */
@@ -122,6 +123,16 @@ export class EmulatedUser extends ChatHandle {
 
   async sendIn(group: EmulatedGroup, text: string): Promise<ChatMessage> {
     return toView(this.core.actions.sendText(this.id, group.id, text));
+  }
+
+  /**
+   * Writes formatted text in a group, as a person does with the app's
+   * formatting menu: `html` says what they marked (bold, links…), and the
+   * bot receives the plain text with entities, never the tags.
+   */
+  async sendFormattedIn(group: EmulatedGroup, html: string): Promise<ChatMessage> {
+    const { text, entities } = parseHtml(html);
+    return toView(this.core.actions.sendText(this.id, group.id, text, entities));
   }
 
   /** Presses a button the bot rendered (exact text or a pattern); returns the callback query id. */

@@ -79,6 +79,8 @@ export interface StoredMessage {
   invoice?: StoredInvoice;
   successfulPayment?: WireSuccessfulPayment;
   refundedPayment?: WireRefundedPayment;
+  /** The forum topic it was sent to (`message_thread_id`); absent for the chat's general flow. */
+  messageThreadId?: number;
   deleted: boolean;
   /** Global change counter at the last create/edit/delete, so waiters see only news. */
   seq: number;
@@ -288,6 +290,10 @@ export class EmulatorState {
       chat: this.chat(message.chatId).chat,
     };
     if (message.editDate !== undefined) wire.edit_date = message.editDate;
+    if (message.messageThreadId !== undefined) {
+      wire.message_thread_id = message.messageThreadId;
+      wire.is_topic_message = true;
+    }
     if (message.rawText !== undefined) {
       if (message.isCaption) {
         wire.caption = message.plainText;

@@ -85,6 +85,8 @@ export interface WireMessage {
   date: number;
   chat: WireChat;
   edit_date?: number;
+  message_thread_id?: number;
+  is_topic_message?: boolean;
   text?: string;
   entities?: MessageEntity[];
   caption?: string;

@@ -21,6 +21,8 @@ export interface ChatMessage {
   parse_mode?: string;
   entities: MessageEntity[];
   reply_markup?: ReplyMarkup;
+  /** The forum topic the message was sent to. */
+  message_thread_id?: number;
   document?: {
     file_id: string;
     file_unique_id: string;
@@ -63,6 +65,7 @@ export function toView(message: StoredMessage): ChatMessage {
   if (message.editDate !== undefined) view.edit_date = message.editDate;
   if (message.parseMode) view.parse_mode = message.parseMode;
   if (message.replyMarkup) view.reply_markup = structuredClone(message.replyMarkup);
+  if (message.messageThreadId !== undefined) view.message_thread_id = message.messageThreadId;
   if (message.document) {
     const d = message.document;
     view.document = {

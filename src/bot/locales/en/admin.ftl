@@ -15,6 +15,7 @@ admin-help =
     /ledger — check the ledger's invariants
     /providers — upstreams: reachable, balance, on sale; take one off sale
     /backup — make a database backup now
+    /broadcast — a message to customers: compose, preview, choose who gets it, send
     /ops — this list
 admin-stats-usage = Usage: /stats [hours], e.g. /stats 168 for the last week.
 admin-stats =

@@ -34,9 +34,18 @@ const sendMessage: MethodHandler = (ctx) => {
     ...text,
     isCaption: false,
     ...markupField(ctx),
+    ...threadField(ctx),
   });
   return ctx.state.toWireMessage(message);
 };
+
+/** `message_thread_id`: a forum topic of the group, kept so a test can see which topic a message went to. */
+function threadField(ctx: MethodContext) {
+  const threadId = ctx.params.int('message_thread_id');
+  if (threadId === undefined) return {};
+  if (!Number.isInteger(threadId) || threadId <= 0) throw badRequest('message thread not found');
+  return { messageThreadId: threadId };
+}
 
 const sendDocument: MethodHandler = (ctx) => {
   const chat = ctx.state.chatForBotSend(chatIdParam(ctx.params));
@@ -49,6 +58,7 @@ const sendDocument: MethodHandler = (ctx) => {
     isCaption: true,
     document,
     ...markupField(ctx),
+    ...threadField(ctx),
   });
   return ctx.state.toWireMessage(message);
 };
