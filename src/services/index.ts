@@ -20,6 +20,7 @@ import { createTokens } from './tokens.js';
 import { createUpdateLog } from './update-log.js';
 import { createUsers } from './users.js';
 import { createWallet } from './wallet.js';
+import { createWalletStatement } from './wallet-statement.js';
 import { createWebhooks } from './webhooks.js';
 
 export interface ServiceOptions {
@@ -75,6 +76,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const updateLog = createUpdateLog(db, { now });
   return {
     wallet,
+    walletStatement: createWalletStatement(db),
     users,
     outbox,
     pricing,
