@@ -46,6 +46,8 @@ export interface BotDeps {
   adminIds: number[];
   /** Durable key-value storage (kv_store) for conversations and the customer's pending order. */
   storage: KvStorage<unknown>;
+  /** Where customers reach the REST API and its docs, shown on the tokens screen. */
+  apiLinks?: { baseUrl: string; docsUrl: string };
   /** Shown in Help; a @username, a link or an e-mail address. */
   supportContact?: string;
   rateLimit?: RateLimitOptions;

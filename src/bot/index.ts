@@ -23,6 +23,7 @@ import { withPrefix } from '../db/kv-storage.js';
 import type { Logger } from '../logger.js';
 import { languageFromTelegram, type Language } from '../services/users.js';
 import { BackgroundTasks } from './background.js';
+import { registerCommandMenus } from './commands.js';
 import type { BotContext, BotDeps, BotEnv, FlowContext } from './context.js';
 import { BUY_FLOW, createBuyFlow } from './conversations/buy.js';
 import { createTokenFlow, TOKEN_FLOW } from './conversations/create-token.js';
@@ -91,6 +92,8 @@ export class ShopBot extends Bot<BotContext> {
   i18n!: I18n<Context>;
   /** Renders outbox messages for the notifier (services/notifier.ts). */
   renderNotice!: ReturnType<typeof createNoticeRenderer>['renderNotice'];
+  /** Registers the command menus (commands.ts); the runtime calls it at start-up. */
+  registerCommandMenus: () => Promise<void> = async () => undefined;
 
   /** For what happens outside any update, e.g. long polling ending (runtime.ts). */
   readonly logger: Logger;
@@ -129,6 +132,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   });
   bot.i18n = i18n;
   bot.renderNotice = notices.renderNotice;
+  bot.registerCommandMenus = () => registerCommandMenus(bot.api, { i18n, operatorChatId: deps.operatorChatId, operatorLanguage, logger });
 
   const topUpMethods: TopUpMethod[] = [];
   const payers: AmountPayer[] = [];
