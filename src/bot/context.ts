@@ -18,7 +18,7 @@ import type { BackgroundTasks } from './background.js';
 /** The services the bot talks to; API tokens are optional so the bot runs without that service. */
 export type BotServices = Pick<
   Services,
-  'users' | 'wallet' | 'walletStatement' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'
+  'users' | 'wallet' | 'walletStatement' | 'support' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'
 > &
   /** Operators' commands are offered when both are present. */
   Partial<Pick<Services, 'pricing' | 'stats'>> & {

@@ -39,6 +39,7 @@ import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
 import { createTokensFeature } from './features/tokens.js';
+import { createSupportFeature, createSupportRelay } from './features/support.js';
 import { telegramStarRefund } from './ports.js';
 import { createOperatorsFeature, createOperatorViews, isOperatorCallback } from './features/operators.js';
 import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
@@ -220,6 +221,18 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     );
   }
 
+  // An admin's reply to a customer's support message goes back to the customer.
+  bot.use(
+    createSupportRelay({
+      services,
+      i18n,
+      operatorChatId: deps.operatorChatId,
+      adminIds: deps.adminIds,
+      operatorLanguage,
+      logger: logger.child({ component: 'support' }),
+    }),
+  );
+
   // Customers talk to the bot in private; groups belong to the operators' tools.
   const shop = bot.filter((ctx) => ctx.chat?.type === 'private' && ctx.from !== undefined);
 
@@ -281,6 +294,8 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   shop.use(createWebhooksFeature(services.webhooks));
   shop.use(createLanguageFeature(env));
   shop.use(createHelpFeature(env));
+  // Last: anything typed outside a flow may be meant for support.
+  shop.use(createSupportFeature(env, operatorLanguage));
 
   // A button from an old message (or a flow that ended): back to the menu.
   shop.on('callback_query', (ctx) => showMainMenu(ctx, env));

@@ -14,6 +14,7 @@ import { createOrders, type OrdersDeps } from './orders.js';
 import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
 import { createStats } from './stats.js';
+import { createSupport } from './support.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTokenSigning } from './token-signing.js';
 import { createTokens } from './tokens.js';
@@ -89,6 +90,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     stats,
     updateLog,
     webhooks,
+    support: createSupport({ db, now }),
   };
 }
 
