@@ -79,4 +79,6 @@ export interface BotEnv {
   background: BackgroundTasks;
   /** The quote a customer was about to confirm when they went to top up. */
   pendingQuotes: KvStorage<string>;
+  /** The "slow to deliver" message of each order still being confirmed; its later news edits it. */
+  orderMessages: KvStorage<{ chatId: number; messageId: number }>;
 }

@@ -122,12 +122,14 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     now: deps.now ?? Date.now,
     background: bot.background,
     pendingQuotes: withPrefix<string>(deps.storage, 'pending-quote:'),
+    orderMessages: withPrefix<{ chatId: number; messageId: number }>(deps.storage, 'order-message:'),
   };
   const notices = createNoticeRenderer({
     services,
     i18n,
     operatorLanguage,
     pendingQuotes: env.pendingQuotes,
+    orderMessages: env.orderMessages,
     logger: logger.child({ component: 'notices' }),
     ...(payments ? { payments } : {}),
   });

@@ -30,6 +30,12 @@ export interface RenderedMessage {
   text: string;
   reply_markup?: unknown;
   parse_mode?: 'HTML';
+  /**
+   * A message of the same chat this one updates (an order's "still being
+   * confirmed" message): edited in place when the sender can, sent anew when
+   * the edit is refused (the message is gone).
+   */
+  replaces?: { chatId: number; messageId: number };
 }
 
 /** What became of one message handed to the chat transport. */
@@ -53,6 +59,13 @@ export interface MessageSender {
   /** Never throws: every way a send can end is a `SendResult`. */
   sendMessage(
     chatId: number,
+    text: string,
+    options: { parseMode?: 'HTML'; replyMarkup?: unknown; signal: AbortSignal },
+  ): Promise<SendResult>;
+  /** Replaces a message's text (and buttons); optional: without it every message is sent anew. Never throws. */
+  editMessageText?(
+    chatId: number,
+    messageId: number,
     text: string,
     options: { parseMode?: 'HTML'; replyMarkup?: unknown; signal: AbortSignal },
   ): Promise<SendResult>;
@@ -279,12 +292,19 @@ export function createNotifier(deps: NotifierDeps) {
   };
 
   const sendOnce = async (chatId: number, rendered: RenderedMessage): Promise<SendResult> => {
+    const options = () => ({
+      ...(rendered.parse_mode ? { parseMode: rendered.parse_mode } : {}),
+      ...(rendered.reply_markup !== undefined ? { replyMarkup: rendered.reply_markup } : {}),
+      signal: AbortSignal.timeout(sendTimeoutMs),
+    });
     try {
-      return await sender.sendMessage(chatId, rendered.text, {
-        ...(rendered.parse_mode ? { parseMode: rendered.parse_mode } : {}),
-        ...(rendered.reply_markup !== undefined ? { replyMarkup: rendered.reply_markup } : {}),
-        signal: AbortSignal.timeout(sendTimeoutMs),
-      });
+      const target = rendered.replaces;
+      if (target && target.chatId === chatId && sender.editMessageText) {
+        const edited = await sender.editMessageText(chatId, target.messageId, rendered.text, options());
+        // Refused: the message was deleted or can no longer be edited; the news goes out as a new message.
+        if (edited.kind !== 'refused') return edited;
+      }
+      return await sender.sendMessage(chatId, rendered.text, options());
     } catch (error) {
       // A sender should not throw; if one does, it is treated like a request that never got an answer.
       return { kind: 'failed', description: describeError(error), answered: false };

@@ -199,7 +199,13 @@ export function sagaResultView(
     case 'failed':
       return failedView(t, result.order, balance);
     case 'provisioning':
-      return { text: t('order-provisioning', { price: money(result.order.priceCents) }), keyboard: menuOnly(t) };
+      return {
+        text: t('order-provisioning', {
+          price: money(result.order.priceCents),
+          nextCheck: result.order.nextCheckAt !== null ? isoDateTime(result.order.nextCheckAt) : '—',
+        }),
+        keyboard: menuOnly(t),
+      };
     case 'quote_expired':
       if (!result.newQuote) return { text: t('order-quote-expired-unpriced'), keyboard: menuOnly(t) };
       return { text: summaryText(t, result.newQuote, t('order-quote-expired')), keyboard: confirmKeyboard(t, result.newQuote) };
