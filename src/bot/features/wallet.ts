@@ -19,7 +19,7 @@ export const HISTORY_PAGE_SIZE = 10;
 /** What was bought, e.g. "Datacenter IPv4 · United States · 30 days × 2"; renewals say so. */
 function orderText(t: Translate, order: StatementOrder | null): string {
   if (!order) return t('statement-order-unknown');
-  const what = order.quantity > 1 ? `${labelLine(order.labels)} × ${order.quantity}` : labelLine(order.labels);
+  const what = order.quantity > 1 ? `${labelLine(order.labels, t)} × ${order.quantity}` : labelLine(order.labels, t);
   return order.kind === 'renewal' ? t('statement-renewal', { what }) : what;
 }
 
