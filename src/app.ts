@@ -5,7 +5,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import { createApi, routeModule, type RouteModule } from './api/app.js';
+import { createApi, DOCS_PATH, routeModule, type RouteModule } from './api/app.js';
+import { API_V1_PATH } from './api/v1.js';
 import { CRYPTOPAY_WEBHOOK_PATH, cryptoPayWebhookRoutes } from './api/routes/cryptopay-webhook.js';
 import { createBot, startBot, webhookRoutes, type BotPayments, type RunningBot, type ShopBot } from './bot/index.js';
 import { notifierApi, telegramMessageSender, telegramStarRefund } from './bot/ports.js';
@@ -317,6 +318,9 @@ function createShopBot(
     adminIds: config.adminIds,
     storage: createKvStorage(database.db),
     supportContact: config.supportContact,
+    ...(config.apiPublicUrl
+      ? { apiLinks: { baseUrl: `${config.apiPublicUrl}${API_V1_PATH}`, docsUrl: `${config.apiPublicUrl}${DOCS_PATH}` } }
+      : {}),
     payments: botPayments,
     ...(now ? { now } : {}),
     runBackup,

@@ -97,6 +97,7 @@ const envSchema = z
     WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
       message: 'must be 1–256 characters of A-Z, a-z, 0-9, _ and -',
     }),
+    API_PUBLIC_URL: optionalUrl("the address customers' scripts reach this server's API at, shown on the bot's tokens screen"),
     SUPPORT_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 200, { message: 'must be at most 200 characters' }),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     METRICS_TOKEN: optionalText,
@@ -200,6 +201,8 @@ export interface Config {
   publicUrl?: string;
   /** Telegram sends it with every webhook call; derived from the bot token when not set. */
   webhookSecret?: string;
+  /** Where customers reach the REST API (its /api/v1 and /docs), for the tokens screen; PUBLIC_URL when not set. */
+  apiPublicUrl?: string;
   /** Shown in the bot's Help. */
   supportContact?: string;
   logLevel: Env['LOG_LEVEL'];
@@ -278,6 +281,7 @@ export function parseConfig(env: Record<string, string | undefined>, modules: re
       http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
       webhookSecret: e.WEBHOOK_SECRET,
+      apiPublicUrl: (e.API_PUBLIC_URL ?? e.PUBLIC_URL)?.replace(/\/+$/, ''),
       supportContact: e.SUPPORT_CONTACT,
       logLevel: e.LOG_LEVEL,
       metricsToken: e.METRICS_TOKEN,

@@ -17,6 +17,7 @@ import type { Subscriptions } from '../services/subscriptions.js';
 import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
 import type { Wallet } from '../services/wallet.js';
+import type { WalletStatement } from '../services/wallet-statement.js';
 import type { Webhooks } from '../services/webhooks.js';
 import type { ApiEnv } from './middlewares/auth.js';
 import { apiGate } from './middlewares/gate.js';
@@ -36,6 +37,7 @@ export const API_V1_PATH = '/api/v1';
 export interface ApiServices {
   tokens: Tokens;
   wallet: Wallet;
+  walletStatement: WalletStatement;
   catalog: Catalog;
   pricing: Pricing;
   orders: Orders;

@@ -345,6 +345,16 @@ export const proxyCallbacks = {
 export const QUICK_REJECT_REASONS = ['nr', 'ad'] as const;
 export type QuickRejectReason = (typeof QUICK_REJECT_REASONS)[number];
 
+const s = namespace('s');
+/** Support (features/support.ts): write to the shop's team, or send what was just typed. */
+export const supportCallbacks = {
+  namespace: s,
+  compose: s.action('new'),
+  /** Sends the customer's own message (its id in their chat) to support, after they confirmed. */
+  sendTyped: s.action('send', { messageId: int(10) }),
+  cancel: s.action('x'),
+};
+
 const op = namespace('op');
 const TOP_UP = { topUpId: id('tu') };
 const ORDER = { orderId: id('ord') };
@@ -443,4 +453,5 @@ export const CALLBACK_GROUPS = {
   proxyCallbacks,
   operatorCallbacks,
   operatorConsoleCallbacks,
+  supportCallbacks,
 };

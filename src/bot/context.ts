@@ -16,7 +16,10 @@ import type { Webhooks } from '../services/webhooks.js';
 import type { BackgroundTasks } from './background.js';
 
 /** The services the bot talks to; API tokens are optional so the bot runs without that service. */
-export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'> &
+export type BotServices = Pick<
+  Services,
+  'users' | 'wallet' | 'walletStatement' | 'support' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'
+> &
   /** Operators' commands are offered when both are present. */
   Partial<Pick<Services, 'pricing' | 'stats' | 'broadcasts'>> &
   /** /providers is offered when present; the operators' console (customers, bans, audit) when these are. */
@@ -45,6 +48,8 @@ export interface BotDeps {
   adminIds: number[];
   /** Durable key-value storage (kv_store) for conversations and the customer's pending order. */
   storage: KvStorage<unknown>;
+  /** Where customers reach the REST API and its docs, shown on the tokens screen. */
+  apiLinks?: { baseUrl: string; docsUrl: string };
   /** Shown in Help; a @username, a link or an e-mail address. */
   supportContact?: string;
   rateLimit?: RateLimitOptions;
@@ -76,4 +81,6 @@ export interface BotEnv {
   background: BackgroundTasks;
   /** The quote a customer was about to confirm when they went to top up. */
   pendingQuotes: KvStorage<string>;
+  /** The "slow to deliver" message of each order still being confirmed; its later news edits it. */
+  orderMessages: KvStorage<{ chatId: number; messageId: number }>;
 }

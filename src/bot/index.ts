@@ -23,6 +23,7 @@ import { withPrefix } from '../db/kv-storage.js';
 import type { Logger } from '../logger.js';
 import { languageFromTelegram, type Language } from '../services/users.js';
 import { BackgroundTasks } from './background.js';
+import { registerCommandMenus } from './commands.js';
 import type { BotContext, BotDeps, BotEnv, FlowContext } from './context.js';
 import { BUY_FLOW, createBuyFlow } from './conversations/buy.js';
 import { createTokenFlow, TOKEN_FLOW } from './conversations/create-token.js';
@@ -42,6 +43,7 @@ import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
 import { createTokensFeature } from './features/tokens.js';
+import { createSupportFeature, createSupportRelay } from './features/support.js';
 import { telegramStarRefund } from './ports.js';
 import { createOperatorsFeature, createOperatorViews, isOperatorCallback } from './features/operators.js';
 import { createOperatorBackupFeature } from './features/operator-backup.js';
@@ -102,6 +104,8 @@ export class ShopBot extends Bot<BotContext> {
   i18n!: I18n<Context>;
   /** Renders outbox messages for the notifier (services/notifier.ts). */
   renderNotice!: ReturnType<typeof createNoticeRenderer>['renderNotice'];
+  /** Registers the command menus (commands.ts); the runtime calls it at start-up. */
+  registerCommandMenus: () => Promise<void> = async () => undefined;
 
   /** For what happens outside any update, e.g. long polling ending (runtime.ts). */
   readonly logger: Logger;
@@ -129,18 +133,21 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     now: deps.now ?? Date.now,
     background: bot.background,
     pendingQuotes: withPrefix<string>(deps.storage, 'pending-quote:'),
+    orderMessages: withPrefix<{ chatId: number; messageId: number }>(deps.storage, 'order-message:'),
   };
   const notices = createNoticeRenderer({
     services,
     i18n,
     operatorLanguage,
     pendingQuotes: env.pendingQuotes,
+    orderMessages: env.orderMessages,
     logger: logger.child({ component: 'notices' }),
     now: env.now,
     ...(payments ? { payments } : {}),
   });
   bot.i18n = i18n;
   bot.renderNotice = notices.renderNotice;
+  bot.registerCommandMenus = () => registerCommandMenus(bot.api, { i18n, operatorChatId: deps.operatorChatId, operatorLanguage, logger });
 
   const topUpMethods: TopUpMethod[] = [];
   const payers: AmountPayer[] = [];
@@ -280,6 +287,17 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     );
   }
 
+  // An admin's reply to a customer's support message goes back to the customer.
+  bot.use(
+    createSupportRelay({
+      services,
+      i18n,
+      operatorChatId: deps.operatorChatId,
+      adminIds: deps.adminIds,
+      operatorLanguage,
+      logger: logger.child({ component: 'support' }),
+    }),
+  );
   // After every operator command (add new ones above): an admin's command nobody took gets the command list.
   if (consoleServices) bot.use(createConsoleFallback(operatorAccess));
 
@@ -346,6 +364,8 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   shop.use(createWebhooksFeature(services.webhooks));
   shop.use(createLanguageFeature(env));
   shop.use(createHelpFeature(env));
+  // Last: anything typed outside a flow may be meant for support.
+  shop.use(createSupportFeature(env, operatorLanguage));
 
   // A button from an old message (or a flow that ended): back to the menu.
   shop.on('callback_query', (ctx) => showMainMenu(ctx, env));

@@ -31,6 +31,14 @@ export interface RenderedNotice {
   text: string;
   reply_markup?: InlineKeyboard;
   parse_mode: 'HTML';
+  /** The bot's message about the order that this notice updates in place. */
+  replaces?: OrderMessage;
+}
+
+/** Where the bot told a customer their order is slow: later news about it edits that message. */
+export interface OrderMessage {
+  chatId: number;
+  messageId: number;
 }
 
 export interface NoticeRendererDeps {
@@ -46,6 +54,8 @@ export interface NoticeRendererDeps {
   logger: Logger;
   /** The shop's clock, for "expires in N days"; default Date.now. */
   now?: () => number;
+  /** The "slow to deliver" message of each order still being confirmed (features/orders.ts), by order id. */
+  orderMessages?: KvStorage<OrderMessage>;
 }
 
 export function createNoticeRenderer(deps: NoticeRendererDeps) {
@@ -135,6 +145,17 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
   ): RenderedNotice | null | undefined {
     const order = services.orders.order(event.payload.orderId);
     if (!order || order.userId !== userId) return undefined;
+    const notice = orderNoticeOf(event, order, t);
+    // The customer was told in the chat that this order is slow: its news edits that message rather than adding another.
+    const slowMessage = deps.orderMessages?.read(order.id);
+    return notice && slowMessage ? { ...notice, replaces: slowMessage } : notice;
+  }
+
+  function orderNoticeOf(
+    event: Parameters<typeof orderNotice>[0],
+    order: NonNullable<ReturnType<typeof services.orders.order>>,
+    t: Translate,
+  ): RenderedNotice | null | undefined {
     const balance = services.wallet.balance(order.userId);
     const open = order.state !== 'delivered' && order.state !== 'failed';
     switch (event.kind) {

@@ -16,8 +16,32 @@ export function notifierApi(botApi: Api): Api {
 }
 
 /** Sends through `api`, which must not retry by sleeping (`notifierApi`). */
-export function telegramMessageSender(api: Pick<Api, 'sendMessage'>): MessageSender {
+export function telegramMessageSender(api: Pick<Api, 'sendMessage'> & Partial<Pick<Api, 'editMessageText'>>): MessageSender {
+  const edit = api.editMessageText?.bind(api);
   return {
+    ...(edit
+      ? {
+          async editMessageText(chatId, messageId, text, options) {
+            try {
+              await edit(
+                chatId,
+                messageId,
+                text,
+                {
+                  ...(options.parseMode ? { parse_mode: options.parseMode } : {}),
+                  ...(options.replyMarkup !== undefined ? { reply_markup: options.replyMarkup as never } : {}),
+                },
+                options.signal as Parameters<Api['editMessageText']>[4],
+              );
+              return { kind: 'sent' as const };
+            } catch (error) {
+              // Already showing exactly this: the customer has the news.
+              if (error instanceof GrammyError && /message is not modified/.test(error.description)) return { kind: 'sent' as const };
+              return classifySendError(error);
+            }
+          },
+        }
+      : {}),
     async sendMessage(chatId, text, options) {
       try {
         await api.sendMessage(

@@ -31,6 +31,7 @@ export function webhookRoutes(bot: ShopBot, secretToken: string): Hono {
 
 export async function startBot(bot: ShopBot, mode: BotMode): Promise<RunningBot> {
   await bot.init();
+  await bot.registerCommandMenus();
   if (mode.kind === 'webhook') {
     await bot.api.setWebhook(mode.url, { secret_token: mode.secretToken, allowed_updates: [...ALLOWED_UPDATES] });
     let running = true;

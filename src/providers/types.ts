@@ -80,6 +80,8 @@ export interface CountryOption {
   /** The code the upstream expects back (alpha-2 or alpha-3, as the upstream uses). */
   code: string;
   name: string;
+  /** ISO 3166-1 alpha-2, when the upstream's value names a country (not a pool or a region); shown localized with a flag. */
+  iso?: string;
   /** False when the upstream reports no stock for it right now. */
   available: boolean;
 }

@@ -137,6 +137,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       BACKUP_TO_CHAT: 'true',
       HTTP_HOST: HOST,
       HTTP_PORT: String(ports.http),
+      // The tokens screen shows where the API is; a free port (0) is only known once listening.
+      ...(env.API_PUBLIC_URL || ports.http === 0 ? {} : { API_PUBLIC_URL: `http://${HOST}:${ports.http}` }),
       // The customer's webhook receiver runs on this machine too.
       WEBHOOKS_ALLOW_PRIVATE: 'true',
       ...upstreamSettings(upstreams),

@@ -36,7 +36,7 @@ export type ChoiceRejection =
   | 'not_available';
 
 export type ChoiceCheck =
-  | { ok: true; provider: ProxyProvider; product: CatalogProduct; term: TermOption; countryName?: string }
+  | { ok: true; provider: ProxyProvider; product: CatalogProduct; term: TermOption; countryName?: string; countryIso?: string }
   | { ok: false; reason: ChoiceRejection; message: string };
 
 /** Message shown for a provider an operator took off sale (services/provider-availability.ts). */
@@ -137,11 +137,13 @@ export function createCatalog(deps: {
       if (!product) return { ok: false, reason: 'unknown_product', message: 'this product is no longer offered' };
       if (!product.available) return { ok: false, reason: 'not_available', message: `${product.name} is sold out right now` };
       let countryName: string | undefined;
+      let countryIso: string | undefined;
       if (product.countries.length > 0) {
         const country = product.countries.find((c) => c.code === choice.countryCode);
         if (!country) return { ok: false, reason: 'unknown_country', message: 'this country is not offered for the product' };
         if (!country.available) return { ok: false, reason: 'not_available', message: `${country.name} is sold out right now` };
         countryName = country.name;
+        countryIso = country.iso;
       }
       const term = product.terms.find((t) => t.id === choice.termId);
       if (!term) return { ok: false, reason: 'unknown_term', message: 'this period or traffic size is not offered' };
@@ -152,7 +154,7 @@ export function createCatalog(deps: {
           message: `quantity must be a whole number from ${product.minQuantity} to ${product.maxQuantity}`,
         };
       }
-      return { ok: true, provider, product, term, countryName };
+      return { ok: true, provider, product, term, countryName, ...(countryIso ? { countryIso } : {}) };
     },
 
     /** Forgets cached answers (an operator's "refresh", or tests). */

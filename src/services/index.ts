@@ -17,12 +17,14 @@ import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
 import { createProviderAvailability } from './provider-availability.js';
 import { createStats } from './stats.js';
+import { createSupport } from './support.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTokenSigning } from './token-signing.js';
 import { createTokens } from './tokens.js';
 import { createUpdateLog } from './update-log.js';
 import { createUsers } from './users.js';
 import { createWallet } from './wallet.js';
+import { createWalletStatement } from './wallet-statement.js';
 import { createWebhooks } from './webhooks.js';
 
 export interface ServiceOptions {
@@ -86,6 +88,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const broadcasts = createBroadcasts({ db, sqlite, outbox, now });
   return {
     wallet,
+    walletStatement: createWalletStatement(db),
     users,
     outbox,
     pricing,
@@ -105,6 +108,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     adjustments,
     orderListing,
     broadcasts,
+    support: createSupport({ db, now }),
   };
 }
 

@@ -32,6 +32,12 @@ export interface RenderedMessage {
   parse_mode?: 'HTML';
   /** A forum topic of the chat (the operator group's topics). */
   message_thread_id?: number;
+  /**
+   * A message of the same chat this one updates (an order's "still being
+   * confirmed" message): edited in place when the sender can, sent anew when
+   * the edit is refused (the message is gone).
+   */
+  replaces?: { chatId: number; messageId: number };
 }
 
 /** What became of one message handed to the chat transport. */
@@ -57,6 +63,13 @@ export interface MessageSender {
     chatId: number,
     text: string,
     options: { parseMode?: 'HTML'; replyMarkup?: unknown; messageThreadId?: number; signal: AbortSignal },
+  ): Promise<SendResult>;
+  /** Replaces a message's text (and buttons); optional: without it every message is sent anew. Never throws. */
+  editMessageText?(
+    chatId: number,
+    messageId: number,
+    text: string,
+    options: { parseMode?: 'HTML'; replyMarkup?: unknown; signal: AbortSignal },
   ): Promise<SendResult>;
 }
 
@@ -293,13 +306,20 @@ export function createNotifier(deps: NotifierDeps) {
   };
 
   const sendOnce = async (chatId: number, rendered: RenderedMessage): Promise<SendResult> => {
+    const options = () => ({
+      ...(rendered.parse_mode ? { parseMode: rendered.parse_mode } : {}),
+      ...(rendered.reply_markup !== undefined ? { replyMarkup: rendered.reply_markup } : {}),
+      signal: AbortSignal.timeout(sendTimeoutMs),
+    });
+    const topic = rendered.message_thread_id !== undefined ? { messageThreadId: rendered.message_thread_id } : {};
     try {
-      return await sender.sendMessage(chatId, rendered.text, {
-        ...(rendered.parse_mode ? { parseMode: rendered.parse_mode } : {}),
-        ...(rendered.reply_markup !== undefined ? { replyMarkup: rendered.reply_markup } : {}),
-        ...(rendered.message_thread_id !== undefined ? { messageThreadId: rendered.message_thread_id } : {}),
-        signal: AbortSignal.timeout(sendTimeoutMs),
-      });
+      const target = rendered.replaces;
+      if (target && target.chatId === chatId && sender.editMessageText) {
+        const edited = await sender.editMessageText(chatId, target.messageId, rendered.text, options());
+        // Refused: the message was deleted or can no longer be edited; the news goes out as a new message.
+        if (edited.kind !== 'refused') return edited;
+      }
+      return await sender.sendMessage(chatId, rendered.text, { ...options(), ...topic });
     } catch (error) {
       // A sender should not throw; if one does, it is treated like a request that never got an answer.
       return { kind: 'failed', description: describeError(error), answered: false };

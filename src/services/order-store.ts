@@ -15,8 +15,12 @@ export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export interface OrderLabels {
   provider: string;
   product: string;
+  /** As the upstream names it; `countryIso` (when known) is what customers are shown, in their language. */
   country?: string;
+  countryIso?: string;
   term: string;
+  /** A rent period's days, for a localized term label. */
+  termDays?: number;
 }
 
 export const TERMINAL_STATES: OrderState[] = ['delivered', 'failed'];

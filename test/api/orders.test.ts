@@ -110,6 +110,27 @@ describe('POST /orders', () => {
       cursor = page.json.next_cursor;
     }
     expect(older.at(-1)).toMatchObject({ category: 'topup', available_change_cents: 100_00 });
+
+    // The statement tells the same story as the bot: the purchase once, with what was bought, then the top-up.
+    const statement = await api.call('GET', '/statement?limit=10', { token });
+    expect(statement.status).toBe(200);
+    expect(statement.json.lines).toEqual([
+      expect.objectContaining({
+        type: 'purchase',
+        status: 'paid',
+        amount_cents: quote.price_cents,
+        available_change_cents: -quote.price_cents,
+        order: expect.objectContaining({
+          id: order.id,
+          kind: 'purchase',
+          provider: expect.any(String),
+          product: expect.any(String),
+          quantity: 1,
+        }),
+      }),
+      expect.objectContaining({ type: 'topup', topup_method: 'manual', available_change_cents: 100_00, order: null }),
+    ]);
+    expect(statement.json.next_cursor).toBeNull();
   });
 
   it('20 concurrent requests with one key make one order and one charge', async () => {

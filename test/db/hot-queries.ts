@@ -125,6 +125,8 @@ export const HOT_ITEMS: HotItem[] = [
   { path: 'update', name: "a page of a customer's audit entries", run: (fx) => fx.services.audit.ofUser(fx.userId, { limit: 11 }) },
   { path: 'update', name: 'wallet balance', run: (fx) => fx.services.wallet.balance(fx.userId) },
   { path: 'update', name: 'wallet history page', run: (fx) => fx.services.wallet.history(fx.userId, { limit: 10 }) },
+  { path: 'update', name: 'wallet statement page', run: (fx) => fx.services.walletStatement.page(fx.userId, { limit: 10 }) },
+  { path: 'update', name: 'support thread', run: (fx) => fx.services.support.supportThreadOf(fx.userId) },
   {
     path: 'update',
     name: "a page of the customer's proxies",

@@ -25,13 +25,13 @@ function confirmQuoteId(user: EmulatedUser): string {
   return button.callback_data!.slice('o:ok:'.length);
 }
 
-/** /start, then Buy → proxy-ipv4 → IPv4 → USA → 30 days; stops at the quantity step. */
+/** /start, then Buy → proxy-ipv4 → IPv4 → United States → 30 days; stops at the quantity step. */
 async function toQuantityStep(user: EmulatedUser) {
   await say(user, '/start', has('Proxy Storefront'));
   await press(user, '🛒 Buy proxies', has('choose a provider'));
   await press(user, 'proxy-ipv4.com', has('choose a product'));
   await press(user, 'Private IPv4 proxies', has('choose a country'));
-  await press(user, 'USA', has('choose the rent period'));
+  await press(user, '🇺🇸 United States', has('choose the rent period'));
   return press(user, '30 days', has('how many proxies'));
 }
 
@@ -58,7 +58,7 @@ describe('buying proxies in the bot', () => {
     const summary = await press(alice, '2', has('Your order'));
     const quote = world.shop.orders.quoteById(confirmQuoteId(alice))!;
     expect(summary.plainText).toContain('Product: Private IPv4 proxies');
-    expect(summary.plainText).toContain('Country: USA');
+    expect(summary.plainText).toContain('Country: 🇺🇸 United States');
     expect(summary.plainText).toContain('Term: 30 days');
     expect(summary.plainText).toContain('Quantity: 2');
     expect(summary.plainText).toContain(`Price: ${formatCents(quote.priceCents)}`);
@@ -112,9 +112,9 @@ describe('buying proxies in the bot', () => {
     await press(bob, 'Private IPv4 proxies', has('choose a country'));
     await press(bob, '« Back', has('choose a product'));
     await press(bob, 'Private IPv4 proxies', has('choose a country'));
-    await press(bob, 'ENGLAND', has('choose the rent period'));
+    await press(bob, '🇬🇧 United Kingdom', has('choose the rent period'));
     await press(bob, '« Back', has('choose a country'));
-    await press(bob, 'ENGLAND', has('choose the rent period'));
+    await press(bob, '🇬🇧 United Kingdom', has('choose the rent period'));
     await press(bob, '7 days', has('how many proxies'));
     await press(bob, '« Back', has('choose the rent period'));
     await press(bob, '7 days', has('how many proxies'));
@@ -122,7 +122,7 @@ describe('buying proxies in the bot', () => {
     await press(bob, '« Back', has('how many proxies'));
     const summary = await press(bob, '5', has('Your order'));
     expect(summary.plainText).toContain('Quantity: 5');
-    expect(summary.plainText).toContain('Country: ENGLAND');
+    expect(summary.plainText).toContain('Country: 🇬🇧 United Kingdom');
     expect(summary.plainText).toContain('Term: 7 days');
     await press(bob, '✖ Cancel', has('Purchase cancelled'));
 
@@ -269,10 +269,10 @@ describe('buying proxies in the bot', () => {
     await world.restartBot();
     expect(world.bot).not.toBe(before);
 
-    await press(hal, 'GERMANY', has('choose the rent period'));
+    await press(hal, '🇩🇪 Germany', has('choose the rent period'));
     await press(hal, '14 days', has('how many proxies'));
     const summary = await say(hal, '4', has('Your order'));
-    expect(summary.plainText).toContain('Country: GERMANY');
+    expect(summary.plainText).toContain('Country: 🇩🇪 Germany');
     expect(summary.plainText).toContain('Term: 14 days');
     expect(summary.plainText).toContain('Quantity: 4');
   });

@@ -86,9 +86,15 @@ describe('a Russian-speaking customer', () => {
     await press(olga, '🛒 Купить прокси', has('выберите поставщика'));
     await press(olga, 'proxy-ipv4.com', has('выберите продукт'));
     await press(olga, 'Private IPv4 proxies', has('выберите страну'));
-    await press(olga, 'USA', has('выберите срок аренды'));
-    await press(olga, '30 days', has('сколько прокси'));
+    // Countries by their ISO code, with a flag, in Russian; terms with Russian plural rules.
+    const countries = await press(olga, /Соединенные Штаты/, has('выберите срок аренды'));
+    expect(labels(olga, countries)).toEqual(expect.arrayContaining(['1 день', '30 дней']));
+    expect(labels(olga, countries).join(' ')).not.toMatch(/days?\b|day\(s\)/);
+    await press(olga, '30 дней', has('сколько прокси'));
     const summary = await press(olga, '1', has('Ваш заказ'));
+    expect(summary.plainText).toContain('🇺🇸 Соединенные Штаты');
+    expect(summary.plainText).toContain('30 дней');
+    expect(summary.plainText).not.toContain('USA');
     expect(summary.plainText).toContain('Количество: 1');
     expect(labels(olga, summary).some((l) => l.startsWith('✅ Подтвердить'))).toBe(true);
   });

@@ -384,7 +384,7 @@ describe('log lines carry their request or update', () => {
     await press(alice, '🛒 Buy proxies', has('choose a provider'));
     await press(alice, 'proxy-ipv4.com', has('choose a product'));
     await press(alice, 'Private IPv4 proxies', has('choose a country'));
-    await press(alice, 'USA', has('choose the rent period'));
+    await press(alice, '🇺🇸 United States', has('choose the rent period'));
     await press(alice, '30 days', has('how many proxies'));
     await press(alice, '1', has('Your order'));
     await alice.press(/^✅ Confirm/);

@@ -127,7 +127,13 @@ describe('GateProxy seed examples', () => {
   it('turns the NodeMaven pricing into traffic terms priced in cents, plan values untouched', () => {
     const pricing = providerPricingSchema.parse(JSON.parse(SEED_NODEMAVEN_PRICING));
     const product = productFromPricing({ id: 'nodemaven', name: 'NodeMaven', status: 'active' }, pricing);
-    expect(product).toMatchObject({ id: 'nodemaven', name: 'NodeMaven', kind: 'rotating', billing: 'traffic' });
+    // A description, not the bare brand name.
+    expect(product).toMatchObject({
+      id: 'nodemaven',
+      name: 'NodeMaven residential proxies, pay per GB',
+      kind: 'rotating',
+      billing: 'traffic',
+    });
     expect(product.countries).toEqual([]);
     expect(product.maxQuantity).toBe(1);
     expect(product.terms).toEqual([

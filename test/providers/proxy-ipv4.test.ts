@@ -440,7 +440,9 @@ describe('proxy-ipv4: catalog, quote, purchase, list, renew, find', () => {
     const ipv4 = catalog.products[0]!;
     expect(ipv4).toMatchObject({ kind: 'static', billing: 'period', available: true, minQuantity: 1 });
     expect(ipv4.countries.map((c) => c.code)).toEqual(['GBR', 'USA', 'FRA', 'DEU', 'NLD']);
-    expect(ipv4.countries[0]).toEqual({ code: 'GBR', name: 'ENGLAND', available: true });
+    // The upstream's own values are kept for ordering; the ISO code is what customers are shown (a flag and a localized name).
+    expect(ipv4.countries[0]).toEqual({ code: 'GBR', name: 'ENGLAND', iso: 'GB', available: true });
+    expect(ipv4.countries.every((c) => c.iso !== undefined)).toBe(true);
     expect(ipv4.terms.map((t) => t.id)).toEqual(['1', '7', '14', '30', '60', '90']);
     expect(ipv4.terms[3]).toEqual({ id: '30', label: '30 days', days: 30 });
     const mobile = catalog.products[3]!;

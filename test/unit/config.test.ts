@@ -40,6 +40,15 @@ describe('settings', () => {
     expect(wrong.problems.map((p) => p.split(':')[0]).sort()).toEqual(['BACKUP_CRON', 'BACKUP_KEEP']);
   });
 
+  it('take the API address for the tokens screen from API_PUBLIC_URL, else PUBLIC_URL', () => {
+    const own = parseConfig({ API_PUBLIC_URL: 'https://api.shop.example/', PUBLIC_URL: 'https://bot.shop.example' });
+    expect(own.ok && own.config.apiPublicUrl).toBe('https://api.shop.example');
+    const fallback = parseConfig({ PUBLIC_URL: 'https://bot.shop.example/' });
+    expect(fallback.ok && fallback.config.apiPublicUrl).toBe('https://bot.shop.example');
+    const wrong = parseConfig({ API_PUBLIC_URL: 'shop.example' });
+    expect(!wrong.ok && wrong.problems.map((p) => p.split(':')[0])).toEqual(['API_PUBLIC_URL']);
+  });
+
   it('list every problem at once, without echoing values', () => {
     const result = parseConfig({
       BOT_TOKEN: 'not-a-token-secret-value',

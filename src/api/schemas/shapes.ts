@@ -152,6 +152,33 @@ export const TransactionSchema = z
   })
   .openapi('Transaction');
 
+/** What a statement line's purchase or refund was for, as the order recorded it. */
+const StatementOrderSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['purchase', 'renewal']),
+  provider: z.string(),
+  product: z.string(),
+  country: z.string().nullable(),
+  term: z.string(),
+  quantity: z.number().int(),
+});
+
+/** One line of the wallet statement: a purchase once (pending, paid or returned), a top-up, its refund, an order refund or an adjustment. */
+export const StatementLineSchema = z
+  .object({
+    seq: z.number().int(),
+    created_at: isoTime.nullable(),
+    type: z.enum(['purchase', 'topup', 'topup_refund', 'topup_refund_cancelled', 'order_refund', 'adjustment']),
+    /** How the line changed the available money: negative for a purchase (0 once returned), positive for a top-up. */
+    available_change_cents: cents,
+    amount_cents: cents,
+    status: z.enum(['pending', 'paid', 'returned']).nullable().openapi({ description: 'Purchases only' }),
+    order: StatementOrderSchema.nullable(),
+    topup_method: z.enum(['stars', 'cryptopay', 'manual']).nullable(),
+    reason: z.string().nullable().openapi({ description: "Adjustments only: the shop's reason" }),
+  })
+  .openapi('StatementLine');
+
 export const TokenSchema = z
   .object({
     id: z.string(),

@@ -9,6 +9,7 @@
  * button carries the quote id and the flow hands the press on to the orders
  * feature, which runs the purchase as a detached task.
  */
+import { countryText, termText } from '../labels.js';
 import { InlineKeyboard } from 'grammy';
 import type { CatalogProduct } from '../../providers/types.js';
 import type { QuoteResult } from '../../services/orders.js';
@@ -245,8 +246,8 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
       for (const row of rows(shown, 2)) {
         for (const c of row) {
           const i = countries.indexOf(c);
-          if (c.available) keyboard.text(c.name, buttons.country.pack({ index: i }));
-          else keyboard.text(t('buy-sold-out', { name: c.name }), buttons.unavailable.pack({ item: String(i) }));
+          if (c.available) keyboard.text(countryText(t, c), buttons.country.pack({ index: i }));
+          else keyboard.text(t('buy-sold-out', { name: countryText(t, c) }), buttons.unavailable.pack({ item: String(i) }));
         }
         keyboard.row();
       }
@@ -264,7 +265,7 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
         product!.terms.map((term, i) => ({ term, i })),
         2,
       )) {
-        for (const { term, i } of row) keyboard.text(term.label, buttons.term.pack({ index: i }));
+        for (const { term, i } of row) keyboard.text(termText(t, term), buttons.term.pack({ index: i }));
         keyboard.row();
       }
       const key = product!.billing === 'traffic' ? 'buy-choose-traffic' : 'buy-choose-period';
@@ -280,7 +281,7 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
         keyboard.row();
       }
       const term = product!.terms[state.termIndex ?? 0]!;
-      const text = t('buy-choose-quantity', { product: escapeHtml(product!.name), term: escapeHtml(term.label), min, max });
+      const text = t('buy-choose-quantity', { product: escapeHtml(product!.name), term: escapeHtml(termText(t, term)), min, max });
       return show(ctx, withNotice(text), nav(keyboard));
     }
     case 'summary': {

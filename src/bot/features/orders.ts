@@ -79,12 +79,14 @@ export function createOrdersFeature(env: BotEnv, api: () => Api): Composer<BotCo
 
 async function placeOrder(env: BotEnv, api: Api, task: OrderTask): Promise<void> {
   const t: Translate = (key, vars) => env.i18n.t(task.language, key, vars);
-  const edit = async (text: string, keyboard?: InlineKeyboard) => {
+  /** Returns the id of the message that now shows `text`. */
+  const edit = async (text: string, keyboard?: InlineKeyboard): Promise<number> => {
     try {
       await api.editMessageText(task.chatId, task.messageId, text, { reply_markup: keyboard });
+      return task.messageId;
     } catch (error) {
       env.logger.warn('could not edit the order message; sending a new one', { error });
-      await api.sendMessage(task.chatId, text, { reply_markup: keyboard });
+      return (await api.sendMessage(task.chatId, text, { reply_markup: keyboard })).message_id;
     }
   };
   await edit(t('order-placing'));
@@ -111,7 +113,12 @@ async function placeOrder(env: BotEnv, api: Api, task: OrderTask): Promise<void>
   const view = sagaResultView(t, result, balance, renewed);
   if (view.awaitingFunds) env.pendingQuotes.write(String(task.userId), task.quoteId);
   else if (result.kind !== 'quote_expired') env.pendingQuotes.delete(String(task.userId));
-  await edit(view.text, view.keyboard);
+  // News about a slow order (a person alerted, the outcome) edits this message instead of adding new ones (notices.ts).
+  // Recorded before the edit so a notifier pass in between finds it; a fallback to a new message re-records it.
+  const slow = result.kind === 'provisioning' ? result.order.id : undefined;
+  if (slow) env.orderMessages.write(slow, { chatId: task.chatId, messageId: task.messageId });
+  const shownIn = await edit(view.text, view.keyboard);
+  if (slow && shownIn !== task.messageId) env.orderMessages.write(slow, { chatId: task.chatId, messageId: shownIn });
   if (view.document) {
     await api.sendDocument(task.chatId, new InputFile(Buffer.from(view.document.content), view.document.fileName));
   }

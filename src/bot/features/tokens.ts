@@ -43,7 +43,11 @@ export function createTokensFeature(env: BotEnv): Composer<BotContext> {
     }
     const now = env.now();
     const all = tokens.list(ctx.user.id);
-    const lines = [notice, ctx.t('tokens-title'), ctx.t('tokens-explain')].filter((l): l is string => l !== undefined);
+    const api = env.deps.apiLinks;
+    const where = api
+      ? ctx.t('tokens-api-where', { baseUrl: escapeHtml(api.baseUrl), docsUrl: escapeHtml(api.docsUrl) })
+      : ctx.t('tokens-api-where-unknown');
+    const lines = [notice, ctx.t('tokens-title'), ctx.t('tokens-explain'), where].filter((l): l is string => l !== undefined);
     if (all.length === 0) lines.push('', ctx.t('tokens-empty'));
     for (const token of all) lines.push('', tokenLine(ctx.t, token, now));
     const keyboard = new InlineKeyboard().text(ctx.t('tokens-create'), tokenCallbacks.create.pack()).row();

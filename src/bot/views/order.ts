@@ -3,6 +3,7 @@
  * purchase saga. Shared by the buy flow, renewals, the detached order task
  * and the outbox notices, so an order reads the same wherever it shows.
  */
+import { countryText, termText } from '../labels.js';
 import { InlineKeyboard } from 'grammy';
 import { formatProxy, type ProxyCredentials } from '../../domain/proxy-format.js';
 import type { OrderFailureCode, QuoteRefusal, QuoteView, SagaResult } from '../../services/orders.js';
@@ -54,8 +55,14 @@ export function reasonText(t: Translate, reason: string | null | undefined): str
   return t(reason && hasWording(reason) ? REASON_WORDING[reason] : 'reason-other');
 }
 
-export function labelLine(labels: OrderLabels): string {
-  return [labels.product, labels.country, labels.term]
+/** Product · country · term; with `t`, the country and term in the reader's language. */
+export function labelLine(labels: OrderLabels, t?: Translate): string {
+  const country =
+    t && labels.country
+      ? countryText(t, { name: labels.country, ...(labels.countryIso ? { iso: labels.countryIso } : {}) })
+      : labels.country;
+  const term = t ? termText(t, { label: labels.term, ...(labels.termDays !== undefined ? { days: labels.termDays } : {}) }) : labels.term;
+  return [labels.product, country, term]
     .filter(Boolean)
     .map((s) => escapeHtml(s!))
     .join(' · ');
@@ -68,8 +75,14 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
     t(quote.kind === 'renewal' ? 'summary-title-renewal' : 'summary-title'),
     t('summary-provider', { provider: escapeHtml(labels.provider) }),
     t('summary-product', { product: escapeHtml(labels.product) }),
-    labels.country ? t('summary-country', { country: escapeHtml(labels.country) }) : undefined,
-    t('summary-term', { term: escapeHtml(labels.term) }),
+    labels.country
+      ? t('summary-country', {
+          country: escapeHtml(countryText(t, { name: labels.country, ...(labels.countryIso ? { iso: labels.countryIso } : {}) })),
+        })
+      : undefined,
+    t('summary-term', {
+      term: escapeHtml(termText(t, { label: labels.term, ...(labels.termDays !== undefined ? { days: labels.termDays } : {}) })),
+    }),
     t('summary-quantity', { quantity: quote.choice.quantity }),
     t('summary-price', { price: money(quote.priceCents) }),
     t('summary-lock', { until: isoDateTime(quote.expiresAt) }),
@@ -108,7 +121,7 @@ export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCrede
   const labels = labelsOf(order);
   const lines = credentialLines(proxies);
   const head = [
-    t('order-delivered', { items: labelLine(labels), quantity: order.quantity }),
+    t('order-delivered', { items: labelLine(labels, t), quantity: order.quantity }),
     t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
   ];
   const keyboard = menuButton(
@@ -154,7 +167,7 @@ export function renewedView(
 export function failedView(t: Translate, order: OrderRow, balance: Balance): ResultView {
   return {
     text: [
-      t('order-failed', { items: labelLine(labelsOf(order)), reason: reasonText(t, order.failureCode) }),
+      t('order-failed', { items: labelLine(labelsOf(order), t), reason: reasonText(t, order.failureCode) }),
       t('order-returned', { price: money(order.priceCents), balance: money(balance.availableCents) }),
     ].join('\n'),
     keyboard: menuButton(t, new InlineKeyboard().text(t('menu-buy'), menu.buy.pack())),
@@ -169,7 +182,7 @@ export function failedView(t: Translate, order: OrderRow, balance: Balance): Res
 export function stillConfirmingView(t: Translate, order: OrderRow, stillOpen: boolean): ResultView {
   return {
     text: t(stillOpen ? 'notice-order-still-open' : 'notice-order-provisioning', {
-      items: labelLine(labelsOf(order)),
+      items: labelLine(labelsOf(order), t),
       price: money(order.priceCents),
     }),
     keyboard: menuOnly(t),
@@ -179,7 +192,7 @@ export function stillConfirmingView(t: Translate, order: OrderRow, stillOpen: bo
 /** A person confirmed the provider delivered; the credentials follow when the provider lists them. */
 export function settledDeliveredView(t: Translate, order: OrderRow): ResultView {
   return {
-    text: t('notice-order-settled-delivered', { items: labelLine(labelsOf(order)), price: money(order.priceCents) }),
+    text: t('notice-order-settled-delivered', { items: labelLine(labelsOf(order), t), price: money(order.priceCents) }),
     keyboard: menuButton(t, new InlineKeyboard().text(t('menu-proxies'), proxyCallbacks.list.pack({ page: 0 }))),
   };
 }
@@ -199,7 +212,13 @@ export function sagaResultView(
     case 'failed':
       return failedView(t, result.order, balance);
     case 'provisioning':
-      return { text: t('order-provisioning', { price: money(result.order.priceCents) }), keyboard: menuOnly(t) };
+      return {
+        text: t('order-provisioning', {
+          price: money(result.order.priceCents),
+          nextCheck: result.order.nextCheckAt !== null ? isoDateTime(result.order.nextCheckAt) : '—',
+        }),
+        keyboard: menuOnly(t),
+      };
     case 'quote_expired':
       if (!result.newQuote) return { text: t('order-quote-expired-unpriced'), keyboard: menuOnly(t) };
       return { text: summaryText(t, result.newQuote, t('order-quote-expired')), keyboard: confirmKeyboard(t, result.newQuote) };

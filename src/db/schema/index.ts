@@ -9,3 +9,4 @@ export * from './signing.js';
 export * from './providers.js';
 export * from './operator-console.js';
 export * from './broadcasts.js';
+export * from './support.js';

@@ -205,7 +205,8 @@ export function productFromPricing(provider: ProvidersWire['providers'][number],
   const terms = pricing.plans.map(termFromPlan);
   return {
     id: provider.id,
-    name: provider.name ?? provider.id,
+    // GateProxy resells other networks' residential traffic: the brand alone tells a customer nothing.
+    name: `${provider.name ?? provider.id} residential proxies, pay per GB`,
     kind: 'rotating',
     billing: 'traffic',
     // Pricing does not name a protocol; the documented deliveries are HTTP.

@@ -15,6 +15,7 @@
  *   per subscription (the part before the first `:`); using one reference per
  *   renewal makes repeats harmless, as the upstream replays the first answer.
  */
+import { withIso } from '../../domain/countries.js';
 import { createHash } from 'node:crypto';
 import { dollarsToCents } from '../../domain/money.js';
 import {
@@ -292,7 +293,7 @@ export function toCatalogProducts(catalog: WireCatalog, countries: readonly Lumi
         kind: 'static',
         billing: 'period',
         protocols: ['http', 'socks5'],
-        countries: countries.map((country) => ({ code: country.code, name: country.name, available })),
+        countries: countries.map((country) => withIso({ code: country.code, name: country.name, available }, country.code, country.name)),
         terms: [
           {
             ...LUMIWEB_TERM,

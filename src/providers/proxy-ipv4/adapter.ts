@@ -8,6 +8,7 @@
  * is reconciled by looking for new proxies of the right type and country that
  * started after the order was sent.
  */
+import { withIso } from '../../domain/countries.js';
 import { dollarsToCents, MoneyParseError, type Rounding } from '../../domain/money.js';
 import { ConcurrencyLimiter } from '../../lib/http.js';
 import {
@@ -133,7 +134,7 @@ class ProxyIpv4Provider implements ProxyProvider {
       ...PRODUCTS[type],
       billing: 'period',
       // The list is of countries "available to buy in"; stock itself is only known when ordering.
-      countries: countries.value.map((c) => ({ code: c.alpha3code, name: c.name, available: true })),
+      countries: countries.value.map((c) => withIso({ code: c.alpha3code, name: c.name, available: true }, c.alpha3code, c.name)),
       // Prices depend on country and quantity, so the catalog leaves unit costs to `quote`.
       terms: days.value.map(termForDays),
       minQuantity: 1,

@@ -14,6 +14,7 @@
  *   one at a time and a lost answer is found again by listing subscriptions
  *   (see `findPurchase`).
  */
+import { withIso } from '../../domain/countries.js';
 import { ConcurrencyLimiter } from '../../lib/http.js';
 import {
   ambiguous,
@@ -304,7 +305,7 @@ export function productsFromPlans(plans: PanelPlan[]): CatalogProduct[] {
         kind: networkType.toLowerCase() === 'mobile' ? 'rotating' : 'static',
         billing: 'period',
         protocols: ['http', 'socks5'],
-        countries: countries.map((code) => ({ code, name: countryName(code), available: true })),
+        countries: countries.map((code) => withIso({ code, name: countryName(code), available: true }, code)),
         terms: durations.flatMap((durationMs) => catalogTermsFor(group, countries, durationMs)),
         minQuantity: 1,
         maxQuantity: MAX_QUANTITY,

@@ -12,6 +12,12 @@ import type { UpdateQueue } from './updates.js';
 import { chatMember } from './methods/bot.js';
 import type { InlineKeyboardButton, MessageEntity } from './types.js';
 
+/** Where in the chat a message goes: as a reply to a message, in a forum topic. */
+export interface PostOptions {
+  replyTo?: number;
+  threadId?: number;
+}
+
 export type PaymentResult = { ok: true; chargeId: string } | { ok: false; error: string };
 
 /** Thrown for test mistakes (pressing a button the bot never rendered, ...). */
@@ -36,19 +42,51 @@ export class UserActions {
   }
 
   /** `entities`: formatting the user applied in their app; by default only `/commands` are marked. */
-  sendText(userId: number, chatId: number, text: string, entities?: MessageEntity[]): StoredMessage {
-    const user = this.actor(userId, chatId);
+  sendText(userId: number, chatId: number, text: string, options: PostOptions & { entities?: MessageEntity[] } = {}): StoredMessage {
     if (text.length === 0) throw new ActionError('cannot send an empty message');
+    const entities = options.entities ?? commandEntities(text);
+    return this.post(userId, chatId, { rawText: text, plainText: text, entities, isCaption: false }, options);
+  }
+
+  /** Sends a file (a screenshot, a log) with an optional caption. */
+  sendDocument(
+    userId: number,
+    chatId: number,
+    file: { fileName: string; content: Buffer; mimeType?: string; caption?: string },
+    options: PostOptions = {},
+  ): StoredMessage {
+    if (file.content.length === 0) throw new ActionError('cannot send an empty file');
+    const document = this.state.addFile({
+      fileName: file.fileName,
+      content: file.content,
+      ...(file.mimeType ? { mimeType: file.mimeType } : {}),
+    });
+    const caption = file.caption ? { rawText: file.caption, plainText: file.caption } : { plainText: '' };
+    return this.post(userId, chatId, { ...caption, entities: [], isCaption: true, document }, options);
+  }
+
+  private post(
+    userId: number,
+    chatId: number,
+    content: Pick<StoredMessage, 'plainText' | 'entities' | 'isCaption'> & Partial<Pick<StoredMessage, 'rawText' | 'document'>>,
+    options: PostOptions,
+  ): StoredMessage {
+    const user = this.actor(userId, chatId);
     const chat = this.state.chat(chatId);
     if (chat.chat.type === 'private') user.startedBot = true;
+    if (options.replyTo !== undefined && !this.state.message(chatId, options.replyTo)) {
+      throw new ActionError(`message ${options.replyTo} to reply to not found in chat ${chatId}`);
+    }
+    if (options.threadId !== undefined && !this.state.message(chatId, options.threadId)?.forumTopicCreated) {
+      throw new ActionError(`no topic ${options.threadId} in chat ${chatId}`);
+    }
     this.touchChat(chatId);
     const message = this.state.addMessage(chat, {
       from: user.user,
       fromBot: false,
-      rawText: text,
-      plainText: text,
-      entities: entities ?? commandEntities(text),
-      isCaption: false,
+      ...content,
+      ...(options.replyTo !== undefined ? { replyToMessageId: options.replyTo } : {}),
+      ...(options.threadId !== undefined ? { threadId: options.threadId } : {}),
     });
     this.updates.enqueue({ message: this.state.toWireMessage(message) });
     return message;

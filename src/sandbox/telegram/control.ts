@@ -24,6 +24,18 @@ interface Core {
 
 const refId = (ref: MessageRef | undefined) => (typeof ref === 'number' ? ref : ref?.message_id);
 
+export interface ChatPostOptions {
+  /** The message this one answers. */
+  replyTo?: MessageRef;
+  /** The forum topic (its thread id) to post in. */
+  threadId?: number;
+}
+
+const postOptions = (options: ChatPostOptions) => ({
+  ...(options.replyTo !== undefined ? { replyTo: refId(options.replyTo)! } : {}),
+  ...(options.threadId !== undefined ? { threadId: options.threadId } : {}),
+});
+
 class ChatHandle {
   constructor(
     protected readonly core: Core,
@@ -117,12 +129,26 @@ export class EmulatedUser extends ChatHandle {
   }
 
   /** Writes to the bot; `/commands` get a bot_command entity. Returns the user's message. */
-  async send(text: string): Promise<ChatMessage> {
-    return toView(this.core.actions.sendText(this.id, this.id, text));
+  async send(text: string, options: ChatPostOptions = {}): Promise<ChatMessage> {
+    return toView(this.core.actions.sendText(this.id, this.id, text, postOptions(options)));
   }
 
-  async sendIn(group: EmulatedGroup, text: string): Promise<ChatMessage> {
-    return toView(this.core.actions.sendText(this.id, group.id, text));
+  /** Writes in a group; `replyTo` answers a message there, `threadId` posts in a forum topic. */
+  async sendIn(group: EmulatedGroup, text: string, options: ChatPostOptions = {}): Promise<ChatMessage> {
+    return toView(this.core.actions.sendText(this.id, group.id, text, postOptions(options)));
+  }
+
+  /** Sends the bot a file (a screenshot, a log) in the private chat. */
+  async sendDocument(file: { fileName: string; content: Buffer; mimeType?: string; caption?: string }): Promise<ChatMessage> {
+    return toView(this.core.actions.sendDocument(this.id, this.id, file));
+  }
+
+  async sendDocumentIn(
+    group: EmulatedGroup,
+    file: { fileName: string; content: Buffer; mimeType?: string; caption?: string },
+    options: ChatPostOptions = {},
+  ): Promise<ChatMessage> {
+    return toView(this.core.actions.sendDocument(this.id, group.id, file, postOptions(options)));
   }
 
   /**
@@ -132,7 +158,7 @@ export class EmulatedUser extends ChatHandle {
    */
   async sendFormattedIn(group: EmulatedGroup, html: string): Promise<ChatMessage> {
     const { text, entities } = parseHtml(html);
-    return toView(this.core.actions.sendText(this.id, group.id, text, entities));
+    return toView(this.core.actions.sendText(this.id, group.id, text, { entities }));
   }
 
   /** Presses a button the bot rendered (exact text or a pattern); returns the callback query id. */

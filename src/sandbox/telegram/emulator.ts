@@ -51,6 +51,8 @@ export interface NewGroup {
   type?: 'group' | 'supergroup';
   /** The bot's own status in the group; default 'administrator'. */
   botStatus?: ChatMemberStatus;
+  /** A supergroup with topics (is_forum): the bot may create a topic per conversation. */
+  forum?: boolean;
 }
 
 export class TelegramEmulatorCore {

@@ -79,8 +79,12 @@ export interface StoredMessage {
   invoice?: StoredInvoice;
   successfulPayment?: WireSuccessfulPayment;
   refundedPayment?: WireRefundedPayment;
-  /** The forum topic it was sent to (`message_thread_id`); absent for the chat's general flow. */
-  messageThreadId?: number;
+  /** The message this one answers (Telegram's reply_to_message). */
+  replyToMessageId?: number;
+  /** The forum topic it was posted in: the id of the topic's creation message. */
+  threadId?: number;
+  /** A service message: a forum topic was created (its id is the topic's thread id). */
+  forumTopicCreated?: { name: string };
   deleted: boolean;
   /** Global change counter at the last create/edit/delete, so waiters see only news. */
   seq: number;
@@ -208,12 +212,13 @@ export class EmulatorState {
     return record;
   }
 
-  addGroup(fields: { title: string; type?: 'group' | 'supergroup'; botStatus?: ChatMemberStatus }): ChatRecord {
+  addGroup(fields: { title: string; type?: 'group' | 'supergroup'; botStatus?: ChatMemberStatus; forum?: boolean }): ChatRecord {
     const type = fields.type ?? 'supergroup';
+    if (fields.forum && type !== 'supergroup') throw badRequest('only supergroups can have topics');
     const number = this.nextGroupNumber++;
     // Supergroup ids are -100 followed by the channel id; basic groups are plain negatives.
     const id = type === 'supergroup' ? -(1_000_000_000_000 + 1_000_000_000 + number) : -(4_000_000_000 + number);
-    const record = this.newChat({ id, type, title: fields.title });
+    const record = this.newChat({ id, type, title: fields.title, ...(fields.forum ? { is_forum: true } : {}) });
     record.members.set(this.bot.id, fields.botStatus ?? 'administrator');
     this.chats.set(id, record);
     return record;
@@ -282,7 +287,7 @@ export class EmulatorState {
     return file;
   }
 
-  toWireMessage(message: StoredMessage): WireMessage {
+  toWireMessage(message: StoredMessage, withReply = true): WireMessage {
     const wire: WireMessage = {
       message_id: message.messageId,
       from: message.from,
@@ -290,10 +295,6 @@ export class EmulatorState {
       chat: this.chat(message.chatId).chat,
     };
     if (message.editDate !== undefined) wire.edit_date = message.editDate;
-    if (message.messageThreadId !== undefined) {
-      wire.message_thread_id = message.messageThreadId;
-      wire.is_topic_message = true;
-    }
     if (message.rawText !== undefined) {
       if (message.isCaption) {
         wire.caption = message.plainText;
@@ -316,6 +317,15 @@ export class EmulatorState {
     if (message.successfulPayment) wire.successful_payment = message.successfulPayment;
     if (message.refundedPayment) wire.refunded_payment = message.refundedPayment;
     if (message.replyMarkup) wire.reply_markup = message.replyMarkup;
+    if (message.forumTopicCreated) wire.forum_topic_created = { name: message.forumTopicCreated.name, icon_color: 7_322_096 };
+    if (message.threadId !== undefined) {
+      wire.message_thread_id = message.threadId;
+      wire.is_topic_message = true;
+    }
+    // In a topic, a message that answers nothing in particular answers the topic's creation message, as in Telegram.
+    const repliedId = message.replyToMessageId ?? (message.threadId !== message.messageId ? message.threadId : undefined);
+    const replied = withReply && repliedId !== undefined ? this.message(message.chatId, repliedId) : undefined;
+    if (replied) wire.reply_to_message = this.toWireMessage(replied, false);
     return wire;
   }
 }

@@ -22,6 +22,8 @@ export interface WireChat {
   username?: string;
   first_name?: string;
   last_name?: string;
+  /** A supergroup with topics. */
+  is_forum?: boolean;
 }
 
 export interface MessageEntity {
@@ -85,8 +87,6 @@ export interface WireMessage {
   date: number;
   chat: WireChat;
   edit_date?: number;
-  message_thread_id?: number;
-  is_topic_message?: boolean;
   text?: string;
   entities?: MessageEntity[];
   caption?: string;
@@ -96,6 +96,10 @@ export interface WireMessage {
   successful_payment?: WireSuccessfulPayment;
   refunded_payment?: WireRefundedPayment;
   reply_markup?: ReplyMarkup;
+  message_thread_id?: number;
+  is_topic_message?: boolean;
+  reply_to_message?: WireMessage;
+  forum_topic_created?: { name: string; icon_color: number };
 }
 
 export interface WireCallbackQuery {

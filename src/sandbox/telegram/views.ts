@@ -43,6 +43,12 @@ export interface ChatMessage {
   };
   successful_payment?: WireSuccessfulPayment;
   refunded_payment?: WireRefundedPayment;
+  /** The forum topic the message is in. */
+  thread_id?: number;
+  /** The message it answers. */
+  reply_to?: number;
+  /** A topic-created service message: the topic's name. */
+  forum_topic_created?: { name: string };
 }
 
 export interface ButtonView {
@@ -63,9 +69,12 @@ export function toView(message: StoredMessage): ChatMessage {
     entities: message.entities.map((e) => ({ ...e })),
   };
   if (message.editDate !== undefined) view.edit_date = message.editDate;
+  if (message.threadId !== undefined) view.thread_id = message.threadId;
+  if (message.replyToMessageId !== undefined) view.reply_to = message.replyToMessageId;
+  if (message.forumTopicCreated) view.forum_topic_created = { ...message.forumTopicCreated };
   if (message.parseMode) view.parse_mode = message.parseMode;
   if (message.replyMarkup) view.reply_markup = structuredClone(message.replyMarkup);
-  if (message.messageThreadId !== undefined) view.message_thread_id = message.messageThreadId;
+  if (message.threadId !== undefined) view.message_thread_id = message.threadId;
   if (message.document) {
     const d = message.document;
     view.document = {

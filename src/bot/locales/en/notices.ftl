@@ -3,7 +3,10 @@ notice-generic = There is news about your account. Open the menu with /start.
 notice-export-hint = { $count } proxies: export them from My proxies in the format you need.
 notice-open-proxy = Open the proxy
 notice-expiry =
-    ⏳ Your proxy { $product } ({ $host }) expires on { $expires } — in { $days } day(s).
+    ⏳ Your proxy { $product } ({ $host }) expires on { $expires } — in { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }.
     Renew it from its card to keep it.
 notice-expiry-auto =
     ⏳ Your proxy { $product } ({ $host }) expires on { $expires } and will be renewed automatically.

@@ -1,5 +1,10 @@
 tokens-title = <b>API tokens</b>
 tokens-explain = Tokens let your scripts use the shop's REST API on your behalf.
+tokens-api-where =
+    API base URL: <code>{ $baseUrl }</code>
+    Documentation: { $docsUrl }
+    Send the token as <code>Authorization: Bearer …</code>.
+tokens-api-where-unknown = Ask the shop's support for the API address; send the token as <code>Authorization: Bearer …</code>.
 tokens-empty = You have no tokens yet.
 tokens-create = ➕ Create a token
 tokens-revoke = Revoke “{ $name }”

@@ -3,7 +3,11 @@ notice-generic = Есть новости по вашему аккаунту. О�
 notice-export-hint = Прокси: { $count }. Выгрузите их в разделе «Мои прокси» в нужном формате.
 notice-open-proxy = Открыть прокси
 notice-expiry =
-    ⏳ Ваш прокси { $product } ({ $host }) истекает { $expires } — через { $days } дн.
+    ⏳ Ваш прокси { $product } ({ $host }) истекает { $expires } — через { $days ->
+        [one] { $days } день
+        [few] { $days } дня
+       *[many] { $days } дней
+    }.
     Продлите его в карточке, чтобы не потерять.
 notice-expiry-auto =
     ⏳ Ваш прокси { $product } ({ $host }) истекает { $expires } и будет продлён автоматически.

@@ -1,5 +1,10 @@
 tokens-title = <b>API-токены</b>
 tokens-explain = Токены позволяют вашим скриптам работать с REST API магазина от вашего имени.
+tokens-api-where =
+    Базовый адрес API: <code>{ $baseUrl }</code>
+    Документация: { $docsUrl }
+    Передавайте токен в заголовке <code>Authorization: Bearer …</code>.
+tokens-api-where-unknown = Адрес API подскажет поддержка магазина; передавайте токен в заголовке <code>Authorization: Bearer …</code>.
 tokens-empty = У вас пока нет токенов.
 tokens-create = ➕ Создать токен
 tokens-revoke = Отозвать «{ $name }»

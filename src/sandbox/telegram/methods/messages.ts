@@ -5,7 +5,7 @@
  */
 import { badRequest } from '../errors.js';
 import { isUploadedFile } from '../params.js';
-import type { StoredDocument, StoredMessage } from '../state.js';
+import type { ChatRecord, StoredDocument, StoredMessage } from '../state.js';
 import { chatIdParam, replyMarkupOf, sameMarkup, textOf, type MethodContext, type MethodHandler } from './common.js';
 
 const NOT_MODIFIED =
@@ -34,18 +34,11 @@ const sendMessage: MethodHandler = (ctx) => {
     ...text,
     isCaption: false,
     ...markupField(ctx),
-    ...threadField(ctx),
+    ...threadField(ctx, chat),
+    ...replyField(ctx, chat),
   });
   return ctx.state.toWireMessage(message);
 };
-
-/** `message_thread_id`: a forum topic of the group, kept so a test can see which topic a message went to. */
-function threadField(ctx: MethodContext) {
-  const threadId = ctx.params.int('message_thread_id');
-  if (threadId === undefined) return {};
-  if (!Number.isInteger(threadId) || threadId <= 0) throw badRequest('message thread not found');
-  return { messageThreadId: threadId };
-}
 
 const sendDocument: MethodHandler = (ctx) => {
   const chat = ctx.state.chatForBotSend(chatIdParam(ctx.params));
@@ -58,7 +51,7 @@ const sendDocument: MethodHandler = (ctx) => {
     isCaption: true,
     document,
     ...markupField(ctx),
-    ...threadField(ctx),
+    ...threadField(ctx, chat),
   });
   return ctx.state.toWireMessage(message);
 };
@@ -81,6 +74,79 @@ function documentOf(ctx: MethodContext): StoredDocument {
   }
   throw badRequest('wrong file identifier/HTTP URL specified');
 }
+
+/** message_thread_id: a topic of a forum supergroup, which must exist. */
+function threadField(ctx: MethodContext, chat: ChatRecord): { threadId?: number } {
+  const threadId = ctx.params.int('message_thread_id');
+  if (threadId === undefined) return {};
+  if (!Number.isInteger(threadId) || threadId <= 0) throw badRequest('message thread not found');
+  // In a forum the thread is a topic that must exist; elsewhere the emulator keeps whatever thread id it was given.
+  if (chat.chat.is_forum && !ctx.state.message(chat.chat.id, threadId)?.forumTopicCreated) throw badRequest('message thread not found');
+  return { threadId };
+}
+
+/** reply_parameters.message_id: the message this one answers, in the same chat. */
+function replyField(ctx: MethodContext, chat: ChatRecord): { replyToMessageId?: number } {
+  const reply = ctx.params.json<{ message_id?: number }>('reply_parameters');
+  if (reply?.message_id === undefined) return {};
+  if (!ctx.state.message(chat.chat.id, reply.message_id)) throw badRequest('message to be replied not found');
+  return { replyToMessageId: reply.message_id };
+}
+
+/** Copies a message's content (text, or a file with its caption) to another chat, without a link to the original. */
+const copyMessage: MethodHandler = (ctx) => {
+  const fromChatId = chatIdParam(ctx.params, 'from_chat_id');
+  const source = ctx.state.message(fromChatId, ctx.params.int('message_id') ?? 0);
+  if (!source) throw badRequest('message to copy not found');
+  if (source.invoice || source.successfulPayment || source.refundedPayment || source.forumTopicCreated) {
+    throw badRequest("the message can't be copied");
+  }
+  const chat = ctx.state.chatForBotSend(chatIdParam(ctx.params));
+  const caption = source.isCaption && ctx.params.has('caption') ? textOf(ctx, 'caption') : undefined;
+  const content = caption
+    ? {
+        rawText: caption.rawText,
+        plainText: caption.plainText,
+        entities: caption.entities,
+        ...(caption.parseMode ? { parseMode: caption.parseMode } : {}),
+      }
+    : {
+        ...(source.rawText !== undefined ? { rawText: source.rawText } : {}),
+        ...(source.parseMode ? { parseMode: source.parseMode } : {}),
+        plainText: source.plainText,
+        entities: source.entities.map((e) => ({ ...e })),
+      };
+  const message = ctx.state.addMessage(chat, {
+    from: ctx.state.bot,
+    fromBot: true,
+    ...content,
+    isCaption: source.isCaption,
+    ...(source.document ? { document: source.document } : {}),
+    ...markupField(ctx),
+    ...threadField(ctx, chat),
+  });
+  return { message_id: message.messageId };
+};
+
+/** Opens a topic in a forum supergroup: a service message whose id is the topic's message_thread_id. */
+const createForumTopic: MethodHandler = (ctx) => {
+  const chat = ctx.state.chatForBotSend(chatIdParam(ctx.params));
+  if (!chat.chat.is_forum) throw badRequest('the chat is not a forum');
+  const status = chat.members.get(ctx.state.bot.id);
+  if (status !== 'administrator' && status !== 'creator') throw badRequest('not enough rights to create a topic');
+  const name = ctx.params.str('name') ?? '';
+  if (name.length < 1 || name.length > 128) throw badRequest('TOPIC_TITLE_EMPTY');
+  const created = ctx.state.addMessage(chat, {
+    from: ctx.state.bot,
+    fromBot: true,
+    plainText: '',
+    entities: [],
+    isCaption: false,
+    forumTopicCreated: { name },
+  });
+  created.threadId = created.messageId;
+  return { message_thread_id: created.messageId, name, icon_color: 7_322_096 };
+};
 
 function markupField(ctx: MethodContext) {
   const replyMarkup = replyMarkupOf(ctx.params);
@@ -165,6 +231,8 @@ const getFile: MethodHandler = (ctx) => {
 export const messageMethods: Record<string, MethodHandler> = {
   sendMessage,
   sendDocument,
+  copyMessage,
+  createForumTopic,
   editMessageText,
   editMessageReplyMarkup,
   deleteMessage,
