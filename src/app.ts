@@ -93,7 +93,13 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = openDatabase(config.databasePath);
   const metrics = createMetrics({ db: database.db });
-  const services = buildServices(database, { providers: createProviders(config), logger, metrics, webhooks: config.webhooks });
+  const services = buildServices(database, {
+    providers: createProviders(config),
+    logger,
+    metrics,
+    webhooks: config.webhooks,
+    referralPercent: config.referralPercent,
+  });
   const readiness = createReadiness({ sqlite: database.sqlite, providerIds: services.catalog.providers().map((p) => p.id) });
   const payments = buildPayments(config, database, services, logger);
   const firstPass = await services.orders.reconcileDue();

@@ -13,6 +13,7 @@ import { createListing } from './listing.js';
 import { createOrders, type OrdersDeps } from './orders.js';
 import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
+import { createReferrals } from './referrals.js';
 import { createStats } from './stats.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTokenSigning } from './token-signing.js';
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   orders?: Partial<Pick<OrdersDeps, 'quoteTtlMs' | 'notFoundGraceMs' | 'attentionAfterMs' | 'checkpoint'>>;
   /** Customers' outgoing webhooks; private and loopback URLs only in the sandbox and tests (default: refused). */
   webhooks?: { allowPrivateUrls: boolean };
+  /** Share of a referred customer's captured orders paid to their referrer (%); default 0, no rewards. */
+  referralPercent?: number;
 }
 
 /** Every service over one database; the same wiring for the app and the tests. */
@@ -53,6 +56,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     allowPrivateUrls: options.webhooks?.allowPrivateUrls ?? false,
   });
   const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
+  const referrals = createReferrals({ db, sqlite, wallet, outbox, logger, percent: options.referralPercent ?? 0, now });
   const orders = createOrders({
     sqlite,
     db,
@@ -61,6 +65,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     pricing,
     outbox,
     webhooks,
+    referralRewards: referrals.hooks,
     logger,
     now,
     // In the background: the customer already has their answer; the other proxies catch up.
@@ -87,6 +92,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     stats,
     updateLog,
     webhooks,
+    referrals,
   };
 }
 

@@ -78,7 +78,18 @@ export type OperatorEvent =
         chargeId: string;
         reason: StarsUnmatchedReason;
       };
-    };
+    }
+  | { kind: 'referral_reward_unrecovered'; payload: ReferralRewardUnrecovered };
+
+/** A refunded purchase's referral reward the referrer had already spent (services/referrals.ts). */
+export interface ReferralRewardUnrecovered {
+  orderId: string;
+  referrerUserId: number;
+  refereeUserId: number;
+  rewardCents: number;
+  reversedCents: number;
+  unrecoveredCents: number;
+}
 
 export type OutboxEvent = CustomerEvent | OperatorEvent;
 export type OutboxEventKind = OutboxEvent['kind'];
@@ -130,7 +141,7 @@ const cents = z.number().int();
 const orderRef = z.object({ orderId: z.string() });
 const topUpFacts = z.object({
   topUpId: z.string(),
-  method: oneOf<TopUpMethod>({ stars: true, cryptopay: true, manual: true }),
+  method: oneOf<TopUpMethod>({ stars: true, cryptopay: true, manual: true, card: true }),
   amountCents: cents,
   userId: z.number().int(),
 });
@@ -181,6 +192,14 @@ const operatorPayloads: PayloadParsers<OperatorEvent> = {
     totalAmount: z.number().int(),
     chargeId: z.string(),
     reason: oneOf<StarsUnmatchedReason>({ not_found: true, wrong_state: true, amount_mismatch: true, external_id_conflict: true }),
+  }),
+  referral_reward_unrecovered: z.object({
+    orderId: z.string(),
+    referrerUserId: z.number().int(),
+    refereeUserId: z.number().int(),
+    rewardCents: cents,
+    reversedCents: cents,
+    unrecoveredCents: cents,
   }),
 };
 

@@ -40,7 +40,7 @@ export class LedgerError extends Error {
   }
 }
 
-export type TopUpMethod = 'stars' | 'cryptopay' | 'manual';
+export type TopUpMethod = 'stars' | 'cryptopay' | 'manual' | 'card';
 
 export interface TopUpCorrection {
   userId: number;
@@ -115,6 +115,8 @@ export const walletAccountId = (userId: number) => `wallet:${userId}`;
 const REVENUE = 'revenue';
 const ADJUSTMENTS = 'adjustments';
 const UPSTREAM_COST = 'upstream_cost';
+/** Where referral rewards come from (and go back to when a refund reverses one). */
+const MARKETING = 'marketing';
 const topUpClearing = (method: TopUpMethod) => `topup:${method}`;
 const upstreamAccount = (provider: string) => `upstream:${provider}`;
 
@@ -220,7 +222,8 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
     [REVENUE, 'revenue'],
     [ADJUSTMENTS, 'adjustments'],
     [UPSTREAM_COST, 'upstream_cost'],
-    ...(['stars', 'cryptopay', 'manual'] as const).map((m): [string, AccountKind] => [topUpClearing(m), 'topup_clearing']),
+    [MARKETING, 'marketing'],
+    ...(['stars', 'cryptopay', 'manual', 'card'] as const).map((m): [string, AccountKind] => [topUpClearing(m), 'topup_clearing']),
   ];
   for (const [id, kind] of FIXED_ACCOUNTS) insertAccount(id, kind, null);
 
@@ -515,6 +518,57 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
           reason: input.reason,
         };
         return record(t, input.userId, amount < 0);
+      });
+    },
+
+    /**
+     * Pays a referrer their reward for a referee's captured order, from the
+     * marketing account. One per order ('referral:<order>'): a replay is a no-op.
+     */
+    payReferralReward(input: { referrerUserId: number; orderId: string; amountCents: number }): TransferResult {
+      requireAmount(input.amountCents);
+      requireKey(input.orderId, 'order id');
+      return writeTransaction(sqlite, () => {
+        requireWallet(input.referrerUserId);
+        const t: NewTransfer = {
+          id: `referral:${input.orderId}`,
+          kind: 'posted',
+          category: 'referral',
+          debit: MARKETING,
+          credit: walletAccountId(input.referrerUserId),
+          amount: input.amountCents,
+          userId: input.referrerUserId,
+          orderId: input.orderId,
+          actor: 'system',
+          reason: 'referral reward',
+        };
+        return record(t, input.referrerUserId, false);
+      });
+    },
+
+    /**
+     * Takes (part of) a referral reward back after the purchase was refunded,
+     * once per refund ('referral-reversal:<order>:<refund key>'). Never more
+     * than the wallet holds: the caller decides how much is recoverable.
+     */
+    reverseReferralReward(input: { referrerUserId: number; orderId: string; refundKey: string; amountCents: number }): TransferResult {
+      requireAmount(input.amountCents);
+      requireKey(input.orderId, 'order id');
+      requireKey(input.refundKey, 'refund key');
+      return writeTransaction(sqlite, () => {
+        const t: NewTransfer = {
+          id: `referral-reversal:${input.orderId}:${input.refundKey}`,
+          kind: 'posted',
+          category: 'referral',
+          debit: walletAccountId(input.referrerUserId),
+          credit: MARKETING,
+          amount: input.amountCents,
+          userId: input.referrerUserId,
+          orderId: input.orderId,
+          actor: 'system',
+          reason: 'the referred purchase was refunded',
+        };
+        return record(t, input.referrerUserId, true);
       });
     },
 

@@ -124,6 +124,14 @@ describe('outbox notices', () => {
         chargeId: 'charge-9',
         reason: 'not_found',
       },
+      referral_reward_unrecovered: {
+        orderId: w.deliveredOrder.id,
+        referrerUserId: w.user.id,
+        refereeUserId: w.user.id,
+        rewardCents: 150,
+        reversedCents: 40,
+        unrecoveredCents: 110,
+      },
     };
     expect([...Object.keys(customer), ...Object.keys(operators)].sort()).toEqual([...OUTBOX_EVENT_KINDS].sort());
 
@@ -143,6 +151,7 @@ describe('outbox notices', () => {
     expect(rendered.get('user:topup_rejected')).toContain('nothing arrived');
     expect(rendered.get('operators:stars_payment_unmatched')).toContain('charge-9');
     expect(rendered.get('operators:order_needs_attention')).toContain(w.openOrder.id);
+    expect(rendered.get('operators:referral_reward_unrecovered')).toContain('$1.10');
   });
 
   it('a stored row with a payload this version cannot read renders the generic notice and is logged once', async () => {

@@ -144,7 +144,7 @@ export const TransactionSchema = z
   .object({
     seq: z.number().int(),
     created_at: isoTime.nullable(),
-    category: z.enum(['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost']),
+    category: z.enum(['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost', 'referral']),
     kind: z.enum(['posted', 'pending', 'post_pending', 'void_pending']),
     available_change_cents: cents,
     held_change_cents: cents,

@@ -170,6 +170,18 @@ export function createOperatorViews(deps: OperatorViewDeps) {
             reason: escapeHtml(event.payload.reason),
           }),
         };
+      case 'referral_reward_unrecovered':
+        return {
+          text: [
+            t('op-referral-unrecovered', {
+              order: code(event.payload.orderId),
+              reward: money(event.payload.rewardCents),
+              reversed: money(event.payload.reversedCents),
+              unrecovered: money(event.payload.unrecoveredCents),
+            }),
+            customerLine(event.payload.referrerUserId),
+          ].join('\n'),
+        };
       default:
         return unreachable(event);
     }
