@@ -127,7 +127,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       metrics,
       readiness,
       ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
-      v1: { services, logger: logger.child({ component: 'api' }) },
+      v1: { services, logger: logger.child({ component: 'api' }), botUsername: () => (bot?.isInited() ? bot.botInfo.username : undefined) },
       routes,
     },
   );

@@ -12,6 +12,7 @@ import type { Catalog } from '../services/catalog.js';
 import type { Listing } from '../services/listing.js';
 import type { Orders } from '../services/orders.js';
 import type { Pricing } from '../services/pricing.js';
+import type { Referrals } from '../services/referrals.js';
 import type { Subscriptions } from '../services/subscriptions.js';
 import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
@@ -27,6 +28,7 @@ import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { quoteRoutes } from './routes/quotes.js';
+import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -42,6 +44,8 @@ export interface ApiServices {
   tokenSigning: TokenSigning;
   listing: Listing;
   webhooks: Webhooks;
+  /** GET /referrals is served when present. */
+  referrals?: Referrals;
 }
 
 export interface ApiV1Options {
@@ -49,6 +53,8 @@ export interface ApiV1Options {
   logger?: Logger;
   /** Per-token budget; default 120 requests a minute. */
   rateLimit?: RateLimitOptions;
+  /** The bot's @username once it runs, for referral links. */
+  botUsername?: () => string | undefined;
 }
 
 /** True for a path the customers' API answers (and so answers failures for in its envelope). */
@@ -104,6 +110,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', proxyRoutes(services));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
+  if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));
 
   app.all('*', () => {
     throw new ApiError('not_found', 'no such endpoint');
