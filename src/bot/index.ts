@@ -37,6 +37,7 @@ import { createMembershipFeature } from './features/membership.js';
 import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
+import { createReferralsFeature } from './features/referrals.js';
 import { createTokensFeature } from './features/tokens.js';
 import { telegramStarRefund } from './ports.js';
 import { createOperatorsFeature, createOperatorViews, isOperatorCallback } from './features/operators.js';
@@ -233,6 +234,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
           ...(from.language_code ? { languageCode: from.language_code } : {}),
         });
     ctx.user = user;
+    ctx.firstContact = known === undefined;
     ctx.language = asLanguage(user.language) ?? 'en';
     return next();
   });
@@ -267,6 +269,8 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     shop.use(flowConversation(FLOWS, TOPUP_MANUAL_FLOW, flow));
   }
 
+  // Before the menu: a referral link's /start records the referrer, then the menu answers it.
+  if (services.referrals) shop.use(createReferralsFeature(env, services.referrals));
   shop.use(createMenuFeature(env));
   shop.use(createBuyFeature());
   shop.use(createOrdersFeature(env, () => bot.api));
