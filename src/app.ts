@@ -2,6 +2,7 @@
  * The composition root as a function: builds every part of the shop from a
  * config, so `main.ts` and the tests assemble the very same application.
  */
+import { createCardPayments, type CardPayments } from './payments/card.js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
@@ -35,6 +36,7 @@ export interface Payments {
   stars: StarsPayments;
   manual: ManualPayments;
   cryptopay?: CryptoPayTopUps;
+  card?: CardPayments;
 }
 
 /** Builds the top-up services from the settings. */
@@ -59,7 +61,8 @@ export function buildPayments(config: Config, database: Database_, services: Ser
         acceptedAssets: cryptoPay.assets,
       })
     : undefined;
-  return { topUps, stars, manual, ...(cryptopay ? { cryptopay } : {}) };
+  const card = config.topUps.card ? createCardPayments({ topUps, settings: config.topUps.card }) : undefined;
+  return { topUps, stars, manual, ...(cryptopay ? { cryptopay } : {}), ...(card ? { card } : {}) };
 }
 
 export { CRYPTOPAY_WEBHOOK_PATH } from './api/routes/cryptopay-webhook.js';
@@ -234,6 +237,7 @@ function createShopBot(
     topUps: payments.topUps,
     stars: payments.stars,
     manual: payments.manual,
+    ...(payments.card ? { card: payments.card } : {}),
     ...(payments.cryptopay && config.topUps.cryptoPay
       ? { cryptopay: { service: payments.cryptopay, assets: config.topUps.cryptoPay.assets } }
       : {}),

@@ -43,6 +43,7 @@ import { telegramStarRefund } from './ports.js';
 import { createOperatorsFeature, createOperatorViews, isOperatorCallback } from './features/operators.js';
 import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
 import type { AmountPayer, BotPayments } from './features/topup-amounts.js';
+import { createCardTopUp } from './features/topup-card.js';
 import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
 import { createManualTopUp } from './features/topup-manual.js';
 import { createStarsTopUp } from './features/topup-stars.js';
@@ -137,6 +138,11 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     const stars = createStarsTopUp(env, { stars: payments.stars, topUps: payments.topUps });
     topUpMethods.push(stars.method);
     payers.push(stars.payer);
+  }
+  if (payments?.card) {
+    const card = createCardTopUp(env, { card: payments.card, topUps: payments.topUps });
+    topUpMethods.push(card.method);
+    payers.push(card.payer);
   }
   if (payments?.cryptopay) {
     const cryptopay = createCryptoPayTopUp(env, {

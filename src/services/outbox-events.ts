@@ -79,7 +79,19 @@ export type OperatorEvent =
         reason: StarsUnmatchedReason;
       };
     }
-  | { kind: 'referral_reward_unrecovered'; payload: ReferralRewardUnrecovered };
+  | { kind: 'referral_reward_unrecovered'; payload: ReferralRewardUnrecovered }
+  | {
+      kind: 'card_payment_unmatched';
+      payload: {
+        telegramUserId: number;
+        payload: string;
+        currency: string;
+        totalAmount: number;
+        chargeId: string;
+        providerChargeId: string;
+        reason: StarsUnmatchedReason;
+      };
+    };
 
 /** A refunded purchase's referral reward the referrer had already spent (services/referrals.ts). */
 export interface ReferralRewardUnrecovered {
@@ -191,6 +203,15 @@ const operatorPayloads: PayloadParsers<OperatorEvent> = {
     currency: z.string(),
     totalAmount: z.number().int(),
     chargeId: z.string(),
+    reason: oneOf<StarsUnmatchedReason>({ not_found: true, wrong_state: true, amount_mismatch: true, external_id_conflict: true }),
+  }),
+  card_payment_unmatched: z.object({
+    telegramUserId: z.number().int(),
+    payload: z.string(),
+    currency: z.string(),
+    totalAmount: z.number().int(),
+    chargeId: z.string(),
+    providerChargeId: z.string(),
     reason: oneOf<StarsUnmatchedReason>({ not_found: true, wrong_state: true, amount_mismatch: true, external_id_conflict: true }),
   }),
   referral_reward_unrecovered: z.object({

@@ -124,6 +124,15 @@ describe('outbox notices', () => {
         chargeId: 'charge-9',
         reason: 'not_found',
       },
+      card_payment_unmatched: {
+        telegramUserId: 42,
+        payload: 'tu_y',
+        currency: 'EUR',
+        totalAmount: 920,
+        chargeId: 'charge-card-7',
+        providerChargeId: 'prov-7',
+        reason: 'amount_mismatch',
+      },
       referral_reward_unrecovered: {
         orderId: w.deliveredOrder.id,
         referrerUserId: w.user.id,

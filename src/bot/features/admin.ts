@@ -172,6 +172,28 @@ export function createAdminFeature(deps: AdminDeps): Composer<BotContext> {
     }
   });
 
+  // Records money that left the shop outside the ledger (a card refunded at the payment provider).
+  operators.command('debit', async (ctx) => {
+    const [telegramIdText, amountText, ...reasonWords] = args(ctx);
+    const reason = reasonWords.join(' ');
+    const amount = parseDollars(amountText);
+    const customer = services.users.byTelegramId(Number(telegramIdText));
+    if (!customer || amount === null || amount <= 0 || reason.length === 0) return reply(ctx, t('admin-debit-usage'));
+    try {
+      const result = services.wallet.adjust({
+        userId: customer.id,
+        amountCents: -amount,
+        adjustmentKey: `tg-${ctx.chat!.id}-${ctx.msg!.message_id}`,
+        actor: actor(ctx),
+        reason,
+      });
+      return reply(ctx, t('admin-credit-done', { amount: money(-amount), balance: money(result.balance.availableCents) }));
+    } catch (error) {
+      if (error instanceof LedgerError) return reply(ctx, t('admin-refused', { reason: escapeHtml(error.message) }));
+      throw error;
+    }
+  });
+
   operators.command('ledger', async (ctx) => {
     const violations = services.orders.checkInvariants();
     if (violations.length === 0) return reply(ctx, t('admin-ledger-ok'));
