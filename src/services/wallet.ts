@@ -668,6 +668,9 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
   const capturesPerOrder = new Map<string, number>();
   const capturedAmount = new Map<string, number>();
   const refundedAmount = new Map<string, number>();
+  /** Referral rewards per order, and what refunds took back of them. */
+  const referralPaid = new Map<string, number>();
+  const referralTakenBack = new Map<string, number>();
 
   for (const t of transfers) {
     const debit = totalFor(t.debitAccountId);
@@ -693,6 +696,12 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
     if (t.category === 'refund' && t.orderId) {
       refundedAmount.set(t.orderId, (refundedAmount.get(t.orderId) ?? 0) + t.amountCents);
     }
+    if (t.category === 'referral' && t.orderId) {
+      const paid = t.debitAccountId === MARKETING;
+      const tally = paid ? referralPaid : referralTakenBack;
+      tally.set(t.orderId, (tally.get(t.orderId) ?? 0) + t.amountCents);
+      if (paid && t.id !== `referral:${t.orderId}`) violations.push(`${t.id} pays a referral reward under another order's id`);
+    }
   }
 
   let postedSum = 0;
@@ -710,6 +719,9 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
   for (const id of totals.keys()) violations.push(`transfers name account ${id}, which does not exist`);
   if (postedSum !== 0 || pendingSum !== 0) violations.push(`money is not conserved (posted ${postedSum}, pending ${pendingSum})`);
   for (const [order, count] of capturesPerOrder) if (count > 1) violations.push(`order ${order} captured ${count} times`);
+  for (const [order, takenBack] of referralTakenBack) {
+    if (takenBack > (referralPaid.get(order) ?? 0)) violations.push(`order ${order}: more referral reward taken back than paid`);
+  }
   for (const [order, refunded] of refundedAmount) {
     if (refunded > (capturedAmount.get(order) ?? 0)) violations.push(`order ${order} refunded more than captured`);
   }

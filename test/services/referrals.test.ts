@@ -146,3 +146,24 @@ describe('rewards', () => {
     expect(shop.referrals.reward(order.id)).toMatchObject({ reversedCents: 3, unrecoveredCents: reward - 3 });
   });
 });
+
+describe('the ledger check', () => {
+  it('flags a referral reward taken back beyond what was paid', async () => {
+    // Its own shop, outside the after-test check: this test breaks the books on purpose.
+    const shop = await startShop(['lumiweb'], { referralPercent: PERCENT });
+    try {
+      const referrer = shop.customer(5_000, 'Referrer');
+      const referee = shop.customer(100_000, 'Referee');
+      shop.referrals.recordReferral(referee.id, shop.referrals.codeOf(referrer.id));
+      const order = await buy(shop, referee.id, 'k1');
+      const reward = referralRewardCents(order.priceCents, PERCENT);
+      expect(shop.wallet.checkInvariants()).toEqual([]);
+      // A reversal the refund logic would never write: more than the reward.
+      shop.wallet.reverseReferralReward({ referrerUserId: referrer.id, orderId: order.id, refundKey: 'bogus', amountCents: reward + 1 });
+      expect(shop.wallet.checkInvariants()).toEqual([`order ${order.id}: more referral reward taken back than paid`]);
+      expect(shop.referrals.checkInvariants()).toEqual([`referral reversals for ${order.id} do not match the ledger`]);
+    } finally {
+      await shop.close();
+    }
+  });
+});
