@@ -6,6 +6,7 @@ admin-help =
     /markup &lt;provider|*&gt; &lt;product|*&gt; &lt;percent&gt; &lt;min margin $&gt; — set a rule
     /refund &lt;order id&gt; &lt;amount $|all&gt; &lt;reason&gt; — refund an order
     /credit &lt;telegram id&gt; &lt;amount $&gt; &lt;reason&gt; — adjust a wallet (negative takes away)
+    /debit &lt;telegram id&gt; &lt;amount $&gt; &lt;reason&gt; — take money out of a wallet, e.g. a card refunded at the provider
     /ledger — check the ledger's invariants
 admin-stats-usage = Usage: /stats [hours], e.g. /stats 168 for the last week.
 admin-stats =
