@@ -2,6 +2,7 @@
  * The composition root as a function: builds every part of the shop from a
  * config, so `main.ts` and the tests assemble the very same application.
  */
+import { createCardPayments, type CardPayments } from './payments/card.js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
@@ -44,6 +45,7 @@ export interface Payments {
   stars: StarsPayments;
   manual: ManualPayments;
   cryptopay?: CryptoPayTopUps;
+  card?: CardPayments;
 }
 
 /** Builds the top-up services from the settings. */
@@ -68,7 +70,8 @@ export function buildPayments(config: Config, database: Database_, services: Ser
         acceptedAssets: cryptoPay.assets,
       })
     : undefined;
-  return { topUps, stars, manual, ...(cryptopay ? { cryptopay } : {}) };
+  const card = config.topUps.card ? createCardPayments({ topUps, settings: config.topUps.card }) : undefined;
+  return { topUps, stars, manual, ...(cryptopay ? { cryptopay } : {}), ...(card ? { card } : {}) };
 }
 
 export { CRYPTOPAY_WEBHOOK_PATH } from './api/routes/cryptopay-webhook.js';
@@ -120,6 +123,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     metrics,
     webhooks: config.webhooks,
     ...(options.now ? { now: options.now } : {}),
+    referralPercent: config.referralPercent,
   });
   const readiness = createReadiness({ sqlite: database.sqlite, providerIds: services.catalog.providers().map((p) => p.id) });
   const payments = buildPayments(config, database, services, logger);
@@ -161,7 +165,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       metrics,
       readiness,
       ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
-      v1: { services, logger: logger.child({ component: 'api' }) },
+      v1: { services, logger: logger.child({ component: 'api' }), botUsername: () => (bot?.isInited() ? bot.botInfo.username : undefined) },
       routes,
     },
   );
@@ -304,6 +308,7 @@ function createShopBot(
     topUps: payments.topUps,
     stars: payments.stars,
     manual: payments.manual,
+    ...(payments.card ? { card: payments.card } : {}),
     ...(payments.cryptopay && config.topUps.cryptoPay
       ? { cryptopay: { service: payments.cryptopay, assets: config.topUps.cryptoPay.assets } }
       : {}),

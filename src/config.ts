@@ -108,6 +108,22 @@ const envSchema = z
     TOPUP_MIN_CENTS: z.coerce.number().int().min(1).max(100_000_000).default(100),
     TOPUP_MAX_CENTS: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
     CRYPTOPAY_TOKEN: optionalText,
+    // Card top-ups through a payment provider connected in @BotFather (Telegram Payments).
+    PAYMENTS_PROVIDER_TOKEN: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9:_-]{5,256}$/.test(v), {
+      message: 'must be the provider token @BotFather gives under Payments (e.g. 284685063:TEST:…)',
+    }),
+    PAYMENTS_CURRENCY: z
+      .string()
+      .trim()
+      .default('USD')
+      .transform((v) => (v === '' ? 'USD' : v.toUpperCase()))
+      .refine((v) => /^[A-Z]{3}$/.test(v), { message: 'must be a three-letter ISO 4217 currency code, e.g. USD, EUR' }),
+    PAYMENTS_CURRENCY_PER_USD: optionalText
+      .refine((v) => v === undefined || (Number.isFinite(Number(v)) && Number(v) > 0 && Number(v) <= 1_000_000), {
+        message: 'must be a positive number: how many units of PAYMENTS_CURRENCY one US dollar costs',
+      })
+      .transform((v) => (v === undefined ? undefined : Number(v))),
+    REFERRAL_PERCENT: z.coerce.number().min(0).max(50).default(0),
     CRYPTOPAY_BASE_URL: urlWithDefault('https://pay.crypt.bot'),
     CRYPTOPAY_ASSETS: z
       .string()
@@ -169,6 +185,10 @@ const envSchema = z
   .refine((e) => e.TOPUP_MIN_CENTS <= e.TOPUP_MAX_CENTS, {
     message: 'TOPUP_MIN_CENTS must not be above TOPUP_MAX_CENTS',
     path: ['TOPUP_MIN_CENTS'],
+  })
+  .refine((e) => !e.PAYMENTS_PROVIDER_TOKEN || e.PAYMENTS_CURRENCY === 'USD' || e.PAYMENTS_CURRENCY_PER_USD !== undefined, {
+    message: 'is required when PAYMENTS_CURRENCY is not USD: how many units of that currency one US dollar costs',
+    path: ['PAYMENTS_CURRENCY_PER_USD'],
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -218,7 +238,11 @@ export interface Config {
     cryptoPay?: { token: string; baseUrl: string; assets: string[] };
     /** Where customers send money by hand; manual top-ups also need OPERATOR_CHAT_ID. */
     manualInstructions?: string;
+    /** Card top-ups through Telegram Payments: offered only when the provider token is set. */
+    card?: { providerToken: string; currency: string; perUsd: number };
   };
+  /** Share of a referred customer's captured orders paid to their referrer (%); 0 pays nothing. */
+  referralPercent: number;
   /** How long housekeeping keeps expired quotes, sent messages and abandoned conversations (ms). */
   retention: { quotesMs: number; outboxMs: number; conversationsMs: number };
   /** Only providers whose API key is set; the key enables them. */
@@ -294,7 +318,17 @@ export function parseConfig(env: Record<string, string | undefined>, modules: re
           ? { cryptoPay: { token: e.CRYPTOPAY_TOKEN, baseUrl: e.CRYPTOPAY_BASE_URL, assets: e.CRYPTOPAY_ASSETS } }
           : {}),
         ...(e.MANUAL_TOPUP_INSTRUCTIONS ? { manualInstructions: e.MANUAL_TOPUP_INSTRUCTIONS } : {}),
+        ...(e.PAYMENTS_PROVIDER_TOKEN
+          ? {
+              card: {
+                providerToken: e.PAYMENTS_PROVIDER_TOKEN,
+                currency: e.PAYMENTS_CURRENCY,
+                perUsd: e.PAYMENTS_CURRENCY === 'USD' ? 1 : e.PAYMENTS_CURRENCY_PER_USD!,
+              },
+            }
+          : {}),
       },
+      referralPercent: e.REFERRAL_PERCENT,
       retention: {
         quotesMs: e.RETENTION_QUOTES_HOURS * HOUR_MS,
         outboxMs: e.RETENTION_OUTBOX_DAYS * DAY_MS,
@@ -341,6 +375,7 @@ export function secretValues(config: Config): string[] {
     config.webhookSecret,
     config.metricsToken,
     config.topUps.cryptoPay?.token,
+    config.topUps.card?.providerToken,
     ...Object.values(config.providers).map((p) => p?.apiKey),
   ].filter((v): v is string => typeof v === 'string' && v.length > 0);
 }

@@ -13,6 +13,7 @@ import type { Bans } from '../services/operator-console.js';
 import type { Listing } from '../services/listing.js';
 import type { Orders } from '../services/orders.js';
 import type { Pricing } from '../services/pricing.js';
+import type { Referrals } from '../services/referrals.js';
 import type { Subscriptions } from '../services/subscriptions.js';
 import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
@@ -29,6 +30,7 @@ import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { quoteRoutes } from './routes/quotes.js';
+import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -47,6 +49,8 @@ export interface ApiServices {
   webhooks: Webhooks;
   /** Banned customers (operators' /ban) are refused at authentication. */
   bans?: Pick<Bans, 'banOf'>;
+  /** GET /referrals is served when present. */
+  referrals?: Referrals;
 }
 
 export interface ApiV1Options {
@@ -54,6 +58,8 @@ export interface ApiV1Options {
   logger?: Logger;
   /** Per-token budget; default 120 requests a minute. */
   rateLimit?: RateLimitOptions;
+  /** The bot's @username once it runs, for referral links. */
+  botUsername?: () => string | undefined;
 }
 
 /** True for a path the customers' API answers (and so answers failures for in its envelope). */
@@ -92,6 +98,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', proxyRoutes(services));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
+  if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));
 
   app.all('*', () => {
     throw new ApiError('not_found', 'no such endpoint');

@@ -226,6 +226,7 @@ export const menuCallbacks = {
   webhooks: m.action('webhooks'),
   language: m.action('lang'),
   help: m.action('help'),
+  referrals: m.action('ref'),
 };
 
 const l = namespace('l');

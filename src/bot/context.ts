@@ -3,6 +3,7 @@
  * Features get their dependencies from `BotEnv` (no globals), so a test or a
  * second bot instance builds the same features over other parts.
  */
+import type { Referrals } from '../services/referrals.js';
 import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { I18n, I18nFlavor } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
@@ -29,6 +30,8 @@ export type BotServices = Pick<
     tokenSigning?: TokenSigning;
     /** Customers' outgoing webhooks (features/webhooks.ts). */
     webhooks?: Webhooks;
+    /** The referral screen and referral links in /start (features/referrals.ts). */
+    referrals?: Referrals;
   };
 
 export interface RateLimitOptions {
@@ -62,6 +65,8 @@ export interface ShopFlavor {
   user: User;
   /** Their language, as stored; what i18n negotiates. */
   language: Language;
+  /** True when this update made them a customer: only then can a referral link name their referrer. */
+  firstContact: boolean;
 }
 
 /** Context outside conversations. */

@@ -42,6 +42,7 @@ import { createMembershipFeature } from './features/membership.js';
 import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
+import { createReferralsFeature } from './features/referrals.js';
 import { createTokensFeature } from './features/tokens.js';
 import { createSupportFeature, createSupportRelay } from './features/support.js';
 import { telegramStarRefund } from './ports.js';
@@ -53,6 +54,7 @@ import { createBroadcastFeature } from './features/operator-broadcast.js';
 import { createConsoleAlertsFeature } from './features/operator-console-alerts.js';
 import { registerTopUpMethods, topUpPaymentHandlers, type TopUpMethod } from './features/topup.js';
 import type { AmountPayer, BotPayments } from './features/topup-amounts.js';
+import { createCardTopUp } from './features/topup-card.js';
 import { createCryptoPayTopUp } from './features/topup-cryptopay.js';
 import { createManualTopUp } from './features/topup-manual.js';
 import { createStarsTopUp } from './features/topup-stars.js';
@@ -155,6 +157,11 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     const stars = createStarsTopUp(env, { stars: payments.stars, topUps: payments.topUps });
     topUpMethods.push(stars.method);
     payers.push(stars.payer);
+  }
+  if (payments?.card) {
+    const card = createCardTopUp(env, { card: payments.card, topUps: payments.topUps });
+    topUpMethods.push(card.method);
+    payers.push(card.payer);
   }
   if (payments?.cryptopay) {
     const cryptopay = createCryptoPayTopUp(env, {
@@ -318,6 +325,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
           ...(from.language_code ? { languageCode: from.language_code } : {}),
         });
     ctx.user = user;
+    ctx.firstContact = known === undefined;
     ctx.language = asLanguage(user.language) ?? 'en';
     return next();
   });
@@ -354,6 +362,8 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     shop.use(flowConversation(FLOWS, TOPUP_MANUAL_FLOW, flow));
   }
 
+  // Before the menu: a referral link's /start records the referrer, then the menu answers it.
+  if (services.referrals) shop.use(createReferralsFeature(env, services.referrals));
   shop.use(createMenuFeature(env));
   shop.use(createBuyFeature());
   shop.use(createOrdersFeature(env, () => bot.api));

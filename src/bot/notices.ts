@@ -81,8 +81,8 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     keyboard.text(t('menu-wallet'), menuCallbacks.wallet.pack()).text(t('btn-main-menu'), menuCallbacks.main.pack());
     const balance = money(services.wallet.balance(topUp.userId).availableCents);
     if (event.kind === 'topup_credited') {
-      // A Stars payment is answered in the chat the moment it arrives (features/topup-stars.ts).
-      if (topUp.method === 'stars') return null;
+      // A Stars or card payment is answered in the chat the moment it arrives (features/topup-stars.ts, topup-card.ts).
+      if (topUp.method === 'stars' || topUp.method === 'card') return null;
       const text = t('topup-credited-notice', { amount: money(topUp.amountCents), method: t(`topup-method-${topUp.method}`), balance });
       return { text, reply_markup: keyboard, parse_mode: 'HTML' };
     }

@@ -16,6 +16,7 @@ import { createOrders, type OrdersDeps } from './orders.js';
 import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
 import { createProviderAvailability } from './provider-availability.js';
+import { createReferrals } from './referrals.js';
 import { createStats } from './stats.js';
 import { createSupport } from './support.js';
 import { createSubscriptions } from './subscriptions.js';
@@ -37,6 +38,8 @@ export interface ServiceOptions {
   orders?: Partial<Pick<OrdersDeps, 'quoteTtlMs' | 'notFoundGraceMs' | 'attentionAfterMs' | 'checkpoint'>>;
   /** Customers' outgoing webhooks; private and loopback URLs only in the sandbox and tests (default: refused). */
   webhooks?: { allowPrivateUrls: boolean };
+  /** Share of a referred customer's captured orders paid to their referrer (%); default 0, no rewards. */
+  referralPercent?: number;
 }
 
 /** Every service over one database; the same wiring for the app and the tests. */
@@ -59,6 +62,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     allowPrivateUrls: options.webhooks?.allowPrivateUrls ?? false,
   });
   const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
+  const referrals = createReferrals({ db, sqlite, wallet, outbox, logger, percent: options.referralPercent ?? 0, now });
   const orders = createOrders({
     sqlite,
     db,
@@ -67,6 +71,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     pricing,
     outbox,
     webhooks,
+    referralRewards: referrals.hooks,
     logger,
     now,
     // In the background: the customer already has their answer; the other proxies catch up.
@@ -109,6 +114,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     orderListing,
     broadcasts,
     support: createSupport({ db, now }),
+    referrals,
   };
 }
 

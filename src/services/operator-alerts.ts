@@ -44,6 +44,8 @@ export const TOPIC_OF_ALERT: Record<OperatorEvent['kind'], OperatorTopic> = {
   broadcast_finished: 'sales',
   alerts_folded: 'problems',
   backup_failed: 'problems',
+  referral_reward_unrecovered: 'money',
+  card_payment_unmatched: 'money',
 };
 
 /** Alerts that carry a decision only a person makes, one at a time. */

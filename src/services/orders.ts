@@ -50,6 +50,7 @@ import {
 import type { Outbox } from './outbox.js';
 import type { Pricing } from './pricing.js';
 import { holdId, LedgerError, type Wallet } from './wallet.js';
+import type { ReferralRewardHooks } from './referrals.js';
 import type { Webhooks } from './webhooks.js';
 
 export const QUOTE_TTL_MS = 5 * 60_000;
@@ -147,6 +148,8 @@ export interface OrdersDeps {
   onRenewed?: (providerId: string) => Promise<unknown>;
   /** Customers' webhook events, queued in the saga's own transactions. */
   webhooks?: Pick<Webhooks, 'emit' | 'balanceDebited'>;
+  /** Referral rewards follow captures and refunds, in the same transactions (services/referrals.ts). */
+  referralRewards?: ReferralRewardHooks;
 }
 
 const INTENT_KEY = /^[A-Za-z0-9_:.-]{1,100}$/;
@@ -475,6 +478,7 @@ export function createOrders(deps: OrdersDeps) {
         recordProxy(order, labels, proxy);
       }
       captureOnce(order.id);
+      deps.referralRewards?.orderCaptured(order);
       const cost = result.costCents ?? order.quotedCostCents;
       wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
       store.transition(
@@ -514,6 +518,7 @@ export function createOrders(deps: OrdersDeps) {
         store.updateSubscription(subId, { expiresAt: newExpiresAt, status: 'active', lastSyncedAt: now() });
       }
       captureOnce(order.id);
+      deps.referralRewards?.orderCaptured(order);
       const cost = result.costCents ?? order.quotedCostCents;
       wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
       store.transition(order.id, OPEN_STATES, 'delivered', { upstreamCostCents: cost, nextCheckAt: null }, now());
@@ -819,6 +824,7 @@ export function createOrders(deps: OrdersDeps) {
         });
       } else {
         wallet.capture(order.id, input.actor, `settled as delivered: ${reason}`);
+        deps.referralRewards?.orderCaptured(order);
         wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: order.quotedCostCents });
         const purchase = order.kind === 'purchase';
         store.transition(
@@ -933,12 +939,17 @@ export function createOrders(deps: OrdersDeps) {
     // The exact sum from the ledger: a busy wallet's recent history would miss older refunds.
     const amount = input.amountCents ?? order.priceCents - wallet.refundedCents(order.id);
     if (amount <= 0) throw new LedgerError('refund_exceeds_capture', `order ${order.id} has been refunded in full already`);
-    const result = wallet.refund({
-      orderId: order.id,
-      amountCents: amount,
-      refundKey: input.refundKey,
-      actor: input.actor,
-      reason: input.reason,
+    // One transaction: a referral reward is taken back with the refund that calls for it, or not at all.
+    const result = writeTransaction(sqlite, () => {
+      const refunded = wallet.refund({
+        orderId: order.id,
+        amountCents: amount,
+        refundKey: input.refundKey,
+        actor: input.actor,
+        reason: input.reason,
+      });
+      if (!refunded.replayed) deps.referralRewards?.orderRefunded({ orderId: order.id, refundKey: input.refundKey });
+      return refunded;
     });
     logger.info('order refunded', { orderId: order.id, amountCents: amount, actor: input.actor });
     return result;

@@ -90,7 +90,20 @@ export type OperatorEvent =
   | { kind: 'broadcast_finished'; payload: { broadcastId: string } }
   | { kind: 'upstream_balance_below'; payload: UpstreamBalanceFacts }
   | { kind: 'upstream_balance_recovered'; payload: UpstreamBalanceFacts }
-  | { kind: 'alerts_folded'; payload: FoldedAlerts };
+  | { kind: 'alerts_folded'; payload: FoldedAlerts }
+  | { kind: 'referral_reward_unrecovered'; payload: ReferralRewardUnrecovered }
+  | {
+      kind: 'card_payment_unmatched';
+      payload: {
+        telegramUserId: number;
+        payload: string;
+        currency: string;
+        totalAmount: number;
+        chargeId: string;
+        providerChargeId: string;
+        reason: StarsUnmatchedReason;
+      };
+    };
 
 /** Our balance at an upstream against the operators' threshold for it. */
 export interface UpstreamBalanceFacts {
@@ -106,6 +119,16 @@ export interface FoldedAlerts {
   orderIds: string[];
   fromMs: number;
   toMs: number;
+}
+
+/** A refunded purchase's referral reward the referrer had already spent (services/referrals.ts). */
+export interface ReferralRewardUnrecovered {
+  orderId: string;
+  referrerUserId: number;
+  refereeUserId: number;
+  rewardCents: number;
+  reversedCents: number;
+  unrecoveredCents: number;
 }
 
 export type OutboxEvent = CustomerEvent | OperatorEvent;
@@ -158,7 +181,7 @@ const cents = z.number().int();
 const orderRef = z.object({ orderId: z.string() });
 const topUpFacts = z.object({
   topUpId: z.string(),
-  method: oneOf<TopUpMethod>({ stars: true, cryptopay: true, manual: true }),
+  method: oneOf<TopUpMethod>({ stars: true, cryptopay: true, manual: true, card: true }),
   amountCents: cents,
   userId: z.number().int(),
 });
@@ -228,6 +251,23 @@ const operatorPayloads: PayloadParsers<OperatorEvent> = {
     orderIds: z.array(z.string()),
     fromMs: z.number().int(),
     toMs: z.number().int(),
+  }),
+  card_payment_unmatched: z.object({
+    telegramUserId: z.number().int(),
+    payload: z.string(),
+    currency: z.string(),
+    totalAmount: z.number().int(),
+    chargeId: z.string(),
+    providerChargeId: z.string(),
+    reason: oneOf<StarsUnmatchedReason>({ not_found: true, wrong_state: true, amount_mismatch: true, external_id_conflict: true }),
+  }),
+  referral_reward_unrecovered: z.object({
+    orderId: z.string(),
+    referrerUserId: z.number().int(),
+    refereeUserId: z.number().int(),
+    rewardCents: cents,
+    reversedCents: cents,
+    unrecoveredCents: cents,
   }),
 };
 

@@ -43,7 +43,7 @@ export interface StatementPage {
   nextCursor: number | null;
 }
 
-const TOPUP_METHODS: readonly TopUpMethod[] = ['stars', 'cryptopay', 'manual'];
+const TOPUP_METHODS: readonly TopUpMethod[] = ['stars', 'cryptopay', 'manual', 'card'];
 
 function topUpMethodOf(accountId: string): TopUpMethod | null {
   const method = accountId.startsWith('topup:') ? accountId.slice('topup:'.length) : '';

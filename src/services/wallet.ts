@@ -40,7 +40,7 @@ export class LedgerError extends Error {
   }
 }
 
-export type TopUpMethod = 'stars' | 'cryptopay' | 'manual';
+export type TopUpMethod = 'stars' | 'cryptopay' | 'manual' | 'card';
 
 export interface TopUpCorrection {
   userId: number;
@@ -115,6 +115,8 @@ export const walletAccountId = (userId: number) => `wallet:${userId}`;
 const REVENUE = 'revenue';
 const ADJUSTMENTS = 'adjustments';
 const UPSTREAM_COST = 'upstream_cost';
+/** Where referral rewards come from (and go back to when a refund reverses one). */
+const MARKETING = 'marketing';
 const topUpClearing = (method: TopUpMethod) => `topup:${method}`;
 const upstreamAccount = (provider: string) => `upstream:${provider}`;
 
@@ -220,7 +222,8 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
     [REVENUE, 'revenue'],
     [ADJUSTMENTS, 'adjustments'],
     [UPSTREAM_COST, 'upstream_cost'],
-    ...(['stars', 'cryptopay', 'manual'] as const).map((m): [string, AccountKind] => [topUpClearing(m), 'topup_clearing']),
+    [MARKETING, 'marketing'],
+    ...(['stars', 'cryptopay', 'manual', 'card'] as const).map((m): [string, AccountKind] => [topUpClearing(m), 'topup_clearing']),
   ];
   for (const [id, kind] of FIXED_ACCOUNTS) insertAccount(id, kind, null);
 
@@ -519,6 +522,57 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
     },
 
     /**
+     * Pays a referrer their reward for a referee's captured order, from the
+     * marketing account. One per order ('referral:<order>'): a replay is a no-op.
+     */
+    payReferralReward(input: { referrerUserId: number; orderId: string; amountCents: number }): TransferResult {
+      requireAmount(input.amountCents);
+      requireKey(input.orderId, 'order id');
+      return writeTransaction(sqlite, () => {
+        requireWallet(input.referrerUserId);
+        const t: NewTransfer = {
+          id: `referral:${input.orderId}`,
+          kind: 'posted',
+          category: 'referral',
+          debit: MARKETING,
+          credit: walletAccountId(input.referrerUserId),
+          amount: input.amountCents,
+          userId: input.referrerUserId,
+          orderId: input.orderId,
+          actor: 'system',
+          reason: 'referral reward',
+        };
+        return record(t, input.referrerUserId, false);
+      });
+    },
+
+    /**
+     * Takes (part of) a referral reward back after the purchase was refunded,
+     * once per refund ('referral-reversal:<order>:<refund key>'). Never more
+     * than the wallet holds: the caller decides how much is recoverable.
+     */
+    reverseReferralReward(input: { referrerUserId: number; orderId: string; refundKey: string; amountCents: number }): TransferResult {
+      requireAmount(input.amountCents);
+      requireKey(input.orderId, 'order id');
+      requireKey(input.refundKey, 'refund key');
+      return writeTransaction(sqlite, () => {
+        const t: NewTransfer = {
+          id: `referral-reversal:${input.orderId}:${input.refundKey}`,
+          kind: 'posted',
+          category: 'referral',
+          debit: walletAccountId(input.referrerUserId),
+          credit: MARKETING,
+          amount: input.amountCents,
+          userId: input.referrerUserId,
+          orderId: input.orderId,
+          actor: 'system',
+          reason: 'the referred purchase was refunded',
+        };
+        return record(t, input.referrerUserId, true);
+      });
+    },
+
+    /**
      * Records what an upstream charged us for an order, for margin reporting.
      * It moves no customer money.
      */
@@ -614,6 +668,9 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
   const capturesPerOrder = new Map<string, number>();
   const capturedAmount = new Map<string, number>();
   const refundedAmount = new Map<string, number>();
+  /** Referral rewards per order, and what refunds took back of them. */
+  const referralPaid = new Map<string, number>();
+  const referralTakenBack = new Map<string, number>();
 
   for (const t of transfers) {
     const debit = totalFor(t.debitAccountId);
@@ -639,6 +696,12 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
     if (t.category === 'refund' && t.orderId) {
       refundedAmount.set(t.orderId, (refundedAmount.get(t.orderId) ?? 0) + t.amountCents);
     }
+    if (t.category === 'referral' && t.orderId) {
+      const paid = t.debitAccountId === MARKETING;
+      const tally = paid ? referralPaid : referralTakenBack;
+      tally.set(t.orderId, (tally.get(t.orderId) ?? 0) + t.amountCents);
+      if (paid && t.id !== `referral:${t.orderId}`) violations.push(`${t.id} pays a referral reward under another order's id`);
+    }
   }
 
   let postedSum = 0;
@@ -656,6 +719,9 @@ export function checkLedgerInvariants(accounts: AccountRow[], transfers: Transfe
   for (const id of totals.keys()) violations.push(`transfers name account ${id}, which does not exist`);
   if (postedSum !== 0 || pendingSum !== 0) violations.push(`money is not conserved (posted ${postedSum}, pending ${pendingSum})`);
   for (const [order, count] of capturesPerOrder) if (count > 1) violations.push(`order ${order} captured ${count} times`);
+  for (const [order, takenBack] of referralTakenBack) {
+    if (takenBack > (referralPaid.get(order) ?? 0)) violations.push(`order ${order}: more referral reward taken back than paid`);
+  }
   for (const [order, refunded] of refundedAmount) {
     if (refunded > (capturedAmount.get(order) ?? 0)) violations.push(`order ${order} refunded more than captured`);
   }

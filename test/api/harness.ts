@@ -46,12 +46,18 @@ export interface ApiHarness {
 }
 
 export async function startApi(
-  options: { providers?: ProviderId[]; upstreamTimeoutMs?: number; v1?: Partial<Omit<ApiV1Options, 'services'>> } = {},
+  options: {
+    providers?: ProviderId[];
+    upstreamTimeoutMs?: number;
+    v1?: Partial<Omit<ApiV1Options, 'services'>>;
+    referralPercent?: number;
+  } = {},
 ): Promise<ApiHarness> {
   let skew = 0;
   const shop = await startShop(options.providers ?? ['proxy-ipv4'], {
     now: () => Date.now() + skew,
     ...(options.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: options.upstreamTimeoutMs }),
+    ...(options.referralPercent === undefined ? {} : { referralPercent: options.referralPercent }),
   });
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });

@@ -84,6 +84,7 @@ describe('the OpenAPI document', () => {
       'POST /api/v1/webhooks',
       'GET /api/v1/webhooks/{id}/deliveries',
       'POST /api/v1/webhooks/{id}/test',
+      'GET /api/v1/referrals',
     ]) {
       expect(documented).toContain(op);
     }

@@ -45,6 +45,7 @@ describe('buying proxies in the bot', () => {
       '🛒 Buy proxies',
       '📋 My proxies',
       '💰 Wallet',
+      '🤝 Referrals',
       '🔑 API tokens',
       '🔔 Webhooks',
       '🌐 Language',

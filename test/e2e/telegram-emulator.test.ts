@@ -270,8 +270,34 @@ describe('Telegram emulator with a real grammY bot', () => {
     expect((await attempt({ provider_token: 'tok' })).body.description).toMatch(/provider_token must be empty/);
     expect((await attempt({ payload: 'x'.repeat(129) })).body.description).toBe('Bad Request: INVOICE_PAYLOAD_INVALID');
     expect((await attempt({ provider_token: '' })).body.ok).toBe(true);
+    expect((await attempt({ max_tip_amount: 100 })).body.description).toMatch(/tips are not supported/);
     const missing = await bot.api.raw.sendInvoice({ chat_id: gina.id } as never).catch((e: unknown) => e);
     expect((missing as GrammyError).description).toBe('Bad Request: title is required');
+  });
+
+  it('takes card invoices with a provider token and a real currency, and reports the provider’s charge id when paid', async () => {
+    const bot = botFor(emu);
+    bot.on('pre_checkout_query', (ctx) => ctx.answerPreCheckoutQuery(true));
+    const payments: { currency: string; total_amount: number; provider_payment_charge_id: string }[] = [];
+    bot.on('message:successful_payment', (ctx) => {
+      payments.push(ctx.message.successful_payment);
+    });
+    bots.push(await launchBot(bot));
+    const ivy = emu.user({ firstName: 'Ivy', startedBot: true });
+    const attempt = (other: Record<string, unknown>) =>
+      raw('sendInvoice', { chat_id: ivy.id, title: 'T', description: 'D', payload: 'p', prices: [{ label: 'a', amount: 920 }], ...other });
+    expect((await attempt({ currency: 'EUR' })).body.description).toBe('Bad Request: PAYMENT_PROVIDER_INVALID');
+    expect((await attempt({ currency: 'EUR', provider_token: 'nonsense' })).body.description).toBe('Bad Request: PAYMENT_PROVIDER_INVALID');
+    expect((await attempt({ currency: 'EURO', provider_token: '284685063:TEST:abc' })).body.description).toBe(
+      'Bad Request: CURRENCY_INVALID',
+    );
+    const invoice = await bot.api.sendInvoice(ivy.id, 'Top-up', 'Adds $10', 'tu_1', 'EUR', [{ label: '$10', amount: 920 }], {
+      provider_token: '284685063:TEST:abc',
+    });
+    const paid = await ivy.payInvoice(invoice.message_id);
+    expect(paid.ok).toBe(true);
+    await waitFor(() => payments.length === 1, { what: 'the successful payment update' });
+    expect(payments[0]).toMatchObject({ currency: 'EUR', total_amount: 920, provider_payment_charge_id: expect.stringMatching(/^prov_/) });
   });
 
   it('answers an injected 429 with retry_after, to raw HTTP and to grammY, without acting', async () => {

@@ -135,6 +135,23 @@ describe('outbox notices', () => {
       upstream_balance_below: { provider: 'lumiweb', balanceCents: 1_200, thresholdCents: 5_000 },
       upstream_balance_recovered: { provider: 'lumiweb', balanceCents: 9_000, thresholdCents: 5_000 },
       alerts_folded: { counts: { order_needs_attention: 12, backup_failed: 2 }, orderIds: [w.openOrder.id], fromMs: 0, toMs: 60_000 },
+      card_payment_unmatched: {
+        telegramUserId: 42,
+        payload: 'tu_y',
+        currency: 'EUR',
+        totalAmount: 920,
+        chargeId: 'charge-card-7',
+        providerChargeId: 'prov-7',
+        reason: 'amount_mismatch',
+      },
+      referral_reward_unrecovered: {
+        orderId: w.deliveredOrder.id,
+        referrerUserId: w.user.id,
+        refereeUserId: w.user.id,
+        rewardCents: 150,
+        reversedCents: 40,
+        unrecoveredCents: 110,
+      },
     };
     expect([...Object.keys(customer), ...Object.keys(operators)].sort()).toEqual([...OUTBOX_EVENT_KINDS].sort());
 
@@ -160,6 +177,7 @@ describe('outbox notices', () => {
     expect(rendered.get('operators:upstream_balance_below')).toContain('$12.00');
     expect(rendered.get('operators:alerts_folded')).toContain('12 more: orders that need attention');
     expect(rendered.get('operators:alerts_folded')).toContain('2 more: other alerts (backup_failed)');
+    expect(rendered.get('operators:referral_reward_unrecovered')).toContain('$1.10');
   });
 
   it('a stored row with a payload this version cannot read renders the generic notice and is logged once', async () => {

@@ -144,7 +144,7 @@ export const TransactionSchema = z
   .object({
     seq: z.number().int(),
     created_at: isoTime.nullable(),
-    category: z.enum(['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost']),
+    category: z.enum(['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost', 'referral']),
     kind: z.enum(['posted', 'pending', 'post_pending', 'void_pending']),
     available_change_cents: cents,
     held_change_cents: cents,
@@ -174,7 +174,7 @@ export const StatementLineSchema = z
     amount_cents: cents,
     status: z.enum(['pending', 'paid', 'returned']).nullable().openapi({ description: 'Purchases only' }),
     order: StatementOrderSchema.nullable(),
-    topup_method: z.enum(['stars', 'cryptopay', 'manual']).nullable(),
+    topup_method: z.enum(['stars', 'cryptopay', 'manual', 'card']).nullable(),
     reason: z.string().nullable().openapi({ description: "Adjustments only: the shop's reason" }),
   })
   .openapi('StatementLine');

@@ -39,6 +39,7 @@ import { asLanguage } from '../i18n.js';
 import type { Translate } from '../ui.js';
 import { renderConsoleAlert } from './operator-console-alerts.js';
 import type { BotPayments } from './topup-amounts.js';
+import { cardPriceForAlert } from './topup-card.js';
 
 export function isOperatorCallback(data: string | undefined): boolean {
   return op.namespace.owns(data) || operatorConsoleCallbacks.namespace.owns(data);
@@ -90,12 +91,24 @@ export function createOperatorViews(deps: OperatorViewDeps) {
     return { text: withStatus(lines, status), ...(keyboard ? { keyboard } : {}) };
   };
 
+  const cardRefundPath = (topUp: TopUpRow): string => {
+    const facts = JSON.parse(topUp.details) as { providerChargeId?: string };
+    const customer = services.users.byId(topUp.userId);
+    return t('op-card-refund-manual', {
+      charge: code(facts.providerChargeId ?? topUp.externalId ?? ''),
+      telegramId: String(customer?.telegramId ?? topUp.userId),
+      amount: (topUp.amountCents / 100).toFixed(2),
+    });
+  };
+
   const topUpReceived = (topUp: TopUpRow, status?: string): OperatorView => {
     const lines = [
       t('op-topup-received', { amount: money(topUp.amountCents), method: methodName(topUp.method) }),
       customerLine(topUp.userId),
       t('op-topup-id', { id: code(topUp.id) }),
     ];
+    // Card money is at the payment provider: the Bot API cannot give it back, people can.
+    if (topUp.method === 'card' && topUp.state === 'credited') lines.push('', cardRefundPath(topUp));
     if (status === undefined && topUp.state !== 'credited') status = t(`op-state-${topUp.state}`);
     const refundable = topUp.method === 'stars' && topUp.state === 'credited' && payments?.stars !== undefined;
     const keyboard = refundable ? new InlineKeyboard().text(t('op-refund'), op.starsRefund.pack({ topUpId: topUp.id })) : undefined;
@@ -184,6 +197,29 @@ export function createOperatorViews(deps: OperatorViewDeps) {
       case 'upstream_balance_recovered':
       case 'alerts_folded':
         return renderConsoleAlert(event, t, services);
+      case 'card_payment_unmatched':
+        return {
+          text: t('op-card-unmatched', {
+            price: escapeHtml(cardPriceForAlert(event.payload.totalAmount, event.payload.currency, 0)),
+            telegramId: String(event.payload.telegramUserId),
+            charge: code(event.payload.chargeId),
+            providerCharge: code(event.payload.providerChargeId),
+            payload: code(event.payload.payload),
+            reason: escapeHtml(event.payload.reason),
+          }),
+        };
+      case 'referral_reward_unrecovered':
+        return {
+          text: [
+            t('op-referral-unrecovered', {
+              order: code(event.payload.orderId),
+              reward: money(event.payload.rewardCents),
+              reversed: money(event.payload.reversedCents),
+              unrecovered: money(event.payload.unrecoveredCents),
+            }),
+            customerLine(event.payload.referrerUserId),
+          ].join('\n'),
+        };
       default:
         return unreachable(event);
     }

@@ -4,6 +4,7 @@
  * themselves live in topup-stars.ts, topup-cryptopay.ts and topup-manual.ts.
  */
 import { InlineKeyboard } from 'grammy';
+import type { CardPayments } from '../../payments/card.js';
 import type { CryptoPayTopUps } from '../../payments/cryptopay/topups.js';
 import type { ManualPayments } from '../../payments/manual.js';
 import type { StarsPayments } from '../../payments/stars.js';
@@ -17,6 +18,8 @@ import type { Translate } from '../ui.js';
 export interface BotPayments {
   topUps: TopUps;
   stars?: StarsPayments;
+  /** Card top-ups through Telegram Payments (a provider token is set). */
+  card?: CardPayments;
   cryptopay?: { service: CryptoPayTopUps; assets: readonly string[] };
   /** Operators can settle manual requests whenever this is here… */
   manual?: ManualPayments;

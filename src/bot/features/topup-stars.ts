@@ -78,8 +78,10 @@ export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topU
   const payments = new Composer<BotContext>();
 
   // Telegram waits 10 s for this answer, so it is a quick local check and nothing else.
-  payments.on('pre_checkout_query', async (ctx) => {
+  payments.on('pre_checkout_query', async (ctx, next) => {
     const query = ctx.preCheckoutQuery;
+    // Payments in a real currency are card top-ups (topup-card.ts).
+    if (query.currency !== 'XTR') return next();
     const user = users.byTelegramId(query.from.id);
     const t = translator(user, query.from.language_code);
     let refusal: string | undefined;
@@ -99,8 +101,9 @@ export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topU
     else await ctx.answerPreCheckoutQuery(false, { error_message: refusal });
   });
 
-  payments.on('message:successful_payment', async (ctx) => {
+  payments.on('message:successful_payment', async (ctx, next) => {
     const payment = ctx.message.successful_payment;
+    if (payment.currency !== 'XTR') return next();
     const user = users.byTelegramId(ctx.from.id);
     const t = translator(user, ctx.from.language_code);
     const facts = {

@@ -8,6 +8,7 @@ export function mainMenuKeyboard(t: Translate): InlineKeyboard {
     .text(t('menu-proxies'), menu.proxies.pack())
     .row()
     .text(t('menu-wallet'), menu.wallet.pack())
+    .text(t('menu-referrals'), menu.referrals.pack())
     .row()
     .text(t('menu-tokens'), menu.tokens.pack())
     .text(t('menu-webhooks'), menu.webhooks.pack())

@@ -10,3 +10,4 @@ export * from './providers.js';
 export * from './operator-console.js';
 export * from './broadcasts.js';
 export * from './support.js';
+export * from './referrals.js';

@@ -18,7 +18,7 @@ export const topUps = sqliteTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id),
-    method: text('method', { enum: ['stars', 'cryptopay', 'manual'] }).notNull(),
+    method: text('method', { enum: ['stars', 'cryptopay', 'manual', 'card'] }).notNull(),
     amountCents: integer('amount_cents').notNull(),
     state: text('state', { enum: TOPUP_STATES }).notNull(),
     externalId: text('external_id'),

@@ -20,3 +20,4 @@ statement-adjustment-reason = Adjustment by the shop: { $reason }
 statement-method-stars = Telegram Stars
 statement-method-cryptopay = Crypto Pay
 statement-method-manual = a transfer confirmed by the shop
+statement-method-card = a card payment

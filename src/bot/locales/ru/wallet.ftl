@@ -20,3 +20,4 @@ statement-adjustment-reason = Корректировка от магазина: 
 statement-method-stars = Telegram Stars
 statement-method-cryptopay = Crypto Pay
 statement-method-manual = перевод, подтверждённый магазином
+statement-method-card = оплата картой

@@ -1,7 +1,11 @@
 /**
  * Invoices, pre-checkout answers, Stars refunds and the Stars ledger the bot
  * can read back. Stars (XTR) invoices follow Telegram's rules: one price, no
- * provider token. The user's side of paying lives in actions.ts.
+ * provider token, no tips. Invoices in a real currency (card payments through
+ * Telegram Payments) need an ISO 4217 code and a provider token as @BotFather
+ * gives them ('<provider id>:TEST:…' or ':LIVE:…'); the payment then carries
+ * a provider_payment_charge_id as well. The user's side of paying lives in
+ * actions.ts.
  */
 import { badRequest, QUERY_TOO_OLD } from '../errors.js';
 import { chatIdParam, replyMarkupOf, type MethodHandler } from './common.js';
@@ -21,8 +25,11 @@ const sendInvoice: MethodHandler = (ctx) => {
   if (currency === 'XTR') {
     if (prices.length !== 1) throw badRequest('exactly one price must be specified for payments in Telegram Stars');
     if (providerToken !== '') throw badRequest('provider_token must be empty for payments in Telegram Stars');
-  } else if (providerToken === '') {
-    throw badRequest('PAYMENT_PROVIDER_INVALID');
+    if ((params.int('max_tip_amount') ?? 0) !== 0) throw badRequest('tips are not supported for payments in Telegram Stars');
+  } else {
+    // A real currency goes through a payment provider connected in @BotFather (its token names the provider).
+    if (!/^[A-Z]{3}$/.test(currency)) throw badRequest('CURRENCY_INVALID');
+    if (!/^\d+:[A-Za-z0-9_:-]+$/.test(providerToken)) throw badRequest('PAYMENT_PROVIDER_INVALID');
   }
   const totalAmount = prices.reduce((sum, price) => sum + price.amount, 0);
   if (totalAmount <= 0) throw badRequest('CURRENCY_TOTAL_AMOUNT_INVALID');
