@@ -13,6 +13,7 @@ import { createListing } from './listing.js';
 import { createOrders, type OrdersDeps } from './orders.js';
 import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
+import { createPromos } from './promos.js';
 import { createStats } from './stats.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTokenSigning } from './token-signing.js';
@@ -52,6 +53,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     logger: logger.child({ component: 'webhooks' }),
     allowPrivateUrls: options.webhooks?.allowPrivateUrls ?? false,
   });
+  const promos = createPromos({ db, sqlite, wallet, now });
   const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
   const orders = createOrders({
     sqlite,
@@ -61,6 +63,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     pricing,
     outbox,
     webhooks,
+    promos,
     logger,
     now,
     // In the background: the customer already has their answer; the other proxies catch up.
@@ -87,6 +90,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     stats,
     updateLog,
     webhooks,
+    promos,
   };
 }
 

@@ -33,6 +33,15 @@ export const QuoteSchema = z
     expires_at: isoTime.nullable(),
     choice: ChoiceSchema,
     labels: LabelsSchema,
+    discount: z
+      .object({
+        list_price_cents: cents,
+        tier_discount_cents: z.number().int().nonnegative(),
+        promo_code: z.string().nullable(),
+        promo_discount_cents: z.number().int().nonnegative(),
+      })
+      .nullable()
+      .openapi({ description: 'What comes off the list price (volume or period tier, promo code); price_cents is what is paid.' }),
   })
   .openapi('Quote');
 
@@ -144,7 +153,7 @@ export const TransactionSchema = z
   .object({
     seq: z.number().int(),
     created_at: isoTime.nullable(),
-    category: z.enum(['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost']),
+    category: z.enum(['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost', 'promotion']),
     kind: z.enum(['posted', 'pending', 'post_pending', 'void_pending']),
     available_change_cents: cents,
     held_change_cents: cents,

@@ -24,6 +24,7 @@ const REASON_WORDING: Record<QuoteRefusal | OrderFailureCode, string> = {
   unknown_product: 'reason-unknown-product',
   unknown_country: 'reason-unknown-country',
   unknown_term: 'reason-unknown-term',
+  promo_refused: 'reason-promo-refused',
   bad_quantity: 'reason-bad-quantity',
   not_available: 'reason-not-available',
   out_of_stock: 'reason-out-of-stock',

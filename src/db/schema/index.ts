@@ -6,3 +6,4 @@ export * from './topups.js';
 export * from './operations.js';
 export * from './webhooks.js';
 export * from './signing.js';
+export * from './promos.js';
