@@ -30,6 +30,8 @@ import { flowConversation, flowsVersion } from './conversations/flows.js';
 import { createTopUpAmountFlow, TOPUP_AMOUNT_FLOW } from './conversations/topup-amount.js';
 import { createTopUpManualFlow, TOPUP_MANUAL_FLOW } from './conversations/topup-manual.js';
 import { createAdminFeature } from './features/admin.js';
+import { createPromoFeature } from './features/promo.js';
+import { createPromoOperatorsFeature } from './features/promo-operators.js';
 import { createBuyFeature } from './features/buy.js';
 import { createHelpFeature } from './features/help.js';
 import { createLanguageFeature } from './features/language.js';
@@ -216,6 +218,19 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     );
   }
 
+  if (services.promos) {
+    bot.use(
+      createPromoOperatorsFeature({
+        promos: services.promos,
+        i18n,
+        language: operatorLanguage,
+        operatorChatId: deps.operatorChatId,
+        adminIds: deps.adminIds,
+        logger,
+      }),
+    );
+  }
+
   // Customers talk to the bot in private; groups belong to the operators' tools.
   const shop = bot.filter((ctx) => ctx.chat?.type === 'private' && ctx.from !== undefined);
 
@@ -267,6 +282,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     shop.use(flowConversation(FLOWS, TOPUP_MANUAL_FLOW, flow));
   }
 
+  shop.use(createPromoFeature(env));
   shop.use(createMenuFeature(env));
   shop.use(createBuyFeature());
   shop.use(createOrdersFeature(env, () => bot.api));

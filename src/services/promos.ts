@@ -14,7 +14,7 @@
  * given back when it is voided. Every id is deterministic, so no replay,
  * retry or restart grants a discount or a gift twice.
  */
-import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import { writeTransaction, type Db, type Sqlite } from '../db/client.js';
 import {
   giftRedemptions,
@@ -531,8 +531,8 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
       return tierBasisPoints(providerId, productId, quantity, days) / 100;
     },
 
-    /** Discounts and gifts given, for /stats. */
-    stats(): PromoStats {
+    /** Discounts and gifts given since `since` (ms), for /stats. */
+    stats(since = 0): PromoStats {
       const sums = db
         .select({
           id: sql<string>`substr(${ledgerTransfers.id}, 1, instr(${ledgerTransfers.id}, ':') - 1)`,
@@ -540,7 +540,7 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
           n: count(),
         })
         .from(ledgerTransfers)
-        .where(eq(ledgerTransfers.category, 'promotion'))
+        .where(and(eq(ledgerTransfers.category, 'promotion'), gte(ledgerTransfers.createdAt, since)))
         .groupBy(sql`1`)
         .all();
       const of = (prefix: string) => sums.find((s) => s.id === prefix);

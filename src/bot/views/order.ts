@@ -72,6 +72,13 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
     labels.country ? t('summary-country', { country: escapeHtml(labels.country) }) : undefined,
     t('summary-term', { term: escapeHtml(labels.term) }),
     t('summary-quantity', { quantity: quote.choice.quantity }),
+    quote.discount
+      ? t('summary-discount', {
+          list: money(quote.discount.listPriceCents),
+          off: money(quote.discount.tierDiscountCents + quote.discount.promoDiscountCents),
+          code: quote.discount.promoCode ?? '—',
+        })
+      : undefined,
     t('summary-price', { price: money(quote.priceCents) }),
     t('summary-lock', { until: isoDateTime(quote.expiresAt) }),
   ];
