@@ -14,6 +14,7 @@ import { createOrders, type OrdersDeps } from './orders.js';
 import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
 import { createPromos } from './promos.js';
+import { createTrials } from './trials.js';
 import { createStats } from './stats.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTokenSigning } from './token-signing.js';
@@ -53,7 +54,8 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     logger: logger.child({ component: 'webhooks' }),
     allowPrivateUrls: options.webhooks?.allowPrivateUrls ?? false,
   });
-  const promos = createPromos({ db, sqlite, wallet, now });
+  const trials = createTrials({ db, now });
+  const promos = createPromos({ db, sqlite, wallet, trials, now });
   const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
   const orders = createOrders({
     sqlite,
@@ -91,6 +93,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     updateLog,
     webhooks,
     promos,
+    trials,
   };
 }
 

@@ -85,6 +85,8 @@ export interface QuoteDiscountView {
   tierDiscountCents: number;
   promoCode: string | null;
   promoDiscountCents: number;
+  /** The provider whose trial this is, when it is one. */
+  trialProviderId: string | null;
 }
 
 /**
@@ -220,6 +222,7 @@ export function createOrders(deps: OrdersDeps) {
               tierDiscountCents: discount.tierDiscountCents,
               promoCode: discount.promoCode,
               promoDiscountCents: discount.promoDiscountCents,
+              trialProviderId: discount.trialProviderId,
             },
           }
         : {}),
@@ -234,7 +237,8 @@ export function createOrders(deps: OrdersDeps) {
     userId: number,
     providerId: string,
     choice: OrderChoice,
-    options: { promoCode?: string } = {},
+    /** A promo code, or the provider's trial (priced at the trial's price, once per customer). */
+    options: { promoCode?: string; trial?: boolean } = {},
   ): Promise<QuoteResult> {
     const check = await catalog.checkChoice(providerId, choice);
     if (!check.ok) return { ok: false, reason: check.reason, message: check.message };
@@ -256,6 +260,7 @@ export function createOrders(deps: OrdersDeps) {
       ...(check.term.days === undefined ? {} : { days: check.term.days }),
       listPriceCents: price.priceCents,
       ...(options.promoCode === undefined ? {} : { promoCode: options.promoCode }),
+      ...(options.trial ? { trial: { termId: choice.termId, countryCode: choice.countryCode ?? null } } : {}),
     });
     if (discounted && !discounted.ok) return { ok: false, reason: 'promo_refused', message: discounted.message };
     const row: QuoteRow = {
@@ -354,6 +359,7 @@ export function createOrders(deps: OrdersDeps) {
           tierDiscountCents: discount.tierDiscountCents,
           promoCode: null,
           promoDiscountCents: 0,
+          trialProviderId: null,
           priceCents,
         });
       }
@@ -461,6 +467,9 @@ export function createOrders(deps: OrdersDeps) {
           userId: input.userId,
           providerId: q.providerId,
           productId: q.productId,
+          termId: q.termId,
+          countryCode: q.countryCode,
+          quantity: q.quantity,
         });
         deps.webhooks?.balanceDebited(input.userId, {
           availableAfterCents: held.balance.availableCents,

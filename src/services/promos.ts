@@ -28,6 +28,7 @@ import {
   type PromoKind,
 } from '../db/schema/index.js';
 import { MAX_AMOUNT_CENTS } from '../domain/money.js';
+import { TRIAL_REFUSAL_MESSAGES, type TrialRefusal, type Trials } from './trials.js';
 import { captureId, type Wallet } from './wallet.js';
 
 export type PromoCodeRow = typeof promoCodes.$inferSelect;
@@ -46,7 +47,8 @@ export type PromoRefusal =
   | 'out_of_scope'
   | 'below_minimum'
   | 'not_first_purchase'
-  | 'wrong_kind';
+  | 'wrong_kind'
+  | TrialRefusal;
 
 const REFUSAL_MESSAGES: Record<PromoRefusal, string> = {
   unknown_code: 'there is no such code',
@@ -59,6 +61,7 @@ const REFUSAL_MESSAGES: Record<PromoRefusal, string> = {
   below_minimum: 'the order is below this code’s minimum',
   not_first_purchase: 'this code is for a first purchase only',
   wrong_kind: 'this code cannot be used here',
+  ...TRIAL_REFUSAL_MESSAGES,
 };
 
 export const promoRefusalMessage = (refusal: PromoRefusal) => REFUSAL_MESSAGES[refusal];
@@ -94,6 +97,8 @@ export interface QuoteDiscount {
   tierDiscountCents: number;
   promoCode: string | null;
   promoDiscountCents: number;
+  /** Set for a provider's trial: the promo part is what the trial takes off the list price. */
+  trialProviderId: string | null;
   /** What the customer pays: list − tier − promo, at least one cent. */
   priceCents: number;
 }
@@ -128,8 +133,8 @@ export const discountTransferId = (orderId: string) => `discount:${orderId}`;
 const reversalPrefix = (orderId: string) => `discount-reversal:${orderId}:`;
 export const giftTransferId = (code: string, userId: number) => `gift:${code}:${userId}`;
 
-export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now?: () => number }) {
-  const { db, sqlite, wallet } = deps;
+export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; trials: Trials; now?: () => number }) {
+  const { db, sqlite, wallet, trials } = deps;
   const now = deps.now ?? Date.now;
 
   const codeRow = (code: string) => db.select().from(promoCodes).where(eq(promoCodes.code, code)).get();
@@ -305,8 +310,26 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
       days?: number;
       listPriceCents: number;
       promoCode?: string;
+      /** Price the provider's trial instead (no tiers, no code). */
+      trial?: { termId: string; countryCode: string | null };
     }): PricedQuote {
       const list = input.listPriceCents;
+      if (input.trial) {
+        const refusal = trials.refusalFor({ ...input, ...input.trial });
+        if (refusal) return { ok: false, refusal, message: REFUSAL_MESSAGES[refusal] };
+        const price = Math.min(trials.offer(input.providerId)!.priceCents, list);
+        return {
+          ok: true,
+          discount: {
+            listPriceCents: list,
+            tierDiscountCents: 0,
+            promoCode: null,
+            promoDiscountCents: list - price,
+            trialProviderId: input.providerId,
+            priceCents: price,
+          },
+        };
+      }
       const tierDiscount = Math.min(
         percentOf(list, tierBasisPoints(input.providerId, input.productId, input.quantity, input.days)),
         list - 1,
@@ -330,6 +353,7 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
           tierDiscountCents: tierDiscount,
           promoCode,
           promoDiscountCents: promoDiscount,
+          trialProviderId: null,
           priceCents: list - tierDiscount - promoDiscount,
         },
       };
@@ -337,7 +361,7 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
 
     /** Keeps a quote's discount beside it (nothing when there is none). Inside the caller's transaction. */
     recordQuoteDiscount(quoteId: string, discount: QuoteDiscount): void {
-      if (discount.tierDiscountCents === 0 && discount.promoCode === null) return;
+      if (discount.tierDiscountCents === 0 && discount.promoCode === null && discount.trialProviderId === null) return;
       db.insert(quoteDiscounts)
         .values({
           quoteId,
@@ -345,6 +369,7 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
           tierDiscountCents: discount.tierDiscountCents,
           promoCode: discount.promoCode,
           promoDiscountCents: discount.promoDiscountCents,
+          trialProviderId: discount.trialProviderId,
         })
         .run();
     },
@@ -361,9 +386,22 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
      * code's use is reserved after every rule is checked again under the
      * write lock. A refusal throws, so the order and its hold roll back.
      */
-    reserveForOrder(input: { quoteId: string; orderId: string; userId: number; providerId: string; productId: string }): void {
+    reserveForOrder(input: {
+      quoteId: string;
+      orderId: string;
+      userId: number;
+      providerId: string;
+      productId: string;
+      termId: string;
+      countryCode: string | null;
+      quantity: number;
+    }): void {
       const quoted = db.select().from(quoteDiscounts).where(eq(quoteDiscounts.quoteId, input.quoteId)).get();
       if (!quoted) return;
+      if (quoted.trialProviderId !== null) {
+        const refusal = trials.refusalFor(input);
+        if (refusal) throw new PromoRefusedError(refusal);
+      }
       if (quoted.promoCode !== null) {
         const row = codeRow(quoted.promoCode);
         if (!row) throw new PromoRefusedError('unknown_code');
@@ -378,6 +416,7 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
           listPriceCents: quoted.listPriceCents,
           tierDiscountCents: quoted.tierDiscountCents,
           promoDiscountCents: quoted.promoDiscountCents,
+          trialProviderId: quoted.trialProviderId,
           state: 'reserved',
           updatedAt: now(),
         })
@@ -397,6 +436,7 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
         const parts = [
           row.tierDiscountCents > 0 ? `volume/period ${row.tierDiscountCents}` : '',
           row.promoCode ? `code ${row.promoCode} ${row.promoDiscountCents}` : '',
+          row.trialProviderId ? `trial of ${row.trialProviderId} ${row.promoDiscountCents}` : '',
         ].filter(Boolean);
         wallet.promotionTransfer({
           transferId: discountTransferId(orderId),
@@ -605,6 +645,14 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; now
           if (n > code.perCustomerLimit) violations.push(`code ${code.code} used ${n} times by user ${userId}`);
         }
       }
+      const liveTrials = new Map<string, number>();
+      for (const r of rows) {
+        const d = r.discount;
+        if (d.trialProviderId === null || d.state === 'released') continue;
+        const key = `${d.trialProviderId}:${d.userId}`;
+        liveTrials.set(key, (liveTrials.get(key) ?? 0) + 1);
+      }
+      for (const [key, n] of liveTrials) if (n > 1) violations.push(`trial ${key} (provider:user) taken ${n} times`);
       const gifts = db.select().from(giftRedemptions).all();
       for (const gift of gifts) {
         const t = byId.get(giftTransferId(gift.code, gift.userId));

@@ -24,7 +24,7 @@ describe('POST /quotes with promo_code', () => {
     const off = Math.floor(list / 10);
     expect(quoted.json.quote).toMatchObject({
       price_cents: list - off,
-      discount: { list_price_cents: list, tier_discount_cents: 0, promo_code: 'API10', promo_discount_cents: off },
+      discount: { list_price_cents: list, tier_discount_cents: 0, promo_code: 'API10', promo_discount_cents: off, trial: false },
     });
 
     const bought = await api.call('POST', '/orders', {

@@ -50,7 +50,13 @@ describe('promo codes', () => {
     if (!plain.ok || !quoted.ok) return;
     const list = plain.quote.priceCents;
     const off = Math.floor((list * 2000) / 10_000);
-    expect(quoted.quote.discount).toEqual({ listPriceCents: list, tierDiscountCents: 0, promoCode: 'SPRING', promoDiscountCents: off });
+    expect(quoted.quote.discount).toEqual({
+      listPriceCents: list,
+      tierDiscountCents: 0,
+      promoCode: 'SPRING',
+      promoDiscountCents: off,
+      trialProviderId: null,
+    });
     expect(quoted.quote.priceCents).toBe(list - off);
 
     const result = await shop.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 'k1', channel: 'bot' });
@@ -314,6 +320,7 @@ describe('volume and period tiers', () => {
       tierDiscountCents: Math.floor(list * 0.05),
       promoCode: null,
       promoDiscountCents: 0,
+      trialProviderId: null,
     });
     expect(two.quote.priceCents).toBe(list - Math.floor(list * 0.05));
     expect(shop.promos.tierPercent('flashproxy', choice.productId, 2)).toBe(5);

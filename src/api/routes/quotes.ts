@@ -29,6 +29,12 @@ export const createQuoteBody = z
       .max(32)
       .optional()
       .openapi({ description: 'A promo code; the quote shows the price before and after.' }),
+    trial: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: 'Price the provider’s trial (once per customer); the choice must be the trial’s product and term, quantity 1.',
+      }),
   })
   .openapi('QuoteRequest');
 
@@ -62,7 +68,7 @@ export function quoteRoutes(services: Pick<ApiServices, 'catalog' | 'orders'>) {
         termId: body.term,
         quantity: body.quantity,
       },
-      body.promo_code === undefined ? {} : { promoCode: body.promo_code },
+      { ...(body.promo_code === undefined ? {} : { promoCode: body.promo_code }), ...(body.trial ? { trial: true } : {}) },
     );
     if (!quoted.ok) throw quoteRefusal(quoted.reason, quoted.message);
     return c.json({ success: true as const, quote: quoteView(quoted.quote) }, 201);

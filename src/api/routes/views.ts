@@ -31,6 +31,7 @@ export function quoteView(q: QuoteView) {
           tier_discount_cents: q.discount.tierDiscountCents,
           promo_code: q.discount.promoCode,
           promo_discount_cents: q.discount.promoDiscountCents,
+          trial: q.discount.trialProviderId !== null,
         }
       : null,
   };

@@ -39,6 +39,7 @@ export const QuoteSchema = z
         tier_discount_cents: z.number().int().nonnegative(),
         promo_code: z.string().nullable(),
         promo_discount_cents: z.number().int().nonnegative(),
+        trial: z.boolean().openapi({ description: 'The provider’s trial: promo_discount_cents is what the trial takes off.' }),
       })
       .nullable()
       .openapi({ description: 'What comes off the list price (volume or period tier, promo code); price_cents is what is paid.' }),

@@ -68,6 +68,8 @@ export const quoteDiscounts = sqliteTable(
     tierDiscountCents: integer('tier_discount_cents').notNull(),
     promoCode: text('promo_code').references(() => promoCodes.code),
     promoDiscountCents: integer('promo_discount_cents').notNull(),
+    /** Set when the quote is the provider's trial (its discount is in `promo_discount_cents`). */
+    trialProviderId: text('trial_provider_id'),
   },
   (t) => [check('quote_discount_sane', sql`${t.tierDiscountCents} >= 0 AND ${t.promoDiscountCents} >= 0`)],
 );
@@ -95,6 +97,8 @@ export const orderDiscounts = sqliteTable(
     tierDiscountCents: integer('tier_discount_cents').notNull(),
     promoDiscountCents: integer('promo_discount_cents').notNull(),
     state: text('state', { enum: ORDER_DISCOUNT_STATES }).notNull(),
+    /** Set when the order is the customer's trial of this provider: one live trial per customer and provider. */
+    trialProviderId: text('trial_provider_id'),
     /** Given back to the promotions account by refunds of the order, in proportion to what was refunded. */
     reversedCents: integer('reversed_cents').notNull().default(0),
     createdAt: createdAt(),
@@ -104,6 +108,7 @@ export const orderDiscounts = sqliteTable(
     // Counting a code's live uses (all, and one customer's) at every reservation.
     index('order_discounts_code_state').on(t.promoCode, t.state),
     index('order_discounts_code_user').on(t.promoCode, t.userId, t.state),
+    index('order_discounts_trial_user').on(t.trialProviderId, t.userId, t.state),
     check('order_discount_sane', sql`${t.tierDiscountCents} >= 0 AND ${t.promoDiscountCents} >= 0`),
   ],
 );
@@ -148,4 +153,25 @@ export const priceTiers = sqliteTable(
     primaryKey({ columns: [t.providerId, t.productId, t.kind, t.threshold] }),
     check('price_tier_sane', sql`${t.threshold} >= 1 AND ${t.discountBasisPoints} BETWEEN 1 AND 5000`),
   ],
+);
+
+/**
+ * The trial an operator set for a provider: one product, term (and country)
+ * at a set price, once per customer; optionally only for customers who have
+ * topped up before. The promotions account pays revenue the rest of the list
+ * price, like any discount.
+ */
+export const trialOffers = sqliteTable(
+  'trial_offers',
+  {
+    providerId: text('provider_id').primaryKey(),
+    productId: text('product_id').notNull(),
+    termId: text('term_id').notNull(),
+    countryCode: text('country_code'),
+    priceCents: integer('price_cents').notNull(),
+    requiresTopUp: integer('requires_top_up', { mode: 'boolean' }).notNull().default(false),
+    setBy: text('set_by').notNull(),
+    setAt: integer('set_at').notNull(),
+  },
+  (t) => [check('trial_price_positive', sql`${t.priceCents} > 0`)],
 );
