@@ -18,7 +18,7 @@ import type { BackgroundTasks } from './background.js';
 /** The services the bot talks to; API tokens are optional so the bot runs without that service. */
 export type BotServices = Pick<Services, 'users' | 'wallet' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'> &
   /** Operators' commands are offered when both are present. */
-  Partial<Pick<Services, 'pricing' | 'stats' | 'promos'>> & {
+  Partial<Pick<Services, 'pricing' | 'stats' | 'promos' | 'trials'>> & {
     tokens?: Tokens;
     /** Tokens that must sign their money requests (the token flow's "require signed requests"). */
     tokenSigning?: TokenSigning;

@@ -218,10 +218,12 @@ export function createBot(deps: CreateBotDeps): ShopBot {
     );
   }
 
-  if (services.promos) {
+  if (services.promos && services.trials) {
     bot.use(
       createPromoOperatorsFeature({
         promos: services.promos,
+        trials: services.trials,
+        knownProvider: (providerId) => services.catalog.provider(providerId) !== undefined,
         i18n,
         language: operatorLanguage,
         operatorChatId: deps.operatorChatId,

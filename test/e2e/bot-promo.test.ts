@@ -8,6 +8,7 @@ import type { CreateBotDeps } from '../../src/bot/index.js';
 import { formatCents } from '../../src/domain/money.js';
 import type { EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
 import { has, labels, press, say, startBotShop, type BotShop } from '../helpers/bot-shop.js';
+import { firstChoice } from '../helpers/shop.js';
 
 let world: BotShop | undefined;
 afterEach(async () => {
@@ -113,5 +114,26 @@ describe('promo codes in the bot', () => {
     await press(dan, 'USA', has('choose the rent period'));
     const quantity = await press(dan, '30 days', has('how many proxies'));
     expect(labels(dan, quantity)).toEqual(expect.arrayContaining(['1', '2', '5 (−10%)', '10 (−10%)']));
+  });
+
+  it('an admin sets a trial; a customer buys it once at its price through the same saga', async () => {
+    const { w, olga, group } = await withOperators();
+    const choice = await firstChoice(w.shop, 'proxy-ipv4');
+    const set = await command(olga, group, `/trial proxy-ipv4 ${choice.productId} ${choice.termId} $0.10 country=${choice.countryCode}`);
+    expect(set.plainText).toContain('The trial of proxy-ipv4 is set at $0.10');
+    expect((await command(olga, group, '/trial nowhere x y $1')).plainText).toContain('Usage: /trial');
+
+    const erin = w.customer({ firstName: 'Erin' });
+    await say(erin, '/start', has('Proxy Storefront'));
+    w.credit(erin, 1_00);
+    const offer = await say(erin, '/trial', has('Trial'));
+    expect(offer.plainText).toContain('Price: $0.10');
+    expect(offer.plainText).toMatch(/List price: \$\d+\.\d\d/);
+    await erin.press(/^✅ Confirm/, offer);
+    await erin.waitForMessage(has('Your proxies are ready'));
+    expect(w.shop.wallet.balance(w.account(erin).id)).toEqual({ availableCents: 90, heldCents: 0 });
+
+    const again = await say(erin, '/trial', has('not available'));
+    expect(again.plainText).toContain('you have had this trial already');
   });
 });

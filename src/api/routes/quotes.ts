@@ -29,12 +29,9 @@ export const createQuoteBody = z
       .max(32)
       .optional()
       .openapi({ description: 'A promo code; the quote shows the price before and after.' }),
-    trial: z
-      .boolean()
-      .optional()
-      .openapi({
-        description: 'Price the provider’s trial (once per customer); the choice must be the trial’s product and term, quantity 1.',
-      }),
+    trial: z.boolean().optional().openapi({
+      description: 'Price the provider’s trial (once per customer); the choice must be the trial’s product and term, quantity 1.',
+    }),
   })
   .openapi('QuoteRequest');
 

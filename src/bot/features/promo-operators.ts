@@ -7,6 +7,9 @@
  *   /promo off <CODE>                                    no new uses
  *   /tier                                                volume and period tiers in force
  *   /tier <provider|*> <product|*> <qty|days> <from> <N%|off>
+ *   /trial                                               the trials in force
+ *   /trial <provider> <product> <term> <$N> [country=XX] [topped-up]
+ *   /trial off <provider>
  *
  * Options: min=$N, provider=<id>, product=<id>, first, total=N, per=N,
  * from=YYYY-MM-DD, until=YYYY-MM-DD (UTC; until is the first day it no
@@ -17,6 +20,7 @@ import type { I18n } from '@grammyjs/i18n';
 import { Composer, type Context } from 'grammy';
 import type { Logger } from '../../logger.js';
 import type { NewPromoCode, PromoCodeSummary, Promos } from '../../services/promos.js';
+import type { Trials } from '../../services/trials.js';
 import type { Language } from '../../services/users.js';
 import type { BotContext } from '../context.js';
 import { isoDate, money } from '../format.js';
@@ -25,6 +29,9 @@ import { parseDollars } from './admin.js';
 
 export interface PromoOperatorDeps {
   promos: Promos;
+  trials: Trials;
+  /** Whether a provider is offered (a trial names one). */
+  knownProvider: (providerId: string) => boolean;
   i18n: I18n<Context>;
   language: Language;
   operatorChatId?: number;
@@ -186,6 +193,45 @@ export function createPromoOperatorsFeature(deps: PromoOperatorDeps): Composer<B
       throw error;
     }
     return reply(ctx, t('tier-op-set'));
+  });
+
+  operators.command('trial', async (ctx) => {
+    const a = args(ctx);
+    if (a.length === 0) {
+      const offers = deps.trials.listOffers();
+      if (offers.length === 0) return reply(ctx, t('trial-op-none'));
+      const lines = offers.map(
+        (o) =>
+          `${code(o.providerId)}: ${escapeHtml(o.productId)} · ${escapeHtml(o.termId)}${o.countryCode ? ` · ${escapeHtml(o.countryCode)}` : ''} · ${money(o.priceCents)}${o.requiresTopUp ? ` · ${t('trial-op-topped-up')}` : ''}`,
+      );
+      return reply(ctx, [t('trial-op-title'), ...lines].join('\n'));
+    }
+    if (a[0] === 'off' && a.length === 2) {
+      return reply(ctx, t(deps.trials.removeOffer(a[1]!) ? 'trial-op-removed' : 'trial-op-usage'));
+    }
+    const [providerId, productId, termId, priceText, ...rest] = a;
+    const price = parseDollars(priceText);
+    const country = rest.find((w) => w.startsWith('country='))?.slice('country='.length);
+    const unknown = rest.filter((w) => !w.startsWith('country=') && w !== 'topped-up');
+    if (!providerId || !productId || !termId || price === null || unknown.length > 0 || !deps.knownProvider(providerId)) {
+      return reply(ctx, t('trial-op-usage'));
+    }
+    try {
+      deps.trials.setOffer({
+        providerId,
+        productId,
+        termId,
+        ...(country ? { countryCode: country.toUpperCase() } : {}),
+        priceCents: price,
+        requiresTopUp: rest.includes('topped-up'),
+        actor: `admin:${ctx.from!.id}`,
+      });
+    } catch (error) {
+      if (error instanceof RangeError) return reply(ctx, t('promo-op-refused', { reason: escapeHtml(error.message) }));
+      throw error;
+    }
+    deps.logger.info('trial set', { providerId, productId, termId, priceCents: price, actor: `admin:${ctx.from!.id}` });
+    return reply(ctx, t('trial-op-set', { provider: escapeHtml(providerId), price: money(price) }));
   });
 
   return composer;

@@ -2,13 +2,16 @@
  * A customer's codes in private chat: the deep link `t.me/<bot>?start=promo_<CODE>`
  * or `/promo <CODE>`. A gift code is credited at once (once per customer); a
  * discount code is kept for the customer's next purchase, where the buy
- * summary prices it (and says so when it no longer applies).
+ * summary prices it (and says so when it no longer applies). `/trial`
+ * prices each provider's trial and shows its summary with a Confirm button,
+ * which buys it like any order.
  */
 import { Composer } from 'grammy';
 import type { KvStorage } from '../../db/kv-storage.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { money } from '../format.js';
 import { escapeHtml } from '../html.js';
+import { confirmKeyboard, reasonText, summaryText } from '../views/order.js';
 
 const savedKey = (userId: number) => `promo-code:${userId}`;
 
@@ -57,6 +60,28 @@ export function createPromoFeature(env: BotEnv): Composer<BotContext> {
     const link = typeof ctx.match === 'string' ? DEEP_LINK.exec(ctx.match.trim()) : null;
     if (link) await useCode(ctx, link[1]!);
     return next();
+  });
+
+  composer.command('trial', async (ctx) => {
+    const offers = env.services.trials?.listOffers() ?? [];
+    if (offers.length === 0) return ctx.reply(ctx.t('trial-none'));
+    for (const offer of offers) {
+      const quoted = await env.services.orders.quote(
+        ctx.user.id,
+        offer.providerId,
+        { productId: offer.productId, termId: offer.termId, ...(offer.countryCode ? { countryCode: offer.countryCode } : {}), quantity: 1 },
+        { trial: true },
+      );
+      if (!quoted.ok) {
+        const reason = quoted.reason === 'promo_refused' ? escapeHtml(quoted.message) : reasonText(ctx.t, quoted.reason);
+        await ctx.reply(ctx.t('trial-unavailable', { reason }), { parse_mode: 'HTML' });
+        continue;
+      }
+      await ctx.reply(summaryText(ctx.t, quoted.quote, ctx.t('trial-title')), {
+        parse_mode: 'HTML',
+        reply_markup: confirmKeyboard(ctx.t, quoted.quote),
+      });
+    }
   });
 
   composer.command('promo', async (ctx) => {

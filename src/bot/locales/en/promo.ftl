@@ -43,3 +43,14 @@ tier-op-from-days = from { $n } days
 tier-op-usage = Usage: /tier &lt;provider|*&gt; &lt;product|*&gt; &lt;qty|days&gt; &lt;from&gt; &lt;percent|off&gt;, e.g. /tier * * qty 10 5
 tier-op-set = Discount set. New quotes use it.
 tier-op-removed = Discount removed.
+
+## Trials
+trial-none = There is no trial right now.
+trial-title = 🎁 <b>Trial</b>: once per customer.
+trial-unavailable = The trial is not available to you: { $reason }
+trial-op-none = No trials. Set one with /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N&gt;.
+trial-op-title = <b>Trials</b> (one per provider)
+trial-op-topped-up = only after a top-up
+trial-op-usage = Usage: /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N&gt; [country=XX] [topped-up] · /trial off &lt;provider&gt;
+trial-op-set = The trial of { $provider } is set at { $price }.
+trial-op-removed = Trial removed.

@@ -43,3 +43,14 @@ tier-op-from-days = от { $n } дней
 tier-op-usage = Использование: /tier &lt;провайдер|*&gt; &lt;товар|*&gt; &lt;qty|days&gt; &lt;от&gt; &lt;процент|off&gt;, например /tier * * qty 10 5
 tier-op-set = Скидка установлена. Новые цены её учитывают.
 tier-op-removed = Скидка удалена.
+
+## Пробные заказы
+trial-none = Сейчас пробного заказа нет.
+trial-title = 🎁 <b>Пробный заказ</b>: один раз на покупателя.
+trial-unavailable = Пробный заказ вам недоступен: { $reason }
+trial-op-none = Пробных заказов нет. Задайте: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N&gt;.
+trial-op-title = <b>Пробные заказы</b> (по одному на провайдера)
+trial-op-topped-up = только после пополнения
+trial-op-usage = Использование: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N&gt; [country=XX] [topped-up] · /trial off &lt;провайдер&gt;
+trial-op-set = Пробный заказ у { $provider } стоит { $price }.
+trial-op-removed = Пробный заказ удалён.
