@@ -610,6 +610,14 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; tri
       const transfers = db.select().from(ledgerTransfers).where(eq(ledgerTransfers.category, 'promotion')).all();
       const byId = new Map(transfers.map((t) => [t.id, t]));
       const explained = new Set<string>();
+      // Reversals by order, so the check stays linear in the number of transfers.
+      const reversalsOf = new Map<string, typeof transfers>();
+      for (const t of transfers) {
+        if (!t.id.startsWith('discount-reversal:') || t.orderId === null) continue;
+        const list = reversalsOf.get(t.orderId);
+        if (list) list.push(t);
+        else reversalsOf.set(t.orderId, [t]);
+      }
       for (const { discount: d, orderState, price } of rows) {
         const expected = orderState === 'delivered' ? 'captured' : orderState === 'failed' ? 'released' : 'reserved';
         if (d.state !== expected) violations.push(`order ${d.orderId} is ${orderState} but its discount is ${d.state}`);
@@ -623,7 +631,7 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; tri
         if (paidCents !== (d.state === 'captured' ? total : 0)) {
           violations.push(`order ${d.orderId}: the promotions account paid ${paidCents} cents for a ${d.state} discount of ${total}`);
         }
-        const reversals = transfers.filter((t) => t.id.startsWith(reversalPrefix(d.orderId)));
+        const reversals = (reversalsOf.get(d.orderId) ?? []).filter((t) => t.id.startsWith(reversalPrefix(d.orderId)));
         for (const t of reversals) explained.add(t.id);
         const reversed = reversals.reduce((sum, t) => sum + t.amountCents, 0);
         if (reversed !== d.reversedCents || reversed > paidCents) {
@@ -634,8 +642,14 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; tri
       }
       const codes = db.select().from(promoCodes).all();
       const live = rows.filter((r) => r.discount.state !== 'released' && r.discount.promoCode !== null);
+      const liveByCode = new Map<string, typeof live>();
+      for (const r of live) {
+        const list = liveByCode.get(r.discount.promoCode!);
+        if (list) list.push(r);
+        else liveByCode.set(r.discount.promoCode!, [r]);
+      }
       for (const code of codes.filter((c) => c.kind === 'discount')) {
-        const uses = live.filter((r) => r.discount.promoCode === code.code);
+        const uses = liveByCode.get(code.code) ?? [];
         if (code.totalLimit !== null && uses.length > code.totalLimit) {
           violations.push(`code ${code.code} has ${uses.length} live uses of ${code.totalLimit}`);
         }
@@ -659,8 +673,10 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; tri
         if (t) explained.add(t.id);
         if (t?.amountCents !== gift.amountCents) violations.push(`gift ${gift.code} for user ${gift.userId} was not credited exactly once`);
       }
+      const giftsPerCode = new Map<string, number>();
+      for (const g of gifts) giftsPerCode.set(g.code, (giftsPerCode.get(g.code) ?? 0) + 1);
       for (const code of codes.filter((c) => c.kind === 'gift' && c.totalLimit !== null)) {
-        const n = gifts.filter((g) => g.code === code.code).length;
+        const n = giftsPerCode.get(code.code) ?? 0;
         if (n > code.totalLimit!) violations.push(`gift code ${code.code} redeemed ${n} times of ${code.totalLimit}`);
       }
       for (const t of transfers) if (!explained.has(t.id)) violations.push(`promotion transfer ${t.id} belongs to no discount or gift`);
