@@ -250,6 +250,8 @@ export const buyCallbacks = {
   country: b.action('c', { index: INDEX }),
   term: b.action('t', { index: INDEX }),
   quantity: b.action('q', { quantity: int(6) }),
+  /** Enter a promo code on the summary. */
+  promo: b.action('promo'),
 };
 
 const o = namespace('o');

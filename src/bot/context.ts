@@ -22,7 +22,7 @@ export type BotServices = Pick<
   'users' | 'wallet' | 'walletStatement' | 'support' | 'catalog' | 'orders' | 'subscriptions' | 'outbox' | 'updateLog'
 > &
   /** Operators' commands are offered when both are present. */
-  Partial<Pick<Services, 'pricing' | 'stats' | 'broadcasts'>> &
+  Partial<Pick<Services, 'pricing' | 'stats' | 'broadcasts' | 'promos' | 'trials'>> &
   /** /providers is offered when present; the operators' console (customers, bans, audit) when these are. */
   Partial<Pick<Services, 'providerAvailability' | 'audit' | 'bans' | 'findCustomer' | 'adjustments' | 'orderListing'>> & {
     tokens?: Tokens;

@@ -35,6 +35,8 @@ import { createBanGate, refuseBannedPayments } from './features/banned.js';
 import { createConsoleFallback, createConsoleGate } from './features/operator-console.js';
 import { createOperatorOrdersFeature } from './features/operator-orders.js';
 import { createOperatorUsersFeature } from './features/operator-users.js';
+import { createPromoFeature } from './features/promo.js';
+import { createPromoOperatorsFeature } from './features/promo-operators.js';
 import { createBuyFeature } from './features/buy.js';
 import { createHelpFeature } from './features/help.js';
 import { createLanguageFeature } from './features/language.js';
@@ -305,6 +307,20 @@ export function createBot(deps: CreateBotDeps): ShopBot {
       logger: logger.child({ component: 'support' }),
     }),
   );
+  if (services.promos && services.trials) {
+    bot.use(
+      createPromoOperatorsFeature({
+        promos: services.promos,
+        trials: services.trials,
+        knownProvider: (providerId) => services.catalog.provider(providerId) !== undefined,
+        i18n,
+        language: operatorLanguage,
+        operatorChatId: deps.operatorChatId,
+        adminIds: deps.adminIds,
+        logger,
+      }),
+    );
+  }
   // After every operator command (add new ones above): an admin's command nobody took gets the command list.
   if (consoleServices) bot.use(createConsoleFallback(operatorAccess));
 
@@ -364,6 +380,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
 
   // Before the menu: a referral link's /start records the referrer, then the menu answers it.
   if (services.referrals) shop.use(createReferralsFeature(env, services.referrals));
+  shop.use(createPromoFeature(env));
   shop.use(createMenuFeature(env));
   shop.use(createBuyFeature());
   shop.use(createOrdersFeature(env, () => bot.api));

@@ -17,6 +17,8 @@ import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
 import { createProviderAvailability } from './provider-availability.js';
 import { createReferrals } from './referrals.js';
+import { createPromos } from './promos.js';
+import { createTrials } from './trials.js';
 import { createStats } from './stats.js';
 import { createSupport } from './support.js';
 import { createSubscriptions } from './subscriptions.js';
@@ -61,6 +63,8 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     logger: logger.child({ component: 'webhooks' }),
     allowPrivateUrls: options.webhooks?.allowPrivateUrls ?? false,
   });
+  const trials = createTrials({ db, now });
+  const promos = createPromos({ db, sqlite, wallet, trials, now });
   const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
   const referrals = createReferrals({ db, sqlite, wallet, outbox, logger, percent: options.referralPercent ?? 0, now });
   const orders = createOrders({
@@ -72,6 +76,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     outbox,
     webhooks,
     referralRewards: referrals.hooks,
+    promos,
     logger,
     now,
     // In the background: the customer already has their answer; the other proxies catch up.
@@ -115,6 +120,8 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     broadcasts,
     support: createSupport({ db, now }),
     referrals,
+    promos,
+    trials,
   };
 }
 

@@ -49,6 +49,7 @@ import {
 } from './order-store.js';
 import type { Outbox } from './outbox.js';
 import type { Pricing } from './pricing.js';
+import { PromoRefusedError, type Promos } from './promos.js';
 import { holdId, LedgerError, type Wallet } from './wallet.js';
 import type { ReferralRewardHooks } from './referrals.js';
 import type { Webhooks } from './webhooks.js';
@@ -76,6 +77,17 @@ export interface QuoteView {
   priceCents: number;
   expiresAt: number;
   labels: OrderLabels;
+  /** Present when something comes off the list price; `priceCents` is what is paid. */
+  discount?: QuoteDiscountView;
+}
+
+export interface QuoteDiscountView {
+  listPriceCents: number;
+  tierDiscountCents: number;
+  promoCode: string | null;
+  promoDiscountCents: number;
+  /** The provider whose trial this is, when it is one. */
+  trialProviderId: string | null;
 }
 
 /**
@@ -90,7 +102,8 @@ export type QuoteRefusal =
   | 'no_price'
   | 'not_found'
   | 'unsupported'
-  | 'unknown_term';
+  | 'unknown_term'
+  | 'promo_refused';
 
 export type QuoteResult = { ok: true; quote: QuoteView } | { ok: false; reason: QuoteRefusal; message: string };
 
@@ -150,6 +163,8 @@ export interface OrdersDeps {
   webhooks?: Pick<Webhooks, 'emit' | 'balanceDebited'>;
   /** Referral rewards follow captures and refunds, in the same transactions (services/referrals.ts). */
   referralRewards?: ReferralRewardHooks;
+  /** Discounts: priced into quotes, reserved with the hold, paid on capture, released on void, reversed on refund. */
+  promos?: Promos;
 }
 
 const INTENT_KEY = /^[A-Za-z0-9_:.-]{1,100}$/;
@@ -198,21 +213,41 @@ export function createOrders(deps: OrdersDeps) {
     },
   };
 
-  const quoteView = (q: QuoteRow): QuoteView => ({
-    id: q.id,
-    kind: q.kind,
-    providerId: q.providerId,
-    choice: choiceOf(q),
-    priceCents: q.priceCents,
-    expiresAt: q.expiresAt,
-    labels: labelsOf(q),
-  });
+  const quoteView = (q: QuoteRow): QuoteView => {
+    const discount = deps.promos?.quoteDiscount(q.id);
+    return {
+      id: q.id,
+      kind: q.kind,
+      providerId: q.providerId,
+      choice: choiceOf(q),
+      priceCents: q.priceCents,
+      expiresAt: q.expiresAt,
+      labels: labelsOf(q),
+      ...(discount
+        ? {
+            discount: {
+              listPriceCents: discount.listPriceCents,
+              tierDiscountCents: discount.tierDiscountCents,
+              promoCode: discount.promoCode,
+              promoDiscountCents: discount.promoDiscountCents,
+              trialProviderId: discount.trialProviderId,
+            },
+          }
+        : {}),
+    };
+  };
 
   // -------------------------------------------------------------------------
   // Quotes
   // -------------------------------------------------------------------------
 
-  async function quote(userId: number, providerId: string, choice: OrderChoice): Promise<QuoteResult> {
+  async function quote(
+    userId: number,
+    providerId: string,
+    choice: OrderChoice,
+    /** A promo code, or the provider's trial (priced at the trial's price, once per customer). */
+    options: { promoCode?: string; trial?: boolean } = {},
+  ): Promise<QuoteResult> {
     const check = await catalog.checkChoice(providerId, choice);
     if (!check.ok) return { ok: false, reason: check.reason, message: check.message };
     const cost = await check.provider.quote(choice);
@@ -225,6 +260,17 @@ export function createOrders(deps: OrdersDeps) {
     }
     const price = pricing.price(providerId, choice.productId, cost.value.totalCostCents, choice.quantity);
     if (!price.ok) return { ok: false, reason: 'no_price', message: price.reason };
+    const discounted = deps.promos?.priceQuote({
+      userId,
+      providerId,
+      productId: choice.productId,
+      quantity: choice.quantity,
+      ...(check.term.days === undefined ? {} : { days: check.term.days }),
+      listPriceCents: price.priceCents,
+      ...(options.promoCode === undefined ? {} : { promoCode: options.promoCode }),
+      ...(options.trial ? { trial: { termId: choice.termId, countryCode: choice.countryCode ?? null } } : {}),
+    });
+    if (discounted && !discounted.ok) return { ok: false, reason: 'promo_refused', message: discounted.message };
     const row: QuoteRow = {
       id: newId('q'),
       userId,
@@ -236,7 +282,7 @@ export function createOrders(deps: OrdersDeps) {
       quantity: choice.quantity,
       subscriptionIds: null,
       upstreamCostCents: cost.value.totalCostCents,
-      priceCents: price.priceCents,
+      priceCents: discounted?.discount.priceCents ?? price.priceCents,
       labels: JSON.stringify({
         provider: check.provider.displayName,
         product: check.product.name,
@@ -248,7 +294,10 @@ export function createOrders(deps: OrdersDeps) {
       expiresAt: now() + quoteTtl,
       createdAt: now(),
     };
-    store.insertQuote(row);
+    writeTransaction(sqlite, () => {
+      store.insertQuote(row);
+      if (discounted) deps.promos?.recordQuoteDiscount(row.id, discounted.discount);
+    });
     return { ok: true, quote: quoteView(row) };
   }
 
@@ -302,6 +351,31 @@ export function createOrders(deps: OrdersDeps) {
       quantity: 1,
     });
     return quoted.kind === 'ok' ? quoted.value.totalCostCents : undefined;
+  }
+
+  /**
+   * The same price lock (same upstream cost, same expiry) without its promo
+   * code: what a customer is offered when the code was used up by others
+   * between the quote and the order. Asks no upstream.
+   */
+  function quoteWithoutPromo(q: QuoteRow): QuoteView {
+    const discount = deps.promos?.quoteDiscount(q.id);
+    const priceCents = discount ? discount.listPriceCents - discount.tierDiscountCents : q.priceCents;
+    const row: QuoteRow = { ...q, id: newId('q'), priceCents, createdAt: now() };
+    writeTransaction(sqlite, () => {
+      store.insertQuote(row);
+      if (discount) {
+        deps.promos?.recordQuoteDiscount(row.id, {
+          listPriceCents: discount.listPriceCents,
+          tierDiscountCents: discount.tierDiscountCents,
+          promoCode: null,
+          promoDiscountCents: 0,
+          trialProviderId: null,
+          priceCents,
+        });
+      }
+    });
+    return quoteView(row);
   }
 
   /** A new quote for the same choice, after the old one expired. */
@@ -400,6 +474,16 @@ export function createOrders(deps: OrdersDeps) {
           amountCents: q.priceCents,
           actor: `${input.channel}:user:${input.userId}`,
         });
+        deps.promos?.reserveForOrder({
+          quoteId: q.id,
+          orderId,
+          userId: input.userId,
+          providerId: q.providerId,
+          productId: q.productId,
+          termId: q.termId,
+          countryCode: q.countryCode,
+          quantity: q.quantity,
+        });
         deps.webhooks?.balanceDebited(input.userId, {
           availableAfterCents: held.balance.availableCents,
           debitCents: q.priceCents,
@@ -414,6 +498,10 @@ export function createOrders(deps: OrdersDeps) {
           availableCents: wallet.balance(input.userId).availableCents,
           quote: quoteView(q),
         };
+      }
+      if (error instanceof PromoRefusedError) {
+        // The code ran out (or no longer applies) since the quote: nothing was held; offer the same lock without it.
+        return { kind: 'quote_expired', message: `${error.message}; here is the price without it`, newQuote: quoteWithoutPromo(q) };
       }
       throw error;
     }
@@ -566,6 +654,7 @@ export function createOrders(deps: OrdersDeps) {
     } catch (error) {
       if (!(error instanceof LedgerError && error.code === 'already_captured')) throw error;
     }
+    deps.promos?.onOrderCaptured(orderId, 'system');
   }
 
   async function fail(order: OrderRow, code: OrderFailureCode, message: string, interactive: boolean): Promise<SagaResult> {
@@ -577,6 +666,7 @@ export function createOrders(deps: OrdersDeps) {
       } catch (error) {
         if (!(error instanceof LedgerError && error.code === 'already_voided')) throw error;
       }
+      deps.promos?.onOrderVoided(order.id);
       store.transition(order.id, OPEN_STATES, 'failed', { failureCode: code, failureMessage: message, nextCheckAt: null }, now());
       webhookEvents.failed(order, code);
       if (code === 'insufficient_upstream_balance' || code === 'unauthorized' || code === 'forbidden') {
@@ -813,6 +903,7 @@ export function createOrders(deps: OrdersDeps) {
       const at = now();
       if (decision.outcome === 'failed') {
         wallet.void(order.id, input.actor, `settled as failed: ${reason}`);
+        deps.promos?.onOrderVoided(order.id);
         store.transition(order.id, OPEN_STATES, 'failed', { failureCode: 'settled_failed', failureMessage: reason, nextCheckAt: null }, at);
         webhookEvents.failed(order, 'settled_failed');
         outbox.enqueue({
@@ -825,6 +916,7 @@ export function createOrders(deps: OrdersDeps) {
       } else {
         wallet.capture(order.id, input.actor, `settled as delivered: ${reason}`);
         deps.referralRewards?.orderCaptured(order);
+        deps.promos?.onOrderCaptured(order.id, input.actor);
         wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: order.quotedCostCents });
         const purchase = order.kind === 'purchase';
         store.transition(
@@ -949,6 +1041,7 @@ export function createOrders(deps: OrdersDeps) {
         reason: input.reason,
       });
       if (!refunded.replayed) deps.referralRewards?.orderRefunded({ orderId: order.id, refundKey: input.refundKey });
+      deps.promos?.onOrderRefunded(order.id, input.refundKey, input.actor);
       return refunded;
     });
     logger.info('order refunded', { orderId: order.id, amountCents: amount, actor: input.actor });
@@ -960,7 +1053,7 @@ export function createOrders(deps: OrdersDeps) {
    * once, a failed one holds nothing, an open one still holds its price.
    */
   function checkInvariants(): string[] {
-    const violations = wallet.checkInvariants();
+    const violations = [...wallet.checkInvariants(), ...(deps.promos?.checkInvariants() ?? [])];
     // Each order beside its hold and whatever resolved the hold (a partial unique index allows one).
     const hold = alias(ledgerTransfers, 'hold');
     const resolution = alias(ledgerTransfers, 'resolution');

@@ -117,6 +117,8 @@ const ADJUSTMENTS = 'adjustments';
 const UPSTREAM_COST = 'upstream_cost';
 /** Where referral rewards come from (and go back to when a refund reverses one). */
 const MARKETING = 'marketing';
+/** Pays discounts (to revenue, so revenue and margins stay true) and gift codes (to wallets). */
+const PROMOTIONS = 'promotions';
 const topUpClearing = (method: TopUpMethod) => `topup:${method}`;
 const upstreamAccount = (provider: string) => `upstream:${provider}`;
 
@@ -224,6 +226,7 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
     [UPSTREAM_COST, 'upstream_cost'],
     [MARKETING, 'marketing'],
     ...(['stars', 'cryptopay', 'manual', 'card'] as const).map((m): [string, AccountKind] => [topUpClearing(m), 'topup_clearing']),
+    [PROMOTIONS, 'promotions'],
   ];
   for (const [id, kind] of FIXED_ACCOUNTS) insertAccount(id, kind, null);
 
@@ -570,6 +573,55 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
         };
         return record(t, input.referrerUserId, true);
       });
+    },
+
+    /**
+     * Money the promotions account pays or gets back: a discount's difference
+     * to revenue when a discounted order is captured, its reversal when that
+     * order is refunded, or a gift code credited to a wallet. The id makes it
+     * happen once; joins the caller's transaction when there is one.
+     */
+    promotionTransfer(input: {
+      transferId: string;
+      purpose: 'discount' | 'discount_reversal' | 'gift';
+      userId: number;
+      orderId?: string;
+      amountCents: number;
+      actor: string;
+      reason: string;
+    }): { transferId: string; replayed: boolean } {
+      requireAmount(input.amountCents);
+      requireKey(input.transferId, 'transfer id');
+      requireReason(input.reason);
+      return writeTransaction(sqlite, () => {
+        const [debit, credit] =
+          input.purpose === 'discount'
+            ? [PROMOTIONS, REVENUE]
+            : input.purpose === 'discount_reversal'
+              ? [REVENUE, PROMOTIONS]
+              : [PROMOTIONS, walletAccountId(requireWallet(input.userId).userId!)];
+        const t: NewTransfer = {
+          id: input.transferId,
+          kind: 'posted',
+          category: 'promotion',
+          debit,
+          credit,
+          amount: input.amountCents,
+          // Only a gift touches the customer's wallet, so only a gift shows in their history.
+          userId: input.purpose === 'gift' ? input.userId : null,
+          ...(input.orderId ? { orderId: input.orderId } : {}),
+          actor: input.actor,
+          reason: input.reason,
+        };
+        const replayed = replayOf(t) !== undefined;
+        if (!replayed) insert(t);
+        return { transferId: t.id, replayed };
+      });
+    },
+
+    /** What a transfer moved, by its id (undefined when there is none). */
+    transferAmount(transferId: string): number | undefined {
+      return stmt.transfer.get({ id: transferId })?.amountCents;
     },
 
     /**

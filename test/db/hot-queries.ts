@@ -71,6 +71,22 @@ export const HOT_ITEMS: HotItem[] = [
   },
   {
     path: 'purchase',
+    // The code HOTCODE and a volume tier are set up with the fixture (query-plans.test.ts).
+    name: 'quote and buy with a promo code and a volume tier (the code’s uses counted under the write lock)',
+    async run(fx) {
+      const quoted = await fx.services.orders.quote(fx.userId, 'proxy-panel', fx.choice, { promoCode: 'HOTCODE' });
+      if (!quoted.ok) throw new Error(quoted.message);
+      const bought = await fx.services.orders.purchase({
+        userId: fx.userId,
+        quoteId: quoted.quote.id,
+        intentKey: `hot-${intent++}`,
+        channel: 'bot',
+      });
+      if (bought.kind !== 'delivered') throw new Error(bought.kind);
+    },
+  },
+  {
+    path: 'purchase',
     name: 'renew a proxy',
     async run(fx) {
       const terms = await fx.services.subscriptions.renewalTerms(fx.userId, fx.subscriptionId);

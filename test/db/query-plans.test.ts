@@ -95,6 +95,9 @@ beforeAll(async () => {
   database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(Date.now() + 12 * HOUR, sub.id);
   services.subscriptions.setAutoRenew(user.id, sub.id, true);
   const { token } = services.tokens.create({ userId: user.id, name: 'hot', scopes: ['read'] });
+  // For the promo-code purchase: an operator's setup, not part of any hot path.
+  services.promos.createCode({ code: 'HOTCODE', kind: 'discount', percent: 5, perCustomerLimit: 1_000_000, actor: 'test' });
+  services.promos.setTier({ providerId: 'proxy-panel', productId: '*', kind: 'quantity', threshold: 1, percent: 1, actor: 'test' });
   fx = { database, services, upstream, userId: user.id, telegramId: 42, subscriptionId: sub.id, orderId: bought.order.id, token, choice };
 });
 

@@ -22,6 +22,16 @@ export const createQuoteBody = z
     country: id.optional().openapi({ description: 'Required when the product lists countries; the code from GET /catalog.' }),
     term: id,
     quantity: z.number().int().min(1).max(100_000),
+    promo_code: z
+      .string()
+      .trim()
+      .min(1)
+      .max(32)
+      .optional()
+      .openapi({ description: 'A promo code; the quote shows the price before and after.' }),
+    trial: z.boolean().optional().openapi({
+      description: 'Price the provider’s trial (once per customer); the choice must be the trial’s product and term, quantity 1.',
+    }),
   })
   .openapi('QuoteRequest');
 
@@ -46,12 +56,17 @@ export function quoteRoutes(services: Pick<ApiServices, 'catalog' | 'orders'>) {
     if (!services.catalog.provider(body.provider)) {
       throw invalidRequest([{ path: 'provider', message: 'no such provider; see GET /catalog' }], 'no such provider');
     }
-    const quoted = await services.orders.quote(c.get('principal').userId, body.provider, {
-      productId: body.product,
-      ...(body.country === undefined ? {} : { countryCode: body.country }),
-      termId: body.term,
-      quantity: body.quantity,
-    });
+    const quoted = await services.orders.quote(
+      c.get('principal').userId,
+      body.provider,
+      {
+        productId: body.product,
+        ...(body.country === undefined ? {} : { countryCode: body.country }),
+        termId: body.term,
+        quantity: body.quantity,
+      },
+      { ...(body.promo_code === undefined ? {} : { promoCode: body.promo_code }), ...(body.trial ? { trial: true } : {}) },
+    );
     if (!quoted.ok) throw quoteRefusal(quoted.reason, quoted.message);
     return c.json({ success: true as const, quote: quoteView(quoted.quote) }, 201);
   });

@@ -25,6 +25,15 @@ export function quoteView(q: QuoteView) {
       quantity: q.choice.quantity,
     },
     labels: q.labels,
+    discount: q.discount
+      ? {
+          list_price_cents: q.discount.listPriceCents,
+          tier_discount_cents: q.discount.tierDiscountCents,
+          promo_code: q.discount.promoCode,
+          promo_discount_cents: q.discount.promoDiscountCents,
+          trial: q.discount.trialProviderId !== null,
+        }
+      : null,
   };
 }
 
@@ -119,6 +128,8 @@ export function quoteRefusal(reason: QuoteRefusal, message: string): ApiError {
       return new ApiError('invalid_request', message, { details: [{ path: 'country', message }] });
     case 'unknown_term':
       return new ApiError('invalid_request', message, { details: [{ path: 'term', message }] });
+    case 'promo_refused':
+      return new ApiError('invalid_request', message, { details: [{ path: 'promo_code', message }] });
     case 'bad_quantity':
       return new ApiError('invalid_request', message, { details: [{ path: 'quantity', message }] });
     case 'invalid_option':

@@ -33,6 +33,16 @@ export const QuoteSchema = z
     expires_at: isoTime.nullable(),
     choice: ChoiceSchema,
     labels: LabelsSchema,
+    discount: z
+      .object({
+        list_price_cents: cents,
+        tier_discount_cents: z.number().int().nonnegative(),
+        promo_code: z.string().nullable(),
+        promo_discount_cents: z.number().int().nonnegative(),
+        trial: z.boolean().openapi({ description: 'The provider’s trial: promo_discount_cents is what the trial takes off.' }),
+      })
+      .nullable()
+      .openapi({ description: 'What comes off the list price (volume or period tier, promo code); price_cents is what is paid.' }),
   })
   .openapi('Quote');
 
@@ -144,7 +154,7 @@ export const TransactionSchema = z
   .object({
     seq: z.number().int(),
     created_at: isoTime.nullable(),
-    category: z.enum(['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost', 'referral']),
+    category: z.enum(['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost', 'referral', 'promotion']),
     kind: z.enum(['posted', 'pending', 'post_pending', 'void_pending']),
     available_change_cents: cents,
     held_change_cents: cents,

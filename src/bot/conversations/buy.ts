@@ -20,15 +20,16 @@ import { escapeHtml } from '../html.js';
 import { mainMenuKeyboard } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
 import { reasonText, summaryText } from '../views/order.js';
+import { forgetPromoCode, savedPromoCode } from '../features/promo.js';
 import type { FlowName } from './flows.js';
 import { backAndCancel, nextAnswer, type Flow } from './steps.js';
 
-export const BUY_FLOW = { id: 'buy', version: 1 } as const satisfies FlowName;
+export const BUY_FLOW = { id: 'buy', version: 2 } as const satisfies FlowName;
 
 export const COUNTRIES_PER_PAGE = 10;
 const QUANTITY_PRESETS = [1, 2, 3, 5, 10, 20, 50, 100];
 
-type Step = 'provider' | 'product' | 'country' | 'term' | 'quantity' | 'summary';
+type Step = 'provider' | 'product' | 'country' | 'term' | 'quantity' | 'summary' | 'promo';
 
 interface ProviderView {
   id: string;
@@ -45,13 +46,22 @@ interface BuyState {
   termIndex?: number;
   quantity?: number;
   countryPage: number;
+  /** A promo code to price the summary with (typed on the summary or brought by a link). */
+  promoCode?: string;
+}
+
+/** Volume and period discounts to show on the buttons: percent off by quantity preset and by term index. */
+interface TierHints {
+  quantity: Record<number, number>;
+  term: Record<number, number>;
 }
 
 export function createBuyFlow(env: BotEnv) {
   return async function buy(conversation: Flow, first: FlowContext): Promise<void> {
     const userId = await conversation.external((outer) => outer.user.id);
     const providers = await conversation.external(() => loadProviders(env));
-    const state: BuyState = { step: 'provider', countryPage: 0 };
+    const saved = await conversation.external(() => savedPromoCode(env.deps.storage, userId));
+    const state: BuyState = { step: 'provider', countryPage: 0, ...(saved ? { promoCode: saved } : {}) };
     let quote: QuoteResult | undefined;
     let ctx = first;
     let notice: string | undefined;
@@ -75,6 +85,8 @@ export function createBuyFlow(env: BotEnv) {
           return 'term';
         case 'summary':
           return hasQuantityChoice() ? 'quantity' : 'term';
+        case 'promo':
+          return 'summary';
         default:
           return 'provider';
       }
@@ -89,7 +101,14 @@ export function createBuyFlow(env: BotEnv) {
         termId: p.terms[state.termIndex ?? 0]!.id,
         quantity: state.quantity ?? p.minQuantity,
       };
-      quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice));
+      quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice, state.promoCode));
+      if (!quote.ok && quote.reason === 'promo_refused' && state.promoCode) {
+        // The code does not apply here: say so, forget it, and show the price without it.
+        notice = ctx.t('promo-not-applied', { code: escapeHtml(state.promoCode), reason: escapeHtml(quote.message) });
+        state.promoCode = undefined;
+        await conversation.external(() => forgetPromoCode(env.deps.storage, userId));
+        quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice));
+      }
       state.step = 'summary';
     };
 
@@ -104,11 +123,22 @@ export function createBuyFlow(env: BotEnv) {
     };
 
     for (;;) {
-      await render(ctx, state, providers, quote, notice);
+      const hints = await conversation.external(() => tierHints(env, state, providers));
+      await render(ctx, state, providers, quote, notice, hints);
       notice = undefined;
       const answer = await nextAnswer(conversation, buttons.namespace);
       ctx = answer.ctx;
 
+      if (answer.data === undefined && state.step === 'promo') {
+        const typed = answer.text.trim();
+        if (!/^[A-Za-z0-9_-]{3,32}$/.test(typed)) {
+          notice = ctx.t('promo-refused', { reason: ctx.t('promo-refusal-unknown-code') });
+          continue;
+        }
+        state.promoCode = typed;
+        await toSummary();
+        continue;
+      }
       if (answer.data === undefined) {
         if (state.step !== 'quantity') {
           notice = ctx.t('use-buttons');
@@ -132,6 +162,10 @@ export function createBuyFlow(env: BotEnv) {
       }
       if (buttons.back.parse(data)) {
         state.step = back();
+        continue;
+      }
+      if (buttons.promo.parse(data)) {
+        if (state.step === 'summary') state.step = 'promo';
         continue;
       }
       if (buttons.unavailable.parse(data)) {
@@ -202,17 +236,49 @@ async function loadProviders(env: BotEnv): Promise<ProviderView[]> {
   }
 }
 
-async function priceChoice(env: BotEnv, userId: number, providerId: string, choice: Parameters<BotEnv['services']['orders']['quote']>[2]) {
+/** Percent off each quantity preset and term of the chosen product, from the volume and period tiers. */
+function tierHints(env: BotEnv, state: BuyState, providers: ProviderView[]): TierHints {
+  const hints: TierHints = { quantity: {}, term: {} };
+  const promos = env.services.promos;
+  const product = providers.find((p) => p.id === state.providerId)?.products[state.productIndex ?? -1];
+  if (!promos || !product || (state.step !== 'term' && state.step !== 'quantity')) return hints;
+  product.terms.forEach((term, i) => {
+    const percent = promos.tierPercent(state.providerId!, product.id, product.minQuantity, term.days);
+    if (percent > 0) hints.term[i] = percent;
+  });
+  const days = product.terms[state.termIndex ?? 0]?.days;
+  for (const n of QUANTITY_PRESETS) {
+    const percent = promos.tierPercent(state.providerId!, product.id, n, days);
+    if (percent > 0) hints.quantity[n] = percent;
+  }
+  return hints;
+}
+
+async function priceChoice(
+  env: BotEnv,
+  userId: number,
+  providerId: string,
+  choice: Parameters<BotEnv['services']['orders']['quote']>[2],
+  promoCode?: string,
+) {
   try {
-    return await env.services.orders.quote(userId, providerId, choice);
+    return await env.services.orders.quote(userId, providerId, choice, promoCode === undefined ? {} : { promoCode });
   } catch (error) {
     env.logger.error('quote failed', { providerId, error });
     return { ok: false as const, reason: 'provider_unavailable' as const, message: 'quote failed' };
   }
 }
 
-async function render(ctx: FlowContext, state: BuyState, providers: ProviderView[], quote: QuoteResult | undefined, notice?: string) {
+async function render(
+  ctx: FlowContext,
+  state: BuyState,
+  providers: ProviderView[],
+  quote: QuoteResult | undefined,
+  notice: string | undefined,
+  hints: TierHints,
+) {
   const t = ctx.t;
+  const withTier = (label: string, percent: number | undefined) => (percent ? t('buy-tier-label', { label, percent }) : label);
   const nav = (keyboard: InlineKeyboard, withBack = true) =>
     backAndCancel(t, keyboard, { ...(withBack ? { back: buttons.back.pack() } : {}), cancel: buttons.cancel.pack() });
   const withNotice = (text: string) => (notice ? `${notice}\n\n${text}` : text);
@@ -265,7 +331,7 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
         product!.terms.map((term, i) => ({ term, i })),
         2,
       )) {
-        for (const { term, i } of row) keyboard.text(termText(t, term), buttons.term.pack({ index: i }));
+        for (const { term, i } of row) keyboard.text(withTier(termText(t, term), hints.term[i]), buttons.term.pack({ index: i }));
         keyboard.row();
       }
       const key = product!.billing === 'traffic' ? 'buy-choose-traffic' : 'buy-choose-period';
@@ -277,7 +343,7 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
       if (presets.length === 0) presets.push(min);
       const keyboard = new InlineKeyboard();
       for (const row of rows(presets, 4)) {
-        for (const n of row) keyboard.text(String(n), buttons.quantity.pack({ quantity: n }));
+        for (const n of row) keyboard.text(withTier(String(n), hints.quantity[n]), buttons.quantity.pack({ quantity: n }));
         keyboard.row();
       }
       const term = product!.terms[state.termIndex ?? 0]!;
@@ -289,11 +355,13 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
         const text = t('buy-quote-failed', { reason: reasonText(t, quote?.reason) });
         return show(ctx, withNotice(text), nav(new InlineKeyboard()));
       }
-      const keyboard = new InlineKeyboard().text(
-        t('btn-confirm', { price: money(quote.quote.priceCents) }),
-        orderCallbacks.confirm.pack({ quoteId: quote.quote.id }),
-      );
+      const keyboard = new InlineKeyboard()
+        .text(t('btn-confirm', { price: money(quote.quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.quote.id }))
+        .row()
+        .text(t('btn-promo-code'), buttons.promo.pack());
       return show(ctx, withNotice(summaryText(t, quote.quote)), nav(keyboard));
     }
+    case 'promo':
+      return show(ctx, withNotice(t('promo-ask')), nav(new InlineKeyboard()));
   }
 }

@@ -15,6 +15,7 @@ import { Composer, type Context } from 'grammy';
 import { dollarsToCents, MoneyParseError } from '../../domain/money.js';
 import type { Logger } from '../../logger.js';
 import type { Pricing } from '../../services/pricing.js';
+import type { Promos } from '../../services/promos.js';
 import type { Stats } from '../../services/stats.js';
 import type { Language } from '../../services/users.js';
 import type { BotContext, BotServices } from '../context.js';
@@ -22,7 +23,7 @@ import { money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
 
 export interface AdminDeps {
-  services: Pick<BotServices, 'catalog' | 'orders' | 'users' | 'wallet'> & { pricing: Pricing; stats: Stats };
+  services: Pick<BotServices, 'catalog' | 'orders' | 'users' | 'wallet'> & { pricing: Pricing; stats: Stats; promos?: Promos };
   i18n: I18n<Context>;
   /** Operators read one language, whoever typed the command. */
   language: Language;
@@ -43,6 +44,13 @@ export function parseDollars(text: string | undefined): number | null {
     if (error instanceof MoneyParseError) return null;
     throw error;
   }
+}
+
+/** Discounts and gifts given in the period, under /stats (nothing when promotions are not set up). */
+function promoStatsLine(promos: Promos | undefined, since: number, t: (key: string, vars?: Record<string, string | number>) => string) {
+  if (!promos) return '';
+  const p = promos.stats(since);
+  return `\n${t('admin-stats-promotions', { discounts: money(p.discountsCents), orders: p.discountedOrders, gifts: money(p.giftsCents), redeemed: p.giftsRedeemed })}`;
 }
 
 export function createAdminFeature(deps: AdminDeps): Composer<BotContext> {
@@ -82,7 +90,7 @@ export function createAdminFeature(deps: AdminDeps): Composer<BotContext> {
         topups: money(s.topUpsCents),
         wallets: money(s.walletsCents),
         customers: s.customers,
-      }),
+      }) + promoStatsLine(services.promos, deps.now() - hours * 3_600_000, t),
     );
   });
 

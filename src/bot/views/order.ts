@@ -25,6 +25,7 @@ const REASON_WORDING: Record<QuoteRefusal | OrderFailureCode, string> = {
   unknown_product: 'reason-unknown-product',
   unknown_country: 'reason-unknown-country',
   unknown_term: 'reason-unknown-term',
+  promo_refused: 'reason-promo-refused',
   bad_quantity: 'reason-bad-quantity',
   not_available: 'reason-not-available',
   out_of_stock: 'reason-out-of-stock',
@@ -84,6 +85,13 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
       term: escapeHtml(termText(t, { label: labels.term, ...(labels.termDays !== undefined ? { days: labels.termDays } : {}) })),
     }),
     t('summary-quantity', { quantity: quote.choice.quantity }),
+    quote.discount
+      ? t('summary-discount', {
+          list: money(quote.discount.listPriceCents),
+          off: money(quote.discount.tierDiscountCents + quote.discount.promoDiscountCents),
+          code: quote.discount.promoCode ?? '—',
+        })
+      : undefined,
     t('summary-price', { price: money(quote.priceCents) }),
     t('summary-lock', { until: isoDateTime(quote.expiresAt) }),
   ];

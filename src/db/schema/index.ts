@@ -11,3 +11,4 @@ export * from './operator-console.js';
 export * from './broadcasts.js';
 export * from './support.js';
 export * from './referrals.js';
+export * from './promos.js';

@@ -11,9 +11,11 @@ import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-o
 export const ledgerAccounts = sqliteTable(
   'ledger_accounts',
   {
-    /** 'wallet:<userId>', 'revenue', 'topup:<method>', 'adjustments', 'upstream:<provider>', 'upstream_cost', 'marketing'. */
+    /** 'wallet:<userId>', 'revenue', 'topup:<method>', 'adjustments', 'upstream:<provider>', 'upstream_cost', 'marketing', 'promotions'. */
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['wallet', 'revenue', 'topup_clearing', 'adjustments', 'upstream', 'upstream_cost', 'marketing'] }).notNull(),
+    kind: text('kind', {
+      enum: ['wallet', 'revenue', 'topup_clearing', 'adjustments', 'upstream', 'upstream_cost', 'marketing', 'promotions'],
+    }).notNull(),
     userId: integer('user_id'),
     debitsPosted: integer('debits_posted').notNull().default(0),
     creditsPosted: integer('credits_posted').notNull().default(0),
@@ -48,7 +50,7 @@ export const ledgerTransfers = sqliteTable(
     id: text('id').notNull().unique(),
     kind: text('kind', { enum: ['posted', 'pending', 'post_pending', 'void_pending'] }).notNull(),
     category: text('category', {
-      enum: ['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost', 'referral'],
+      enum: ['topup', 'purchase', 'refund', 'adjustment', 'upstream_cost', 'referral', 'promotion'],
     }).notNull(),
     debitAccountId: text('debit_account_id')
       .notNull()
