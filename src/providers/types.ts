@@ -96,8 +96,15 @@ export interface TermOption {
   /**
    * Upstream cost per unit of quantity for this term, in cents, when the
    * catalog already tells it. `quote` gives the exact figure for a choice.
+   * In `renewalTerms` it is the cost of the whole renewal: every proxy it renews.
    */
   unitCostCents?: number;
+  /**
+   * Renewal terms only: how many proxies one renewal renews, when the upstream
+   * renews a whole subscription, order or plan at once (absent means one). The
+   * customer is quoted and charged for all of them.
+   */
+  renewsProxies?: number;
 }
 
 export interface CatalogProduct {
@@ -195,6 +202,11 @@ export interface RenewRequest {
   /** A term id from `renewalTerms` (or the product's terms). */
   termId: string;
   reference: string;
+  /**
+   * The most the shop may pay for it (the customer's price). An upstream that
+   * charges a live price refuses before sending when the price is higher.
+   */
+  maxCostCents?: number;
 }
 
 export interface RenewResult {

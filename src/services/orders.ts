@@ -255,10 +255,13 @@ export function createOrders(deps: OrdersDeps) {
       return { ok: false, reason: 'provider_unavailable', message: `${provider.displayName} is unavailable right now` };
     const term = terms.value.find((t) => t.id === termId);
     if (!term) return { ok: false, reason: 'unknown_term', message: 'this renewal period is not offered' };
-    const cost = term.unitCostCents ?? (await renewalCostByQuote(provider, sub, termId));
+    // An upstream that renews a whole subscription or order renews (and charges for) every proxy in it.
+    const renewed = term.renewsProxies ?? 1;
+    const cost = term.unitCostCents ?? (renewed === 1 ? await renewalCostByQuote(provider, sub, termId) : undefined);
     if (cost === undefined) return { ok: false, reason: 'no_price', message: 'the renewal price is unknown' };
-    const price = pricing.price(sub.providerId, sub.productId, cost, 1);
+    const price = pricing.price(sub.providerId, sub.productId, cost, renewed);
     if (!price.ok) return { ok: false, reason: 'no_price', message: price.reason };
+    if (price.priceCents < cost) return { ok: false, reason: 'no_price', message: 'the renewal would cost more than its price' };
     const row: QuoteRow = {
       id: newId('q'),
       userId,
@@ -267,7 +270,7 @@ export function createOrders(deps: OrdersDeps) {
       productId: sub.productId,
       countryCode: sub.countryCode,
       termId,
-      quantity: 1,
+      quantity: renewed,
       subscriptionIds: JSON.stringify([sub.id]),
       upstreamCostCents: cost,
       priceCents: price.priceCents,
@@ -427,7 +430,7 @@ export function createOrders(deps: OrdersDeps) {
       const sub = store.subscription(subscriptionIdsOf(order)[0] ?? '');
       outcome =
         sub && provider.renew
-          ? await provider.renew({ upstreamId: sub.upstreamId, termId: order.termId, reference: order.id })
+          ? await provider.renew({ upstreamId: sub.upstreamId, termId: order.termId, reference: order.id, maxCostCents: order.priceCents })
           : { kind: 'refused', code: 'unsupported', message: 'this proxy cannot be renewed' };
     }
     checkpoint('after_upstream_answer', orderId);
@@ -507,6 +510,21 @@ export function createOrders(deps: OrdersDeps) {
       const cost = result.costCents ?? order.quotedCostCents;
       wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
       store.transition(order.id, OPEN_STATES, 'delivered', { upstreamCostCents: cost, nextCheckAt: null }, now());
+      if (cost > order.priceCents) {
+        // The renewal stands (the upstream did it), but it sold at a loss: a person looks at the price rules.
+        outbox.enqueue({
+          audience: 'operators',
+          kind: 'order_needs_attention',
+          payload: {
+            orderId: order.id,
+            provider: order.providerId,
+            userId: order.userId,
+            priceCents: order.priceCents,
+            why: `the upstream charged ${cost} cents for a renewal sold at ${order.priceCents} cents`,
+          },
+          dedupeKey: `cost-over-price:${order.id}`,
+        });
+      }
       webhookEvents.delivered(order);
       webhookEvents.renewed(order);
       if (!interactive) {

@@ -311,7 +311,12 @@ class ProxyIpv4Provider implements ProxyProvider {
       if (price.kind !== 'ok') return price;
       const cents = this.cents(price.value.amount, 'up');
       if (cents.kind !== 'ok') return cents;
-      terms.push({ ...termForDays(period), unitCostCents: cents.value });
+      terms.push({
+        ...termForDays(period),
+        ...(renewedTogether > 1 ? { label: `${termForDays(period).label} (all ${renewedTogether} IPv6 proxies of the order)` } : {}),
+        unitCostCents: cents.value,
+        renewsProxies: renewedTogether,
+      });
     }
     return ok(terms);
   }
