@@ -331,6 +331,8 @@ export const proxyCallbacks = {
   exportAll: p.action('all'),
   exportAllIn: p.action('af', { format: FORMAT }),
   autoRenew: p.action('ar', { ...SUBSCRIPTION, on: flag() }),
+  /** Turns auto-renew on for one of the proxy's renewal terms (by its place in the list shown). */
+  autoRenewTerm: p.action('at', { ...SUBSCRIPTION, index: INDEX }),
   renew: p.action('rn', SUBSCRIPTION),
   renewTerm: p.action('rt', { ...SUBSCRIPTION, index: INDEX }),
   changeCredentials: p.action('cc', SUBSCRIPTION),

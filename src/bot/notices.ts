@@ -106,7 +106,8 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     if (event.kind === 'expiry_reminder') {
       text = t(sub.autoRenew ? 'notice-expiry-auto' : 'notice-expiry', vars);
     } else if (event.kind === 'auto_renewed') {
-      text = t('notice-auto-renewed', vars);
+      const { term } = event.payload;
+      text = term ? t('notice-auto-renewed-for-term', { ...vars, term: escapeHtml(term) }) : t('notice-auto-renewed', vars);
     } else {
       text = t(autoRenewFailureWording(event.payload.reason), vars);
     }
@@ -223,6 +224,8 @@ function autoRenewFailureWording(reason: AutoRenewFailure): string {
     case 'unavailable':
     case 'provider_refused':
       return 'notice-auto-renew-failed';
+    case 'term_unavailable':
+      return 'notice-auto-renew-term-gone';
     default:
       return unreachable(reason);
   }

@@ -190,11 +190,34 @@ export function createSubscriptions(deps: {
       if (!sub) return { ok: false, reason: 'not_found', message: 'no such proxy' };
       const provider = catalog.provider(sub.providerId);
       if (on && !provider?.capabilities.renew) return { ok: false, reason: 'unsupported', message: 'this proxy cannot be renewed' };
+      // A plan that never expires has nothing to renew ahead of.
+      if (on && sub.expiresAt === null) return { ok: false, reason: 'unsupported', message: 'this proxy does not expire' };
       db.update(subscriptions)
         .set({ autoRenew: on, ...(termId ? { renewTermId: termId } : {}) })
         .where(eq(subscriptions.id, id))
         .run();
       return { ok: true, value: get(userId, id)! };
+    },
+
+    /** Whether auto-renew can be offered: the provider renews and the proxy expires by date. */
+    offersAutoRenew(sub: SubscriptionRow): boolean {
+      return sub.expiresAt !== null && catalog.provider(sub.providerId)?.capabilities.renew === true;
+    },
+
+    /**
+     * The renewal term auto-renew uses: the one the customer chose, else the
+     * one matching the term they bought (same days, same traffic), found
+     * through the catalog since renewal terms may have ids of their own.
+     * Undefined when neither is offered: auto-renew never picks another term.
+     */
+    async autoRenewTerm<T extends TermOption>(sub: SubscriptionRow, terms: readonly T[]): Promise<T | undefined> {
+      if (sub.renewTermId === null) return undefined;
+      const chosen = terms.find((t) => t.id === sub.renewTermId);
+      if (chosen) return chosen;
+      const entry = await catalog.providerEntry(sub.providerId);
+      const bought = entry?.products.find((p) => p.id === sub.productId)?.terms.find((t) => t.id === sub.renewTermId);
+      if (!bought || (bought.days === undefined && bought.trafficGb === undefined)) return undefined;
+      return terms.find((t) => t.days === bought.days && t.trafficGb === bought.trafficGb);
     },
 
     async renewalTerms(userId: number, id: string): Promise<ActionResult<TermOption[]>> {
