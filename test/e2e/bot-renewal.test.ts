@@ -10,9 +10,11 @@ import type { EmulatedUser } from '../../src/sandbox/telegram/index.js';
 import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { createLogger } from '../../src/logger.js';
 import { createAutoRenewJob } from '../../src/scheduler/jobs/auto-renew.js';
+import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
 import { createNotifier } from '../../src/services/notifier.js';
 import { has, labels, press, say, startBotShop, type BotShop } from '../helpers/bot-shop.js';
 import { firstChoice } from '../helpers/shop.js';
+import { waitFor } from '../helpers/wait.js';
 
 let world: BotShop | undefined;
 
@@ -144,5 +146,94 @@ describe('auto-renew', () => {
     const upstreamBefore = sim.subscription(proxy!.upstreamId)!.activeUntil;
     expect(await autoRenewAt(world, proxy!.expiresAt!, 1)).toEqual({ renewed: 1, failed: 0 });
     expect(sim.subscription(proxy!.upstreamId)!.activeUntil - upstreamBefore).toBe(86_400_000);
+  });
+});
+
+const HOUR = 3_600_000;
+
+/** Sets when the proxy was bought and when it expires (epoch ms), as if it had been so from the start. */
+function boughtAt(w: BotShop, subscriptionId: string, createdAt: number, expiresAt: number) {
+  w.shop.database.sqlite
+    .prepare('UPDATE subscriptions SET created_at = ?, expires_at = ? WHERE id = ?')
+    .run(createdAt, expiresAt, subscriptionId);
+}
+
+const reminderTexts = (user: EmulatedUser) => user.messages().filter((m) => m.plainText.includes('⏳'));
+
+describe('expiry reminders', () => {
+  it('bought 2 h before the 3-day moment: nothing at once, the 3-day reminder at its moment, once, then the 1-day one', async () => {
+    world = await startBotShop(['proxy-panel']);
+    const dan = await customerWithMoney(world, 100_00);
+    const [proxy] = await buy(world, dan, 'proxy-panel');
+    const boughtTime = Date.now();
+    const expiresAt = boughtTime + 74 * HOUR;
+    boughtAt(world, proxy!.id, boughtTime, expiresAt);
+    let clock = boughtTime;
+    const remind = createReminderJob({ ...world.shop, now: () => clock });
+
+    expect(await remind()).toEqual({ queued: 0 });
+    clock = expiresAt - 72 * HOUR + 60_000;
+    expect(await remind()).toEqual({ queued: 1 });
+    expect(await remind()).toEqual({ queued: 0 });
+    await sendNotices(world);
+    const threeDays = await dan.waitForMessage(has('expires on'));
+    expect(threeDays.plainText).toContain(new Date(expiresAt).toISOString().slice(0, 10));
+
+    clock = expiresAt - 24 * HOUR + 60_000;
+    expect(await remind()).toEqual({ queued: 1 });
+    expect(await remind()).toEqual({ queued: 0 });
+    // Sent while 74 h remain on the real clock: the date is enough. The hour is checked below.
+    await sendNotices(world);
+    await waitFor(() => reminderTexts(dan).length === 2, { what: 'the 1-day reminder' });
+  });
+
+  it('a 1-day proxy hears neither the 3-day nor the 1-day reminder right after it was bought', async () => {
+    world = await startBotShop(['proxy-panel']);
+    const eve = await customerWithMoney(world, 100_00);
+    const [proxy] = await buy(world, eve, 'proxy-panel', 1, 'datacenter-shared', '1d');
+    expect(proxy!.expiresAt! - Date.now()).toBeLessThanOrEqual(24 * HOUR);
+    expect(await createReminderJob(world.shop)()).toEqual({ queued: 0 });
+  });
+
+  it('renewed between the two reminders: the queued one about the old expiry is dropped and no 1-day reminder follows', async () => {
+    world = await startBotShop(['proxy-panel']);
+    const fay = await customerWithMoney(world, 100_00);
+    const { id } = world.account(fay);
+    const [proxy] = await buy(world, fay, 'proxy-panel');
+    const now = Date.now();
+    const expiresAt = now + 60 * HOUR;
+    boughtAt(world, proxy!.id, now - 30 * 24 * HOUR, expiresAt);
+    let clock = now;
+    const remind = createReminderJob({ ...world.shop, now: () => clock });
+    expect(await remind()).toEqual({ queued: 1 });
+
+    // Renewed before the reminder went out.
+    const terms = await world.shop.subscriptions.renewalTerms(id, proxy!.id);
+    if (!terms.ok) throw new Error('no renewal terms');
+    const quoted = await world.shop.orders.quoteRenewal(id, proxy!.id, terms.value[0]!.id);
+    if (!quoted.ok) throw new Error(quoted.message);
+    const renewed = await world.shop.orders.purchase({ userId: id, quoteId: quoted.quote.id, intentKey: 'renew', channel: 'bot' });
+    expect(renewed.kind).toBe('delivered');
+    expect(world.shop.subscriptions.get(id, proxy!.id)!.expiresAt).toBeGreaterThan(expiresAt);
+
+    await sendNotices(world);
+    clock = expiresAt - 24 * HOUR + 60_000;
+    expect(await remind()).toEqual({ queued: 0 });
+    await sendNotices(world);
+    // What did arrive (the renewal's own message aside) is no reminder.
+    expect(reminderTexts(fay)).toEqual([]);
+  });
+
+  it('a reminder less than two days ahead names the hour and the hours left', async () => {
+    world = await startBotShop(['proxy-panel']);
+    const gus = await customerWithMoney(world, 100_00);
+    const [proxy] = await buy(world, gus, 'proxy-panel');
+    const expiresAt = Date.now() + 20 * HOUR;
+    boughtAt(world, proxy!.id, Date.now() - 30 * 24 * HOUR, expiresAt);
+    expect(await createReminderJob(world.shop)()).toEqual({ queued: 1 });
+    await sendNotices(world);
+    const reminder = await gus.waitForMessage(has('expires at'));
+    const at = `${new Date(expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    expect(reminder.plainText).toContain(`expires at ${at} — in 20 hours`);
   });
 });

@@ -15,3 +15,15 @@ notice-auto-renewed-for-term =
 notice-auto-renew-term-gone =
     ⚠️ We could not renew your proxy { $product } ({ $host }) automatically: the term you chose for auto-renew is no longer offered.
     Open its card to pick another term or renew it by hand before { $expires }.
+notice-expiry-at =
+    ⏳ Your proxy { $product } ({ $host }) expires at { $at } — in { $hours ->
+        [one] { $hours } hour
+       *[other] { $hours } hours
+    }.
+    Renew it from its card to keep it.
+notice-expiry-at-auto =
+    ⏳ Your proxy { $product } ({ $host }) expires at { $at } — in { $hours ->
+        [one] { $hours } hour
+       *[other] { $hours } hours
+    } — and will be renewed automatically.
+    Please keep enough money on your wallet (now { $balance }).
