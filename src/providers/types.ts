@@ -245,6 +245,12 @@ export interface ProxyProvider {
   readonly id: ProviderId;
   readonly displayName: string;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * What one of its products cannot do although the provider can (private
+   * IPv4 has no IP rotation): the actions here that are false are not offered
+   * on that product's proxies. Absent: every product can do all of `capabilities`.
+   */
+  productCapabilities?(productId: string): Partial<ProviderCapabilities>;
 
   getCatalog(): Promise<Outcome<ProviderCatalog>>;
   quote(choice: OrderChoice): Promise<Outcome<Quote>>;

@@ -6,7 +6,7 @@
 import { and, asc, count, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema/index.js';
-import type { ProviderCapabilities, TermOption, UsageReport, CountryOption } from '../providers/types.js';
+import type { ProviderCapabilities, ProxyProvider, TermOption, UsageReport, CountryOption } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
 import { proxyFields, type SubscriptionRow } from './order-store.js';
 import type { Logger } from '../logger.js';
@@ -44,6 +44,11 @@ export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: Prox
 
 export type ProxyAction = keyof Pick<ProviderCapabilities, 'renew' | 'changeCredentials' | 'rotateIp' | 'switchLocation' | 'usage'>;
 
+/** Whether the provider offers an action on this product's proxies: the provider can, and the product is no exception. */
+function offers(provider: ProxyProvider, productId: string, action: ProxyAction): boolean {
+  return provider.capabilities[action] && provider.productCapabilities?.(productId)[action] !== false;
+}
+
 export function createSubscriptions(deps: {
   db: Db;
   catalog: Catalog;
@@ -77,7 +82,7 @@ export function createSubscriptions(deps: {
     const sub = get(userId, id);
     if (!sub) return { ok: false as const, reason: 'not_found' as const, message: 'no such proxy' };
     const provider = catalog.provider(sub.providerId);
-    if (!provider?.capabilities[action]) {
+    if (!provider || !offers(provider, sub.productId, action)) {
       return { ok: false as const, reason: 'unsupported' as const, message: 'this provider does not offer that' };
     }
     return { ok: true as const, sub, provider };
@@ -182,7 +187,7 @@ export function createSubscriptions(deps: {
       const provider = catalog.provider(sub.providerId);
       if (!provider) return [];
       const actions: ProxyAction[] = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage'];
-      return actions.filter((a) => provider.capabilities[a]);
+      return actions.filter((a) => offers(provider, sub.productId, a));
     },
 
     setAutoRenew(userId: number, id: string, on: boolean, termId?: string): ActionResult<SubscriptionRow> {

@@ -68,7 +68,6 @@ describe('my proxies', () => {
       '🔁 Renew',
       'Turn auto-renew on',
       '🔑 Change credentials',
-      '🔄 Rotate IP',
       '🌍 Change location',
       '« My proxies',
       '☰ Main menu',

@@ -89,6 +89,11 @@ class ProxyIpv4Provider implements ProxyProvider {
   readonly displayName = 'proxy-ipv4.com';
   readonly capabilities: ProviderCapabilities = PROXY_IPV4_CAPABILITIES;
 
+  /** Only mobile proxies have a reboot link that rotates their IP. */
+  productCapabilities(productId: string): Partial<ProviderCapabilities> {
+    return productId === 'mobile' ? {} : { rotateIp: false };
+  }
+
   private readonly client: ProxyIpv4Client;
   private readonly goal: string;
   private readonly clockSkewMs: number;

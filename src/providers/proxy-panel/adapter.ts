@@ -216,6 +216,11 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
       return ok({ login, password: answer.value.password });
     },
 
+    /** Products are `<networkType>-<connectionType>`; only mobile exits change (rotate links). */
+    productCapabilities(productId: string): Partial<ProviderCapabilities> {
+      return productId.startsWith('mobile-') ? {} : { rotateIp: false };
+    },
+
     async rotateIp(upstreamId) {
       const current = await findSubscription(client, upstreamId);
       if (current.kind !== 'ok') return nothingWasSent(current, 'reading the subscription');

@@ -1,0 +1,59 @@
+/**
+ * The proxy card in the real bot: only the actions the provider and the
+ * product support, traffic top-ups spoken of as traffic, and "My proxies"
+ * from a delivery message leaving the credentials in the chat.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ProviderId } from '../../src/providers/types.js';
+import type { EmulatedUser } from '../../src/sandbox/telegram/index.js';
+import { has, labels, press, say, startBotShop, type BotShop } from '../helpers/bot-shop.js';
+import { firstChoice } from '../helpers/shop.js';
+
+let world: BotShop | undefined;
+
+afterEach(async () => {
+  const errors = world?.errors() ?? [];
+  await world?.close();
+  world = undefined;
+  expect(errors).toEqual([]);
+});
+
+async function customerWithMoney(w: BotShop, cents: number) {
+  const user = w.customer();
+  await say(user, '/start', has('Proxy Storefront'));
+  w.credit(user, cents);
+  return user;
+}
+
+async function buy(w: BotShop, user: EmulatedUser, providerId: ProviderId, productId: string) {
+  const { id } = w.account(user);
+  const quoted = await w.shop.orders.quote(id, providerId, await firstChoice(w.shop, providerId, 1, productId));
+  if (!quoted.ok) throw new Error(`quote failed: ${quoted.message}`);
+  const result = await w.shop.orders.purchase({ userId: id, quoteId: quoted.quote.id, intentKey: `t:${quoted.quote.id}`, channel: 'bot' });
+  if (result.kind !== 'delivered') throw new Error(`purchase ${result.kind}`);
+  return result.proxies;
+}
+
+async function openOnlyProxy(w: BotShop, user: EmulatedUser) {
+  await say(user, '/start', has('Proxy Storefront'));
+  await press(user, '📋 My proxies', has('My proxies'));
+  return press(user, /^1\. /, has('Status:'));
+}
+
+describe('the proxy card shows what the provider and the product support', () => {
+  for (const { providerId, productId, shown, hidden } of [
+    { providerId: 'proxy-panel', productId: 'datacenter-shared', shown: [], hidden: ['🔄 Rotate IP'] },
+    { providerId: 'proxy-panel', productId: 'mobile-private', shown: ['🔄 Rotate IP'], hidden: [] },
+    { providerId: 'proxy-ipv4', productId: 'ipv4', shown: [], hidden: ['🔄 Rotate IP'] },
+    { providerId: 'gateproxy', productId: '9proxy_cd_key', shown: [], hidden: ['📊 Usage'] },
+  ] as const) {
+    it(`${providerId} ${productId}: ${[...shown.map((l) => `shows ${l}`), ...hidden.map((l) => `no ${l}`)].join(', ')}`, async () => {
+      world = await startBotShop([providerId]);
+      const ivy = await customerWithMoney(world, 200_00);
+      await buy(world, ivy, providerId, productId);
+      const card = await openOnlyProxy(world, ivy);
+      for (const label of shown) expect(labels(ivy, card)).toContain(label);
+      for (const label of hidden) expect(labels(ivy, card)).not.toContain(label);
+    });
+  }
+});
