@@ -325,6 +325,8 @@ const SUBSCRIPTION = { subscriptionId: id('px') };
 export const proxyCallbacks = {
   namespace: p,
   list: p.action('l', { page: PAGE }),
+  /** The list as a new message: pressed under a message that must stay in the chat (a delivery with credentials). */
+  listAsNew: p.action('ln', { page: PAGE }),
   card: p.action('c', SUBSCRIPTION),
   credentials: p.action('cr', SUBSCRIPTION),
   credentialsIn: p.action('cf', { ...SUBSCRIPTION, format: FORMAT }),

@@ -57,3 +57,27 @@ describe('the proxy card shows what the provider and the product support', () =>
     });
   }
 });
+
+describe('a delivery stays in the chat', () => {
+  it('"My proxies" under the delivery opens the list in a new message and leaves the credentials where they were', async () => {
+    world = await startBotShop(['proxy-ipv4']);
+    const joe = await customerWithMoney(world, 50_00);
+    await press(joe, '🛒 Buy proxies', has('choose a provider'));
+    await press(joe, 'proxy-ipv4.com', has('choose a product'));
+    await press(joe, 'Private IPv4 proxies', has('choose a country'));
+    await press(joe, /^USA/, has('choose the rent period'));
+    await press(joe, /^30 days/, has('how many proxies'));
+    await press(joe, /^1(\b|$)/, has('Your order'));
+    await joe.press(/^✅ Confirm/);
+    const delivered = await joe.waitForMessage(has('Your proxies are ready'));
+    const [proxy] = world.shop.subscriptions.all(world.account(joe).id);
+    const credentials = `${proxy!.host}:${proxy!.httpPort}:${proxy!.login}:${proxy!.password}`;
+    expect(delivered.plainText).toContain(credentials);
+
+    await joe.press('📋 My proxies', delivered);
+    const list = await joe.waitForMessage(has('My proxies (1)'));
+    expect(list.message_id).not.toBe(delivered.message_id);
+    const stillThere = joe.messages().find((m) => m.message_id === delivered.message_id)!;
+    expect(stillThere.plainText).toContain(credentials);
+  });
+});

@@ -58,13 +58,17 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const { subscriptions, orders } = env.services;
 
-  const list = async (ctx: BotContext, page: number) => {
+  const list = async (ctx: BotContext, page: number, asNewMessage = false) => {
+    const present = asNewMessage
+      ? (c: BotContext, text: string, keyboard: InlineKeyboard) =>
+          c.reply(text, { reply_markup: keyboard, link_preview_options: { is_disabled: true } }).then(() => undefined)
+      : show;
     const { items, total } = subscriptions.list(ctx.user.id, page, PROXIES_PAGE_SIZE);
     const pages = Math.max(1, Math.ceil(total / PROXIES_PAGE_SIZE));
     const keyboard = new InlineKeyboard();
     if (total === 0) {
       menuButton(ctx.t, keyboard.text(ctx.t('menu-buy'), menu.buy.pack()).row());
-      return show(ctx, ctx.t('proxies-empty'), keyboard);
+      return present(ctx, ctx.t('proxies-empty'), keyboard);
     }
     const now = env.now();
     const lines = [ctx.t('proxies-title', { total }), ctx.t('page-of', { page: page + 1, pages }), ''];
@@ -79,7 +83,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (page > 0) keyboard.text(ctx.t('btn-prev-page'), px.list.pack({ page: page - 1 }));
     if (page < pages - 1) keyboard.text(ctx.t('btn-next-page'), px.list.pack({ page: page + 1 }));
     menuButton(ctx.t, keyboard.row().text(ctx.t('proxies-export-all'), px.exportAll.pack()).row());
-    return show(ctx, lines.join('\n'), keyboard);
+    return present(ctx, lines.join('\n'), keyboard);
   };
 
   const card = async (ctx: BotContext, sub: SubscriptionRow, notice?: string) => {
@@ -115,6 +119,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
 
   onCallback(composer, menu.proxies, (ctx) => list(ctx, 0));
   onCallback(composer, px.list, (ctx, { page }) => list(ctx, page));
+  onCallback(composer, px.listAsNew, (ctx, { page }) => list(ctx, page, true));
 
   onCallback(composer, px.card, async (ctx, { subscriptionId }) => {
     const sub = await owned(ctx, subscriptionId);

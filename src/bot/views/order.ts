@@ -116,7 +116,8 @@ export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCrede
     new InlineKeyboard()
       .text(t('btn-other-formats'), orderCallbacks.formats.pack({ orderId: order.id }))
       .row()
-      .text(t('menu-proxies'), proxyCallbacks.list.pack({ page: 0 })),
+      // A new message: editing this one would take the credentials out of the chat.
+      .text(t('menu-proxies'), proxyCallbacks.listAsNew.pack({ page: 0 })),
   );
   if (lines.length > MAX_INLINE_PROXIES && !canAttach) {
     return { text: [...head, '', t('notice-export-hint', { count: lines.length })].join('\n'), keyboard };
