@@ -87,8 +87,8 @@ describe('a Russian-speaking customer', () => {
     await press(olga, 'proxy-ipv4.com', has('выберите продукт'));
     await press(olga, 'Private IPv4 proxies', has('выберите страну'));
     await press(olga, 'USA', has('выберите срок аренды'));
-    await press(olga, '30 days', has('сколько прокси'));
-    const summary = await press(olga, '1', has('Ваш заказ'));
+    await press(olga, /^30 days\b/, has('сколько прокси'));
+    const summary = await press(olga, /^1\b/, has('Ваш заказ'));
     expect(summary.plainText).toContain('Количество: 1');
     expect(labels(olga, summary).some((l) => l.startsWith('✅ Подтвердить'))).toBe(true);
   });

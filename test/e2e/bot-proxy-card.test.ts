@@ -81,3 +81,21 @@ describe('a delivery stays in the chat', () => {
     expect(stillThere.plainText).toContain(credentials);
   });
 });
+
+describe('prices on the buy flow buttons', () => {
+  it("the period and quantity buttons show today's price from the catalog, and the quote asks what the chosen button said", async () => {
+    world = await startBotShop(['lumiweb']);
+    const kit = await customerWithMoney(world, 200_00);
+    const providers = await press(kit, '🛒 Buy proxies', has('choose a provider'));
+    const products = await press(kit, labels(kit, providers)[0]!, has('choose a product'));
+    const countries = await press(kit, labels(kit, products)[0]!, has('choose a country'));
+    const periods = await press(kit, labels(kit, countries)[0]!, has('choose the rent period'));
+    const period = labels(kit, periods).find((l) => /^30 days/.test(l))!;
+    expect(period).toMatch(/^30 days · \$\d+\.\d\d$/);
+    const quantities = await press(kit, period, has('how many proxies'));
+    const two = labels(kit, quantities).find((l) => l.startsWith('2 · '))!;
+    expect(two).toMatch(/^2 · \$\d+\.\d\d$/);
+    const summary = await press(kit, two, has('Your order'));
+    expect(summary.plainText).toContain(`Price: ${two.split(' · ')[1]}`);
+  });
+});

@@ -10,7 +10,7 @@
  * feature, which runs the purchase as a detached task.
  */
 import { InlineKeyboard } from 'grammy';
-import type { CatalogProduct } from '../../providers/types.js';
+import type { CatalogProduct, TermOption } from '../../providers/types.js';
 import type { QuoteResult } from '../../services/orders.js';
 import { buyCallbacks as buttons, orderCallbacks } from '../callback-data.js';
 import type { BotEnv, FlowContext } from '../context.js';
@@ -19,6 +19,7 @@ import { escapeHtml } from '../html.js';
 import { mainMenuKeyboard } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
 import { reasonText, summaryText } from '../views/order.js';
+import { quantityButtonLabel, termButtonLabel } from '../views/price-labels.js';
 import type { FlowName } from './flows.js';
 import { backAndCancel, nextAnswer, type Flow } from './steps.js';
 
@@ -51,6 +52,7 @@ export function createBuyFlow(env: BotEnv) {
     const userId = await conversation.external((outer) => outer.user.id);
     const providers = await conversation.external(() => loadProviders(env));
     const state: BuyState = { step: 'provider', countryPage: 0 };
+    const catalogPrice = catalogPricing(env);
     let quote: QuoteResult | undefined;
     let ctx = first;
     let notice: string | undefined;
@@ -103,7 +105,7 @@ export function createBuyFlow(env: BotEnv) {
     };
 
     for (;;) {
-      await render(ctx, state, providers, quote, notice);
+      await render(ctx, state, providers, quote, catalogPrice, notice);
       notice = undefined;
       const answer = await nextAnswer(conversation, buttons.namespace);
       ctx = answer.ctx;
@@ -210,7 +212,28 @@ async function priceChoice(env: BotEnv, userId: number, providerId: string, choi
   }
 }
 
-async function render(ctx: FlowContext, state: BuyState, providers: ProviderView[], quote: QuoteResult | undefined, notice?: string) {
+/**
+ * Today's retail price of `quantity` of a term, from the catalog's upstream
+ * cost and the markup rules; undefined when the catalog does not tell the cost.
+ */
+type CatalogPrice = (providerId: string, product: CatalogProduct, term: TermOption, quantity: number) => number | undefined;
+
+function catalogPricing(env: BotEnv): CatalogPrice {
+  return (providerId, product, term, quantity) => {
+    if (term.unitCostCents === undefined || !env.services.pricing) return undefined;
+    const price = env.services.pricing.price(providerId, product.id, term.unitCostCents * quantity, quantity);
+    return price.ok ? price.priceCents : undefined;
+  };
+}
+
+async function render(
+  ctx: FlowContext,
+  state: BuyState,
+  providers: ProviderView[],
+  quote: QuoteResult | undefined,
+  catalogPrice: CatalogPrice,
+  notice?: string,
+) {
   const t = ctx.t;
   const nav = (keyboard: InlineKeyboard, withBack = true) =>
     backAndCancel(t, keyboard, { ...(withBack ? { back: buttons.back.pack() } : {}), cancel: buttons.cancel.pack() });
@@ -264,7 +287,10 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
         product!.terms.map((term, i) => ({ term, i })),
         2,
       )) {
-        for (const { term, i } of row) keyboard.text(term.label, buttons.term.pack({ index: i }));
+        for (const { term, i } of row) {
+          const price = catalogPrice(provider!.id, product!, term, product!.minQuantity);
+          keyboard.text(termButtonLabel(term.label, price), buttons.term.pack({ index: i }));
+        }
         keyboard.row();
       }
       const key = product!.billing === 'traffic' ? 'buy-choose-traffic' : 'buy-choose-period';
@@ -275,11 +301,14 @@ async function render(ctx: FlowContext, state: BuyState, providers: ProviderView
       const presets = QUANTITY_PRESETS.filter((n) => n >= min && n <= max);
       if (presets.length === 0) presets.push(min);
       const keyboard = new InlineKeyboard();
-      for (const row of rows(presets, 4)) {
-        for (const n of row) keyboard.text(String(n), buttons.quantity.pack({ quantity: n }));
+      const term = product!.terms[state.termIndex ?? 0]!;
+      for (const row of rows(presets, 3)) {
+        for (const n of row) {
+          const price = catalogPrice(provider!.id, product!, term, n);
+          keyboard.text(quantityButtonLabel(n, price), buttons.quantity.pack({ quantity: n }));
+        }
         keyboard.row();
       }
-      const term = product!.terms[state.termIndex ?? 0]!;
       const text = t('buy-choose-quantity', { product: escapeHtml(product!.name), term: escapeHtml(term.label), min, max });
       return show(ctx, withNotice(text), nav(keyboard));
     }

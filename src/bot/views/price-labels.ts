@@ -10,3 +10,13 @@ import { money } from '../format.js';
 export function pricedLabel(label: string, priceCents: number | undefined): string {
   return priceCents === undefined ? label : `${label} · ${money(priceCents)}`;
 }
+
+/** A period or traffic button of the buy flow: the term, and what the smallest order of it costs today. */
+export function termButtonLabel(termLabel: string, priceCents: number | undefined): string {
+  return pricedLabel(termLabel, priceCents);
+}
+
+/** A quantity button of the buy flow: how many, and what that many cost today for the chosen term. */
+export function quantityButtonLabel(quantity: number, priceCents: number | undefined): string {
+  return pricedLabel(String(quantity), priceCents);
+}
