@@ -100,6 +100,11 @@ export interface TermOption {
    */
   unitCostCents?: number;
   /**
+   * The countries (codes from the product's list) that offer this term, when
+   * not all of them do; absent: every country of the product.
+   */
+  countryCodes?: string[];
+  /**
    * Renewal terms only: how many proxies one renewal renews, when the upstream
    * renews a whole subscription, order or plan at once (absent means one). The
    * customer is quoted and charged for all of them.

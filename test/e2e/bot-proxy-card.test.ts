@@ -99,3 +99,24 @@ describe('prices on the buy flow buttons', () => {
     expect(summary.plainText).toContain(`Price: ${two.split(' · ')[1]}`);
   });
 });
+
+describe('only terms the catalog can quote', () => {
+  it('panel datacenter: "1 day" is offered in Germany, which sells it, and not in the United States', async () => {
+    world = await startBotShop(['proxy-panel']);
+    const lou = await customerWithMoney(world, 200_00);
+    const providers = await press(lou, '🛒 Buy proxies', has('choose a provider'));
+    await press(lou, labels(lou, providers)[0]!, has('choose a product'));
+    const countries = await press(lou, 'Datacenter proxies, shared', has('choose a country'));
+    const us = labels(lou, countries).find((l) => /United States|^US/.test(l))!;
+    const de = labels(lou, countries).find((l) => /Germany|^DE/.test(l))!;
+    const inUs = await press(lou, us, has('choose the rent period'));
+    expect(labels(lou, inUs).filter((l) => /^1 day/.test(l))).toEqual([]);
+    expect(labels(lou, inUs).some((l) => /^30 days/.test(l))).toBe(true);
+    await press(lou, '« Back', has('choose a country'));
+    const inDe = await press(lou, de, has('choose the rent period'));
+    const oneDay = labels(lou, inDe).find((l) => /^1 day/.test(l))!;
+    await press(lou, oneDay, has('how many proxies'));
+    const summary = await press(lou, /^1\b/, has('Your order'));
+    expect(summary.plainText).toContain('Term: 1 day');
+  });
+});

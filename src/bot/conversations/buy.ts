@@ -174,7 +174,10 @@ export function createBuyFlow(env: BotEnv) {
       }
       const termIndex = buttons.term.parse(data)?.index;
       if (termIndex !== undefined) {
-        if (product()?.terms[termIndex]) {
+        const p = product();
+        const term = p?.terms[termIndex];
+        const country = state.countryIndex === undefined ? undefined : p?.countries[state.countryIndex]?.code;
+        if (term && termOffered(term, country)) {
           state.termIndex = termIndex;
           await afterTerm();
         }
@@ -210,6 +213,11 @@ async function priceChoice(env: BotEnv, userId: number, providerId: string, choi
     env.logger.error('quote failed', { providerId, error });
     return { ok: false as const, reason: 'provider_unavailable' as const, message: 'quote failed' };
   }
+}
+
+/** Whether the chosen country offers a term: a term the catalog cannot quote there is never shown. */
+function termOffered(term: TermOption, countryCode: string | undefined): boolean {
+  return !term.countryCodes || (countryCode !== undefined && term.countryCodes.includes(countryCode));
 }
 
 /**
@@ -283,8 +291,9 @@ async function render(
     }
     case 'term': {
       const keyboard = new InlineKeyboard();
+      const country = state.countryIndex === undefined ? undefined : product!.countries[state.countryIndex]?.code;
       for (const row of rows(
-        product!.terms.map((term, i) => ({ term, i })),
+        product!.terms.map((term, i) => ({ term, i })).filter(({ term }) => termOffered(term, country)),
         2,
       )) {
         for (const { term, i } of row) {
