@@ -325,7 +325,9 @@ export function createSubscriptions(deps: {
               fields.status !== sub.status ||
               fields.password !== sub.password ||
               fields.login !== sub.login ||
-              fields.host !== sub.host;
+              fields.host !== sub.host ||
+              // A traffic top-up changes the package's total, not its expiry.
+              fields.trafficLimitMb !== sub.trafficLimitMb;
             if (changed) {
               db.update(subscriptions)
                 .set({ ...fields, lastSyncedAt: at })

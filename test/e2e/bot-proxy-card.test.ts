@@ -120,3 +120,24 @@ describe('only terms the catalog can quote', () => {
     expect(summary.plainText).toContain('Term: 1 day');
   });
 });
+
+describe('per-GB plans', () => {
+  it('a traffic top-up is asked and answered in traffic, and the card shows the new total', async () => {
+    world = await startBotShop(['flashproxy']);
+    const max = await customerWithMoney(world, 200_00);
+    const [proxy] = await buy(world, max, 'flashproxy', 'residential');
+    expect(proxy!.trafficLimitMb).not.toBeNull();
+    await openOnlyProxy(world, max);
+    const prompt = await press(max, '🔁 Renew', has('how much traffic to add'));
+    const choice = labels(max, prompt).find((l) => /GB/.test(l))!;
+    const addedGb = Number(/(\d+(?:\.\d+)?)\s*GB/.exec(choice)![1]);
+    await press(max, choice, has('Renewal'));
+    await max.press(/^✅ Confirm/);
+    const result = await max.waitForMessage(has('Traffic added'));
+    expect(result.plainText).not.toContain('runs until');
+    await world.shop.orders.drain();
+    const card = await openOnlyProxy(world, max);
+    const total = Math.round(proxy!.trafficLimitMb! / 10) / 100 + addedGb;
+    expect(card.plainText).toContain(`Traffic: ${total} GB`);
+  });
+});

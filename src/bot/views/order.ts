@@ -145,7 +145,10 @@ export function renewedView(
   menuButton(t, keyboard);
   return {
     text: [
-      t('order-renewed', { product: escapeHtml(labels.product), until: expiresAt ? isoDate(expiresAt) : '—' }),
+      // A per-GB package gains traffic, not time: say what was added rather than an expiry it does not have.
+      expiresAt
+        ? t('order-renewed', { product: escapeHtml(labels.product), until: isoDate(expiresAt) })
+        : t('order-traffic-added', { product: escapeHtml(labels.product), term: escapeHtml(labels.term) }),
       t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
     ].join('\n'),
     keyboard,

@@ -27,3 +27,4 @@ notice-expiry-at-auto =
        *[other] { $hours } hours
     } — and will be renewed automatically.
     Please keep enough money on your wallet (now { $balance }).
+order-traffic-added = ✅ <b>Traffic added:</b> { $term } to { $product }.

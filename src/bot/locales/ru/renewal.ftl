@@ -29,3 +29,4 @@ notice-expiry-at-auto =
        *[many] часов
     } — и будет продлён автоматически.
     Держите на кошельке достаточно денег (сейчас { $balance }).
+order-traffic-added = ✅ <b>Трафик добавлен:</b> { $term } к { $product }.
