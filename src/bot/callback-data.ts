@@ -328,12 +328,16 @@ const SUBSCRIPTION = { subscriptionId: id('px') };
 export const proxyCallbacks = {
   namespace: p,
   list: p.action('l', { page: PAGE }),
+  /** The list as a new message: pressed under a message that must stay in the chat (a delivery with credentials). */
+  listAsNew: p.action('ln', { page: PAGE }),
   card: p.action('c', SUBSCRIPTION),
   credentials: p.action('cr', SUBSCRIPTION),
   credentialsIn: p.action('cf', { ...SUBSCRIPTION, format: FORMAT }),
   exportAll: p.action('all'),
   exportAllIn: p.action('af', { format: FORMAT }),
   autoRenew: p.action('ar', { ...SUBSCRIPTION, on: flag() }),
+  /** Turns auto-renew on for one of the proxy's renewal terms (by its place in the list shown). */
+  autoRenewTerm: p.action('at', { ...SUBSCRIPTION, index: INDEX }),
   renew: p.action('rn', SUBSCRIPTION),
   renewTerm: p.action('rt', { ...SUBSCRIPTION, index: INDEX }),
   changeCredentials: p.action('cc', SUBSCRIPTION),

@@ -17,7 +17,7 @@ import type { Language } from '../services/users.js';
 import { subscriptionIdsOf } from '../services/order-store.js';
 import { menuCallbacks, orderCallbacks, proxyCallbacks, walletCallbacks } from './callback-data.js';
 import type { BotServices } from './context.js';
-import { daysUntil, isoDate, money } from './format.js';
+import { daysUntil, isoDate, isoDateTime, money } from './format.js';
 import { broadcastNotice } from './features/operator-broadcast.js';
 import { createOperatorViews } from './features/operators.js';
 import type { BotPayments } from './features/topup-amounts.js';
@@ -102,9 +102,12 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     event: Extract<CustomerEvent, { kind: 'expiry_reminder' | 'auto_renewed' | 'auto_renew_failed' }>,
     userId: number,
     t: Translate,
-  ): RenderedNotice | undefined {
+  ): RenderedNotice | null | undefined {
     const sub = services.subscriptions.get(userId, event.payload.subscriptionId);
     if (!sub) return undefined;
+    // A reminder or failure about an expiry that a renewal has since moved is no longer news.
+    if (event.kind !== 'auto_renewed' && event.payload.expiresAt !== null && event.payload.expiresAt !== sub.expiresAt) return null;
+    if (event.kind === 'expiry_reminder' && sub.status !== 'active') return null;
     const vars = {
       product: escapeHtml(sub.productName),
       host: code(sub.host),
@@ -117,9 +120,19 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     if (event.kind !== 'auto_renewed') keyboard.text(t('btn-top-up'), walletCallbacks.topUp.pack());
     let text: string;
     if (event.kind === 'expiry_reminder') {
-      text = t(sub.autoRenew ? 'notice-expiry-auto' : 'notice-expiry', vars);
+      const left = (sub.expiresAt ?? 0) - Date.now();
+      // Within two days a date alone is too coarse: the hour it stops and the hours left.
+      text =
+        sub.expiresAt !== null && left < SHORT_NOTICE_MS
+          ? t(sub.autoRenew ? 'notice-expiry-at-auto' : 'notice-expiry-at', {
+              ...vars,
+              at: isoDateTime(sub.expiresAt),
+              hours: Math.max(Math.ceil(left / 3_600_000), 0),
+            })
+          : t(sub.autoRenew ? 'notice-expiry-auto' : 'notice-expiry', vars);
     } else if (event.kind === 'auto_renewed') {
-      text = t('notice-auto-renewed', vars);
+      const { term } = event.payload;
+      text = term ? t('notice-auto-renewed-for-term', { ...vars, term: escapeHtml(term) }) : t('notice-auto-renewed', vars);
     } else {
       text = t(autoRenewFailureWording(event.payload.reason), vars);
     }
@@ -263,6 +276,9 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
   return { renderNotice };
 }
 
+/** A reminder this close to the expiry names its hour, not only its day. */
+const SHORT_NOTICE_MS = 48 * 3_600_000;
+
 function autoRenewFailureWording(reason: AutoRenewFailure): string {
   switch (reason) {
     case 'insufficient_funds':
@@ -270,6 +286,8 @@ function autoRenewFailureWording(reason: AutoRenewFailure): string {
     case 'unavailable':
     case 'provider_refused':
       return 'notice-auto-renew-failed';
+    case 'term_unavailable':
+      return 'notice-auto-renew-term-gone';
     default:
       return unreachable(reason);
   }

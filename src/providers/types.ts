@@ -98,8 +98,20 @@ export interface TermOption {
   /**
    * Upstream cost per unit of quantity for this term, in cents, when the
    * catalog already tells it. `quote` gives the exact figure for a choice.
+   * In `renewalTerms` it is the cost of the whole renewal: every proxy it renews.
    */
   unitCostCents?: number;
+  /**
+   * The countries (codes from the product's list) that offer this term, when
+   * not all of them do; absent: every country of the product.
+   */
+  countryCodes?: string[];
+  /**
+   * Renewal terms only: how many proxies one renewal renews, when the upstream
+   * renews a whole subscription, order or plan at once (absent means one). The
+   * customer is quoted and charged for all of them.
+   */
+  renewsProxies?: number;
 }
 
 export interface CatalogProduct {
@@ -197,6 +209,11 @@ export interface RenewRequest {
   /** A term id from `renewalTerms` (or the product's terms). */
   termId: string;
   reference: string;
+  /**
+   * The most the shop may pay for it (the customer's price). An upstream that
+   * charges a live price refuses before sending when the price is higher.
+   */
+  maxCostCents?: number;
 }
 
 export interface RenewResult {
@@ -235,6 +252,12 @@ export interface ProxyProvider {
   readonly id: ProviderId;
   readonly displayName: string;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * What one of its products cannot do although the provider can (private
+   * IPv4 has no IP rotation): the actions here that are false are not offered
+   * on that product's proxies. Absent: every product can do all of `capabilities`.
+   */
+  productCapabilities?(productId: string): Partial<ProviderCapabilities>;
 
   getCatalog(): Promise<Outcome<ProviderCatalog>>;
   quote(choice: OrderChoice): Promise<Outcome<Quote>>;

@@ -146,7 +146,9 @@ export function createCatalog(deps: {
         countryIso = country.iso;
       }
       const term = product.terms.find((t) => t.id === choice.termId);
-      if (!term) return { ok: false, reason: 'unknown_term', message: 'this period or traffic size is not offered' };
+      if (!term || (term.countryCodes && !term.countryCodes.includes(choice.countryCode ?? ''))) {
+        return { ok: false, reason: 'unknown_term', message: 'this period or traffic size is not offered' };
+      }
       if (!Number.isSafeInteger(choice.quantity) || choice.quantity < product.minQuantity || choice.quantity > product.maxQuantity) {
         return {
           ok: false,

@@ -29,6 +29,7 @@ import type {
   PurchaseResult,
   RefusalCode,
   RenewResult,
+  TermOption,
   UpstreamProxy,
 } from '../providers/types.js';
 import type { Catalog, ChoiceRejection } from './catalog.js';
@@ -104,6 +105,14 @@ export type QuoteRefusal =
   | 'unsupported'
   | 'unknown_term'
   | 'promo_refused';
+
+/** One term a proxy can be renewed for, at today's price (a quote still locks the final one). */
+export interface RenewalOffer {
+  term: TermOption;
+  priceCents: number;
+  /** How many proxies the renewal renews (all of an upstream subscription or order). */
+  proxies: number;
+}
 
 export type QuoteResult = { ok: true; quote: QuoteView } | { ok: false; reason: QuoteRefusal; message: string };
 
@@ -301,24 +310,61 @@ export function createOrders(deps: OrdersDeps) {
     return { ok: true, quote: quoteView(row) };
   }
 
-  /** Prices renewing one proxy for one of its renewal terms. */
-  async function quoteRenewal(userId: number, subscriptionId: string, termId: string): Promise<QuoteResult> {
+  /** The customer's renewable proxy and its provider's renewal terms, or why not. */
+  async function renewable(userId: number, subscriptionId: string) {
     const sub = store.subscription(subscriptionId);
-    if (!sub || sub.userId !== userId) return { ok: false, reason: 'not_found', message: 'no such proxy' };
+    if (!sub || sub.userId !== userId) return { ok: false as const, reason: 'not_found' as const, message: 'no such proxy' };
     const provider = catalog.provider(sub.providerId);
     if (!provider?.renewalTerms || !provider.capabilities.renew) {
-      return { ok: false, reason: 'unsupported', message: 'this proxy cannot be renewed' };
+      return { ok: false as const, reason: 'unsupported' as const, message: 'this proxy cannot be renewed' };
     }
-    if (!catalog.isOnSale(sub.providerId)) return { ok: false, reason: 'provider_unavailable', message: OFF_SALE_MESSAGE };
+    if (!catalog.isOnSale(sub.providerId)) return { ok: false as const, reason: 'provider_unavailable' as const, message: OFF_SALE_MESSAGE };
     const terms = await provider.renewalTerms(sub.upstreamId);
-    if (terms.kind !== 'ok')
-      return { ok: false, reason: 'provider_unavailable', message: `${provider.displayName} is unavailable right now` };
-    const term = terms.value.find((t) => t.id === termId);
+    if (terms.kind !== 'ok') {
+      return { ok: false as const, reason: 'provider_unavailable' as const, message: `${provider.displayName} is unavailable right now` };
+    }
+    return { ok: true as const, sub, provider, terms: terms.value };
+  }
+
+  /** What renewing for `term` costs us and the customer today, for every proxy the upstream renews with it. */
+  async function renewalPrice(sub: SubscriptionRow, provider: ProxyProvider, term: TermOption) {
+    // An upstream that renews a whole subscription or order renews (and charges for) every proxy in it.
+    const renewed = term.renewsProxies ?? 1;
+    const cost = term.unitCostCents ?? (renewed === 1 ? await renewalCostByQuote(provider, sub, term.id) : undefined);
+    if (cost === undefined) return { ok: false as const, reason: 'no_price' as const, message: 'the renewal price is unknown' };
+    const price = pricing.price(sub.providerId, sub.productId, cost, renewed);
+    if (!price.ok) return { ok: false as const, reason: 'no_price' as const, message: price.reason };
+    if (price.priceCents < cost)
+      return { ok: false as const, reason: 'no_price' as const, message: 'the renewal would cost more than its price' };
+    return { ok: true as const, renewed, cost, priceCents: price.priceCents };
+  }
+
+  /** Every term a proxy can be renewed for, with today's price; terms that cannot be priced are left out. */
+  async function renewalOffers(
+    userId: number,
+    subscriptionId: string,
+  ): Promise<{ ok: true; offers: RenewalOffer[] } | { ok: false; reason: QuoteRefusal; message: string }> {
+    const found = await renewable(userId, subscriptionId);
+    if (!found.ok) return found;
+    const offers: RenewalOffer[] = [];
+    for (const term of found.terms) {
+      const priced = await renewalPrice(found.sub, found.provider, term);
+      if (priced.ok) offers.push({ term, priceCents: priced.priceCents, proxies: priced.renewed });
+    }
+    return { ok: true, offers };
+  }
+
+  /** Prices renewing one proxy for one of its renewal terms. */
+  async function quoteRenewal(userId: number, subscriptionId: string, termId: string): Promise<QuoteResult> {
+    const found = await renewable(userId, subscriptionId);
+    if (!found.ok) return found;
+    const { sub, provider } = found;
+    const term = found.terms.find((t) => t.id === termId);
     if (!term) return { ok: false, reason: 'unknown_term', message: 'this renewal period is not offered' };
-    const cost = term.unitCostCents ?? (await renewalCostByQuote(provider, sub, termId));
-    if (cost === undefined) return { ok: false, reason: 'no_price', message: 'the renewal price is unknown' };
-    const price = pricing.price(sub.providerId, sub.productId, cost, 1);
-    if (!price.ok) return { ok: false, reason: 'no_price', message: price.reason };
+    const priced = await renewalPrice(sub, provider, term);
+    if (!priced.ok) return priced;
+    const { renewed, cost } = priced;
+    const price = { priceCents: priced.priceCents };
     const row: QuoteRow = {
       id: newId('q'),
       userId,
@@ -327,7 +373,7 @@ export function createOrders(deps: OrdersDeps) {
       productId: sub.productId,
       countryCode: sub.countryCode,
       termId,
-      quantity: 1,
+      quantity: renewed,
       subscriptionIds: JSON.stringify([sub.id]),
       upstreamCostCents: cost,
       priceCents: price.priceCents,
@@ -528,7 +574,7 @@ export function createOrders(deps: OrdersDeps) {
       const sub = store.subscription(subscriptionIdsOf(order)[0] ?? '');
       outcome =
         sub && provider.renew
-          ? await provider.renew({ upstreamId: sub.upstreamId, termId: order.termId, reference: order.id })
+          ? await provider.renew({ upstreamId: sub.upstreamId, termId: order.termId, reference: order.id, maxCostCents: order.priceCents })
           : { kind: 'refused', code: 'unsupported', message: 'this proxy cannot be renewed' };
     }
     checkpoint('after_upstream_answer', orderId);
@@ -610,6 +656,21 @@ export function createOrders(deps: OrdersDeps) {
       const cost = result.costCents ?? order.quotedCostCents;
       wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
       store.transition(order.id, OPEN_STATES, 'delivered', { upstreamCostCents: cost, nextCheckAt: null }, now());
+      if (cost > order.priceCents) {
+        // The renewal stands (the upstream did it), but it sold at a loss: a person looks at the price rules.
+        outbox.enqueue({
+          audience: 'operators',
+          kind: 'order_needs_attention',
+          payload: {
+            orderId: order.id,
+            provider: order.providerId,
+            userId: order.userId,
+            priceCents: order.priceCents,
+            why: `the upstream charged ${cost} cents for a renewal sold at ${order.priceCents} cents`,
+          },
+          dedupeKey: `cost-over-price:${order.id}`,
+        });
+      }
       webhookEvents.delivered(order);
       webhookEvents.renewed(order);
       if (!interactive) {
@@ -1081,6 +1142,7 @@ export function createOrders(deps: OrdersDeps) {
     checkInvariants,
     quote,
     quoteRenewal,
+    renewalOffers,
     quoteById: (id: string) => {
       const q = store.quote(id);
       return q ? quoteView(q) : undefined;

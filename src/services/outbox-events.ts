@@ -17,7 +17,8 @@ import type { CreditResult } from './topups.js';
 import type { TopUpMethod } from './wallet.js';
 
 /** Why an auto-renewal did not happen: no renewal terms or quote, too little money, or the upstream said no. */
-export type AutoRenewFailure = 'unavailable' | 'insufficient_funds' | 'provider_refused';
+/** Why auto-renew did not renew: no price or answer, too little money, the upstream said no, or the chosen term is no longer offered. */
+export type AutoRenewFailure = 'unavailable' | 'insufficient_funds' | 'provider_refused' | 'term_unavailable';
 
 /** Why a paid Stars invoice credited nothing (no such customer or top-up, a mismatch, already paid by another charge). */
 export type StarsUnmatchedReason = Extract<CreditResult, { ok: false }>['reason'];
@@ -60,7 +61,11 @@ export type CustomerEvent =
       kind: 'expiry_reminder';
       payload: { subscriptionId: string; expiresAt: number | null; host: string; product: string; autoRenew: boolean };
     }
-  | { kind: 'auto_renewed'; payload: { subscriptionId: string; host: string; product: string; orderId: string; priceCents: number } }
+  | {
+      kind: 'auto_renewed';
+      /** `term`: what it was renewed for (absent in notices recorded before terms were named). */
+      payload: { subscriptionId: string; host: string; product: string; orderId: string; priceCents: number; term?: string };
+    }
   | {
       kind: 'auto_renew_failed';
       payload: { subscriptionId: string; host: string; product: string; expiresAt: number | null; reason: AutoRenewFailure };
@@ -209,13 +214,20 @@ const customerPayloads: PayloadParsers<CustomerEvent> = {
     product: z.string(),
     autoRenew: z.boolean(),
   }),
-  auto_renewed: z.object({ subscriptionId: z.string(), host: z.string(), product: z.string(), orderId: z.string(), priceCents: cents }),
+  auto_renewed: z.object({
+    subscriptionId: z.string(),
+    host: z.string(),
+    product: z.string(),
+    orderId: z.string(),
+    priceCents: cents,
+    term: z.string().optional(),
+  }),
   auto_renew_failed: z.object({
     subscriptionId: z.string(),
     host: z.string(),
     product: z.string(),
     expiresAt: storedExpiry,
-    reason: oneOf<AutoRenewFailure>({ unavailable: true, insufficient_funds: true, provider_refused: true }),
+    reason: oneOf<AutoRenewFailure>({ unavailable: true, insufficient_funds: true, provider_refused: true, term_unavailable: true }),
   }),
   broadcast: z.object({ broadcastId: z.string() }),
 };

@@ -6,7 +6,7 @@
 import { and, asc, count, eq, inArray, lte, sql } from 'drizzle-orm';
 import { jobBatchTransaction, type Db } from '../db/client.js';
 import { subscriptions } from '../db/schema/index.js';
-import type { ProviderCapabilities, TermOption, UsageReport, CountryOption } from '../providers/types.js';
+import type { ProviderCapabilities, ProxyProvider, TermOption, UsageReport, CountryOption } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
 import { proxyFields, type SubscriptionRow } from './order-store.js';
 import type { Logger } from '../logger.js';
@@ -44,6 +44,11 @@ export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: Prox
 
 export type ProxyAction = keyof Pick<ProviderCapabilities, 'renew' | 'changeCredentials' | 'rotateIp' | 'switchLocation' | 'usage'>;
 
+/** Whether the provider offers an action on this product's proxies: the provider can, and the product is no exception. */
+function offers(provider: ProxyProvider, productId: string, action: ProxyAction): boolean {
+  return provider.capabilities[action] && provider.productCapabilities?.(productId)[action] !== false;
+}
+
 export function createSubscriptions(deps: {
   db: Db;
   catalog: Catalog;
@@ -77,7 +82,7 @@ export function createSubscriptions(deps: {
     const sub = get(userId, id);
     if (!sub) return { ok: false as const, reason: 'not_found' as const, message: 'no such proxy' };
     const provider = catalog.provider(sub.providerId);
-    if (!provider?.capabilities[action]) {
+    if (!provider || !offers(provider, sub.productId, action)) {
       return { ok: false as const, reason: 'unsupported' as const, message: 'this provider does not offer that' };
     }
     return { ok: true as const, sub, provider };
@@ -183,7 +188,7 @@ export function createSubscriptions(deps: {
       const provider = catalog.provider(sub.providerId);
       if (!provider) return [];
       const actions: ProxyAction[] = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage'];
-      return actions.filter((a) => provider.capabilities[a]);
+      return actions.filter((a) => offers(provider, sub.productId, a));
     },
 
     setAutoRenew(userId: number, id: string, on: boolean, termId?: string): ActionResult<SubscriptionRow> {
@@ -191,11 +196,34 @@ export function createSubscriptions(deps: {
       if (!sub) return { ok: false, reason: 'not_found', message: 'no such proxy' };
       const provider = catalog.provider(sub.providerId);
       if (on && !provider?.capabilities.renew) return { ok: false, reason: 'unsupported', message: 'this proxy cannot be renewed' };
+      // A plan that never expires has nothing to renew ahead of.
+      if (on && sub.expiresAt === null) return { ok: false, reason: 'unsupported', message: 'this proxy does not expire' };
       db.update(subscriptions)
         .set({ autoRenew: on, ...(termId ? { renewTermId: termId } : {}) })
         .where(eq(subscriptions.id, id))
         .run();
       return { ok: true, value: get(userId, id)! };
+    },
+
+    /** Whether auto-renew can be offered: the provider renews and the proxy expires by date. */
+    offersAutoRenew(sub: SubscriptionRow): boolean {
+      return sub.expiresAt !== null && catalog.provider(sub.providerId)?.capabilities.renew === true;
+    },
+
+    /**
+     * The renewal term auto-renew uses: the one the customer chose, else the
+     * one matching the term they bought (same days, same traffic), found
+     * through the catalog since renewal terms may have ids of their own.
+     * Undefined when neither is offered: auto-renew never picks another term.
+     */
+    async autoRenewTerm<T extends TermOption>(sub: SubscriptionRow, terms: readonly T[]): Promise<T | undefined> {
+      if (sub.renewTermId === null) return undefined;
+      const chosen = terms.find((t) => t.id === sub.renewTermId);
+      if (chosen) return chosen;
+      const entry = await catalog.providerEntry(sub.providerId);
+      const bought = entry?.products.find((p) => p.id === sub.productId)?.terms.find((t) => t.id === sub.renewTermId);
+      if (!bought || (bought.days === undefined && bought.trafficGb === undefined)) return undefined;
+      return terms.find((t) => t.days === bought.days && t.trafficGb === bought.trafficGb);
     },
 
     async renewalTerms(userId: number, id: string): Promise<ActionResult<TermOption[]>> {
@@ -298,7 +326,9 @@ export function createSubscriptions(deps: {
               fields.status !== sub.status ||
               fields.password !== sub.password ||
               fields.login !== sub.login ||
-              fields.host !== sub.host;
+              fields.host !== sub.host ||
+              // A traffic top-up changes the package's total, not its expiry.
+              fields.trafficLimitMb !== sub.trafficLimitMb;
             if (changed) {
               db.update(subscriptions)
                 .set({ ...fields, lastSyncedAt: at })

@@ -68,7 +68,6 @@ describe('my proxies', () => {
       '🔁 Renew',
       'Turn auto-renew on',
       '🔑 Change credentials',
-      '🔄 Rotate IP',
       '🌍 Change location',
       '« My proxies',
       '☰ Main menu',
@@ -132,7 +131,9 @@ describe('my proxies', () => {
     const ned = await customerWithMoney(world, 100_00);
     const [proxy] = await buy(world, ned, 'proxy-panel');
     await openFirstProxy(ned);
-    const on = await press(ned, 'Turn auto-renew on', has('Auto-renew is on'));
+    // Turning it on asks for the term first (today's prices on the buttons).
+    const terms = await press(ned, 'Turn auto-renew on', has('Pick a term'));
+    const on = await press(ned, labels(ned, terms)[0]!, has('Auto-renew is on'));
     expect(on.plainText).toContain('Auto-renew: on');
     expect(world.shop.subscriptions.get(world.account(ned).id, proxy!.id)?.autoRenew).toBe(true);
 

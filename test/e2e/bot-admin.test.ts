@@ -137,8 +137,11 @@ describe('reminders reach the customer', () => {
   it('an expiry reminder arrives in the customer’s chat with a button to the proxy', async () => {
     world = await startBotShop(['lumiweb']);
     const { alice, proxy } = await customerWithOrder(world);
-    const soon = Date.now() + 30 * 3_600_000;
-    world.shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(soon, proxy.id);
+    const soon = Date.now() + 50 * 3_600_000;
+    // Bought a month ago: reminders whose moment passed before a purchase are not sent.
+    world.shop.database.sqlite
+      .prepare('UPDATE subscriptions SET expires_at = ?, created_at = ? WHERE id = ?')
+      .run(soon, Date.now() - 30 * 86_400_000, proxy.id);
     expect(await createReminderJob(world.shop)()).toEqual({ queued: 1 });
 
     const notifier = createNotifier({

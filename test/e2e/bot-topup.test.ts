@@ -154,8 +154,8 @@ describe('Telegram Stars', () => {
     await press(fay, 'proxy-ipv4.com', has('choose a product'));
     await press(fay, 'Private IPv4 proxies', has('choose a country'));
     await press(fay, '🇺🇸 United States', has('choose the rent period'));
-    await press(fay, '30 days', has('how many proxies'));
-    await press(fay, '1', has('Your order'));
+    await press(fay, /^30 days\b/, has('how many proxies'));
+    await press(fay, /^1\b/, has('Your order'));
     await fay.press(/^✅ Confirm/);
     await fay.waitForMessage(has('more for this order'));
 

@@ -385,8 +385,8 @@ describe('log lines carry their request or update', () => {
     await press(alice, 'proxy-ipv4.com', has('choose a product'));
     await press(alice, 'Private IPv4 proxies', has('choose a country'));
     await press(alice, '🇺🇸 United States', has('choose the rent period'));
-    await press(alice, '30 days', has('how many proxies'));
-    await press(alice, '1', has('Your order'));
+    await press(alice, /^30 days\b/, has('how many proxies'));
+    await press(alice, /^1\b/, has('Your order'));
     await alice.press(/^✅ Confirm/);
     await alice.waitForMessage(has('Your proxies are ready'));
     const order = running.services.orders.ordersOfUser(user.id)[0]!;

@@ -953,7 +953,7 @@ describe('FlashProxy round trip', () => {
 
     const oneIp = bought.proxies[1]!.upstreamId;
     expect(expectOk(await provider.renewalTerms!(oneIp))).toEqual([
-      { id: '30_days_per_ip', label: '30 days (all 3 IPs of the plan)', days: 30, unitCostCents: 4500 },
+      { id: '30_days_per_ip', label: '30 days (all 3 IPs of the plan)', days: 30, unitCostCents: 4500, renewsProxies: 3 },
     ]);
     const renewed = expectOk(await provider.renew!({ upstreamId: oneIp, termId: '30_days_per_ip', reference: 'renew_isp_01' }));
     expect(renewed.costCents).toBe(4500);

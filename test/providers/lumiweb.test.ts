@@ -271,7 +271,9 @@ describe('LumiWeb adapter over HTTP', () => {
     expect(expectOk(await provider.listProxies())).toEqual(bought.proxies);
 
     const upstreamId = bought.proxies[0]!.upstreamId;
-    expect(expectOk(await provider.renewalTerms!(upstreamId))).toEqual([{ id: '30d', label: '30 days', days: 30, unitCostCents: 250 }]);
+    expect(expectOk(await provider.renewalTerms!(upstreamId))).toEqual([
+      { id: '30d', label: '30 days (all 3 IPs of the subscription)', days: 30, unitCostCents: 750, renewsProxies: 3 },
+    ]);
     const renewed = expectOk(await provider.renew!({ upstreamId, termId: '30d', reference: 'renewal-0001' }));
     const movedTo = new Date(Date.parse(upstream!.expiresAt) + 30 * DAY_MS).toISOString();
     expect(renewed).toEqual({ newExpiresAt: movedTo, costCents: 750 });

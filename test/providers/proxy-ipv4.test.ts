@@ -487,7 +487,7 @@ describe('proxy-ipv4: catalog, quote, purchase, list, renew, find', () => {
 
     const target = bought.proxies[0]!;
     const terms = okValue(await provider.renewalTerms!(target.upstreamId));
-    expect(terms.find((t) => t.id === '30')).toEqual({ id: '30', label: '30 days', days: 30, unitCostCents: 325 });
+    expect(terms.find((t) => t.id === '30')).toEqual({ id: '30', label: '30 days', days: 30, unitCostCents: 325, renewsProxies: 1 });
 
     const renewed = okValue(await provider.renew!({ upstreamId: target.upstreamId, termId: '30', reference: 'ren_1' }));
     const expectedEnd = new Date(Date.parse(target.expiresAt!) + 30 * DAY_MS).toISOString();

@@ -229,7 +229,9 @@ describe('a FlashProxy renewal settles from the documents alone', () => {
     const terms = await shop.subscriptions.renewalTerms(user.id, proxy.id);
     expect(terms.ok).toBe(true);
     if (!terms.ok) return;
-    expect(terms.value).toEqual([{ id: '30_days_per_ip', label: '30 days (all 3 IPs of the plan)', days: 30, unitCostCents: 3 * 1500 }]);
+    expect(terms.value).toEqual([
+      { id: '30_days_per_ip', label: '30 days (all 3 IPs of the plan)', days: 30, unitCostCents: 3 * 1500, renewsProxies: 3 },
+    ]);
 
     const renewalQuote = await shop.orders.quoteRenewal(user.id, proxy.id, '30_days_per_ip');
     if (!renewalQuote.ok) throw new Error(renewalQuote.message);

@@ -42,7 +42,10 @@ async function buyOne(shop: TestShop, userId: number) {
 /** Moves a proxy's expiry (stored in epoch ms); answers it as webhooks send it, ISO 8601. */
 function setExpiry(shop: TestShop, proxyId: string, inHours: number): string {
   const expiresAt = Date.now() + inHours * HOUR;
-  shop.database.sqlite.prepare('UPDATE subscriptions SET expires_at = ? WHERE id = ?').run(expiresAt, proxyId);
+  // Bought a month ago: reminders whose moment passed before a purchase are not sent.
+  shop.database.sqlite
+    .prepare('UPDATE subscriptions SET expires_at = ?, created_at = ? WHERE id = ?')
+    .run(expiresAt, Date.now() - 30 * 24 * HOUR, proxyId);
   return new Date(expiresAt).toISOString();
 }
 

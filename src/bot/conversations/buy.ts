@@ -11,7 +11,7 @@
  */
 import { countryText, termText } from '../labels.js';
 import { InlineKeyboard } from 'grammy';
-import type { CatalogProduct } from '../../providers/types.js';
+import type { CatalogProduct, TermOption } from '../../providers/types.js';
 import type { QuoteResult } from '../../services/orders.js';
 import { buyCallbacks as buttons, orderCallbacks } from '../callback-data.js';
 import type { BotEnv, FlowContext } from '../context.js';
@@ -21,6 +21,7 @@ import { mainMenuKeyboard } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
 import { reasonText, summaryText } from '../views/order.js';
 import { forgetPromoCode, savedPromoCode } from '../features/promo.js';
+import { quantityButtonLabel, termButtonLabel } from '../views/price-labels.js';
 import type { FlowName } from './flows.js';
 import { backAndCancel, nextAnswer, type Flow } from './steps.js';
 
@@ -62,6 +63,7 @@ export function createBuyFlow(env: BotEnv) {
     const providers = await conversation.external(() => loadProviders(env));
     const saved = await conversation.external(() => savedPromoCode(env.deps.storage, userId));
     const state: BuyState = { step: 'provider', countryPage: 0, ...(saved ? { promoCode: saved } : {}) };
+    const catalogPrice = catalogPricing(env);
     let quote: QuoteResult | undefined;
     let ctx = first;
     let notice: string | undefined;
@@ -124,7 +126,7 @@ export function createBuyFlow(env: BotEnv) {
 
     for (;;) {
       const hints = await conversation.external(() => tierHints(env, state, providers));
-      await render(ctx, state, providers, quote, notice, hints);
+      await render(ctx, state, providers, quote, catalogPrice, notice, hints);
       notice = undefined;
       const answer = await nextAnswer(conversation, buttons.namespace);
       ctx = answer.ctx;
@@ -207,7 +209,10 @@ export function createBuyFlow(env: BotEnv) {
       }
       const termIndex = buttons.term.parse(data)?.index;
       if (termIndex !== undefined) {
-        if (product()?.terms[termIndex]) {
+        const p = product();
+        const term = p?.terms[termIndex];
+        const country = state.countryIndex === undefined ? undefined : p?.countries[state.countryIndex]?.code;
+        if (term && termOffered(term, country)) {
           state.termIndex = termIndex;
           await afterTerm();
         }
@@ -269,11 +274,31 @@ async function priceChoice(
   }
 }
 
+/** Whether the chosen country offers a term: a term the catalog cannot quote there is never shown. */
+function termOffered(term: TermOption, countryCode: string | undefined): boolean {
+  return !term.countryCodes || (countryCode !== undefined && term.countryCodes.includes(countryCode));
+}
+
+/**
+ * Today's retail price of `quantity` of a term, from the catalog's upstream
+ * cost and the markup rules; undefined when the catalog does not tell the cost.
+ */
+type CatalogPrice = (providerId: string, product: CatalogProduct, term: TermOption, quantity: number) => number | undefined;
+
+function catalogPricing(env: BotEnv): CatalogPrice {
+  return (providerId, product, term, quantity) => {
+    if (term.unitCostCents === undefined || !env.services.pricing) return undefined;
+    const price = env.services.pricing.price(providerId, product.id, term.unitCostCents * quantity, quantity);
+    return price.ok ? price.priceCents : undefined;
+  };
+}
+
 async function render(
   ctx: FlowContext,
   state: BuyState,
   providers: ProviderView[],
   quote: QuoteResult | undefined,
+  catalogPrice: CatalogPrice,
   notice: string | undefined,
   hints: TierHints,
 ) {
@@ -327,11 +352,15 @@ async function render(
     }
     case 'term': {
       const keyboard = new InlineKeyboard();
+      const country = state.countryIndex === undefined ? undefined : product!.countries[state.countryIndex]?.code;
       for (const row of rows(
-        product!.terms.map((term, i) => ({ term, i })),
+        product!.terms.map((term, i) => ({ term, i })).filter(({ term }) => termOffered(term, country)),
         2,
       )) {
-        for (const { term, i } of row) keyboard.text(withTier(termText(t, term), hints.term[i]), buttons.term.pack({ index: i }));
+        for (const { term, i } of row) {
+          const price = catalogPrice(provider!.id, product!, term, product!.minQuantity);
+          keyboard.text(withTier(termButtonLabel(termText(t, term), price), hints.term[i]), buttons.term.pack({ index: i }));
+        }
         keyboard.row();
       }
       const key = product!.billing === 'traffic' ? 'buy-choose-traffic' : 'buy-choose-period';
@@ -342,11 +371,14 @@ async function render(
       const presets = QUANTITY_PRESETS.filter((n) => n >= min && n <= max);
       if (presets.length === 0) presets.push(min);
       const keyboard = new InlineKeyboard();
-      for (const row of rows(presets, 4)) {
-        for (const n of row) keyboard.text(withTier(String(n), hints.quantity[n]), buttons.quantity.pack({ quantity: n }));
+      const term = product!.terms[state.termIndex ?? 0]!;
+      for (const row of rows(presets, 3)) {
+        for (const n of row) {
+          const price = catalogPrice(provider!.id, product!, term, n);
+          keyboard.text(withTier(quantityButtonLabel(n, price), hints.quantity[n]), buttons.quantity.pack({ quantity: n }));
+        }
         keyboard.row();
       }
-      const term = product!.terms[state.termIndex ?? 0]!;
       const text = t('buy-choose-quantity', { product: escapeHtml(product!.name), term: escapeHtml(termText(t, term)), min, max });
       return show(ctx, withNotice(text), nav(keyboard));
     }

@@ -6,13 +6,15 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { EXPORT_FORMATS, formatProxy } from '../../domain/proxy-format.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
+import type { RenewalOffer } from '../../services/orders.js';
 import { menuCallbacks as menu, onCallback, proxyCallbacks as px } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
-import { daysUntil, isoDate } from '../format.js';
+import { daysUntil, isoDate, money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
 import { menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
 import { confirmKeyboard, reasonText, summaryText } from '../views/order.js';
+import { pricedLabel } from '../views/price-labels.js';
 import { sendProxyList } from './orders.js';
 
 export const PROXIES_PAGE_SIZE = 5;
@@ -56,13 +58,17 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const { subscriptions, orders } = env.services;
 
-  const list = async (ctx: BotContext, page: number) => {
+  const list = async (ctx: BotContext, page: number, asNewMessage = false) => {
+    const present = asNewMessage
+      ? (c: BotContext, text: string, keyboard: InlineKeyboard) =>
+          c.reply(text, { reply_markup: keyboard, link_preview_options: { is_disabled: true } }).then(() => undefined)
+      : show;
     const { items, total } = subscriptions.list(ctx.user.id, page, PROXIES_PAGE_SIZE);
     const pages = Math.max(1, Math.ceil(total / PROXIES_PAGE_SIZE));
     const keyboard = new InlineKeyboard();
     if (total === 0) {
       menuButton(ctx.t, keyboard.text(ctx.t('menu-buy'), menu.buy.pack()).row());
-      return show(ctx, ctx.t('proxies-empty'), keyboard);
+      return present(ctx, ctx.t('proxies-empty'), keyboard);
     }
     const now = env.now();
     const lines = [ctx.t('proxies-title', { total }), ctx.t('page-of', { page: page + 1, pages }), ''];
@@ -77,7 +83,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (page > 0) keyboard.text(ctx.t('btn-prev-page'), px.list.pack({ page: page - 1 }));
     if (page < pages - 1) keyboard.text(ctx.t('btn-next-page'), px.list.pack({ page: page + 1 }));
     menuButton(ctx.t, keyboard.row().text(ctx.t('proxies-export-all'), px.exportAll.pack()).row());
-    return show(ctx, lines.join('\n'), keyboard);
+    return present(ctx, lines.join('\n'), keyboard);
   };
 
   const card = async (ctx: BotContext, sub: SubscriptionRow, notice?: string) => {
@@ -85,8 +91,12 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const keyboard = new InlineKeyboard().text(ctx.t('proxy-btn-credentials'), px.credentials.pack({ subscriptionId: sub.id })).row();
     if (actions.includes('renew')) {
       keyboard.text(ctx.t('proxy-btn-renew'), px.renew.pack({ subscriptionId: sub.id }));
-      const autoRenew = px.autoRenew.pack({ subscriptionId: sub.id, on: !sub.autoRenew });
-      keyboard.text(ctx.t(sub.autoRenew ? 'proxy-btn-auto-renew-off' : 'proxy-btn-auto-renew-on'), autoRenew).row();
+      // Auto-renew is offered only where there is an expiry to renew ahead of (but can always be turned off).
+      if (subscriptions.offersAutoRenew(sub) || sub.autoRenew) {
+        const autoRenew = px.autoRenew.pack({ subscriptionId: sub.id, on: !sub.autoRenew });
+        keyboard.text(ctx.t(sub.autoRenew ? 'proxy-btn-auto-renew-off' : 'proxy-btn-auto-renew-on'), autoRenew);
+      }
+      keyboard.row();
     }
     if (actions.includes('changeCredentials'))
       keyboard.text(ctx.t('proxy-btn-change-credentials'), px.changeCredentials.pack({ subscriptionId: sub.id })).row();
@@ -109,6 +119,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
 
   onCallback(composer, menu.proxies, (ctx) => list(ctx, 0));
   onCallback(composer, px.list, (ctx, { page }) => list(ctx, page));
+  onCallback(composer, px.listAsNew, (ctx, { page }) => list(ctx, page, true));
 
   onCallback(composer, px.card, async (ctx, { subscriptionId }) => {
     const sub = await owned(ctx, subscriptionId);
@@ -156,33 +167,71 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     await sendProxyList(ctx.api, ctx.chat!.id, ctx.t, all, format, `proxies-${format.replace(/[^a-z0-9]+/g, '-')}`);
   });
 
+  // Turning auto-renew on: the terms at today's prices, the one bought (or chosen before) first.
   onCallback(composer, px.autoRenew, async (ctx, { subscriptionId, on }) => {
     const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
-    const result = subscriptions.setAutoRenew(ctx.user.id, sub.id, on);
-    if (!result.ok) return card(ctx, sub, failure(ctx, result));
-    await card(ctx, result.value, ctx.t(result.value.autoRenew ? 'proxy-auto-renew-now-on' : 'proxy-auto-renew-now-off'));
+    if (!on) {
+      const result = subscriptions.setAutoRenew(ctx.user.id, sub.id, false);
+      if (!result.ok) return card(ctx, sub, failure(ctx, result));
+      return card(ctx, result.value, ctx.t('proxy-auto-renew-now-off'));
+    }
+    if (!subscriptions.offersAutoRenew(sub)) return card(ctx, sub, ctx.t('auto-renew-not-offered'));
+    const offers = await orders.renewalOffers(ctx.user.id, sub.id);
+    if (!offers.ok || offers.offers.length === 0) return card(ctx, sub, offers.ok ? ctx.t('proxy-renew-none') : failure(ctx, offers));
+    const preferred = await subscriptions.autoRenewTerm(
+      sub,
+      offers.offers.map((o) => o.term),
+    );
+    const listed = offers.offers.map((offer, index) => ({ offer, index }));
+    // The default term leads the list; the others keep the provider's order.
+    listed.sort((a, b) => Number(b.offer.term === preferred) - Number(a.offer.term === preferred));
+    const keyboard = new InlineKeyboard();
+    for (const { offer, index } of listed)
+      keyboard.text(pricedLabel(offer.term.label, offer.priceCents), px.autoRenewTerm.pack({ subscriptionId: sub.id, index })).row();
+    keyboard.text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
+    const first = listed[0]!.offer;
+    await show(
+      ctx,
+      ctx.t(preferred ? 'auto-renew-choose-default' : 'auto-renew-choose', {
+        product: escapeHtml(sub.productName),
+        term: escapeHtml(first.term.label),
+        price: money(first.priceCents),
+      }),
+      keyboard,
+    );
   });
 
-  // Renewal: terms → quote → the common confirm (o:ok:<quote id>).
+  onCallback(composer, px.autoRenewTerm, async (ctx, { subscriptionId, index }) => {
+    const sub = await owned(ctx, subscriptionId);
+    if (!sub) return;
+    const offers = await orders.renewalOffers(ctx.user.id, sub.id);
+    const offer = offers.ok ? offers.offers[index] : undefined;
+    if (!offer) return card(ctx, sub, offers.ok ? ctx.t('proxy-renew-none') : failure(ctx, offers));
+    const result = subscriptions.setAutoRenew(ctx.user.id, sub.id, true, offer.term.id);
+    if (!result.ok) return card(ctx, sub, failure(ctx, result));
+    await card(ctx, result.value, ctx.t('auto-renew-now-on', { term: escapeHtml(offer.term.label), price: money(offer.priceCents) }));
+  });
+
+  // Renewal: terms at today's prices → quote → the common confirm (o:ok:<quote id>).
   onCallback(composer, px.renew, async (ctx, { subscriptionId }) => {
     const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
-    const terms = await subscriptions.renewalTerms(ctx.user.id, sub.id);
-    if (!terms.ok || terms.value.length === 0) return card(ctx, sub, terms.ok ? ctx.t('proxy-renew-none') : failure(ctx, terms));
+    const offers = await orders.renewalOffers(ctx.user.id, sub.id);
+    if (!offers.ok || offers.offers.length === 0) return card(ctx, sub, offers.ok ? ctx.t('proxy-renew-none') : failure(ctx, offers));
     const keyboard = new InlineKeyboard();
-    for (const [index, term] of terms.value.entries())
-      keyboard.text(term.label, px.renewTerm.pack({ subscriptionId: sub.id, index })).row();
+    for (const [index, { term, priceCents }] of offers.offers.entries())
+      keyboard.text(pricedLabel(term.label, priceCents), px.renewTerm.pack({ subscriptionId: sub.id, index })).row();
     keyboard.text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
-    await show(ctx, ctx.t('proxy-renew-choose', { product: escapeHtml(sub.productName) }), keyboard);
+    await show(ctx, ctx.t(renewPrompt(offers.offers), { product: escapeHtml(sub.productName) }), keyboard);
   });
 
   onCallback(composer, px.renewTerm, async (ctx, { subscriptionId, index }) => {
     const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
-    const terms = await subscriptions.renewalTerms(ctx.user.id, sub.id);
-    const term = terms.ok ? terms.value[index] : undefined;
-    if (!term) return card(ctx, sub, terms.ok ? ctx.t('proxy-renew-none') : failure(ctx, terms));
+    const offers = await orders.renewalOffers(ctx.user.id, sub.id);
+    const term = offers.ok ? offers.offers[index]?.term : undefined;
+    if (!term) return card(ctx, sub, offers.ok ? ctx.t('proxy-renew-none') : failure(ctx, offers));
     const quote = await orders.quoteRenewal(ctx.user.id, sub.id, term.id);
     if (!quote.ok) return card(ctx, sub, failure(ctx, quote));
     await show(
@@ -257,6 +306,11 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   });
 
   return composer;
+}
+
+/** Per-GB plans are topped up with more traffic, not renewed for a time. */
+function renewPrompt(offers: readonly RenewalOffer[]): 'proxy-renew-choose' | 'proxy-topup-traffic-choose' {
+  return offers.every((o) => o.term.trafficGb !== undefined) ? 'proxy-topup-traffic-choose' : 'proxy-renew-choose';
 }
 
 function round(gb: number): number {

@@ -137,7 +137,8 @@ export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCrede
     new InlineKeyboard()
       .text(t('btn-other-formats'), orderCallbacks.formats.pack({ orderId: order.id }))
       .row()
-      .text(t('menu-proxies'), proxyCallbacks.list.pack({ page: 0 })),
+      // A new message: editing this one would take the credentials out of the chat.
+      .text(t('menu-proxies'), proxyCallbacks.listAsNew.pack({ page: 0 })),
   );
   if (lines.length > MAX_INLINE_PROXIES && !canAttach) {
     return { text: [...head, '', t('notice-export-hint', { count: lines.length })].join('\n'), keyboard };
@@ -165,7 +166,10 @@ export function renewedView(
   menuButton(t, keyboard);
   return {
     text: [
-      t('order-renewed', { product: escapeHtml(labels.product), until: expiresAt ? isoDate(expiresAt) : '—' }),
+      // A per-GB package gains traffic, not time: say what was added rather than an expiry it does not have.
+      expiresAt
+        ? t('order-renewed', { product: escapeHtml(labels.product), until: isoDate(expiresAt) })
+        : t('order-traffic-added', { product: escapeHtml(labels.product), term: escapeHtml(labels.term) }),
       t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
     ].join('\n'),
     keyboard,

@@ -286,7 +286,7 @@ async function dedicatedRenewalTerms(client: FlashProxyClient, plan: WirePlan): 
   if (!ips || !plan.pool) return ok([]);
   const priced = await client.checkPrice({ product: DEDICATED_WIRE_PRODUCT, quantity: ips, pool: plan.pool });
   if (priced.kind !== 'ok') return priced;
-  return ok([dedicatedTerm(priced.value.cost_cents, `30 days (all ${ips} IPs of the plan)`)]);
+  return ok([{ ...dedicatedTerm(priced.value.cost_cents, `30 days (all ${ips} IPs of the plan)`), renewsProxies: ips }]);
 }
 
 function renewalTermsFor(plan: WirePlan, pricing: WirePricing): TermOption[] {

@@ -138,6 +138,11 @@ export function createGateProxyProvider(settings: ProviderSettings): ProxyProvid
 
     listProxies: () => listAllProxies(client),
 
+    /** A CD-key product sells a key to the vendor's own app: GateProxy reports no traffic usage for it. */
+    productCapabilities(productId: string): Partial<ProviderCapabilities> {
+      return productId.endsWith('_cd_key') ? { usage: false } : {};
+    },
+
     async usage(upstreamId) {
       const usage = await client.usageByOrder(upstreamId);
       return usage.kind === 'ok' ? usageFromWire(usage.value) : usage;

@@ -63,6 +63,11 @@ export const DEFAULT_LUMIWEB_COUNTRIES: readonly LumiWebCountry[] = [
 ];
 
 export const LUMIWEB_TERM: Readonly<TermOption> = { id: '30d', label: '30 days', days: 30 };
+/** Renewing a subscription: all its IPs for another month, at `costCents` for all of them. */
+export function lumiWebRenewalTerm(costCents: number, ips: number): TermOption {
+  const label = ips > 1 ? `${LUMIWEB_TERM.label} (all ${ips} IPs of the subscription)` : LUMIWEB_TERM.label;
+  return { ...LUMIWEB_TERM, label, unitCostCents: costCents, renewsProxies: ips };
+}
 export const LUMIWEB_MIN_QUANTITY = 1;
 export const LUMIWEB_MAX_QUANTITY = 500;
 
@@ -138,6 +143,22 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
     if (credentials.kind !== 'ok') return unreadable(subscriptionId, credentials);
     return safely(client, () => toPurchaseResult(answer, card.value, credentials.value));
   };
+
+  /** The one renewal term of a subscription, priced for all its IPs; also checked again just before renewing. */
+  async function renewalTerms(upstreamId: string): Promise<Outcome<TermOption[]>> {
+    const subscriptionId = subscriptionIdOf(upstreamId);
+    if (!subscriptionId) return refused('invalid_option', `not a LumiWeb proxy id: ${upstreamId}`);
+    const card = await client.getSubscription(subscriptionId);
+    if (card.kind !== 'ok') return card;
+    if (card.value.kind === 'rotating') return refused('unsupported', 'rotating subscriptions are renewed in the bot');
+    const { category, quantity } = card.value;
+    // Without its size the renewal cannot be priced, and a one-IP guess would under-charge: not offered.
+    if (category === undefined || quantity === undefined || quantity < 1) return ok([]);
+    // A renewal renews every IP of the subscription, at the live tier price for its size.
+    const price = await client.quote(category, quantity);
+    if (price.kind !== 'ok') return price;
+    return safely(client, () => ok([lumiWebRenewalTerm(toQuote(price.value, quantity).totalCostCents, quantity)]));
+  }
 
   return {
     id: 'lumiweb',
@@ -231,24 +252,27 @@ export function createLumiWebProvider(settings: ProviderSettings, options: LumiW
       return ok(proxies);
     },
 
-    async renewalTerms(upstreamId) {
-      const subscriptionId = subscriptionIdOf(upstreamId);
-      if (!subscriptionId) return refused('invalid_option', `not a LumiWeb proxy id: ${upstreamId}`);
-      const card = await client.getSubscription(subscriptionId);
-      if (card.kind !== 'ok') return card;
-      if (card.value.kind === 'rotating') return refused('unsupported', 'rotating subscriptions are renewed in the bot');
-      const { category, quantity } = card.value;
-      if (category === undefined || quantity === undefined || quantity < 1) return ok([{ ...LUMIWEB_TERM }]);
-      // A renewal is charged at the live tier price for the subscription's size.
-      const price = await client.quote(category, quantity);
-      if (price.kind !== 'ok') return price;
-      return safely(client, () => ok([{ ...LUMIWEB_TERM, unitCostCents: toQuote(price.value, quantity).unitCostCents }]));
-    },
+    renewalTerms,
 
-    async renew({ upstreamId, termId, reference }) {
+    async renew({ upstreamId, termId, reference, maxCostCents }) {
       const subscriptionId = subscriptionIdOf(upstreamId);
       if (!subscriptionId) return refused('invalid_option', `not a LumiWeb proxy id: ${upstreamId}`);
       if (termId !== LUMIWEB_TERM.id) return refused('invalid_option', `unknown term ${termId}`);
+      if (maxCostCents !== undefined) {
+        // LumiWeb charges its live tier price for every IP: a renewal that would cost more than it was sold for is not sent.
+        const terms = await renewalTerms(upstreamId);
+        if (terms.kind === 'ambiguous')
+          return refused('busy', `could not price the renewal before sending (${terms.message}); nothing was sent`);
+        if (terms.kind !== 'ok') return terms;
+        const cost = terms.value[0]?.unitCostCents;
+        if (cost === undefined) return refused('unsupported', 'LumiWeb cannot price this renewal; nothing was sent');
+        if (cost > maxCostCents) {
+          return refused(
+            'rejected',
+            `LumiWeb now charges ${cost} cents for this renewal, more than its price of ${maxCostCents} cents; nothing was sent`,
+          );
+        }
+      }
       const answer = await client.renew(subscriptionId, idempotencyKeyFor(reference));
       if (answer.kind !== 'ok') return answer;
       if (answer.value.status !== 'ok') {

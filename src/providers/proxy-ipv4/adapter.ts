@@ -90,6 +90,11 @@ class ProxyIpv4Provider implements ProxyProvider {
   readonly displayName = 'proxy-ipv4.com';
   readonly capabilities: ProviderCapabilities = PROXY_IPV4_CAPABILITIES;
 
+  /** Only mobile proxies have a reboot link that rotates their IP. */
+  productCapabilities(productId: string): Partial<ProviderCapabilities> {
+    return productId === 'mobile' ? {} : { rotateIp: false };
+  }
+
   private readonly client: ProxyIpv4Client;
   private readonly goal: string;
   private readonly clockSkewMs: number;
@@ -312,7 +317,12 @@ class ProxyIpv4Provider implements ProxyProvider {
       if (price.kind !== 'ok') return price;
       const cents = this.cents(price.value.amount, 'up');
       if (cents.kind !== 'ok') return cents;
-      terms.push({ ...termForDays(period), unitCostCents: cents.value });
+      terms.push({
+        ...termForDays(period),
+        ...(renewedTogether > 1 ? { label: `${termForDays(period).label} (all ${renewedTogether} IPv6 proxies of the order)` } : {}),
+        unitCostCents: cents.value,
+        renewsProxies: renewedTogether,
+      });
     }
     return ok(terms);
   }

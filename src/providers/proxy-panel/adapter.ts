@@ -217,6 +217,11 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
       return ok({ login, password: answer.value.password });
     },
 
+    /** Products are `<networkType>-<connectionType>`; only mobile exits change (rotate links). */
+    productCapabilities(productId: string): Partial<ProviderCapabilities> {
+      return productId.startsWith('mobile-') ? {} : { rotateIp: false };
+    },
+
     async rotateIp(upstreamId) {
       const current = await findSubscription(client, upstreamId);
       if (current.kind !== 'ok') return nothingWasSent(current, 'reading the subscription');
@@ -327,11 +332,14 @@ function catalogTermsFor(group: PanelPlan[], countries: string[], durationMs: nu
       .map(planCostCents),
   );
   const uniformPrice = prices.size === 1 ? [...prices][0]! : undefined;
+  // A duration only some countries sell (1 day in Germany only) is offered only there.
+  const offeredIn = countries.filter((country) => planFor(group, country, durationMs) !== undefined);
   return REPEAT_CHOICES.map((repeatCount) => ({
     id: catalogTermId(durationMs, repeatCount),
     label: termLabel(durationMs, repeatCount),
     days: (durationMs * repeatCount) / DAY_MS,
     ...(uniformPrice === undefined ? {} : { unitCostCents: uniformPrice * repeatCount }),
+    ...(offeredIn.length < countries.length ? { countryCodes: offeredIn } : {}),
   }));
 }
 

@@ -1,6 +1,8 @@
 /**
  * Auto-renewal: proxies with auto-renew on are renewed through the same saga
- * as a manual renewal, a day before they expire. The intent key names the
+ * as a manual renewal, a day before they expire, for the term the customer
+ * chose when turning it on (by default the term they bought) and at that
+ * day's price; the notice names the term and what was charged. The intent key names the
  * proxy and its current expiry, so however often the job runs, each expiry is
  * renewed at most once; after a renewal the expiry moves and the key changes.
  *
@@ -70,7 +72,12 @@ export function createAutoRenewJob(deps: {
         tellCustomer('unavailable');
         return 'failed';
       }
-      const term = terms.value.find((t) => t.id === sub.renewTermId) ?? terms.value[0]!;
+      // Only the term the customer chose (or bought): a 1-day proxy is never renewed for a month on its own.
+      const term = await deps.subscriptions.autoRenewTerm(sub, terms.value);
+      if (!term) {
+        tellCustomer('term_unavailable');
+        return 'failed';
+      }
       const quote = await deps.orders.quoteRenewal(sub.userId, sub.id, term.id);
       if (!quote.ok) {
         tellCustomer('unavailable');
@@ -94,6 +101,7 @@ export function createAutoRenewJob(deps: {
               product: sub.productName,
               orderId: result.order.id,
               priceCents: result.order.priceCents,
+              term: quote.quote.labels.term,
             },
             dedupeKey: `auto-renewed:${result.order.id}`,
           });

@@ -1,6 +1,9 @@
 /**
  * Expiry reminders: a customer hears about each proxy twice before it
- * expires — three days and one day ahead — once per expiry date. A proxy on
+ * expires — three days and one day ahead — once per expiry date, and only
+ * the reminders whose moment came while the proxy held that expiry (see
+ * `stillMakesSense`); a queued reminder for an expiry a renewal has moved is
+ * dropped when it would be sent (bot/notices.ts). A proxy on
  * auto-renew gets the same notice with a note to keep enough money on the
  * wallet.
  *
@@ -49,6 +52,7 @@ export function createReminderJob(deps: {
         queued += deps.subscriptions.inOneTransaction(() => {
           let fresh = 0;
           for (const sub of page) {
+            if (!stillMakesSense(sub, hours, nowMs)) continue;
             // The dedupe key names the expiry and the window: a renewal (new expiry) earns new reminders.
             const added = deps.outbox.enqueue({
               audience: 'user',
@@ -83,6 +87,19 @@ export function createReminderJob(deps: {
     }
     return { queued };
   };
+}
+
+/**
+ * Whether the `hours` reminder is still worth sending: not when the proxy was
+ * bought after that moment had passed (a 1-day proxy hears nothing of "3
+ * days left"), and not when a later reminder is already due (after a pause,
+ * only the nearest one is sent).
+ */
+function stillMakesSense(sub: { createdAt: number; expiresAt: number | null }, hours: number, nowMs: number): boolean {
+  if (sub.expiresAt === null) return false;
+  const offsetAt = sub.expiresAt - hours * 3_600_000;
+  if (sub.createdAt > offsetAt) return false;
+  return !REMINDER_WINDOWS_HOURS.some((nearer) => nearer < hours && sub.expiresAt! - nowMs <= nearer * 3_600_000);
 }
 
 function parseCovered(text: string | undefined): CoveredUpTo {
