@@ -139,7 +139,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   });
   // Replaced by the job once the bot (which may ship the copy) exists; /backup calls whichever is current.
   let runBackup: () => Promise<BackupReport> = () => backups.backupNow();
-  const bot = config.botToken ? createShopBot(config, config.botToken, database, services, payments, logger, options.now, () => runBackup()) : undefined;
+  const bot = config.botToken
+    ? createShopBot(config, config.botToken, database, services, payments, logger, options.now, () => runBackup())
+    : undefined;
   const shipBackup =
     bot && config.backups.toChat && config.operatorChatId !== undefined
       ? backupToChat({ api: bot.api, chatId: config.operatorChatId, i18n: bot.i18n, language: 'en' })

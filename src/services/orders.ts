@@ -318,7 +318,8 @@ export function createOrders(deps: OrdersDeps) {
     if (!provider?.renewalTerms || !provider.capabilities.renew) {
       return { ok: false as const, reason: 'unsupported' as const, message: 'this proxy cannot be renewed' };
     }
-    if (!catalog.isOnSale(sub.providerId)) return { ok: false as const, reason: 'provider_unavailable' as const, message: OFF_SALE_MESSAGE };
+    if (!catalog.isOnSale(sub.providerId))
+      return { ok: false as const, reason: 'provider_unavailable' as const, message: OFF_SALE_MESSAGE };
     const terms = await provider.renewalTerms(sub.upstreamId);
     if (terms.kind !== 'ok') {
       return { ok: false as const, reason: 'provider_unavailable' as const, message: `${provider.displayName} is unavailable right now` };

@@ -21,13 +21,10 @@ const getReferrals = createRoute({
         start_parameter: z
           .string()
           .openapi({ description: 'The bot’s /start parameter that names you as referrer', example: 'ref_k3j5m2q7xa' }),
-        link: z
-          .string()
-          .nullable()
-          .openapi({
-            description: 'The t.me link to share; null while the bot is not running',
-            example: 'https://t.me/proxy_storefront_bot?start=ref_k3j5m2q7xa',
-          }),
+        link: z.string().nullable().openapi({
+          description: 'The t.me link to share; null while the bot is not running',
+          example: 'https://t.me/proxy_storefront_bot?start=ref_k3j5m2q7xa',
+        }),
         invited_count: z.number().int(),
         earned_cents: z.number().int().openapi({ description: 'Rewards paid minus what refunds of the referred purchases took back' }),
         reward_percent: z.number().openapi({ description: 'Share of each captured purchase of a referred customer', example: 5 }),
