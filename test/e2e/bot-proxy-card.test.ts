@@ -65,7 +65,7 @@ describe('a delivery stays in the chat', () => {
     await press(joe, '🛒 Buy proxies', has('choose a provider'));
     await press(joe, 'proxy-ipv4.com', has('choose a product'));
     await press(joe, 'Private IPv4 proxies', has('choose a country'));
-    await press(joe, /^USA/, has('choose the rent period'));
+    await press(joe, /United States/, has('choose the rent period'));
     await press(joe, /^30 days/, has('how many proxies'));
     await press(joe, /^1(\b|$)/, has('Your order'));
     await joe.press(/^✅ Confirm/);

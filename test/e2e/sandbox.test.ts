@@ -206,9 +206,9 @@ async function orderOneProxy(alice: EmulatedUser): Promise<void> {
   await press(alice, '🛒 Buy proxies', has('choose a provider'));
   await press(alice, 'proxy-ipv4.com', has('choose a product'));
   await press(alice, 'Private IPv4 proxies', has('choose a country'));
-  await press(alice, 'USA', has('choose the rent period'));
-  await press(alice, '30 days', has('how many proxies'));
-  await press(alice, '1', has('Your order'));
+  await press(alice, '🇺🇸 United States', has('choose the rent period'));
+  await press(alice, /^30 days\b/, has('how many proxies'));
+  await press(alice, /^1\b/, has('Your order'));
   await alice.press(/^✅ Confirm/);
 }
 
@@ -318,7 +318,7 @@ describe('the sandbox controls', () => {
     advanced = (await sandboxCall<AdvanceJson>(sandbox, 'POST', '/clock/advance', { days: 1 })).json;
     expect(advanced.jobs['expiry-reminders']).toEqual({ queued: 1 });
     const reminder = await sandbox.alice.waitForMessage(has('expires on'), { timeoutMs: 10_000 });
-    expect(reminder.plainText).toMatch(/in [23] day\(s\)/);
+    expect(reminder.plainText).toMatch(/in [23] days\b/);
 
     // Auto-renew on, then two days on: renewed once, a day before expiry, at the renewal price.
     sandbox.app.services.subscriptions.setAutoRenew(account.id, proxy!.id, true);
@@ -354,10 +354,10 @@ describe('the sandbox controls', () => {
       .messages()
       .map((m) => m.plainText)
       .filter((text) => text.includes('renewed automatically'));
-    // The 72 h and 24 h reminders come first, then the news of the renewal.
-    expect(notices).toHaveLength(3);
-    expect(notices.slice(0, 2).every((text) => text.includes('will be renewed automatically'))).toBe(true);
-    expect(notices[2]).toContain('was renewed automatically');
+    // The 72 h and 24 h reminders were queued on the way, but the renewal moved the expiry before they went out:
+    // a reminder for an expiry that no longer holds is dropped, so the customer hears only of the renewal.
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain('was renewed automatically');
     const [after] = sandbox.app.services.subscriptions.all(account.id);
     expect(after!.status).toBe('active');
     expect(after!.expiresAt!).toBeGreaterThan(sandbox.clock.now());

@@ -52,14 +52,17 @@ describe('referral rewards under random purchases, refunds and spending', () => 
             } else if (o.op === 'refund' && prices.has(id)) {
               const left = prices.get(id)! - s.wallet.refundedCents(id);
               if (left > 0) {
+                const amountCents = Math.min(o.amount, left);
+                // A refund key names one refund: the same key again is a replay of that very refund (same amount).
+                const refundKey = `r${o.key}-${amountCents}`;
                 const refunded = s.wallet.refund({
                   orderId: id,
-                  amountCents: Math.min(o.amount, left),
-                  refundKey: `r${o.key}`,
+                  amountCents,
+                  refundKey,
                   actor: 'admin:1',
                   reason: 'test',
                 });
-                if (!refunded.replayed) s.referrals.hooks.orderRefunded({ orderId: id, refundKey: `r${o.key}` });
+                if (!refunded.replayed) s.referrals.hooks.orderRefunded({ orderId: id, refundKey });
               }
             } else if (o.op === 'spend') {
               try {
