@@ -358,6 +358,8 @@ export const targetingCallbacks = {
   namespace: pt,
   /** Countries, a page of them. */
   countries: pt.action('c', { ...SUBSCRIPTION, page: int(2) }),
+  /** Countries in a new message: pressed under a delivery, whose credentials must stay in the chat. */
+  openAsNew: pt.action('o', SUBSCRIPTION),
   /** Within a country: its regions and the cities it targets without one. */
   places: pt.action('p', { ...SUBSCRIPTION, country: TARGET_PLACE, page: int(2) }),
   /** Within a region: its cities. */

@@ -85,4 +85,26 @@ describe('the connection-string builder', () => {
     expect(result.plainText).not.toContain('-time-');
     expect(result.plainText).toContain('Деньги не списаны');
   });
+
+  it('is offered right under a delivery, in a new message that leaves the credentials in the chat', async () => {
+    world = await startBotShop(['flashproxy']);
+    const kim = world.customer();
+    await say(kim, '/start', has('Proxy Storefront'));
+    world.credit(kim, 200_00);
+    await press(kim, '🛒 Buy proxies', has('choose a provider'));
+    await press(kim, 'FlashProxy', has('choose a product'));
+    await press(kim, /^Residential \(per GB\)/, has('choose'));
+    await press(kim, /^1 GB/, has('Your order'));
+    await kim.press(/^✅ Confirm/);
+    const delivered = await kim.waitForMessage(has('Your proxies are ready'));
+    const [proxy] = world.shop.subscriptions.all(world.account(kim).id);
+    const credentials = `${proxy!.host}:${proxy!.httpPort}:${proxy!.login}:${proxy!.password}`;
+    expect(delivered.plainText).toContain(credentials);
+
+    await kim.press('🎯 Targeting and connection string', delivered);
+    const builder = await kim.waitForMessage(has('Choose the country'));
+    expect(builder.message_id).not.toBe(delivered.message_id);
+    await press(kim, /United States/, has('choose a region or city'));
+    expect(kim.messages().find((m) => m.message_id === delivered.message_id)!.plainText).toContain(credentials);
+  });
 });

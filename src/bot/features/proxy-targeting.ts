@@ -22,6 +22,12 @@ import { reasonText } from '../views/order.js';
 export const TARGETING_PAGE_SIZE = 24;
 const PER_ROW = 3;
 
+type Present = (ctx: BotContext, text: string, keyboard: InlineKeyboard) => Promise<void>;
+
+/** Under a delivery: a new message, so the credentials stay in the chat. */
+const inNewMessage: Present = (ctx, text, keyboard) =>
+  ctx.reply(text, { reply_markup: keyboard, link_preview_options: { is_disabled: true } }).then(() => undefined);
+
 interface Choice {
   subscriptionId: string;
   country: number;
@@ -96,22 +102,24 @@ export function createProxyTargetingFeature(targeting: Targeting): Composer<BotC
   const composer = new Composer<BotContext>();
 
   /** The options, or a note on the card's place when there are none now. */
-  const optionsFor = async (ctx: BotContext, subscriptionId: string): Promise<TargetingOptions | undefined> => {
+  const optionsFor = async (ctx: BotContext, subscriptionId: string, present: Present = show): Promise<TargetingOptions | undefined> => {
     const options = await targeting.options(ctx.user.id, subscriptionId);
     if (options.ok) return options.value;
     const keyboard = new InlineKeyboard().text(ctx.t('proxies-back-to-card'), px.card.pack({ subscriptionId }));
-    await show(ctx, ctx.t('proxy-action-failed', { reason: reasonText(ctx.t, options.reason) }), keyboard);
+    await present(ctx, ctx.t('proxy-action-failed', { reason: reasonText(ctx.t, options.reason) }), keyboard);
     return undefined;
   };
 
   const backToCard = (keyboard: InlineKeyboard, t: Translate, subscriptionId: string) =>
     keyboard.text(t('proxies-back-to-card'), px.card.pack({ subscriptionId }));
 
-  const showCountries = async (ctx: BotContext, subscriptionId: string, page: number) => {
-    const options = await optionsFor(ctx, subscriptionId);
+  const showCountries = async (ctx: BotContext, subscriptionId: string, page: number, present: Present = show) => {
+    const options = await optionsFor(ctx, subscriptionId, present);
     if (!options) return;
     // No geo choice at all: straight to the session.
-    if (options.countries.length === 0) return showSession(ctx, options, { subscriptionId, country: 0, region: 0, city: 0, asn: 0 });
+    if (options.countries.length === 0) {
+      return showSession(ctx, options, { subscriptionId, country: 0, region: 0, city: 0, asn: 0 }, present);
+    }
     const keyboard = new InlineKeyboard();
     const first = page * TARGETING_PAGE_SIZE;
     grid(
@@ -125,7 +133,7 @@ export function createProxyTargetingFeature(targeting: Targeting): Composer<BotC
     keyboard
       .text(ctx.t('targeting-any-country'), targetingCallbacks.session.pack({ subscriptionId, country: 0, region: 0, city: 0, asn: 0 }))
       .row();
-    await show(ctx, ctx.t('targeting-choose-country'), backToCard(keyboard, ctx.t, subscriptionId));
+    await present(ctx, ctx.t('targeting-choose-country'), backToCard(keyboard, ctx.t, subscriptionId));
   };
 
   const showNetworks = async (ctx: BotContext, options: TargetingOptions, choice: Choice) => {
@@ -146,14 +154,14 @@ export function createProxyTargetingFeature(targeting: Targeting): Composer<BotC
     );
   };
 
-  const showSession = async (ctx: BotContext, options: TargetingOptions, choice: Choice) => {
+  const showSession = async (ctx: BotContext, options: TargetingOptions, choice: Choice, present: Present = show) => {
     const keyboard = new InlineKeyboard()
       .text(ctx.t('targeting-session-rotating'), targetingCallbacks.build.pack({ ...choice, lifetime: 0 }))
       .row();
     options.stickyLifetimes.forEach((lifetime, i) => {
       keyboard.text(sessionText(ctx.t, lifetime), targetingCallbacks.build.pack({ ...choice, lifetime: i + 1 })).row();
     });
-    await show(
+    await present(
       ctx,
       ctx.t('targeting-choose-session', { target: targetText(ctx.t, options, choice) }),
       backToCard(keyboard, ctx.t, choice.subscriptionId),
@@ -161,6 +169,7 @@ export function createProxyTargetingFeature(targeting: Targeting): Composer<BotC
   };
 
   onCallback(composer, targetingCallbacks.countries, (ctx, { subscriptionId, page }) => showCountries(ctx, subscriptionId, page));
+  onCallback(composer, targetingCallbacks.openAsNew, (ctx, { subscriptionId }) => showCountries(ctx, subscriptionId, 0, inNewMessage));
 
   onCallback(composer, targetingCallbacks.places, async (ctx, { subscriptionId, country: place, page }) => {
     const options = await optionsFor(ctx, subscriptionId);
