@@ -5,6 +5,7 @@
  * a provider without targeting.
  */
 import { describe, expect, it } from 'vitest';
+import { TARGETING_CACHE_MS } from '../../src/services/targeting.js';
 import { eachTestApi, type ApiHarness } from './harness.js';
 
 const newApi = eachTestApi();
@@ -62,6 +63,15 @@ describe('proxy targeting', () => {
       body: { country: 'de', session: 'sticky', lifetime: 'long', session_id: sessionId },
     });
     expect(again.json.connection.login).toBe(sticky.json.connection.login);
+
+    // The options were read from FlashProxy once; the strings after them came from the cache.
+    const upstream = api.shop.upstream('flashproxy').simulator;
+    const requestsBefore = upstream.requestCount();
+    await api.call('GET', `/proxies/${proxy.id}/targeting`, { token });
+    expect(upstream.requestCount()).toBe(requestsBefore);
+    api.advanceClock(TARGETING_CACHE_MS + 1);
+    await api.call('GET', `/proxies/${proxy.id}/targeting`, { token });
+    expect(upstream.requestCount()).toBe(requestsBefore + 1);
 
     // Nothing bought, nothing charged, the stored proxy unchanged.
     expect((await api.call('GET', '/orders', { token })).json.orders.length).toBe(ordersBefore);
