@@ -107,6 +107,22 @@ describe('proxy targeting', () => {
     expect((await api.call('GET', `/proxies/${proxy.id}/targeting`, { token: stranger })).status).toBe(404);
   });
 
+  it('answers 503 while FlashProxy does not answer, and builds again once it does', async () => {
+    const api = await newApi({ providers: ['flashproxy'] });
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy']);
+    const proxy = await buy(api, token, { provider: 'flashproxy', product: 'mobile', term: '1gb', quantity: 1 }, 'buy-mobile');
+    const upstream = api.shop.upstream('flashproxy').simulator;
+    upstream.setSuspended(true);
+    const down = await api.call('POST', `/proxies/${proxy.id}/connection-string`, { token, body: { country: 'de', asn: 3320 } });
+    expect(down.status).toBe(503);
+    expect(down.json.error.code).toBe('provider_unavailable');
+    upstream.setSuspended(false);
+    const up = await api.call('POST', `/proxies/${proxy.id}/connection-string`, { token, body: { country: 'de', asn: 3320 } });
+    expect(up.status, up.text).toBe(200);
+    expect(up.json.connection.login).toBe(`${proxy.login}-country-de-asn-3320`);
+  });
+
   it('answers 422 where the product has no targeting', async () => {
     const api = await newApi({ providers: ['flashproxy', 'proxy-ipv4'] });
     const user = api.shop.customer(500_00);

@@ -74,8 +74,13 @@ function targetText(t: Translate, options: TargetingOptions, choice: Choice): st
     .join(' · ');
 }
 
+/** Lifetimes the shop has words for in every language; another provider's own label is shown as it comes. */
+const WORDED_LIFETIMES = new Set(['short', 'long', 'default']);
+
 function sessionText(t: Translate, lifetime: StickyLifetime | undefined): string {
-  return lifetime ? t('targeting-session-sticky', { lifetime: escapeHtml(lifetime.label) }) : t('targeting-session-rotating');
+  if (!lifetime) return t('targeting-session-rotating');
+  const words = WORDED_LIFETIMES.has(lifetime.id) ? t(`targeting-lifetime-${lifetime.id}`) : escapeHtml(lifetime.label);
+  return t('targeting-session-sticky', { lifetime: words });
 }
 
 function connectionText(

@@ -17,3 +17,6 @@ targeting-result-session = Session: { $session }
 targeting-result-note = The password stays the same; your other strings keep working. Nothing was charged.
 targeting-new-session = 📌 New sticky session (another IP)
 targeting-another = 🎯 Another target
+targeting-lifetime-short = short (a random device)
+targeting-lifetime-long = long (up to 24 h)
+targeting-lifetime-default = the provider's usual length

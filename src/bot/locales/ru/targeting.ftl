@@ -17,3 +17,6 @@ targeting-result-session = Сессия: { $session }
 targeting-result-note = Пароль не меняется, остальные ваши строки продолжают работать. Деньги не списаны.
 targeting-new-session = 📌 Новая постоянная сессия (другой IP)
 targeting-another = 🎯 Другая цель
+targeting-lifetime-short = короткая (случайное устройство)
+targeting-lifetime-long = долгая (до 24 ч)
+targeting-lifetime-default = обычной длины у провайдера
