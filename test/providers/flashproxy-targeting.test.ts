@@ -27,12 +27,19 @@ function expectOk<T>(outcome: Outcome<T>): T {
   return outcome.value;
 }
 
+/** The fields of `TargetingCatalogResponse` (and the error envelope) these checks read. */
+interface GeoAnswer {
+  success: boolean;
+  data: { product: string; supported: { country: string[] }; capabilities: Record<string, boolean> };
+  error?: { code: string; message: string };
+}
+
 describe('FlashProxy simulator: GET /geo/catalog', () => {
   it('answers one product by its canonical key, and refuses what the openapi says it refuses', async () => {
     const { server, apiKey } = await start();
     const get = async (query: string) => {
       const response = await fetch(`${server.url}/api/v1/geo/catalog${query}`, { headers: { authorization: `Bearer ${apiKey}` } });
-      return { status: response.status, body: (await response.json()) as { success: boolean; data?: any; error?: any } };
+      return { status: response.status, body: (await response.json()) as GeoAnswer };
     };
     // "Aliases (residential to pool1, shared_isp to isp …) resolve to canonical keys; the response always echoes the canonical key."
     const residential = await get('?product=residential');
