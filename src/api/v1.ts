@@ -14,6 +14,7 @@ import type { Listing } from '../services/listing.js';
 import type { Orders } from '../services/orders.js';
 import type { Pricing } from '../services/pricing.js';
 import type { Referrals } from '../services/referrals.js';
+import type { Targeting } from '../services/targeting.js';
 import type { Subscriptions } from '../services/subscriptions.js';
 import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
@@ -29,6 +30,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
+import { proxyTargetingRoutes } from './routes/proxy-targeting.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -51,6 +53,8 @@ export interface ApiServices {
   bans?: Pick<Bans, 'banOf'>;
   /** GET /referrals is served when present. */
   referrals?: Referrals;
+  /** Proxy targeting and the connection-string builder are served when present. */
+  targeting?: Targeting;
 }
 
 export interface ApiV1Options {
@@ -96,6 +100,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', quoteRoutes(services));
   app.route('/', orderRoutes(services));
   app.route('/', proxyRoutes(services));
+  if (services.targeting) app.route('/', proxyTargetingRoutes(services.targeting));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
   if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));

@@ -348,6 +348,37 @@ export const proxyCallbacks = {
   location: p.action('ls', { ...SUBSCRIPTION, index: INDEX }),
 };
 
+const TARGET_PLACE = int(3);
+const pt = namespace('pt');
+/**
+ * The proxy card's connection-string builder (features/proxy-targeting.ts):
+ * the choice so far as 1-based places in the option lists, 0 for none.
+ */
+export const targetingCallbacks = {
+  namespace: pt,
+  /** Countries, a page of them. */
+  countries: pt.action('c', { ...SUBSCRIPTION, page: int(2) }),
+  /** Countries in a new message: pressed under a delivery, whose credentials must stay in the chat. */
+  openAsNew: pt.action('o', SUBSCRIPTION),
+  /** Within a country: its regions and the cities it targets without one. */
+  places: pt.action('p', { ...SUBSCRIPTION, country: TARGET_PLACE, page: int(2) }),
+  /** Within a region: its cities. */
+  cities: pt.action('r', { ...SUBSCRIPTION, country: TARGET_PLACE, region: TARGET_PLACE }),
+  /** The network, where the country offers any. */
+  networks: pt.action('n', { ...SUBSCRIPTION, country: TARGET_PLACE, region: TARGET_PLACE, city: TARGET_PLACE }),
+  /** Rotating or sticky. */
+  session: pt.action('s', { ...SUBSCRIPTION, country: TARGET_PLACE, region: TARGET_PLACE, city: TARGET_PLACE, asn: TARGET_PLACE }),
+  /** The string; `lifetime` 0 is rotating. */
+  build: pt.action('b', {
+    ...SUBSCRIPTION,
+    country: TARGET_PLACE,
+    region: TARGET_PLACE,
+    city: TARGET_PLACE,
+    asn: TARGET_PLACE,
+    lifetime: TARGET_PLACE,
+  }),
+};
+
 /** Why an operator rejects a manual top-up with one press. */
 export const QUICK_REJECT_REASONS = ['nr', 'ad'] as const;
 export type QuickRejectReason = (typeof QUICK_REJECT_REASONS)[number];
@@ -461,4 +492,5 @@ export const CALLBACK_GROUPS = {
   operatorCallbacks,
   operatorConsoleCallbacks,
   supportCallbacks,
+  targetingCallbacks,
 };

@@ -4,6 +4,7 @@
  * second bot instance builds the same features over other parts.
  */
 import type { Referrals } from '../services/referrals.js';
+import type { Targeting } from '../services/targeting.js';
 import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { I18n, I18nFlavor } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
@@ -32,6 +33,8 @@ export type BotServices = Pick<
     webhooks?: Webhooks;
     /** The referral screen and referral links in /start (features/referrals.ts). */
     referrals?: Referrals;
+    /** The proxy card's targeting and connection-string builder (features/proxy-targeting.ts). */
+    targeting?: Targeting;
   };
 
 export interface RateLimitOptions {

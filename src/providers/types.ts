@@ -246,6 +246,11 @@ export interface ProviderCapabilities {
   balance: boolean;
   /** Can find a purchase by our reference (or by an equivalent unambiguous method). */
   findPurchase: boolean;
+  /**
+   * Geo and session targeting in the proxy credentials (country → region →
+   * city → ASN, rotating or sticky): `targetingOptions` and `targetedCredentials`.
+   */
+  targeting: boolean;
 }
 
 export interface ProxyProvider {
@@ -275,8 +280,74 @@ export interface ProxyProvider {
   locations?(upstreamId: string): Promise<Outcome<CountryOption[]>>;
   switchLocation?(upstreamId: string, locationCode: string): Promise<Outcome<UpstreamProxy>>;
   usage?(upstreamId: string): Promise<Outcome<UsageReport>>;
+  /** The targeting a product's proxies accept; `ok` with no countries and no lifetimes means none. */
+  targetingOptions?(productId: string): Promise<Outcome<TargetingOptions>>;
+  /**
+   * The credentials for a target, built in the upstream's documented format
+   * without calling it (no new purchase). The target is assumed checked
+   * against `targetingOptions`.
+   */
+  targetedCredentials?(proxy: TargetableProxy, target: ProxyTarget): Outcome<CredentialsChange>;
   /** Our account balance at the upstream, in cents. */
   balance?(): Promise<Outcome<{ balanceCents: number }>>;
+}
+
+// ---------------------------------------------------------------------------
+// Targeting
+// ---------------------------------------------------------------------------
+
+export interface TargetingPlace {
+  /** The value the upstream expects in the credentials. */
+  code: string;
+  name: string;
+}
+
+export interface TargetingRegion extends TargetingPlace {
+  /** Cities the upstream accepts only together with this region. */
+  cities: TargetingPlace[];
+}
+
+export interface TargetingCountry extends TargetingPlace {
+  /** ISO 3166-1 alpha-2, for a localized name and flag. */
+  iso?: string;
+  regions: TargetingRegion[];
+  /** Cities the upstream accepts without a region. */
+  cities: TargetingPlace[];
+  /** Networks (autonomous systems) the upstream can route through in this country. */
+  asns: number[];
+}
+
+/** How long a sticky session keeps its exit IP; `id` is handed back in a target. */
+export interface StickyLifetime {
+  id: string;
+  label: string;
+  /** The longest the upstream promises, when it says. */
+  maxMinutes?: number;
+}
+
+export interface TargetingOptions {
+  /** Empty: no geo choice (the product still may offer sticky sessions). */
+  countries: TargetingCountry[];
+  /** Empty: rotating only. */
+  stickyLifetimes: StickyLifetime[];
+}
+
+export type TargetSession = { mode: 'rotating' } | { mode: 'sticky'; lifetimeId: string; sessionId: string };
+
+/** One choice from `TargetingOptions`; a region or city needs its country, an ASN needs its country. */
+export interface ProxyTarget {
+  countryCode?: string;
+  regionCode?: string;
+  cityCode?: string;
+  asn?: number;
+  session: TargetSession;
+}
+
+/** What a proxy is given so its credentials can be re-targeted. */
+export interface TargetableProxy {
+  productId: string;
+  login: string;
+  password: string;
 }
 
 /** Settings every adapter factory receives. */

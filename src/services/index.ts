@@ -22,6 +22,7 @@ import { createTrials } from './trials.js';
 import { createStats } from './stats.js';
 import { createSupport } from './support.js';
 import { createSubscriptions } from './subscriptions.js';
+import { createTargeting } from './targeting.js';
 import { createTokenSigning } from './token-signing.js';
 import { createTokens } from './tokens.js';
 import { createUpdateLog } from './update-log.js';
@@ -122,6 +123,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     referrals,
     promos,
     trials,
+    targeting: createTargeting({ catalog, subscriptions, now }),
   };
 }
 

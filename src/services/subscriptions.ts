@@ -42,10 +42,13 @@ export type ProxyActionRefusal = 'not_found' | 'unsupported' | 'provider_unavail
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; reason: ProxyActionRefusal; message: string };
 
-export type ProxyAction = keyof Pick<ProviderCapabilities, 'renew' | 'changeCredentials' | 'rotateIp' | 'switchLocation' | 'usage'>;
+export type ProxyAction = keyof Pick<
+  ProviderCapabilities,
+  'renew' | 'changeCredentials' | 'rotateIp' | 'switchLocation' | 'usage' | 'targeting'
+>;
 
 /** Whether the provider offers an action on this product's proxies: the provider can, and the product is no exception. */
-function offers(provider: ProxyProvider, productId: string, action: ProxyAction): boolean {
+export function offers(provider: ProxyProvider, productId: string, action: ProxyAction): boolean {
   return provider.capabilities[action] && provider.productCapabilities?.(productId)[action] !== false;
 }
 
@@ -187,7 +190,7 @@ export function createSubscriptions(deps: {
     actionsFor(sub: SubscriptionRow): ProxyAction[] {
       const provider = catalog.provider(sub.providerId);
       if (!provider) return [];
-      const actions: ProxyAction[] = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage'];
+      const actions: ProxyAction[] = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage', 'targeting'];
       return actions.filter((a) => offers(provider, sub.productId, a));
     },
 

@@ -1172,6 +1172,7 @@ describe('FlashProxy capabilities', () => {
       usage: 'usage',
       balance: 'balance',
       findPurchase: 'findPurchase',
+      targeting: 'targetingOptions',
     } as const;
     for (const [capability, method] of Object.entries(methodFor)) {
       const declared = provider.capabilities[capability as keyof typeof methodFor];
@@ -1180,5 +1181,6 @@ describe('FlashProxy capabilities', () => {
     expect(provider.capabilities).toMatchObject({ rotateIp: false, switchLocation: false, renew: true, findPurchase: true });
     expect(provider.locations).toBeUndefined();
     expect(typeof provider.renewalTerms).toBe('function');
+    expect(typeof provider.targetedCredentials).toBe('function');
   });
 });

@@ -582,6 +582,7 @@ describe('GateProxy capabilities', () => {
       usage: has('usage'),
       balance: has('balance'),
       findPurchase: true,
+      targeting: has('targetingOptions') && has('targetedCredentials'),
     });
     expect([gate.capabilities.usage, gate.capabilities.balance, gate.capabilities.renew]).toEqual([true, true, false]);
     expect(has('renewalTerms') || has('rotateIp') || has('locations')).toBe(false);

@@ -567,6 +567,7 @@ describe('LumiWeb adapter over HTTP', () => {
       usage: false,
       balance: true,
       findPurchase: true,
+      targeting: false,
     });
     expect(typeof provider.renewalTerms).toBe('function');
     expect(provider.locations).toBeUndefined();

@@ -689,6 +689,7 @@ describe('proxy-ipv4: capabilities', () => {
       usage: [provider.usage],
       balance: [provider.balance],
       findPurchase: [provider.findPurchase],
+      targeting: [provider.targetingOptions, provider.targetedCredentials],
     };
     for (const [capability, impls] of Object.entries(methods)) {
       const declared = provider.capabilities[capability as keyof ProviderCapabilities];

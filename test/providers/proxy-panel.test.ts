@@ -811,6 +811,7 @@ describe('proxy-panel: capabilities', () => {
       usage: false,
       balance: false,
       findPurchase: true,
+      targeting: false,
     });
     expect(p.id).toBe('proxy-panel');
   });

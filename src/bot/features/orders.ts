@@ -110,7 +110,13 @@ async function placeOrder(env: BotEnv, api: Api, task: OrderTask): Promise<void>
     const sub = id ? env.services.subscriptions.get(task.userId, id) : undefined;
     if (sub) renewed = { id: sub.id, expiresAt: sub.expiresAt };
   }
-  const view = sagaResultView(t, result, balance, renewed);
+  // A single delivered proxy that takes targeting: its connection-string builder right under the credentials.
+  const delivered = result.kind === 'delivered' && result.order.kind !== 'renewal' ? result.proxies : [];
+  const targetable =
+    delivered.length === 1 && env.services.targeting && env.services.subscriptions.actionsFor(delivered[0]!).includes('targeting')
+      ? delivered[0]!.id
+      : undefined;
+  const view = sagaResultView(t, result, balance, renewed, targetable);
   if (view.awaitingFunds) env.pendingQuotes.write(String(task.userId), task.quoteId);
   else if (result.kind !== 'quote_expired') env.pendingQuotes.delete(String(task.userId));
   // News about a slow order (a person alerted, the outcome) edits this message instead of adding new ones (notices.ts).

@@ -9,7 +9,7 @@ import { formatProxy, type ProxyCredentials } from '../../domain/proxy-format.js
 import type { OrderFailureCode, QuoteRefusal, QuoteView, SagaResult } from '../../services/orders.js';
 import { labelsOf, type OrderLabels, type OrderRow } from '../../services/order-store.js';
 import type { Balance } from '../../services/wallet.js';
-import { menuCallbacks as menu, orderCallbacks, proxyCallbacks, walletCallbacks } from '../callback-data.js';
+import { menuCallbacks as menu, orderCallbacks, proxyCallbacks, targetingCallbacks, walletCallbacks } from '../callback-data.js';
 import { isoDate, isoDateTime, money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
 import { backToMenu, menuButton } from '../keyboards/main-menu.js';
@@ -125,7 +125,18 @@ export interface ResultView {
  * proxies; where no file can be attached (a text-only notice), a pointer to
  * the export instead.
  */
-export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCredentials[], balance: Balance, canAttach = true): ResultView {
+/**
+ * `targetableProxyId`: the delivered proxy when its product takes geo and
+ * session targeting; its builder is offered right under the credentials.
+ */
+export function deliveredView(
+  t: Translate,
+  order: OrderRow,
+  proxies: ProxyCredentials[],
+  balance: Balance,
+  canAttach = true,
+  targetableProxyId?: string,
+): ResultView {
   const labels = labelsOf(order);
   const lines = credentialLines(proxies);
   const head = [
@@ -140,6 +151,10 @@ export function deliveredView(t: Translate, order: OrderRow, proxies: ProxyCrede
       // A new message: editing this one would take the credentials out of the chat.
       .text(t('menu-proxies'), proxyCallbacks.listAsNew.pack({ page: 0 })),
   );
+  if (targetableProxyId) {
+    // In a new message too, for the same reason.
+    keyboard.row().text(t('proxy-btn-targeting'), targetingCallbacks.openAsNew.pack({ subscriptionId: targetableProxyId }));
+  }
   if (lines.length > MAX_INLINE_PROXIES && !canAttach) {
     return { text: [...head, '', t('notice-export-hint', { count: lines.length })].join('\n'), keyboard };
   }
@@ -215,12 +230,13 @@ export function sagaResultView(
   result: SagaResult,
   balance: Balance,
   renewedSubscription?: { id: string; expiresAt: number | null },
+  targetableProxyId?: string,
 ): ResultView {
   switch (result.kind) {
     case 'delivered':
       return result.order.kind === 'renewal'
         ? renewedView(t, result.order, renewedSubscription?.expiresAt, balance, renewedSubscription?.id)
-        : deliveredView(t, result.order, result.proxies, balance);
+        : deliveredView(t, result.order, result.proxies, balance, true, targetableProxyId);
     case 'failed':
       return failedView(t, result.order, balance);
     case 'provisioning':

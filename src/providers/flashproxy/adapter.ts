@@ -43,6 +43,7 @@ import {
   type ProductDefinition,
 } from './products.js';
 import type { WirePlan, WirePool, WirePricing } from './schemas.js';
+import { geoProductOf, isTargetableProduct, targetedCredentials, targetingOptionsFrom } from './targeting.js';
 
 /** What this adapter can do: the module descriptor (index.ts) hands these same capabilities to the registry. */
 export const FLASHPROXY_CAPABILITIES: ProviderCapabilities = {
@@ -55,6 +56,8 @@ export const FLASHPROXY_CAPABILITIES: ProviderCapabilities = {
   usage: true,
   balance: true,
   findPurchase: true,
+  // Username parameters, per the openapi's "Geo Targeting" section; see targeting.ts.
+  targeting: true,
 };
 
 /** Plans per `GET /plans` page (the documented maximum). */
@@ -72,6 +75,9 @@ export function createFlashProxyProvider(settings: ProviderSettings): ProxyProvi
     id: 'flashproxy',
     displayName: 'FlashProxy',
     capabilities: FLASHPROXY_CAPABILITIES,
+
+    // Dedicated ISP is "stock-based (no geo targeting)" (openapi, GET /geo/catalog).
+    productCapabilities: (productId) => (isTargetableProduct(productId) ? {} : { targeting: false }),
 
     getCatalog: () => loadCatalog(client),
 
@@ -177,6 +183,16 @@ export function createFlashProxyProvider(settings: ProviderSettings): ProxyProvi
         ...(max === null || max === undefined ? {} : { totalGb: bytesToGb(max) }),
       });
     },
+
+    async targetingOptions(productId) {
+      const geoProduct = geoProductOf(productId);
+      if (!geoProduct) return ok({ countries: [], stickyLifetimes: [] });
+      const catalog = await client.getGeoCatalog(geoProduct);
+      if (catalog.kind !== 'ok') return catalog;
+      return ok(targetingOptionsFrom(productId, catalog.value));
+    },
+
+    targetedCredentials,
 
     async balance() {
       const balance = await client.getBalance();

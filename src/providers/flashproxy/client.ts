@@ -42,6 +42,7 @@ import {
   type WirePricing,
   type WireUsage,
 } from './schemas.js';
+import { geoCatalogResponseSchema, type WireGeoCatalog } from './targeting.js';
 
 /** FlashProxy's documented budget per API key. */
 export const FLASHPROXY_RATE_PER_MINUTE = 100;
@@ -78,6 +79,8 @@ export interface FlashProxyClient {
   extendPlan(planId: string, body: ExtendPlanBody, idempotencyKey: string): Promise<MoneyOutcome<WireExtendResult>>;
   changePassword(planId: string, newPassword: string): Promise<Outcome<WirePasswordChange>>;
   getUsage(planId: string): Promise<Outcome<WireUsage>>;
+  /** One product's targeting catalog (`GET /geo/catalog?product=`, one product per request). */
+  getGeoCatalog(product: string): Promise<Outcome<WireGeoCatalog>>;
   /** Masks the API key in any text built from upstream answers. */
   redact(text: string): string;
 }
@@ -190,5 +193,8 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
       ),
 
     getUsage: (planId) => call({ method: 'GET', path: `${planPath(planId)}/usage`, retry: true }, usageResponseSchema, (r) => r.data),
+
+    getGeoCatalog: (product) =>
+      call({ method: 'GET', path: '/geo/catalog', query: { product }, retry: true }, geoCatalogResponseSchema, (r) => r.data),
   };
 }

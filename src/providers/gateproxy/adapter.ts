@@ -64,6 +64,7 @@ export const GATEPROXY_CAPABILITIES: ProviderCapabilities = {
   usage: true,
   balance: true,
   findPurchase: true,
+  targeting: false,
 };
 
 export function createGateProxyProvider(settings: ProviderSettings): ProxyProvider {

@@ -95,6 +95,7 @@ export const LUMIWEB_CAPABILITIES: ProviderCapabilities = {
   usage: false,
   balance: true,
   findPurchase: true,
+  targeting: false,
 };
 
 export function createLumiWebProvider(settings: ProviderSettings, options: LumiWebOptions = {}): ProxyProvider {

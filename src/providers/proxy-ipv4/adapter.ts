@@ -79,6 +79,7 @@ export const PROXY_IPV4_CAPABILITIES: ProviderCapabilities = {
   usage: false,
   balance: true,
   findPurchase: true,
+  targeting: false,
 };
 
 export function createProxyIpv4Provider(settings: ProxyIpv4Settings): ProxyProvider {

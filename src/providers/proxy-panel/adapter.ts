@@ -73,6 +73,7 @@ export const PROXY_PANEL_CAPABILITIES: ProviderCapabilities = {
   usage: false,
   balance: false,
   findPurchase: true, // by listing subscriptions against what we own; see findPurchase
+  targeting: false,
 };
 
 export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvider {

@@ -4,6 +4,7 @@
  * account's endpoints.
  */
 import { INVALID_JSON, type SimHandler, type SimRequest, type SimResponse } from '../sim-server.js';
+import { geoCatalog } from './geo.js';
 import { failure, validationError } from './responses.js';
 import type { FlashProxyAccount } from './state.js';
 
@@ -107,6 +108,7 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
     if (method === 'GET' && path === '/proxies/pools') {
       return account.listPools(request.query.get('type'), request.query.get('country'));
     }
+    if (method === 'GET' && path === '/geo/catalog') return geoCatalog(request.query.get('product'));
     if (method === 'POST' && path === '/plans/check-price') return account.checkPrice(request.body);
     if (path === '/plans') {
       if (method === 'GET') return account.listPlans(request.query);

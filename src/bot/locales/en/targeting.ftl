@@ -1,0 +1,22 @@
+proxy-btn-targeting = 🎯 Targeting and connection string
+targeting-choose-country = <b>Connection string</b>
+    Choose the country the proxy should exit in. Nothing is bought: the same proxy gets another login.
+targeting-any-country = 🌐 Any country
+targeting-choose-place = <b>{ $country }</b>: choose a region or city, or the whole country.
+targeting-whole-country = Whole country
+targeting-choose-city = <b>{ $target }</b>: choose a city, or the whole region.
+targeting-whole-region = Whole region
+targeting-choose-network = <b>{ $target }</b>: choose a mobile or ISP network (ASN), or any.
+targeting-any-network = Any network
+targeting-choose-session = <b>{ $target }</b>: how should the IP change?
+targeting-session-rotating = 🔄 Rotating: a new IP for every request
+targeting-session-sticky = 📌 Sticky: { $lifetime }
+targeting-result-title = 🎯 <b>Connection string</b>
+targeting-result-target = Target: { $target }
+targeting-result-session = Session: { $session }
+targeting-result-note = The password stays the same; your other strings keep working. Nothing was charged.
+targeting-new-session = 📌 New sticky session (another IP)
+targeting-another = 🎯 Another target
+targeting-lifetime-short = short (a random device)
+targeting-lifetime-long = long (up to 24 h)
+targeting-lifetime-default = the provider's usual length

@@ -1,0 +1,22 @@
+proxy-btn-targeting = 🎯 Таргетинг и строка подключения
+targeting-choose-country = <b>Строка подключения</b>
+    Выберите страну, в которой прокси будет выходить в сеть. Ничего не покупается: тот же прокси получает другой логин.
+targeting-any-country = 🌐 Любая страна
+targeting-choose-place = <b>{ $country }</b>: выберите регион или город либо всю страну.
+targeting-whole-country = Вся страна
+targeting-choose-city = <b>{ $target }</b>: выберите город или весь регион.
+targeting-whole-region = Весь регион
+targeting-choose-network = <b>{ $target }</b>: выберите мобильную сеть или провайдера (ASN) либо любую сеть.
+targeting-any-network = Любая сеть
+targeting-choose-session = <b>{ $target }</b>: как должен меняться IP?
+targeting-session-rotating = 🔄 Ротация: новый IP на каждый запрос
+targeting-session-sticky = 📌 Постоянная сессия: { $lifetime }
+targeting-result-title = 🎯 <b>Строка подключения</b>
+targeting-result-target = Цель: { $target }
+targeting-result-session = Сессия: { $session }
+targeting-result-note = Пароль не меняется, остальные ваши строки продолжают работать. Деньги не списаны.
+targeting-new-session = 📌 Новая постоянная сессия (другой IP)
+targeting-another = 🎯 Другая цель
+targeting-lifetime-short = короткая (случайное устройство)
+targeting-lifetime-long = долгая (до 24 ч)
+targeting-lifetime-default = обычной длины у провайдера
