@@ -29,6 +29,8 @@ import { catalogRoutes } from './routes/catalog.js';
 import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
+import { proxyAccessRoutes } from './routes/proxy-access.js';
+import type { ProxyAccess } from '../services/proxy-access.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -51,6 +53,8 @@ export interface ApiServices {
   bans?: Pick<Bans, 'banOf'>;
   /** GET /referrals is served when present. */
   referrals?: Referrals;
+  /** The proxies' IP allowlist and cancellation routes are served when present. */
+  proxyAccess?: ProxyAccess;
 }
 
 export interface ApiV1Options {
@@ -96,6 +100,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', quoteRoutes(services));
   app.route('/', orderRoutes(services));
   app.route('/', proxyRoutes(services));
+  if (services.proxyAccess) app.route('/', proxyAccessRoutes(services.proxyAccess, services.subscriptions));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
   if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));

@@ -64,7 +64,7 @@ export const OrderSchema = z
   })
   .openapi('Order');
 
-export const PROXY_ACTIONS = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage'] as const;
+export const PROXY_ACTIONS = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage', 'allowedIps', 'cancel'] as const;
 
 const proxySummaryShape = {
   id: z.string(),

@@ -1,0 +1,148 @@
+/**
+ * The IP allowlist and cancellation by API, against the FlashProxy simulator
+ * over HTTP: list / add / remove with every entry checked before anything is
+ * sent, cancellation with its refund rule read first and repeated as consent,
+ * and a clear 422 where the provider offers neither.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ProviderId } from '../../src/providers/types.js';
+import { eachTestApi, firstOffer, type ApiHarness } from './harness.js';
+
+const newApi = eachTestApi();
+
+async function buyOne(api: ApiHarness, token: string, provider: ProviderId) {
+  const quoted = await api.call('POST', '/quotes', { token, body: await firstOffer(api, token, provider) });
+  if (quoted.status !== 201) throw new Error(`quote answered ${quoted.status}: ${quoted.text}`);
+  const bought = await api.call('POST', '/orders', { token, idempotencyKey: `buy-${provider}`, body: { quote_id: quoted.json.quote.id } });
+  if (bought.status !== 201) throw new Error(`order answered ${bought.status}: ${bought.text}`);
+  return bought.json.proxies[0] as { id: string };
+}
+
+describe('IP allowlist by API', () => {
+  it('lists, adds and removes addresses at FlashProxy, and says the provider’s limits', async () => {
+    const api = await newApi({ providers: ['flashproxy'] });
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const proxy = await buyOne(api, token, 'flashproxy');
+    const sim = api.shop.upstream('flashproxy').simulator;
+    const planId = api.shop.subscriptions.get(user.id, proxy.id)!.upstreamId;
+
+    const card = await api.call('GET', `/proxies/${proxy.id}`, { token });
+    expect(card.json.actions).toEqual(expect.arrayContaining(['allowedIps', 'cancel']));
+
+    const empty = await api.call('GET', `/proxies/${proxy.id}/allowed-ips`, { token });
+    expect(empty.status).toBe(200);
+    expect(empty.json.allowlist).toEqual({ allowed_ips: [], max_entries: 10, cidr_supported: false });
+
+    const added = await api.call('POST', `/proxies/${proxy.id}/allowed-ips`, { token, body: { ips: ['203.0.113.5', '2001:DB8::1'] } });
+    expect(added.status, added.text).toBe(200);
+    expect(added.json.allowlist.allowed_ips).toEqual(['203.0.113.5', '2001:db8::1']);
+    expect(sim.plan(planId)!.allowedIps).toEqual(['203.0.113.5', '2001:db8::1']);
+
+    // Adding what is there (here in its IPv4-mapped spelling) keeps one entry.
+    const again = await api.call('POST', `/proxies/${proxy.id}/allowed-ips`, { token, body: { ips: ['::ffff:203.0.113.5'] } });
+    expect(again.json.allowlist.allowed_ips).toEqual(['203.0.113.5', '2001:db8::1']);
+
+    const removed = await api.call('DELETE', `/proxies/${proxy.id}/allowed-ips/${encodeURIComponent('2001:db8::1')}`, { token });
+    expect(removed.status, removed.text).toBe(200);
+    expect(removed.json.allowlist.allowed_ips).toEqual(['203.0.113.5']);
+    expect(sim.plan(planId)!.allowedIps).toEqual(['203.0.113.5']);
+  });
+
+  it('refuses a range, a malformed address or an eleventh entry with every problem named, and changes nothing', async () => {
+    const api = await newApi({ providers: ['flashproxy'] });
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const proxy = await buyOne(api, token, 'flashproxy');
+    const sim = api.shop.upstream('flashproxy').simulator;
+    const planId = api.shop.subscriptions.get(user.id, proxy.id)!.upstreamId;
+    await api.call('POST', `/proxies/${proxy.id}/allowed-ips`, { token, body: { ips: ['198.51.100.1'] } });
+
+    const bad = await api.call('POST', `/proxies/${proxy.id}/allowed-ips`, {
+      token,
+      body: { ips: ['10.0.0.0/8', '300.1.1.1', '203.0.113.7'] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('invalid_request');
+    expect(bad.json.error.details.map((d: { message: string }) => d.message)).toEqual([
+      '10.0.0.0/8: this provider accepts single addresses only, not ranges',
+      '300.1.1.1 is not an IPv4 or IPv6 address',
+    ]);
+
+    const ten = Array.from({ length: 10 }, (_, i) => `203.0.113.${i + 10}`);
+    const tooMany = await api.call('POST', `/proxies/${proxy.id}/allowed-ips`, { token, body: { ips: ten } });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.error.details[0].message).toBe('the list would hold 11 addresses; this provider keeps at most 10');
+    expect(sim.plan(planId)!.allowedIps).toEqual(['198.51.100.1']);
+
+    // Changing the list needs `write`; reading it does not.
+    const reader = api.token(user.id, ['read']);
+    expect((await api.call('GET', `/proxies/${proxy.id}/allowed-ips`, { token: reader })).status).toBe(200);
+    expect((await api.call('POST', `/proxies/${proxy.id}/allowed-ips`, { token: reader, body: { ips: ['203.0.113.1'] } })).status).toBe(
+      403,
+    );
+  });
+
+  it('is 422 unsupported where the provider keeps no allowlist, and 404 for someone else’s proxy', async () => {
+    const api = await newApi({ providers: ['proxy-ipv4', 'flashproxy'] });
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const proxy = await buyOne(api, token, 'proxy-ipv4');
+    const card = await api.call('GET', `/proxies/${proxy.id}`, { token });
+    expect(card.json.actions).not.toContain('allowedIps');
+    expect(card.json.actions).not.toContain('cancel');
+    const listed = await api.call('GET', `/proxies/${proxy.id}/allowed-ips`, { token });
+    expect([listed.status, listed.json.error.code]).toEqual([422, 'unsupported']);
+    expect((await api.call('GET', `/proxies/${proxy.id}/cancellation`, { token })).status).toBe(422);
+
+    const stranger = api.shop.customer(0, 'Stranger');
+    const theirs = api.token(stranger.id, ['read', 'write']);
+    expect((await api.call('GET', `/proxies/${proxy.id}/allowed-ips`, { token: theirs })).status).toBe(404);
+  });
+});
+
+describe('cancelling a proxy by API', () => {
+  it('states “no refund” first, cancels only with that consent, and moves no money', async () => {
+    const api = await newApi({ providers: ['flashproxy'] });
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const proxy = await buyOne(api, token, 'flashproxy');
+    const sim = api.shop.upstream('flashproxy').simulator;
+    const planId = api.shop.subscriptions.get(user.id, proxy.id)!.upstreamId;
+    const balanceAfterPurchase = api.shop.wallet.balance(user.id);
+
+    const terms = await api.call('GET', `/proxies/${proxy.id}/cancellation`, { token });
+    expect(terms.status).toBe(200);
+    expect(terms.json.refund).toEqual({ kind: 'none', amount_cents: 0 });
+    expect(terms.json.proxies.map((p: { id: string }) => p.id)).toEqual([proxy.id]);
+
+    // Without repeating the rule it was told, nothing happens.
+    const unconsented = await api.call('DELETE', `/proxies/${proxy.id}`, { token });
+    expect(unconsented.status).toBe(400);
+    expect(sim.plan(planId)!.status).toBe('active');
+
+    const cancelled = await api.call('DELETE', `/proxies/${proxy.id}?refund=none`, { token });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(cancelled.json.refund).toEqual({ kind: 'none', amount_cents: 0 });
+    expect(cancelled.json.proxies).toEqual([expect.objectContaining({ id: proxy.id, status: 'cancelled' })]);
+    expect(sim.plan(planId)!.status).toBe('cancelled');
+    expect(api.shop.subscriptions.get(user.id, proxy.id)!).toMatchObject({ status: 'cancelled', autoRenew: false });
+    expect(api.shop.wallet.balance(user.id)).toEqual(balanceAfterPurchase);
+
+    // A cancelled proxy offers neither action any more.
+    expect((await api.call('GET', `/proxies/${proxy.id}`, { token })).json.actions).not.toContain('cancel');
+    expect((await api.call('DELETE', `/proxies/${proxy.id}?refund=none`, { token })).status).toBe(422);
+  });
+
+  it('when FlashProxy does not answer, nothing is marked cancelled and the caller hears 503', async () => {
+    const api = await newApi({ providers: ['flashproxy'] });
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const proxy = await buyOne(api, token, 'flashproxy');
+    const sim = api.shop.upstream('flashproxy').simulator;
+    sim.faults.inject({ kind: 'error_before', status: 500 }, { path: /\/plans\/[^/]+$/, times: 10 });
+    const answer = await api.call('DELETE', `/proxies/${proxy.id}?refund=none`, { token });
+    expect([answer.status, answer.json.error.code]).toEqual([503, 'provider_unavailable']);
+    expect(api.shop.subscriptions.get(user.id, proxy.id)!.status).toBe('active');
+  });
+});
