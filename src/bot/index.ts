@@ -44,6 +44,7 @@ import { createMembershipFeature } from './features/membership.js';
 import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
+import { createProxyAccessFeature } from './features/proxy-access.js';
 import { createReferralsFeature } from './features/referrals.js';
 import { createTokensFeature } from './features/tokens.js';
 import { createSupportFeature, createSupportRelay } from './features/support.js';
@@ -385,6 +386,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   shop.use(createBuyFeature());
   shop.use(createOrdersFeature(env, () => bot.api));
   shop.use(createProxiesFeature(env));
+  if (services.proxyAccess) shop.use(createProxyAccessFeature(env, services.proxyAccess));
   shop.use(createWalletFeature(env));
   shop.use(registerTopUpMethods(env, topUpMethods));
   shop.use(createTokensFeature(env));

@@ -39,6 +39,8 @@ export interface Allowlist {
 /** What cancelling a proxy does, told before the customer confirms. */
 export interface CancelTerms {
   refund: CancelRefund;
+  /** Who sets the rule: the provider's name, for telling the customer. */
+  providerName: string;
   /** Every proxy the cancellation ends: the provider cancels a whole plan, bought as one order. */
   proxies: SubscriptionRow[];
 }
@@ -124,7 +126,8 @@ export function createProxyAccess(deps: { db: Db; catalog: Catalog; logger: Logg
     cancelTerms(userId: number, id: string): AccessResult<CancelTerms> {
       const found = withProvider(userId, id, 'cancel');
       if (!found.ok) return found;
-      return { ok: true, value: { refund: found.provider.cancelRefund!(found.sub.upstreamId), proxies: planMates(found.sub) } };
+      const refund = found.provider.cancelRefund!(found.sub.upstreamId);
+      return { ok: true, value: { refund, providerName: found.provider.displayName, proxies: planMates(found.sub) } };
     },
 
     /**
