@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src/providers/types.js';
+import { firstChoice } from '../helpers/shop.js';
 import { eachTestApi, firstOffer, type ApiHarness } from './harness.js';
 
 const newApi = eachTestApi();
@@ -129,8 +130,10 @@ describe('cancelling a proxy by API', () => {
     expect(api.shop.subscriptions.get(user.id, proxy.id)!).toMatchObject({ status: 'cancelled', autoRenew: false });
     expect(api.shop.wallet.balance(user.id)).toEqual(balanceAfterPurchase);
 
-    // A cancelled proxy offers neither action any more.
-    expect((await api.call('GET', `/proxies/${proxy.id}`, { token })).json.actions).not.toContain('cancel');
+    // A cancelled proxy offers no action any more, and no renewal is quoted for it.
+    expect((await api.call('GET', `/proxies/${proxy.id}`, { token })).json.actions).toEqual([]);
+    const renewal = await api.call('GET', `/proxies/${proxy.id}/renewal-terms`, { token });
+    expect([renewal.status, renewal.json.error.code]).toEqual([422, 'unsupported']);
     expect((await api.call('DELETE', `/proxies/${proxy.id}?refund=none`, { token })).status).toBe(422);
   });
 
@@ -144,5 +147,29 @@ describe('cancelling a proxy by API', () => {
     const answer = await api.call('DELETE', `/proxies/${proxy.id}?refund=none`, { token });
     expect([answer.status, answer.json.error.code]).toEqual([503, 'provider_unavailable']);
     expect(api.shop.subscriptions.get(user.id, proxy.id)!.status).toBe('active');
+  });
+});
+
+describe('cancelling a FlashProxy plan of several IPs', () => {
+  it('names every IP of the plan before cancelling, and cancels them all', async () => {
+    const api = await newApi({ providers: ['flashproxy'] });
+    const user = api.shop.customer(5_000_00);
+    const token = api.token(user.id, ['read', 'write']);
+    const choice = await firstChoice(api.shop, 'flashproxy', 2, 'dedicated-isp');
+    const quoted = await api.shop.orders.quote(user.id, 'flashproxy', choice);
+    if (!quoted.ok) throw new Error(`quote failed: ${quoted.message}`);
+    const bought = await api.shop.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 't:isp', channel: 'api' });
+    if (bought.kind !== 'delivered') throw new Error(`purchase ${bought.kind}`);
+    const ids = bought.proxies.map((p) => p.id).sort();
+    expect(ids).toHaveLength(2);
+
+    const terms = await api.call('GET', `/proxies/${ids[0]}/cancellation`, { token });
+    expect(terms.json.proxies.map((p: { id: string }) => p.id).sort()).toEqual(ids);
+
+    const cancelled = await api.call('DELETE', `/proxies/${ids[0]}?refund=none`, { token });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(ids.map((id) => api.shop.subscriptions.get(user.id, id)!.status)).toEqual(['cancelled', 'cancelled']);
+    const planId = api.shop.subscriptions.get(user.id, ids[0]!)!.upstreamId.split('#')[0]!;
+    expect(api.shop.upstream('flashproxy').simulator.plan(planId)!.status).toBe('cancelled');
   });
 });
