@@ -61,6 +61,11 @@ export const FLASHPROXY_CAPABILITIES: ProviderCapabilities = {
   allowedIps: true,
   // openapi `DELETE /plans/{planId}` ("Cancel a plan": "No refund will be issued").
   cancel: true,
+  // Not offered: `/sub-users` ("Create a new sub-user under your reseller account … Initial
+  // balance to allocate (from your balance)", each with its own `api_key`) are reseller
+  // sub-accounts, not a split of one plan's traffic. Selling one would move the shop's upstream
+  // balance outside the saga, which no DELETE or documented refund gives back, and hand the
+  // customer a key that buys at the shop's wholesale prices.
 };
 
 /**
