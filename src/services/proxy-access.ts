@@ -49,6 +49,22 @@ export function createProxyAccess(deps: { db: Db; catalog: Catalog; logger: Logg
   const { db, catalog, logger } = deps;
   const now = deps.now ?? Date.now;
 
+  /**
+   * One edit at a time per proxy: an edit reads the upstream's list and writes
+   * the whole new one back, so two at once would each drop the other's change.
+   */
+  const editQueues = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const previous = editQueues.get(key) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => undefined);
+    editQueues.set(key, settled);
+    void settled.then(() => {
+      if (editQueues.get(key) === settled) editQueues.delete(key);
+    });
+    return run;
+  };
+
   const offers = (provider: ProxyProvider, sub: SubscriptionRow, action: AccessAction) =>
     provider.capabilities[action] === true && provider.productCapabilities?.(sub.productId)[action] !== false;
 
@@ -106,21 +122,25 @@ export function createProxyAccess(deps: { db: Db; catalog: Catalog; logger: Logg
       id: string,
       change: { add?: readonly string[]; remove?: readonly string[] },
     ): Promise<AllowlistEditResult> {
-      const found = withProvider(userId, id, 'allowedIps');
-      if (!found.ok) return found;
-      const rules = found.provider.ipAllowlistRules!;
-      const current = await found.provider.allowedIps!(found.sub.upstreamId);
-      if (current.kind !== 'ok') return unavailable(found.provider);
-      const next = editAllowlist(current.value, change, rules);
-      if (!next.ok) return { ok: false, reason: 'invalid', message: 'the IP list was not changed', problems: next.problems };
-      const set = await found.provider.setAllowedIps!(found.sub.upstreamId, next.ips);
-      if (set.kind === 'refused' && set.code === 'invalid_option') {
-        // The upstream refused what our check let through: say so, rather than "try later".
-        return { ok: false, reason: 'invalid', message: set.message, problems: [] };
-      }
-      if (set.kind !== 'ok') return unavailable(found.provider);
-      logger.info('proxy allowlist changed', { subscriptionId: id, entries: set.value.length });
-      return { ok: true, value: { ips: set.value } };
+      const sub = find(userId, id);
+      // The proxies of one plan (one order) share its list, so they share the queue too.
+      return oneAtATime(sub ? `${sub.providerId}:${sub.orderId}` : id, async (): Promise<AllowlistEditResult> => {
+        const found = withProvider(userId, id, 'allowedIps');
+        if (!found.ok) return found;
+        const rules = found.provider.ipAllowlistRules!;
+        const current = await found.provider.allowedIps!(found.sub.upstreamId);
+        if (current.kind !== 'ok') return unavailable(found.provider);
+        const next = editAllowlist(current.value, change, rules);
+        if (!next.ok) return { ok: false, reason: 'invalid', message: 'the IP list was not changed', problems: next.problems };
+        const set = await found.provider.setAllowedIps!(found.sub.upstreamId, next.ips);
+        if (set.kind === 'refused' && set.code === 'invalid_option') {
+          // The upstream refused what our check let through: say so, rather than "try later".
+          return { ok: false, reason: 'invalid', message: set.message, problems: [] };
+        }
+        if (set.kind !== 'ok') return unavailable(found.provider);
+        logger.info('proxy allowlist changed', { subscriptionId: id, entries: set.value.length });
+        return { ok: true, value: { ips: set.value } };
+      });
     },
 
     cancelTerms(userId: number, id: string): AccessResult<CancelTerms> {

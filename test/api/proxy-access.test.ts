@@ -50,6 +50,20 @@ describe('IP allowlist by API', () => {
     expect(sim.plan(planId)!.allowedIps).toEqual(['203.0.113.5']);
   });
 
+  it('keeps every address when several are added at once (each edit reads and rewrites the whole list)', async () => {
+    const api = await newApi({ providers: ['flashproxy'] });
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const proxy = await buyOne(api, token, 'flashproxy');
+    const addresses = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5'];
+    const answers = await Promise.all(
+      addresses.map((ip) => api.call('POST', `/proxies/${proxy.id}/allowed-ips`, { token, body: { ips: [ip] } })),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const planId = api.shop.subscriptions.get(user.id, proxy.id)!.upstreamId;
+    expect([...api.shop.upstream('flashproxy').simulator.plan(planId)!.allowedIps].sort()).toEqual(addresses);
+  });
+
   it('refuses a range, a malformed address or an eleventh entry with every problem named, and changes nothing', async () => {
     const api = await newApi({ providers: ['flashproxy'] });
     const user = api.shop.customer(500_00);
