@@ -10,20 +10,23 @@
  * shop (`CancelRefund`), and says so before they confirm. FlashProxy refunds
  * nothing, so no money moves and the ledger is not touched.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { subscriptions } from '../db/schema/index.js';
+import { orders, subscriptions } from '../db/schema/index.js';
 import { editAllowlist, type AllowlistProblem } from '../domain/ip-allowlist.js';
 import type { Logger } from '../logger.js';
 import type { CancelRefund, IpAllowlistRules, ProxyProvider } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
-import type { SubscriptionRow } from './order-store.js';
+import { OPEN_STATES, type SubscriptionRow } from './order-store.js';
 import type { ProxyActionRefusal } from './subscriptions.js';
 
 export type AccessAction = 'allowedIps' | 'cancel';
 
-/** Why an access action did not happen; `not_active`: the proxy is expired or cancelled already. */
-export type AccessRefusal = ProxyActionRefusal | 'not_active';
+/**
+ * Why an access action did not happen; `not_active`: the proxy is expired or
+ * cancelled already; `renewal_in_progress`: a renewal of it is not settled yet.
+ */
+export type AccessRefusal = ProxyActionRefusal | 'not_active' | 'renewal_in_progress';
 
 export type AccessResult<T> = { ok: true; value: T } | { ok: false; reason: AccessRefusal; message: string };
 
@@ -100,6 +103,24 @@ export function createProxyAccess(deps: { db: Db; catalog: Catalog; logger: Logg
       .all()
       .filter((s) => s.userId === sub.userId);
 
+  /** Whether an open renewal order covers any proxy of this one's plan. */
+  const renewalOpen = (sub: SubscriptionRow): boolean => {
+    const ids = planMates(sub).map((m) => m.id);
+    const open = db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(
+        and(
+          eq(orders.userId, sub.userId),
+          eq(orders.kind, 'renewal'),
+          inArray(orders.state, OPEN_STATES),
+          sql`exists (select 1 from json_each(${orders.subscriptionIds}) where value in ${ids})`,
+        ),
+      )
+      .get();
+    return open !== undefined;
+  };
+
   return {
     /** Which access actions the proxy's provider offers on it now, for the card's buttons and the API. */
     actionsFor(sub: SubscriptionRow): AccessAction[] {
@@ -159,6 +180,15 @@ export function createProxyAccess(deps: { db: Db; catalog: Catalog; logger: Logg
       const found = withProvider(userId, id, 'cancel');
       if (!found.ok) return found;
       const refund = found.provider.cancelRefund!(found.sub.upstreamId);
+      // A renewal still settling would mark the proxy active again when it lands, and its
+      // money would pay for a cancelled plan: it settles first.
+      if (renewalOpen(found.sub)) {
+        return {
+          ok: false,
+          reason: 'renewal_in_progress',
+          message: 'a renewal of this proxy is still being settled; try again when it is',
+        };
+      }
       const outcome = await found.provider.cancel!(found.sub.upstreamId);
       if (outcome.kind !== 'ok') {
         logger.warn('proxy cancellation not confirmed', { subscriptionId: id, outcome: outcome.kind, message: outcome.message });

@@ -187,3 +187,32 @@ describe('cancelling a FlashProxy plan of several IPs', () => {
     expect(api.shop.upstream('flashproxy').simulator.plan(planId)!.status).toBe('cancelled');
   });
 });
+
+describe('cancelling while a renewal is unsettled', () => {
+  it('waits for the renewal to settle first, so its money never pays for a cancelled plan', async () => {
+    const api = await newApi({ providers: ['flashproxy'] });
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const proxy = await buyOne(api, token, 'flashproxy');
+    const sim = api.shop.upstream('flashproxy').simulator;
+    const planId = api.shop.subscriptions.get(user.id, proxy.id)!.upstreamId;
+
+    // FlashProxy extends the plan and the answer is lost: the renewal stays open, its money held.
+    sim.faults.inject({ kind: 'error_after', status: 500 }, { method: 'POST', path: /\/extend$/ });
+    const terms = await api.call('GET', `/proxies/${proxy.id}/renewal-terms`, { token });
+    const renewal = await api.call('POST', `/proxies/${proxy.id}/renew`, {
+      token,
+      idempotencyKey: 'renew-before-cancel',
+      body: { term: terms.json.terms[0].id },
+    });
+    expect(renewal.status, renewal.text).toBe(202);
+
+    const refused = await api.call('DELETE', `/proxies/${proxy.id}?refund=none`, { token });
+    expect([refused.status, refused.json.error.message]).toEqual([
+      422,
+      'a renewal of this proxy is still being settled; try again when it is',
+    ]);
+    expect(sim.plan(planId)!.status).toBe('active');
+    expect(api.shop.subscriptions.get(user.id, proxy.id)!.status).toBe('active');
+  });
+});

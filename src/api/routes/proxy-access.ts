@@ -109,6 +109,7 @@ function refusal(reason: AccessRefusal, message: string): ApiError {
       return new ApiError('not_found', 'no such proxy');
     case 'unsupported':
     case 'not_active':
+    case 'renewal_in_progress':
       return new ApiError('unsupported', message);
     case 'provider_unavailable':
       return new ApiError('provider_unavailable', message);

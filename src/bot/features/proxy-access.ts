@@ -31,8 +31,11 @@ export function createProxyAccessFeature(env: BotEnv, access: ProxyAccess): Comp
   const backToCard = (t: Translate, sub: SubscriptionRow) =>
     new InlineKeyboard().text(t('proxies-back-to-card'), px.card.pack({ subscriptionId: sub.id }));
 
-  const refusalText = (t: Translate, result: { reason: string }) =>
-    result.reason === 'not_active' ? t('access-not-active') : t('proxy-action-failed', { reason: reasonText(t, result.reason) });
+  const refusalText = (t: Translate, result: { reason: string }) => {
+    if (result.reason === 'not_active') return t('access-not-active');
+    if (result.reason === 'renewal_in_progress') return t('cancel-renewal-in-progress');
+    return t('proxy-action-failed', { reason: reasonText(t, result.reason) });
+  };
 
   /** The allowlist screen: the addresses, the provider's rules, a remove button per address. */
   const allowlistScreen = async (ctx: BotContext, sub: SubscriptionRow, notice?: string, asNewMessage = false) => {

@@ -26,3 +26,4 @@ cancel-refund-none = { $provider } does not refund a cancelled plan, so no money
 cancel-irreversible = This cannot be undone.
 cancel-btn-confirm = 🗑 Yes, cancel without refund
 cancel-done = ✅ The plan is cancelled. No money was refunded.
+cancel-renewal-in-progress = ⏳ A renewal of this proxy is still being completed. Try cancelling again once it is done.
