@@ -31,6 +31,8 @@ import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { proxyTargetingRoutes } from './routes/proxy-targeting.js';
+import { proxyAccessRoutes } from './routes/proxy-access.js';
+import type { ProxyAccess } from '../services/proxy-access.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -55,6 +57,8 @@ export interface ApiServices {
   referrals?: Referrals;
   /** Proxy targeting and the connection-string builder are served when present. */
   targeting?: Targeting;
+  /** The proxies' IP allowlist and cancellation routes are served when present. */
+  proxyAccess?: ProxyAccess;
 }
 
 export interface ApiV1Options {
@@ -101,6 +105,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', orderRoutes(services));
   app.route('/', proxyRoutes(services));
   if (services.targeting) app.route('/', proxyTargetingRoutes(services.targeting));
+  if (services.proxyAccess) app.route('/', proxyAccessRoutes(services.proxyAccess, services.subscriptions));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
   if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));

@@ -393,6 +393,18 @@ export const supportCallbacks = {
   cancel: s.action('x'),
 };
 
+const pa = namespace('pa');
+/** The proxy card's access actions (features/proxy-access.ts): the IP allowlist and cancelling the plan. */
+export const proxyAccessCallbacks = {
+  namespace: pa,
+  allowlist: pa.action('ips', SUBSCRIPTION),
+  addIp: pa.action('add', SUBSCRIPTION),
+  /** Removes the allowlist's entry at `index` as the list was shown. */
+  removeIp: pa.action('rm', { ...SUBSCRIPTION, index: INDEX }),
+  cancel: pa.action('x', SUBSCRIPTION),
+  cancelConfirmed: pa.action('xy', SUBSCRIPTION),
+};
+
 const op = namespace('op');
 const TOP_UP = { topUpId: id('tu') };
 const ORDER = { orderId: id('ord') };
@@ -493,4 +505,5 @@ export const CALLBACK_GROUPS = {
   operatorConsoleCallbacks,
   supportCallbacks,
   targetingCallbacks,
+  proxyAccessCallbacks,
 };

@@ -15,6 +15,7 @@ import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
 import type { Language, User } from '../services/users.js';
 import type { Webhooks } from '../services/webhooks.js';
+import type { ProxyAccess } from '../services/proxy-access.js';
 import type { BackgroundTasks } from './background.js';
 
 /** The services the bot talks to; API tokens are optional so the bot runs without that service. */
@@ -35,6 +36,8 @@ export type BotServices = Pick<
     referrals?: Referrals;
     /** The proxy card's targeting and connection-string builder (features/proxy-targeting.ts). */
     targeting?: Targeting;
+    /** IP allowlist and cancellation on the proxy card (features/proxy-access.ts). */
+    proxyAccess?: ProxyAccess;
   };
 
 export interface RateLimitOptions {

@@ -45,6 +45,7 @@ import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
 import { createProxyTargetingFeature } from './features/proxy-targeting.js';
+import { createProxyAccessFeature } from './features/proxy-access.js';
 import { createReferralsFeature } from './features/referrals.js';
 import { createTokensFeature } from './features/tokens.js';
 import { createSupportFeature, createSupportRelay } from './features/support.js';
@@ -387,6 +388,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   shop.use(createOrdersFeature(env, () => bot.api));
   shop.use(createProxiesFeature(env));
   if (env.services.targeting) shop.use(createProxyTargetingFeature(env.services.targeting));
+  if (services.proxyAccess) shop.use(createProxyAccessFeature(env, services.proxyAccess));
   shop.use(createWalletFeature(env));
   shop.use(registerTopUpMethods(env, topUpMethods));
   shop.use(createTokensFeature(env));

@@ -251,6 +251,33 @@ export interface ProviderCapabilities {
    * city → ASN, rotating or sticky): `targetingOptions` and `targetedCredentials`.
    */
   targeting: boolean;
+  /**
+   * Keeps a list of source IPs allowed to use a proxy's credentials
+   * (`allowedIps`, `setAllowedIps`, `ipAllowlistRules`). Absent: not offered.
+   */
+  allowedIps?: boolean;
+  /** Cancels a proxy before its end (`cancel`, `cancelRefund`). Absent: not offered. */
+  cancel?: boolean;
+}
+
+/** What an upstream accepts in a proxy's IP allowlist, as its document states it. */
+export interface IpAllowlistRules {
+  maxEntries: number;
+  /** Whether ranges like `203.0.113.0/24` are accepted, or single addresses only. */
+  cidr: boolean;
+}
+
+/**
+ * What the upstream gives back when a proxy is cancelled. Only the upstream's
+ * documented rule: the shop refunds a customer no more than the upstream
+ * refunds the shop. FlashProxy refunds nothing; a future upstream that
+ * refunds would add its rule here.
+ */
+export type CancelRefund = { kind: 'none' };
+
+export interface CancelResult {
+  /** ISO 8601, when the upstream says. */
+  cancelledAt?: string;
 }
 
 export interface ProxyProvider {
@@ -290,6 +317,17 @@ export interface ProxyProvider {
   targetedCredentials?(proxy: TargetableProxy, target: ProxyTarget): Outcome<CredentialsChange>;
   /** Our account balance at the upstream, in cents. */
   balance?(): Promise<Outcome<{ balanceCents: number }>>;
+
+  /** The IP allowlist rules, where `capabilities.allowedIps`. */
+  readonly ipAllowlistRules?: IpAllowlistRules;
+  /** The source IPs allowed to use this proxy; empty: any IP with the credentials. */
+  allowedIps?(upstreamId: string): Promise<Outcome<string[]>>;
+  /** Replaces the allowlist; answers the list as the upstream now keeps it. */
+  setAllowedIps?(upstreamId: string, ips: readonly string[]): Promise<Outcome<string[]>>;
+  /** The refund rule of `cancel` for this proxy, stated to the customer before they confirm. */
+  cancelRefund?(upstreamId: string): CancelRefund;
+  /** Cancels the proxy at the upstream now (for an upstream plan: every proxy of that plan). */
+  cancel?(upstreamId: string): Promise<Outcome<CancelResult>>;
 }
 
 // ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import { createStats } from './stats.js';
 import { createSupport } from './support.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTargeting } from './targeting.js';
+import { createProxyAccess } from './proxy-access.js';
 import { createTokenSigning } from './token-signing.js';
 import { createTokens } from './tokens.js';
 import { createUpdateLog } from './update-log.js';
@@ -106,6 +107,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     catalog,
     orders: options.metrics ? instrumentOrders(orders, options.metrics, now) : orders,
     subscriptions,
+    proxyAccess: createProxyAccess({ db, catalog, logger: logger.child({ component: 'proxy-access' }), now }),
     tokens,
     tokenSigning,
     listing,

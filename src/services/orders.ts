@@ -314,6 +314,8 @@ export function createOrders(deps: OrdersDeps) {
   async function renewable(userId: number, subscriptionId: string) {
     const sub = store.subscription(subscriptionId);
     if (!sub || sub.userId !== userId) return { ok: false as const, reason: 'not_found' as const, message: 'no such proxy' };
+    // A cancelled plan stays cancelled (FlashProxy: "This action cannot be undone"): no renewal is quoted or paid for.
+    if (sub.status === 'cancelled') return { ok: false as const, reason: 'unsupported' as const, message: 'this proxy was cancelled' };
     const provider = catalog.provider(sub.providerId);
     if (!provider?.renewalTerms || !provider.capabilities.renew) {
       return { ok: false as const, reason: 'unsupported' as const, message: 'this proxy cannot be renewed' };

@@ -88,6 +88,7 @@ export function createSubscriptions(deps: {
     if (!provider || !offers(provider, sub.productId, action)) {
       return { ok: false as const, reason: 'unsupported' as const, message: 'this provider does not offer that' };
     }
+    if (sub.status === 'cancelled') return { ok: false as const, reason: 'unsupported' as const, message: 'this proxy was cancelled' };
     return { ok: true as const, sub, provider };
   };
 
@@ -189,7 +190,8 @@ export function createSubscriptions(deps: {
     /** Which actions the proxy's provider supports, for the proxy card's buttons. */
     actionsFor(sub: SubscriptionRow): ProxyAction[] {
       const provider = catalog.provider(sub.providerId);
-      if (!provider) return [];
+      // A cancelled plan is unusable for good: nothing to renew, re-password or move.
+      if (!provider || sub.status === 'cancelled') return [];
       const actions: ProxyAction[] = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage', 'targeting'];
       return actions.filter((a) => offers(provider, sub.productId, a));
     },

@@ -85,6 +85,11 @@ describe('the OpenAPI document', () => {
       'GET /api/v1/webhooks/{id}/deliveries',
       'POST /api/v1/webhooks/{id}/test',
       'GET /api/v1/referrals',
+      'GET /api/v1/proxies/{id}/allowed-ips',
+      'POST /api/v1/proxies/{id}/allowed-ips',
+      'DELETE /api/v1/proxies/{id}/allowed-ips/{ip}',
+      'GET /api/v1/proxies/{id}/cancellation',
+      'DELETE /api/v1/proxies/{id}',
     ]) {
       expect(documented).toContain(op);
     }

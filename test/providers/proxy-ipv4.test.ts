@@ -690,9 +690,12 @@ describe('proxy-ipv4: capabilities', () => {
       balance: [provider.balance],
       findPurchase: [provider.findPurchase],
       targeting: [provider.targetingOptions, provider.targetedCredentials],
+      allowedIps: [provider.allowedIps, provider.setAllowedIps],
+      cancel: [provider.cancel, provider.cancelRefund],
     };
     for (const [capability, impls] of Object.entries(methods)) {
-      const declared = provider.capabilities[capability as keyof ProviderCapabilities];
+      // An optional capability left out means "not offered".
+      const declared = provider.capabilities[capability as keyof ProviderCapabilities] === true;
       for (const impl of impls) expect(typeof impl === 'function', capability).toBe(declared);
     }
     expect(provider.capabilities).toMatchObject({ quote: true, renew: true, rotateIp: true, balance: true, findPurchase: true });

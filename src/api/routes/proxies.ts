@@ -180,7 +180,9 @@ const getUsage = createRoute({
   responses: { 200: success('The usage', { usage: UsageSchema }), ...actionErrors },
 });
 
-export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'orders' | 'pricing' | 'listing' | 'tokenSigning'>) {
+export function proxyRoutes(
+  services: Pick<ApiServices, 'subscriptions' | 'orders' | 'pricing' | 'listing' | 'tokenSigning' | 'proxyAccess'>,
+) {
   const app = apiRouter();
   const { subscriptions } = services;
 
@@ -220,7 +222,8 @@ export function proxyRoutes(services: Pick<ApiServices, 'subscriptions' | 'order
 
   app.openapi(getProxy, (c) => {
     const sub = owned(c.get('principal').userId, c.req.valid('param').id);
-    return c.json({ success: true as const, proxy: proxyView(sub), actions: subscriptions.actionsFor(sub) }, 200);
+    const actions = [...subscriptions.actionsFor(sub), ...(services.proxyAccess?.actionsFor(sub) ?? [])];
+    return c.json({ success: true as const, proxy: proxyView(sub), actions }, 200);
   });
 
   app.openapi(renewalTerms, async (c) => {

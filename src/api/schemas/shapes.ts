@@ -64,7 +64,16 @@ export const OrderSchema = z
   })
   .openapi('Order');
 
-export const PROXY_ACTIONS = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage', 'targeting'] as const;
+export const PROXY_ACTIONS = [
+  'renew',
+  'changeCredentials',
+  'rotateIp',
+  'switchLocation',
+  'usage',
+  'targeting',
+  'allowedIps',
+  'cancel',
+] as const;
 
 const proxySummaryShape = {
   id: z.string(),

@@ -7,7 +7,13 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { EXPORT_FORMATS, formatProxy } from '../../domain/proxy-format.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
 import type { RenewalOffer } from '../../services/orders.js';
-import { menuCallbacks as menu, onCallback, proxyCallbacks as px, targetingCallbacks } from '../callback-data.js';
+import {
+  menuCallbacks as menu,
+  onCallback,
+  proxyAccessCallbacks as pa,
+  proxyCallbacks as px,
+  targetingCallbacks,
+} from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { daysUntil, isoDate, money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
@@ -105,6 +111,9 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (actions.includes('usage')) keyboard.text(ctx.t('proxy-btn-usage'), px.usage.pack({ subscriptionId: sub.id })).row();
     if (actions.includes('targeting') && env.services.targeting)
       keyboard.text(ctx.t('proxy-btn-targeting'), targetingCallbacks.countries.pack({ subscriptionId: sub.id, page: 0 })).row();
+    const access = env.services.proxyAccess?.actionsFor(sub) ?? [];
+    if (access.includes('allowedIps')) keyboard.text(ctx.t('proxy-btn-allowlist'), pa.allowlist.pack({ subscriptionId: sub.id })).row();
+    if (access.includes('cancel')) keyboard.text(ctx.t('proxy-btn-cancel'), pa.cancel.pack({ subscriptionId: sub.id })).row();
     menuButton(ctx.t, keyboard.text(ctx.t('proxies-back-to-list'), px.list.pack({ page: 0 })));
     return show(ctx, cardText(ctx.t, sub, env.now(), notice), keyboard);
   };

@@ -11,8 +11,10 @@ import {
   ambiguous,
   ok,
   refused,
+  type CancelResult,
   type CatalogProduct,
   type CredentialsChange,
+  type IpAllowlistRules,
   type OrderChoice,
   type Outcome,
   type ProviderCapabilities,
@@ -58,7 +60,23 @@ export const FLASHPROXY_CAPABILITIES: ProviderCapabilities = {
   findPurchase: true,
   // Username parameters, per the openapi's "Geo Targeting" section; see targeting.ts.
   targeting: true,
+  // openapi `PUT /plans/{planId}/allowed-ips` ("Set plan IP allowlist") and the Plan's `allowed_ips`.
+  allowedIps: true,
+  // openapi `DELETE /plans/{planId}` ("Cancel a plan": "No refund will be issued").
+  cancel: true,
+  // Not offered: `/sub-users` ("Create a new sub-user under your reseller account … Initial
+  // balance to allocate (from your balance)", each with its own `api_key`) are reseller
+  // sub-accounts, not a split of one plan's traffic. Selling one would move the shop's upstream
+  // balance outside the saga, which no DELETE or documented refund gives back, and hand the
+  // customer a key that buys at the shop's wholesale prices.
 };
+
+/**
+ * openapi `UpdateAllowedIpsRequest.allowed_ips`: "maxItems": 10, and
+ * PUT /plans/{planId}/allowed-ips: "Each entry must be a valid IPv4 or IPv6
+ * address. CIDR ranges are not supported."
+ */
+export const FLASHPROXY_ALLOWLIST_RULES: IpAllowlistRules = { maxEntries: 10, cidr: false };
 
 /** Plans per `GET /plans` page (the documented maximum). */
 const PLANS_PER_PAGE = 100;
@@ -198,6 +216,41 @@ export function createFlashProxyProvider(settings: ProviderSettings): ProxyProvi
       const balance = await client.getBalance();
       if (balance.kind !== 'ok') return balance;
       return ok({ balanceCents: balance.value.balance_cents });
+    },
+
+    ipAllowlistRules: FLASHPROXY_ALLOWLIST_RULES,
+
+    async allowedIps(upstreamId) {
+      const plan = await client.getPlan(planIdOf(upstreamId));
+      if (plan.kind !== 'ok') return plan;
+      // An answer without the field says nothing about the list: editing from an
+      // assumed empty list would silently drop every address already allowed.
+      if (!Array.isArray(plan.value.allowed_ips)) return ambiguous('malformed', 'FlashProxy did not say the plan’s allowed IPs');
+      return ok(plan.value.allowed_ips);
+    },
+
+    async setAllowedIps(upstreamId, ips) {
+      // "The list completely replaces any prior allowlist on the plan"; "Pass an empty array to clear".
+      const set = await client.setAllowedIps(planIdOf(upstreamId), ips);
+      if (set.kind !== 'ok') return set;
+      return ok(set.value.allowed_ips);
+    },
+
+    // DELETE /plans/{planId}: "No refund will be issued"; upstream-facts.md: "cancels without refund".
+    cancelRefund: () => ({ kind: 'none' }),
+
+    async cancel(upstreamId): Promise<Outcome<CancelResult>> {
+      const planId = planIdOf(upstreamId);
+      const cancelled = await client.cancelPlan(planId);
+      if (cancelled.kind === 'ok') {
+        const at = cancelled.value.cancelled_at;
+        return ok(at ? { cancelledAt: new Date(at).toISOString() } : {});
+      }
+      // The openapi documents no answer for cancelling twice; a retry after a lost
+      // answer is recognised by the plan itself being cancelled already.
+      const plan = await client.getPlan(planId);
+      if (plan.kind === 'ok' && plan.value.status === 'cancelled') return ok({});
+      return cancelled;
     },
   };
 }

@@ -19,7 +19,9 @@ import {
   outcomeFromFailedSuccess,
 } from './errors.js';
 import {
+  allowedIpsResponseSchema,
   balanceResponseSchema,
+  cancelResponseSchema,
   checkPriceResponseSchema,
   extendResponseSchema,
   passwordResponseSchema,
@@ -31,7 +33,9 @@ import {
   usageResponseSchema,
   type CreatePlanBody,
   type ExtendPlanBody,
+  type WireAllowedIps,
   type WireBalance,
+  type WireCancellation,
   type WireExtendResult,
   type WirePasswordChange,
   type WirePlan,
@@ -81,6 +85,10 @@ export interface FlashProxyClient {
   getUsage(planId: string): Promise<Outcome<WireUsage>>;
   /** One product's targeting catalog (`GET /geo/catalog?product=`, one product per request). */
   getGeoCatalog(product: string): Promise<Outcome<WireGeoCatalog>>;
+  /** `PUT /plans/{id}/allowed-ips`: replaces the whole list (a PUT: repeating it does the same). */
+  setAllowedIps(planId: string, ips: readonly string[]): Promise<Outcome<WireAllowedIps>>;
+  /** `DELETE /plans/{id}`: "No refund will be issued … This action cannot be undone". */
+  cancelPlan(planId: string): Promise<Outcome<WireCancellation>>;
   /** Masks the API key in any text built from upstream answers. */
   redact(text: string): string;
 }
@@ -196,5 +204,13 @@ export function createFlashProxyClient(settings: ProviderSettings): FlashProxyCl
 
     getGeoCatalog: (product) =>
       call({ method: 'GET', path: '/geo/catalog', query: { product }, retry: true }, geoCatalogResponseSchema, (r) => r.data),
+    setAllowedIps: (planId, ips) =>
+      call(
+        { method: 'PUT', path: `${planPath(planId)}/allowed-ips`, json: { allowed_ips: [...ips] } },
+        allowedIpsResponseSchema,
+        (r) => r.data,
+      ),
+
+    cancelPlan: (planId) => call({ method: 'DELETE', path: planPath(planId) }, cancelResponseSchema, (r) => r.data),
   };
 }

@@ -96,6 +96,8 @@ export const planSchema = z.object({
   pool: z.string().nullish(),
   quantity: z.number().int().nullish(),
   proxy_list: z.array(proxyItemSchema).nullish(),
+  // openapi Plan.allowed_ips: "IP allowlist for this plan (max 10) … Empty array means no IP restriction."
+  allowed_ips: z.array(z.string()).nullish(),
 });
 export type WirePlan = z.infer<typeof planSchema>;
 
@@ -165,6 +167,27 @@ export const passwordResponseSchema = successEnvelope(
   }),
 );
 export type WirePasswordChange = z.infer<typeof passwordResponseSchema>['data'];
+
+/** `PUT /plans/{planId}/allowed-ips` 200: `{ plan_id, allowed_ips, updated_at }` (openapi example). */
+export const allowedIpsResponseSchema = successEnvelope(
+  z.object({
+    plan_id: z.string().optional(),
+    allowed_ips: z.array(z.string()),
+    updated_at: z.string().nullish(),
+  }),
+);
+export type WireAllowedIps = z.infer<typeof allowedIpsResponseSchema>['data'];
+
+/** `DELETE /plans/{planId}` 200: `{ plan_id, status: "cancelled", message, cancelled_at }` (openapi example). */
+export const cancelResponseSchema = successEnvelope(
+  z.object({
+    plan_id: z.string().optional(),
+    status: z.string().optional(),
+    message: z.string().optional(),
+    cancelled_at: z.string().nullish(),
+  }),
+);
+export type WireCancellation = z.infer<typeof cancelResponseSchema>['data'];
 
 export const usageResponseSchema = successEnvelope(
   z.object({

@@ -43,6 +43,7 @@ export interface FlashProxyPlanView {
   endUserReference: string | null;
   costCents: number;
   pool: string | null;
+  allowedIps: string[];
 }
 
 export interface FlashProxySimulator extends UpstreamSimulator {
@@ -89,6 +90,7 @@ export interface FlashProxySimulator extends UpstreamSimulator {
 const KEYED_ROUTE_PATH: Record<KeyedRoute, { method: string; path: RegExp }> = {
   create: { method: 'POST', path: /\/plans$/ },
   extend: { method: 'POST', path: /\/plans\/[^/]+\/extend$/ },
+  'allowed-ips': { method: 'PUT', path: /\/plans\/[^/]+\/allowed-ips$/ },
 };
 
 export function createFlashProxySimulator(options: FlashProxySimulatorOptions = {}): FlashProxySimulator {
@@ -122,6 +124,7 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
       endUserReference: plan.endUserReference,
       costCents: plan.costCents,
       pool: plan.pool,
+      allowedIps: [...plan.allowedIps],
     };
   };
 

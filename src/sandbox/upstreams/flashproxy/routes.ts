@@ -28,7 +28,7 @@ interface StoredAnswer {
 }
 
 /** The keyed money POSTs whose idempotency behaviour tests can bend. */
-export type KeyedRoute = 'create' | 'extend';
+export type KeyedRoute = 'create' | 'extend' | 'allowed-ips';
 
 export interface FlashProxyRouter {
   handle: SimHandler;
@@ -114,6 +114,16 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
       if (method === 'GET') return account.listPlans(request.query);
       if (method === 'POST') return withIdempotency(request, path, 'create', () => account.createPlan(request.body));
     }
+    if (path === '/sub-users') {
+      if (method === 'GET') return account.subUsers.list(request.query);
+      if (method === 'POST') return account.subUsers.create(request.body);
+    }
+    const subUserRoute = /^\/sub-users\/([^/]+)$/.exec(path);
+    if (subUserRoute) {
+      const id = decodeURIComponent(subUserRoute[1]!);
+      if (method === 'GET') return account.subUsers.get(id);
+      if (method === 'PUT') return account.subUsers.update(id, request.body);
+    }
     const planRoute = /^\/plans\/([^/]+)(\/[a-z-]+)?$/.exec(path);
     if (planRoute) {
       const planId = decodeURIComponent(planRoute[1]!);
@@ -124,6 +134,10 @@ export function createFlashProxyRouter(settings: RouterSettings): FlashProxyRout
         return withIdempotency(request, path, 'extend', () => account.extendPlan(planId, request.body));
       }
       if (method === 'PUT' && action === '/password') return account.changePassword(planId, request.body);
+      // "Idempotency keys are supported via the `X-Idempotency-Key` header."
+      if (method === 'PUT' && action === '/allowed-ips') {
+        return withIdempotency(request, path, 'allowed-ips', () => account.setAllowedIps(planId, request.body));
+      }
       if (method === 'GET' && action === '/usage') return account.usage(planId);
       if (method === 'GET' && action === '/proxies') return account.planProxies(planId);
     }

@@ -5,6 +5,7 @@
  * idempotency) live in routes.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { SimResponse } from '../sim-server.js';
 import { randomId } from '../sim-server.js';
 import {
@@ -20,8 +21,11 @@ import {
 } from './catalog.js';
 import { familyOf, numeric, parseOrder, type NormalizedOrder } from './orders.js';
 import { failure, planNotFound, success, validationError } from './responses.js';
+import { SubUsers } from './sub-users.js';
 
 const HOUR_MS = 3_600_000;
+/** `UpdateAllowedIpsRequest.allowed_ips.maxItems`. */
+const MAX_ALLOWED_IPS = 10;
 const DAY_MS = 24 * HOUR_MS;
 const BYTES_PER_GB = 1_000_000_000;
 const LETTERS_AND_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -47,6 +51,8 @@ export interface SimPlan {
   endUserReference: string | null;
   pool: string | null;
   ips: string[];
+  /** Source IPs allowed to use the credentials; empty: any. */
+  allowedIps: string[];
 }
 
 interface PoolState extends SimPoolSeed {
@@ -88,10 +94,14 @@ export class FlashProxyAccount {
   readonly now: () => number;
   readonly maxPerPage: number;
 
+  /** Sub-users draw their balance from this account's. */
+  readonly subUsers: SubUsers;
+
   constructor(options: AccountOptions) {
     this.balanceCents = options.balanceCents;
     this.now = options.now;
     this.maxPerPage = options.maxPerPage;
+    this.subUsers = new SubUsers(this, options.now);
   }
 
   // -------------------------------------------------------------------------
@@ -362,6 +372,38 @@ export class FlashProxyAccount {
     });
   }
 
+  /**
+   * `PUT /plans/{planId}/allowed-ips`: "Replace the plan's IP allowlist (max
+   * 10 entries) … Each entry must be a valid IPv4 or IPv6 address. CIDR ranges
+   * are not supported. Duplicates and IPv4-mapped IPv6 addresses
+   * (`::ffff:1.2.3.4`) are folded server-side." 400 for "too many entries,
+   * malformed IP, or non-array body"; nothing changes then.
+   */
+  setAllowedIps(planId: string, body: unknown): SimResponse {
+    const plan = this.plans.get(planId);
+    if (!plan) return failure(404, 'NOT_FOUND', 'Resource not found');
+    const list = (body as { allowed_ips?: unknown } | undefined)?.allowed_ips;
+    if (!Array.isArray(list)) {
+      return validationError('Invalid request parameters', { allowed_ips: ['Must be an array of IP addresses'] });
+    }
+    if (list.length > MAX_ALLOWED_IPS) {
+      return validationError('Invalid request parameters', { allowed_ips: [`At most ${MAX_ALLOWED_IPS} entries`] });
+    }
+    const folded: string[] = [];
+    for (const entry of list) {
+      const ip = typeof entry === 'string' ? foldIp(entry) : undefined;
+      if (ip === undefined) {
+        return validationError('Invalid request parameters', {
+          allowed_ips: [`Invalid IP address: ${String(entry)}. Each entry must be a valid IPv4 or IPv6 address`],
+        });
+      }
+      if (!folded.includes(ip)) folded.push(ip);
+    }
+    plan.allowedIps = folded;
+    plan.updatedAt = this.now();
+    return success({ plan_id: plan.planId, allowed_ips: [...folded], updated_at: iso(plan.updatedAt) });
+  }
+
   cancelPlan(planId: string): SimResponse {
     const plan = this.plans.get(planId);
     if (!plan) return failure(404, 'NOT_FOUND', 'Resource not found');
@@ -447,6 +489,7 @@ export class FlashProxyAccount {
       endUserReference: order.reference ?? null,
       pool: dedicated ? order.pool : null,
       ips: dedicated ? this.takeAddresses(order.pool, order.quantity) : [],
+      allowedIps: [],
     };
     this.plans.set(plan.planId, plan);
     return plan;
@@ -516,6 +559,7 @@ export class FlashProxyAccount {
       updated_at: iso(plan.updatedAt),
       purchase_price_cents: plan.costCents,
       end_user_reference: plan.endUserReference,
+      allowed_ips: [...plan.allowedIps],
     };
     if (plan.product === 'dedicated_isp') {
       wire.pool = plan.pool;
@@ -541,6 +585,16 @@ export class FlashProxyAccount {
 function expiryOf(order: NormalizedOrder, now: number): number | null {
   if (order.family === 'dedicated') return now + 30 * DAY_MS;
   return order.hours === undefined ? null : now + order.hours * HOUR_MS;
+}
+
+/** One address as FlashProxy stores it (IPv4-mapped IPv6 folded to IPv4), or undefined when it is not one address. */
+function foldIp(entry: string): string | undefined {
+  const trimmed = entry.trim();
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(trimmed);
+  if (mapped && isIP(mapped[1]!) === 4) return mapped[1]!;
+  const family = isIP(trimmed);
+  if (family === 4) return trimmed;
+  return family === 6 ? trimmed.toLowerCase() : undefined;
 }
 
 function iso(time: number | null): string | null {
