@@ -44,6 +44,7 @@ import { createMembershipFeature } from './features/membership.js';
 import { createMenuFeature, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
+import { createTrafficFeature } from './features/traffic.js';
 import { createReferralsFeature } from './features/referrals.js';
 import { createTokensFeature } from './features/tokens.js';
 import { createSupportFeature, createSupportRelay } from './features/support.js';
@@ -385,6 +386,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   shop.use(createBuyFeature());
   shop.use(createOrdersFeature(env, () => bot.api));
   shop.use(createProxiesFeature(env));
+  if (services.traffic) shop.use(createTrafficFeature(env, services.traffic));
   shop.use(createWalletFeature(env));
   shop.use(registerTopUpMethods(env, topUpMethods));
   shop.use(createTokensFeature(env));
