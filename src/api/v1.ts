@@ -29,6 +29,8 @@ import { catalogRoutes } from './routes/catalog.js';
 import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
+import { trafficRoutes } from './routes/traffic.js';
+import type { Traffic } from '../services/traffic.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -51,6 +53,8 @@ export interface ApiServices {
   bans?: Pick<Bans, 'banOf'>;
   /** GET /referrals is served when present. */
   referrals?: Referrals;
+  /** Traffic plans: cached usage, GET /proxies/{id}/traffic and auto top-up, when present. */
+  traffic?: Traffic;
 }
 
 export interface ApiV1Options {
@@ -96,6 +100,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', quoteRoutes(services));
   app.route('/', orderRoutes(services));
   app.route('/', proxyRoutes(services));
+  if (services.traffic) app.route('/', trafficRoutes(services, services.traffic));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
   if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));
