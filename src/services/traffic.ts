@@ -31,6 +31,12 @@ import type { Outbox } from './outbox.js';
 import type { ActionResult, Subscriptions } from './subscriptions.js';
 
 export const DEFAULT_TRAFFIC_USAGE_CACHE_MS = 5 * 60_000;
+/**
+ * Upstream usage reads per pass of the traffic job (every 5 minutes): 50 is 10 a minute, a tenth of
+ * FlashProxy's documented 100 requests a minute, so purchases and the customers' own reads keep the rest.
+ * A shop with more plans checks each one every few passes.
+ */
+export const DEFAULT_TRAFFIC_READS_PER_PASS = 50;
 /** The auto top-up thresholds a customer may pick (used share, %). */
 export const AUTO_TOPUP_THRESHOLDS = [50, 80, 90, 95] as const;
 export const MIN_AUTO_TOPUP_PERCENT = 50;
@@ -99,10 +105,13 @@ export function createTraffic(deps: {
   logger: Logger;
   now?: () => number;
   cacheMs?: number;
+  /** Upstream reads one pass of the job may make; the rest wait for the next pass. */
+  readsPerPass?: number;
 }) {
   const { db, subscriptions, outbox, logger } = deps;
   const now = deps.now ?? Date.now;
   const cacheMs = deps.cacheMs ?? DEFAULT_TRAFFIC_USAGE_CACHE_MS;
+  const readsPerPass = deps.readsPerPass ?? DEFAULT_TRAFFIC_READS_PER_PASS;
   const inFlight = new SingleFlight<string, ActionResult<TrafficUsage>>();
 
   const stored = (subscriptionId: string) => db.select().from(trafficUsage).where(eq(trafficUsage.subscriptionId, subscriptionId)).get();
@@ -136,10 +145,15 @@ export function createTraffic(deps: {
     });
 
   /** A proxy's usage: the stored figures while fresh, else the upstream's. */
-  async function usageOfSub(sub: SubscriptionRow, options: { maxAgeMs?: number } = {}): Promise<ActionResult<TrafficUsage>> {
-    const maxAge = options.maxAgeMs ?? cacheMs;
+  /** Whether the stored figures still answer for this proxy: young enough, and read under its current package. */
+  const isFresh = (sub: SubscriptionRow, maxAge = cacheMs) => {
     const row = stored(sub.id);
-    if (row && row.planKey === planKeyOf(sub) && now() - row.fetchedAt < maxAge) return { ok: true, value: usageOf(row, false) };
+    return row !== undefined && row.planKey === planKeyOf(sub) && now() - row.fetchedAt < maxAge;
+  };
+
+  async function usageOfSub(sub: SubscriptionRow, options: { maxAgeMs?: number } = {}): Promise<ActionResult<TrafficUsage>> {
+    const row = stored(sub.id);
+    if (row && isFresh(sub, options.maxAgeMs)) return { ok: true, value: usageOf(row, false) };
     return refresh(sub);
   }
 
@@ -327,13 +341,38 @@ export function createTraffic(deps: {
       let warned = 0;
       let toppedUp = 0;
       let failed = 0;
-      let afterId = '';
+      let reads = 0;
+      // Where the last pass stopped for want of reads: the walk goes on from there, then wraps around.
+      const startAfter = ctx.progress.read() ?? '';
+      let afterId = startAfter;
+      let wrapped = startAfter === '';
       for (;;) {
         const page = trafficPage.all({ afterId, limit: BATCH_ROWS });
-        if (page.length === 0) break;
-        afterId = page[page.length - 1]!.id;
+        if (page.length === 0) {
+          if (wrapped) break;
+          wrapped = true;
+          afterId = '';
+          continue;
+        }
         for (const sub of page) {
-          if (!subscriptions.actionsFor(sub).includes('usage')) continue;
+          // Wrapped round to where this pass began: every plan was seen.
+          if (wrapped && startAfter !== '' && sub.id > startAfter) {
+            ctx.progress.save('');
+            return { checked, warned, toppedUp, failed };
+          }
+          if (!subscriptions.actionsFor(sub).includes('usage')) {
+            afterId = sub.id;
+            continue;
+          }
+          if (!isFresh(sub)) {
+            // The read budget keeps this job to a small share of the upstreams' request limits.
+            if (reads >= readsPerPass) {
+              ctx.progress.save(afterId);
+              return { checked, warned, toppedUp, failed };
+            }
+            reads++;
+          }
+          afterId = sub.id;
           const usage = await usageOfSub(sub);
           if (!usage.ok || usage.value.stale) continue;
           checked++;
@@ -346,8 +385,8 @@ export function createTraffic(deps: {
           }
         }
         await ctx.checkpoint();
-        if (page.length < BATCH_ROWS) break;
       }
+      ctx.progress.save('');
       return { checked, warned, toppedUp, failed };
     },
   };

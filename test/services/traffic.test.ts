@@ -5,6 +5,9 @@
  * plan and period, and auto top-up bought once per period through the saga.
  */
 import { describe, expect, it } from 'vitest';
+import { standaloneContext } from '../../src/lib/batches.js';
+import { silentLogger } from '../../src/logger.js';
+import { createTraffic } from '../../src/services/traffic.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 
 const newShop = eachTestShop();
@@ -125,6 +128,41 @@ describe('traffic warnings', () => {
     expect(warnings(shop)).toEqual([100]);
     const recorded = shop.database.sqlite.prepare('SELECT threshold FROM traffic_warnings ORDER BY threshold').all();
     expect(recorded).toEqual([{ threshold: 80 }, { threshold: 95 }, { threshold: 100 }]);
+  });
+});
+
+describe('the traffic job', () => {
+  it('reads at most its budget from the upstreams per pass and goes on where it stopped', async () => {
+    const { shop, clock } = await trafficShop();
+    const user = shop.customer(100_00);
+    const proxies = [await buyTraffic(shop, user.id), await buyTraffic(shop, user.id), await buyTraffic(shop, user.id)];
+    const sim = shop.upstream('flashproxy').simulator;
+    for (const proxy of proxies) sim.recordUsage(proxy.upstreamId, 0.9 * BYTES_PER_GB);
+    const job = createTraffic({
+      db: shop.database.db,
+      subscriptions: shop.subscriptions,
+      orders: shop.orders,
+      outbox: shop.outbox,
+      logger: silentLogger,
+      now: () => clock.now,
+      cacheMs: CACHE_MS,
+      readsPerPass: 2,
+    });
+    const ctx = standaloneContext();
+    const before = sim.requestCount();
+    expect(await job.checkAll(ctx)).toMatchObject({ checked: 2, warned: 2 });
+    expect(sim.requestCount() - before).toBe(2);
+    // The next pass reads the third plan and, the first two being fresh, looks at them without asking.
+    expect(await job.checkAll(ctx)).toMatchObject({ checked: 3, warned: 1 });
+    expect(sim.requestCount() - before).toBe(3);
+    const warned = new Set(
+      shop.outbox.list({ kind: 'traffic_warning' }).map((m) => (JSON.parse(m.payload) as { subscriptionId: string }).subscriptionId),
+    );
+    expect(warned).toEqual(new Set(proxies.map((p) => p.id)));
+    // Once their figures age, the walk starts over from the first plan.
+    clock.now += CACHE_MS;
+    expect(await job.checkAll(ctx)).toMatchObject({ checked: 2, warned: 0 });
+    expect(sim.requestCount() - before).toBe(5);
   });
 });
 
