@@ -293,6 +293,28 @@ export function createTraffic(deps: {
       return usageOfSub(sub, options);
     },
 
+    /**
+     * For the card, which must not hang on a slow upstream: fresh figures at
+     * once; otherwise the upstream's answer if it comes within `waitMs`, else
+     * the last figures marked stale (or none). A read still under way goes on
+     * and is stored for the next look.
+     */
+    async usageWithin(userId: number, id: string, waitMs: number): Promise<TrafficUsage | undefined> {
+      const sub = subscriptions.get(userId, id);
+      if (!sub || !subscriptions.actionsFor(sub).includes('usage')) return undefined;
+      const row = stored(sub.id);
+      if (row && isFresh(sub)) return usageOf(row, false);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), waitMs);
+        timer.unref();
+      });
+      const read = await Promise.race([refresh(sub), late]).finally(() => clearTimeout(timer));
+      if (read?.ok) return read.value;
+      // Older figures read under the same package beat none; under another package they would mislead.
+      return row && row.planKey === planKeyOf(sub) ? usageOf(row, true) : undefined;
+    },
+
     /** The figures already stored, without asking anyone (for lists). */
     storedUsage(subscriptionId: string): TrafficUsage | undefined {
       const row = stored(subscriptionId);

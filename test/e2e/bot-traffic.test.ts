@@ -107,6 +107,23 @@ describe('a per-GB plan in the bot', () => {
     expect(world.shop.traffic.autoTopupOf(proxy.id)).toBeUndefined();
   });
 
+  it('does not keep the card waiting on a slow upstream: the last figures are shown, marked with their time', async () => {
+    world = await startTrafficShop(['flashproxy']);
+    const sim = world.shop.upstream('flashproxy').simulator;
+    const bo = await customerWithMoney(world, 200_00);
+    const proxy = await buy(world, bo, 'flashproxy', 'residential');
+    sim.recordUsage(proxy.upstreamId, 0.2 * BYTES_PER_GB);
+    const first = await openOnlyProxy(bo);
+    expect(first.plainText).toContain('Traffic: 1 GB · used 0.2 GB (20 %) · 0.8 GB left');
+    expect(first.plainText).not.toContain('as of');
+
+    // The next usage read takes longer than the card waits; its answer would say 0.5 GB.
+    sim.recordUsage(proxy.upstreamId, 0.3 * BYTES_PER_GB);
+    sim.faults.inject({ kind: 'slow', delayMs: 2_500 }, { path: /\/usage$/ });
+    const second = await press(bo, '« My proxies', has('My proxies')).then(() => press(bo, /^1\. /, has('Status:')));
+    expect(second.plainText).toMatch(/Traffic: 1 GB · used 0\.2 GB \(20 %\) · 0\.8 GB left · as of \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  });
+
   it('tells a Russian-speaking customer in Russian that a GateProxy package ran out, with no top-up offered', async () => {
     world = await startTrafficShop(['gateproxy']);
     const sim = world.shop.upstream('gateproxy').simulator;

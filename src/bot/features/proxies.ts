@@ -19,6 +19,8 @@ import { trafficUsageLine } from '../views/traffic.js';
 import { sendProxyList } from './orders.js';
 
 export const PROXIES_PAGE_SIZE = 5;
+/** How long the card waits for an upstream's traffic figures before showing the last ones known. */
+export const CARD_USAGE_WAIT_MS = 1_500;
 
 function protocolsOf(sub: SubscriptionRow): string {
   return [sub.httpPort !== null ? 'HTTP' : undefined, sub.socks5Port !== null ? 'SOCKS5' : undefined].filter(Boolean).join(', ') || '—';
@@ -118,8 +120,8 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (actions.includes('usage')) keyboard.text(ctx.t('proxy-btn-usage'), px.usage.pack({ subscriptionId: sub.id })).row();
     menuButton(ctx.t, keyboard.text(ctx.t('proxies-back-to-list'), px.list.pack({ page: 0 })));
     // Cached figures (one upstream request per plan per cache period); a silent upstream leaves the package size.
-    const usage = traffic && actions.includes('usage') ? await traffic.usage(ctx.user.id, sub.id) : undefined;
-    const trafficLine = usage?.ok ? trafficUsageLine(ctx.t, usage.value) : undefined;
+    const usage = traffic && actions.includes('usage') ? await traffic.usageWithin(ctx.user.id, sub.id, CARD_USAGE_WAIT_MS) : undefined;
+    const trafficLine = usage ? trafficUsageLine(ctx.t, usage) : undefined;
     return show(ctx, cardText(ctx.t, sub, env.now(), notice, trafficLine), keyboard);
   };
 

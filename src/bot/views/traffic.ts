@@ -1,5 +1,6 @@
 /** How a traffic plan's usage reads on its card. */
 import type { TrafficUsage } from '../../services/traffic.js';
+import { isoDateTime } from '../format.js';
 import type { Translate } from '../ui.js';
 
 const roundGb = (gb: number) => Math.round(gb * 100) / 100;
@@ -20,5 +21,6 @@ export function trafficUsageLine(t: Translate, usage: TrafficUsage): string {
   }
   if (usage.remainingGb !== undefined) parts.push(t('traffic-card-left', { left: roundGb(usage.remainingGb) }));
   if (usage.exhausted) parts.push(t('traffic-card-exhausted'));
+  if (usage.stale) parts.push(t('traffic-card-as-of', { at: isoDateTime(usage.fetchedAt) }));
   return parts.join(' · ');
 }

@@ -20,3 +20,4 @@ traffic-notice-auto-topped-up = ✅ <b>{ $product }</b> ({ $host }): { $term } o
 traffic-notice-auto-topup-failed-insufficient_funds = ⚠️ <b>{ $product }</b> ({ $host }): auto top-up could not add traffic: your balance ({ $balance }) is too low. Top up your balance or add traffic by hand.
 traffic-notice-auto-topup-failed-unavailable = ⚠️ <b>{ $product }</b> ({ $host }): auto top-up could not add traffic: the package is not available right now. Add traffic by hand from the proxy card.
 traffic-notice-auto-topup-failed-provider_refused = ⚠️ <b>{ $product }</b> ({ $host }): auto top-up could not add traffic: the provider refused it; nothing was charged. Add traffic by hand from the proxy card.
+traffic-card-as-of = as of { $at }

@@ -20,3 +20,4 @@ traffic-notice-auto-topped-up = ✅ <b>{ $product }</b> ({ $host }): автом�
 traffic-notice-auto-topup-failed-insufficient_funds = ⚠️ <b>{ $product }</b> ({ $host }): автодокупка не смогла добавить трафик: на балансе ({ $balance }) не хватает денег. Пополните баланс или добавьте трафик вручную.
 traffic-notice-auto-topup-failed-unavailable = ⚠️ <b>{ $product }</b> ({ $host }): автодокупка не смогла добавить трафик: пакет сейчас недоступен. Добавьте трафик вручную в карточке прокси.
 traffic-notice-auto-topup-failed-provider_refused = ⚠️ <b>{ $product }</b> ({ $host }): автодокупка не смогла добавить трафик: поставщик отказал, деньги не списаны. Добавьте трафик вручную в карточке прокси.
+traffic-card-as-of = на { $at }
