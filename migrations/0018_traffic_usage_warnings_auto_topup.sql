@@ -2,6 +2,8 @@ CREATE TABLE `traffic_auto_topups` (
 	`subscription_id` text PRIMARY KEY NOT NULL,
 	`term_id` text NOT NULL,
 	`threshold_percent` integer NOT NULL,
+	`failed_period_key` text,
+	`failed_at` integer,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
 	FOREIGN KEY (`subscription_id`) REFERENCES `subscriptions`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "traffic_auto_topup_threshold" CHECK("traffic_auto_topups"."threshold_percent" BETWEEN 50 AND 99)

@@ -39,6 +39,8 @@ export const DEFAULT_TRAFFIC_USAGE_CACHE_MS = 5 * 60_000;
 export const DEFAULT_TRAFFIC_READS_PER_PASS = 50;
 /** The auto top-up thresholds a customer may pick (used share, %). */
 export const AUTO_TOPUP_THRESHOLDS = [50, 80, 90, 95] as const;
+/** After a failed auto top-up, how long before the same period is tried again (the customer may have added money). */
+export const AUTO_TOPUP_RETRY_MS = 60 * 60_000;
 export const MIN_AUTO_TOPUP_PERCENT = 50;
 export const MAX_AUTO_TOPUP_PERCENT = 99;
 
@@ -157,8 +159,10 @@ export function createTraffic(deps: {
     return refresh(sub);
   }
 
+  const autoTopupRow = (subscriptionId: string) =>
+    db.select().from(trafficAutoTopups).where(eq(trafficAutoTopups.subscriptionId, subscriptionId)).get();
   const autoTopupOf = (subscriptionId: string): AutoTopupSetting | undefined => {
-    const row = db.select().from(trafficAutoTopups).where(eq(trafficAutoTopups.subscriptionId, subscriptionId)).get();
+    const row = autoTopupRow(subscriptionId);
     return row ? { termId: row.termId, thresholdPercent: row.thresholdPercent } : undefined;
   };
 
@@ -208,12 +212,19 @@ export function createTraffic(deps: {
   type TopupOutcome = 'topped_up' | 'failed' | 'pending' | 'not_due';
 
   async function autoTopup(sub: SubscriptionRow, usage: TrafficUsage): Promise<TopupOutcome> {
-    const setting = autoTopupOf(sub.id);
+    const setting = autoTopupRow(sub.id);
     if (!setting || !offersTopup(sub)) return 'not_due';
     const due = usage.exhausted || (usage.usedPercent !== undefined && usage.usedPercent >= setting.thresholdPercent);
     if (!due) return 'not_due';
     const periodKey = periodKeyOf(sub, usage);
-    const tellFailure = (reason: 'unavailable' | 'insufficient_funds' | 'provider_refused') =>
+    if (setting.failedPeriodKey === periodKey && setting.failedAt !== null && now() - setting.failedAt < AUTO_TOPUP_RETRY_MS) {
+      return 'not_due';
+    }
+    const tellFailure = (reason: 'unavailable' | 'insufficient_funds' | 'provider_refused') => {
+      db.update(trafficAutoTopups)
+        .set({ failedPeriodKey: periodKey, failedAt: now() })
+        .where(eq(trafficAutoTopups.subscriptionId, sub.id))
+        .run();
       outbox.enqueue({
         audience: 'user',
         userId: sub.userId,
@@ -221,6 +232,7 @@ export function createTraffic(deps: {
         payload: { subscriptionId: sub.id, host: sub.host, product: sub.productName, reason, periodKey },
         dedupeKey: `traffic-auto-topup-failed:${sub.id}:${periodKey}`,
       });
+    };
     const quote = await deps.orders.quoteRenewal(sub.userId, sub.id, setting.termId);
     if (!quote.ok) {
       tellFailure('unavailable');
@@ -348,7 +360,11 @@ export function createTraffic(deps: {
       }
       db.insert(trafficAutoTopups)
         .values({ subscriptionId: id, termId, thresholdPercent, createdAt: now() })
-        .onConflictDoUpdate({ target: trafficAutoTopups.subscriptionId, set: { termId, thresholdPercent } })
+        // A new choice is tried at once, whatever became of the last one.
+        .onConflictDoUpdate({
+          target: trafficAutoTopups.subscriptionId,
+          set: { termId, thresholdPercent, failedPeriodKey: null, failedAt: null },
+        })
         .run();
       return { ok: true, value: { termId, thresholdPercent } };
     },

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { standaloneContext } from '../../src/lib/batches.js';
 import { silentLogger } from '../../src/logger.js';
-import { createTraffic } from '../../src/services/traffic.js';
+import { AUTO_TOPUP_RETRY_MS, createTraffic } from '../../src/services/traffic.js';
 import { eachTestShop, firstChoice, type TestShop } from '../helpers/shop.js';
 
 const newShop = eachTestShop();
@@ -207,13 +207,23 @@ describe('auto top-up', () => {
     await shop.traffic.setAutoTopup(user.id, proxy.id, { termId: '100gb', thresholdPercent: 90 });
     sim.recordUsage(proxy.upstreamId, 0.95 * BYTES_PER_GB);
     expect(await shop.traffic.checkAll()).toMatchObject({ toppedUp: 0, failed: 1 });
+    const quotes = () => (shop.database.sqlite.prepare(`SELECT count(*) AS n FROM quotes WHERE kind = 'renewal'`).get() as { n: number }).n;
+    const quotedOnce = quotes();
+    // The next passes within the hour do not ask for a price again.
     clock.now += CACHE_MS;
-    await shop.traffic.checkAll();
+    expect(await shop.traffic.checkAll()).toMatchObject({ toppedUp: 0, failed: 0 });
+    expect(quotes()).toBe(quotedOnce);
     const failures = shop.outbox.list({ kind: 'traffic_auto_topup_failed' });
     expect(failures.map((m) => (JSON.parse(m.payload) as { reason: string }).reason)).toEqual(['insufficient_funds']);
     expect(sim.plan(proxy.upstreamId)!.maxGb).toBe(1);
-    // The 80 % and 95 % warning still goes out: the customer must act.
+    // The 95 % warning still goes out: the customer must act.
     expect(warnings(shop)).toEqual([95]);
+
+    // With money on the wallet, the hour after the failure the package is bought.
+    shop.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: 'more-money', amountCents: 1_000_00 });
+    clock.now += AUTO_TOPUP_RETRY_MS;
+    expect(await shop.traffic.checkAll()).toMatchObject({ toppedUp: 1 });
+    expect(sim.plan(proxy.upstreamId)!.maxGb).toBe(101);
   });
 
   it('is refused for a package the plan does not offer, a threshold out of range, or a plan without top-ups', async () => {

@@ -66,6 +66,13 @@ export const trafficAutoTopups = sqliteTable(
     termId: text('term_id').notNull(),
     /** Used share, in percent, at which the package is bought. */
     thresholdPercent: integer('threshold_percent').notNull(),
+    /**
+     * The period whose top-up last failed, and when: it is tried again only
+     * after a pause, so a wallet short of money does not cost upstream price
+     * reads every pass.
+     */
+    failedPeriodKey: text('failed_period_key'),
+    failedAt: integer('failed_at'),
     createdAt: createdAt(),
   },
   (t) => [check('traffic_auto_topup_threshold', sql`${t.thresholdPercent} BETWEEN 50 AND 99`)],
