@@ -123,9 +123,9 @@ export function createTraffic(deps: {
     inFlight.run(sub.id, async () => {
       const asked = await subscriptions.usage(sub.userId, sub.id);
       if (!asked.ok) {
-        // Older figures beat none when the upstream is down; they are marked stale.
+        // Older figures beat none when the upstream is down (marked stale), if read under the same package.
         const old = asked.reason === 'provider_unavailable' ? stored(sub.id) : undefined;
-        return old ? { ok: true, value: usageOf(old, true) } : asked;
+        return old && old.planKey === planKeyOf(sub) ? { ok: true, value: usageOf(old, true) } : asked;
       }
       const { usedGb, remainingGb, totalGb } = asked.value;
       const row: UsageRow = {
@@ -146,13 +146,13 @@ export function createTraffic(deps: {
       return { ok: true, value: usageOf(row, false) };
     });
 
-  /** A proxy's usage: the stored figures while fresh, else the upstream's. */
   /** Whether the stored figures still answer for this proxy: young enough, and read under its current package. */
   const isFresh = (sub: SubscriptionRow, maxAge = cacheMs) => {
     const row = stored(sub.id);
     return row !== undefined && row.planKey === planKeyOf(sub) && now() - row.fetchedAt < maxAge;
   };
 
+  /** A proxy's usage: the stored figures while fresh, else the upstream's. */
   async function usageOfSub(sub: SubscriptionRow, options: { maxAgeMs?: number } = {}): Promise<ActionResult<TrafficUsage>> {
     const row = stored(sub.id);
     if (row && isFresh(sub, options.maxAgeMs)) return { ok: true, value: usageOf(row, false) };
