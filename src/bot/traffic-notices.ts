@@ -15,7 +15,7 @@ export type TrafficEvent = Extract<CustomerEvent, { kind: 'traffic_warning' | 't
 
 const roundGb = (gb: number) => Math.round(gb * 100) / 100;
 
-/** Null when the news is moot: the proxy is no longer active. */
+/** Null when the news is moot: the proxy is no longer active, or (a warning) traffic was added since. */
 export function trafficNotice(
   event: TrafficEvent,
   sub: SubscriptionRow,
@@ -23,6 +23,10 @@ export function trafficNotice(
   balanceCents: number,
 ): { text: string; reply_markup: InlineKeyboard; parse_mode: 'HTML' } | null {
   if (event.kind !== 'traffic_auto_topped_up' && sub.status !== 'active') return null;
+  // Traffic added since the warning was queued: it is about a package the customer already grew.
+  if (event.kind === 'traffic_warning' && event.payload.totalGb !== null && sub.trafficLimitMb !== null) {
+    if (sub.trafficLimitMb > Math.round(event.payload.totalGb * 1000)) return null;
+  }
   const vars = { product: escapeHtml(sub.productName), host: code(sub.host), balance: money(balanceCents) };
   const keyboard = new InlineKeyboard().text(t('notice-open-proxy'), proxyCallbacks.card.pack({ subscriptionId: sub.id }));
   let text: string;

@@ -107,6 +107,27 @@ describe('a per-GB plan in the bot', () => {
     expect(world.shop.traffic.autoTopupOf(proxy.id)).toBeUndefined();
   });
 
+  it('drops a queued warning about a package the customer has since added traffic to', async () => {
+    world = await startTrafficShop(['flashproxy']);
+    const sim = world.shop.upstream('flashproxy').simulator;
+    const cy = await customerWithMoney(world, 200_00);
+    const { id } = world.account(cy);
+    const proxy = await buy(world, cy, 'flashproxy', 'residential');
+    sim.recordUsage(proxy.upstreamId, 0.9 * BYTES_PER_GB);
+    expect(await world.shop.traffic.checkAll()).toMatchObject({ warned: 1 });
+    const [queued] = world.shop.outbox.list({ kind: 'traffic_warning' });
+    expect(world.bot.renderNotice(queued!, 'en')?.text).toContain('80 % of the traffic is used');
+
+    const quote = await world.shop.orders.quoteRenewal(id, proxy.id, '1gb');
+    if (!quote.ok) throw new Error(quote.message);
+    expect((await world.shop.orders.purchase({ userId: id, quoteId: quote.quote.id, intentKey: 'add-1gb', channel: 'bot' })).kind).toBe(
+      'delivered',
+    );
+    await world.shop.orders.drain();
+    await world.shop.subscriptions.syncProvider('flashproxy');
+    expect(world.bot.renderNotice(queued!, 'en')).toBeNull();
+  });
+
   it('does not keep the card waiting on a slow upstream: the last figures are shown, marked with their time', async () => {
     world = await startTrafficShop(['flashproxy']);
     const sim = world.shop.upstream('flashproxy').simulator;
