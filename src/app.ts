@@ -124,6 +124,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     webhooks: config.webhooks,
     ...(options.now ? { now: options.now } : {}),
     referralPercent: config.referralPercent,
+    trafficUsageCacheMs: config.trafficUsageCacheMs,
   });
   const readiness = createReadiness({ sqlite: database.sqlite, providerIds: services.catalog.providers().map((p) => p.id) });
   const payments = buildPayments(config, database, services, logger);

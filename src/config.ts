@@ -124,6 +124,12 @@ const envSchema = z
       })
       .transform((v) => (v === undefined ? undefined : Number(v))),
     REFERRAL_PERCENT: z.coerce.number().min(0).max(50).default(0),
+    TRAFFIC_USAGE_CACHE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(30, { message: 'must be at least 30 seconds: upstreams limit how often their usage may be read' })
+      .max(86_400)
+      .default(300),
     CRYPTOPAY_BASE_URL: urlWithDefault('https://pay.crypt.bot'),
     CRYPTOPAY_ASSETS: z
       .string()
@@ -243,6 +249,8 @@ export interface Config {
   };
   /** Share of a referred customer's captured orders paid to their referrer (%); 0 pays nothing. */
   referralPercent: number;
+  /** How long a traffic-billed proxy's usage figures are reused before the upstream is asked again (ms). */
+  trafficUsageCacheMs: number;
   /** How long housekeeping keeps expired quotes, sent messages and abandoned conversations (ms). */
   retention: { quotesMs: number; outboxMs: number; conversationsMs: number };
   /** Only providers whose API key is set; the key enables them. */
@@ -329,6 +337,7 @@ export function parseConfig(env: Record<string, string | undefined>, modules: re
           : {}),
       },
       referralPercent: e.REFERRAL_PERCENT,
+      trafficUsageCacheMs: e.TRAFFIC_USAGE_CACHE_SECONDS * 1000,
       retention: {
         quotesMs: e.RETENTION_QUOTES_HOURS * HOUR_MS,
         outboxMs: e.RETENTION_OUTBOX_DAYS * DAY_MS,

@@ -33,6 +33,8 @@ import { proxyRoutes } from './routes/proxies.js';
 import { proxyTargetingRoutes } from './routes/proxy-targeting.js';
 import { proxyAccessRoutes } from './routes/proxy-access.js';
 import type { ProxyAccess } from '../services/proxy-access.js';
+import { trafficRoutes } from './routes/traffic.js';
+import type { Traffic } from '../services/traffic.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -59,6 +61,8 @@ export interface ApiServices {
   targeting?: Targeting;
   /** The proxies' IP allowlist and cancellation routes are served when present. */
   proxyAccess?: ProxyAccess;
+  /** Traffic plans: cached usage, GET /proxies/{id}/traffic and auto top-up, when present. */
+  traffic?: Traffic;
 }
 
 export interface ApiV1Options {
@@ -106,6 +110,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', proxyRoutes(services));
   if (services.targeting) app.route('/', proxyTargetingRoutes(services.targeting));
   if (services.proxyAccess) app.route('/', proxyAccessRoutes(services.proxyAccess, services.subscriptions));
+  if (services.traffic) app.route('/', trafficRoutes(services, services.traffic));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
   if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));

@@ -346,6 +346,11 @@ export const proxyCallbacks = {
   usage: p.action('use', SUBSCRIPTION),
   locations: p.action('loc', SUBSCRIPTION),
   location: p.action('ls', { ...SUBSCRIPTION, index: INDEX }),
+  /** Auto top-up of traffic (features/traffic.ts): choose a package, then the used share that triggers it. */
+  autoTopup: p.action('atu', SUBSCRIPTION),
+  autoTopupTerm: p.action('atk', { ...SUBSCRIPTION, index: INDEX }),
+  autoTopupSet: p.action('ats', { ...SUBSCRIPTION, index: INDEX, percent: int(2) }),
+  autoTopupOff: p.action('atx', SUBSCRIPTION),
 };
 
 const TARGET_PLACE = int(3);

@@ -25,6 +25,8 @@ export type BotServices = Pick<
 > &
   /** Operators' commands are offered when both are present. */
   Partial<Pick<Services, 'pricing' | 'stats' | 'broadcasts' | 'promos' | 'trials'>> &
+  /** Traffic plans: usage on the card, auto top-up (features/traffic.ts). */
+  Partial<Pick<Services, 'traffic'>> &
   /** /providers is offered when present; the operators' console (customers, bans, audit) when these are. */
   Partial<Pick<Services, 'providerAvailability' | 'audit' | 'bans' | 'findCustomer' | 'adjustments' | 'orderListing'>> & {
     tokens?: Tokens;

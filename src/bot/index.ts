@@ -46,6 +46,7 @@ import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
 import { createProxyTargetingFeature } from './features/proxy-targeting.js';
 import { createProxyAccessFeature } from './features/proxy-access.js';
+import { createTrafficFeature } from './features/traffic.js';
 import { createReferralsFeature } from './features/referrals.js';
 import { createTokensFeature } from './features/tokens.js';
 import { createSupportFeature, createSupportRelay } from './features/support.js';
@@ -389,6 +390,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   shop.use(createProxiesFeature(env));
   if (env.services.targeting) shop.use(createProxyTargetingFeature(env.services.targeting));
   if (services.proxyAccess) shop.use(createProxyAccessFeature(env, services.proxyAccess));
+  if (services.traffic) shop.use(createTrafficFeature(env, services.traffic));
   shop.use(createWalletFeature(env));
   shop.use(registerTopUpMethods(env, topUpMethods));
   shop.use(createTokensFeature(env));

@@ -24,6 +24,7 @@ import type { BotPayments } from './features/topup-amounts.js';
 import { asLanguage } from './i18n.js';
 import { code, escapeHtml } from './html.js';
 import type { Translate } from './ui.js';
+import { trafficNotice } from './traffic-notices.js';
 import { deliveredView, failedView, renewedView, settledDeliveredView, stillConfirmingView, type ResultView } from './views/order.js';
 
 /** What the notifier sends: HTML text and, where useful, buttons. */
@@ -236,6 +237,12 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
         return adjustmentNotice(event.payload, userId, t);
       case 'broadcast':
         return broadcastNotice(services.broadcasts, event.payload.broadcastId);
+      case 'traffic_warning':
+      case 'traffic_auto_topped_up':
+      case 'traffic_auto_topup_failed': {
+        const sub = services.subscriptions.get(userId, event.payload.subscriptionId);
+        return sub ? trafficNotice(event, sub, t, services.wallet.balance(userId).availableCents) : undefined;
+      }
       default:
         return unreachable(event);
     }

@@ -32,6 +32,8 @@ export function startBackgroundCheckpoints(
 ): BackgroundCheckpoints {
   const worker = new Worker(new URL('./checkpointer.worker.mjs', import.meta.url), {
     workerData: { path: options.path, intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS, busyTimeoutMs: options.busyTimeoutMs },
+    // It runs one pragma a second: a small heap is plenty, and every megabyte of it is the shop's memory.
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8, stackSizeMb: 1 },
   });
   // The worker must not keep a finished process alive.
   worker.unref();

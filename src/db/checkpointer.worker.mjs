@@ -9,6 +9,8 @@ const db = new Database(path, { fileMustExist: true });
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
 // This connection never commits; it must not checkpoint on its own terms either.
 db.pragma('wal_autocheckpoint = 0');
+// A checkpoint copies pages from the log to the file; it needs no page cache of its own.
+db.pragma('cache_size = -64');
 
 function checkpoint() {
   try {

@@ -48,7 +48,7 @@ const PRUNE_BATCH = 1_000;
 
 /** The jobs every shop runs. Extra ones (e.g. payment polling) can be added by the caller. */
 export function shopJobs(
-  services: Pick<Services, 'orders' | 'subscriptions' | 'outbox' | 'catalog'> & Partial<Pick<Services, 'webhooks'>>,
+  services: Pick<Services, 'orders' | 'subscriptions' | 'outbox' | 'catalog'> & Partial<Pick<Services, 'webhooks' | 'traffic'>>,
   logger: Logger,
   options: { housekeeping?: { db: Db; retention: RetentionSettings }; now?: () => number } = {},
 ): Job[] {
@@ -61,6 +61,9 @@ export function shopJobs(
     { name: 'expiry-reminders', schedule: '*/30 * * * *', run: createReminderJob({ ...services, ...clock }) },
     { name: 'auto-renew', schedule: '*/10 * * * *', run: createAutoRenewJob({ ...services, logger, ...clock }) },
   ];
+  const { traffic } = services;
+  // Traffic warnings and auto top-ups: usage is cached, so a pass asks each upstream about a plan at most once per cache period.
+  if (traffic) jobs.push({ name: 'traffic-usage', schedule: '*/5 * * * *', run: (ctx) => traffic.checkAll(ctx) });
   const { webhooks } = services;
   if (webhooks) {
     // Every few seconds: a customer's script waits for its order.delivered; deliveries not yet due stay put.

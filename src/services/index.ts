@@ -24,6 +24,7 @@ import { createSupport } from './support.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTargeting } from './targeting.js';
 import { createProxyAccess } from './proxy-access.js';
+import { createTraffic } from './traffic.js';
 import { createTokenSigning } from './token-signing.js';
 import { createTokens } from './tokens.js';
 import { createUpdateLog } from './update-log.js';
@@ -44,6 +45,8 @@ export interface ServiceOptions {
   webhooks?: { allowPrivateUrls: boolean };
   /** Share of a referred customer's captured orders paid to their referrer (%); default 0, no rewards. */
   referralPercent?: number;
+  /** How long traffic usage figures are reused before the upstream is asked again (ms); default 5 minutes. */
+  trafficUsageCacheMs?: number;
 }
 
 /** Every service over one database; the same wiring for the app and the tests. */
@@ -98,6 +101,15 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const adjustments = createMoneyAdjustments({ sqlite, wallet, orders, outbox });
   const orderListing = createOrderListing(db);
   const broadcasts = createBroadcasts({ db, sqlite, outbox, now });
+  const traffic = createTraffic({
+    db,
+    subscriptions,
+    orders,
+    outbox,
+    logger: logger.child({ component: 'traffic' }),
+    now,
+    ...(options.trafficUsageCacheMs === undefined ? {} : { cacheMs: options.trafficUsageCacheMs }),
+  });
   return {
     wallet,
     walletStatement: createWalletStatement(db),
@@ -126,6 +138,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     promos,
     trials,
     targeting: createTargeting({ catalog, subscriptions, now }),
+    traffic,
   };
 }
 

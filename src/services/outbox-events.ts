@@ -70,7 +70,30 @@ export type CustomerEvent =
       kind: 'auto_renew_failed';
       payload: { subscriptionId: string; host: string; product: string; expiresAt: number | null; reason: AutoRenewFailure };
     }
-  | { kind: 'broadcast'; payload: { broadcastId: string } };
+  | { kind: 'broadcast'; payload: { broadcastId: string } }
+  /** A traffic plan reached 80 % or 95 % used, or ran out (100), in the period `periodKey` (services/traffic.ts). */
+  | { kind: 'traffic_warning'; payload: TrafficWarningFacts }
+  | {
+      kind: 'traffic_auto_topped_up';
+      payload: { subscriptionId: string; host: string; product: string; orderId: string; priceCents: number; term: string };
+    }
+  | {
+      kind: 'traffic_auto_topup_failed';
+      payload: { subscriptionId: string; host: string; product: string; reason: TrafficTopupFailure; periodKey: string };
+    };
+
+/** Why an automatic traffic top-up did not happen: no price or answer, too little money, or the upstream said no. */
+export type TrafficTopupFailure = 'unavailable' | 'insufficient_funds' | 'provider_refused';
+
+export interface TrafficWarningFacts {
+  subscriptionId: string;
+  host: string;
+  product: string;
+  threshold: 80 | 95 | 100;
+  usedGb: number;
+  totalGb: number | null;
+  periodKey: string;
+}
 
 /** Alerts for the operators' group. */
 export type OperatorEvent =
@@ -230,6 +253,30 @@ const customerPayloads: PayloadParsers<CustomerEvent> = {
     reason: oneOf<AutoRenewFailure>({ unavailable: true, insufficient_funds: true, provider_refused: true, term_unavailable: true }),
   }),
   broadcast: z.object({ broadcastId: z.string() }),
+  traffic_warning: z.object({
+    subscriptionId: z.string(),
+    host: z.string(),
+    product: z.string(),
+    threshold: z.union([z.literal(80), z.literal(95), z.literal(100)]),
+    usedGb: z.number(),
+    totalGb: z.number().nullable(),
+    periodKey: z.string(),
+  }),
+  traffic_auto_topped_up: z.object({
+    subscriptionId: z.string(),
+    host: z.string(),
+    product: z.string(),
+    orderId: z.string(),
+    priceCents: cents,
+    term: z.string(),
+  }),
+  traffic_auto_topup_failed: z.object({
+    subscriptionId: z.string(),
+    host: z.string(),
+    product: z.string(),
+    reason: oneOf<TrafficTopupFailure>({ unavailable: true, insufficient_funds: true, provider_refused: true }),
+    periodKey: z.string(),
+  }),
 };
 
 const upstreamBalanceFacts = z.object({ provider: z.string(), balanceCents: cents, thresholdCents: cents });

@@ -128,7 +128,7 @@ describe('per-GB plans', () => {
     const [proxy] = await buy(world, max, 'flashproxy', 'residential');
     expect(proxy!.trafficLimitMb).not.toBeNull();
     await openOnlyProxy(world, max);
-    const prompt = await press(max, '🔁 Renew', has('how much traffic to add'));
+    const prompt = await press(max, '➕ Add traffic', has('how much traffic to add'));
     const choice = labels(max, prompt).find((l) => /GB/.test(l))!;
     const addedGb = Number(/(\d+(?:\.\d+)?)\s*GB/.exec(choice)![1]);
     await press(max, choice, has('Renewal'));

@@ -106,6 +106,9 @@ describe('outbox notices', () => {
       auto_renew_failed: { ...ofProxy, expiresAt: proxy.expiresAt, reason: 'insufficient_funds' },
       wallet_adjusted: { change: 'debit', amountCents: 250, reason: 'duplicate top-up corrected', orderId: null },
       broadcast: { broadcastId: broadcast.id },
+      traffic_warning: { ...ofProxy, threshold: 95, usedGb: 4.75, totalGb: 5, periodKey: '5000mb:none' },
+      traffic_auto_topped_up: { ...ofProxy, orderId: w.deliveredOrder.id, priceCents: 1_500, term: '5 GB' },
+      traffic_auto_topup_failed: { ...ofProxy, reason: 'insufficient_funds', periodKey: '5000mb:none' },
     };
     const operators: Sample<OperatorEvent> = {
       topup_received: { topUpId: w.cryptoTopUp.id, method: 'cryptopay', amountCents: 1_500, userId: w.user.id },

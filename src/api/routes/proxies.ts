@@ -181,7 +181,8 @@ const getUsage = createRoute({
 });
 
 export function proxyRoutes(
-  services: Pick<ApiServices, 'subscriptions' | 'orders' | 'pricing' | 'listing' | 'tokenSigning' | 'proxyAccess'>,
+  services: Pick<ApiServices, 'subscriptions' | 'orders' | 'pricing' | 'listing' | 'tokenSigning' | 'proxyAccess'> &
+    Partial<Pick<ApiServices, 'traffic'>>,
 ) {
   const app = apiRouter();
   const { subscriptions } = services;
@@ -190,7 +191,7 @@ export function proxyRoutes(
     method: 'post',
     path: '/proxies/{id}/renew',
     tags,
-    summary: 'Renew the proxy for a term (money: Idempotency-Key required; signed for signing tokens)',
+    summary: 'Renew the proxy for a term, or add traffic to a per-GB plan (money: Idempotency-Key required; signed for signing tokens)',
     middleware: [requireScope('buy'), bufferJsonBody(), requireSignature(services.tokenSigning)] as const,
     request: {
       params,
@@ -335,7 +336,8 @@ export function proxyRoutes(
   app.openapi(getUsage, async (c) => {
     const { userId } = c.get('principal');
     const sub = owned(userId, c.req.valid('param').id);
-    const usage = await subscriptions.usage(userId, sub.id);
+    // The cached figures the card and the traffic warnings share, when the shop keeps them.
+    const usage = services.traffic ? await services.traffic.usage(userId, sub.id) : await subscriptions.usage(userId, sub.id);
     if (!usage.ok) throw refusal(usage.reason, usage.message);
     const { usedGb, remainingGb, totalGb } = usage.value;
     return c.json(

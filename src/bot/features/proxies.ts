@@ -21,9 +21,12 @@ import { menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
 import { confirmKeyboard, reasonText, summaryText } from '../views/order.js';
 import { pricedLabel } from '../views/price-labels.js';
+import { trafficUsageLine } from '../views/traffic.js';
 import { sendProxyList } from './orders.js';
 
 export const PROXIES_PAGE_SIZE = 5;
+/** How long the card waits for an upstream's traffic figures before showing the last ones known. */
+export const CARD_USAGE_WAIT_MS = 1_500;
 
 function protocolsOf(sub: SubscriptionRow): string {
   return [sub.httpPort !== null ? 'HTTP' : undefined, sub.socks5Port !== null ? 'SOCKS5' : undefined].filter(Boolean).join(', ') || '—';
@@ -43,7 +46,8 @@ function expiryText(t: Translate, sub: SubscriptionRow, now: number): string {
   return days >= 0 ? t('proxy-expires', { date: isoDate(sub.expiresAt), days }) : t('proxy-expired-on', { date: isoDate(sub.expiresAt) });
 }
 
-export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice?: string): string {
+/** `trafficLine`: the plan's used / left / total, when its upstream told it; else the package size alone. */
+export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice?: string, trafficLine?: string): string {
   return [
     notice,
     `<b>${escapeHtml(sub.productName)}</b>`,
@@ -51,7 +55,7 @@ export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice
     t('proxy-host', { host: code(sub.host) }),
     t('proxy-ports', { ports: portsOf(sub) }),
     t('proxy-protocols', { protocols: protocolsOf(sub) }),
-    sub.trafficLimitMb !== null ? t('proxy-traffic', { gb: Math.round(sub.trafficLimitMb / 10) / 100 }) : undefined,
+    trafficLine ?? (sub.trafficLimitMb !== null ? t('proxy-traffic', { gb: Math.round(sub.trafficLimitMb / 10) / 100 }) : undefined),
     expiryText(t, sub, now),
     t(sub.status === 'active' ? 'proxy-status-active' : `proxy-status-${sub.status}`),
     t(sub.autoRenew ? 'proxy-auto-renew-on' : 'proxy-auto-renew-off'),
@@ -62,7 +66,7 @@ export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice
 
 export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  const { subscriptions, orders } = env.services;
+  const { subscriptions, orders, traffic } = env.services;
 
   const list = async (ctx: BotContext, page: number, asNewMessage = false) => {
     const present = asNewMessage
@@ -95,14 +99,25 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   const card = async (ctx: BotContext, sub: SubscriptionRow, notice?: string) => {
     const actions = subscriptions.actionsFor(sub);
     const keyboard = new InlineKeyboard().text(ctx.t('proxy-btn-credentials'), px.credentials.pack({ subscriptionId: sub.id })).row();
+    const addsTraffic = traffic?.offersTopup(sub) === true;
     if (actions.includes('renew')) {
-      keyboard.text(ctx.t('proxy-btn-renew'), px.renew.pack({ subscriptionId: sub.id }));
+      // A per-GB plan is not renewed for a time: more traffic is bought for it (the same saga, priced the same way).
+      keyboard.text(ctx.t(addsTraffic ? 'proxy-btn-add-traffic' : 'proxy-btn-renew'), px.renew.pack({ subscriptionId: sub.id }));
       // Auto-renew is offered only where there is an expiry to renew ahead of (but can always be turned off).
       if (subscriptions.offersAutoRenew(sub) || sub.autoRenew) {
         const autoRenew = px.autoRenew.pack({ subscriptionId: sub.id, on: !sub.autoRenew });
         keyboard.text(ctx.t(sub.autoRenew ? 'proxy-btn-auto-renew-off' : 'proxy-btn-auto-renew-on'), autoRenew);
       }
       keyboard.row();
+    }
+    if (addsTraffic) {
+      const setting = traffic?.autoTopupOf(sub.id);
+      keyboard
+        .text(
+          setting ? ctx.t('traffic-btn-auto-topup-on', { percent: setting.thresholdPercent }) : ctx.t('traffic-btn-auto-topup-off'),
+          px.autoTopup.pack({ subscriptionId: sub.id }),
+        )
+        .row();
     }
     if (actions.includes('changeCredentials'))
       keyboard.text(ctx.t('proxy-btn-change-credentials'), px.changeCredentials.pack({ subscriptionId: sub.id })).row();
@@ -115,7 +130,10 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (access.includes('allowedIps')) keyboard.text(ctx.t('proxy-btn-allowlist'), pa.allowlist.pack({ subscriptionId: sub.id })).row();
     if (access.includes('cancel')) keyboard.text(ctx.t('proxy-btn-cancel'), pa.cancel.pack({ subscriptionId: sub.id })).row();
     menuButton(ctx.t, keyboard.text(ctx.t('proxies-back-to-list'), px.list.pack({ page: 0 })));
-    return show(ctx, cardText(ctx.t, sub, env.now(), notice), keyboard);
+    // Cached figures (one upstream request per plan per cache period); a silent upstream leaves the package size.
+    const usage = traffic && actions.includes('usage') ? await traffic.usageWithin(ctx.user.id, sub.id, CARD_USAGE_WAIT_MS) : undefined;
+    const trafficLine = usage ? trafficUsageLine(ctx.t, usage) : undefined;
+    return show(ctx, cardText(ctx.t, sub, env.now(), notice, trafficLine), keyboard);
   };
 
   /** The customer's proxy named in the callback, or the list when it is not theirs (any more). */
@@ -280,7 +298,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   onCallback(composer, px.usage, async (ctx, { subscriptionId }) => {
     const sub = await owned(ctx, subscriptionId);
     if (!sub) return;
-    const result = await subscriptions.usage(ctx.user.id, sub.id);
+    const result = traffic ? await traffic.usage(ctx.user.id, sub.id) : await subscriptions.usage(ctx.user.id, sub.id);
     if (!result.ok) return card(ctx, sub, failure(ctx, result));
     const { usedGb, remainingGb, totalGb } = result.value;
     const lines = [ctx.t('proxy-usage-used', { gb: round(usedGb) })];

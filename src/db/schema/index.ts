@@ -12,3 +12,4 @@ export * from './broadcasts.js';
 export * from './support.js';
 export * from './referrals.js';
 export * from './promos.js';
+export * from './traffic.js';

@@ -191,6 +191,15 @@ export function createFlashProxyProvider(settings: ProviderSettings): ProxyProvi
       return ambiguous('malformed', 'FlashProxy changed the password but did not say the login');
     },
 
+    /**
+     * A plan's traffic, from `GET /plans/{planId}/usage` — openapi: "Includes: Total bytes used; Bytes
+     * remaining (for bandwidth plans); Usage percentage", its example `usage: { bytes_used: 2500000000,
+     * bytes_used_formatted: "2.5 GB", bytes_remaining, max_bytes, usage_percent }` (decimal GB). The shop
+     * caches it (services/traffic.ts): 100 requests a minute per key is shared with every other call.
+     * Traffic is added with `POST /plans/{planId}/extend` `add_bandwidth_gb` ("GB to add. For:
+     * residential-lite, residential, mobile, bandwidth-billed hybrid products"): the renewal path, with
+     * `trafficTerms` as its packages. `POST /plans/{planId}/upgrade` is "unlimited_residential only" and unused.
+     */
     async usage(upstreamId) {
       const usage = await client.getUsage(planIdOf(upstreamId));
       if (usage.kind !== 'ok') return usage;

@@ -144,6 +144,12 @@ export function createGateProxyProvider(settings: ProviderSettings): ProxyProvid
       return productId.endsWith('_cd_key') ? { usage: false } : {};
     },
 
+    /**
+     * Seed 004, "Check proxy traffic usage": `GET /proxies/{proxy_id}/{proxy_username}/usage` — "Use order
+     * ID with auto for the easiest flow" — answering `"used": "1.2GB", "remaining": "3.8GB", "total": "5GB"`;
+     * `400 usage_not_available` ("Provider has no API usage checker") is `unsupported`. The seed documents
+     * no way to add traffic to an order, so GateProxy plans show usage and warnings but no top-up.
+     */
     async usage(upstreamId) {
       const usage = await client.usageByOrder(upstreamId);
       return usage.kind === 'ok' ? usageFromWire(usage.value) : usage;
