@@ -23,6 +23,8 @@ export type BotServices = Pick<
 > &
   /** Operators' commands are offered when both are present. */
   Partial<Pick<Services, 'pricing' | 'stats' | 'broadcasts' | 'promos' | 'trials'>> &
+  /** "Check" on the proxy card and the check after delivery are offered when present. */
+  Partial<Pick<Services, 'proxyChecks'>> &
   /** /providers is offered when present; the operators' console (customers, bans, audit) when these are. */
   Partial<Pick<Services, 'providerAvailability' | 'audit' | 'bans' | 'findCustomer' | 'adjustments' | 'orderListing'>> & {
     tokens?: Tokens;

@@ -24,6 +24,7 @@ import type { BotPayments } from './features/topup-amounts.js';
 import { asLanguage } from './i18n.js';
 import { code, escapeHtml } from './html.js';
 import type { Translate } from './ui.js';
+import { checkFailedNotice } from './views/proxy-check.js';
 import { deliveredView, failedView, renewedView, settledDeliveredView, stillConfirmingView, type ResultView } from './views/order.js';
 
 /** What the notifier sends: HTML text and, where useful, buttons. */
@@ -42,7 +43,7 @@ export interface OrderMessage {
 }
 
 export interface NoticeRendererDeps {
-  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts'>;
+  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts' | 'proxyChecks'>;
   i18n: I18n<Context>;
   /** Top-ups, for receipts and for the operators' payment alerts. */
   payments?: BotPayments;
@@ -236,6 +237,10 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
         return adjustmentNotice(event.payload, userId, t);
       case 'broadcast':
         return broadcastNotice(services.broadcasts, event.payload.broadcastId);
+      case 'proxy_check_failed':
+        // Nothing to say about a proxy that is no longer the customer's.
+        if (!services.subscriptions.get(userId, event.payload.subscriptionId)) return undefined;
+        return checkFailedNotice(t, event.payload, services.proxyChecks?.settings.timeoutMs ?? 0);
       default:
         return unreachable(event);
     }

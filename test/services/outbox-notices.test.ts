@@ -106,8 +106,16 @@ describe('outbox notices', () => {
       auto_renew_failed: { ...ofProxy, expiresAt: proxy.expiresAt, reason: 'insufficient_funds' },
       wallet_adjusted: { change: 'debit', amountCents: 250, reason: 'duplicate top-up corrected', orderId: null },
       broadcast: { broadcastId: broadcast.id },
+      proxy_check_failed: { ...ofProxy, failures: [{ protocol: 'http', failure: 'auth_rejected' }] },
     };
     const operators: Sample<OperatorEvent> = {
+      delivered_proxy_check_failed: {
+        ...ofProxy,
+        failures: [{ protocol: 'socks5', failure: 'timeout' }],
+        orderId: w.deliveredOrder.id,
+        provider: 'lumiweb',
+        userId: w.user.id,
+      },
       topup_received: { topUpId: w.cryptoTopUp.id, method: 'cryptopay', amountCents: 1_500, userId: w.user.id },
       manual_topup_requested: { topUpId: w.manualTopUp.id, userId: w.user.id, amountCents: 2_000, note: 'sent by bank transfer' },
       upstream_balance_low: { provider: 'lumiweb', orderId: w.openOrder.id, priceCents: w.openOrder.priceCents },
