@@ -8,6 +8,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ErrorHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
+import type { ProxyChecks } from '../services/proxy-checker.js';
 import type { Catalog } from '../services/catalog.js';
 import type { Bans } from '../services/operator-console.js';
 import type { Listing } from '../services/listing.js';
@@ -29,6 +30,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
+import { proxyCheckRoutes } from './routes/proxy-check.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -47,6 +49,8 @@ export interface ApiServices {
   tokenSigning: TokenSigning;
   listing: Listing;
   webhooks: Webhooks;
+  /** `POST /proxies/{id}/check`; without it the route answers 422 unsupported. */
+  proxyChecks?: ProxyChecks;
   /** Banned customers (operators' /ban) are refused at authentication. */
   bans?: Pick<Bans, 'banOf'>;
   /** GET /referrals is served when present. */
@@ -96,6 +100,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', quoteRoutes(services));
   app.route('/', orderRoutes(services));
   app.route('/', proxyRoutes(services));
+  app.route('/', proxyCheckRoutes(services));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
   if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));

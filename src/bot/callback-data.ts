@@ -346,6 +346,8 @@ export const proxyCallbacks = {
   usage: p.action('use', SUBSCRIPTION),
   locations: p.action('loc', SUBSCRIPTION),
   location: p.action('ls', { ...SUBSCRIPTION, index: INDEX }),
+  /** Checks the proxy through itself (services/proxy-checker.ts). */
+  check: p.action('chk', SUBSCRIPTION),
 };
 
 /** Why an operator rejects a manual top-up with one press. */

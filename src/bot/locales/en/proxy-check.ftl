@@ -1,5 +1,6 @@
 # The proxy checker: "Check" on the proxy card, and the notices after a failed check on delivery.
 proxy-btn-check = 🩺 Check
+proxy-check-running = 🩺 Checking through the proxy…
 proxy-check-title = 🩺 <b>Checked through the proxy</b>
 proxy-check-ok = ✅ { $protocol }: works, { $latency } ms
 proxy-check-exit = Exit IP: { $ip }

@@ -1,5 +1,6 @@
 # Проверка прокси: кнопка «Проверить» в карточке и уведомления о неудачной проверке после выдачи.
 proxy-btn-check = 🩺 Проверить
+proxy-check-running = 🩺 Проверяем через прокси…
 proxy-check-title = 🩺 <b>Проверка через прокси</b>
 proxy-check-ok = ✅ { $protocol }: работает, { $latency } мс
 proxy-check-exit = Внешний IP: { $ip }
