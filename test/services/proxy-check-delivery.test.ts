@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { startCheckEndpoint, type RunningCheckEndpoint } from '../../src/sandbox/upstreams/proxy-server.js';
+import { checkProxy } from '../../src/services/proxy-checker.js';
 import { firstChoice, startShop, type TestShop } from '../helpers/shop.js';
 
 let endpoint: RunningCheckEndpoint;
@@ -82,4 +83,31 @@ describe('check on delivery', () => {
     await buyResidential(shop);
     expect(proxyServer.connectionCount()).toBe(0);
   });
+});
+
+describe('every simulator that runs a real proxy', () => {
+  for (const { providerId, productId } of [
+    { providerId: 'flashproxy', productId: 'residential-lite' },
+    { providerId: 'gateproxy', productId: undefined },
+    { providerId: 'proxy-panel', productId: 'mobile-private' },
+    { providerId: 'proxy-ipv4', productId: 'ipv4' },
+  ] as const) {
+    it(`${providerId}: what it sells works through it, and a wrong password does not`, async () => {
+      shop = await startShop([providerId], { liveProxies: true, proxyCheck: { url: endpoint.url, timeoutMs: 3_000, onDelivery: false } });
+      const user = shop.customer(500_00);
+      const quoted = await shop.orders.quote(user.id, providerId, await firstChoice(shop, providerId, 1, productId));
+      if (!quoted.ok) throw new Error(`quote failed: ${quoted.message}`);
+      const result = await shop.orders.purchase({ userId: user.id, quoteId: quoted.quote.id, intentKey: 'k1', channel: 'api' });
+      if (result.kind !== 'delivered') throw new Error(`purchase ${result.kind}`);
+      const proxy = result.proxies[0]!;
+      expect(proxy.host).toBe('127.0.0.1');
+
+      const checked = await shop.proxyChecks.check(user.id, proxy.id);
+      expect(checked.ok && checked.checks.length).toBeGreaterThan(0);
+      expect(checked.ok && checked.checks.every((c) => c.reachable)).toBe(true);
+
+      const wrong = await checkProxy({ ...proxy, password: `${proxy.password}x` }, { url: endpoint.url, timeoutMs: 3_000 });
+      expect(wrong.map((c) => c.reachable || c.failure)).toEqual(wrong.map(() => 'auth_rejected'));
+    });
+  }
 });

@@ -56,6 +56,11 @@ describe('proxy checker', () => {
     }
   });
 
+  it('serves both protocols on one port, as upstreams that sell one port for both do', async () => {
+    const checks = await checkProxy(target({ socks5Port: proxy.httpPort }), { url: endpoint.url, timeoutMs: 3_000 });
+    expect(checks.map((c) => c.reachable)).toEqual([true, true]);
+  });
+
   it('says the login was refused when the password is wrong, on either protocol', async () => {
     const checks = await checkProxy(target({ password: 'guessed' }), { url: endpoint.url, timeoutMs: 3_000 });
     expect(checks).toEqual([

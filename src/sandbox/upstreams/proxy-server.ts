@@ -4,7 +4,8 @@
  * plain absolute-URI requests), the other SOCKS5 with username/password
  * (RFC 1928, RFC 1929). It admits exactly the credentials its simulator says
  * it issued and still honours, and it only ever connects to loopback: a
- * sandbox must not become an open relay.
+ * sandbox must not become an open relay. Each listener tells the two
+ * protocols apart by the first byte, so one port can serve both.
  *
  * Beside it, `startCheckEndpoint` is the tiny "what is my IP" service a
  * checker fetches through the proxy: it answers `{ ip, country }` with the
@@ -63,14 +64,18 @@ export async function startSimProxy(options: SimProxyOptions): Promise<RunningSi
     return connect({ host, port, ...(exitAddress ? { localAddress: exitAddress } : {}) });
   };
 
-  const http = createServer((socket) => {
+  // Both listeners speak both protocols, told apart by the first byte (SOCKS5 opens with 5): some
+  // upstreams (the proxy panel) sell one port for HTTP and SOCKS5 alike.
+  const serve = (socket: Socket) => {
     track(socket);
-    later(socket, () => serveHttp(socket, options.accepts, outbound));
-  });
-  const socks = createServer((socket) => {
-    track(socket);
-    later(socket, () => serveSocks5(socket, options.accepts, outbound));
-  });
+    later(socket, () =>
+      socket.once('data', (first: Buffer) =>
+        first[0] === 5 ? serveSocks5(socket, first, options.accepts, outbound) : serveHttp(socket, first, options.accepts, outbound),
+      ),
+    );
+  };
+  const http = createServer(serve);
+  const socks = createServer(serve);
   const [httpPort, socks5Port] = await Promise.all([listen(http), listen(socks)]);
   return {
     host: '127.0.0.1',
@@ -117,7 +122,7 @@ function pipeBoth(client: Socket, target: Socket, head?: Buffer) {
 
 // --- HTTP ------------------------------------------------------------------
 
-function serveHttp(socket: Socket, accepts: CredentialCheck, outbound: Outbound) {
+function serveHttp(socket: Socket, first: Buffer, accepts: CredentialCheck, outbound: Outbound) {
   let buffered = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
@@ -164,6 +169,7 @@ function serveHttp(socket: Socket, accepts: CredentialCheck, outbound: Outbound)
     upstream.once('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n'));
   };
   socket.on('data', onData);
+  onData(first);
 }
 
 function basicCredentials(value: string): { login: string; password: string } | undefined {
@@ -186,7 +192,7 @@ function splitHostPort(target: string): [string, string] {
 // --- SOCKS5 ----------------------------------------------------------------
 
 /** Reads exactly the bytes each step of the SOCKS5 handshake needs. */
-function serveSocks5(socket: Socket, accepts: CredentialCheck, outbound: Outbound) {
+function serveSocks5(socket: Socket, first: Buffer, accepts: CredentialCheck, outbound: Outbound) {
   let buffered = Buffer.alloc(0);
   let step: 'greeting' | 'auth' | 'request' = 'greeting';
   const onData = (chunk: Buffer) => {
@@ -240,6 +246,7 @@ function serveSocks5(socket: Socket, accepts: CredentialCheck, outbound: Outboun
     }
   };
   socket.on('data', onData);
+  onData(first);
 }
 
 /** A SOCKS5 reply with the given status and an all-zero bound address. */
