@@ -85,6 +85,27 @@ describe('POST /proxies/{id}/check', () => {
     expect(api.logs.join('\n')).not.toContain(proxy.password);
   });
 
+  it('is not offered for a proxy that no longer runs: 422 unsupported, and no connection is made', async () => {
+    const api = await newApi({
+      providers: ['flashproxy'],
+      liveProxies: true,
+      proxyCheck: { url: endpoint.url, timeoutMs: 500, onDelivery: false },
+    });
+    const upstream = api.shop.upstream('flashproxy');
+    const user = api.shop.customer(100_00);
+    const token = api.token(user.id, ['read']);
+    const proxy = await residentialProxy(api, user.id);
+    upstream.simulator.expirePlan(upstream.simulator.plans()[0]!.planId);
+    await api.shop.subscriptions.syncProvider('flashproxy');
+    expect(api.shop.subscriptions.get(user.id, proxy.id)?.status).toBe('expired');
+
+    const before = upstream.proxyServer!.connectionCount();
+    const refused = await api.call('POST', `/proxies/${proxy.id}/check`, { token });
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.code).toBe('unsupported');
+    expect(upstream.proxyServer!.connectionCount()).toBe(before);
+  });
+
   it('is in the OpenAPI document', async () => {
     const api = await newApi();
     const document = (await fetch(`${api.url}/api/v1/openapi.json`).then((r) => r.json())) as { paths: Record<string, { post?: unknown }> };

@@ -76,6 +76,18 @@ describe('"Check" on the proxy card', () => {
     expect(refused.plainText).toContain('HTTP: the proxy refused the login or password');
   });
 
+  it('is not offered on the card of a proxy that no longer runs', async () => {
+    const w = await shopWithLiveProxies();
+    const cid = w.customer();
+    await buyResidential(w, cid);
+    const sim = w.shop.upstream('flashproxy').simulator;
+    sim.expirePlan(sim.plans()[0]!.planId);
+    await w.shop.subscriptions.syncProvider('flashproxy');
+    const card = await openCard(cid);
+    expect(card.plainText).not.toContain('Status: active');
+    expect(labels(cid, card)).not.toContain('🩺 Check');
+  });
+
   it('speaks Russian to a Russian customer', async () => {
     const w = await shopWithLiveProxies();
     const ivan = w.customer({ languageCode: 'ru' });
