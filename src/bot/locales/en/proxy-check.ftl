@@ -23,3 +23,4 @@ op-delivered-proxy-check-failed =
     Host { $host }
     { $failures }
     Not refunded automatically: the upstream sold it.
+oa-kind-delivered_proxy_check_failed = delivered proxies that failed their check

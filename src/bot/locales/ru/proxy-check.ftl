@@ -23,3 +23,4 @@ op-delivered-proxy-check-failed =
     Хост { $host }
     { $failures }
     Автоматически не возвращается: поставщик его продал.
+oa-kind-delivered_proxy_check_failed = выданные прокси, не прошедшие проверку
