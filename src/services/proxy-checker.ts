@@ -293,6 +293,8 @@ export type CheckAnswer =
 /** Customers' checks per user: a small burst, then one every 20 seconds; each check opens connections to the world. */
 export const CHECKS_BURST = 3;
 export const CHECK_REFILL_MS = 20_000;
+/** Proxies of one delivered order checked side by side. */
+export const DELIVERY_CHECKS_AT_ONCE = 8;
 
 export interface ProxyChecksDeps {
   db: Db;
@@ -346,13 +348,12 @@ export function createProxyChecks(deps: ProxyChecksDeps) {
      * decides (a proxy can be slow to come up, or the check URL down).
      */
     async checkDelivered(orderId: string): Promise<{ checked: number; failed: number }> {
-      const delivered = deps.db.select().from(subscriptions).where(eq(subscriptions.orderId, orderId)).all();
+      const delivered = deps.db.select().from(subscriptions).where(eq(subscriptions.orderId, orderId)).all().filter(isCheckable);
       let failed = 0;
-      for (const sub of delivered.filter(isCheckable)) {
-        const checks = await run(sub);
+      const report = (sub: SubscriptionRow, checks: ProtocolCheck[]) => {
         const failures = checks.flatMap((c) => (c.reachable ? [] : [{ protocol: c.protocol, failure: c.failure }]));
         // A proxy that works over one of its protocols still works; reported only when none does.
-        if (checks.some((c) => c.reachable) || failures.length === 0) continue;
+        if (checks.some((c) => c.reachable) || failures.length === 0) return;
         failed++;
         const facts = { subscriptionId: sub.id, host: sub.host, product: sub.productName, failures };
         deps.outbox.enqueue({
@@ -368,6 +369,13 @@ export function createProxyChecks(deps: ProxyChecksDeps) {
           payload: { ...facts, orderId, provider: sub.providerId, userId: sub.userId },
           dedupeKey: `delivery-check-op:${sub.id}`,
         });
+      };
+      // A few at a time: an order of hundreds of proxies is checked in minutes, not hours, without
+      // opening hundreds of connections at once (shutdown waits for this).
+      for (let at = 0; at < delivered.length; at += DELIVERY_CHECKS_AT_ONCE) {
+        const batch = delivered.slice(at, at + DELIVERY_CHECKS_AT_ONCE);
+        const results = await Promise.all(batch.map(run));
+        batch.forEach((sub, i) => report(sub, results[i]!));
       }
       return { checked: delivered.length, failed };
     },
