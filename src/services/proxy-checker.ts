@@ -375,7 +375,7 @@ export function createProxyChecks(deps: ProxyChecksDeps) {
       for (let at = 0; at < delivered.length; at += DELIVERY_CHECKS_AT_ONCE) {
         const batch = delivered.slice(at, at + DELIVERY_CHECKS_AT_ONCE);
         const results = await Promise.all(batch.map(run));
-        batch.forEach((sub, i) => report(sub, results[i]!));
+        for (const [i, sub] of batch.entries()) report(sub, results[i]!);
       }
       return { checked: delivered.length, failed };
     },
