@@ -122,6 +122,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     logger,
     metrics,
     webhooks: config.webhooks,
+    proxyCheck: config.proxyCheck,
     ...(options.now ? { now: options.now } : {}),
     referralPercent: config.referralPercent,
     trafficUsageCacheMs: config.trafficUsageCacheMs,

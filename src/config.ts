@@ -187,6 +187,17 @@ const envSchema = z
       .enum(['true', 'false', ''], { message: 'must be true or false' })
       .default('false')
       .transform((v) => v === 'true'),
+    PROXY_CHECK_URL: urlWithDefault('https://ipinfo.io/json'),
+    PROXY_CHECK_TIMEOUT_MS: z.coerce
+      .number({ message: 'must be a number of milliseconds' })
+      .int()
+      .min(500, { message: 'must be at least 500 ms' })
+      .max(60_000, { message: 'must be at most 60000 ms' })
+      .default(10_000),
+    CHECK_ON_DELIVERY: z
+      .enum(['true', 'false', ''], { message: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
   })
   .refine((e) => e.TOPUP_MIN_CENTS <= e.TOPUP_MAX_CENTS, {
     message: 'TOPUP_MIN_CENTS must not be above TOPUP_MAX_CENTS',
@@ -257,6 +268,8 @@ export interface Config {
   providers: Partial<Record<ProviderId, ProviderKeyConfig>>;
   /** Customers' outgoing webhooks; private and loopback URLs only in the sandbox and tests. */
   webhooks: { allowPrivateUrls: boolean };
+  /** The proxy checker (services/proxy-checker.ts): the URL fetched through a proxy, its timeout, and whether each delivered proxy is checked. */
+  proxyCheck: { url: string; timeoutMs: number; onDelivery: boolean };
   /** Online database backups (services/backups.ts): where, how many, when (a cron expression, or off), and whether a copy goes to the operator group. */
   backups: { dir: string; keep: number; schedule: string | 'off'; toChat: boolean };
   /** Below these balances at an upstream the operators are told (once, and once more on recovery). */
@@ -345,6 +358,7 @@ export function parseConfig(env: Record<string, string | undefined>, modules: re
       },
       providers: providers as Config['providers'],
       webhooks: { allowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE },
+      proxyCheck: { url: e.PROXY_CHECK_URL, timeoutMs: e.PROXY_CHECK_TIMEOUT_MS, onDelivery: e.CHECK_ON_DELIVERY },
       backups: { dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP, schedule: e.BACKUP_CRON, toChat: e.BACKUP_TO_CHAT },
       upstreamLowBalance: e.UPSTREAM_LOW_BALANCE_CENTS,
       operatorTopics: {

@@ -8,6 +8,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ErrorHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
+import type { ProxyChecks } from '../services/proxy-checker.js';
 import type { Catalog } from '../services/catalog.js';
 import type { Bans } from '../services/operator-console.js';
 import type { Listing } from '../services/listing.js';
@@ -35,6 +36,7 @@ import { proxyAccessRoutes } from './routes/proxy-access.js';
 import type { ProxyAccess } from '../services/proxy-access.js';
 import { trafficRoutes } from './routes/traffic.js';
 import type { Traffic } from '../services/traffic.js';
+import { proxyCheckRoutes } from './routes/proxy-check.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { referralRoutes } from './routes/referrals.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -53,6 +55,8 @@ export interface ApiServices {
   tokenSigning: TokenSigning;
   listing: Listing;
   webhooks: Webhooks;
+  /** `POST /proxies/{id}/check`; without it the route answers 422 unsupported. */
+  proxyChecks?: ProxyChecks;
   /** Banned customers (operators' /ban) are refused at authentication. */
   bans?: Pick<Bans, 'banOf'>;
   /** GET /referrals is served when present. */
@@ -111,6 +115,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   if (services.targeting) app.route('/', proxyTargetingRoutes(services.targeting));
   if (services.proxyAccess) app.route('/', proxyAccessRoutes(services.proxyAccess, services.subscriptions));
   if (services.traffic) app.route('/', trafficRoutes(services, services.traffic));
+  app.route('/', proxyCheckRoutes(services));
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
   if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));

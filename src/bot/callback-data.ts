@@ -351,6 +351,8 @@ export const proxyCallbacks = {
   autoTopupTerm: p.action('atk', { ...SUBSCRIPTION, index: INDEX }),
   autoTopupSet: p.action('ats', { ...SUBSCRIPTION, index: INDEX, percent: int(2) }),
   autoTopupOff: p.action('atx', SUBSCRIPTION),
+  /** Checks the proxy through itself (services/proxy-checker.ts). */
+  check: p.action('chk', SUBSCRIPTION),
 };
 
 const TARGET_PLACE = int(3);

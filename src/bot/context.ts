@@ -27,6 +27,8 @@ export type BotServices = Pick<
   Partial<Pick<Services, 'pricing' | 'stats' | 'broadcasts' | 'promos' | 'trials'>> &
   /** Traffic plans: usage on the card, auto top-up (features/traffic.ts). */
   Partial<Pick<Services, 'traffic'>> &
+  /** "Check" on the proxy card and the check after delivery are offered when present. */
+  Partial<Pick<Services, 'proxyChecks'>> &
   /** /providers is offered when present; the operators' console (customers, bans, audit) when these are. */
   Partial<Pick<Services, 'providerAvailability' | 'audit' | 'bans' | 'findCustomer' | 'adjustments' | 'orderListing'>> & {
     tokens?: Tokens;

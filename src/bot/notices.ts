@@ -25,6 +25,7 @@ import { asLanguage } from './i18n.js';
 import { code, escapeHtml } from './html.js';
 import type { Translate } from './ui.js';
 import { trafficNotice } from './traffic-notices.js';
+import { checkFailedNotice } from './views/proxy-check.js';
 import { deliveredView, failedView, renewedView, settledDeliveredView, stillConfirmingView, type ResultView } from './views/order.js';
 
 /** What the notifier sends: HTML text and, where useful, buttons. */
@@ -43,7 +44,7 @@ export interface OrderMessage {
 }
 
 export interface NoticeRendererDeps {
-  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts'>;
+  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts' | 'proxyChecks'>;
   i18n: I18n<Context>;
   /** Top-ups, for receipts and for the operators' payment alerts. */
   payments?: BotPayments;
@@ -243,6 +244,10 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
         const sub = services.subscriptions.get(userId, event.payload.subscriptionId);
         return sub ? trafficNotice(event, sub, t, services.wallet.balance(userId).availableCents) : undefined;
       }
+      case 'proxy_check_failed':
+        // Nothing to say about a proxy that is no longer the customer's.
+        if (!services.subscriptions.get(userId, event.payload.subscriptionId)) return undefined;
+        return checkFailedNotice(t, event.payload, services.proxyChecks?.settings.timeoutMs ?? 0);
       default:
         return unreachable(event);
     }

@@ -18,6 +18,7 @@ import { startTelegramEmulator, type EmulatedGroup, type EmulatedUser, type Tele
 import { createCryptoPaySimulator, type CryptoPaySimulator } from './upstreams/cryptopay/index.js';
 import { createUpstreamSwitches, type UpstreamSwitches } from './upstream-switches.js';
 import { startAllUpstreams, type RunningUpstream } from './upstreams/index.js';
+import { startCheckEndpoint } from './upstreams/proxy-server.js';
 import { startWebChat, type WebChat } from './web/server.js';
 
 /**
@@ -115,8 +116,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     // One clock for the shop and the simulators: moving it ages a proxy on both sides alike.
     const clock = createSandboxClock();
-    const upstreams = await startAllUpstreams({ host: HOST, now: clock.now });
+    // Real local proxies where a simulator offers them, so "Check" on a card has something to go through.
+    const upstreams = await startAllUpstreams({ host: HOST, now: clock.now, liveProxies: true });
     closers.push(() => Promise.all(upstreams.map((u) => u.close())).then(() => undefined));
+    const checkEndpoint = await startCheckEndpoint();
+    closers.push(() => checkEndpoint.close());
     const cryptoPaySimulator = createCryptoPaySimulator({ appName: 'Proxy Storefront (sandbox)' });
     const cryptoPayServer = await cryptoPaySimulator.start({ host: HOST });
     closers.push(() => cryptoPayServer.close());
@@ -141,6 +145,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(env.API_PUBLIC_URL || ports.http === 0 ? {} : { API_PUBLIC_URL: `http://${HOST}:${ports.http}` }),
       // The customer's webhook receiver runs on this machine too.
       WEBHOOKS_ALLOW_PRIVATE: 'true',
+      // The checker asks this machine's "what is my IP" stand-in, not the internet.
+      PROXY_CHECK_URL: env.PROXY_CHECK_URL || checkEndpoint.url,
       ...upstreamSettings(upstreams),
       // Settings the app does not know are ignored, so these are harmless where top-ups are not wired.
       CRYPTOPAY_TOKEN: cryptoPaySimulator.token,

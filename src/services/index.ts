@@ -16,6 +16,7 @@ import { createOrders, type OrdersDeps } from './orders.js';
 import { createOutbox } from './outbox.js';
 import { createPricing } from './pricing.js';
 import { createProviderAvailability } from './provider-availability.js';
+import { createProxyChecks, type ProxyCheckSettings } from './proxy-checker.js';
 import { createReferrals } from './referrals.js';
 import { createPromos } from './promos.js';
 import { createTrials } from './trials.js';
@@ -47,7 +48,11 @@ export interface ServiceOptions {
   referralPercent?: number;
   /** How long traffic usage figures are reused before the upstream is asked again (ms); default 5 minutes. */
   trafficUsageCacheMs?: number;
+  /** The proxy checker; default: ipinfo.io, 10 s, no check on delivery. */
+  proxyCheck?: ProxyCheckSettings;
 }
+
+const DEFAULT_PROXY_CHECK: ProxyCheckSettings = { url: 'https://ipinfo.io/json', timeoutMs: 10_000, onDelivery: false };
 
 /** Every service over one database; the same wiring for the app and the tests. */
 export function buildServices(database: Database_, options: ServiceOptions = {}) {
@@ -71,6 +76,14 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const trials = createTrials({ db, now });
   const promos = createPromos({ db, sqlite, wallet, trials, now });
   const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
+  const proxyChecks = createProxyChecks({
+    db,
+    subscriptions,
+    outbox,
+    settings: options.proxyCheck ?? DEFAULT_PROXY_CHECK,
+    logger,
+    now,
+  });
   const referrals = createReferrals({ db, sqlite, wallet, outbox, logger, percent: options.referralPercent ?? 0, now });
   const orders = createOrders({
     sqlite,
@@ -87,6 +100,12 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     // In the background: the customer already has their answer; the other proxies catch up.
     onRenewed: (providerId) =>
       subscriptions.syncProvider(providerId).catch((error: unknown) => logger.warn('sync after renewal failed', { providerId, error })),
+    ...(options.proxyCheck?.onDelivery
+      ? {
+          onDelivered: (orderId: string) =>
+            proxyChecks.checkDelivered(orderId).catch((error: unknown) => logger.warn('check after delivery failed', { orderId, error })),
+        }
+      : {}),
     ...options.orders,
   });
   const tokens = createTokens({ db, now });
@@ -120,6 +139,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     orders: options.metrics ? instrumentOrders(orders, options.metrics, now) : orders,
     subscriptions,
     proxyAccess: createProxyAccess({ db, catalog, logger: logger.child({ component: 'proxy-access' }), now }),
+    proxyChecks,
     tokens,
     tokenSigning,
     listing,

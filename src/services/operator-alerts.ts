@@ -41,6 +41,7 @@ export const TOPIC_OF_ALERT: Record<OperatorEvent['kind'], OperatorTopic> = {
   upstream_balance_recovered: 'money',
   upstream_auth_failed: 'problems',
   order_needs_attention: 'problems',
+  delivered_proxy_check_failed: 'problems',
   broadcast_finished: 'sales',
   alerts_folded: 'problems',
   backup_failed: 'problems',

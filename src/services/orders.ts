@@ -168,6 +168,8 @@ export interface OrdersDeps {
    * proxies' expiry is refreshed from the upstream rather than guessed here.
    */
   onRenewed?: (providerId: string) => Promise<unknown>;
+  /** Called once a purchase is delivered (the proxy check of `CHECK_ON_DELIVERY`); not awaited by the saga. */
+  onDelivered?: (orderId: string) => Promise<unknown>;
   /** Customers' webhook events, queued in the saga's own transactions. */
   webhooks?: Pick<Webhooks, 'emit' | 'balanceDebited'>;
   /** Referral rewards follow captures and refunds, in the same transactions (services/referrals.ts). */
@@ -641,7 +643,14 @@ export function createOrders(deps: OrdersDeps) {
       logger.error('purchase result conflicts with an earlier order', { orderId: order.id, conflict });
       return needsAttention(order, conflict, false);
     }
-    if (settled) logger.info('order delivered', { orderId: order.id, proxies: result.proxies.length });
+    if (settled) {
+      logger.info('order delivered', { orderId: order.id, proxies: result.proxies.length });
+      const followUp = deps.onDelivered?.(order.id);
+      if (followUp) {
+        followUps.add(followUp);
+        void followUp.finally(() => followUps.delete(followUp));
+      }
+    }
     return stateOf(order.id);
   }
 

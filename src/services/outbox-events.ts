@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import type { OrderFailureCode } from './orders.js';
+import type { CheckFailure, ProxyProtocol } from './proxy-checker.js';
 import type { CreditResult } from './topups.js';
 import type { TopUpMethod } from './wallet.js';
 
@@ -80,7 +81,9 @@ export type CustomerEvent =
   | {
       kind: 'traffic_auto_topup_failed';
       payload: { subscriptionId: string; host: string; product: string; reason: TrafficTopupFailure; periodKey: string };
-    };
+    }
+  /** A proxy checked right after delivery (`CHECK_ON_DELIVERY`) answered over none of its protocols. */
+  | { kind: 'proxy_check_failed'; payload: ProxyCheckFailure };
 
 /** Why an automatic traffic top-up did not happen: no price or answer, too little money, or the upstream said no. */
 export type TrafficTopupFailure = 'unavailable' | 'insufficient_funds' | 'provider_refused';
@@ -95,8 +98,17 @@ export interface TrafficWarningFacts {
   periodKey: string;
 }
 
+/** A delivered proxy that failed its check: which, and how each protocol failed (never its credentials). */
+export interface ProxyCheckFailure {
+  subscriptionId: string;
+  host: string;
+  product: string;
+  failures: Array<{ protocol: ProxyProtocol; failure: CheckFailure }>;
+}
+
 /** Alerts for the operators' group. */
 export type OperatorEvent =
+  | { kind: 'delivered_proxy_check_failed'; payload: ProxyCheckFailure & { orderId: string; provider: string; userId: number } }
   | { kind: 'topup_received'; payload: TopUpFacts }
   | { kind: 'manual_topup_requested'; payload: { topUpId: string; userId: number; amountCents: number; note: string } }
   | { kind: 'upstream_balance_low'; payload: UpstreamTrouble }
@@ -215,6 +227,24 @@ const topUpFacts = z.object({
 });
 const upstreamTrouble = z.object({ provider: z.string(), orderId: z.string(), priceCents: cents });
 
+const proxyCheckFailure = z.object({
+  subscriptionId: z.string(),
+  host: z.string(),
+  product: z.string(),
+  failures: z.array(
+    z.object({
+      protocol: oneOf<ProxyProtocol>({ http: true, socks5: true }),
+      failure: oneOf<CheckFailure>({
+        proxy_unreachable: true,
+        auth_rejected: true,
+        target_unreachable: true,
+        timeout: true,
+        bad_answer: true,
+      }),
+    }),
+  ),
+});
+
 const customerPayloads: PayloadParsers<CustomerEvent> = {
   order_delivered: orderRef,
   renewal_delivered: orderRef,
@@ -277,11 +307,13 @@ const customerPayloads: PayloadParsers<CustomerEvent> = {
     reason: oneOf<TrafficTopupFailure>({ unavailable: true, insufficient_funds: true, provider_refused: true }),
     periodKey: z.string(),
   }),
+  proxy_check_failed: proxyCheckFailure,
 };
 
 const upstreamBalanceFacts = z.object({ provider: z.string(), balanceCents: cents, thresholdCents: cents });
 
 const operatorPayloads: PayloadParsers<OperatorEvent> = {
+  delivered_proxy_check_failed: proxyCheckFailure.extend({ orderId: z.string(), provider: z.string(), userId: z.number().int() }),
   topup_received: topUpFacts,
   manual_topup_requested: z.object({ topUpId: z.string(), userId: z.number().int(), amountCents: cents, note: z.string() }),
   upstream_balance_low: upstreamTrouble,

@@ -4,6 +4,7 @@
  * @hono/node-server on 127.0.0.1 (port 0), and a client that speaks HTTP to
  * it exactly as a customer's script would.
  */
+import type { ProxyCheckSettings } from '../../src/services/proxy-checker.js';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +52,9 @@ export async function startApi(
     upstreamTimeoutMs?: number;
     v1?: Partial<Omit<ApiV1Options, 'services'>>;
     referralPercent?: number;
+    /** The FlashProxy simulator (and any other that offers it) runs a real proxy for what it sells. */
+    liveProxies?: boolean;
+    proxyCheck?: ProxyCheckSettings;
   } = {},
 ): Promise<ApiHarness> {
   let skew = 0;
@@ -58,6 +62,8 @@ export async function startApi(
     now: () => Date.now() + skew,
     ...(options.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: options.upstreamTimeoutMs }),
     ...(options.referralPercent === undefined ? {} : { referralPercent: options.referralPercent }),
+    ...(options.liveProxies ? { liveProxies: true } : {}),
+    ...(options.proxyCheck ? { proxyCheck: options.proxyCheck } : {}),
   });
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });

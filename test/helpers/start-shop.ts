@@ -20,9 +20,9 @@ export interface TestShop extends ReturnType<typeof buildServices> {
 
 export async function startShop(
   ids: ProviderId[],
-  options: Omit<ServiceOptions, 'providers'> & { upstreamTimeoutMs?: number } = {},
+  options: Omit<ServiceOptions, 'providers'> & { upstreamTimeoutMs?: number; liveProxies?: boolean } = {},
 ): Promise<TestShop> {
-  const upstreams = await Promise.all(ids.map((id) => startUpstream(id)));
+  const upstreams = await Promise.all(ids.map((id) => startUpstream(id, { liveProxies: options.liveProxies ?? false })));
   const database = openDatabase(':memory:');
   const providers = upstreams.map((u) => u.provider({ timeoutMs: options.upstreamTimeoutMs ?? 1_000 }));
   const services = buildServices(database, { ...options, providers });

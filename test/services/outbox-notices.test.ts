@@ -109,8 +109,16 @@ describe('outbox notices', () => {
       traffic_warning: { ...ofProxy, threshold: 95, usedGb: 4.75, totalGb: 5, periodKey: '5000mb:none' },
       traffic_auto_topped_up: { ...ofProxy, orderId: w.deliveredOrder.id, priceCents: 1_500, term: '5 GB' },
       traffic_auto_topup_failed: { ...ofProxy, reason: 'insufficient_funds', periodKey: '5000mb:none' },
+      proxy_check_failed: { ...ofProxy, failures: [{ protocol: 'http', failure: 'auth_rejected' }] },
     };
     const operators: Sample<OperatorEvent> = {
+      delivered_proxy_check_failed: {
+        ...ofProxy,
+        failures: [{ protocol: 'socks5', failure: 'timeout' }],
+        orderId: w.deliveredOrder.id,
+        provider: 'lumiweb',
+        userId: w.user.id,
+      },
       topup_received: { topUpId: w.cryptoTopUp.id, method: 'cryptopay', amountCents: 1_500, userId: w.user.id },
       manual_topup_requested: { topUpId: w.manualTopUp.id, userId: w.user.id, amountCents: 2_000, note: 'sent by bank transfer' },
       upstream_balance_low: { provider: 'lumiweb', orderId: w.openOrder.id, priceCents: w.openOrder.priceCents },

@@ -21,6 +21,7 @@ export const showOrderAlert = operatorCallbacks.namespace.action('oas', { orderI
 /** How a summary names each kind of alert it counts. */
 const FOLDED_KIND_WORDING: Partial<Record<OperatorEvent['kind'], string>> = {
   order_needs_attention: 'oa-kind-order_needs_attention',
+  delivered_proxy_check_failed: 'oa-kind-delivered_proxy_check_failed',
   topup_received: 'oa-kind-topup_received',
   upstream_balance_low: 'oa-kind-upstream_balance_low',
   upstream_auth_failed: 'oa-kind-upstream_auth_failed',

@@ -40,13 +40,14 @@ import type { Translate } from '../ui.js';
 import { renderConsoleAlert } from './operator-console-alerts.js';
 import type { BotPayments } from './topup-amounts.js';
 import { cardPriceForAlert } from './topup-card.js';
+import { checkFailedAlertText } from '../views/proxy-check.js';
 
 export function isOperatorCallback(data: string | undefined): boolean {
   return op.namespace.owns(data) || operatorConsoleCallbacks.namespace.owns(data);
 }
 
 export interface OperatorViewDeps {
-  services: Pick<BotServices, 'users' | 'wallet' | 'orders' | 'broadcasts'>;
+  services: Pick<BotServices, 'users' | 'wallet' | 'orders' | 'broadcasts' | 'proxyChecks'>;
   i18n: I18n<Context>;
   payments?: BotPayments;
   language: Language;
@@ -175,6 +176,13 @@ export function createOperatorViews(deps: OperatorViewDeps) {
         return { text: t('op-upstream-auth-failed', upstreamTrouble(event.payload)) };
       case 'order_needs_attention':
         return orderAlert(event.payload);
+      case 'delivered_proxy_check_failed':
+        return {
+          text: [
+            checkFailedAlertText(t, event.payload, services.proxyChecks?.settings.timeoutMs ?? 0),
+            customerLine(event.payload.userId),
+          ].join('\n'),
+        };
       case 'backup_failed':
         return {
           text: [

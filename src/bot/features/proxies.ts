@@ -22,6 +22,7 @@ import { show, type Translate } from '../ui.js';
 import { confirmKeyboard, reasonText, summaryText } from '../views/order.js';
 import { pricedLabel } from '../views/price-labels.js';
 import { trafficUsageLine } from '../views/traffic.js';
+import { checkResultText } from '../views/proxy-check.js';
 import { sendProxyList } from './orders.js';
 
 export const PROXIES_PAGE_SIZE = 5;
@@ -66,7 +67,7 @@ export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice
 
 export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  const { subscriptions, orders, traffic } = env.services;
+  const { subscriptions, orders, traffic, proxyChecks } = env.services;
 
   const list = async (ctx: BotContext, page: number, asNewMessage = false) => {
     const present = asNewMessage
@@ -129,6 +130,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const access = env.services.proxyAccess?.actionsFor(sub) ?? [];
     if (access.includes('allowedIps')) keyboard.text(ctx.t('proxy-btn-allowlist'), pa.allowlist.pack({ subscriptionId: sub.id })).row();
     if (access.includes('cancel')) keyboard.text(ctx.t('proxy-btn-cancel'), pa.cancel.pack({ subscriptionId: sub.id })).row();
+    if (proxyChecks?.isCheckable(sub)) keyboard.text(ctx.t('proxy-btn-check'), px.check.pack({ subscriptionId: sub.id })).row();
     menuButton(ctx.t, keyboard.text(ctx.t('proxies-back-to-list'), px.list.pack({ page: 0 })));
     // Cached figures (one upstream request per plan per cache period); a silent upstream leaves the package size.
     const usage = traffic && actions.includes('usage') ? await traffic.usageWithin(ctx.user.id, sub.id, CARD_USAGE_WAIT_MS) : undefined;
@@ -332,6 +334,19 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
       result.ok ? result.value : sub,
       result.ok ? ctx.t('proxy-location-switched', { location: escapeHtml(location.name) }) : failure(ctx, result),
     );
+  });
+
+  // A check takes up to PROXY_CHECK_TIMEOUT_MS: the card says so first, then shows the result.
+  onCallback(composer, px.check, async (ctx, { subscriptionId }) => {
+    const sub = await owned(ctx, subscriptionId);
+    if (!sub || !proxyChecks) return;
+    await card(ctx, sub, ctx.t('proxy-check-running'));
+    const answer = await proxyChecks.check(ctx.user.id, sub.id);
+    if (answer.ok) return card(ctx, sub, checkResultText(ctx.t, answer.checks, proxyChecks.settings.timeoutMs));
+    if (answer.reason === 'rate_limited')
+      return card(ctx, sub, ctx.t('proxy-check-rate-limited', { seconds: Math.max(1, Math.ceil((answer.retryInMs ?? 0) / 1_000)) }));
+    if (answer.reason === 'not_checkable') return card(ctx, sub, ctx.t('proxy-check-not-checkable'));
+    await list(ctx, 0);
   });
 
   return composer;

@@ -15,6 +15,7 @@ import { createGateProxySimulator } from './gateproxy/index.js';
 import { createLumiWebSimulator } from './lumiweb/index.js';
 import { createProxyIpv4Simulator } from './proxy-ipv4/index.js';
 import { createProxyPanelSimulator } from './proxy-panel/index.js';
+import type { RunningSimProxy } from './proxy-server.js';
 import type { StartOptions, UpstreamSimulator } from './sim-server.js';
 
 /** How to run one upstream's simulator and point its adapter at it. */
@@ -63,12 +64,16 @@ export interface RunningUpstream<K extends ProviderId = ProviderId> {
   settings: Record<string, string>;
   /** An adapter pointed at this simulator. */
   provider(overrides?: Partial<ProviderSettings>): ProxyProvider;
+  /** The real proxy its sold proxies point at, when started with `liveProxies` and the simulator offers one. */
+  proxyServer?: RunningSimProxy;
   close(): Promise<void>;
 }
 
 export interface UpstreamStartOptions extends StartOptions {
   /** The simulator's clock (epoch ms); default the machine's. */
   now?: () => number;
+  /** Run a real local proxy for the credentials it sells, where the simulator offers one (`startProxyServer`). */
+  liveProxies?: boolean;
 }
 
 export async function startUpstream<K extends ProviderId>(id: K, options: UpstreamStartOptions = {}): Promise<RunningUpstream<K>> {
@@ -76,6 +81,7 @@ export async function startUpstream<K extends ProviderId>(id: K, options: Upstre
   const module: ProviderModule = PROVIDER_MODULES.find((m) => m.id === id)!;
   const simulator = entry.create(options.now);
   const running = await simulator.start(options);
+  const proxyServer = options.liveProxies ? await simulator.startProxyServer?.() : undefined;
   const baseUrl = entry.baseUrl?.(running) ?? running.url;
   const apiKey = simulator.apiKey;
   const factory = entry.provider ?? module.create;
@@ -87,11 +93,21 @@ export async function startUpstream<K extends ProviderId>(id: K, options: Upstre
     apiKey,
     settings: { [names.apiKey]: apiKey, [names.baseUrl]: baseUrl },
     provider: (overrides = {}) => factory({ apiKey, baseUrl, ...overrides }),
-    close: running.close,
+    ...(proxyServer ? { proxyServer } : {}),
+    close: async () => {
+      await proxyServer?.close();
+      await running.close();
+    },
   };
   return started as RunningUpstream<K>;
 }
 
-export async function startAllUpstreams(options: { host?: string; now?: () => number } = {}): Promise<RunningUpstream[]> {
-  return Promise.all(PROVIDER_IDS.map((id) => startUpstream(id, { host: options.host, ...(options.now ? { now: options.now } : {}) })));
+export async function startAllUpstreams(
+  options: { host?: string; now?: () => number; liveProxies?: boolean } = {},
+): Promise<RunningUpstream[]> {
+  return Promise.all(
+    PROVIDER_IDS.map((id) =>
+      startUpstream(id, { host: options.host, ...(options.now ? { now: options.now } : {}), liveProxies: options.liveProxies ?? false }),
+    ),
+  );
 }

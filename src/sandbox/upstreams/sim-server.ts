@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RunningSimProxy } from './proxy-server.js';
 
 export interface SimRequest {
   method: string;
@@ -229,4 +230,10 @@ export interface UpstreamSimulator {
   setOutOfStock(outOfStock: boolean, productId?: string): void;
   /** How many purchases the simulator has carried out (to prove exactly-once). */
   purchaseCount(): number;
+  /**
+   * Where offered: starts a real HTTP + SOCKS5 proxy on 127.0.0.1 (proxy-server.ts)
+   * that admits exactly the credentials the simulator issued, and makes the
+   * proxies it sells from then on point at it.
+   */
+  startProxyServer?(): Promise<RunningSimProxy>;
 }

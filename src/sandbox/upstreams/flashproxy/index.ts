@@ -6,7 +6,8 @@
  * 100 requests/minute limit (configurable). Serve it under `<url>/api/v1`.
  */
 import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
-import { DEDICATED_PORT, GATEWAYS } from './catalog.js';
+import { startSimProxy, type RunningSimProxy } from '../proxy-server.js';
+import { DEDICATED_PORT } from './catalog.js';
 import { createFlashProxyRouter, type KeyedRoute } from './routes.js';
 import { FlashProxyAccount, type SimPlan } from './state.js';
 
@@ -47,6 +48,11 @@ export interface FlashProxyPlanView {
 }
 
 export interface FlashProxySimulator extends UpstreamSimulator {
+  /**
+   * Starts a real HTTP + SOCKS5 proxy on 127.0.0.1 that admits the gateway
+   * logins of active plans, and points those plans' connection at it.
+   */
+  startProxyServer(): Promise<RunningSimProxy>;
   /** Every plan, oldest first. */
   plans(): FlashProxyPlanView[];
   plan(planId: string): FlashProxyPlanView | undefined;
@@ -106,7 +112,7 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
   const router = createFlashProxyRouter({ apiKey, account, now, rateLimitPerMinute: () => rateLimitPerMinute });
 
   const view = (plan: SimPlan): FlashProxyPlanView => {
-    const gateway = GATEWAYS[plan.product];
+    const gateway = account.gatewayOf(plan.product);
     return {
       planId: plan.planId,
       product: plan.product,
@@ -153,6 +159,11 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
       }
     },
     purchaseCount: () => account.purchases,
+    startProxyServer: async () => {
+      const proxy = await startSimProxy({ accepts: (login, password) => account.admitsGatewayLogin(login, password) });
+      account.liveGateway = { hostname: proxy.host, portHttp: proxy.httpPort, portSocks: proxy.socks5Port };
+      return proxy;
+    },
 
     plans: () => [...account.plans.values()].sort((a, b) => a.sequence - b.sequence).map(view),
     plan: (planId) => {

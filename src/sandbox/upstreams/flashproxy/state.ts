@@ -89,6 +89,28 @@ export class FlashProxyAccount {
    * What a plan or an extension costs does not change.
    */
   dedicatedPriceListUnit: 'cents' | 'dollars' = 'cents';
+  /**
+   * When the simulator runs a real proxy (`startProxyServer`), the gateway
+   * products' connection points at it instead of the catalog's gateway host,
+   * so what is sold can be used and checked on 127.0.0.1. Dedicated ISP plans
+   * keep their static IPs: each is its own proxy, told apart by its address.
+   */
+  liveGateway: { hostname: string; portHttp: number; portSocks: number } | undefined;
+
+  /** The gateway a plan's credentials work on: the live proxy when there is one. */
+  gatewayOf(product: string): { hostname: string; portHttp: number; portSocks: number } | undefined {
+    const gateway = GATEWAYS[product];
+    return gateway && this.liveGateway ? this.liveGateway : gateway;
+  }
+
+  /** Whether a gateway login is one this account issued to a plan still in use: what the live proxy admits. */
+  admitsGatewayLogin(username: string, password: string): boolean {
+    for (const plan of this.plans.values()) {
+      if (plan.username === username && plan.password === password && GATEWAYS[plan.product] && this.statusOf(plan) === 'active')
+        return true;
+    }
+    return false;
+  }
   readonly pools = new Map<string, PoolState>(DEFAULT_POOLS.map((p) => [p.pool, { ...p, nextHost: 0 }]));
   private sequence = 0;
   readonly now: () => number;
@@ -531,7 +553,7 @@ export class FlashProxyAccount {
 
   /** The documented Plan object; `detailed` adds the billing block and, for Dedicated ISP, the IP list. */
   planToWire(plan: SimPlan, detailed: boolean): Record<string, unknown> {
-    const gateway = GATEWAYS[plan.product];
+    const gateway = this.gatewayOf(plan.product);
     const host = gateway?.hostname ?? plan.ips[0] ?? '';
     const port = gateway?.portHttp ?? DEDICATED_PORT;
     const maxBytes = plan.maxGb === null ? null : Math.round(plan.maxGb * BYTES_PER_GB);

@@ -4,6 +4,7 @@
  * situations the shop must survive (busy account, stock-out, low balance).
  */
 import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
+import { startSimProxy } from '../proxy-server.js';
 import type { SimProvider } from './catalog.js';
 import { createGateProxyRoutes, type OrderFields } from './routes.js';
 import { GateProxyAccount, type DeliveredProtocol, type SimOrder } from './state.js';
@@ -88,6 +89,11 @@ export function createGateProxySimulator(options: GateProxySimulatorOptions = {}
     setBalanceCents: (cents) => account.setBalanceCents(cents),
     setOutOfStock: (outOfStock, productId) => account.setOutOfStock(outOfStock, productId),
     purchaseCount: () => account.purchaseCount(),
+    startProxyServer: async () => {
+      const proxy = await startSimProxy({ accepts: (login, password) => account.admitsLogin(login, password) });
+      account.liveProxy = { host: proxy.host, httpPort: proxy.httpPort, socks5Port: proxy.socks5Port };
+      return proxy;
+    },
     orders: () => account.orders(),
     order: (orderId) => account.order(orderId),
     balanceUsd: () => account.balanceDollars(),

@@ -44,6 +44,17 @@ export class GateProxyAccount {
   private purchases = 0;
   /** Orders between "accepted" and "done"; GateProxy allows one per account. */
   ordersInProgress = 0;
+  /**
+   * When the simulator runs a real proxy (`startProxyServer`), orders from
+   * then on are delivered on it (its HTTP or SOCKS5 port, by the delivered
+   * protocol) instead of the catalog's gateway, so they can be used and checked.
+   */
+  liveProxy: { host: string; httpPort: number; socks5Port: number } | undefined;
+
+  /** Whether a login is one this account delivered on a completed order: what the live proxy admits. */
+  admitsLogin(username: string, password: string): boolean {
+    return this.orderList.some((o) => o.status === 'completed' && o.proxy.username === username && o.proxy.password === password);
+  }
   /** How many orders were turned away with 409 order_processing. */
   busyRejections = 0;
 
@@ -168,6 +179,8 @@ export class GateProxyAccount {
   }
 
   private recordOrder(provider: SimProvider, plan: SimPlan, createdAt: Date): SimOrder {
+    const protocol = this.protocols.get(provider.id) ?? 'HTTP';
+    const live = this.liveProxy;
     const order: SimOrder = {
       orderId: this.newOrderId(),
       provider: provider.id,
@@ -178,11 +191,11 @@ export class GateProxyAccount {
       createdAt,
       status: 'completed',
       proxy: {
-        host: provider.gatewayHost,
-        port: provider.gatewayPort,
+        host: live ? live.host : provider.gatewayHost,
+        port: live ? (protocol === 'SOCKS5' ? live.socks5Port : live.httpPort) : provider.gatewayPort,
         username: `${provider.id}_${randomId(6)}`,
         password: randomId(12),
-        protocol: this.protocols.get(provider.id) ?? 'HTTP',
+        protocol,
       },
       usedMb: 0,
     };

@@ -4,6 +4,7 @@
  * stock, orders, proxies with expiry, extension, and mobile reboot links.
  */
 import { randomId, FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
+import { startSimProxy } from '../proxy-server.js';
 import { DEFAULT_PROXY_IPV4_CATALOG, isSimProxyType, type SimCatalog, type SimProxyType } from './catalog.js';
 import { createProxyIpv4Handler, type Ipv6ListingShape, type ListingDates } from './routes.js';
 import { ProxyIpv4State, type SimOrder, type SimProxy } from './state.js';
@@ -108,6 +109,11 @@ export function createProxyIpv4Simulator(options: ProxyIpv4SimulatorOptions = {}
       }
     },
     purchaseCount: () => state.orders().filter((o) => o.via === 'api').length,
+    startProxyServer: async () => {
+      const proxy = await startSimProxy({ accepts: (login, password) => state.admitsLogin(login, password) });
+      state.liveProxy = { host: proxy.host, httpPort: proxy.httpPort, socks5Port: proxy.socks5Port };
+      return proxy;
+    },
 
     proxies: (type) => state.activeProxies(type).map(copy),
     orders: () => state.orders().map((o) => ({ ...o, proxyIds: [...o.proxyIds] })),

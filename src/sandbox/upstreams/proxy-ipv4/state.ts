@@ -133,6 +133,18 @@ export class ProxyIpv4State {
     return [...this.orderLog];
   }
 
+  /**
+   * When the simulator runs a real proxy (`startProxyServer`), IPv4 proxies
+   * sold from then on listen there (its HTTP and SOCKS5 ports). IPv6 proxies
+   * keep their own addresses: they share one login and are told apart by address.
+   */
+  liveProxy: { host: string; httpPort: number; socks5Port: number } | undefined;
+
+  /** Whether a login is one of the proxies whose rent runs: what the live proxy admits. */
+  admitsLogin(login: string, password: string): boolean {
+    return this.activeProxies().some((p) => p.login === login && p.password === password);
+  }
+
   findProxy(id: string): SimProxy | undefined {
     return this.active.find((p) => p.id === id);
   }
@@ -281,19 +293,20 @@ export class ProxyIpv4State {
     const proxies: SimProxy[] = [];
     for (let i = 0; i < params.count; i++) {
       const isIpv6 = params.type === 'ipv6';
+      const live = isIpv6 ? undefined : this.liveProxy;
       const proxy: SimProxy = {
         id: randomId(12),
         type: params.type,
         orderId,
-        ip: this.freshIp(params.type),
+        ip: live ? live.host : this.freshIp(params.type),
         country: params.country,
         dateStart: createdAt,
         dateEnd: new Date(createdAt.getTime() + params.days * DAY_MS),
-        httpsPort: this.takePort(),
+        httpsPort: live ? live.httpPort : this.takePort(),
         login: isIpv6 ? orderLogin : `u${randomId(9)}`,
         password: isIpv6 ? orderPassword : randomId(12),
       };
-      if (!isIpv6) proxy.socks5Port = this.takePort();
+      if (!isIpv6) proxy.socks5Port = live ? live.socks5Port : this.takePort();
       if (params.type === 'mobile') {
         proxy.mobileOperator = operator ?? 'mobile';
         proxy.rotationTime = 5;

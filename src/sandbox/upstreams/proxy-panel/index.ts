@@ -7,6 +7,7 @@
  * logic itself.
  */
 import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
+import { startSimProxy } from '../proxy-server.js';
 import type { SimNetwork, SimPlan } from './catalog.js';
 import { createPanelHandler, subscriptionToWire, type ListingShape, type LoggedRequest, type PurchaseAnswerShape } from './routes.js';
 import { PanelState, type SimSubscription } from './state.js';
@@ -158,6 +159,12 @@ export function createProxyPanelSimulator(options: ProxyPanelSimulatorOptions = 
       for (const plan of matching) plan.soldOut = outOfStock;
     },
     purchaseCount: () => state.purchases,
+    startProxyServer: async () => {
+      const proxy = await startSimProxy({ accepts: (login, password) => state.admitsLogin(login, password) });
+      state.proxyHost = proxy.host;
+      state.livePort = proxy.httpPort;
+      return proxy;
+    },
 
     subscriptions: () => state.ownSubscriptions().map((s) => ({ ...s })),
     subscription(subscriptionId) {

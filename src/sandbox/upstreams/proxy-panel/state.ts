@@ -69,7 +69,21 @@ export class PanelState {
   readonly coupons: Record<string, number>;
   balanceCents: number;
   purchases = 0;
-  readonly proxyHost: string;
+  /** Where the sold proxies listen; the live proxy's address once `startProxyServer` ran. */
+  proxyHost: string;
+  /**
+   * The live proxy's port (it speaks HTTP and SOCKS5 on one port, like the
+   * panel's): subscriptions made from then on listen there instead of a port of their own.
+   */
+  livePort: number | undefined;
+
+  /** Whether a login is one of this account's active subscriptions: what the live proxy admits. */
+  admitsLogin(username: string, password: string): boolean {
+    for (const s of this.subscriptions.values()) {
+      if (s.owner === 'self' && s.username === username && s.password === password && this.isActive(s)) return true;
+    }
+    return false;
+  }
   readonly now: () => number;
   trialAllowed: boolean;
   private nextPort = FIRST_PORT;
@@ -234,7 +248,7 @@ export class PanelState {
       planId: plan.id,
       networkId: plan.networkId,
       connectionType: plan.connectionType,
-      port: this.nextPort++,
+      port: this.livePort ?? this.nextPort++,
       username: `u_${randomId(6)}`,
       password: `p_${randomId(6)}`,
       vpnId: randomUUID(),
