@@ -4,9 +4,15 @@
  * before anything is sent — a bad entry changes nothing.
  */
 import { isIP } from 'node:net';
-import type { IpAllowlistRules } from '../providers/types.js';
 
 /** Why one entry cannot go into the list. */
+/** What an upstream accepts in a proxy's IP allowlist, as its document states it (providers name theirs). */
+export interface IpAllowlistRules {
+  maxEntries: number;
+  /** Whether ranges like `203.0.113.0/24` are accepted, or single addresses only. */
+  cidr: boolean;
+}
+
 export type AllowlistProblem =
   | { kind: 'malformed'; entry: string }
   | { kind: 'cidr_not_supported'; entry: string }

@@ -260,12 +260,9 @@ export interface ProviderCapabilities {
   cancel?: boolean;
 }
 
-/** What an upstream accepts in a proxy's IP allowlist, as its document states it. */
-export interface IpAllowlistRules {
-  maxEntries: number;
-  /** Whether ranges like `203.0.113.0/24` are accepted, or single addresses only. */
-  cidr: boolean;
-}
+/** What an upstream accepts in a proxy's IP allowlist (domain/ip-allowlist.ts). */
+export type { IpAllowlistRules } from '../domain/ip-allowlist.js';
+import type { IpAllowlistRules } from '../domain/ip-allowlist.js';
 
 /**
  * What the upstream gives back when a proxy is cancelled. Only the upstream's

@@ -11,9 +11,9 @@
  * are the truth about progress: sent, pending, or given up (blocked when the
  * customer is now unreachable, failed otherwise).
  */
-import { and, count, eq, exists, gte, lt, sql } from 'drizzle-orm';
+import { and, count, eq, exists, gte, lt, notExists, sql } from 'drizzle-orm';
 import type { Db, Sqlite } from '../db/client.js';
-import { broadcasts, outbox, subscriptions, users } from '../db/schema/index.js';
+import { broadcasts, customerBans, outbox, subscriptions, users } from '../db/schema/index.js';
 import { newId } from '../domain/ids.js';
 import type { Outbox } from './outbox.js';
 import { SUPPORTED_LANGUAGES, type Language } from './users.js';
@@ -89,15 +89,17 @@ export function createBroadcasts(deps: { db: Db; sqlite: Sqlite; outbox: Pick<Ou
             ),
           ),
       );
+    // A banned customer hears nothing from the shop but the ban itself.
+    const notBanned = notExists(db.select({ one: sql`1` }).from(customerBans).where(eq(customerBans.userId, users.id)));
     switch (audience.kind) {
       case 'everyone':
-        return undefined;
+        return notBanned;
       case 'active':
-        return hasActiveProxy();
+        return and(notBanned, hasActiveProxy());
       case 'language':
-        return eq(users.language, audience.language);
+        return and(notBanned, eq(users.language, audience.language));
       case 'provider':
-        return hasActiveProxy(audience.provider);
+        return and(notBanned, hasActiveProxy(audience.provider));
     }
   };
 

@@ -69,6 +69,7 @@ describe('my proxies', () => {
       'Turn auto-renew on',
       '🔑 Change credentials',
       '🌍 Change location',
+      '🩺 Check',
       '« My proxies',
       '☰ Main menu',
     ]);
@@ -77,7 +78,7 @@ describe('my proxies', () => {
     world.shop.database.sqlite.prepare('DELETE FROM subscriptions').run();
     await buy(world, kim, 'gateproxy');
     const traffic = await openFirstProxy(kim);
-    expect(labels(kim, traffic)).toEqual(['🔐 Credentials', '📊 Usage', '« My proxies', '☰ Main menu']);
+    expect(labels(kim, traffic)).toEqual(['🔐 Credentials', '📊 Usage', '🩺 Check', '« My proxies', '☰ Main menu']);
     const usage = await press(kim, '📊 Usage', has('Used:'));
     expect(usage.plainText).toMatch(/Used: [\d.]+ GB/);
   });

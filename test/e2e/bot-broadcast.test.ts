@@ -156,6 +156,21 @@ describe('/broadcast', () => {
     await Promise.all([second.stop(), third.stop()]);
   }, 60_000);
 
+  it('a banned customer is left out of every audience', async () => {
+    const { w, olga, group } = await withOperators();
+    const [banned] = customers(w, 10);
+    const bannedUser = w.shop.users.byTelegramId(banned!.id)!;
+    expect(w.shop.bans!.ban(bannedUser.id, 'chargeback fraud', 'admin:1')).toBe(true);
+    const question = await compose(olga, group);
+    await olga.pressIn(group, 'Everyone', question);
+    const confirm = await group.waitForMessage(has('Audience: Everyone — 9 customers'));
+    await olga.pressIn(group, '📣 Send to 9', confirm);
+    await group.waitForMessage(has('Queued for 9 customers'));
+    const recipients = w.shop.outbox.list({ audience: 'user' }).map((m) => m.userId);
+    expect(recipients).toHaveLength(9);
+    expect(recipients).not.toContain(bannedUser.id);
+  });
+
   it('the audience can be narrowed to a language; the second press on Send is refused', async () => {
     const { w, olga, group } = await withOperators();
     customers(w, 10);
