@@ -27,6 +27,7 @@ import type { Translate } from './ui.js';
 import { trafficNotice } from './traffic-notices.js';
 import { checkFailedNotice } from './views/proxy-check.js';
 import { deliveredView, failedView, renewedView, settledDeliveredView, stillConfirmingView, type ResultView } from './views/order.js';
+import { productName } from './product-names.js';
 
 /** What the notifier sends: HTML text and, where useful, buttons. */
 export interface RenderedNotice {
@@ -111,7 +112,7 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
     if (event.kind !== 'auto_renewed' && event.payload.expiresAt !== null && event.payload.expiresAt !== sub.expiresAt) return null;
     if (event.kind === 'expiry_reminder' && sub.status !== 'active') return null;
     const vars = {
-      product: escapeHtml(sub.productName),
+      product: escapeHtml(productName(t, sub.productName)),
       host: code(sub.host),
       expires: isoDate(sub.expiresAt ?? ''),
       days: sub.expiresAt ? Math.max(daysUntil(sub.expiresAt, (deps.now ?? Date.now)()), 0) : 0,

@@ -10,6 +10,7 @@ import { proxyCallbacks, walletCallbacks } from './callback-data.js';
 import { money } from './format.js';
 import { code, escapeHtml } from './html.js';
 import type { Translate } from './ui.js';
+import { productName } from './product-names.js';
 
 export type TrafficEvent = Extract<CustomerEvent, { kind: 'traffic_warning' | 'traffic_auto_topped_up' | 'traffic_auto_topup_failed' }>;
 
@@ -27,7 +28,7 @@ export function trafficNotice(
   if (event.kind === 'traffic_warning' && event.payload.totalGb !== null && sub.trafficLimitMb !== null) {
     if (sub.trafficLimitMb > Math.round(event.payload.totalGb * 1000)) return null;
   }
-  const vars = { product: escapeHtml(sub.productName), host: code(sub.host), balance: money(balanceCents) };
+  const vars = { product: escapeHtml(productName(t, sub.productName)), host: code(sub.host), balance: money(balanceCents) };
   const keyboard = new InlineKeyboard().text(t('notice-open-proxy'), proxyCallbacks.card.pack({ subscriptionId: sub.id }));
   let text: string;
   switch (event.kind) {

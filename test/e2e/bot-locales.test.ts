@@ -86,7 +86,8 @@ describe('a Russian-speaking customer', () => {
     await say(olga, '/start', has('Здравствуйте, Ольга!'));
     await press(olga, '🛒 Купить прокси', has('выберите поставщика'));
     await press(olga, 'proxy-ipv4.com', has('выберите продукт'));
-    await press(olga, 'Private IPv4 proxies', has('выберите страну'));
+    // Product names come from the upstream in English; the customer reads them in Russian.
+    await press(olga, 'Приватные IPv4-прокси', has('выберите страну'));
     // Countries by their ISO code, with a flag, in Russian; terms with Russian plural rules.
     const countries = await press(olga, /Соединенные Штаты/, has('выберите срок аренды'));
     expect(labels(olga, countries)).toEqual(expect.arrayContaining(['1 день', '30 дней']));
@@ -96,6 +97,8 @@ describe('a Russian-speaking customer', () => {
     expect(summary.plainText).toContain('🇺🇸 Соединенные Штаты');
     expect(summary.plainText).toContain('30 дней');
     expect(summary.plainText).not.toContain('USA');
+    expect(summary.plainText).toContain('Приватные IPv4-прокси');
+    expect(summary.plainText).not.toContain('Private IPv4 proxies');
     expect(summary.plainText).toContain('Количество: 1');
     expect(labels(olga, summary).some((l) => l.startsWith('✅ Подтвердить'))).toBe(true);
   });

@@ -24,6 +24,7 @@ import { forgetPromoCode, savedPromoCode } from '../features/promo.js';
 import { quantityButtonLabel, termButtonLabel } from '../views/price-labels.js';
 import type { FlowName } from './flows.js';
 import { backAndCancel, nextAnswer, type Flow } from './steps.js';
+import { productName } from '../product-names.js';
 
 export const BUY_FLOW = { id: 'buy', version: 2 } as const satisfies FlowName;
 
@@ -323,8 +324,8 @@ async function render(
     case 'product': {
       const keyboard = new InlineKeyboard();
       provider!.products.forEach((p, i) => {
-        if (p.available) keyboard.text(p.name, buttons.product.pack({ index: i })).row();
-        else keyboard.text(t('buy-sold-out', { name: p.name }), buttons.unavailable.pack({ item: String(i) })).row();
+        if (p.available) keyboard.text(productName(t, p.name), buttons.product.pack({ index: i })).row();
+        else keyboard.text(t('buy-sold-out', { name: productName(t, p.name) }), buttons.unavailable.pack({ item: String(i) })).row();
       });
       return show(ctx, withNotice(t('buy-choose-product', { provider: escapeHtml(provider!.name) })), nav(keyboard));
     }

@@ -24,6 +24,7 @@ import { pricedLabel } from '../views/price-labels.js';
 import { trafficUsageLine } from '../views/traffic.js';
 import { checkResultText } from '../views/proxy-check.js';
 import { sendProxyList } from './orders.js';
+import { countryOf, productName } from '../product-names.js';
 
 export const PROXIES_PAGE_SIZE = 5;
 /** How long the card waits for an upstream's traffic figures before showing the last ones known. */
@@ -51,8 +52,8 @@ function expiryText(t: Translate, sub: SubscriptionRow, now: number): string {
 export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice?: string, trafficLine?: string): string {
   return [
     notice,
-    `<b>${escapeHtml(sub.productName)}</b>`,
-    sub.countryCode ? t('proxy-country', { country: escapeHtml(sub.countryCode) }) : undefined,
+    `<b>${escapeHtml(productName(t, sub.productName))}</b>`,
+    sub.countryCode ? t('proxy-country', { country: escapeHtml(countryOf(t, sub.countryCode)) }) : undefined,
     t('proxy-host', { host: code(sub.host) }),
     t('proxy-ports', { ports: portsOf(sub) }),
     t('proxy-protocols', { protocols: protocolsOf(sub) }),
@@ -86,7 +87,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     items.forEach((sub, i) => {
       const n = page * PROXIES_PAGE_SIZE + i + 1;
       lines.push(
-        `${n}. <b>${escapeHtml(sub.productName)}</b>${sub.countryCode ? ` · ${escapeHtml(sub.countryCode)}` : ''} · ${code(sub.host)}`,
+        `${n}. <b>${escapeHtml(productName(ctx.t, sub.productName))}</b>${sub.countryCode ? ` · ${escapeHtml(countryOf(ctx.t, sub.countryCode))}` : ''} · ${code(sub.host)}`,
       );
       lines.push(`    ${expiryText(ctx.t, sub, now)}`);
       keyboard.text(`${n}. ${sub.host}${sub.countryCode ? ` · ${sub.countryCode}` : ''}`, px.card.pack({ subscriptionId: sub.id })).row();
@@ -225,7 +226,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     await show(
       ctx,
       ctx.t(preferred ? 'auto-renew-choose-default' : 'auto-renew-choose', {
-        product: escapeHtml(sub.productName),
+        product: escapeHtml(productName(ctx.t, sub.productName)),
         term: escapeHtml(first.term.label),
         price: money(first.priceCents),
       }),
@@ -254,7 +255,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     for (const [index, { term, priceCents }] of offers.offers.entries())
       keyboard.text(pricedLabel(term.label, priceCents), px.renewTerm.pack({ subscriptionId: sub.id, index })).row();
     keyboard.text(ctx.t('btn-back'), px.card.pack({ subscriptionId: sub.id }));
-    await show(ctx, ctx.t(renewPrompt(offers.offers), { product: escapeHtml(sub.productName) }), keyboard);
+    await show(ctx, ctx.t(renewPrompt(offers.offers), { product: escapeHtml(productName(ctx.t, sub.productName)) }), keyboard);
   });
 
   onCallback(composer, px.renewTerm, async (ctx, { subscriptionId, index }) => {

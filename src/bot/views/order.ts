@@ -14,6 +14,7 @@ import { isoDate, isoDateTime, money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
 import { backToMenu, menuButton } from '../keyboards/main-menu.js';
 import type { Translate } from '../ui.js';
+import { productName } from '../product-names.js';
 
 /** More proxies than this go out as a .txt file instead of message lines. */
 export const MAX_INLINE_PROXIES = 5;
@@ -63,7 +64,7 @@ export function labelLine(labels: OrderLabels, t?: Translate): string {
       ? countryText(t, { name: labels.country, ...(labels.countryIso ? { iso: labels.countryIso } : {}) })
       : labels.country;
   const term = t ? termText(t, { label: labels.term, ...(labels.termDays !== undefined ? { days: labels.termDays } : {}) }) : labels.term;
-  return [labels.product, country, term]
+  return [t ? productName(t, labels.product) : labels.product, country, term]
     .filter(Boolean)
     .map((s) => escapeHtml(s!))
     .join(' · ');
@@ -75,7 +76,7 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
     notice,
     t(quote.kind === 'renewal' ? 'summary-title-renewal' : 'summary-title'),
     t('summary-provider', { provider: escapeHtml(labels.provider) }),
-    t('summary-product', { product: escapeHtml(labels.product) }),
+    t('summary-product', { product: escapeHtml(productName(t, labels.product)) }),
     labels.country
       ? t('summary-country', {
           country: escapeHtml(countryText(t, { name: labels.country, ...(labels.countryIso ? { iso: labels.countryIso } : {}) })),
@@ -183,8 +184,8 @@ export function renewedView(
     text: [
       // A per-GB package gains traffic, not time: say what was added rather than an expiry it does not have.
       expiresAt
-        ? t('order-renewed', { product: escapeHtml(labels.product), until: isoDate(expiresAt) })
-        : t('order-traffic-added', { product: escapeHtml(labels.product), term: escapeHtml(labels.term) }),
+        ? t('order-renewed', { product: escapeHtml(productName(t, labels.product)), until: isoDate(expiresAt) })
+        : t('order-traffic-added', { product: escapeHtml(productName(t, labels.product)), term: escapeHtml(labels.term) }),
       t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
     ].join('\n'),
     keyboard,
