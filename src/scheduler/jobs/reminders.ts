@@ -37,47 +37,60 @@ export function createReminderJob(deps: {
     let queued = 0;
     const nowMs = now();
     const covered = parseCovered(ctx.progress.read());
-    const batches = batchSizer(ctx.batchBudgetMs);
+    const reads = batchSizer(ctx.batchBudgetMs);
+    const writes = batchSizer(ctx.batchBudgetMs);
     for (const hours of REMINDER_WINDOWS_HOURS) {
       const key: WindowKey = `${hours}h`;
       const previous = covered[key];
-      const from = previous !== undefined && previous > nowMs ? previous : nowMs;
+      // Proxies inside a nearer window get that window's reminder, not this one (see `stillMakesSense`):
+      // reading them here would only skip them, and a page of skipped rows says nothing of how long a
+      // page of reminders takes, so the next batch would be sized far too large.
+      const nearestInside = Math.max(0, ...REMINDER_WINDOWS_HOURS.filter((nearer) => nearer < hours));
+      const from = Math.max(previous !== undefined && previous > nowMs ? previous : nowMs, nowMs + nearestInside * 3_600_000);
       const upTo = nowMs + hours * 3_600_000;
       let cursor = afterTime(from);
       for (;;) {
-        // The read is part of the batch's time: on a large table it is not free.
-        const batch = batches.next();
-        const page = deps.subscriptions.activeExpiringPage(cursor, upTo, batch.limit);
+        // Reads and writes are sized apart: a page read costs a few microseconds a row, a reminder queued
+        // (outbox row, webhook check) tens of them, and how many of a page's rows need one varies a lot.
+        const read = reads.next();
+        const page = deps.subscriptions.activeExpiringPage(cursor, upTo, read.limit);
+        read.done(page.length);
         if (page.length === 0) break;
-        queued += deps.subscriptions.inOneTransaction(() => {
-          let fresh = 0;
-          for (const sub of page) {
-            if (!stillMakesSense(sub, hours, nowMs)) continue;
-            // The dedupe key names the expiry and the window: a renewal (new expiry) earns new reminders.
-            const added = deps.outbox.enqueue({
-              audience: 'user',
-              userId: sub.userId,
-              kind: 'expiry_reminder',
-              payload: {
-                subscriptionId: sub.id,
-                expiresAt: sub.expiresAt,
-                host: sub.host,
-                product: sub.productName,
-                autoRenew: sub.autoRenew,
-              },
-              dedupeKey: `reminder:${sub.id}:${expiryKey(sub.expiresAt!)}:${key}`,
-            });
-            if (added) fresh++;
-            // Same window, same transaction: the customer's script hears what the chat hears (deduplicated by its own key).
-            deps.webhooks?.emit(sub.userId, {
-              type: 'proxy.expiring',
-              proxy: { id: sub.id, expiresAt: expiryKey(sub.expiresAt!), autoRenew: sub.autoRenew },
-              hoursLeft: hours,
-            });
-          }
-          return fresh;
-        });
-        batch.done(page.length);
+        const due = page.filter((sub) => stillMakesSense(sub, hours, nowMs));
+        for (let start = 0; start < due.length; ) {
+          const write = writes.next();
+          const chunk = due.slice(start, start + write.limit);
+          queued += deps.subscriptions.inOneTransaction(() => {
+            let fresh = 0;
+            for (const sub of chunk) {
+              // The dedupe key names the expiry and the window: a renewal (new expiry) earns new reminders.
+              const added = deps.outbox.enqueue({
+                audience: 'user',
+                userId: sub.userId,
+                kind: 'expiry_reminder',
+                payload: {
+                  subscriptionId: sub.id,
+                  expiresAt: sub.expiresAt,
+                  host: sub.host,
+                  product: sub.productName,
+                  autoRenew: sub.autoRenew,
+                },
+                dedupeKey: `reminder:${sub.id}:${expiryKey(sub.expiresAt!)}:${key}`,
+              });
+              if (added) fresh++;
+              // Same window, same transaction: the customer's script hears what the chat hears (deduplicated by its own key).
+              deps.webhooks?.emit(sub.userId, {
+                type: 'proxy.expiring',
+                proxy: { id: sub.id, expiresAt: expiryKey(sub.expiresAt!), autoRenew: sub.autoRenew },
+                hoursLeft: hours,
+              });
+            }
+            return fresh;
+          });
+          write.done(chunk.length);
+          start += chunk.length;
+          await ctx.checkpoint();
+        }
         const last = page[page.length - 1]!;
         cursor = { expiresAt: last.expiresAt!, id: last.id };
         await ctx.checkpoint();
