@@ -14,7 +14,7 @@
  * Last line: one JSON object with every figure.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,6 +160,11 @@ try {
     buildSeconds = (JSON.parse(built.stdout.trim().split('\n').pop()!) as { build_s: number }).build_s;
     if (template) copyFileSync(largePath, template);
   }
+  // On disk before the clock starts: the operating system writing back a freshly built or copied file
+  // would otherwise stall whichever tick happens to touch it, and that stall is the bench's, not the shop's.
+  const fd = openSync(largePath, 'r+');
+  fsyncSync(fd);
+  closeSync(fd);
   const database = openDatabase(largePath);
   // As in the shop process (app.ts): the WAL is copied back by a worker thread, not inside the jobs' commits.
   const checkpoints = startBackgroundCheckpoints(database.sqlite, {
