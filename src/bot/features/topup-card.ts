@@ -12,15 +12,13 @@ import type { CardPayments, CardRefusal } from '../../payments/card.js';
 import { formatCents } from '../../domain/money.js';
 import { currencyExponent } from '../../payments/card.js';
 import type { TopUps } from '../../services/topups.js';
-import type { User } from '../../services/users.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { money } from '../format.js';
-import { asLanguage } from '../i18n.js';
-import type { Translate } from '../ui.js';
 import { registerAmountPicker } from './amount-picker.js';
 import { limitsNotice, type AmountPayer } from './topup-amounts.js';
 import { receiptKeyboard } from './topup-stars.js';
 import type { TopUpMethod } from './topup.js';
+import { answerPreCheckout, payerTranslator } from './invoice-checkout.js';
 
 export const CARD_METHOD_ID = 'card';
 
@@ -49,10 +47,7 @@ const isCardCurrency = (currency: string) => currency !== 'XTR';
 export function createCardTopUp(env: BotEnv, deps: { card: CardPayments; topUps: TopUps }): { method: TopUpMethod; payer: AmountPayer } {
   const { card, topUps } = deps;
   const { users, wallet, outbox } = env.services;
-  const translator = (user: User | undefined, telegramLanguage?: string): Translate => {
-    const language = asLanguage(user?.language) ?? (telegramLanguage?.startsWith('ru') ? 'ru' : 'en');
-    return (key, vars) => env.i18n.t(language, key, vars);
-  };
+  const translator = payerTranslator(env);
 
   const payer: AmountPayer = {
     id: CARD_METHOD_ID,
@@ -88,28 +83,10 @@ export function createCardTopUp(env: BotEnv, deps: { card: CardPayments; topUps:
 
   const payments = new Composer<BotContext>();
 
-  // Telegram waits 10 s for this answer, so it is a quick local check and nothing else.
-  payments.on('pre_checkout_query', async (ctx, next) => {
-    const query = ctx.preCheckoutQuery;
-    if (!isCardCurrency(query.currency)) return next();
-    const user = users.byTelegramId(query.from.id);
-    const t = translator(user, query.from.language_code);
-    let refusal: string | undefined;
-    try {
-      const check = card.preCheckout({
-        userId: user?.id,
-        payload: query.invoice_payload,
-        currency: query.currency,
-        totalAmount: query.total_amount,
-      });
-      if (!check.ok) refusal = t(REFUSAL_KEYS[check.refusal]);
-    } catch (error) {
-      env.logger.error('card pre-checkout check failed', { error, payload: query.invoice_payload });
-      refusal = t('error-generic');
-    }
-    if (refusal === undefined) await ctx.answerPreCheckoutQuery(true);
-    else await ctx.answerPreCheckoutQuery(false, { error_message: refusal });
-  });
+  payments.on(
+    'pre_checkout_query',
+    answerPreCheckout(env, { accepts: isCardCurrency, check: (input) => card.preCheckout(input), refusalKeys: REFUSAL_KEYS, what: 'card' }),
+  );
 
   payments.on('message:successful_payment', async (ctx, next) => {
     const payment = ctx.message.successful_payment;

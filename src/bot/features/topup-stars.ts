@@ -8,16 +8,15 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { StarsPayments, StarsRefusal } from '../../payments/stars.js';
 import type { TopUps } from '../../services/topups.js';
-import type { User } from '../../services/users.js';
 import { orderCallbacks } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
 import { money } from '../format.js';
-import { asLanguage } from '../i18n.js';
 import { walletAndMenu } from '../keyboards/main-menu.js';
 import type { Translate } from '../ui.js';
 import { registerAmountPicker } from './amount-picker.js';
 import { limitsNotice, type AmountPayer } from './topup-amounts.js';
 import type { TopUpMethod } from './topup.js';
+import { answerPreCheckout, payerTranslator } from './invoice-checkout.js';
 
 export const STARS_METHOD_ID = 'stars';
 
@@ -41,10 +40,7 @@ const REFUSAL_KEYS: Record<StarsRefusal, string> = {
 export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topUps: TopUps }): { method: TopUpMethod; payer: AmountPayer } {
   const { stars, topUps } = deps;
   const { users, wallet, outbox } = env.services;
-  const translator = (user: User | undefined, telegramLanguage?: string): Translate => {
-    const language = asLanguage(user?.language) ?? (telegramLanguage?.startsWith('ru') ? 'ru' : 'en');
-    return (key, vars) => env.i18n.t(language, key, vars);
-  };
+  const translator = payerTranslator(env);
 
   const payer: AmountPayer = {
     id: STARS_METHOD_ID,
@@ -77,29 +73,16 @@ export function createStarsTopUp(env: BotEnv, deps: { stars: StarsPayments; topU
 
   const payments = new Composer<BotContext>();
 
-  // Telegram waits 10 s for this answer, so it is a quick local check and nothing else.
-  payments.on('pre_checkout_query', async (ctx, next) => {
-    const query = ctx.preCheckoutQuery;
-    // Payments in a real currency are card top-ups (topup-card.ts).
-    if (query.currency !== 'XTR') return next();
-    const user = users.byTelegramId(query.from.id);
-    const t = translator(user, query.from.language_code);
-    let refusal: string | undefined;
-    try {
-      const check = stars.preCheckout({
-        userId: user?.id,
-        payload: query.invoice_payload,
-        currency: query.currency,
-        totalAmount: query.total_amount,
-      });
-      if (!check.ok) refusal = t(REFUSAL_KEYS[check.refusal]);
-    } catch (error) {
-      env.logger.error('pre-checkout check failed', { error, payload: query.invoice_payload });
-      refusal = t('error-generic');
-    }
-    if (refusal === undefined) await ctx.answerPreCheckoutQuery(true);
-    else await ctx.answerPreCheckoutQuery(false, { error_message: refusal });
-  });
+  // Payments in a real currency are card top-ups (topup-card.ts).
+  payments.on(
+    'pre_checkout_query',
+    answerPreCheckout(env, {
+      accepts: (currency) => currency === 'XTR',
+      check: (input) => stars.preCheckout(input),
+      refusalKeys: REFUSAL_KEYS,
+      what: 'stars',
+    }),
+  );
 
   payments.on('message:successful_payment', async (ctx, next) => {
     const payment = ctx.message.successful_payment;
