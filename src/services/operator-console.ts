@@ -76,27 +76,53 @@ export function createAudit(deps: { db: Db; now?: () => number }) {
 
 export type Audit = ReturnType<typeof createAudit>;
 
-export function createBans(deps: { db: Db; now?: () => number }) {
+/**
+ * How long a ban lookup is reused. The bot and the API ask on every update and
+ * every request, and each read of the database costs a lock round trip that is
+ * a fifth of a `GET /balance`. A ban or unban made through this process clears
+ * its entry at once; one made by another process on the same file is seen
+ * within this time, the same bound as a token revoked elsewhere.
+ */
+export const BAN_CACHE_MS = 5_000;
+const BAN_CACHE_MAX = 10_000;
+
+export function createBans(deps: { db: Db; now?: () => number; cacheMs?: number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
-  // Read on every customer update and every API request: prepared once, a primary-key lookup.
+  const cacheMs = deps.cacheMs ?? BAN_CACHE_MS;
+  // Prepared once, a primary-key lookup.
   const banQuery = db
     .select()
     .from(customerBans)
     .where(eq(customerBans.userId, sql.placeholder('userId')))
     .prepare();
-  const banOf = (userId: number): BanRow | undefined => banQuery.get({ userId });
+  const banOfNow = (userId: number): BanRow | undefined => banQuery.get({ userId });
+  const recent = new Map<number, { ban: BanRow | undefined; readAt: number }>();
   return {
-    banOf,
-    isBanned: (userId: number): boolean => banOf(userId) !== undefined,
+    /** The customer's ban, read at most `BAN_CACHE_MS` ago: for the checks on every update and request. */
+    banOf(userId: number): BanRow | undefined {
+      const at = now();
+      const cached = recent.get(userId);
+      if (cached && at - cached.readAt < cacheMs) return cached.ban;
+      const ban = banOfNow(userId);
+      if (recent.size >= BAN_CACHE_MAX) recent.delete(recent.keys().next().value!);
+      recent.set(userId, { ban, readAt: at });
+      return ban;
+    },
+    /** The customer's ban as the database has it now: for what an operator reads. */
+    banOfNow,
+    isBanned: (userId: number): boolean => banOfNow(userId) !== undefined,
     /** False when the customer was banned already (the first reason stands). */
     ban(userId: number, reason: string, actor: string): boolean {
       const inserted = db.insert(customerBans).values({ userId, reason, bannedBy: actor, bannedAt: now() }).onConflictDoNothing().run();
+      recent.delete(userId);
       return inserted.changes > 0;
     },
     /** False when the customer was not banned. */
     unban(userId: number): boolean {
-      return db.delete(customerBans).where(eq(customerBans.userId, userId)).run().changes > 0;
+      const removed = db.delete(customerBans).where(eq(customerBans.userId, userId)).run().changes > 0;
+      recent.delete(userId);
+      return removed;
     },
   };
 }

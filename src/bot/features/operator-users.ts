@@ -80,7 +80,7 @@ export function createOperatorUsersFeature(deps: OperatorUsersDeps): Composer<Bo
 
   function card(user: User): { text: string; keyboard: InlineKeyboard } {
     const balance = services.wallet.balance(user.id);
-    const ban = services.bans.banOf(user.id);
+    const ban = services.bans.banOfNow(user.id);
     const lines = [
       t('oc-card-title', { name: nameOf(user), id: user.id }),
       t('oc-card-profile', { language: user.language, joined: isoDate(user.createdAt) }),
