@@ -5,6 +5,7 @@
 import { startApp } from './app.js';
 import { describeConfigProblems, parseConfig, readEnvironment, secretValues } from './config.js';
 import { SecretRegistry, createLogger } from './logger.js';
+import { nextSteps } from './next-steps.js';
 
 async function main(): Promise<void> {
   const parsed = parseConfig(readEnvironment());
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
 
   const app = await startApp(config, logger);
   logger.info('shop started', { database: config.databasePath, health: `${app.httpUrl}/healthz` });
+  const missing = nextSteps(config);
+  if (missing.length > 0) process.stderr.write(`${missing.join('\n')}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

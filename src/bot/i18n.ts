@@ -6,11 +6,11 @@
  */
 import { I18n } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../lib/package-root.js';
 import { languageFromTelegram, SUPPORTED_LANGUAGES, type Language, type Users } from '../services/users.js';
 import type { ShopFlavor } from './context.js';
 
-export const LOCALES_DIR = fileURLToPath(new URL('./locales', import.meta.url));
+export const LOCALES_DIR = fromPackageRoot('src', 'bot', 'locales');
 
 export function createI18n(users: Pick<Users, 'byTelegramId'>): I18n<Context> {
   return new I18n<Context>({

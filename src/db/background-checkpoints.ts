@@ -13,6 +13,7 @@
  * log can never grow without bound.
  */
 import { Worker } from 'node:worker_threads';
+import { fromPackageRoot } from '../lib/package-root.js';
 import type { Logger } from '../logger.js';
 import type { Sqlite } from './client.js';
 
@@ -30,7 +31,7 @@ export function startBackgroundCheckpoints(
   sqlite: Sqlite,
   options: { path: string; autocheckpointPages: number; busyTimeoutMs: number; intervalMs?: number; logger?: Logger },
 ): BackgroundCheckpoints {
-  const worker = new Worker(new URL('./checkpointer.worker.mjs', import.meta.url), {
+  const worker = new Worker(fromPackageRoot('src', 'db', 'checkpointer.worker.mjs'), {
     workerData: { path: options.path, intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS, busyTimeoutMs: options.busyTimeoutMs },
     // It runs one pragma a second: a small heap is plenty, and every megabyte of it is the shop's memory.
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8, stackSizeMb: 1 },

@@ -4,10 +4,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fromPackageRoot } from '../lib/package-root.js';
 import * as schema from './schema/index.js';
 
 export type Sqlite = Database.Database;
@@ -20,7 +20,7 @@ export interface Database_ {
   close(): void;
 }
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const MIGRATIONS_FOLDER = fromPackageRoot('migrations');
 export const BUSY_TIMEOUT_MS = 5_000;
 
 export class DatabaseSetupError extends Error {

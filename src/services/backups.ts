@@ -25,6 +25,7 @@ import { createGzip } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fromPackageRoot } from '../lib/package-root.js';
 import { MIGRATIONS_FOLDER, type Sqlite } from '../db/client.js';
 import * as schema from '../db/schema/index.js';
 import { SingleFlight } from '../lib/single-flight.js';
@@ -194,7 +195,7 @@ export async function verifyDatabaseFileOffThread(
 ): Promise<DatabaseCheck> {
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./backup-check-worker.mjs', import.meta.url), { workerData: { path, options } });
+    worker = new Worker(fromPackageRoot('src', 'services', 'backup-check-worker.mjs'), { workerData: { path, options } });
   } catch (error) {
     logger.warn('backup checked on the main thread: no worker', { error });
     return verifyDatabaseFile(path, options);

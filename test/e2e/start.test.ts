@@ -1,13 +1,15 @@
 /**
- * The shop as a newcomer starts it: a child process running src/main.ts with
- * an empty data folder. It must create the database, answer its health
- * endpoint, and stop cleanly on SIGTERM.
+ * The shop as a newcomer starts it: a child process with an empty data
+ * folder, running the bundle `npm start` builds (and the sources, as
+ * `npm run start:dev` does). It must create the database, answer its health
+ * endpoint, say which settings are missing, and stop cleanly on SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
@@ -18,10 +20,13 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startShop(env: Record<string, string>) {
+const FROM_SOURCES = ['--import', 'tsx', 'src/main.ts'];
+const FROM_BUNDLE = ['dist/main.js'];
+
+function startShop(env: Record<string, string>, entry: string[] = FROM_SOURCES) {
   dir = mkdtempSync(join(tmpdir(), 'shop-start-'));
   let output = '';
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  child = spawn(process.execPath, entry, {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH, DATABASE_PATH: join(dir, 'data', 'shop.db'), HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -33,8 +38,16 @@ function startShop(env: Record<string, string>) {
 }
 
 describe('npm start', () => {
-  it('creates the database, answers /healthz and shuts down on SIGTERM', async () => {
-    const shop = startShop({});
+  beforeAll(async () => {
+    // What `npm start` does first.
+    await promisify(execFile)('npm', ['run', 'build'], { cwd: process.cwd() });
+  }, 60_000);
+
+  it.each([
+    ['the bundle', FROM_BUNDLE],
+    ['the sources', FROM_SOURCES],
+  ])('from %s: creates the database, answers /healthz, names the missing settings and shuts down on SIGTERM', async (_, entry) => {
+    const shop = startShop({}, entry);
     const healthUrl = await waitFor(() => /"health":"([^"]+)"/.exec(shop.output())?.[1], {
       timeoutMs: 15_000,
       what: 'the shop to report its health URL',
@@ -43,6 +56,11 @@ describe('npm start', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ok', database: 'ok' });
     expect(existsSync(join(dir, 'data', 'shop.db'))).toBe(true);
+    // Nothing is configured: the newcomer is told what to set, and about the sandbox.
+    await waitFor(() => shop.output().includes('npm run sandbox') || undefined, { timeoutMs: 5_000, what: 'the next steps' });
+    expect(shop.output()).toContain('Set BOT_TOKEN');
+    expect(shop.output()).toContain('FLASHPROXY_API_KEY');
+    expect(shop.output()).toContain('OPERATOR_CHAT_ID');
 
     child!.kill('SIGTERM');
     expect(await shop.exited).toBe(0);

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fromPackageRoot } from '../../lib/package-root.js';
 import type { ProviderId } from '../../providers/types.js';
 import { describeClock, parseAdvance, type SandboxClock, type TimeMachine } from '../clock.js';
 import { isUpstreamCondition, UPSTREAM_CONDITIONS, type UpstreamSwitches } from '../upstream-switches.js';
@@ -49,7 +50,7 @@ export interface WebChat {
   close(): Promise<void>;
 }
 
-const PAGE_FILE = new URL('./chat.html', import.meta.url);
+const PAGE_FILE = fromPackageRoot('src', 'sandbox', 'web', 'chat.html');
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
