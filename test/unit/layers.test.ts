@@ -25,7 +25,7 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> = [
   { name: 'payments', paths: ['payments/'] },
   { name: 'front doors', paths: ['api/', 'bot/', 'scheduler/'] },
   // The settings are read by the composition root alone.
-  { name: 'composition', paths: ['config.ts', 'app.ts', 'main.ts', 'restore.ts'] },
+  { name: 'composition', paths: ['config.ts', 'app.ts', 'main.ts', 'next-steps.ts', 'restore.ts'] },
 ];
 
 /** The local shop: simulators and a Telegram emulator. It may use anything; product code never uses it. */
