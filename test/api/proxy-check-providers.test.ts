@@ -149,3 +149,26 @@ describe('Check by API, every provider and product, on the simulators’ real pr
     });
   }
 });
+
+describe('Check after a mobile IP rotation', () => {
+  it('proxy-ipv4 mobile: a rotated proxy still points at the live proxy and checks reachable', async () => {
+    const api = await newApi({
+      providers: ['proxy-ipv4'],
+      liveProxies: true,
+      proxyCheck: { url: endpoint.url, timeoutMs: 1_500, onDelivery: false },
+    });
+    const user = api.shop.customer(100_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const mobile = (await catalogOf(api, token, 'proxy-ipv4')).find((p) => p.id === 'mobile')!;
+    const [proxy] = await buy(api, token, 'proxy-ipv4', { ...mobile, quantity: { max: 1 } });
+
+    const rotated = await api.call('POST', `/proxies/${proxy!.id}/rotate-ip`, { token });
+    expect(rotated.status, rotated.text).toBe(200);
+    await api.shop.subscriptions.syncProvider('proxy-ipv4');
+    const card = await api.call('GET', `/proxies/${proxy!.id}`, { token });
+    expect(card.json.proxy).toMatchObject({ host: proxy!.host, http_port: proxy!.http_port, socks5_port: proxy!.socks5_port });
+
+    const checked = await api.call('POST', `/proxies/${proxy!.id}/check`, { token });
+    expect(outcomes(checked.json.checks)).toEqual(['http:ok', 'socks5:ok']);
+  });
+});

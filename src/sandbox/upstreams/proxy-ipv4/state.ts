@@ -283,6 +283,9 @@ export class ProxyIpv4State {
   rotate(token: string): SimResult<SimProxy> {
     const proxy = this.activeProxies('mobile').find((p) => p.rebootToken === token);
     if (!proxy) return fail('NOT_FOUND', 'Unknown reboot link');
+    // A proxy on the live proxy keeps pointing at it: its address there is where it is reached,
+    // not the exit a reboot changes, and moving it elsewhere would break every check after a rotation.
+    if (this.liveProxy && proxy.ip === this.liveProxy.host) return { ok: true, value: proxy };
     this.usedIps.delete(proxy.ip);
     proxy.ip = this.freshIp('mobile');
     return { ok: true, value: proxy };
