@@ -8,6 +8,7 @@
  * connects from 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startUpstream } from '../../src/sandbox/upstreams/index.js';
 import { startCheckEndpoint, type RunningCheckEndpoint } from '../../src/sandbox/upstreams/proxy-server.js';
 import { CHECK_REFILL_MS, checkProxy } from '../../src/services/proxy-checker.js';
 import { eachTestApi, type ApiHarness } from './harness.js';
@@ -120,5 +121,41 @@ describe('FlashProxy allowlist on the live proxy', () => {
     expect(outcomes(lockedCheck.json)).toEqual(['http:auth_rejected', 'socks5:auth_rejected']);
     const openCheck = await api.call('POST', `/proxies/${open.id}/check`, { token });
     expect(outcomes(openCheck.json)).toEqual(['http:ok', 'socks5:ok']);
+  });
+});
+
+describe('FlashProxy allowlist given when the plan is bought', () => {
+  it('POST /plans with allowed_ips: the new plan admits only those addresses; a malformed list buys nothing', async () => {
+    const upstream = await startUpstream('flashproxy', { liveProxies: true });
+    try {
+      const create = (body: unknown) =>
+        fetch(`${upstream.baseUrl}/plans`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${upstream.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const balance = upstream.simulator.balanceCents();
+      const refused = await create({ product: 'residential-lite', bandwidth_gb: 1, allowed_ips: ['10.0.0.0/8'] });
+      expect(refused.status).toBe(400);
+      expect(upstream.simulator.balanceCents()).toBe(balance);
+      expect(upstream.simulator.plans()).toEqual([]);
+
+      const created = await create({ product: 'residential-lite', bandwidth_gb: 1, allowed_ips: ['203.0.113.9', '::ffff:203.0.113.9'] });
+      expect(created.status).toBe(201);
+      const plan = ((await created.json()) as { data: { proxy_username: string; proxy_password: string; allowed_ips: string[] } }).data;
+      expect(plan.allowed_ips).toEqual(['203.0.113.9']);
+      const proxyServer = upstream.proxyServer!;
+      const target = {
+        host: proxyServer.host,
+        httpPort: proxyServer.httpPort,
+        socks5Port: proxyServer.socks5Port,
+        login: plan.proxy_username,
+        password: plan.proxy_password,
+      };
+      const checks = await checkProxy(target, { url: endpoint.url, timeoutMs: 1_500 });
+      expect(checks.map((c) => c.reachable || c.failure)).toEqual(['auth_rejected', 'auth_rejected']);
+    } finally {
+      await upstream.close();
+    }
   });
 });

@@ -245,6 +245,10 @@ export class FlashProxyAccount {
     const priced = this.priceOrder(body);
     if ('response' in priced) return priced.response;
     const { order, cost } = priced;
+    // CreatePlanRequest.allowed_ips: "Optional IP allowlist for this plan (max 10) … Omit or pass [] for no restriction."
+    const asked = (body as { allowed_ips?: unknown } | undefined)?.allowed_ips;
+    const allowedIps = asked === undefined ? [] : allowedIpsOf(asked);
+    if (!Array.isArray(allowedIps)) return allowedIps;
     if (order.family === 'dedicated') {
       const available = this.poolStock(order.pool);
       if (available < order.quantity) {
@@ -266,6 +270,7 @@ export class FlashProxyAccount {
       );
     }
     const plan = this.issuePlan(order, cost);
+    plan.allowedIps = allowedIps;
     return success(this.planToWire(plan, true), 201);
   }
 
@@ -428,23 +433,8 @@ export class FlashProxyAccount {
   setAllowedIps(planId: string, body: unknown): SimResponse {
     const plan = this.plans.get(planId);
     if (!plan) return failure(404, 'NOT_FOUND', 'Resource not found');
-    const list = (body as { allowed_ips?: unknown } | undefined)?.allowed_ips;
-    if (!Array.isArray(list)) {
-      return validationError('Invalid request parameters', { allowed_ips: ['Must be an array of IP addresses'] });
-    }
-    if (list.length > MAX_ALLOWED_IPS) {
-      return validationError('Invalid request parameters', { allowed_ips: [`At most ${MAX_ALLOWED_IPS} entries`] });
-    }
-    const folded: string[] = [];
-    for (const entry of list) {
-      const ip = typeof entry === 'string' ? foldIp(entry) : undefined;
-      if (ip === undefined) {
-        return validationError('Invalid request parameters', {
-          allowed_ips: [`Invalid IP address: ${String(entry)}. Each entry must be a valid IPv4 or IPv6 address`],
-        });
-      }
-      if (!folded.includes(ip)) folded.push(ip);
-    }
+    const folded = allowedIpsOf((body as { allowed_ips?: unknown } | undefined)?.allowed_ips);
+    if (!Array.isArray(folded)) return folded;
     plan.allowedIps = folded;
     plan.updatedAt = this.now();
     return success({ plan_id: plan.planId, allowed_ips: [...folded], updated_at: iso(plan.updatedAt) });
@@ -652,6 +642,27 @@ export class FlashProxyAccount {
 function expiryOf(order: NormalizedOrder, now: number): number | null {
   if (order.family === 'dedicated') return now + 30 * DAY_MS;
   return order.hours === undefined ? null : now + order.hours * HOUR_MS;
+}
+
+/** An `allowed_ips` list as FlashProxy stores it (folded, no duplicates), or the 400 it answers. */
+function allowedIpsOf(list: unknown): string[] | SimResponse {
+  if (!Array.isArray(list)) {
+    return validationError('Invalid request parameters', { allowed_ips: ['Must be an array of IP addresses'] });
+  }
+  if (list.length > MAX_ALLOWED_IPS) {
+    return validationError('Invalid request parameters', { allowed_ips: [`At most ${MAX_ALLOWED_IPS} entries`] });
+  }
+  const folded: string[] = [];
+  for (const entry of list) {
+    const ip = typeof entry === 'string' ? foldIp(entry) : undefined;
+    if (ip === undefined) {
+      return validationError('Invalid request parameters', {
+        allowed_ips: [`Invalid IP address: ${String(entry)}. Each entry must be a valid IPv4 or IPv6 address`],
+      });
+    }
+    if (!folded.includes(ip)) folded.push(ip);
+  }
+  return folded;
 }
 
 /** One address as FlashProxy stores it (IPv4-mapped IPv6 folded to IPv4), or undefined when it is not one address. */
