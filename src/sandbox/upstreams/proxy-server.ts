@@ -5,7 +5,10 @@
  * (RFC 1928, RFC 1929). It admits exactly the credentials its simulator says
  * it issued and still honours, and it only ever connects to loopback: a
  * sandbox must not become an open relay. Each listener tells the two
- * protocols apart by the first byte, so one port can serve both.
+ * protocols apart by the first byte, so one port can serve both. A proxy
+ * sold with an address of its own (a static IP) gets an endpoint of its own
+ * (`reserveEndpoints`, `takeEndpoint`); the credential check sees the
+ * client's address, for upstreams with IP allowlists.
  *
  * Beside it, `startCheckEndpoint` is the tiny "what is my IP" service a
  * checker fetches through the proxy: it answers `{ ip, country }` with the
@@ -14,8 +17,13 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 
-/** Whether a login/password pair is one the simulator issued and still honours. */
-export type CredentialCheck = (login: string, password: string) => boolean;
+/**
+ * Whether a login/password pair is one the simulator issued and still honours,
+ * for a client connecting from `from` (its address as the proxy sees it, IPv4
+ * written plainly): upstreams with IP allowlists refuse a good login from
+ * an address not on the list.
+ */
+export type CredentialCheck = (login: string, password: string, from: string) => boolean;
 
 export interface SimProxyOptions {
   accepts: CredentialCheck;
@@ -27,12 +35,37 @@ export interface SimProxyOptions {
   exitAddress?: string;
 }
 
+/** Which loopback an endpoint listens on: IPv6 products get `::1` where the machine has it. */
+export type ListenFamily = 'ipv4' | 'ipv6';
+
+/**
+ * A proxy sold with an address of its own (a static IP): its own HTTP and
+ * SOCKS5 ports, on an address of its own where the machine allows it (every
+ * 127.x.y.z on Linux; `::1` for IPv6), exiting from that same address, so a
+ * check's exit IP is the address sold. It admits what `assign` tells it;
+ * until then, nobody.
+ */
+export interface SimProxyEndpoint {
+  host: string;
+  httpPort: number;
+  socks5Port: number;
+  assign(use: { accepts: CredentialCheck }): void;
+}
+
 export interface RunningSimProxy {
   host: '127.0.0.1';
   httpPort: number;
   socks5Port: number;
   /** The address targets see the proxy's connections come from. */
   exitAddress: string;
+  /**
+   * Opens endpoints ahead of a sale that needs its own (`takeEndpoint`), so the
+   * sale itself can stay synchronous: a simulator calls this before it handles
+   * the purchase request. Spare endpoints are kept for the next sale.
+   */
+  reserveEndpoints(count: number, family?: ListenFamily): Promise<void>;
+  /** A reserved endpoint, or undefined when none is left. */
+  takeEndpoint(family?: ListenFamily): SimProxyEndpoint | undefined;
   /** Every new connection waits this long before the proxy answers it (0: none): a slow proxy. */
   setDelayMs(ms: number): void;
   /** Connections made, either protocol; a refused login counts too. */
@@ -42,12 +75,32 @@ export interface RunningSimProxy {
 
 export const DEFAULT_EXIT_ADDRESS = process.platform === 'linux' ? '127.0.0.2' : undefined;
 
+/**
+ * Addresses handed to endpoints, one per endpoint across every simulator of
+ * the process (127.1.0.1 upward, clear of 127.0.0.x): on Linux the whole
+ * 127/8 is loopback. Elsewhere only 127.0.0.1 is, and endpoints share it.
+ */
+let nextOwnAddress = 0;
+function ownLoopbackAddress(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const n = nextOwnAddress++ % (254 * 256 * 254);
+  return `127.${1 + Math.floor(n / (256 * 254))}.${Math.floor(n / 254) % 256}.${1 + (n % 254)}`;
+}
+
+/** What one listener admits and where its connections exit. */
+interface ListenerUse {
+  accepts: CredentialCheck;
+  exitAddress: string | undefined;
+}
+
 /** Starts both listeners on 127.0.0.1, each on a free port. */
 export async function startSimProxy(options: SimProxyOptions): Promise<RunningSimProxy> {
   const exitAddress = options.exitAddress ?? DEFAULT_EXIT_ADDRESS;
   let delayMs = 0;
   let connections = 0;
   const open = new Set<Socket>();
+  const servers: Server[] = [];
+  const spare: Record<ListenFamily, SimProxyEndpoint[]> = { ipv4: [], ipv6: [] };
   const track = (socket: Socket) => {
     connections++;
     open.add(socket);
@@ -59,44 +112,82 @@ export async function startSimProxy(options: SimProxyOptions): Promise<RunningSi
     const timer = setTimeout(then, delayMs);
     socket.once('close', () => clearTimeout(timer));
   };
-  const outbound = (host: string, port: number): Socket | undefined => {
-    if (!isLoopback(host)) return undefined;
-    return connect({ host, port, ...(exitAddress ? { localAddress: exitAddress } : {}) });
+
+  // Every listener speaks both protocols, told apart by the first byte (SOCKS5 opens with 5): some
+  // upstreams (the proxy panel) sell one port for HTTP and SOCKS5 alike.
+  const listener = (use: () => ListenerUse) =>
+    createServer((socket: Socket) => {
+      track(socket);
+      const from = (socket.remoteAddress ?? '').replace(/^::ffff:/i, '');
+      later(socket, () =>
+        socket.once('data', (first: Buffer) => {
+          const { accepts, exitAddress: exit } = use();
+          const admits = (login: string, password: string) => accepts(login, password, from);
+          const outbound: Outbound = (host, port) => {
+            if (!isLoopback(host)) return undefined;
+            return connect({ host, port, ...(exit ? { localAddress: exit } : {}) });
+          };
+          if (first[0] === 5) serveSocks5(socket, first, admits, outbound);
+          else serveHttp(socket, first, admits, outbound);
+        }),
+      );
+    });
+  const mainUse: ListenerUse = { accepts: options.accepts, exitAddress };
+  const http = listener(() => mainUse);
+  const socks = listener(() => mainUse);
+  servers.push(http, socks);
+  const [httpPort, socks5Port] = await Promise.all([listen(http), listen(socks)]);
+
+  const openEndpoint = async (family: ListenFamily): Promise<SimProxyEndpoint> => {
+    const own = family === 'ipv6' ? '::1' : ownLoopbackAddress();
+    let use: ListenerUse = { accepts: () => false, exitAddress: family === 'ipv6' ? exitAddress : (own ?? exitAddress) };
+    const pair = [listener(() => use), listener(() => use)] as const;
+    servers.push(...pair);
+    const listenBoth = (host: string) => Promise.all(pair.map((server) => listen(server, host)));
+    let host = own ?? '127.0.0.1';
+    const [httpPort, socks5Port] = await listenBoth(host).catch(async () => {
+      // A machine without that loopback (no IPv6, say) still sells the proxy: on 127.0.0.1.
+      for (const server of pair) if (server.listening) await close(server);
+      host = '127.0.0.1';
+      use = { ...use, exitAddress };
+      return listenBoth(host);
+    });
+    return {
+      host,
+      httpPort: httpPort!,
+      socks5Port: socks5Port!,
+      assign: (next) => {
+        use = { ...use, accepts: next.accepts };
+      },
+    };
   };
 
-  // Both listeners speak both protocols, told apart by the first byte (SOCKS5 opens with 5): some
-  // upstreams (the proxy panel) sell one port for HTTP and SOCKS5 alike.
-  const serve = (socket: Socket) => {
-    track(socket);
-    later(socket, () =>
-      socket.once('data', (first: Buffer) =>
-        first[0] === 5 ? serveSocks5(socket, first, options.accepts, outbound) : serveHttp(socket, first, options.accepts, outbound),
-      ),
-    );
-  };
-  const http = createServer(serve);
-  const socks = createServer(serve);
-  const [httpPort, socks5Port] = await Promise.all([listen(http), listen(socks)]);
   return {
     host: '127.0.0.1',
     httpPort,
     socks5Port,
     exitAddress: exitAddress ?? '127.0.0.1',
+    reserveEndpoints: async (count, family = 'ipv4') => {
+      const missing = Math.max(0, count - spare[family].length);
+      const opened = await Promise.all(Array.from({ length: missing }, () => openEndpoint(family)));
+      spare[family].push(...opened);
+    },
+    takeEndpoint: (family = 'ipv4') => spare[family].shift(),
     setDelayMs: (ms) => {
       delayMs = ms;
     },
     connectionCount: () => connections,
     close: async () => {
       for (const socket of open) socket.destroy();
-      await Promise.all([close(http), close(socks)]);
+      await Promise.all(servers.map(close));
     },
   };
 }
 
-function listen(server: Server | HttpServer): Promise<number> {
+function listen(server: Server | HttpServer, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(0, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -109,6 +200,8 @@ function isLoopback(host: string): boolean {
 }
 
 type Outbound = (host: string, port: number) => Socket | undefined;
+/** A credential check with the client's address already bound. */
+type LoginCheck = (login: string, password: string) => boolean;
 
 /** Joins the client to the target both ways; `head` is what the client already sent past the handshake. */
 function pipeBoth(client: Socket, target: Socket, head?: Buffer) {
@@ -122,7 +215,7 @@ function pipeBoth(client: Socket, target: Socket, head?: Buffer) {
 
 // --- HTTP ------------------------------------------------------------------
 
-function serveHttp(socket: Socket, first: Buffer, accepts: CredentialCheck, outbound: Outbound) {
+function serveHttp(socket: Socket, first: Buffer, accepts: LoginCheck, outbound: Outbound) {
   let buffered = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
@@ -192,7 +285,7 @@ function splitHostPort(target: string): [string, string] {
 // --- SOCKS5 ----------------------------------------------------------------
 
 /** Reads exactly the bytes each step of the SOCKS5 handshake needs. */
-function serveSocks5(socket: Socket, first: Buffer, accepts: CredentialCheck, outbound: Outbound) {
+function serveSocks5(socket: Socket, first: Buffer, accepts: LoginCheck, outbound: Outbound) {
   let buffered = Buffer.alloc(0);
   let step: 'greeting' | 'auth' | 'request' = 'greeting';
   const onData = (chunk: Buffer) => {

@@ -5,14 +5,22 @@
  * change, search by `end_user_reference`, `X-Idempotency-Key` replay, and the
  * 100 requests/minute limit (configurable). Serve it under `<url>/api/v1`.
  */
-import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
+import {
+  FaultPlan,
+  startSimServer,
+  type RunningSimulator,
+  type SimRequest,
+  type StartOptions,
+  type UpstreamSimulator,
+} from '../sim-server.js';
 import { startSimProxy, type RunningSimProxy } from '../proxy-server.js';
-import { DEDICATED_PORT } from './catalog.js';
 import { createFlashProxyRouter, type KeyedRoute } from './routes.js';
 import { FlashProxyAccount, type SimPlan } from './state.js';
 
 export const DEFAULT_FLASHPROXY_API_KEY = 'fp_test_sandbox5f3c9a7d2e8b4f1a6c0d9e7b';
 export const DEFAULT_FLASHPROXY_BALANCE_CENTS = 500_000;
+/** The largest Dedicated ISP purchase that gets live endpoints; the sandbox's pools hold fewer IPs than this. */
+const MAX_LIVE_ENDPOINTS_PER_PURCHASE = 256;
 
 export interface FlashProxySimulatorOptions {
   apiKey?: string;
@@ -49,8 +57,10 @@ export interface FlashProxyPlanView {
 
 export interface FlashProxySimulator extends UpstreamSimulator {
   /**
-   * Starts a real HTTP + SOCKS5 proxy on 127.0.0.1 that admits the gateway
-   * logins of active plans, and points those plans' connection at it.
+   * Starts a real HTTP + SOCKS5 proxy on 127.0.0.1 that admits the logins of
+   * active plans from the addresses their allowlists permit, and points the
+   * gateway products at it; each Dedicated ISP address bought from then on
+   * is an endpoint of its own there.
    */
   startProxyServer(): Promise<RunningSimProxy>;
   /** Every plan, oldest first. */
@@ -119,8 +129,8 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
       billingType: plan.billingType,
       username: plan.username,
       password: plan.password,
-      hostname: gateway?.hostname ?? plan.ips[0] ?? '',
-      httpPort: gateway?.portHttp ?? DEDICATED_PORT,
+      hostname: gateway?.hostname ?? account.dedicatedEndpoint(plan, 0).host,
+      httpPort: gateway?.portHttp ?? account.dedicatedEndpoint(plan, 0).port,
       ...(gateway ? { socksPort: gateway.portSocks } : {}),
       ips: [...plan.ips],
       maxGb: plan.maxGb,
@@ -134,6 +144,21 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
     };
   };
 
+  /**
+   * A Dedicated ISP purchase under a live proxy needs an endpoint per IP, and
+   * opening one is asynchronous while the purchase is not: the endpoints are
+   * opened before the request is handled (a refused purchase leaves them
+   * spare for the next).
+   */
+  const reserveDedicatedEndpoints = async (request: SimRequest): Promise<void> => {
+    const proxy = account.liveProxy;
+    if (!proxy || request.method !== 'POST' || !/\/plans$/.test(request.path)) return;
+    const body = request.body as { product?: unknown; quantity?: unknown } | undefined;
+    if (body?.product !== 'dedicated_isp') return;
+    const quantity = Number(body.quantity);
+    if (Number.isInteger(quantity) && quantity > 0) await proxy.reserveEndpoints(Math.min(quantity, MAX_LIVE_ENDPOINTS_PER_PURCHASE));
+  };
+
   const mustFind = (planId: string): SimPlan => {
     const plan = account.plans.get(planId);
     if (!plan) throw new Error(`no FlashProxy plan ${planId}`);
@@ -143,7 +168,15 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
   return {
     faults,
     apiKey,
-    start: (startOptions?: StartOptions): Promise<RunningSimulator> => startSimServer(router.handle, faults, startOptions),
+    start: (startOptions?: StartOptions): Promise<RunningSimulator> =>
+      startSimServer(
+        async (request) => {
+          await reserveDedicatedEndpoints(request);
+          return router.handle(request);
+        },
+        faults,
+        startOptions,
+      ),
     balanceCents: () => account.balanceCents,
     setBalanceCents: (cents) => {
       account.balanceCents = cents;
@@ -160,8 +193,9 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
     },
     purchaseCount: () => account.purchases,
     startProxyServer: async () => {
-      const proxy = await startSimProxy({ accepts: (login, password) => account.admitsGatewayLogin(login, password) });
+      const proxy = await startSimProxy({ accepts: (login, password, from) => account.admitsGatewayLogin(login, password, from) });
       account.liveGateway = { hostname: proxy.host, portHttp: proxy.httpPort, portSocks: proxy.socks5Port };
+      account.liveProxy = proxy;
       return proxy;
     },
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { RunningSimProxy } from '../proxy-server.js';
 import type { SimResponse } from '../sim-server.js';
 import { randomId } from '../sim-server.js';
 import {
@@ -53,6 +54,11 @@ export interface SimPlan {
   ips: string[];
   /** Source IPs allowed to use the credentials; empty: any. */
   allowedIps: string[];
+  /**
+   * Dedicated ISP under a live proxy: where each of `ips` really listens
+   * (same order), a port of its own on loopback. Empty otherwise.
+   */
+  liveEndpoints: Array<{ host: string; port: number }>;
 }
 
 interface PoolState extends SimPoolSeed {
@@ -92,10 +98,13 @@ export class FlashProxyAccount {
   /**
    * When the simulator runs a real proxy (`startProxyServer`), the gateway
    * products' connection points at it instead of the catalog's gateway host,
-   * so what is sold can be used and checked on 127.0.0.1. Dedicated ISP plans
-   * keep their static IPs: each is its own proxy, told apart by its address.
+   * so what is sold can be used and checked on 127.0.0.1. Dedicated ISP
+   * addresses are each their own proxy: each gets a port of its own on the
+   * live proxy (`liveProxy`, `bindLiveEndpoints`).
    */
   liveGateway: { hostname: string; portHttp: number; portSocks: number } | undefined;
+  /** The live proxy itself, which hands each Dedicated ISP address a port of its own. */
+  liveProxy: RunningSimProxy | undefined;
 
   /** The gateway a plan's credentials work on: the live proxy when there is one. */
   gatewayOf(product: string): { hostname: string; portHttp: number; portSocks: number } | undefined {
@@ -103,13 +112,28 @@ export class FlashProxyAccount {
     return gateway && this.liveGateway ? this.liveGateway : gateway;
   }
 
-  /** Whether a gateway login is one this account issued to a plan still in use: what the live proxy admits. */
-  admitsGatewayLogin(username: string, password: string): boolean {
+  /**
+   * Whether a gateway login is one this account issued to a plan still in
+   * use, from an address the plan allows: what the live gateway admits.
+   */
+  admitsGatewayLogin(username: string, password: string, from: string): boolean {
     for (const plan of this.plans.values()) {
-      if (plan.username === username && plan.password === password && GATEWAYS[plan.product] && this.statusOf(plan) === 'active')
-        return true;
+      if (GATEWAYS[plan.product] && this.admitsPlanLogin(plan, username, password, from)) return true;
     }
     return false;
+  }
+
+  /**
+   * The openapi on `allowed_ips` (Plan, CreatePlanRequest and
+   * `PUT /plans/{planId}/allowed-ips`): "When non-empty, only those source IPs
+   * can authenticate to the proxy with this plan's credentials", and "Empty
+   * list means no IP restriction (creds are sufficient)". So the allowlist is
+   * a second condition, not a replacement: a listed address still needs the
+   * login and password, and an unlisted one is refused even with them.
+   */
+  admitsPlanLogin(plan: SimPlan, username: string, password: string, from: string): boolean {
+    if (plan.username !== username || plan.password !== password || this.statusOf(plan) !== 'active') return false;
+    return plan.allowedIps.length === 0 || plan.allowedIps.includes(foldIp(from) ?? from);
   }
   readonly pools = new Map<string, PoolState>(DEFAULT_POOLS.map((p) => [p.pool, { ...p, nextHost: 0 }]));
   private sequence = 0;
@@ -221,6 +245,10 @@ export class FlashProxyAccount {
     const priced = this.priceOrder(body);
     if ('response' in priced) return priced.response;
     const { order, cost } = priced;
+    // CreatePlanRequest.allowed_ips: "Optional IP allowlist for this plan (max 10) … Omit or pass [] for no restriction."
+    const asked = (body as { allowed_ips?: unknown } | undefined)?.allowed_ips;
+    const allowedIps = asked === undefined ? [] : allowedIpsOf(asked);
+    if (!Array.isArray(allowedIps)) return allowedIps;
     if (order.family === 'dedicated') {
       const available = this.poolStock(order.pool);
       if (available < order.quantity) {
@@ -242,6 +270,7 @@ export class FlashProxyAccount {
       );
     }
     const plan = this.issuePlan(order, cost);
+    plan.allowedIps = allowedIps;
     return success(this.planToWire(plan, true), 201);
   }
 
@@ -404,23 +433,8 @@ export class FlashProxyAccount {
   setAllowedIps(planId: string, body: unknown): SimResponse {
     const plan = this.plans.get(planId);
     if (!plan) return failure(404, 'NOT_FOUND', 'Resource not found');
-    const list = (body as { allowed_ips?: unknown } | undefined)?.allowed_ips;
-    if (!Array.isArray(list)) {
-      return validationError('Invalid request parameters', { allowed_ips: ['Must be an array of IP addresses'] });
-    }
-    if (list.length > MAX_ALLOWED_IPS) {
-      return validationError('Invalid request parameters', { allowed_ips: [`At most ${MAX_ALLOWED_IPS} entries`] });
-    }
-    const folded: string[] = [];
-    for (const entry of list) {
-      const ip = typeof entry === 'string' ? foldIp(entry) : undefined;
-      if (ip === undefined) {
-        return validationError('Invalid request parameters', {
-          allowed_ips: [`Invalid IP address: ${String(entry)}. Each entry must be a valid IPv4 or IPv6 address`],
-        });
-      }
-      if (!folded.includes(ip)) folded.push(ip);
-    }
+    const folded = allowedIpsOf((body as { allowed_ips?: unknown } | undefined)?.allowed_ips);
+    if (!Array.isArray(folded)) return folded;
     plan.allowedIps = folded;
     plan.updatedAt = this.now();
     return success({ plan_id: plan.planId, allowed_ips: [...folded], updated_at: iso(plan.updatedAt) });
@@ -512,9 +526,32 @@ export class FlashProxyAccount {
       pool: dedicated ? order.pool : null,
       ips: dedicated ? this.takeAddresses(order.pool, order.quantity) : [],
       allowedIps: [],
+      liveEndpoints: [],
     };
+    if (dedicated) this.bindLiveEndpoints(plan);
     this.plans.set(plan.planId, plan);
     return plan;
+  }
+
+  /**
+   * Under a live proxy each static IP of the plan is an endpoint of its own
+   * (reserved before the purchase was handled) that admits only this plan's
+   * login. HTTP only, as the openapi's ProxyItem gives one `port`. Without
+   * enough reserved endpoints the IPs keep their catalog addresses.
+   */
+  private bindLiveEndpoints(plan: SimPlan): void {
+    if (!this.liveProxy) return;
+    for (const _ of plan.ips) {
+      const endpoint = this.liveProxy.takeEndpoint();
+      if (!endpoint) break;
+      endpoint.assign({ accepts: (username, password, from) => this.admitsPlanLogin(plan, username, password, from) });
+      plan.liveEndpoints.push({ host: endpoint.host, port: endpoint.httpPort });
+    }
+  }
+
+  /** Where the plan's `index`-th static IP is reached: its live port, or the catalog's address. */
+  dedicatedEndpoint(plan: SimPlan, index: number): { host: string; port: number } {
+    return plan.liveEndpoints[index] ?? { host: plan.ips[index] ?? '', port: DEDICATED_PORT };
   }
 
   private takeAddresses(poolName: string, quantity: number): string[] {
@@ -542,20 +579,18 @@ export class FlashProxyAccount {
   }
 
   proxyList(plan: SimPlan) {
-    return plan.ips.map((host) => ({
-      host,
-      port: DEDICATED_PORT,
-      username: plan.username,
-      password: plan.password,
-      full: `${host}:${DEDICATED_PORT}:${plan.username}:${plan.password}`,
-    }));
+    return plan.ips.map((_, index) => {
+      const { host, port } = this.dedicatedEndpoint(plan, index);
+      return { host, port, username: plan.username, password: plan.password, full: `${host}:${port}:${plan.username}:${plan.password}` };
+    });
   }
 
   /** The documented Plan object; `detailed` adds the billing block and, for Dedicated ISP, the IP list. */
   planToWire(plan: SimPlan, detailed: boolean): Record<string, unknown> {
     const gateway = this.gatewayOf(plan.product);
-    const host = gateway?.hostname ?? plan.ips[0] ?? '';
-    const port = gateway?.portHttp ?? DEDICATED_PORT;
+    const dedicated = this.dedicatedEndpoint(plan, 0);
+    const host = gateway?.hostname ?? dedicated.host;
+    const port = gateway?.portHttp ?? dedicated.port;
     const maxBytes = plan.maxGb === null ? null : Math.round(plan.maxGb * BYTES_PER_GB);
     const wire: Record<string, unknown> = {
       plan_id: plan.planId,
@@ -607,6 +642,27 @@ export class FlashProxyAccount {
 function expiryOf(order: NormalizedOrder, now: number): number | null {
   if (order.family === 'dedicated') return now + 30 * DAY_MS;
   return order.hours === undefined ? null : now + order.hours * HOUR_MS;
+}
+
+/** An `allowed_ips` list as FlashProxy stores it (folded, no duplicates), or the 400 it answers. */
+function allowedIpsOf(list: unknown): string[] | SimResponse {
+  if (!Array.isArray(list)) {
+    return validationError('Invalid request parameters', { allowed_ips: ['Must be an array of IP addresses'] });
+  }
+  if (list.length > MAX_ALLOWED_IPS) {
+    return validationError('Invalid request parameters', { allowed_ips: [`At most ${MAX_ALLOWED_IPS} entries`] });
+  }
+  const folded: string[] = [];
+  for (const entry of list) {
+    const ip = typeof entry === 'string' ? foldIp(entry) : undefined;
+    if (ip === undefined) {
+      return validationError('Invalid request parameters', {
+        allowed_ips: [`Invalid IP address: ${String(entry)}. Each entry must be a valid IPv4 or IPv6 address`],
+      });
+    }
+    if (!folded.includes(ip)) folded.push(ip);
+  }
+  return folded;
 }
 
 /** One address as FlashProxy stores it (IPv4-mapped IPv6 folded to IPv4), or undefined when it is not one address. */

@@ -3,7 +3,15 @@
  * datacenter IPs, monthly subscriptions, USD balance), for tests and the
  * sandbox. See `routes.ts` for the wire format and `state.ts` for the rules.
  */
-import { FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
+import { startSimProxy } from '../proxy-server.js';
+import {
+  FaultPlan,
+  startSimServer,
+  type RunningSimulator,
+  type SimRequest,
+  type StartOptions,
+  type UpstreamSimulator,
+} from '../sim-server.js';
 import type { SimCountry } from './catalog.js';
 import { API_PREFIX, createLumiWebHandler, errorEnvelope } from './routes.js';
 import { DEFAULT_USER_ID, LumiWebState, defaultStateOptions, type Scope, type SimStaticProxy } from './state.js';
@@ -116,6 +124,19 @@ export function createLumiWebSimulator(options: LumiWebSimulatorOptions = {}): L
     };
   };
 
+  /**
+   * Each live static IP is an endpoint of its own, and opening one is
+   * asynchronous while the purchase is not: the endpoints are opened before
+   * a purchase is handled (`quantity` is 1–500 in the seed; a refused
+   * purchase leaves them spare for the next).
+   */
+  const reserveEndpoints = async (request: SimRequest): Promise<void> => {
+    const proxy = state.liveProxy;
+    if (!proxy || request.method !== 'POST' || request.path !== BUY_PATH) return;
+    const quantity = Number((request.body as { quantity?: unknown } | undefined)?.quantity);
+    if (Number.isInteger(quantity) && quantity > 0) await proxy.reserveEndpoints(Math.min(quantity, 500));
+  };
+
   return {
     faults,
     apiKey: resellerKey.token,
@@ -137,6 +158,7 @@ export function createLumiWebSimulator(options: LumiWebSimulatorOptions = {}): L
               ...(one('x-signature') === undefined ? {} : { signature: one('x-signature')! }),
             });
           }
+          await reserveEndpoints(request);
           const response = await handler(request);
           if (response.headers?.['idempotent-replayed']) replays++;
           return response;
@@ -159,6 +181,12 @@ export function createLumiWebSimulator(options: LumiWebSimulatorOptions = {}): L
       }
     },
     purchaseCount: () => state.purchases,
+    startProxyServer: async () => {
+      // The shared listeners are never sold here: every LumiWeb IP is an endpoint of its own.
+      const proxy = await startSimProxy({ accepts: () => false });
+      state.liveProxy = proxy;
+      return proxy;
+    },
 
     subscriptions: () => [...state.subscriptions.keys()].map((id) => view(id)!),
     subscription: view,

@@ -6,6 +6,7 @@
  * Operations answer either a value or a `SimFailure` carrying the documented
  * `status` code; turning those into HTTP answers is the routes' job.
  */
+import type { RunningSimProxy } from '../proxy-server.js';
 import { randomId } from '../sim-server.js';
 import {
   DEFAULT_CATEGORIES,
@@ -222,7 +223,7 @@ export class LumiWebState {
       proxies: [],
       lastPriceCents: priceCents,
     };
-    if (!subscription.provisioning) subscription.proxies = this.allocateProxies(subscription.quantity);
+    if (!subscription.provisioning) subscription.proxies = this.allocateProxies(subscription);
     this.subscriptions.set(subscription.id, subscription);
     this.record(userId, 'purchase', -priceCents, subscription.id);
     return subscription;
@@ -253,7 +254,7 @@ export class LumiWebState {
     if (!subscription) throw new Error(`no subscription ${subscriptionId}`);
     if (!subscription.provisioning) return;
     subscription.provisioning = false;
-    subscription.proxies = this.allocateProxies(subscription.quantity);
+    subscription.proxies = this.allocateProxies(subscription);
   }
 
   statusOf(subscription: SimSubscription): 'provisioning' | 'active' | 'expired' {
@@ -261,18 +262,35 @@ export class LumiWebState {
     return subscription.expiresAt.getTime() <= this.now().getTime() ? 'expired' : 'active';
   }
 
-  private allocateProxies(count: number): SimStaticProxy[] {
+  /**
+   * When the simulator runs a real proxy (`startProxyServer`), each static IP
+   * handed out from then on is an endpoint of its own there: the seed's `ip`,
+   * `port_http` and `port_socks` (`GET /proxy/subscriptions/{id}/credentials`)
+   * become its own loopback address and its HTTP and SOCKS5 ports, so what is
+   * sold can be used and checked on 127.0.0.1. Endpoints are reserved before
+   * the purchase is handled (`reserveEndpoints`); without one, an IP keeps a
+   * made-up public address.
+   */
+  liveProxy: RunningSimProxy | undefined;
+
+  private allocateProxies(subscription: SimSubscription): SimStaticProxy[] {
     const proxies: SimStaticProxy[] = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < subscription.quantity; i++) {
       const n = this.nextIp++;
-      proxies.push({
+      const endpoint = this.liveProxy?.takeEndpoint();
+      const proxy: SimStaticProxy = {
         // 45.x.y.z, walking up from 45.0.0.1: plausible public-looking, unique per simulator.
-        ip: `45.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
-        port_http: 8080,
-        port_socks: 1080,
+        ip: endpoint ? endpoint.host : `45.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+        port_http: endpoint ? endpoint.httpPort : 8080,
+        port_socks: endpoint ? endpoint.socks5Port : 1080,
         login: `lw${randomId(8)}`,
         password: randomId(14, 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789'),
+      };
+      // Its own login, while the subscription runs.
+      endpoint?.assign({
+        accepts: (login, password) => proxy.login === login && proxy.password === password && this.statusOf(subscription) === 'active',
       });
+      proxies.push(proxy);
     }
     return proxies;
   }

@@ -3,7 +3,15 @@
  * sandbox: balance in USD, per-type countries, rent periods and prices,
  * stock, orders, proxies with expiry, extension, and mobile reboot links.
  */
-import { randomId, FaultPlan, startSimServer, type RunningSimulator, type StartOptions, type UpstreamSimulator } from '../sim-server.js';
+import {
+  randomId,
+  FaultPlan,
+  startSimServer,
+  type RunningSimulator,
+  type SimRequest,
+  type StartOptions,
+  type UpstreamSimulator,
+} from '../sim-server.js';
 import { startSimProxy } from '../proxy-server.js';
 import { DEFAULT_PROXY_IPV4_CATALOG, isSimProxyType, type SimCatalog, type SimProxyType } from './catalog.js';
 import { createProxyIpv4Handler, type Ipv6ListingShape, type ListingDates } from './routes.js';
@@ -64,6 +72,9 @@ export interface ProxyIpv4Simulator extends UpstreamSimulator {
   setListingDates(dates: ListingDates): void;
 }
 
+/** The largest IPv6 order that gets live endpoints; beyond it the rest keep catalog addresses. */
+const MAX_LIVE_IPV6_ENDPOINTS_PER_ORDER = 256;
+
 export function createProxyIpv4Simulator(options: ProxyIpv4SimulatorOptions = {}): ProxyIpv4Simulator {
   const apiKey = options.apiKey ?? `sim${randomId(29)}`;
   const catalog = options.catalog ?? DEFAULT_PROXY_IPV4_CATALOG;
@@ -87,13 +98,29 @@ export function createProxyIpv4Simulator(options: ProxyIpv4SimulatorOptions = {}
     dateEnd: new Date(proxy.dateEnd),
   });
 
+  /**
+   * Each live IPv6 proxy is an endpoint of its own, and opening one is
+   * asynchronous while placing the order is not: the endpoints are opened
+   * before an IPv6 order is handled (a refused order leaves them spare).
+   */
+  const reserveIpv6Endpoints = async (request: SimRequest): Promise<void> => {
+    const proxy = state.liveProxy;
+    if (!proxy || request.method !== 'POST' || !/\/order$/.test(request.path)) return;
+    const body = request.body as { proxyType?: unknown; count?: unknown } | undefined;
+    const count = Number(body?.count);
+    if (body?.proxyType === 'ipv6' && Number.isInteger(count) && count > 0) {
+      await proxy.reserveEndpoints(Math.min(count, MAX_LIVE_IPV6_ENDPOINTS_PER_ORDER), 'ipv6');
+    }
+  };
+
   return {
     faults,
     apiKey,
     start(startOptions?: StartOptions): Promise<RunningSimulator> {
       return startSimServer(
-        (request) => {
+        async (request) => {
           seen.push({ method: request.method, path: request.path.replace(/^(\/client-api\/v1\/)[^/]*/, '$1:key') });
+          await reserveIpv6Endpoints(request);
           return routes(request);
         },
         faults,
@@ -111,7 +138,7 @@ export function createProxyIpv4Simulator(options: ProxyIpv4SimulatorOptions = {}
     purchaseCount: () => state.orders().filter((o) => o.via === 'api').length,
     startProxyServer: async () => {
       const proxy = await startSimProxy({ accepts: (login, password) => state.admitsLogin(login, password) });
-      state.liveProxy = { host: proxy.host, httpPort: proxy.httpPort, socks5Port: proxy.socks5Port };
+      state.liveProxy = proxy;
       return proxy;
     },
 

@@ -7,6 +7,7 @@
  * HTTP 200 with `success:false`; a sister API sends `error:{code,message}`),
  * so the adapter must not depend on them alone: it also reads the messages.
  */
+import type { RunningSimProxy } from '../proxy-server.js';
 import { randomId } from '../sim-server.js';
 import { daysOf, milliToUsd, type SimCatalog, type SimProxyType } from './catalog.js';
 
@@ -134,15 +135,31 @@ export class ProxyIpv4State {
   }
 
   /**
-   * When the simulator runs a real proxy (`startProxyServer`), IPv4 proxies
-   * sold from then on listen there (its HTTP and SOCKS5 ports). IPv6 proxies
-   * keep their own addresses: they share one login and are told apart by address.
+   * When the simulator runs a real proxy (`startProxyServer`), IPv4, ISP and
+   * mobile proxies sold from then on listen there (its HTTP and SOCKS5 ports).
+   * IPv6 proxies of one order share one login and are told apart by address
+   * and port (the seed's `ip` and `port`, HTTP only), so each is an endpoint
+   * of its own on the proxy, on `::1` where the machine has it; endpoints are
+   * reserved before the order is handled (`reserveEndpoints`).
    */
-  liveProxy: { host: string; httpPort: number; socks5Port: number } | undefined;
+  liveProxy: RunningSimProxy | undefined;
 
   /** Whether a login is one of the proxies whose rent runs: what the live proxy admits. */
   admitsLogin(login: string, password: string): boolean {
     return this.activeProxies().some((p) => p.login === login && p.password === password);
+  }
+
+  /** An IPv6 proxy's own live endpoint (HTTP, as the seed lists them): it admits that proxy's login alone, while its rent runs. */
+  private liveIpv6Endpoint(proxy: () => SimProxy): { host: string; port: number } | undefined {
+    const endpoint = this.liveProxy?.takeEndpoint('ipv6');
+    if (!endpoint) return undefined;
+    endpoint.assign({
+      accepts: (login, password) => {
+        const p = proxy();
+        return p.login === login && p.password === password && this.activeProxies('ipv6').includes(p);
+      },
+    });
+    return { host: endpoint.host, port: endpoint.httpPort };
   }
 
   findProxy(id: string): SimProxy | undefined {
@@ -266,6 +283,9 @@ export class ProxyIpv4State {
   rotate(token: string): SimResult<SimProxy> {
     const proxy = this.activeProxies('mobile').find((p) => p.rebootToken === token);
     if (!proxy) return fail('NOT_FOUND', 'Unknown reboot link');
+    // A proxy on the live proxy keeps pointing at it: its address there is where it is reached,
+    // not the exit a reboot changes, and moving it elsewhere would break every check after a rotation.
+    if (this.liveProxy && proxy.ip === this.liveProxy.host) return { ok: true, value: proxy };
     this.usedIps.delete(proxy.ip);
     proxy.ip = this.freshIp('mobile');
     return { ok: true, value: proxy };
@@ -294,15 +314,17 @@ export class ProxyIpv4State {
     for (let i = 0; i < params.count; i++) {
       const isIpv6 = params.type === 'ipv6';
       const live = isIpv6 ? undefined : this.liveProxy;
+      // Without a reserved port (none left) an IPv6 proxy keeps a catalog address, as without a live proxy.
+      const liveIpv6 = isIpv6 ? this.liveIpv6Endpoint(() => proxy) : undefined;
       const proxy: SimProxy = {
         id: randomId(12),
         type: params.type,
         orderId,
-        ip: live ? live.host : this.freshIp(params.type),
+        ip: live ? live.host : (liveIpv6?.host ?? this.freshIp(params.type)),
         country: params.country,
         dateStart: createdAt,
         dateEnd: new Date(createdAt.getTime() + params.days * DAY_MS),
-        httpsPort: live ? live.httpPort : this.takePort(),
+        httpsPort: live ? live.httpPort : (liveIpv6?.port ?? this.takePort()),
         login: isIpv6 ? orderLogin : `u${randomId(9)}`,
         password: isIpv6 ? orderPassword : randomId(12),
       };
