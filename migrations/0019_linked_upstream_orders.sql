@@ -15,4 +15,4 @@ CREATE TABLE `linked_upstream_orders` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `linked_upstream_orders_upstream` ON `linked_upstream_orders` (`provider_id`,`upstream_id`);--> statement-breakpoint
-CREATE INDEX `linked_upstream_orders_subscription` ON `linked_upstream_orders` (`subscription_id`,`created_at`);
+CREATE INDEX `linked_upstream_orders_subscription` ON `linked_upstream_orders` (`subscription_id`,`created_at`,`order_id`);

@@ -33,6 +33,7 @@ export const linkedUpstreamOrders = sqliteTable(
   (t) => [
     // The same upstream order is never linked twice, nor linked and also sold as a proxy (checked in the saga).
     uniqueIndex('linked_upstream_orders_upstream').on(t.providerId, t.upstreamId),
-    index('linked_upstream_orders_subscription').on(t.subscriptionId, t.createdAt),
+    // A card's linked orders, oldest first, read from the index in order.
+    index('linked_upstream_orders_subscription').on(t.subscriptionId, t.createdAt, t.orderId),
   ],
 );
