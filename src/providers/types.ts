@@ -258,6 +258,13 @@ export interface ProviderCapabilities {
   allowedIps?: boolean;
   /** Cancels a proxy before its end (`cancel`, `cancelRefund`). Absent: not offered. */
   cancel?: boolean;
+  /**
+   * Traffic is added to a traffic package by buying a new order of the same
+   * product and term (`purchase`, found again by `findPurchase`), which the
+   * shop links to the same proxy card; for upstreams that cannot add traffic
+   * to an order they sold. Absent: traffic is added by `renew`, or not at all.
+   */
+  addTrafficByNewOrder?: boolean;
 }
 
 /** What an upstream accepts in a proxy's IP allowlist (domain/ip-allowlist.ts). */

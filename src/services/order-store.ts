@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { orderOperatorActions, orders, quotes, subscriptions, type OrderState } from '../db/schema/index.js';
+import { linkedUpstreamOrders, orderOperatorActions, orders, quotes, subscriptions, type OrderState } from '../db/schema/index.js';
 import type { OrderChoice, UpstreamProxy } from '../providers/types.js';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -76,6 +76,16 @@ export function createOrderStore(db: Db) {
       .select()
       .from(subscriptions)
       .where(and(eq(subscriptions.providerId, sql.placeholder('providerId')), eq(subscriptions.upstreamId, sql.placeholder('upstreamId'))))
+      .prepare(),
+    linkedByUpstream: db
+      .select({ orderId: linkedUpstreamOrders.orderId })
+      .from(linkedUpstreamOrders)
+      .where(
+        and(
+          eq(linkedUpstreamOrders.providerId, sql.placeholder('providerId')),
+          eq(linkedUpstreamOrders.upstreamId, sql.placeholder('upstreamId')),
+        ),
+      )
       .prepare(),
   };
 
@@ -158,9 +168,15 @@ export function createOrderStore(db: Db) {
         .all();
     },
 
-    /** Whether an upstream id is already recorded for a provider, so reconciliation never claims it twice (indexed). */
+    /**
+     * Whether an upstream id is already recorded for a provider, as a proxy or as an order linked to a
+     * card to add traffic, so reconciliation never claims it twice (indexed).
+     */
     isKnownUpstreamId(providerId: string, upstreamId: string): boolean {
-      return byId.subscriptionByUpstream.get({ providerId, upstreamId }) !== undefined;
+      return (
+        byId.subscriptionByUpstream.get({ providerId, upstreamId }) !== undefined ||
+        byId.linkedByUpstream.get({ providerId, upstreamId }) !== undefined
+      );
     },
 
     subscriptionsOfOrder(orderId: string): SubscriptionRow[] {

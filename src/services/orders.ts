@@ -33,6 +33,7 @@ import type {
   UpstreamProxy,
 } from '../providers/types.js';
 import type { Catalog, ChoiceRejection } from './catalog.js';
+import { addsTrafficByNewOrder, createLinkedOrderStore, newOrderTrafficTerms } from './linked-orders.js';
 import {
   OPEN_STATES,
   choiceOf,
@@ -189,6 +190,17 @@ export function createOrders(deps: OrdersDeps) {
   const checkpoint = deps.checkpoint ?? (() => undefined);
   const store = createOrderStore(deps.db);
   const operatorActions = createOperatorActionStore(deps.db);
+  const linkedOrders = createLinkedOrderStore(deps.db);
+  /**
+   * A renewal that is a new upstream order linked to the card: its upstream
+   * cannot add traffic to an order it sold (GateProxy), so the saga buys
+   * (`purchase`), looks it up (`findPurchase`) and delivers it as a purchase,
+   * but links what it bought to the card instead of making a new one.
+   */
+  const buysLinkedOrder = (provider: ProxyProvider | undefined) =>
+    provider?.capabilities.addTrafficByNewOrder === true && !provider.capabilities.renew;
+  const isLinkedOrderTopup = (order: Pick<OrderRow, 'kind' | 'providerId'>) =>
+    order.kind === 'renewal' && buysLinkedOrder(catalog.provider(order.providerId));
   /** Sagas running in this process, so a double tap joins the running one. */
   const running = new SingleFlight<string, SagaResult>();
   /** Work a saga started but does not wait for (refreshing renewed proxies); awaited on shutdown. */
@@ -319,15 +331,24 @@ export function createOrders(deps: OrdersDeps) {
     // A cancelled plan stays cancelled (FlashProxy: "This action cannot be undone"): no renewal is quoted or paid for.
     if (sub.status === 'cancelled') return { ok: false as const, reason: 'unsupported' as const, message: 'this proxy was cancelled' };
     const provider = catalog.provider(sub.providerId);
-    if (!provider?.renewalTerms || !provider.capabilities.renew) {
+    const byNewOrder = provider !== undefined && buysLinkedOrder(provider) && addsTrafficByNewOrder(provider, sub);
+    if (!provider || (!byNewOrder && (!provider.renewalTerms || !provider.capabilities.renew))) {
       return { ok: false as const, reason: 'unsupported' as const, message: 'this proxy cannot be renewed' };
     }
     if (!catalog.isOnSale(sub.providerId))
       return { ok: false as const, reason: 'provider_unavailable' as const, message: OFF_SALE_MESSAGE };
-    const terms = await provider.renewalTerms(sub.upstreamId);
-    if (terms.kind !== 'ok') {
-      return { ok: false as const, reason: 'provider_unavailable' as const, message: `${provider.displayName} is unavailable right now` };
+    const unavailable = {
+      ok: false as const,
+      reason: 'provider_unavailable' as const,
+      message: `${provider.displayName} is unavailable right now`,
+    };
+    if (byNewOrder) {
+      // The packages a first purchase of the product offers today, at the catalog's cost.
+      const terms = await newOrderTrafficTerms(catalog, sub);
+      return terms ? { ok: true as const, sub, provider, terms } : unavailable;
     }
+    const terms = await provider.renewalTerms!(sub.upstreamId);
+    if (terms.kind !== 'ok') return unavailable;
     return { ok: true as const, sub, provider, terms: terms.value };
   }
 
@@ -573,7 +594,8 @@ export function createOrders(deps: OrdersDeps) {
     checkpoint('before_upstream_call', orderId);
 
     let outcome: Outcome<PurchaseResult | RenewResult>;
-    if (order.kind === 'purchase') {
+    // A linked-order top-up is a purchase upstream: same product and package, our order id as its reference.
+    if (order.kind === 'purchase' || buysLinkedOrder(provider)) {
       outcome = await provider.purchase({ choice: choiceOf(order), reference: order.id });
     } else {
       const sub = store.subscription(subscriptionIdsOf(order)[0] ?? '');
@@ -590,8 +612,9 @@ export function createOrders(deps: OrdersDeps) {
     switch (outcome.kind) {
       case 'ok':
         if (outcome.value === null) return fail(order, 'not_placed', 'the provider has no record of this order', interactive);
-        return order.kind === 'purchase'
-          ? deliverPurchase(order, outcome.value as PurchaseResult, interactive)
+        if (order.kind === 'purchase') return deliverPurchase(order, outcome.value as PurchaseResult, interactive);
+        return isLinkedOrderTopup(order)
+          ? deliverLinkedOrder(order, outcome.value as PurchaseResult, interactive)
           : deliverRenewal(order, outcome.value as RenewResult, interactive);
       case 'refused':
         return fail(order, outcome.code, describeRefusal(outcome.code), interactive);
@@ -611,6 +634,11 @@ export function createOrders(deps: OrdersDeps) {
         const owner = store.subscriptionByUpstream(order.providerId, proxy.upstreamId);
         if (owner && owner.orderId !== order.id) {
           conflict = `upstream proxy ${proxy.upstreamId} already belongs to order ${owner.orderId}`;
+          return false;
+        }
+        const linkedTo = linkedOrders.byUpstream(order.providerId, proxy.upstreamId);
+        if (linkedTo) {
+          conflict = `upstream order ${proxy.upstreamId} was bought as traffic for proxy ${linkedTo.subscriptionId} by order ${linkedTo.orderId}`;
           return false;
         }
         if (owner) continue;
@@ -701,6 +729,62 @@ export function createOrders(deps: OrdersDeps) {
       followUps.add(followUp);
       void followUp.finally(() => followUps.delete(followUp));
     }
+    return stateOf(order.id);
+  }
+
+  /**
+   * A new upstream order bought to add traffic to a card: linked to the card
+   * (its credentials and usage join the card's), captured once. A replay finds
+   * it linked already; an upstream order recorded anywhere else is a conflict
+   * for a person, never a second link.
+   */
+  async function deliverLinkedOrder(order: OrderRow, result: PurchaseResult, interactive: boolean): Promise<SagaResult> {
+    if (result.proxies.length === 0) return keepProvisioning(order, 'the provider has not delivered credentials yet', interactive);
+    const subscriptionId = subscriptionIdsOf(order)[0] ?? '';
+    let conflict: string | undefined;
+    settleTransaction(sqlite, () => {
+      const current = store.order(order.id)!;
+      if (!OPEN_STATES.includes(current.state)) return;
+      if (result.proxies.length !== 1) {
+        conflict = `the provider delivered ${result.proxies.length} proxies for one package of traffic`;
+        return;
+      }
+      const proxy = result.proxies[0]!;
+      const owner = store.subscriptionByUpstream(order.providerId, proxy.upstreamId);
+      const linkedTo = linkedOrders.byUpstream(order.providerId, proxy.upstreamId);
+      if (owner || (linkedTo && linkedTo.orderId !== order.id)) {
+        conflict = `upstream order ${proxy.upstreamId} already belongs to order ${owner?.orderId ?? linkedTo?.orderId}`;
+        return;
+      }
+      if (!linkedTo) linkedOrders.link({ orderId: order.id, subscriptionId, providerId: order.providerId, proxy, createdAt: now() });
+      captureOnce(order.id);
+      deps.referralRewards?.orderCaptured(order);
+      const cost = result.costCents ?? order.quotedCostCents;
+      wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
+      store.transition(
+        order.id,
+        OPEN_STATES,
+        'delivered',
+        { upstreamOrderId: result.upstreamOrderId, upstreamCostCents: cost, nextCheckAt: null },
+        now(),
+      );
+      webhookEvents.delivered(order);
+      webhookEvents.renewed(order);
+      if (!interactive) {
+        outbox.enqueue({
+          audience: 'user',
+          userId: order.userId,
+          kind: 'renewal_delivered',
+          payload: { orderId: order.id },
+          dedupeKey: `delivered:${order.id}`,
+        });
+      }
+    });
+    if (conflict) {
+      logger.error('linked traffic order conflicts with an earlier order', { orderId: order.id, conflict });
+      return needsAttention(order, conflict, false);
+    }
+    logger.info('traffic added by a linked order', { orderId: order.id, subscriptionId });
     return stateOf(order.id);
   }
 
@@ -853,7 +937,10 @@ export function createOrders(deps: OrdersDeps) {
       const provider = catalog.provider(order.providerId);
       if (!provider) return keepProvisioning(order, 'provider is not configured');
       const sentAt = order.sentAt ?? order.createdAt;
-      const outcome = order.kind === 'purchase' ? await lookUpPurchase(provider, order, sentAt) : await lookUpRenewal(provider, order);
+      const outcome =
+        order.kind === 'purchase' || buysLinkedOrder(provider)
+          ? await lookUpPurchase(provider, order, sentAt)
+          : await lookUpRenewal(provider, order);
       // A lookup is a read: an upstream refusing to answer it (401, 429, a
       // list it will not show) says nothing about whether the order was sold.
       // Only "found" or "definitely not there" may settle an order.
@@ -992,6 +1079,8 @@ export function createOrders(deps: OrdersDeps) {
         deps.promos?.onOrderCaptured(order.id, input.actor);
         wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: order.quotedCostCents });
         const purchase = order.kind === 'purchase';
+        // A linked-order top-up's credentials are fetched like a purchase's, then linked to its card.
+        const fetchesCredentials = purchase || isLinkedOrderTopup(order);
         store.transition(
           order.id,
           OPEN_STATES,
@@ -1001,7 +1090,7 @@ export function createOrders(deps: OrdersDeps) {
             upstreamOrderId: decision.upstreamOrderId,
             upstreamCostCents: order.quotedCostCents,
             failureMessage: null,
-            nextCheckAt: purchase ? at : null,
+            nextCheckAt: fetchesCredentials ? at : null,
           },
           at,
         );
@@ -1032,7 +1121,7 @@ export function createOrders(deps: OrdersDeps) {
     logger.info('order settled by an operator', { orderId: input.orderId, outcome: decision.outcome, actor: input.actor });
     if (decision.outcome === 'delivered') {
       const followUp = (async () => {
-        if (result.order.kind === 'purchase') await fetchOperatorDelivery(result.order.id);
+        if (result.order.kind === 'purchase' || isLinkedOrderTopup(result.order)) await fetchOperatorDelivery(result.order.id);
         await deps.onRenewed?.(result.order.providerId);
       })().catch((error: unknown) => logger.warn('fetching a settled order’s credentials failed', { orderId: input.orderId, error }));
       followUps.add(followUp);
@@ -1063,9 +1152,21 @@ export function createOrders(deps: OrdersDeps) {
       }
     }
     const labels = labelsOf(order);
+    const linksToCard = isLinkedOrderTopup(order);
     const outcome = writeTransaction(sqlite, (): 'attached' | 'waiting' | 'gave_up' => {
       const current = store.order(orderId)!;
       if (current.nextCheckAt === null) return 'attached';
+      if (linksToCard) {
+        const proxy = proxies.find((p) => !store.isKnownUpstreamId(order.providerId, p.upstreamId));
+        if (proxy) {
+          const subscriptionId = subscriptionIdsOf(order)[0] ?? '';
+          linkedOrders.link({ orderId, subscriptionId, providerId: order.providerId, proxy, createdAt: now() });
+          // The customer was told at settlement ("renewal_delivered"); the card now shows the new credentials.
+          store.update(orderId, { nextCheckAt: null }, now());
+          return 'attached';
+        }
+        proxies = [];
+      }
       let added = 0;
       for (const proxy of proxies) {
         const owner = store.subscriptionByUpstream(order.providerId, proxy.upstreamId);

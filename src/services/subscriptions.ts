@@ -8,6 +8,7 @@ import { jobBatchTransaction, type Db } from '../db/client.js';
 import { subscriptions } from '../db/schema/index.js';
 import type { ProviderCapabilities, ProxyProvider, TermOption, UsageReport, CountryOption } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
+import { addsTrafficByNewOrder, combinedUsage, createLinkedOrderStore, newOrderTrafficTerms } from './linked-orders.js';
 import { proxyFields, type SubscriptionRow } from './order-store.js';
 import type { Logger } from '../logger.js';
 import { BATCH_ROWS, batchSizer, standaloneContext, type JobContext } from '../lib/batches.js';
@@ -61,6 +62,7 @@ export function createSubscriptions(deps: {
 }) {
   const { db, catalog, logger } = deps;
   const now = deps.now ?? Date.now;
+  const linkedOrders = createLinkedOrderStore(db);
   /** `proxy.expired` for the owner's webhooks, in the transaction that expires it. */
   const expiredEvent = (sub: { id: string; userId: number; expiresAt: number | null }) => {
     // Customers' webhooks speak ISO 8601, like the REST API.
@@ -85,7 +87,7 @@ export function createSubscriptions(deps: {
     const sub = get(userId, id);
     if (!sub) return { ok: false as const, reason: 'not_found' as const, message: 'no such proxy' };
     const provider = catalog.provider(sub.providerId);
-    if (!provider || !offers(provider, sub.productId, action)) {
+    if (!provider || !(offers(provider, sub.productId, action) || (action === 'renew' && addsTrafficByNewOrder(provider, sub)))) {
       return { ok: false as const, reason: 'unsupported' as const, message: 'this provider does not offer that' };
     }
     if (sub.status === 'cancelled') return { ok: false as const, reason: 'unsupported' as const, message: 'this proxy was cancelled' };
@@ -193,7 +195,8 @@ export function createSubscriptions(deps: {
       // A cancelled plan is unusable for good: nothing to renew, re-password or move.
       if (!provider || sub.status === 'cancelled') return [];
       const actions: ProxyAction[] = ['renew', 'changeCredentials', 'rotateIp', 'switchLocation', 'usage', 'targeting'];
-      return actions.filter((a) => offers(provider, sub.productId, a));
+      // A traffic package whose upstream sells more traffic only as a new order still takes more traffic (a linked order).
+      return actions.filter((a) => offers(provider, sub.productId, a) || (a === 'renew' && addsTrafficByNewOrder(provider, sub)));
     },
 
     setAutoRenew(userId: number, id: string, on: boolean, termId?: string): ActionResult<SubscriptionRow> {
@@ -234,6 +237,10 @@ export function createSubscriptions(deps: {
     async renewalTerms(userId: number, id: string): Promise<ActionResult<TermOption[]>> {
       const found = withProvider(userId, id, 'renew');
       if (!found.ok) return found;
+      if (addsTrafficByNewOrder(found.provider, found.sub) && !found.provider.capabilities.renew) {
+        const terms = await newOrderTrafficTerms(catalog, found.sub);
+        return terms ? { ok: true, value: terms } : unavailable(found.provider.displayName);
+      }
       const outcome = await found.provider.renewalTerms!(found.sub.upstreamId);
       return outcome.kind === 'ok' ? { ok: true, value: outcome.value } : unavailable(found.provider.displayName);
     },
@@ -284,9 +291,20 @@ export function createSubscriptions(deps: {
     async usage(userId: number, id: string): Promise<ActionResult<UsageReport>> {
       const found = withProvider(userId, id, 'usage');
       if (!found.ok) return found;
-      const outcome = await found.provider.usage!(found.sub.upstreamId);
-      return outcome.kind === 'ok' ? { ok: true, value: outcome.value } : unavailable(found.provider.displayName);
+      // A card with linked orders counts them all: each upstream order is read by its own id, together.
+      const upstreamIds = [found.sub.upstreamId, ...linkedOrders.ofSubscription(found.sub.id).map((o) => o.upstreamId)];
+      const outcomes = await Promise.all(upstreamIds.map((upstreamId) => found.provider.usage!(upstreamId)));
+      const reports: UsageReport[] = [];
+      // One order unread would make the whole card's figures wrong, so all or nothing.
+      for (const outcome of outcomes) {
+        if (outcome.kind !== 'ok') return unavailable(found.provider.displayName);
+        reports.push(outcome.value);
+      }
+      return { ok: true, value: reports.length === 1 ? reports[0]! : combinedUsage(reports) };
     },
+
+    /** The upstream orders linked to a card to add traffic to it, oldest first. */
+    linkedOrders: (subscriptionId: string) => linkedOrders.ofSubscription(subscriptionId),
 
     /**
      * Brings stored proxies in line with the upstream: expiry moved by a

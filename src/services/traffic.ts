@@ -95,9 +95,12 @@ export function periodKeyOf(sub: Pick<SubscriptionRow, 'expiresAt'>, usage: Pick
   return `${usage.totalGb === undefined ? 'open' : gbToMb(usage.totalGb)}mb:${sub.expiresAt ?? 'none'}`;
 }
 
-/** What the shop knows of a plan's size and term; figures read under another are out of date. */
-const planKeyOf = (sub: Pick<SubscriptionRow, 'trafficLimitMb' | 'expiresAt'>) =>
-  `${sub.trafficLimitMb ?? 'none'}:${sub.expiresAt ?? 'none'}`;
+/**
+ * What the shop knows of a plan's size and term; figures read under another are out of date. Orders
+ * linked to the card to add traffic (services/linked-orders.ts) are part of its size.
+ */
+const planKeyOf = (sub: Pick<SubscriptionRow, 'trafficLimitMb' | 'expiresAt'>, linkedOrderIds: readonly string[] = []) =>
+  `${sub.trafficLimitMb ?? 'none'}:${sub.expiresAt ?? 'none'}${linkedOrderIds.map((id) => `+${id}`).join('')}`;
 
 export function createTraffic(deps: {
   db: Db;
@@ -111,6 +114,11 @@ export function createTraffic(deps: {
   readsPerPass?: number;
 }) {
   const { db, subscriptions, outbox, logger } = deps;
+  const planKey = (sub: SubscriptionRow) =>
+    planKeyOf(
+      sub,
+      subscriptions.linkedOrders(sub.id).map((o) => o.orderId),
+    );
   const now = deps.now ?? Date.now;
   const cacheMs = deps.cacheMs ?? DEFAULT_TRAFFIC_USAGE_CACHE_MS;
   const readsPerPass = deps.readsPerPass ?? DEFAULT_TRAFFIC_READS_PER_PASS;
@@ -121,11 +129,13 @@ export function createTraffic(deps: {
   /** Asks the upstream (one request per plan at a time) and keeps the answer. */
   const refresh = (sub: SubscriptionRow): Promise<ActionResult<TrafficUsage>> =>
     inFlight.run(sub.id, async () => {
+      // Taken before the read: an order linked while it is under way makes these figures out of date.
+      const readUnder = planKey(sub);
       const asked = await subscriptions.usage(sub.userId, sub.id);
       if (!asked.ok) {
         // Older figures beat none when the upstream is down (marked stale), if read under the same package.
         const old = asked.reason === 'provider_unavailable' ? stored(sub.id) : undefined;
-        return old && old.planKey === planKeyOf(sub) ? { ok: true, value: usageOf(old, true) } : asked;
+        return old && old.planKey === planKey(sub) ? { ok: true, value: usageOf(old, true) } : asked;
       }
       const { usedGb, remainingGb, totalGb } = asked.value;
       const row: UsageRow = {
@@ -134,7 +144,7 @@ export function createTraffic(deps: {
         remainingMb: remainingGb === undefined ? null : gbToMb(remainingGb),
         totalMb: totalGb === undefined ? null : gbToMb(totalGb),
         fetchedAt: now(),
-        planKey: planKeyOf(sub),
+        planKey: readUnder,
       };
       db.insert(trafficUsage)
         .values(row)
@@ -149,7 +159,7 @@ export function createTraffic(deps: {
   /** Whether the stored figures still answer for this proxy: young enough, and read under its current package. */
   const isFresh = (sub: SubscriptionRow, maxAge = cacheMs) => {
     const row = stored(sub.id);
-    return row !== undefined && row.planKey === planKeyOf(sub) && now() - row.fetchedAt < maxAge;
+    return row !== undefined && row.planKey === planKey(sub) && now() - row.fetchedAt < maxAge;
   };
 
   /** A proxy's usage: the stored figures while fresh, else the upstream's. */
@@ -324,7 +334,7 @@ export function createTraffic(deps: {
       const read = await Promise.race([refresh(sub), late]).finally(() => clearTimeout(timer));
       if (read?.ok) return read.value;
       // Older figures read under the same package beat none; under another package they would mislead.
-      return row && row.planKey === planKeyOf(sub) ? usageOf(row, true) : undefined;
+      return row && row.planKey === planKey(sub) ? usageOf(row, true) : undefined;
     },
 
     /** The figures already stored, without asking anyone (for lists). */

@@ -118,17 +118,90 @@ describe('traffic by API', () => {
     );
     const traffic = await api.call('GET', `/proxies/${gate.id}/traffic`, { token });
     expect(traffic.status, traffic.text).toBe(200);
-    expect(traffic.json.traffic.can_add_traffic).toBe(false);
-    const refused = await api.call('PUT', `/proxies/${gate.id}/auto-topup`, { token, body: { term: '5gb', threshold_percent: 80 } });
-    expect(refused.status).toBe(422);
-    expect(refused.json.error.code).toBe('unsupported');
+    // GateProxy takes more traffic as a new order linked to the proxy (below).
+    expect(traffic.json.traffic.can_add_traffic).toBe(true);
 
     const ipv4 = await buy(api, token, 'proxy-ipv4', 'ipv4');
     expect((await api.call('GET', `/proxies/${ipv4.id}/traffic`, { token })).status).toBe(422);
+    const refused = await api.call('PUT', `/proxies/${ipv4.id}/auto-topup`, { token, body: { term: '5gb', threshold_percent: 80 } });
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.code).toBe('unsupported');
 
     const other = api.shop.customer(0, 'Other');
     const otherToken = api.token(other.id, ['read', 'write']);
     expect((await api.call('GET', `/proxies/${gate.id}/traffic`, { token: otherToken })).status).toBe(404);
     expect((await api.call('DELETE', `/proxies/${gate.id}/auto-topup`, { token: otherToken })).status).toBe(404);
+  });
+
+  it('adds traffic to a GateProxy package as a new linked order: once per key, usage combined, a lost answer settled by the reconciler', async () => {
+    const api = await newApi({ providers: ['gateproxy'], upstreamTimeoutMs: 5_000 });
+    const sim = api.shop.upstream('gateproxy').simulator;
+    const user = api.shop.customer(500_00);
+    const token = api.token(user.id, ['read', 'buy', 'write']);
+    const proxy = await buy(api, token, 'gateproxy', 'abcproxy', '1GB');
+    const firstOrder = api.shop.subscriptions.get(user.id, proxy.id)!.upstreamId;
+    sim.addUsageGb(firstOrder, 0.5);
+
+    // The packages are the product's own, priced like a first purchase.
+    const terms = await api.call('GET', `/proxies/${proxy.id}/renewal-terms`, { token });
+    expect(terms.status, terms.text).toBe(200);
+    expect(terms.json.terms.map((t: { id: string; traffic_gb: number }) => [t.id, t.traffic_gb])).toEqual([
+      ['1GB', 1],
+      ['5GB', 5],
+      ['10GB', 10],
+    ]);
+    const ordersBefore = sim.orders().length;
+    const balanceBefore = api.shop.wallet.balance(user.id).availableCents;
+    const added = await api.call('POST', `/proxies/${proxy.id}/renew`, { token, idempotencyKey: 'gate-add-5gb', body: { term: '5GB' } });
+    expect(added.status, added.text).toBe(201);
+    const replay = await api.call('POST', `/proxies/${proxy.id}/renew`, { token, idempotencyKey: 'gate-add-5gb', body: { term: '5GB' } });
+    expect(replay.status, replay.text).toBe(201);
+    expect(replay.json.order.id).toBe(added.json.order.id);
+    expect(sim.orders()).toHaveLength(ordersBefore + 1);
+    const linked = sim.orders()[0]!;
+    expect([linked.provider, linked.plan]).toEqual(['abcproxy', '5GB']);
+    expect(api.shop.wallet.balance(user.id).availableCents).toBe(balanceBefore - added.json.order.price_cents);
+    // The new order's credentials come with the proxy.
+    expect(added.json.proxies[0].added_traffic).toEqual([
+      {
+        order_id: added.json.order.id,
+        host: linked.proxy.host,
+        http_port: linked.proxy.port,
+        socks5_port: null,
+        login: linked.proxy.username,
+        password: linked.proxy.password,
+        traffic_limit_mb: 5000,
+      },
+    ]);
+
+    // The linked order is read by its own id (the shop's clock stays with GateProxy's order times here).
+    sim.addUsageGb(linked.orderId, 1);
+    const usage = await api.call('GET', `/proxies/${proxy.id}/usage`, { token });
+    expect(usage.json.usage).toEqual({ used_gb: 1.5, remaining_gb: 4.5, total_gb: 6 });
+    expect((await api.call('GET', `/proxies/${proxy.id}`, { token })).json.proxy.added_traffic).toHaveLength(1);
+
+    // GateProxy sells, then the connection drops: 202, the money held; the reconciler links what it finds.
+    sim.faults.inject({ kind: 'reset_after' }, { method: 'POST', path: '/orders' });
+    const lost = await api.call('POST', `/proxies/${proxy.id}/renew`, { token, idempotencyKey: 'gate-add-1gb', body: { term: '1GB' } });
+    expect(lost.status, lost.text).toBe(202);
+    expect(api.shop.wallet.balance(user.id).heldCents).toBe(lost.json.order.price_cents);
+    expect((await api.shop.orders.reconcile(lost.json.order.id)).kind).toBe('delivered');
+    expect((await api.shop.orders.reconcile(lost.json.order.id)).kind).toBe('delivered');
+    expect(sim.orders()).toHaveLength(ordersBefore + 2);
+    const order = await api.call('GET', `/orders/${lost.json.order.id}`, { token });
+    expect(order.json.order.state).toBe('delivered');
+    expect(order.json.proxies[0].added_traffic.map((o: { login: string }) => o.login)).toEqual([
+      linked.proxy.username,
+      sim.orders()[0]!.proxy.username,
+    ]);
+    expect(api.shop.wallet.balance(user.id)).toEqual({
+      availableCents: balanceBefore - added.json.order.price_cents - lost.json.order.price_cents,
+      heldCents: 0,
+    });
+    expect((await api.call('GET', `/proxies/${proxy.id}/usage`, { token })).json.usage).toEqual({
+      used_gb: 1.5,
+      remaining_gb: 5.5,
+      total_gb: 7,
+    });
   });
 });

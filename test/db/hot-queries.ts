@@ -152,6 +152,11 @@ export const HOT_ITEMS: HotItem[] = [
   { path: 'update', name: 'one proxy card', run: (fx) => fx.services.subscriptions.get(fx.userId, fx.subscriptionId) },
   {
     path: 'update',
+    name: 'the orders linked to a proxy card to add traffic',
+    run: (fx) => fx.services.subscriptions.linkedOrders(fx.subscriptionId),
+  },
+  {
+    path: 'update',
     name: "a page of the customer's orders",
     run: (fx) => fx.services.orders.ordersOfUser(fx.userId, 5, 0),
     boundedSort: 'orders_user gives (user, created_at) order; only orders of one customer made in the same millisecond are sorted by id',

@@ -74,11 +74,19 @@ describe('my proxies', () => {
       '☰ Main menu',
     ]);
 
-    // GateProxy sells traffic: usage only, no renewal or credential changes.
+    // GateProxy sells traffic: usage, and more traffic as a new linked order; no renewal by date or credential changes.
     world.shop.database.sqlite.prepare('DELETE FROM subscriptions').run();
     await buy(world, kim, 'gateproxy');
     const traffic = await openFirstProxy(kim);
-    expect(labels(kim, traffic)).toEqual(['🔐 Credentials', '📊 Usage', '🩺 Check', '« My proxies', '☰ Main menu']);
+    expect(labels(kim, traffic)).toEqual([
+      '🔐 Credentials',
+      '➕ Add traffic',
+      '⚙️ Auto top-up: off',
+      '📊 Usage',
+      '🩺 Check',
+      '« My proxies',
+      '☰ Main menu',
+    ]);
     const usage = await press(kim, '📊 Usage', has('Used:'));
     expect(usage.plainText).toMatch(/Used: [\d.]+ GB/);
   });

@@ -2,7 +2,7 @@
  * Traffic plans in the real bot, against the FlashProxy and GateProxy
  * simulators: the card shows used / left / total, the warnings arrive in the
  * chat once each, and auto top-up is set from the card and buys the package
- * when the share is reached.
+ * when the share is reached. GateProxy's linked-order top-ups have their own file.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { telegramMessageSender } from '../../src/bot/notifier-port.js';
@@ -145,7 +145,7 @@ describe('a per-GB plan in the bot', () => {
     expect(second.plainText).toMatch(/Traffic: 1 GB · used 0\.2 GB \(20 %\) · 0\.8 GB left · as of \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
   });
 
-  it('tells a Russian-speaking customer in Russian that a GateProxy package ran out, with no top-up offered', async () => {
+  it('tells a Russian-speaking customer in Russian that a GateProxy package ran out, and offers to add traffic', async () => {
     world = await startTrafficShop(['gateproxy']);
     const sim = world.shop.upstream('gateproxy').simulator;
     const ivan = await customerWithMoney(world, 200_00, 'ru');
@@ -154,7 +154,8 @@ describe('a per-GB plan in the bot', () => {
 
     const card = await openOnlyProxy(ivan, 'Статус');
     expect(card.plainText).toMatch(/Трафик: [\d.]+ ГБ · израсходовано [\d.]+ ГБ \(100 %\) · осталось 0 ГБ · ⛔ закончился/);
-    expect(labels(ivan, card).some((l) => l.includes('Автодокупка') || l.includes('Добавить трафик'))).toBe(false);
+    // GateProxy adds traffic as a new order linked to the card (test/e2e/bot-traffic-gateproxy.test.ts).
+    expect(labels(ivan, card).some((l) => l.includes('Добавить трафик'))).toBe(true);
 
     expect(await world.shop.traffic.checkAll()).toMatchObject({ warned: 1 });
     await sendNotices(world);

@@ -583,6 +583,8 @@ describe('GateProxy capabilities', () => {
       balance: has('balance'),
       findPurchase: true,
       targeting: has('targetingOptions') && has('targetedCredentials'),
+      // More traffic is a new order (purchase + findPurchase, which every adapter has), linked to the card.
+      addTrafficByNewOrder: true,
     });
     expect([gate.capabilities.usage, gate.capabilities.balance, gate.capabilities.renew]).toEqual([true, true, false]);
     expect(has('renewalTerms') || has('rotateIp') || has('locations')).toBe(false);

@@ -692,6 +692,8 @@ describe('proxy-ipv4: capabilities', () => {
       targeting: [provider.targetingOptions, provider.targetedCredentials],
       allowedIps: [provider.allowedIps, provider.setAllowedIps],
       cancel: [provider.cancel, provider.cancelRefund],
+      // Uses only what every provider has (purchase, findPurchase).
+      addTrafficByNewOrder: [],
     };
     for (const [capability, impls] of Object.entries(methods)) {
       // An optional capability left out means "not offered".

@@ -95,12 +95,15 @@ export function orderRoutes(services: Pick<ApiServices, 'orders' | 'subscription
   /** The proxies an order delivered, or for a renewal the proxy it renewed. */
   const proxiesOf = (order: OrderRow, delivered?: ReturnType<ApiServices['orders']['subscriptionsOfOrder']>) => {
     if (order.kind === 'renewal') {
-      return subscriptionIdsOf(order)
-        .map((id) => services.subscriptions.get(order.userId, id))
-        .filter((sub) => sub !== undefined)
-        .map(proxyView);
+      return (
+        subscriptionIdsOf(order)
+          .map((id) => services.subscriptions.get(order.userId, id))
+          .filter((sub) => sub !== undefined)
+          // A renewal may have added traffic as an order linked to the proxy: its credentials come with it.
+          .map((sub) => proxyView(sub, services.subscriptions.linkedOrders(sub.id)))
+      );
     }
-    return (delivered ?? services.orders.subscriptionsOfOrder(order.id)).map(proxyView);
+    return (delivered ?? services.orders.subscriptionsOfOrder(order.id)).map((sub) => proxyView(sub));
   };
 
   app.openapi(createOrder, async (c) => {

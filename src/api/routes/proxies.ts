@@ -201,6 +201,9 @@ export function proxyRoutes(
     responses: sagaResponses,
   });
 
+  /** A proxy with its credentials, and those of every order linked to it to add traffic. */
+  const withCredentials = (sub: SubscriptionRow) => proxyView(sub, subscriptions.linkedOrders(sub.id));
+
   /** The caller's proxy; someone else's reads exactly like a missing one. */
   const owned = (userId: number, id: string): SubscriptionRow => {
     const sub = subscriptions.get(userId, id);
@@ -224,7 +227,7 @@ export function proxyRoutes(
   app.openapi(getProxy, (c) => {
     const sub = owned(c.get('principal').userId, c.req.valid('param').id);
     const actions = [...subscriptions.actionsFor(sub), ...(services.proxyAccess?.actionsFor(sub) ?? [])];
-    return c.json({ success: true as const, proxy: proxyView(sub), actions }, 200);
+    return c.json({ success: true as const, proxy: withCredentials(sub), actions }, 200);
   });
 
   app.openapi(renewalTerms, async (c) => {
@@ -271,7 +274,7 @@ export function proxyRoutes(
       (order) => order.kind === 'renewal' && order.termId === term && subscriptionIdsOf(order).includes(sub.id),
     );
     if (conflict) throw conflict;
-    return sagaResponse(c, result, () => [proxyView(owned(userId, sub.id))]);
+    return sagaResponse(c, result, () => [withCredentials(owned(userId, sub.id))]);
   });
 
   app.openapi(setAutoRenew, async (c) => {
@@ -296,7 +299,7 @@ export function proxyRoutes(
     const sub = owned(userId, c.req.valid('param').id);
     const changed = await subscriptions.changeCredentials(userId, sub.id);
     if (!changed.ok) throw refusal(changed.reason, changed.message);
-    return c.json({ success: true as const, proxy: proxyView(changed.value) }, 200);
+    return c.json({ success: true as const, proxy: withCredentials(changed.value) }, 200);
   });
 
   app.openapi(rotateIp, async (c) => {
@@ -330,7 +333,7 @@ export function proxyRoutes(
     }
     const switched = await subscriptions.switchLocation(userId, sub.id, location);
     if (!switched.ok) throw refusal(switched.reason, switched.message);
-    return c.json({ success: true as const, proxy: proxyView(switched.value) }, 200);
+    return c.json({ success: true as const, proxy: withCredentials(switched.value) }, 200);
   });
 
   app.openapi(getUsage, async (c) => {

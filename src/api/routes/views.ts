@@ -3,6 +3,7 @@
  * `*_cents`, times in ISO 8601. Upstream costs, upstream ids and internal
  * notes never appear here.
  */
+import type { LinkedOrderRow } from '../../services/linked-orders.js';
 import type { Context } from 'hono';
 import { unreachable } from '../../domain/unreachable.js';
 import type { QuoteRefusal, SagaResult, QuoteView } from '../../services/orders.js';
@@ -83,8 +84,23 @@ export function proxySummaryView(sub: SubscriptionRow) {
 }
 
 /** A proxy with its credentials; only ever sent with `Cache-Control: no-store`. */
-export function proxyView(sub: SubscriptionRow) {
-  return { ...proxySummaryView(sub), login: sub.login, password: sub.password, rotation_url: sub.rotationUrl };
+/** `linked`: the orders bought to add traffic to it, each a working login of its own. */
+export function proxyView(sub: SubscriptionRow, linked: readonly LinkedOrderRow[] = []) {
+  return {
+    ...proxySummaryView(sub),
+    login: sub.login,
+    password: sub.password,
+    rotation_url: sub.rotationUrl,
+    added_traffic: linked.map((order) => ({
+      order_id: order.orderId,
+      host: order.host,
+      http_port: order.httpPort,
+      socks5_port: order.socks5Port,
+      login: order.login,
+      password: order.password,
+      traffic_limit_mb: order.trafficLimitMb,
+    })),
+  };
 }
 
 /**

@@ -94,12 +94,28 @@ const proxySummaryShape = {
 
 export const ProxySummarySchema = z.object(proxySummaryShape).openapi('ProxySummary', { description: 'A proxy without its credentials.' });
 
+export const AddedTrafficOrderSchema = z
+  .object({
+    order_id: z.string().openapi({ description: 'Our order that bought it (see GET /orders/{id}).' }),
+    host: z.string(),
+    http_port: z.number().int().nullable(),
+    socks5_port: z.number().int().nullable(),
+    login: z.string(),
+    password: z.string(),
+    traffic_limit_mb: z.number().nullable(),
+  })
+  .openapi('AddedTrafficOrder');
+
 export const ProxySchema = z
   .object({
     ...proxySummaryShape,
     login: z.string(),
     password: z.string(),
     rotation_url: z.string().nullable(),
+    added_traffic: z.array(AddedTrafficOrderSchema).openapi({
+      description:
+        'Traffic added to this proxy as new upstream orders (where the provider cannot add traffic to an order): each with its own credentials. Usage counts them all.',
+    }),
   })
   .openapi('Proxy', { description: 'A proxy with its credentials; always sent with Cache-Control: no-store.' });
 

@@ -5,6 +5,7 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import { EXPORT_FORMATS, formatProxy } from '../../domain/proxy-format.js';
+import type { LinkedOrderRow } from '../../services/linked-orders.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
 import type { RenewalOffer } from '../../services/orders.js';
 import {
@@ -48,8 +49,29 @@ function expiryText(t: Translate, sub: SubscriptionRow, now: number): string {
   return days >= 0 ? t('proxy-expires', { date: isoDate(sub.expiresAt), days }) : t('proxy-expired-on', { date: isoDate(sub.expiresAt) });
 }
 
+/**
+ * Orders bought to add traffic to the card, each with its own credentials
+ * (GateProxy issues a login per order): all of them work, until each one's
+ * traffic is used.
+ */
+function linkedOrderLines(t: Translate, linked: readonly LinkedOrderRow[]): string[] {
+  return linked.map((order) => {
+    const credentials = code(formatProxy(order, 'host:port:login:password') ?? order.host);
+    return order.trafficLimitMb === null
+      ? t('proxy-linked-order-unsized', { credentials })
+      : t('proxy-linked-order', { gb: Math.round(order.trafficLimitMb / 10) / 100, credentials });
+  });
+}
+
 /** `trafficLine`: the plan's used / left / total, when its upstream told it; else the package size alone. */
-export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice?: string, trafficLine?: string): string {
+export function cardText(
+  t: Translate,
+  sub: SubscriptionRow,
+  now: number,
+  notice?: string,
+  trafficLine?: string,
+  linked: readonly LinkedOrderRow[] = [],
+): string {
   return [
     notice,
     `<b>${escapeHtml(productName(t, sub.productName))}</b>`,
@@ -58,6 +80,7 @@ export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice
     t('proxy-ports', { ports: portsOf(sub) }),
     t('proxy-protocols', { protocols: protocolsOf(sub) }),
     trafficLine ?? (sub.trafficLimitMb !== null ? t('proxy-traffic', { gb: Math.round(sub.trafficLimitMb / 10) / 100 }) : undefined),
+    ...linkedOrderLines(t, linked),
     expiryText(t, sub, now),
     t(sub.status === 'active' ? 'proxy-status-active' : `proxy-status-${sub.status}`),
     t(sub.autoRenew ? 'proxy-auto-renew-on' : 'proxy-auto-renew-off'),
@@ -136,7 +159,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     // Cached figures (one upstream request per plan per cache period); a silent upstream leaves the package size.
     const usage = traffic && actions.includes('usage') ? await traffic.usageWithin(ctx.user.id, sub.id, CARD_USAGE_WAIT_MS) : undefined;
     const trafficLine = usage ? trafficUsageLine(ctx.t, usage) : undefined;
-    return show(ctx, cardText(ctx.t, sub, env.now(), notice, trafficLine), keyboard);
+    return show(ctx, cardText(ctx.t, sub, env.now(), notice, trafficLine, subscriptions.linkedOrders(sub.id)), keyboard);
   };
 
   /** The customer's proxy named in the callback, or the list when it is not theirs (any more). */
@@ -173,8 +196,9 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const sub = await owned(ctx, fields.subscriptionId);
     const format = EXPORT_FORMATS[fields.format];
     if (!sub || !format) return;
-    const line = formatProxy(sub, format);
-    const text = line === null ? ctx.t('formats-none') : `${ctx.t(`format-${fields.format}`)}\n${code(line)}`;
+    // The card's first order, then each order linked to it to add traffic: every one is a working login.
+    const lines = [sub, ...subscriptions.linkedOrders(sub.id)].map((p) => formatProxy(p, format)).filter((l): l is string => l !== null);
+    const text = lines.length === 0 ? ctx.t('formats-none') : `${ctx.t(`format-${fields.format}`)}\n${lines.map(code).join('\n')}`;
     await show(
       ctx,
       text,

@@ -65,6 +65,11 @@ export const GATEPROXY_CAPABILITIES: ProviderCapabilities = {
   balance: true,
   findPurchase: true,
   targeting: false,
+  // Seed 004, "Create proxy order": `POST /orders` with `{"provider", "plan"}` — "The API deducts balance,
+  // creates or delivers the proxy, records the order, and returns credentials" — is the only way it sells
+  // traffic; no endpoint adds traffic to an order. More traffic for a card is therefore a new order of the
+  // same provider and plan, linked to the card (services/linked-orders.ts), its usage read by its own order id.
+  addTrafficByNewOrder: true,
 };
 
 export function createGateProxyProvider(settings: ProviderSettings): ProxyProvider {
@@ -148,7 +153,8 @@ export function createGateProxyProvider(settings: ProviderSettings): ProxyProvid
      * Seed 004, "Check proxy traffic usage": `GET /proxies/{proxy_id}/{proxy_username}/usage` — "Use order
      * ID with auto for the easiest flow" — answering `"used": "1.2GB", "remaining": "3.8GB", "total": "5GB"`;
      * `400 usage_not_available` ("Provider has no API usage checker") is `unsupported`. The seed documents
-     * no way to add traffic to an order, so GateProxy plans show usage and warnings but no top-up.
+     * no way to add traffic to an order, so a top-up is a new order linked to the card
+     * (`addTrafficByNewOrder`), and the card adds up each order's usage, read by each order's id.
      */
     async usage(upstreamId) {
       const usage = await client.usageByOrder(upstreamId);

@@ -8,6 +8,8 @@ proxy-host = Host: { $host }
 proxy-ports = Ports: { $ports }
 proxy-protocols = Protocols: { $protocols }
 proxy-traffic = Traffic: { $gb } GB
+proxy-linked-order = ➕ Added { $gb } GB: { $credentials }
+proxy-linked-order-unsized = ➕ Added traffic: { $credentials }
 proxy-no-expiry = Does not expire by date
 proxy-expires = Expires: { $date } ({ $days ->
         [0] today

@@ -8,6 +8,8 @@ proxy-host = Хост: { $host }
 proxy-ports = Порты: { $ports }
 proxy-protocols = Протоколы: { $protocols }
 proxy-traffic = Трафик: { $gb } ГБ
+proxy-linked-order = ➕ Докуплено { $gb } ГБ: { $credentials }
+proxy-linked-order-unsized = ➕ Докупленный трафик: { $credentials }
 proxy-no-expiry = Не истекает по дате
 proxy-expires = Действует до { $date } ({ $days ->
         [0] истекает сегодня
