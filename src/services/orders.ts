@@ -26,6 +26,7 @@ import type {
   Outcome,
   OrderChoice,
   ProxyProvider,
+  ProxyTarget,
   PurchaseResult,
   RefusalCode,
   RenewResult,
@@ -50,6 +51,7 @@ import {
 } from './order-store.js';
 import type { Outbox } from './outbox.js';
 import type { Pricing } from './pricing.js';
+import { createTargetStore } from './purchase-targets.js';
 import { PromoRefusedError, type Promos } from './promos.js';
 import { holdId, LedgerError, type Wallet } from './wallet.js';
 import type { ReferralRewardHooks } from './referrals.js';
@@ -80,6 +82,8 @@ export interface QuoteView {
   labels: OrderLabels;
   /** Present when something comes off the list price; `priceCents` is what is paid. */
   discount?: QuoteDiscountView;
+  /** The geo and session target the delivered credentials are built for (services/purchase-targets.ts). */
+  target?: ProxyTarget;
 }
 
 export interface QuoteDiscountView {
@@ -189,6 +193,7 @@ export function createOrders(deps: OrdersDeps) {
   const checkpoint = deps.checkpoint ?? (() => undefined);
   const store = createOrderStore(deps.db);
   const operatorActions = createOperatorActionStore(deps.db);
+  const targets = createTargetStore(deps.db);
   /** Sagas running in this process, so a double tap joins the running one. */
   const running = new SingleFlight<string, SagaResult>();
   /** Work a saga started but does not wait for (refreshing renewed proxies); awaited on shutdown. */
@@ -226,7 +231,9 @@ export function createOrders(deps: OrdersDeps) {
 
   const quoteView = (q: QuoteRow): QuoteView => {
     const discount = deps.promos?.quoteDiscount(q.id);
+    const target = targets.ofQuote(q.id);
     return {
+      ...(target ? { target } : {}),
       id: q.id,
       kind: q.kind,
       providerId: q.providerId,
@@ -256,8 +263,11 @@ export function createOrders(deps: OrdersDeps) {
     userId: number,
     providerId: string,
     choice: OrderChoice,
-    /** A promo code, or the provider's trial (priced at the trial's price, once per customer). */
-    options: { promoCode?: string; trial?: boolean } = {},
+    /**
+     * A promo code, or the provider's trial (priced at the trial's price, once per customer);
+     * a geo and session target already checked against the product's options (purchase-targets.ts).
+     */
+    options: { promoCode?: string; trial?: boolean; target?: ProxyTarget } = {},
   ): Promise<QuoteResult> {
     const check = await catalog.checkChoice(providerId, choice);
     if (!check.ok) return { ok: false, reason: check.reason, message: check.message };
@@ -308,6 +318,7 @@ export function createOrders(deps: OrdersDeps) {
     writeTransaction(sqlite, () => {
       store.insertQuote(row);
       if (discounted) deps.promos?.recordQuoteDiscount(row.id, discounted.discount);
+      if (options.target) targets.saveForQuote(row.id, options.target);
     });
     return { ok: true, quote: quoteView(row) };
   }
@@ -413,8 +424,10 @@ export function createOrders(deps: OrdersDeps) {
     const discount = deps.promos?.quoteDiscount(q.id);
     const priceCents = discount ? discount.listPriceCents - discount.tierDiscountCents : q.priceCents;
     const row: QuoteRow = { ...q, id: newId('q'), priceCents, createdAt: now() };
+    const target = targets.ofQuote(q.id);
     writeTransaction(sqlite, () => {
       store.insertQuote(row);
+      if (target) targets.saveForQuote(row.id, target);
       if (discount) {
         deps.promos?.recordQuoteDiscount(row.id, {
           listPriceCents: discount.listPriceCents,
@@ -432,7 +445,8 @@ export function createOrders(deps: OrdersDeps) {
   /** A new quote for the same choice, after the old one expired. */
   async function requote(old: QuoteRow): Promise<QuoteResult> {
     if (old.kind === 'renewal') return quoteRenewal(old.userId, subscriptionIdsOf(old)[0] ?? '', old.termId);
-    return quote(old.userId, old.providerId, choiceOf(old));
+    const target = targets.ofQuote(old.id);
+    return quote(old.userId, old.providerId, choiceOf(old), target ? { target } : {});
   }
 
   // -------------------------------------------------------------------------
@@ -519,6 +533,7 @@ export function createOrders(deps: OrdersDeps) {
           createdAt: at,
           updatedAt: at,
         });
+        targets.copyToOrder(q.id, orderId);
         const held = wallet.hold({
           userId: input.userId,
           orderId,
@@ -1179,6 +1194,8 @@ export function createOrders(deps: OrdersDeps) {
     ordersOfUser: store.ordersOfUser,
     openOrders: store.openOrders,
     subscriptionsOfOrder: store.subscriptionsOfOrder,
+    /** The geo and session target an order was bought with, if any. */
+    targetOfOrder: (orderId: string) => targets.ofOrder(orderId),
     /** Resolves when every saga running in this process has settled (graceful shutdown). */
     async drain(): Promise<void> {
       await running.settled();

@@ -13,3 +13,4 @@ export * from './support.js';
 export * from './referrals.js';
 export * from './promos.js';
 export * from './traffic.js';
+export * from './targets.js';
