@@ -87,11 +87,34 @@ export function createPurchaseTargets(deps: { db: Db; catalog: Pick<Catalog, 'pr
     return { ok: true, value: outcome.value };
   }
 
-  /** The customer's request as a target the product documents, or which field is not one of its options. */
-  async function resolve(providerId: string, productId: string, request: TargetRequest): Promise<TargetingResult<ProxyTarget>> {
+  /**
+   * The customer's request as a target the product documents, or which field
+   * is not one of its options. A sticky lifetime may be named by its id or by
+   * its documented length in minutes (FlashProxy Pool 1 `-time-long`: "up to
+   * 24 hours" is 1440); a length no lifetime documents is refused, never rounded.
+   */
+  async function resolve(
+    providerId: string,
+    productId: string,
+    request: TargetRequest & { lifetimeMinutes?: number },
+  ): Promise<TargetingResult<ProxyTarget>> {
     const available = await options(providerId, productId);
     if (!available.ok) return available;
-    return checkTarget(available.value, request);
+    const { lifetimeMinutes, ...rest } = request;
+    if (lifetimeMinutes === undefined) return checkTarget(available.value, rest);
+    const lifetimes = available.value.stickyLifetimes;
+    const named = lifetimes.find((l) => l.maxMinutes === lifetimeMinutes);
+    if (request.session !== 'sticky' || !named || (rest.lifetime !== undefined && rest.lifetime !== named.id)) {
+      const documented = lifetimes.filter((l) => l.maxMinutes !== undefined).map((l) => `${l.maxMinutes} (${l.id})`);
+      const offered = documented.length > 0 ? `offered: ${documented.join(', ')}` : 'no lifetime of this product has a documented length';
+      return {
+        ok: false,
+        reason: 'invalid_target',
+        field: 'lifetime',
+        message: `no sticky lifetime of ${lifetimeMinutes} minutes; ${offered}`,
+      };
+    }
+    return checkTarget(available.value, { ...rest, lifetime: named.id });
   }
 
   /** The credentials a delivered proxy was bought for; undefined when it was bought without a target. */

@@ -7,9 +7,31 @@ import type { Context } from 'hono';
 import { unreachable } from '../../domain/unreachable.js';
 import type { QuoteRefusal, SagaResult, QuoteView } from '../../services/orders.js';
 import { labelsOf, subscriptionIdsOf, type OrderRow, type SubscriptionRow } from '../../services/order-store.js';
+import type { ProxyTarget } from '../../providers/types.js';
 import { ApiError } from '../middlewares/errors.js';
 
 export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** A purchase's geo and session target as the API writes it (TargetSchema). */
+export function targetView(target: ProxyTarget | undefined) {
+  if (!target) return null;
+  const { session } = target;
+  return {
+    country: target.countryCode ?? null,
+    region: target.regionCode ?? null,
+    city: target.cityCode ?? null,
+    asn: target.asn ?? null,
+    session:
+      session.mode === 'rotating'
+        ? { type: 'rotating' as const }
+        : {
+            type: 'sticky' as const,
+            lifetime: session.lifetimeId,
+            lifetime_minutes: session.maxMinutes ?? null,
+            session_id: session.sessionId,
+          },
+  };
+}
 
 export function quoteView(q: QuoteView) {
   return {
@@ -25,6 +47,7 @@ export function quoteView(q: QuoteView) {
       quantity: q.choice.quantity,
     },
     labels: q.labels,
+    target: targetView(q.target),
     discount: q.discount
       ? {
           list_price_cents: q.discount.listPriceCents,
@@ -37,7 +60,8 @@ export function quoteView(q: QuoteView) {
   };
 }
 
-export function orderView(order: OrderRow) {
+/** `target`: what the order was bought for (Orders.targetOfOrder); list callers look it up per order. */
+export function orderWithTarget(order: OrderRow, target?: ProxyTarget) {
   return {
     id: order.id,
     kind: order.kind,
@@ -51,6 +75,7 @@ export function orderView(order: OrderRow) {
       quantity: order.quantity,
     },
     labels: labelsOf(order),
+    target: targetView(target),
     price_cents: order.priceCents,
     /** For a renewal, the proxy it renews. */
     proxy_ids: subscriptionIdsOf(order),
@@ -60,6 +85,11 @@ export function orderView(order: OrderRow) {
     created_at: iso(order.createdAt),
     updated_at: iso(order.updatedAt),
   };
+}
+
+/** An order whose target is not looked up: renewals, which buy none. */
+export function orderView(order: OrderRow) {
+  return orderWithTarget(order, undefined);
 }
 
 /** A proxy without its secrets, for lists. */
@@ -82,9 +112,19 @@ export function proxySummaryView(sub: SubscriptionRow) {
   };
 }
 
-/** A proxy with its credentials; only ever sent with `Cache-Control: no-store`. */
-export function proxyView(sub: SubscriptionRow) {
-  return { ...proxySummaryView(sub), login: sub.login, password: sub.password, rotation_url: sub.rotationUrl };
+/**
+ * A proxy with its credentials; only ever sent with `Cache-Control: no-store`.
+ * A proxy bought for a target comes with that target and the login built for
+ * it (PurchaseTargets.asDelivered).
+ */
+export function proxyView(sub: SubscriptionRow & { target?: ProxyTarget }) {
+  return {
+    ...proxySummaryView(sub),
+    login: sub.login,
+    password: sub.password,
+    rotation_url: sub.rotationUrl,
+    target: targetView(sub.target),
+  };
 }
 
 /**
@@ -96,7 +136,9 @@ export function sagaResponse(
   c: Context,
   result: SagaResult,
   delivered: (order: OrderRow, proxies: SubscriptionRow[]) => ReturnType<typeof proxyView>[],
+  targetOf: (orderId: string) => ProxyTarget | undefined = () => undefined,
 ) {
+  const orderView = (order: OrderRow) => orderWithTarget(order, targetOf(order.id));
   switch (result.kind) {
     case 'delivered':
       return c.json({ success: true as const, order: orderView(result.order), proxies: delivered(result.order, result.proxies) }, 201);
