@@ -3,6 +3,8 @@
  * actions its provider supports, credentials in every export format, and an
  * export of all proxies (a .txt file when there are many).
  */
+import type { ProxyTarget } from '../../providers/types.js';
+import { targetCardLine } from '../views/purchase-target.js';
 import { Composer, InlineKeyboard } from 'grammy';
 import { EXPORT_FORMATS, formatProxy } from '../../domain/proxy-format.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
@@ -49,11 +51,18 @@ function expiryText(t: Translate, sub: SubscriptionRow, now: number): string {
 }
 
 /** `trafficLine`: the plan's used / left / total, when its upstream told it; else the package size alone. */
-export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice?: string, trafficLine?: string): string {
+export function cardText(
+  t: Translate,
+  sub: SubscriptionRow & { target?: ProxyTarget },
+  now: number,
+  notice?: string,
+  trafficLine?: string,
+): string {
   return [
     notice,
     `<b>${escapeHtml(productName(t, sub.productName))}</b>`,
     sub.countryCode ? t('proxy-country', { country: escapeHtml(countryOf(t, sub.countryCode)) }) : undefined,
+    sub.target ? targetCardLine(t, sub.target) : undefined,
     t('proxy-host', { host: code(sub.host) }),
     t('proxy-ports', { ports: portsOf(sub) }),
     t('proxy-protocols', { protocols: protocolsOf(sub) }),
@@ -69,6 +78,8 @@ export function cardText(t: Translate, sub: SubscriptionRow, now: number, notice
 export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const { subscriptions, orders, traffic, proxyChecks } = env.services;
+  /** A proxy bought for a target, with the credentials built for it (services/purchase-targets.ts). */
+  const delivered = (sub: SubscriptionRow) => env.services.purchaseTargets?.asDelivered(sub) ?? sub;
 
   const list = async (ctx: BotContext, page: number, asNewMessage = false) => {
     const present = asNewMessage
@@ -136,7 +147,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     // Cached figures (one upstream request per plan per cache period); a silent upstream leaves the package size.
     const usage = traffic && actions.includes('usage') ? await traffic.usageWithin(ctx.user.id, sub.id, CARD_USAGE_WAIT_MS) : undefined;
     const trafficLine = usage ? trafficUsageLine(ctx.t, usage) : undefined;
-    return show(ctx, cardText(ctx.t, sub, env.now(), notice, trafficLine), keyboard);
+    return show(ctx, cardText(ctx.t, delivered(sub), env.now(), notice, trafficLine), keyboard);
   };
 
   /** The customer's proxy named in the callback, or the list when it is not theirs (any more). */
@@ -173,7 +184,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const sub = await owned(ctx, fields.subscriptionId);
     const format = EXPORT_FORMATS[fields.format];
     if (!sub || !format) return;
-    const line = formatProxy(sub, format);
+    const line = formatProxy(delivered(sub), format);
     const text = line === null ? ctx.t('formats-none') : `${ctx.t(`format-${fields.format}`)}\n${code(line)}`;
     await show(
       ctx,
@@ -195,7 +206,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   onCallback(composer, px.exportAllIn, async (ctx, fields) => {
     const format = EXPORT_FORMATS[fields.format];
     if (!format) return;
-    const all = subscriptions.all(ctx.user.id);
+    const all = subscriptions.all(ctx.user.id).map(delivered);
     await sendProxyList(ctx.api, ctx.chat!.id, ctx.t, all, format, `proxies-${format.replace(/[^a-z0-9]+/g, '-')}`);
   });
 
