@@ -147,3 +147,22 @@ describe('targeting in the buy flow', () => {
     expect(labels(cy, term)).not.toContain('🌐 Any country');
   });
 });
+
+describe('long target lists', () => {
+  it('pages the countries, and a country on the second page is bought', async () => {
+    world = await startBotShop(['flashproxy']);
+    const dee = await customerAtProducts(world, 'FlashProxy');
+    const products = labels(dee, dee.messages().at(-1)!);
+    const first = await press(dee, products.find((l) => /^Datacenter.*per day/i.test(l))!, has('where should the proxy exit'));
+    expect(first.plainText).toContain('Page 1 of 2');
+    expect(labels(dee, first)).not.toContain('🇨🇭 Switzerland');
+    const second = await press(dee, labels(dee, first).find((l) => /Next|»/.test(l))!, has('Page 2 of 2'));
+    expect(labels(dee, second)).toEqual(expect.arrayContaining(['🇨🇭 Switzerland', '🌐 Any country']));
+    await press(dee, '🇨🇭 Switzerland', has('how should the IP change'));
+    await press(dee, /^🔄 Rotating/, has('choose'));
+    const terms = labels(dee, dee.messages().at(-1)!);
+    const summary = await press(dee, terms[0]!, (m) => /Your order|how many/.test(m.plainText));
+    const done = summary.plainText.includes('Your order') ? summary : await press(dee, /^1(\b|$)/, has('Your order'));
+    expect(done.plainText).toContain('Target: 🇨🇭 Switzerland');
+  });
+});
