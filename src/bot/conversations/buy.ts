@@ -9,8 +9,10 @@
  * (ASN) → rotating or sticky with a lifetime, each with an "any" choice, from
  * the product's options (FlashProxy `GET /geo/catalog`). The choice is priced
  * with the quote and the delivered credentials are built for it
- * (services/purchase-targets.ts). State lives in the conversation (persisted in kv_store), so a
- * restart mid-flow continues from the same step.
+ * (services/purchase-targets.ts).
+ *
+ * State lives in the conversation (persisted in kv_store), so a restart
+ * mid-flow continues from the same step.
  *
  * Catalog and price come in through `conversation.external` as plain data,
  * so replays never call an upstream twice. Confirm is not handled here: its
