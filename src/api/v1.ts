@@ -16,6 +16,7 @@ import type { Orders } from '../services/orders.js';
 import type { Pricing } from '../services/pricing.js';
 import type { Referrals } from '../services/referrals.js';
 import type { Targeting } from '../services/targeting.js';
+import type { PurchaseTargets } from '../services/purchase-targets.js';
 import type { Subscriptions } from '../services/subscriptions.js';
 import type { TokenSigning } from '../services/token-signing.js';
 import type { Tokens } from '../services/tokens.js';
@@ -32,6 +33,7 @@ import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { proxyRoutes } from './routes/proxies.js';
 import { proxyTargetingRoutes } from './routes/proxy-targeting.js';
+import { purchaseTargetingRoutes } from './routes/purchase-targeting.js';
 import { proxyAccessRoutes } from './routes/proxy-access.js';
 import type { ProxyAccess } from '../services/proxy-access.js';
 import { trafficRoutes } from './routes/traffic.js';
@@ -63,6 +65,8 @@ export interface ApiServices {
   referrals?: Referrals;
   /** Proxy targeting and the connection-string builder are served when present. */
   targeting?: Targeting;
+  /** A target with a quote (POST /quotes `target`) and the credentials built for it; without it a target is refused. */
+  purchaseTargets?: PurchaseTargets;
   /** The proxies' IP allowlist and cancellation routes are served when present. */
   proxyAccess?: ProxyAccess;
   /** Traffic plans: cached usage, GET /proxies/{id}/traffic and auto top-up, when present. */
@@ -113,6 +117,8 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', orderRoutes(services));
   app.route('/', proxyRoutes(services));
   if (services.targeting) app.route('/', proxyTargetingRoutes(services.targeting));
+  if (services.purchaseTargets)
+    app.route('/', purchaseTargetingRoutes({ purchaseTargets: services.purchaseTargets, catalog: services.catalog }));
   if (services.proxyAccess) app.route('/', proxyAccessRoutes(services.proxyAccess, services.subscriptions));
   if (services.traffic) app.route('/', trafficRoutes(services, services.traffic));
   app.route('/', proxyCheckRoutes(services));

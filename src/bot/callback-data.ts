@@ -252,6 +252,15 @@ export const buyCallbacks = {
   quantity: b.action('q', { quantity: int(6) }),
   /** Enter a promo code on the summary. */
   promo: b.action('promo'),
+  /**
+   * Targeting steps (country → region/city → network → session): a place of
+   * the list the step shows, another page of it, or its "any" choice.
+   */
+  targetPick: b.action('tk', { index: INDEX }),
+  targetPage: b.action('tg', { page: PAGE }),
+  targetAny: b.action('ta'),
+  /** The session: 0 rotating, else the 1-based sticky lifetime. */
+  targetSession: b.action('ts', { lifetime: int(3) }),
 };
 
 const o = namespace('o');

@@ -5,6 +5,7 @@
  */
 import type { Referrals } from '../services/referrals.js';
 import type { Targeting } from '../services/targeting.js';
+import type { PurchaseTargets } from '../services/purchase-targets.js';
 import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { I18n, I18nFlavor } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
@@ -40,6 +41,8 @@ export type BotServices = Pick<
     referrals?: Referrals;
     /** The proxy card's targeting and connection-string builder (features/proxy-targeting.ts). */
     targeting?: Targeting;
+    /** A target chosen in the buy flow, and the delivered credentials built for it (services/purchase-targets.ts). */
+    purchaseTargets?: PurchaseTargets;
     /** IP allowlist and cancellation on the proxy card (features/proxy-access.ts). */
     proxyAccess?: ProxyAccess;
   };

@@ -45,7 +45,7 @@ export interface OrderMessage {
 }
 
 export interface NoticeRendererDeps {
-  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts' | 'proxyChecks'>;
+  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts' | 'proxyChecks' | 'purchaseTargets'>;
   i18n: I18n<Context>;
   /** Top-ups, for receipts and for the operators' payment alerts. */
   payments?: BotPayments;
@@ -178,7 +178,15 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
       case 'order_delivered':
         // The notifier sends text only, so many proxies point to the export rather than a file.
         return asNotice(
-          deliveredView(t, order, services.orders.subscriptionsOfOrder(order.id), balance, false),
+          deliveredView(
+            t,
+            order,
+            services.orders.subscriptionsOfOrder(order.id).map((sub) => services.purchaseTargets?.asDelivered(sub) ?? sub),
+            balance,
+            false,
+            undefined,
+            services.orders.targetOfOrder(order.id),
+          ),
           t('notice-delivered-title'),
         );
       case 'renewal_delivered': {

@@ -374,7 +374,10 @@ export interface TargetingOptions {
   stickyLifetimes: StickyLifetime[];
 }
 
-export type TargetSession = { mode: 'rotating' } | { mode: 'sticky'; lifetimeId: string; sessionId: string };
+export type TargetSession =
+  | { mode: 'rotating' }
+  /** `maxMinutes`: the lifetime's documented length, when the upstream gives one. */
+  | { mode: 'sticky'; lifetimeId: string; sessionId: string; maxMinutes?: number };
 
 /** One choice from `TargetingOptions`; a region or city needs its country, an ASN needs its country. */
 export interface ProxyTarget {

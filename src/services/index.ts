@@ -24,6 +24,7 @@ import { createStats } from './stats.js';
 import { createSupport } from './support.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTargeting } from './targeting.js';
+import { createPurchaseTargets } from './purchase-targets.js';
 import { createProxyAccess } from './proxy-access.js';
 import { createTraffic } from './traffic.js';
 import { createTokenSigning } from './token-signing.js';
@@ -158,6 +159,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     promos,
     trials,
     targeting: createTargeting({ catalog, subscriptions, now }),
+    purchaseTargets: createPurchaseTargets({ db, catalog, now }),
     traffic,
   };
 }

@@ -26,6 +26,7 @@ import type {
   Outcome,
   OrderChoice,
   ProxyProvider,
+  ProxyTarget,
   PurchaseResult,
   RefusalCode,
   RenewResult,
@@ -51,6 +52,7 @@ import {
 } from './order-store.js';
 import type { Outbox } from './outbox.js';
 import type { Pricing } from './pricing.js';
+import { createTargetStore } from './purchase-targets.js';
 import { PromoRefusedError, type Promos } from './promos.js';
 import { holdId, LedgerError, type Wallet } from './wallet.js';
 import type { ReferralRewardHooks } from './referrals.js';
@@ -81,6 +83,8 @@ export interface QuoteView {
   labels: OrderLabels;
   /** Present when something comes off the list price; `priceCents` is what is paid. */
   discount?: QuoteDiscountView;
+  /** The geo and session target the delivered credentials are built for (services/purchase-targets.ts). */
+  target?: ProxyTarget;
 }
 
 export interface QuoteDiscountView {
@@ -201,6 +205,7 @@ export function createOrders(deps: OrdersDeps) {
     provider?.capabilities.addTrafficByNewOrder === true && !provider.capabilities.renew;
   const isLinkedOrderTopup = (order: Pick<OrderRow, 'kind' | 'providerId'>) =>
     order.kind === 'renewal' && buysLinkedOrder(catalog.provider(order.providerId));
+  const targets = createTargetStore(deps.db);
   /** Sagas running in this process, so a double tap joins the running one. */
   const running = new SingleFlight<string, SagaResult>();
   /** Work a saga started but does not wait for (refreshing renewed proxies); awaited on shutdown. */
@@ -238,7 +243,9 @@ export function createOrders(deps: OrdersDeps) {
 
   const quoteView = (q: QuoteRow): QuoteView => {
     const discount = deps.promos?.quoteDiscount(q.id);
+    const target = targets.ofQuote(q.id);
     return {
+      ...(target ? { target } : {}),
       id: q.id,
       kind: q.kind,
       providerId: q.providerId,
@@ -268,8 +275,11 @@ export function createOrders(deps: OrdersDeps) {
     userId: number,
     providerId: string,
     choice: OrderChoice,
-    /** A promo code, or the provider's trial (priced at the trial's price, once per customer). */
-    options: { promoCode?: string; trial?: boolean } = {},
+    /**
+     * A promo code, or the provider's trial (priced at the trial's price, once per customer);
+     * a geo and session target already checked against the product's options (purchase-targets.ts).
+     */
+    options: { promoCode?: string; trial?: boolean; target?: ProxyTarget } = {},
   ): Promise<QuoteResult> {
     const check = await catalog.checkChoice(providerId, choice);
     if (!check.ok) return { ok: false, reason: check.reason, message: check.message };
@@ -320,6 +330,7 @@ export function createOrders(deps: OrdersDeps) {
     writeTransaction(sqlite, () => {
       store.insertQuote(row);
       if (discounted) deps.promos?.recordQuoteDiscount(row.id, discounted.discount);
+      if (options.target) targets.saveForQuote(row.id, options.target);
     });
     return { ok: true, quote: quoteView(row) };
   }
@@ -434,8 +445,10 @@ export function createOrders(deps: OrdersDeps) {
     const discount = deps.promos?.quoteDiscount(q.id);
     const priceCents = discount ? discount.listPriceCents - discount.tierDiscountCents : q.priceCents;
     const row: QuoteRow = { ...q, id: newId('q'), priceCents, createdAt: now() };
+    const target = targets.ofQuote(q.id);
     writeTransaction(sqlite, () => {
       store.insertQuote(row);
+      if (target) targets.saveForQuote(row.id, target);
       if (discount) {
         deps.promos?.recordQuoteDiscount(row.id, {
           listPriceCents: discount.listPriceCents,
@@ -453,7 +466,8 @@ export function createOrders(deps: OrdersDeps) {
   /** A new quote for the same choice, after the old one expired. */
   async function requote(old: QuoteRow): Promise<QuoteResult> {
     if (old.kind === 'renewal') return quoteRenewal(old.userId, subscriptionIdsOf(old)[0] ?? '', old.termId);
-    return quote(old.userId, old.providerId, choiceOf(old));
+    const target = targets.ofQuote(old.id);
+    return quote(old.userId, old.providerId, choiceOf(old), target ? { target } : {});
   }
 
   // -------------------------------------------------------------------------
@@ -540,6 +554,7 @@ export function createOrders(deps: OrdersDeps) {
           createdAt: at,
           updatedAt: at,
         });
+        targets.copyToOrder(q.id, orderId);
         const held = wallet.hold({
           userId: input.userId,
           orderId,
@@ -1280,6 +1295,8 @@ export function createOrders(deps: OrdersDeps) {
     ordersOfUser: store.ordersOfUser,
     openOrders: store.openOrders,
     subscriptionsOfOrder: store.subscriptionsOfOrder,
+    /** The geo and session target an order was bought with, if any. */
+    targetOfOrder: (orderId: string) => targets.ofOrder(orderId),
     /** Resolves when every saga running in this process has settled (graceful shutdown). */
     async drain(): Promise<void> {
       await running.settled();

@@ -142,7 +142,8 @@ export function checkTarget(options: TargetingOptions, request: TargetRequest): 
   if (!lifetime) return invalid('lifetime', 'not a sticky lifetime this proxy offers');
   const sessionId = request.sessionId ?? newSessionId();
   if (!/^[a-z0-9]{1,32}$/i.test(sessionId)) return invalid('session_id', 'letters and digits only, at most 32');
-  return { ok: true, value: { ...target, session: { mode: 'sticky', lifetimeId: lifetime.id, sessionId } } };
+  const maxMinutes = lifetime.maxMinutes === undefined ? {} : { maxMinutes: lifetime.maxMinutes };
+  return { ok: true, value: { ...target, session: { mode: 'sticky', lifetimeId: lifetime.id, sessionId, ...maxMinutes } } };
 }
 
 function newSessionId(): string {

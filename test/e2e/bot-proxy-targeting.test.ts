@@ -93,7 +93,9 @@ describe('the connection-string builder', () => {
     world.credit(kim, 200_00);
     await press(kim, '🛒 Buy proxies', has('choose a provider'));
     await press(kim, 'FlashProxy', has('choose a product'));
-    await press(kim, /^Residential \(per GB\)/, has('choose'));
+    await press(kim, /^Residential \(per GB\)/, has('where should the proxy exit'));
+    await press(kim, '🌐 Any country', has('how should the IP change'));
+    await press(kim, /^🔄 Rotating/, has('choose'));
     await press(kim, /^1 GB/, has('Your order'));
     await kim.press(/^✅ Confirm/);
     const delivered = await kim.waitForMessage(has('Your proxies are ready'));

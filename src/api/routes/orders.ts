@@ -9,7 +9,7 @@
  * refused rather than silently answered with the first order.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { subscriptionIdsOf, type OrderRow } from '../../services/order-store.js';
+import { subscriptionIdsOf, type OrderRow, type SubscriptionRow } from '../../services/order-store.js';
 import type { SagaResult } from '../../services/orders.js';
 import { requireScope } from '../middlewares/auth.js';
 import { intentKeyOf } from '../middlewares/body.js';
@@ -29,7 +29,7 @@ import {
 import { OrderSchema, ProxySchema } from '../schemas/shapes.js';
 import type { ApiServices } from '../v1.js';
 import { decodePosition, encodePosition } from './cursor.js';
-import { orderView, proxyView, sagaResponse } from './views.js';
+import { orderWithTarget, proxyView, sagaResponse } from './views.js';
 
 export const createOrderBody = z.strictObject({ quote_id: z.string().trim().min(1).max(100) }).openapi('OrderRequest');
 
@@ -50,7 +50,7 @@ export function idempotencyConflict(result: SagaResult, matches: (order: OrderRo
   });
 }
 
-export function orderRoutes(services: Pick<ApiServices, 'orders' | 'subscriptions' | 'listing' | 'tokenSigning'>) {
+export function orderRoutes(services: Pick<ApiServices, 'orders' | 'subscriptions' | 'listing' | 'tokenSigning' | 'purchaseTargets'>) {
   const app = apiRouter();
 
   const createOrder = createRoute({
@@ -100,11 +100,15 @@ export function orderRoutes(services: Pick<ApiServices, 'orders' | 'subscription
           .map((id) => services.subscriptions.get(order.userId, id))
           .filter((sub) => sub !== undefined)
           // A renewal may have added traffic as an order linked to the proxy: its credentials come with it.
-          .map((sub) => proxyView(sub, services.subscriptions.linkedOrders(sub.id)))
+          .map((sub) => proxyView(services.purchaseTargets?.asDelivered(sub) ?? sub, services.subscriptions.linkedOrders(sub.id)))
       );
     }
-    return (delivered ?? services.orders.subscriptionsOfOrder(order.id)).map((sub) => proxyView(sub));
+    // Bought for a target: the credentials built for it (services/purchase-targets.ts).
+    const asDelivered = (sub: SubscriptionRow) => proxyView(services.purchaseTargets?.asDelivered(sub) ?? sub);
+    return (delivered ?? services.orders.subscriptionsOfOrder(order.id)).map(asDelivered);
   };
+
+  const orderView = (order: OrderRow) => orderWithTarget(order, services.orders.targetOfOrder(order.id));
 
   app.openapi(createOrder, async (c) => {
     const intentKey = intentKeyOf(c);
@@ -112,13 +116,16 @@ export function orderRoutes(services: Pick<ApiServices, 'orders' | 'subscription
     const result = await services.orders.purchase({ userId: c.get('principal').userId, quoteId: body.quote_id, intentKey, channel: 'api' });
     const conflict = idempotencyConflict(result, (order) => order.quoteId === body.quote_id);
     if (conflict) throw conflict;
-    return sagaResponse(c, result, (order, proxies) => proxiesOf(order, proxies));
+    return sagaResponse(c, result, (order, proxies) => proxiesOf(order, proxies), services.orders.targetOfOrder);
   });
 
   app.openapi(listOrders, (c) => {
     const { limit, cursor } = c.req.valid('query');
     const page = services.listing.orders(c.get('principal').userId, limit, decodePosition(cursor));
-    return c.json({ success: true as const, orders: page.items.map(orderView), next_cursor: encodePosition(page.next) }, 200);
+    return c.json(
+      { success: true as const, orders: page.items.map((order) => orderView(order)), next_cursor: encodePosition(page.next) },
+      200,
+    );
   });
 
   app.openapi(getOrder, (c) => {

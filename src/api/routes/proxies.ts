@@ -10,6 +10,7 @@ import { formatProxyList } from '../../domain/proxy-format.js';
 import type { QuoteRefusal } from '../../services/orders.js';
 import type { ProxyActionRefusal } from '../../services/subscriptions.js';
 import { subscriptionIdsOf, type SubscriptionRow } from '../../services/order-store.js';
+import type { LinkedOrderRow } from '../../services/linked-orders.js';
 import { requireScope } from '../middlewares/auth.js';
 import { intentKeyOf, invalidRequest } from '../middlewares/body.js';
 import { ApiError } from '../middlewares/errors.js';
@@ -38,7 +39,7 @@ import {
 import type { ApiServices } from '../v1.js';
 import { decodePosition, encodePosition } from './cursor.js';
 import { idempotencyConflict, sagaResponses } from './orders.js';
-import { proxySummaryView, proxyView, quoteRefusal, sagaResponse } from './views.js';
+import { proxySummaryView, proxyView as plainProxyView, quoteRefusal, sagaResponse } from './views.js';
 
 export const exportQuery = z.strictObject({
   format: ExportFormatSchema.default('host:port:login:password').openapi({ description: 'One line per proxy in this format.' }),
@@ -182,10 +183,13 @@ const getUsage = createRoute({
 
 export function proxyRoutes(
   services: Pick<ApiServices, 'subscriptions' | 'orders' | 'pricing' | 'listing' | 'tokenSigning' | 'proxyAccess'> &
-    Partial<Pick<ApiServices, 'traffic'>>,
+    Partial<Pick<ApiServices, 'traffic' | 'purchaseTargets'>>,
 ) {
   const app = apiRouter();
   const { subscriptions } = services;
+  // A proxy bought for a target is shown with the credentials built for it (services/purchase-targets.ts).
+  const proxyView = (sub: SubscriptionRow, linked: readonly LinkedOrderRow[] = []) =>
+    plainProxyView(services.purchaseTargets?.asDelivered(sub) ?? sub, linked);
 
   const renew = createRoute({
     method: 'post',

@@ -8,9 +8,31 @@ import type { Context } from 'hono';
 import { unreachable } from '../../domain/unreachable.js';
 import type { QuoteRefusal, SagaResult, QuoteView } from '../../services/orders.js';
 import { labelsOf, subscriptionIdsOf, type OrderRow, type SubscriptionRow } from '../../services/order-store.js';
+import type { ProxyTarget } from '../../providers/types.js';
 import { ApiError } from '../middlewares/errors.js';
 
 export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** A purchase's geo and session target as the API writes it (TargetSchema). */
+export function targetView(target: ProxyTarget | undefined) {
+  if (!target) return null;
+  const { session } = target;
+  return {
+    country: target.countryCode ?? null,
+    region: target.regionCode ?? null,
+    city: target.cityCode ?? null,
+    asn: target.asn ?? null,
+    session:
+      session.mode === 'rotating'
+        ? { type: 'rotating' as const }
+        : {
+            type: 'sticky' as const,
+            lifetime: session.lifetimeId,
+            lifetime_minutes: session.maxMinutes ?? null,
+            session_id: session.sessionId,
+          },
+  };
+}
 
 export function quoteView(q: QuoteView) {
   return {
@@ -26,6 +48,7 @@ export function quoteView(q: QuoteView) {
       quantity: q.choice.quantity,
     },
     labels: q.labels,
+    target: targetView(q.target),
     discount: q.discount
       ? {
           list_price_cents: q.discount.listPriceCents,
@@ -38,7 +61,8 @@ export function quoteView(q: QuoteView) {
   };
 }
 
-export function orderView(order: OrderRow) {
+/** `target`: what the order was bought for (Orders.targetOfOrder); list callers look it up per order. */
+export function orderWithTarget(order: OrderRow, target?: ProxyTarget) {
   return {
     id: order.id,
     kind: order.kind,
@@ -52,6 +76,7 @@ export function orderView(order: OrderRow) {
       quantity: order.quantity,
     },
     labels: labelsOf(order),
+    target: targetView(target),
     price_cents: order.priceCents,
     /** For a renewal, the proxy it renews. */
     proxy_ids: subscriptionIdsOf(order),
@@ -61,6 +86,11 @@ export function orderView(order: OrderRow) {
     created_at: iso(order.createdAt),
     updated_at: iso(order.updatedAt),
   };
+}
+
+/** An order whose target is not looked up: renewals, which buy none. */
+export function orderView(order: OrderRow) {
+  return orderWithTarget(order, undefined);
 }
 
 /** A proxy without its secrets, for lists. */
@@ -83,9 +113,13 @@ export function proxySummaryView(sub: SubscriptionRow) {
   };
 }
 
-/** A proxy with its credentials; only ever sent with `Cache-Control: no-store`. */
-/** `linked`: the orders bought to add traffic to it, each a working login of its own. */
-export function proxyView(sub: SubscriptionRow, linked: readonly LinkedOrderRow[] = []) {
+/**
+ * A proxy with its credentials; only ever sent with `Cache-Control: no-store`.
+ * A proxy bought for a target comes with that target and the login built for
+ * it (PurchaseTargets.asDelivered); `linked` are the orders bought to add
+ * traffic to it, each a working login of its own.
+ */
+export function proxyView(sub: SubscriptionRow & { target?: ProxyTarget }, linked: readonly LinkedOrderRow[] = []) {
   return {
     ...proxySummaryView(sub),
     login: sub.login,
@@ -100,6 +134,7 @@ export function proxyView(sub: SubscriptionRow, linked: readonly LinkedOrderRow[
       password: order.password,
       traffic_limit_mb: order.trafficLimitMb,
     })),
+    target: targetView(sub.target),
   };
 }
 
@@ -112,7 +147,9 @@ export function sagaResponse(
   c: Context,
   result: SagaResult,
   delivered: (order: OrderRow, proxies: SubscriptionRow[]) => ReturnType<typeof proxyView>[],
+  targetOf: (orderId: string) => ProxyTarget | undefined = () => undefined,
 ) {
+  const orderView = (order: OrderRow) => orderWithTarget(order, targetOf(order.id));
   switch (result.kind) {
     case 'delivered':
       return c.json({ success: true as const, order: orderView(result.order), proxies: delivered(result.order, result.proxies) }, 201);

@@ -24,6 +24,26 @@ export const LabelsSchema = z
   .object({ provider: z.string(), product: z.string(), country: z.string().optional(), term: z.string() })
   .openapi('Labels');
 
+/** A purchase's geo and session target, as quoted, ordered and delivered. */
+export const TargetSchema = z
+  .object({
+    country: z.string().nullable(),
+    region: z.string().nullable(),
+    city: z.string().nullable(),
+    asn: z.number().int().nullable(),
+    session: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('rotating') }),
+      z.object({
+        type: z.literal('sticky'),
+        lifetime: z.string().openapi({ description: 'The lifetime id from the product’s targeting options.' }),
+        lifetime_minutes: z.number().int().nullable().openapi({ description: 'Its documented length, when the provider gives one.' }),
+        session_id: z.string().openapi({ description: 'The sticky session in the credentials: the same id keeps the same IP.' }),
+      }),
+    ]),
+  })
+  .nullable()
+  .openapi('Target', { description: 'null: bought without a target (the provider’s default routing).' });
+
 export const QuoteSchema = z
   .object({
     id: z.string(),
@@ -33,6 +53,7 @@ export const QuoteSchema = z
     expires_at: isoTime.nullable(),
     choice: ChoiceSchema,
     labels: LabelsSchema,
+    target: TargetSchema,
     discount: z
       .object({
         list_price_cents: cents,
@@ -55,6 +76,7 @@ export const OrderSchema = z
     quote_id: z.string().nullable(),
     choice: ChoiceSchema,
     labels: LabelsSchema,
+    target: TargetSchema,
     price_cents: cents,
     proxy_ids: z.array(z.string()).openapi({ description: 'For a renewal, the proxy it renews.' }),
     channel: z.string().openapi({ example: 'api' }),
@@ -116,6 +138,8 @@ export const ProxySchema = z
       description:
         'Traffic added to this proxy as new upstream orders (where the provider cannot add traffic to an order): each with its own credentials. Usage counts them all.',
     }),
+    // What the proxy was bought for; `login` is built for it in the provider's format.
+    target: TargetSchema,
   })
   .openapi('Proxy', { description: 'A proxy with its credentials; always sent with Cache-Control: no-store.' });
 

@@ -1,8 +1,18 @@
 /**
- * The buy flow: provider → product → country → period or traffic →
- * quantity → summary with a locked price. Back and Cancel work at every
- * step. State lives in the conversation (persisted in kv_store), so a
- * restart mid-flow continues from the same step.
+ * The buy flow: provider → product → country → (target) → period or
+ * traffic → quantity → summary with a locked price. Back and Cancel work at
+ * every step.
+ *
+ * The target steps appear only for a product whose provider routes by geo
+ * and session target (capability `targeting`, e.g. FlashProxy's username
+ * parameters, openapi "Geo Targeting"): country → region or city → network
+ * (ASN) → rotating or sticky with a lifetime, each with an "any" choice, from
+ * the product's options (FlashProxy `GET /geo/catalog`). The choice is priced
+ * with the quote and the delivered credentials are built for it
+ * (services/purchase-targets.ts).
+ *
+ * State lives in the conversation (persisted in kv_store), so a restart
+ * mid-flow continues from the same step.
  *
  * Catalog and price come in through `conversation.external` as plain data,
  * so replays never call an upstream twice. Confirm is not handled here: its
@@ -11,7 +21,8 @@
  */
 import { countryText, termText } from '../labels.js';
 import { InlineKeyboard } from 'grammy';
-import type { CatalogProduct, TermOption } from '../../providers/types.js';
+import type { CatalogProduct, ProxyTarget, TargetingCountry, TargetingOptions, TargetingPlace, TermOption } from '../../providers/types.js';
+import type { TargetRequest } from '../../services/targeting.js';
 import type { QuoteResult } from '../../services/orders.js';
 import { buyCallbacks as buttons, orderCallbacks } from '../callback-data.js';
 import type { BotEnv, FlowContext } from '../context.js';
@@ -25,13 +36,71 @@ import { quantityButtonLabel, termButtonLabel } from '../views/price-labels.js';
 import type { FlowName } from './flows.js';
 import { backAndCancel, nextAnswer, type Flow } from './steps.js';
 import { productName } from '../product-names.js';
+import { lifetimeText, targetPlaceText } from '../views/purchase-target.js';
 
-export const BUY_FLOW = { id: 'buy', version: 2 } as const satisfies FlowName;
+export const BUY_FLOW = { id: 'buy', version: 3 } as const satisfies FlowName;
 
 export const COUNTRIES_PER_PAGE = 10;
+/** Places per page of a target step: four rows of three fit a phone screen. */
+export const TARGET_PLACES_PER_PAGE = 12;
+const TARGET_PLACES_PER_ROW = 3;
 const QUANTITY_PRESETS = [1, 2, 3, 5, 10, 20, 50, 100];
 
-type Step = 'provider' | 'product' | 'country' | 'term' | 'quantity' | 'summary' | 'promo';
+type TargetStep = 'targetCountry' | 'targetPlace' | 'targetCity' | 'targetAsn' | 'targetSession';
+type Step = 'provider' | 'product' | 'country' | TargetStep | 'term' | 'quantity' | 'summary' | 'promo';
+
+const TARGET_STEPS: readonly Step[] = ['targetCountry', 'targetPlace', 'targetCity', 'targetAsn', 'targetSession'];
+const isTargetStep = (step: Step): step is TargetStep => TARGET_STEPS.includes(step);
+
+/** The target chosen so far, as places in the option lists; absent: any. */
+interface TargetChoice {
+  country?: number;
+  region?: number;
+  /** In the region's cities when a region is chosen, else in the country's. */
+  city?: number;
+  asn?: number;
+  /** Absent: rotating. */
+  lifetime?: number;
+}
+
+/** A country's regions, then the cities it targets without a region: one list, paged. */
+type Place = { kind: 'region'; index: number; place: TargetingPlace } | { kind: 'city'; index: number; place: TargetingPlace };
+
+function placesOf(country: TargetingCountry): Place[] {
+  return [
+    ...country.regions.map((place, index): Place => ({ kind: 'region', index, place })),
+    ...country.cities.map((place, index): Place => ({ kind: 'city', index, place })),
+  ];
+}
+
+/** The choice as the target it names (codes only), for the step titles. */
+function chosenTarget(options: TargetingOptions, choice: TargetChoice): Omit<ProxyTarget, 'session'> {
+  const country = choice.country === undefined ? undefined : options.countries[choice.country];
+  if (!country) return {};
+  const region = choice.region === undefined ? undefined : country.regions[choice.region];
+  const city = choice.city === undefined ? undefined : (region ? region.cities : country.cities)[choice.city];
+  const asn = choice.asn === undefined ? undefined : country.asns[choice.asn];
+  return {
+    countryCode: country.code,
+    ...(region ? { regionCode: region.code } : {}),
+    ...(city ? { cityCode: city.code } : {}),
+    ...(asn === undefined ? {} : { asn }),
+  };
+}
+
+/** The choice as a request the targeting service checks again; undefined for "any country, rotating" (no target at all). */
+function targetRequestOf(options: TargetingOptions, choice: TargetChoice): TargetRequest | undefined {
+  const place = chosenTarget(options, choice);
+  const lifetime = choice.lifetime === undefined ? undefined : options.stickyLifetimes[choice.lifetime];
+  if (!place.countryCode && !lifetime) return undefined;
+  return {
+    ...(place.countryCode ? { country: place.countryCode } : {}),
+    ...(place.regionCode ? { region: place.regionCode } : {}),
+    ...(place.cityCode ? { city: place.cityCode } : {}),
+    ...(place.asn === undefined ? {} : { asn: place.asn }),
+    ...(lifetime ? { session: 'sticky' as const, lifetime: lifetime.id } : { session: 'rotating' as const }),
+  };
+}
 
 interface ProviderView {
   id: string;
@@ -48,6 +117,11 @@ interface BuyState {
   termIndex?: number;
   quantity?: number;
   countryPage: number;
+  /** The target so far; absent for a product that takes none. */
+  target?: TargetChoice;
+  /** The target steps shown, in order, the last one current: Back walks them back. */
+  targetTrail: TargetStep[];
+  targetPage: number;
   /** A promo code to price the summary with (typed on the summary or brought by a link). */
   promoCode?: string;
 }
@@ -63,7 +137,9 @@ export function createBuyFlow(env: BotEnv) {
     const userId = await conversation.external((outer) => outer.user.id);
     const providers = await conversation.external(() => loadProviders(env));
     const saved = await conversation.external(() => savedPromoCode(env.deps.storage, userId));
-    const state: BuyState = { step: 'provider', countryPage: 0, ...(saved ? { promoCode: saved } : {}) };
+    const state: BuyState = { step: 'provider', countryPage: 0, targetTrail: [], targetPage: 0, ...(saved ? { promoCode: saved } : {}) };
+    /** The chosen product's targeting options; undefined when it takes no target (no target steps). */
+    let targetOptions: TargetingOptions | undefined;
     const catalogPrice = catalogPricing(env);
     let quote: QuoteResult | undefined;
     let ctx = first;
@@ -76,14 +152,21 @@ export function createBuyFlow(env: BotEnv) {
       return p !== undefined && p.maxQuantity > p.minQuantity;
     };
 
+    const beforeTargeting = (): Step => ((product()?.countries.length ?? 0) > 0 ? 'country' : 'product');
+
     const back = (): Step => {
+      if (isTargetStep(state.step)) {
+        state.targetTrail.pop();
+        state.targetPage = 0;
+        return state.targetTrail.at(-1) ?? beforeTargeting();
+      }
       switch (state.step) {
         case 'product':
           return 'provider';
         case 'country':
           return 'product';
         case 'term':
-          return (product()?.countries.length ?? 0) > 0 ? 'country' : 'product';
+          return state.targetTrail.at(-1) ?? beforeTargeting();
         case 'quantity':
           return 'term';
         case 'summary':
@@ -104,15 +187,111 @@ export function createBuyFlow(env: BotEnv) {
         termId: p.terms[state.termIndex ?? 0]!.id,
         quantity: state.quantity ?? p.minQuantity,
       };
-      quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice, state.promoCode));
+      const target = targetOptions && state.target ? targetRequestOf(targetOptions, state.target) : undefined;
+      quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice, state.promoCode, target));
       if (!quote.ok && quote.reason === 'promo_refused' && state.promoCode) {
         // The code does not apply here: say so, forget it, and show the price without it.
         notice = ctx.t('promo-not-applied', { code: escapeHtml(state.promoCode), reason: escapeHtml(quote.message) });
         state.promoCode = undefined;
         await conversation.external(() => forgetPromoCode(env.deps.storage, userId));
-        quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice));
+        quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice, undefined, target));
       }
       state.step = 'summary';
+    };
+
+    // -- Targeting ---------------------------------------------------------
+    const toTargetStep = (step: TargetStep) => {
+      state.step = step;
+      state.targetPage = 0;
+      state.targetTrail.push(step);
+    };
+    const toSession = () => {
+      if ((targetOptions?.stickyLifetimes.length ?? 0) > 0) toTargetStep('targetSession');
+      else state.step = 'term';
+    };
+    const chosenCountry = () => (state.target?.country === undefined ? undefined : targetOptions?.countries[state.target.country]);
+    const toNetwork = () => {
+      if ((chosenCountry()?.asns.length ?? 0) > 0) toTargetStep('targetAsn');
+      else toSession();
+    };
+    /** After the product (and its country, where it has them): the target steps, or the term. */
+    const enterTargeting = async () => {
+      const p = product()!;
+      state.target = undefined;
+      state.targetTrail = [];
+      targetOptions = await conversation.external(() => loadTargetOptions(env, state.providerId!, p.id));
+      if (!targetOptions) {
+        state.step = 'term';
+        return;
+      }
+      state.target = {};
+      if (targetOptions.countries.length > 0) toTargetStep('targetCountry');
+      else toSession();
+    };
+    const pickTarget = (index: number) => {
+      const choice = state.target;
+      if (!targetOptions || !choice) return;
+      switch (state.step) {
+        case 'targetCountry': {
+          const country = targetOptions.countries[index];
+          if (!country) return;
+          state.target = { country: index };
+          if (placesOf(country).length > 0) toTargetStep('targetPlace');
+          else toNetwork();
+          return;
+        }
+        case 'targetPlace': {
+          const place = chosenCountry() && placesOf(chosenCountry()!)[index];
+          if (!place) return;
+          state.target = { country: choice.country! };
+          if (place.kind === 'city') {
+            state.target.city = place.index;
+            return toNetwork();
+          }
+          state.target.region = place.index;
+          if (chosenCountry()!.regions[place.index]!.cities.length > 0) toTargetStep('targetCity');
+          else toNetwork();
+          return;
+        }
+        case 'targetCity': {
+          const region = choice.region === undefined ? undefined : chosenCountry()?.regions[choice.region];
+          if (!region?.cities[index]) return;
+          state.target = { country: choice.country!, region: choice.region!, city: index };
+          return toNetwork();
+        }
+        case 'targetAsn': {
+          if (chosenCountry()?.asns[index] === undefined) return;
+          state.target = { ...choice, asn: index };
+          delete state.target.lifetime;
+          return toSession();
+        }
+        default:
+          return;
+      }
+    };
+    /** "Any country", "whole country", "whole region", "any network". */
+    const anyTarget = () => {
+      const choice = state.target;
+      if (!targetOptions || !choice) return;
+      switch (state.step) {
+        case 'targetCountry':
+          state.target = {};
+          return toSession();
+        case 'targetPlace':
+          state.target = { country: choice.country! };
+          return toNetwork();
+        case 'targetCity':
+          state.target = { country: choice.country!, region: choice.region! };
+          return toNetwork();
+        case 'targetAsn': {
+          state.target = { ...choice };
+          delete state.target.asn;
+          delete state.target.lifetime;
+          return toSession();
+        }
+        default:
+          return;
+      }
     };
 
     const afterTerm = async () => {
@@ -127,7 +306,7 @@ export function createBuyFlow(env: BotEnv) {
 
     for (;;) {
       const hints = await conversation.external(() => tierHints(env, state, providers));
-      await render(ctx, state, providers, quote, catalogPrice, notice, hints);
+      await render(ctx, state, providers, quote, catalogPrice, notice, hints, targetOptions);
       notice = undefined;
       const answer = await nextAnswer(conversation, buttons.namespace);
       ctx = answer.ctx;
@@ -192,7 +371,11 @@ export function createBuyFlow(env: BotEnv) {
         state.countryPage = 0;
         state.termIndex = undefined;
         state.quantity = undefined;
-        state.step = chosen.countries.length > 0 ? 'country' : 'term';
+        state.target = undefined;
+        state.targetTrail = [];
+        targetOptions = undefined;
+        if (chosen.countries.length > 0) state.step = 'country';
+        else await enterTargeting();
         continue;
       }
       const countryPage = buttons.countryPage.parse(data)?.page;
@@ -204,8 +387,31 @@ export function createBuyFlow(env: BotEnv) {
       if (countryIndex !== undefined) {
         if (product()?.countries[countryIndex]?.available) {
           state.countryIndex = countryIndex;
-          state.step = 'term';
+          await enterTargeting();
         }
+        continue;
+      }
+      const targetIndex = buttons.targetPick.parse(data)?.index;
+      if (targetIndex !== undefined) {
+        pickTarget(targetIndex);
+        continue;
+      }
+      const targetPage = buttons.targetPage.parse(data)?.page;
+      if (targetPage !== undefined) {
+        if (isTargetStep(state.step)) state.targetPage = targetPage;
+        continue;
+      }
+      if (buttons.targetAny.parse(data)) {
+        anyTarget();
+        continue;
+      }
+      const lifetime = buttons.targetSession.parse(data)?.lifetime;
+      if (lifetime !== undefined) {
+        if (state.step !== 'targetSession' || !state.target || !targetOptions) continue;
+        if (lifetime === 0) delete state.target.lifetime;
+        else if (targetOptions.stickyLifetimes[lifetime - 1]) state.target.lifetime = lifetime - 1;
+        else continue;
+        state.step = 'term';
         continue;
       }
       const termIndex = buttons.term.parse(data)?.index;
@@ -260,15 +466,45 @@ function tierHints(env: BotEnv, state: BuyState, providers: ProviderView[]): Tie
   return hints;
 }
 
+/** The product's targeting options as plain data, or undefined when it takes no target or they cannot be read now. */
+async function loadTargetOptions(env: BotEnv, providerId: string, productId: string): Promise<TargetingOptions | undefined> {
+  const targets = env.services.purchaseTargets;
+  if (!targets?.supports(providerId, productId)) return undefined;
+  try {
+    const options = await targets.options(providerId, productId);
+    // The provider did not answer: the proxy is sold untargeted, and the card's builder targets it later.
+    if (!options.ok) return undefined;
+    return options.value;
+  } catch (error) {
+    env.logger.warn('targeting options failed', { providerId, productId, error });
+    return undefined;
+  }
+}
+
 async function priceChoice(
   env: BotEnv,
   userId: number,
   providerId: string,
   choice: Parameters<BotEnv['services']['orders']['quote']>[2],
   promoCode?: string,
-) {
+  targetRequest?: TargetRequest,
+): Promise<QuoteResult> {
   try {
-    return await env.services.orders.quote(userId, providerId, choice, promoCode === undefined ? {} : { promoCode });
+    let target: ProxyTarget | undefined;
+    if (targetRequest && env.services.purchaseTargets) {
+      // Checked again against the options (and a sticky session id made) where the quote is made.
+      const resolved = await env.services.purchaseTargets.resolve(providerId, choice.productId, targetRequest);
+      if (!resolved.ok) {
+        const reason =
+          resolved.reason === 'invalid_target' ? 'invalid_option' : resolved.reason === 'not_found' ? 'unsupported' : resolved.reason;
+        return { ok: false, reason, message: resolved.message };
+      }
+      target = resolved.value;
+    }
+    return await env.services.orders.quote(userId, providerId, choice, {
+      ...(promoCode === undefined ? {} : { promoCode }),
+      ...(target ? { target } : {}),
+    });
   } catch (error) {
     env.logger.error('quote failed', { providerId, error });
     return { ok: false as const, reason: 'provider_unavailable' as const, message: 'quote failed' };
@@ -302,6 +538,7 @@ async function render(
   catalogPrice: CatalogPrice,
   notice: string | undefined,
   hints: TierHints,
+  targetOptions: TargetingOptions | undefined,
 ) {
   const t = ctx.t;
   const withTier = (label: string, percent: number | undefined) => (percent ? t('buy-tier-label', { label, percent }) : label);
@@ -348,6 +585,69 @@ async function render(
         if (page < pages - 1) keyboard.text(t('btn-next-page'), buttons.countryPage.pack({ page: page + 1 }));
       }
       const title = t('buy-choose-country', { product: escapeHtml(product!.name) });
+      const pageLine = pages > 1 ? `\n${t('page-of', { page: page + 1, pages })}` : '';
+      return show(ctx, withNotice(title + pageLine), nav(keyboard));
+    }
+    case 'targetCountry':
+    case 'targetPlace':
+    case 'targetCity':
+    case 'targetAsn':
+    case 'targetSession': {
+      const options = targetOptions;
+      const choice = state.target;
+      if (!options || !choice) return show(ctx, withNotice(t('use-buttons')), nav(new InlineKeyboard()));
+      const sofar = targetPlaceText(t, chosenTarget(options, choice));
+      const country = choice.country === undefined ? undefined : options.countries[choice.country];
+      if (state.step === 'targetSession') {
+        const keyboard = new InlineKeyboard().text(lifetimeText(t, undefined), buttons.targetSession.pack({ lifetime: 0 })).row();
+        options.stickyLifetimes.forEach((lifetime, i) => {
+          keyboard.text(lifetimeText(t, lifetime), buttons.targetSession.pack({ lifetime: i + 1 })).row();
+        });
+        return show(ctx, withNotice(`${t('buy-target-choose-session', { target: sofar })}\n${t('buy-target-note')}`), nav(keyboard));
+      }
+      let labels: string[];
+      let anyLabel: string;
+      let title: string;
+      switch (state.step) {
+        case 'targetCountry':
+          labels = options.countries.map((c) => countryText(t, c));
+          anyLabel = t('targeting-any-country');
+          title = t('buy-target-choose-country', { product: escapeHtml(productName(t, product!.name)) });
+          break;
+        case 'targetPlace':
+          labels = country ? placesOf(country).map((p) => p.place.name) : [];
+          anyLabel = t('targeting-whole-country');
+          title = t('buy-target-choose-place', { target: sofar });
+          break;
+        case 'targetCity': {
+          const region = choice.region === undefined ? undefined : country?.regions[choice.region];
+          labels = region ? region.cities.map((c) => c.name) : [];
+          anyLabel = t('targeting-whole-region');
+          title = t('buy-target-choose-city', { target: sofar });
+          break;
+        }
+        default:
+          labels = country ? country.asns.map((asn) => `AS${asn}`) : [];
+          anyLabel = t('targeting-any-network');
+          title = t('buy-target-choose-network', { target: sofar });
+      }
+      const pages = Math.max(1, Math.ceil(labels.length / TARGET_PLACES_PER_PAGE));
+      const page = Math.min(state.targetPage, pages - 1);
+      const first = page * TARGET_PLACES_PER_PAGE;
+      const keyboard = new InlineKeyboard();
+      for (const row of rows(
+        labels.slice(first, first + TARGET_PLACES_PER_PAGE).map((label, i) => ({ label, index: first + i })),
+        TARGET_PLACES_PER_ROW,
+      )) {
+        for (const { label, index } of row) keyboard.text(label, buttons.targetPick.pack({ index }));
+        keyboard.row();
+      }
+      if (pages > 1) {
+        if (page > 0) keyboard.text(t('btn-prev-page'), buttons.targetPage.pack({ page: page - 1 }));
+        if (page < pages - 1) keyboard.text(t('btn-next-page'), buttons.targetPage.pack({ page: page + 1 }));
+        keyboard.row();
+      }
+      keyboard.text(anyLabel, buttons.targetAny.pack()).row();
       const pageLine = pages > 1 ? `\n${t('page-of', { page: page + 1, pages })}` : '';
       return show(ctx, withNotice(title + pageLine), nav(keyboard));
     }

@@ -70,7 +70,7 @@ export function createOrdersFeature(env: BotEnv, api: () => Api): Composer<BotCo
     const order = services.orders.order(fields.orderId);
     const format = EXPORT_FORMATS[fields.format];
     if (!order || order.userId !== ctx.user.id || !format) return;
-    const proxies = services.orders.subscriptionsOfOrder(order.id);
+    const proxies = services.orders.subscriptionsOfOrder(order.id).map((sub) => services.purchaseTargets?.asDelivered(sub) ?? sub);
     await sendProxyList(ctx.api, ctx.chat!.id, ctx.t, proxies, format, `proxies-${order.id}`);
   });
 
@@ -116,7 +116,13 @@ async function placeOrder(env: BotEnv, api: Api, task: OrderTask): Promise<void>
     delivered.length === 1 && env.services.targeting && env.services.subscriptions.actionsFor(delivered[0]!).includes('targeting')
       ? delivered[0]!.id
       : undefined;
-  const view = sagaResultView(t, result, balance, renewed, targetable);
+  // Bought for a target: the credentials built for it, and the target said above them (services/purchase-targets.ts).
+  const target = result.kind === 'delivered' ? env.services.orders.targetOfOrder(result.order.id) : undefined;
+  const shown =
+    result.kind === 'delivered' && target && env.services.purchaseTargets
+      ? { ...result, proxies: result.proxies.map(env.services.purchaseTargets.asDelivered) }
+      : result;
+  const view = sagaResultView(t, shown, balance, renewed, targetable, target);
   if (view.awaitingFunds) env.pendingQuotes.write(String(task.userId), task.quoteId);
   else if (result.kind !== 'quote_expired') env.pendingQuotes.delete(String(task.userId));
   // News about a slow order (a person alerted, the outcome) edits this message instead of adding new ones (notices.ts).

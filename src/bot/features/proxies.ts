@@ -3,6 +3,8 @@
  * actions its provider supports, credentials in every export format, and an
  * export of all proxies (a .txt file when there are many).
  */
+import type { ProxyTarget } from '../../providers/types.js';
+import { targetCardLine } from '../views/purchase-target.js';
 import { Composer, InlineKeyboard } from 'grammy';
 import { EXPORT_FORMATS, formatProxy } from '../../domain/proxy-format.js';
 import type { LinkedOrderRow } from '../../services/linked-orders.js';
@@ -66,7 +68,7 @@ function linkedOrderLines(t: Translate, linked: readonly LinkedOrderRow[]): stri
 /** `trafficLine`: the plan's used / left / total, when its upstream told it; else the package size alone. */
 export function cardText(
   t: Translate,
-  sub: SubscriptionRow,
+  sub: SubscriptionRow & { target?: ProxyTarget },
   now: number,
   notice?: string,
   trafficLine?: string,
@@ -76,6 +78,7 @@ export function cardText(
     notice,
     `<b>${escapeHtml(productName(t, sub.productName))}</b>`,
     sub.countryCode ? t('proxy-country', { country: escapeHtml(countryOf(t, sub.countryCode)) }) : undefined,
+    sub.target ? targetCardLine(t, sub.target) : undefined,
     t('proxy-host', { host: code(sub.host) }),
     t('proxy-ports', { ports: portsOf(sub) }),
     t('proxy-protocols', { protocols: protocolsOf(sub) }),
@@ -92,6 +95,8 @@ export function cardText(
 export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const { subscriptions, orders, traffic, proxyChecks } = env.services;
+  /** A proxy bought for a target, with the credentials built for it (services/purchase-targets.ts). */
+  const delivered = (sub: SubscriptionRow) => env.services.purchaseTargets?.asDelivered(sub) ?? sub;
 
   const list = async (ctx: BotContext, page: number, asNewMessage = false) => {
     const present = asNewMessage
@@ -159,7 +164,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     // Cached figures (one upstream request per plan per cache period); a silent upstream leaves the package size.
     const usage = traffic && actions.includes('usage') ? await traffic.usageWithin(ctx.user.id, sub.id, CARD_USAGE_WAIT_MS) : undefined;
     const trafficLine = usage ? trafficUsageLine(ctx.t, usage) : undefined;
-    return show(ctx, cardText(ctx.t, sub, env.now(), notice, trafficLine, subscriptions.linkedOrders(sub.id)), keyboard);
+    return show(ctx, cardText(ctx.t, delivered(sub), env.now(), notice, trafficLine, subscriptions.linkedOrders(sub.id)), keyboard);
   };
 
   /** The customer's proxy named in the callback, or the list when it is not theirs (any more). */
@@ -196,8 +201,11 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     const sub = await owned(ctx, fields.subscriptionId);
     const format = EXPORT_FORMATS[fields.format];
     if (!sub || !format) return;
-    // The card's first order, then each order linked to it to add traffic: every one is a working login.
-    const lines = [sub, ...subscriptions.linkedOrders(sub.id)].map((p) => formatProxy(p, format)).filter((l): l is string => l !== null);
+    // The card's first order (with the login built for its target), then each order linked to it to add
+    // traffic: every one is a working login.
+    const lines = [delivered(sub), ...subscriptions.linkedOrders(sub.id)]
+      .map((p) => formatProxy(p, format))
+      .filter((l): l is string => l !== null);
     const text = lines.length === 0 ? ctx.t('formats-none') : `${ctx.t(`format-${fields.format}`)}\n${lines.map(code).join('\n')}`;
     await show(
       ctx,
@@ -219,7 +227,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   onCallback(composer, px.exportAllIn, async (ctx, fields) => {
     const format = EXPORT_FORMATS[fields.format];
     if (!format) return;
-    const all = subscriptions.all(ctx.user.id);
+    const all = subscriptions.all(ctx.user.id).map(delivered);
     await sendProxyList(ctx.api, ctx.chat!.id, ctx.t, all, format, `proxies-${format.replace(/[^a-z0-9]+/g, '-')}`);
   });
 

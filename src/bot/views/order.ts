@@ -15,6 +15,8 @@ import { code, escapeHtml } from '../html.js';
 import { backToMenu, menuButton } from '../keyboards/main-menu.js';
 import type { Translate } from '../ui.js';
 import { productName } from '../product-names.js';
+import type { ProxyTarget } from '../../providers/types.js';
+import { targetCardLine, targetSummaryLines } from './purchase-target.js';
 
 /** More proxies than this go out as a .txt file instead of message lines. */
 export const MAX_INLINE_PROXIES = 5;
@@ -86,6 +88,7 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
       term: escapeHtml(termText(t, { label: labels.term, ...(labels.termDays !== undefined ? { days: labels.termDays } : {}) })),
     }),
     t('summary-quantity', { quantity: quote.choice.quantity }),
+    ...(quote.target ? targetSummaryLines(t, quote.target) : []),
     quote.discount
       ? t('summary-discount', {
           list: money(quote.discount.listPriceCents),
@@ -137,11 +140,14 @@ export function deliveredView(
   balance: Balance,
   canAttach = true,
   targetableProxyId?: string,
+  /** What the proxies were bought for; `proxies` already carry the credentials built for it. */
+  target?: ProxyTarget,
 ): ResultView {
   const labels = labelsOf(order);
   const lines = credentialLines(proxies);
   const head = [
     t('order-delivered', { items: labelLine(labels, t), quantity: order.quantity }),
+    ...(target ? [targetCardLine(t, target)] : []),
     t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
   ];
   const keyboard = menuButton(
@@ -232,12 +238,13 @@ export function sagaResultView(
   balance: Balance,
   renewedSubscription?: { id: string; expiresAt: number | null },
   targetableProxyId?: string,
+  target?: ProxyTarget,
 ): ResultView {
   switch (result.kind) {
     case 'delivered':
       return result.order.kind === 'renewal'
         ? renewedView(t, result.order, renewedSubscription?.expiresAt, balance, renewedSubscription?.id)
-        : deliveredView(t, result.order, result.proxies, balance, true, targetableProxyId);
+        : deliveredView(t, result.order, result.proxies, balance, true, targetableProxyId, target);
     case 'failed':
       return failedView(t, result.order, balance);
     case 'provisioning':

@@ -14,3 +14,4 @@ export * from './referrals.js';
 export * from './promos.js';
 export * from './traffic.js';
 export * from './linked-orders.js';
+export * from './targets.js';

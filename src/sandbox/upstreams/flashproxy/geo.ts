@@ -83,7 +83,12 @@ const CATALOGS: Partial<Record<CanonicalKey, Dimensions>> = {
     asn_by_country: { us: [21928, 22394], de: [3320] },
     session: true,
   },
-  datacenter: { ...NONE, country: ['us', 'nl'], session: true },
+  // Country-only, and more countries than one screen of buttons holds (openapi: country targeting "All products").
+  datacenter: {
+    ...NONE,
+    country: ['us', 'nl', 'de', 'gb', 'fr', 'ca', 'jp', 'sg', 'au', 'br', 'in', 'pl', 'se', 'es', 'it', 'ch'],
+    session: true,
+  },
   isp: { ...NONE, country: ['us'], session: true },
 };
 

@@ -1,0 +1,9 @@
+buy-target-choose-country = <b>{ $product }</b>: where should the proxy exit? Choose a country, or any.
+buy-target-choose-place = <b>{ $target }</b>: choose a region or city, or the whole country.
+buy-target-choose-city = <b>{ $target }</b>: choose a city, or the whole region.
+buy-target-choose-network = <b>{ $target }</b>: choose a mobile or ISP network (ASN), or any.
+buy-target-choose-session = <b>{ $target }</b>: how should the IP change?
+buy-target-note = You can build strings for other targets later from the proxy card, at no charge.
+summary-target = Target: { $target }
+summary-session = Session: { $session }
+proxy-target = 🎯 { $target } · { $session }

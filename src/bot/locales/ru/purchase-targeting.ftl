@@ -1,0 +1,9 @@
+buy-target-choose-country = <b>{ $product }</b>: где прокси должен выходить в сеть? Выберите страну или любую.
+buy-target-choose-place = <b>{ $target }</b>: выберите регион или город либо всю страну.
+buy-target-choose-city = <b>{ $target }</b>: выберите город или весь регион.
+buy-target-choose-network = <b>{ $target }</b>: выберите мобильную сеть или провайдера (ASN) либо любую сеть.
+buy-target-choose-session = <b>{ $target }</b>: как должен меняться IP?
+buy-target-note = Строки для других целей можно бесплатно получить позже в карточке прокси.
+summary-target = Цель: { $target }
+summary-session = Сессия: { $session }
+proxy-target = 🎯 { $target } · { $session }
