@@ -173,5 +173,5 @@ export const trialOffers = sqliteTable(
     setBy: text('set_by').notNull(),
     setAt: integer('set_at').notNull(),
   },
-  (t) => [check('trial_price_positive', sql`${t.priceCents} > 0`)],
+  (t) => [check('trial_price_not_negative', sql`${t.priceCents} >= 0`)],
 );
