@@ -67,6 +67,19 @@ describe('POST /quotes with trial', () => {
       actor: 'admin:1',
     });
 
+    const listed = await api.call('GET', '/trials', { token });
+    expect(listed.status).toBe(200);
+    const trial = {
+      provider: 'proxy-ipv4',
+      product: offer.product,
+      country: offer.country ?? null,
+      term: offer.term,
+      quantity: 1,
+      price_cents: 0,
+      requires_top_up: false,
+    };
+    expect(listed.json.trials).toEqual([{ ...trial, available: true, unavailable_reason: null }]);
+
     const quoted = await api.call('POST', '/quotes', { token, body: { ...offer, trial: true } });
     expect(quoted.status).toBe(201);
     const list = quoted.json.quote.discount.list_price_cents;
@@ -84,5 +97,8 @@ describe('POST /quotes with trial', () => {
     const again = await api.call('POST', '/quotes', { token, body: { ...offer, trial: true } });
     expect(again.status).toBe(400);
     expect(again.text).toContain('you have had this trial already');
+    expect((await api.call('GET', '/trials', { token })).json.trials).toEqual([
+      { ...trial, available: false, unavailable_reason: 'trial_used' },
+    ]);
   });
 });
