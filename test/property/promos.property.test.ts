@@ -1,7 +1,7 @@
 /**
  * Random sequences of purchases with and without promo codes, gift
  * redemptions, failed and ambiguous purchases and refunds, against the
- * FlashProxy simulator over HTTP. After every step the order–ledger and
+ * FlashProxy simulator over HTTP, and a free trial among them. After every step the order–ledger and
  * promotion invariants hold; at the end every code's live uses are within
  * its limit, every wallet holds exactly its money plus gifts minus what it
  * paid net of refunds, and the promotions account paid exactly the
@@ -18,7 +18,7 @@ type Step =
   | {
       kind: 'buy';
       customer: number;
-      code: 'NONE' | 'HALF' | 'ONCE' | 'FIRST';
+      code: 'NONE' | 'HALF' | 'ONCE' | 'FIRST' | 'TRIAL';
       behaviour: 'ok' | 'out_of_stock' | 'error_after';
       doubleTap: boolean;
     }
@@ -34,7 +34,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('buy' as const),
       customer: fc.nat(2),
-      code: fc.constantFrom('NONE' as const, 'HALF' as const, 'ONCE' as const, 'FIRST' as const),
+      code: fc.constantFrom('NONE' as const, 'HALF' as const, 'ONCE' as const, 'FIRST' as const, 'TRIAL' as const),
       behaviour: fc.constantFrom('ok' as const, 'ok' as const, 'out_of_stock' as const, 'error_after' as const),
       doubleTap: fc.boolean(),
     }),
@@ -78,11 +78,15 @@ describe('promo codes, gifts and refunds in any order', () => {
             return user.id;
           });
           const choice = { productId: 'residential-lite', termId: '1gb', quantity: 1 };
+          // A free trial of the same choice: once per customer, nothing held, the whole list price paid by promotions.
+          shop.trials.setOffer({ providerId: 'flashproxy', ...choice, priceCents: 0, requiresTopUp: false, actor: 't' });
+          const options = (code: Step & { kind: 'buy' }) =>
+            code.code === 'NONE' ? {} : code.code === 'TRIAL' ? { trial: true } : { promoCode: code.code };
 
           for (const [n, step] of steps.entries()) {
             if (step.kind === 'buy') {
               const userId = customers[step.customer]!;
-              const quoted = await shop.orders.quote(userId, 'flashproxy', choice, step.code === 'NONE' ? {} : { promoCode: step.code });
+              const quoted = await shop.orders.quote(userId, 'flashproxy', choice, options(step));
               if (quoted.ok) {
                 if (step.behaviour === 'out_of_stock') sim.setOutOfStock(true);
                 if (step.behaviour === 'error_after') sim.faults.inject({ kind: 'error_after', status: 502 }, PURCHASE);
@@ -116,6 +120,10 @@ describe('promo codes, gifts and refunds in any order', () => {
           const discounts = database.db.select().from(orderDiscounts).all();
           const liveOnce = discounts.filter((d) => d.promoCode === 'ONCE' && d.state !== 'released').length;
           expect(liveOnce).toBeLessThanOrEqual(2);
+          for (const userId of customers) {
+            const trials = discounts.filter((d) => d.userId === userId && d.trialProviderId !== null && d.state !== 'released');
+            expect(trials.length).toBeLessThanOrEqual(1);
+          }
           let gifts = 0;
           customers.forEach((userId, i) => {
             const orders = shop.orders.ordersOfUser(userId, 100).filter((o) => o.state === 'delivered');
