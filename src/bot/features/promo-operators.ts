@@ -49,9 +49,11 @@ export function parsePromoOptions(words: string[]): ParsedOptions | undefined {
       options.firstPurchaseOnly = true;
       continue;
     }
-    const [key, value] = word.split('=', 2) as [string, string | undefined];
+    const [rawKey, value] = word.split('=', 2) as [string, string | undefined];
     if (!value) return undefined;
-    switch (key.toLowerCase()) {
+    // Typed by people: `TOTAL=5` means what `total=5` means.
+    const key = rawKey.toLowerCase();
+    switch (key) {
       case 'min': {
         const cents = parseDollars(value);
         if (cents === null || cents < 0) return undefined;
