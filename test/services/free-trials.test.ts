@@ -114,6 +114,26 @@ describe('free trials', () => {
     expect(shop.wallet.balance(user.id)).toEqual({ availableCents: 500, heldCents: 0 });
   });
 
+  it('two free trials at once: one is the trial, the other is offered the list price and holds nothing', async () => {
+    const shop = await newShop(['flashproxy']);
+    shop.upstream('flashproxy').simulator.setRateLimitPerMinute(1_000_000);
+    const choice = await firstChoice(shop, 'flashproxy');
+    offerFreeTrial(shop, 'flashproxy', choice);
+    const user = shop.customer(0);
+    const a = await shop.orders.quote(user.id, 'flashproxy', choice, { trial: true });
+    const b = await shop.orders.quote(user.id, 'flashproxy', choice, { trial: true });
+    if (!a.ok || !b.ok) throw new Error('quotes refused');
+    const results = await Promise.all([
+      shop.orders.purchase({ userId: user.id, quoteId: a.quote.id, intentKey: 'a', channel: 'bot' }),
+      shop.orders.purchase({ userId: user.id, quoteId: b.quote.id, intentKey: 'b', channel: 'api' }),
+    ]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['delivered', 'quote_expired']);
+    const late = results.find((r) => r.kind === 'quote_expired');
+    expect(late?.kind === 'quote_expired' && late.newQuote?.priceCents).toBe(a.quote.discount!.listPriceCents);
+    expect(shop.wallet.balance(user.id)).toEqual({ availableCents: 0, heldCents: 0 });
+    expect(shop.orders.ordersOfUser(user.id, 10)).toHaveLength(1);
+  });
+
   it('an operator settling an open free trial books the same as the saga: nothing when failed', async () => {
     const shop = await newShop(['flashproxy'], { upstreamTimeoutMs: 300 });
     const sim = shop.upstream('flashproxy').simulator;
