@@ -1,10 +1,11 @@
 /**
  * Random sequences of purchases with and without promo codes, gift
  * redemptions, failed and ambiguous purchases and refunds, against the
- * FlashProxy simulator over HTTP, and a free trial among them. After every step the order–ledger and
+ * FlashProxy simulator over HTTP, and a free trial among them; one customer
+ * was referred by another, so rewards and their reversals mix in too. After every step the order–ledger and
  * promotion invariants hold; at the end every code's live uses are within
  * its limit, every wallet holds exactly its money plus gifts minus what it
- * paid net of refunds, and the promotions account paid exactly the
+ * paid net of refunds plus the referral rewards it kept, and the promotions account paid exactly the
  * discounts of the delivered orders net of their refunds, plus the gifts.
  */
 import fc from 'fast-check';
@@ -62,7 +63,11 @@ describe('promo codes, gifts and refunds in any order', () => {
         sim.setOutOfStock(false);
         sim.setBalanceCents(10_000_000);
         const database = openDatabase(':memory:');
-        const shop = buildServices(database, { providers: [upstream.provider({ timeoutMs: 2_000 })], orders: { notFoundGraceMs: 0 } });
+        const shop = buildServices(database, {
+          providers: [upstream.provider({ timeoutMs: 2_000 })],
+          orders: { notFoundGraceMs: 0 },
+          referralPercent: 10,
+        });
         const net = (id: string) =>
           (database.sqlite.prepare('SELECT credits_posted - debits_posted AS n FROM ledger_accounts WHERE id = ?').get(id) as { n: number })
             .n;
@@ -77,6 +82,7 @@ describe('promo codes, gifts and refunds in any order', () => {
             shop.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: `seed-${i}`, amountCents: cents });
             return user.id;
           });
+          expect(shop.referrals.recordReferral(customers[2]!, shop.referrals.codeOf(customers[0]!))).toBe('recorded');
           const choice = { productId: 'residential-lite', termId: '1gb', quantity: 1 };
           // A free trial of the same choice: once per customer, nothing held, the whole list price paid by promotions.
           shop.trials.setOffer({ providerId: 'flashproxy', ...choice, priceCents: 0, requiresTopUp: false, actor: 't' });
@@ -108,7 +114,7 @@ describe('promo codes, gifts and refunds in any order', () => {
             } else {
               await shop.orders.reconcileDue();
             }
-            expect(shop.orders.checkInvariants()).toEqual([]);
+            expect([...shop.orders.checkInvariants(), ...shop.referrals.checkInvariants()]).toEqual([]);
           }
 
           for (let pass = 0; pass < 3 && shop.orders.openOrders().length > 0; pass++) {
@@ -132,7 +138,10 @@ describe('promo codes, gifts and refunds in any order', () => {
               n: number;
             };
             gifts += gift.n * 250;
-            expect(shop.wallet.balance(userId)).toEqual({ availableCents: funds[i]! + gift.n * 250 - paid, heldCents: 0 });
+            const rewards = database.sqlite
+              .prepare('SELECT coalesce(sum(reward_cents - reversed_cents), 0) AS n FROM referral_rewards WHERE referrer_user_id = ?')
+              .get(userId) as { n: number };
+            expect(shop.wallet.balance(userId)).toEqual({ availableCents: funds[i]! + gift.n * 250 - paid + rewards.n, heldCents: 0 });
           });
           const discountPaid = discounts
             .filter((d) => d.state === 'captured')
