@@ -152,7 +152,8 @@ describe('promo codes in the bot', () => {
     expect(list).not.toBeNull();
     expect(labels(fay, offer)).toContain('✅ Confirm · free');
     await fay.press(/^✅ Confirm/, offer);
-    await fay.waitForMessage(has('Your proxies are ready'));
+    const ready = await fay.waitForMessage(has('Your proxies are ready'));
+    expect(ready.plainText).toContain('A free trial: nothing was charged. Balance: $0.00.');
     expect(w.shop.wallet.balance(w.account(fay).id)).toEqual({ availableCents: 0, heldCents: 0 });
     expect(w.shop.promos.stats().discountsCents).toBe(Number(list![1]) * 100 + Number(list![2]));
 

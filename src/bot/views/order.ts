@@ -147,7 +147,9 @@ export function deliveredView(
   const lines = credentialLines(proxies);
   const head = [
     t('order-delivered', { items: labelLine(labels, t), quantity: order.quantity }),
-    t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
+    order.priceCents === 0
+      ? t('order-paid-nothing', { balance: money(balance.availableCents) })
+      : t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
   ];
   const keyboard = menuButton(
     t,
