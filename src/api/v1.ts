@@ -41,6 +41,8 @@ import type { Traffic } from '../services/traffic.js';
 import { proxyCheckRoutes } from './routes/proxy-check.js';
 import { quoteRoutes } from './routes/quotes.js';
 import { referralRoutes } from './routes/referrals.js';
+import { trialRoutes } from './routes/trials.js';
+import type { Trials } from '../services/trials.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -63,6 +65,8 @@ export interface ApiServices {
   bans?: Pick<Bans, 'banOf'>;
   /** GET /referrals is served when present. */
   referrals?: Referrals;
+  /** GET /trials is served when present. */
+  trials?: Trials;
   /** Proxy targeting and the connection-string builder are served when present. */
   targeting?: Targeting;
   /** A target with a quote (POST /quotes `target`) and the credentials built for it; without it a target is refused. */
@@ -125,6 +129,7 @@ export function createApiV1(options: ApiV1Options): OpenAPIHono<ApiEnv> {
   app.route('/', tokenRoutes(services));
   app.route('/', webhookRoutes(services));
   if (services.referrals) app.route('/', referralRoutes(services.referrals, options.botUsername ?? (() => undefined)));
+  if (services.trials) app.route('/', trialRoutes(services.trials));
 
   app.all('*', () => {
     throw new ApiError('not_found', 'no such endpoint');

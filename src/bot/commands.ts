@@ -11,10 +11,10 @@ import type { Logger } from '../logger.js';
 import { SUPPORTED_LANGUAGES, type Language } from '../services/users.js';
 
 /** Commands a customer can type in a private chat with the bot; each has `command-<name>` in commands.ftl. */
-export const CUSTOMER_COMMANDS = ['start', 'buy', 'support', 'help', 'webhooks'] as const;
+export const CUSTOMER_COMMANDS = ['start', 'buy', 'trial', 'promo', 'support', 'help', 'webhooks'] as const;
 
 /** Commands admins type in the operator group (features/admin.ts); each has `command-op-<name>`. */
-export const OPERATOR_COMMANDS = ['stats', 'markup', 'refund', 'credit', 'ledger', 'ops'] as const;
+export const OPERATOR_COMMANDS = ['stats', 'markup', 'promo', 'trial', 'refund', 'credit', 'ledger', 'ops'] as const;
 
 export interface CommandMenus {
   i18n: I18n<Context>;

@@ -24,6 +24,7 @@ import type { BotPayments } from './features/topup-amounts.js';
 import { asLanguage } from './i18n.js';
 import { code, escapeHtml } from './html.js';
 import type { Translate } from './ui.js';
+import { referralNotice } from './referral-notices.js';
 import { trafficNotice } from './traffic-notices.js';
 import { checkFailedNotice } from './views/proxy-check.js';
 import { deliveredView, failedView, renewedView, settledDeliveredView, stillConfirmingView, type ResultView } from './views/order.js';
@@ -257,6 +258,9 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
         // Nothing to say about a proxy that is no longer the customer's.
         if (!services.subscriptions.get(userId, event.payload.subscriptionId)) return undefined;
         return checkFailedNotice(t, event.payload, services.proxyChecks?.settings.timeoutMs ?? 0);
+      case 'referral_reward_credited':
+      case 'referral_reward_reversed':
+        return referralNotice(event, t, services.wallet.balance(userId).availableCents);
       default:
         return unreachable(event);
     }

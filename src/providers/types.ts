@@ -176,6 +176,12 @@ export interface PurchaseRequest {
   choice: OrderChoice;
   /** Our order id; sent upstream as reference/idempotency key wherever accepted. */
   reference: string;
+  /**
+   * The shop's trial of this provider: an upstream with a trial of its own
+   * (the white-label panel's `op trial`) may deliver it that way; the others
+   * sell it as an ordinary purchase.
+   */
+  trial?: boolean;
 }
 
 export interface PurchaseResult {
@@ -196,6 +202,8 @@ export interface PurchaseLookup {
   choice: OrderChoice;
   /** ISO 8601 time just before the purchase request was sent. */
   sentAt: string;
+  /** The order was the shop's trial (the upstream may have delivered it through a trial of its own). */
+  trial?: boolean;
   /**
    * Whether the shop already recorded this upstream id for this provider, so
    * it is never claimed twice. A question rather than a list: a provider may

@@ -13,10 +13,10 @@
  *         reconciler finds out what really happened. Never refund blind,
  *         never re-buy blind.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { settleTransaction, writeTransaction, type Db, type Sqlite } from '../db/client.js';
-import { ledgerTransfers, orders } from '../db/schema/index.js';
+import { ledgerTransfers, orderDiscounts, orders } from '../db/schema/index.js';
 import { newId } from '../domain/ids.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import { unreachable } from '../domain/unreachable.js';
@@ -516,6 +516,9 @@ export function createOrders(deps: OrdersDeps) {
     }
     // A quote given before an operator took the provider off sale buys nothing after it.
     if (!catalog.isOnSale(q.providerId)) return { kind: 'off_sale', message: OFF_SALE_MESSAGE };
+    // Only a free trial is priced at nothing; its order holds nothing in the wallet.
+    const free = q.priceCents === 0;
+    if (free && !isTrialQuote(q.id)) return { kind: 'rejected', message: 'unknown quote' };
     const subs = subscriptionIdsOf(q);
     const renewed = q.kind === 'renewal' ? store.subscription(subs[0] ?? '') : undefined;
     if (q.kind === 'renewal' && (!renewed || renewed.userId !== input.userId)) {
@@ -555,12 +558,14 @@ export function createOrders(deps: OrdersDeps) {
           updatedAt: at,
         });
         targets.copyToOrder(q.id, orderId);
-        const held = wallet.hold({
-          userId: input.userId,
-          orderId,
-          amountCents: q.priceCents,
-          actor: `${input.channel}:user:${input.userId}`,
-        });
+        const held = free
+          ? undefined
+          : wallet.hold({
+              userId: input.userId,
+              orderId,
+              amountCents: q.priceCents,
+              actor: `${input.channel}:user:${input.userId}`,
+            });
         deps.promos?.reserveForOrder({
           quoteId: q.id,
           orderId,
@@ -571,11 +576,13 @@ export function createOrders(deps: OrdersDeps) {
           countryCode: q.countryCode,
           quantity: q.quantity,
         });
-        deps.webhooks?.balanceDebited(input.userId, {
-          availableAfterCents: held.balance.availableCents,
-          debitCents: q.priceCents,
-          cause: holdId(orderId),
-        });
+        if (held) {
+          deps.webhooks?.balanceDebited(input.userId, {
+            availableAfterCents: held.balance.availableCents,
+            debitCents: q.priceCents,
+            cause: holdId(orderId),
+          });
+        }
       });
     } catch (error) {
       if (error instanceof LedgerError && error.code === 'insufficient_funds') {
@@ -611,7 +618,11 @@ export function createOrders(deps: OrdersDeps) {
     let outcome: Outcome<PurchaseResult | RenewResult>;
     // A linked-order top-up is a purchase upstream: same product and package, our order id as its reference.
     if (order.kind === 'purchase' || buysLinkedOrder(provider)) {
-      outcome = await provider.purchase({ choice: choiceOf(order), reference: order.id });
+      outcome = await provider.purchase({
+        choice: choiceOf(order),
+        reference: order.id,
+        ...(isTrialOrder(order.id) ? { trial: true } : {}),
+      });
     } else {
       const sub = store.subscription(subscriptionIdsOf(order)[0] ?? '');
       outcome =
@@ -659,10 +670,10 @@ export function createOrders(deps: OrdersDeps) {
         if (owner) continue;
         recordProxy(order, labels, proxy);
       }
-      captureOnce(order.id);
+      captureOnce(order);
       deps.referralRewards?.orderCaptured(order);
       const cost = result.costCents ?? order.quotedCostCents;
-      wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
+      recordUpstreamCost(order, cost);
       store.transition(
         order.id,
         OPEN_STATES,
@@ -706,10 +717,10 @@ export function createOrders(deps: OrdersDeps) {
       if (subId && newExpiresAt !== null) {
         store.updateSubscription(subId, { expiresAt: newExpiresAt, status: 'active', lastSyncedAt: now() });
       }
-      captureOnce(order.id);
+      captureOnce(order);
       deps.referralRewards?.orderCaptured(order);
       const cost = result.costCents ?? order.quotedCostCents;
-      wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
+      recordUpstreamCost(order, cost);
       store.transition(order.id, OPEN_STATES, 'delivered', { upstreamCostCents: cost, nextCheckAt: null }, now());
       if (cost > order.priceCents) {
         // The renewal stands (the upstream did it), but it sold at a loss: a person looks at the price rules.
@@ -772,10 +783,10 @@ export function createOrders(deps: OrdersDeps) {
         return;
       }
       if (!linkedTo) linkedOrders.link({ orderId: order.id, subscriptionId, providerId: order.providerId, proxy, createdAt: now() });
-      captureOnce(order.id);
+      captureOnce(order);
       deps.referralRewards?.orderCaptured(order);
       const cost = result.costCents ?? order.quotedCostCents;
-      wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
+      recordUpstreamCost(order, cost);
       store.transition(
         order.id,
         OPEN_STATES,
@@ -819,26 +830,56 @@ export function createOrders(deps: OrdersDeps) {
     });
   }
 
+  /** Whether the quote prices the provider's trial. */
+  function isTrialQuote(quoteId: string): boolean {
+    return (deps.promos?.quoteDiscount(quoteId)?.trialProviderId ?? null) !== null;
+  }
+
+  function isTrialOrder(orderId: string): boolean {
+    return (deps.promos?.orderDiscount(orderId)?.trialProviderId ?? null) !== null;
+  }
+
+  /**
+   * A free trial's order held nothing, so there is no hold to capture or
+   * void: on delivery the promotions account pays revenue its whole list
+   * price (promos.onOrderCaptured), on failure nothing is booked.
+   */
+  const holdsNothing = (order: OrderRow) => order.priceCents === 0;
+
   /** Captures the hold; a capture that already happened (a replay after a crash) is fine. */
-  function captureOnce(orderId: string) {
-    try {
-      wallet.capture(orderId);
-    } catch (error) {
-      if (!(error instanceof LedgerError && error.code === 'already_captured')) throw error;
+  function captureOnce(order: OrderRow, actor = 'system', reason?: string) {
+    if (!holdsNothing(order)) {
+      try {
+        wallet.capture(order.id, actor, reason);
+      } catch (error) {
+        if (!(error instanceof LedgerError && error.code === 'already_captured')) throw error;
+      }
     }
-    deps.promos?.onOrderCaptured(orderId, 'system');
+    deps.promos?.onOrderCaptured(order.id, actor);
+  }
+
+  /** Voids the hold; a void that already happened is fine. */
+  function voidOnce(order: OrderRow, actor: string, reason: string) {
+    if (!holdsNothing(order)) {
+      try {
+        wallet.void(order.id, actor, reason);
+      } catch (error) {
+        if (!(error instanceof LedgerError && error.code === 'already_voided')) throw error;
+      }
+    }
+    deps.promos?.onOrderVoided(order.id);
+  }
+
+  /** What the upstream charged, for margins; an upstream's own free trial charged nothing and books nothing. */
+  function recordUpstreamCost(order: OrderRow, cost: number) {
+    if (cost > 0) wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
   }
 
   async function fail(order: OrderRow, code: OrderFailureCode, message: string, interactive: boolean): Promise<SagaResult> {
     settleTransaction(sqlite, () => {
       const current = store.order(order.id)!;
       if (!OPEN_STATES.includes(current.state)) return;
-      try {
-        wallet.void(order.id, 'system', `${code}: ${message}`);
-      } catch (error) {
-        if (!(error instanceof LedgerError && error.code === 'already_voided')) throw error;
-      }
-      deps.promos?.onOrderVoided(order.id);
+      voidOnce(order, 'system', `${code}: ${message}`);
       store.transition(order.id, OPEN_STATES, 'failed', { failureCode: code, failureMessage: message, nextCheckAt: null }, now());
       webhookEvents.failed(order, code);
       if (code === 'insufficient_upstream_balance' || code === 'unauthorized' || code === 'forbidden') {
@@ -974,6 +1015,7 @@ export function createOrders(deps: OrdersDeps) {
       reference: order.id,
       choice: choiceOf(order),
       sentAt: new Date(sentAt).toISOString(),
+      ...(isTrialOrder(order.id) ? { trial: true } : {}),
       isKnownUpstreamId: (upstreamId) => store.isKnownUpstreamId(order.providerId, upstreamId),
     });
   }
@@ -1077,7 +1119,7 @@ export function createOrders(deps: OrdersDeps) {
       }
       const at = now();
       if (decision.outcome === 'failed') {
-        wallet.void(order.id, input.actor, `settled as failed: ${reason}`);
+        if (!holdsNothing(order)) wallet.void(order.id, input.actor, `settled as failed: ${reason}`);
         deps.promos?.onOrderVoided(order.id);
         store.transition(order.id, OPEN_STATES, 'failed', { failureCode: 'settled_failed', failureMessage: reason, nextCheckAt: null }, at);
         webhookEvents.failed(order, 'settled_failed');
@@ -1089,10 +1131,10 @@ export function createOrders(deps: OrdersDeps) {
           dedupeKey: `failed:${order.id}`,
         });
       } else {
-        wallet.capture(order.id, input.actor, `settled as delivered: ${reason}`);
+        if (!holdsNothing(order)) wallet.capture(order.id, input.actor, `settled as delivered: ${reason}`);
         deps.referralRewards?.orderCaptured(order);
         deps.promos?.onOrderCaptured(order.id, input.actor);
-        wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: order.quotedCostCents });
+        recordUpstreamCost(order, order.quotedCostCents);
         const purchase = order.kind === 'purchase';
         // A linked-order top-up's credentials are fetched like a purchase's, then linked to its card.
         const fetchesCredentials = purchase || isLinkedOrderTopup(order);
@@ -1217,6 +1259,7 @@ export function createOrders(deps: OrdersDeps) {
   function refund(input: { orderId: string; amountCents?: number; actor: string; reason: string; refundKey: string }) {
     const order = store.order(input.orderId);
     if (!order) throw new LedgerError('hold_not_found', `no order ${input.orderId}`);
+    if (holdsNothing(order)) throw new LedgerError('not_captured', `order ${order.id} was a free trial: the customer paid nothing`);
     // The exact sum from the ledger: a busy wallet's recent history would miss older refunds.
     const amount = input.amountCents ?? order.priceCents - wallet.refundedCents(order.id);
     if (amount <= 0) throw new LedgerError('refund_exceeds_capture', `order ${order.id} has been refunded in full already`);
@@ -1252,7 +1295,27 @@ export function createOrders(deps: OrdersDeps) {
       .leftJoin(hold, eq(hold.id, sql`'hold:' || ${orders.id}`))
       .leftJoin(resolution, eq(resolution.pendingId, hold.id))
       .all();
+    const freeTrials = new Set(
+      deps.db
+        .select({ orderId: orderDiscounts.orderId })
+        .from(orderDiscounts)
+        .where(
+          and(
+            isNotNull(orderDiscounts.trialProviderId),
+            eq(orderDiscounts.tierDiscountCents, 0),
+            eq(orderDiscounts.promoDiscountCents, orderDiscounts.listPriceCents),
+          ),
+        )
+        .all()
+        .map((d) => d.orderId),
+    );
     for (const o of rows) {
+      if (o.price === 0) {
+        // A free trial holds nothing; its discount row follows the order's state (promos' own check).
+        if (o.held !== null) violations.push(`order ${o.id} is free but holds ${o.held} cents`);
+        if (!freeTrials.has(o.id)) violations.push(`order ${o.id} is priced at nothing but is not a free trial`);
+        continue;
+      }
       if (o.held === null) {
         violations.push(`order ${o.id} has no hold`);
         continue;

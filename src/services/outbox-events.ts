@@ -83,7 +83,15 @@ export type CustomerEvent =
       payload: { subscriptionId: string; host: string; product: string; reason: TrafficTopupFailure; periodKey: string };
     }
   /** A proxy checked right after delivery (`CHECK_ON_DELIVERY`) answered over none of its protocols. */
-  | { kind: 'proxy_check_failed'; payload: ProxyCheckFailure };
+  | { kind: 'proxy_check_failed'; payload: ProxyCheckFailure }
+  /** Told to the referrer: a purchase of someone they invited earned them a reward (services/referrals.ts). */
+  | { kind: 'referral_reward_credited'; payload: { orderId: string; rewardCents: number } }
+  /**
+   * Told to the referrer: that purchase was refunded, so the reward is taken
+   * back in proportion — `reversedCents` from the wallet, `unrecoveredCents`
+   * already spent and only recorded.
+   */
+  | { kind: 'referral_reward_reversed'; payload: { orderId: string; reversedCents: number; unrecoveredCents: number } };
 
 /** Why an automatic traffic top-up did not happen: no price or answer, too little money, or the upstream said no. */
 export type TrafficTopupFailure = 'unavailable' | 'insufficient_funds' | 'provider_refused';
@@ -308,6 +316,8 @@ const customerPayloads: PayloadParsers<CustomerEvent> = {
     periodKey: z.string(),
   }),
   proxy_check_failed: proxyCheckFailure,
+  referral_reward_credited: z.object({ orderId: z.string(), rewardCents: cents }),
+  referral_reward_reversed: z.object({ orderId: z.string(), reversedCents: cents, unrecoveredCents: cents }),
 };
 
 const upstreamBalanceFacts = z.object({ provider: z.string(), balanceCents: cents, thresholdCents: cents });

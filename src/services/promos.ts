@@ -99,7 +99,7 @@ export interface QuoteDiscount {
   promoDiscountCents: number;
   /** Set for a provider's trial: the promo part is what the trial takes off the list price. */
   trialProviderId: string | null;
-  /** What the customer pays: list − tier − promo, at least one cent. */
+  /** What the customer pays: list − tier − promo; at least one cent, except a free trial's 0. */
   priceCents: number;
 }
 
@@ -299,7 +299,9 @@ export function createPromos(deps: { db: Db; sqlite: Sqlite; wallet: Wallet; tri
     /**
      * What comes off a list price: the tiers the choice reaches, then the
      * promo code (checked against every rule and today's use counts). Never
-     * below one cent, so an order always holds something.
+     * below one cent, so an order always holds something — except the
+     * provider's trial when the operator made it free: its order holds
+     * nothing and the promotions account pays the whole list price.
      */
     priceQuote(input: {
       userId: number;

@@ -180,7 +180,17 @@ export function createReferrals(deps: {
           .run();
         const reward = rewardQuery.get({ orderId: order.id })!;
         const paid = wallet.payReferralReward({ referrerUserId, orderId: order.id, amountCents: reward.rewardCents });
-        if (!paid.replayed) logger.info('referral reward paid', { orderId: order.id, referrerUserId, amountCents: reward.rewardCents });
+        if (!paid.replayed) {
+          logger.info('referral reward paid', { orderId: order.id, referrerUserId, amountCents: reward.rewardCents });
+          // In the capture's transaction: the referrer hears of a reward exactly when it is paid, once.
+          outbox.enqueue({
+            audience: 'user',
+            userId: referrerUserId,
+            kind: 'referral_reward_credited',
+            payload: { orderId: order.id, rewardCents: reward.rewardCents },
+            dedupeKey: `referral-reward:${order.id}`,
+          });
+        }
       },
 
       orderRefunded(refund) {
@@ -209,6 +219,13 @@ export function createReferrals(deps: {
           })
           .where(eq(referralRewards.orderId, refund.orderId))
           .run();
+        outbox.enqueue({
+          audience: 'user',
+          userId: reward.referrerUserId,
+          kind: 'referral_reward_reversed',
+          payload: { orderId: refund.orderId, reversedCents: taken, unrecoveredCents: unrecovered },
+          dedupeKey: `referral-reversal:${refund.orderId}:${refund.refundKey}`,
+        });
         if (unrecovered > 0) {
           outbox.enqueue({
             audience: 'operators',

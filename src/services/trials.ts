@@ -1,9 +1,10 @@
 /**
- * Trials: one product per provider that a customer may buy once at a set
- * price. The trial is an ordinary order through the same saga; the
- * promotions account pays revenue the rest of the list price on capture (see
- * promos.ts), and the trial is the customer's only while its order is open or
- * delivered, so a failed trial can be tried again.
+ * Trials: one product per provider that a customer may have once, free or at
+ * a set price. The trial is an ordinary order through the same saga; the
+ * promotions account pays revenue the rest of the list price on capture (all
+ * of it for a free trial, whose order holds nothing in the wallet; see
+ * promos.ts and orders.ts), and the trial is the customer's only while its
+ * order is open or delivered, so a failed trial can be tried again.
  */
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -40,12 +41,13 @@ export function createTrials(deps: { db: Db; now?: () => number }) {
       productId: string;
       termId: string;
       countryCode?: string;
+      /** 0 for a free trial: the shop pays the upstream. */
       priceCents: number;
       requiresTopUp: boolean;
       actor: string;
     }): void {
-      if (!Number.isSafeInteger(input.priceCents) || input.priceCents < 1 || input.priceCents > MAX_AMOUNT_CENTS) {
-        throw new RangeError('a trial costs at least one cent');
+      if (!Number.isSafeInteger(input.priceCents) || input.priceCents < 0 || input.priceCents > MAX_AMOUNT_CENTS) {
+        throw new RangeError('a trial is free or costs a whole number of cents within the order limit');
       }
       const values = {
         providerId: input.providerId,

@@ -32,14 +32,14 @@ describe('command menus', () => {
     const english = await w.bot.api.getMyCommands({ scope: privateChats, language_code: 'en' });
     const russian = await w.bot.api.getMyCommands({ scope: privateChats, language_code: 'ru' });
     const fallback = await w.bot.api.getMyCommands({ scope: privateChats });
-    expect(english.map((c) => c.command)).toEqual(['start', 'buy', 'support', 'help', 'webhooks']);
+    expect(english.map((c) => c.command)).toEqual(['start', 'buy', 'trial', 'promo', 'support', 'help', 'webhooks']);
     expect(english.find((c) => c.command === 'buy')?.description).toBe('Buy proxies');
     expect(russian.map((c) => c.command)).toEqual(english.map((c) => c.command));
     expect(russian.find((c) => c.command === 'buy')?.description).toBe('Купить прокси');
     expect(fallback).toEqual(english);
 
     const operators = await w.bot.api.getMyCommands({ scope: { type: 'chat', chat_id: group.id } });
-    expect(operators.map((c) => c.command)).toEqual(expect.arrayContaining(['stats', 'refund', 'credit', 'ledger']));
+    expect(operators.map((c) => c.command)).toEqual(expect.arrayContaining(['stats', 'promo', 'trial', 'refund', 'credit', 'ledger']));
     expect(operators.map((c) => c.command)).not.toContain('buy');
   });
 });

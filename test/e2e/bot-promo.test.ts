@@ -136,4 +136,28 @@ describe('promo codes in the bot', () => {
     const again = await say(erin, '/trial', has('not available'));
     expect(again.plainText).toContain('you have had this trial already');
   });
+
+  it('an admin makes the trial free; a customer with an empty wallet takes it once, and the shop pays its list price', async () => {
+    const { w, olga, group } = await withOperators();
+    const choice = await firstChoice(w.shop, 'proxy-ipv4');
+    const set = await command(olga, group, `/trial proxy-ipv4 ${choice.productId} ${choice.termId} free country=${choice.countryCode}`);
+    expect(set.plainText).toContain('The trial of proxy-ipv4 is set at free');
+    expect((await command(olga, group, '/trial')).plainText).toContain(`${choice.termId} · ${choice.countryCode} · free`);
+
+    const fay = w.customer({ firstName: 'Fay' });
+    await say(fay, '/start', has('Proxy Storefront'));
+    const offer = await say(fay, '/trial', has('Trial'));
+    expect(offer.plainText).toContain('Price: free');
+    const list = /List price: \$(\d+)\.(\d\d)/.exec(offer.plainText);
+    expect(list).not.toBeNull();
+    expect(labels(fay, offer)).toContain('✅ Confirm · free');
+    await fay.press(/^✅ Confirm/, offer);
+    const ready = await fay.waitForMessage(has('Your proxies are ready'));
+    expect(ready.plainText).toContain('A free trial: nothing was charged. Balance: $0.00.');
+    expect(w.shop.wallet.balance(w.account(fay).id)).toEqual({ availableCents: 0, heldCents: 0 });
+    expect(w.shop.promos.stats().discountsCents).toBe(Number(list![1]) * 100 + Number(list![2]));
+
+    const again = await say(fay, '/trial', has('not available'));
+    expect(again.plainText).toContain('you have had this trial already');
+  });
 });

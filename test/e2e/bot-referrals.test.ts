@@ -5,6 +5,9 @@
  * arriving when the friend's purchase is captured.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { telegramMessageSender } from '../../src/bot/notifier-port.js';
+import { silentLogger } from '../../src/logger.js';
+import { createNotifier } from '../../src/services/notifier.js';
 import { referralRewardCents } from '../../src/services/referrals.js';
 import { formatCents } from '../../src/domain/money.js';
 import { has, labels, press, say, startBotShop, type BotShop } from '../helpers/bot-shop.js';
@@ -67,5 +70,50 @@ describe('referrals in the bot', () => {
     await say(ann, '/start', has('Proxy Storefront'));
     const after = await press(ann, '🤝 Referrals', has('People invited: 1'));
     expect(after.plainText).toContain(`Earned: ${formatCents(reward)}`);
+  });
+
+  it('the referrer is told in their language when a reward is credited and when a refund takes it back', async () => {
+    world = await startBotShop(['proxy-ipv4'], { shop: { referralPercent: 10 } });
+    const w = world;
+    const notifier = createNotifier({
+      outbox: w.shop.outbox,
+      users: w.shop.users,
+      sender: telegramMessageSender(w.bot.api),
+      render: w.bot.renderNotice,
+      logger: silentLogger,
+      limits: { perSecond: 1_000, perChatPerSecond: 1_000, perGroupPerMinute: 1_000, globalMarginMs: 0, chatMarginMs: 0 },
+    });
+    const ivan = w.customer({ firstName: 'Иван', languageCode: 'ru' });
+    await say(ivan, '/start', has('Здравствуйте, Иван!'));
+    const code = w.shop.referrals.codeOf(w.account(ivan).id);
+    const eve = w.customer({ firstName: 'Eve' });
+    await say(eve, `/start ref_${code}`, has('You came with an invitation'));
+
+    w.credit(eve, 100_00);
+    const { id: eveId } = w.account(eve);
+    const quoted = await w.shop.orders.quote(eveId, 'proxy-ipv4', await firstChoice(w.shop, 'proxy-ipv4'));
+    if (!quoted.ok) throw new Error(quoted.message);
+    const bought = await w.shop.orders.purchase({ userId: eveId, quoteId: quoted.quote.id, intentKey: 'eve-1', channel: 'api' });
+    expect(bought.kind).toBe('delivered');
+    const reward = referralRewardCents(quoted.quote.priceCents, 10);
+
+    await notifier.runOnce();
+    const credited = await ivan.waitForMessage(has('Приглашённый вами человек сделал покупку'));
+    expect(credited.plainText).toContain(`зачислено ${formatCents(reward)}`);
+    expect(credited.plainText).toContain(`Ваш баланс теперь ${formatCents(reward)}`);
+    expect(labels(ivan, credited)).toEqual(['🤝 Рефералы']);
+
+    w.shop.orders.refund({
+      orderId: bought.kind === 'delivered' ? bought.order.id : '',
+      actor: 'admin:1',
+      reason: 'dead proxy',
+      refundKey: 'r1',
+    });
+    await notifier.runOnce();
+    const reversed = await ivan.waitForMessage(has('Покупку приглашённого вами человека вернули'));
+    expect(reversed.plainText).toContain(`С вашего баланса списано ${formatCents(reward)}`);
+    expect(reversed.plainText).toContain('Ваш баланс теперь $0.00');
+    // The invited customer hears nothing about the referrer's reward.
+    expect(eve.messages().some((m) => /Someone you invited|referral reward|Приглашённый/.test(m.plainText))).toBe(false);
   });
 });

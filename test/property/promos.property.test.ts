@@ -1,10 +1,11 @@
 /**
  * Random sequences of purchases with and without promo codes, gift
  * redemptions, failed and ambiguous purchases and refunds, against the
- * FlashProxy simulator over HTTP. After every step the order–ledger and
+ * FlashProxy simulator over HTTP, and a free trial among them; one customer
+ * was referred by another, so rewards and their reversals mix in too. After every step the order–ledger and
  * promotion invariants hold; at the end every code's live uses are within
  * its limit, every wallet holds exactly its money plus gifts minus what it
- * paid net of refunds, and the promotions account paid exactly the
+ * paid net of refunds plus the referral rewards it kept, and the promotions account paid exactly the
  * discounts of the delivered orders net of their refunds, plus the gifts.
  */
 import fc from 'fast-check';
@@ -18,7 +19,7 @@ type Step =
   | {
       kind: 'buy';
       customer: number;
-      code: 'NONE' | 'HALF' | 'ONCE' | 'FIRST';
+      code: 'NONE' | 'HALF' | 'ONCE' | 'FIRST' | 'TRIAL';
       behaviour: 'ok' | 'out_of_stock' | 'error_after';
       doubleTap: boolean;
     }
@@ -34,7 +35,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('buy' as const),
       customer: fc.nat(2),
-      code: fc.constantFrom('NONE' as const, 'HALF' as const, 'ONCE' as const, 'FIRST' as const),
+      code: fc.constantFrom('NONE' as const, 'HALF' as const, 'ONCE' as const, 'FIRST' as const, 'TRIAL' as const),
       behaviour: fc.constantFrom('ok' as const, 'ok' as const, 'out_of_stock' as const, 'error_after' as const),
       doubleTap: fc.boolean(),
     }),
@@ -62,7 +63,11 @@ describe('promo codes, gifts and refunds in any order', () => {
         sim.setOutOfStock(false);
         sim.setBalanceCents(10_000_000);
         const database = openDatabase(':memory:');
-        const shop = buildServices(database, { providers: [upstream.provider({ timeoutMs: 2_000 })], orders: { notFoundGraceMs: 0 } });
+        const shop = buildServices(database, {
+          providers: [upstream.provider({ timeoutMs: 2_000 })],
+          orders: { notFoundGraceMs: 0 },
+          referralPercent: 10,
+        });
         const net = (id: string) =>
           (database.sqlite.prepare('SELECT credits_posted - debits_posted AS n FROM ledger_accounts WHERE id = ?').get(id) as { n: number })
             .n;
@@ -77,12 +82,17 @@ describe('promo codes, gifts and refunds in any order', () => {
             shop.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: `seed-${i}`, amountCents: cents });
             return user.id;
           });
+          expect(shop.referrals.recordReferral(customers[2]!, shop.referrals.codeOf(customers[0]!))).toBe('recorded');
           const choice = { productId: 'residential-lite', termId: '1gb', quantity: 1 };
+          // A free trial of the same choice: once per customer, nothing held, the whole list price paid by promotions.
+          shop.trials.setOffer({ providerId: 'flashproxy', ...choice, priceCents: 0, requiresTopUp: false, actor: 't' });
+          const options = (code: Step & { kind: 'buy' }) =>
+            code.code === 'NONE' ? {} : code.code === 'TRIAL' ? { trial: true } : { promoCode: code.code };
 
           for (const [n, step] of steps.entries()) {
             if (step.kind === 'buy') {
               const userId = customers[step.customer]!;
-              const quoted = await shop.orders.quote(userId, 'flashproxy', choice, step.code === 'NONE' ? {} : { promoCode: step.code });
+              const quoted = await shop.orders.quote(userId, 'flashproxy', choice, options(step));
               if (quoted.ok) {
                 if (step.behaviour === 'out_of_stock') sim.setOutOfStock(true);
                 if (step.behaviour === 'error_after') sim.faults.inject({ kind: 'error_after', status: 502 }, PURCHASE);
@@ -104,7 +114,7 @@ describe('promo codes, gifts and refunds in any order', () => {
             } else {
               await shop.orders.reconcileDue();
             }
-            expect(shop.orders.checkInvariants()).toEqual([]);
+            expect([...shop.orders.checkInvariants(), ...shop.referrals.checkInvariants()]).toEqual([]);
           }
 
           for (let pass = 0; pass < 3 && shop.orders.openOrders().length > 0; pass++) {
@@ -116,6 +126,10 @@ describe('promo codes, gifts and refunds in any order', () => {
           const discounts = database.db.select().from(orderDiscounts).all();
           const liveOnce = discounts.filter((d) => d.promoCode === 'ONCE' && d.state !== 'released').length;
           expect(liveOnce).toBeLessThanOrEqual(2);
+          for (const userId of customers) {
+            const trials = discounts.filter((d) => d.userId === userId && d.trialProviderId !== null && d.state !== 'released');
+            expect(trials.length).toBeLessThanOrEqual(1);
+          }
           let gifts = 0;
           customers.forEach((userId, i) => {
             const orders = shop.orders.ordersOfUser(userId, 100).filter((o) => o.state === 'delivered');
@@ -124,7 +138,10 @@ describe('promo codes, gifts and refunds in any order', () => {
               n: number;
             };
             gifts += gift.n * 250;
-            expect(shop.wallet.balance(userId)).toEqual({ availableCents: funds[i]! + gift.n * 250 - paid, heldCents: 0 });
+            const rewards = database.sqlite
+              .prepare('SELECT coalesce(sum(reward_cents - reversed_cents), 0) AS n FROM referral_rewards WHERE referrer_user_id = ?')
+              .get(userId) as { n: number };
+            expect(shop.wallet.balance(userId)).toEqual({ availableCents: funds[i]! + gift.n * 250 - paid + rewards.n, heldCents: 0 });
           });
           const discountPaid = discounts
             .filter((d) => d.state === 'captured')

@@ -110,6 +110,8 @@ describe('outbox notices', () => {
       traffic_auto_topped_up: { ...ofProxy, orderId: w.deliveredOrder.id, priceCents: 1_500, term: '5 GB' },
       traffic_auto_topup_failed: { ...ofProxy, reason: 'insufficient_funds', periodKey: '5000mb:none' },
       proxy_check_failed: { ...ofProxy, failures: [{ protocol: 'http', failure: 'auth_rejected' }] },
+      referral_reward_credited: { orderId: w.deliveredOrder.id, rewardCents: 150 },
+      referral_reward_reversed: { orderId: w.deliveredOrder.id, reversedCents: 40, unrecoveredCents: 110 },
     };
     const operators: Sample<OperatorEvent> = {
       delivered_proxy_check_failed: {

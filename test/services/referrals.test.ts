@@ -80,6 +80,11 @@ describe('rewards', () => {
     expect(shop.referrals.summary(referrer.id)).toMatchObject({ invitedCount: 1, earnedCents: reward });
     const history = shop.wallet.history(referrer.id).entries;
     expect(history.filter((e) => e.category === 'referral')).toHaveLength(1);
+    // The referrer is told once, with the amount paid; the referee hears nothing of it.
+    const notices = shop.outbox.list({ kind: 'referral_reward_credited' });
+    expect(notices.map((n) => ({ audience: n.audience, userId: n.userId, payload: JSON.parse(n.payload) }))).toEqual([
+      { audience: 'user', userId: referrer.id, payload: { orderId: order.id, rewardCents: reward } },
+    ]);
   });
 
   it('a customer nobody referred earns nobody anything', async () => {
@@ -109,6 +114,12 @@ describe('rewards', () => {
     expect(shop.referrals.reward(order.id)).toMatchObject({ rewardCents: reward, reversedCents: reward, unrecoveredCents: 0 });
     expect(shop.referrals.summary(referrer.id).earnedCents).toBe(0);
     expect(shop.outbox.list({ kind: 'referral_reward_unrecovered' })).toEqual([]);
+    // One notice per refund that took something back; the repeated refund command told nobody again.
+    const reversals = shop.outbox.list({ kind: 'referral_reward_reversed' });
+    expect(reversals.map((n) => ({ userId: n.userId, payload: JSON.parse(n.payload) }))).toEqual([
+      { userId: referrer.id, payload: { orderId: order.id, reversedCents: reward - afterHalf, unrecoveredCents: 0 } },
+      { userId: referrer.id, payload: { orderId: order.id, reversedCents: afterHalf, unrecoveredCents: 0 } },
+    ]);
   });
 
   it('a reward already spent is recorded as unrecovered and the operators are told; the wallet stays at zero', async () => {
@@ -131,6 +142,10 @@ describe('rewards', () => {
     const alerts = shop.outbox.list({ kind: 'referral_reward_unrecovered' });
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.audience).toBe('operators');
+    // The referrer hears that the reward is cancelled, and that nothing was taken from an empty wallet.
+    expect(shop.outbox.list({ kind: 'referral_reward_reversed' }).map((n) => [n.userId, JSON.parse(n.payload)])).toEqual([
+      [referrer.id, { orderId: order.id, reversedCents: 0, unrecoveredCents: reward }],
+    ]);
     expect(JSON.parse(alerts[0]!.payload)).toMatchObject({ orderId: order.id, referrerUserId: referrer.id, unrecoveredCents: reward });
     // The referee got their whole purchase back regardless.
     expect(shop.wallet.balance(referee.id).availableCents).toBe(100_000);

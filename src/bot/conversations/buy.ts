@@ -30,7 +30,7 @@ import { money, rows } from '../format.js';
 import { escapeHtml } from '../html.js';
 import { mainMenuKeyboard } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
-import { reasonText, summaryText } from '../views/order.js';
+import { priceText, reasonText, summaryText } from '../views/order.js';
 import { forgetPromoCode, savedPromoCode } from '../features/promo.js';
 import { quantityButtonLabel, termButtonLabel } from '../views/price-labels.js';
 import type { FlowName } from './flows.js';
@@ -689,7 +689,7 @@ async function render(
         return show(ctx, withNotice(text), nav(new InlineKeyboard()));
       }
       const keyboard = new InlineKeyboard()
-        .text(t('btn-confirm', { price: money(quote.quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.quote.id }))
+        .text(t('btn-confirm', { price: priceText(t, quote.quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.quote.id }))
         .row()
         .text(t('btn-promo-code'), buttons.promo.pack());
       return show(ctx, withNotice(summaryText(t, quote.quote)), nav(keyboard));

@@ -8,7 +8,7 @@
  *   /tier                                                volume and period tiers in force
  *   /tier <provider|*> <product|*> <qty|days> <from> <N%|off>
  *   /trial                                               the trials in force
- *   /trial <provider> <product> <term> <$N> [country=XX] [topped-up]
+ *   /trial <provider> <product> <term> <$N|free> [country=XX] [topped-up]
  *   /trial off <provider>
  *
  * Options: min=$N, provider=<id>, product=<id>, first, total=N, per=N,
@@ -49,9 +49,11 @@ export function parsePromoOptions(words: string[]): ParsedOptions | undefined {
       options.firstPurchaseOnly = true;
       continue;
     }
-    const [key, value] = word.split('=', 2) as [string, string | undefined];
+    const [rawKey, value] = word.split('=', 2) as [string, string | undefined];
     if (!value) return undefined;
-    switch (key.toLowerCase()) {
+    // Typed by people: `TOTAL=5` means what `total=5` means.
+    const key = rawKey.toLowerCase();
+    switch (key) {
       case 'min': {
         const cents = parseDollars(value);
         if (cents === null || cents < 0) return undefined;
@@ -195,6 +197,8 @@ export function createPromoOperatorsFeature(deps: PromoOperatorDeps): Composer<B
     return reply(ctx, t('tier-op-set'));
   });
 
+  const trialPrice = (cents: number) => (cents === 0 ? t('price-free') : money(cents));
+
   operators.command('trial', async (ctx) => {
     const a = args(ctx);
     if (a.length === 0) {
@@ -202,7 +206,7 @@ export function createPromoOperatorsFeature(deps: PromoOperatorDeps): Composer<B
       if (offers.length === 0) return reply(ctx, t('trial-op-none'));
       const lines = offers.map(
         (o) =>
-          `${code(o.providerId)}: ${escapeHtml(o.productId)} · ${escapeHtml(o.termId)}${o.countryCode ? ` · ${escapeHtml(o.countryCode)}` : ''} · ${money(o.priceCents)}${o.requiresTopUp ? ` · ${t('trial-op-topped-up')}` : ''}`,
+          `${code(o.providerId)}: ${escapeHtml(o.productId)} · ${escapeHtml(o.termId)}${o.countryCode ? ` · ${escapeHtml(o.countryCode)}` : ''} · ${trialPrice(o.priceCents)}${o.requiresTopUp ? ` · ${t('trial-op-topped-up')}` : ''}`,
       );
       return reply(ctx, [t('trial-op-title'), ...lines].join('\n'));
     }
@@ -210,7 +214,8 @@ export function createPromoOperatorsFeature(deps: PromoOperatorDeps): Composer<B
       return reply(ctx, t(deps.trials.removeOffer(a[1]!) ? 'trial-op-removed' : 'trial-op-usage'));
     }
     const [providerId, productId, termId, priceText, ...rest] = a;
-    const price = parseDollars(priceText);
+    // "free": the customer pays nothing and the shop pays the upstream.
+    const price = priceText?.toLowerCase() === 'free' ? 0 : parseDollars(priceText);
     const country = rest.find((w) => w.startsWith('country='))?.slice('country='.length);
     const unknown = rest.filter((w) => !w.startsWith('country=') && w !== 'topped-up');
     if (!providerId || !productId || !termId || price === null || unknown.length > 0 || !deps.knownProvider(providerId)) {
@@ -231,7 +236,7 @@ export function createPromoOperatorsFeature(deps: PromoOperatorDeps): Composer<B
       throw error;
     }
     deps.logger.info('trial set', { providerId, productId, termId, priceCents: price, actor: `admin:${ctx.from!.id}` });
-    return reply(ctx, t('trial-op-set', { provider: escapeHtml(providerId), price: money(price) }));
+    return reply(ctx, t('trial-op-set', { provider: escapeHtml(providerId), price: trialPrice(price) }));
   });
 
   return composer;

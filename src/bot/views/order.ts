@@ -72,6 +72,11 @@ export function labelLine(labels: OrderLabels, t?: Translate): string {
     .join(' · ');
 }
 
+/** What the customer pays, in words: only a free trial is priced at nothing. */
+export function priceText(t: Translate, cents: number): string {
+  return cents === 0 ? t('price-free') : money(cents);
+}
+
 export function summaryText(t: Translate, quote: QuoteView, notice?: string): string {
   const labels = quote.labels;
   const lines = [
@@ -96,7 +101,7 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
           code: quote.discount.promoCode ?? '—',
         })
       : undefined,
-    t('summary-price', { price: money(quote.priceCents) }),
+    t('summary-price', { price: priceText(t, quote.priceCents) }),
     t('summary-lock', { until: isoDateTime(quote.expiresAt) }),
   ];
   return lines.filter((l): l is string => l !== undefined).join('\n');
@@ -105,7 +110,7 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
 /** The summary's buttons outside the buy flow (after a top-up, a new price, a renewal). */
 export function confirmKeyboard(t: Translate, quote: QuoteView, back?: { label: string; data: string }): InlineKeyboard {
   const keyboard = new InlineKeyboard()
-    .text(t('btn-confirm', { price: money(quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.id }))
+    .text(t('btn-confirm', { price: priceText(t, quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.id }))
     .row();
   if (back) keyboard.text(back.label, back.data);
   return keyboard.text(t('btn-cancel'), menu.main.pack());
@@ -148,7 +153,9 @@ export function deliveredView(
   const head = [
     t('order-delivered', { items: labelLine(labels, t), quantity: order.quantity }),
     ...(target ? [targetCardLine(t, target)] : []),
-    t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
+    order.priceCents === 0
+      ? t('order-paid-nothing', { balance: money(balance.availableCents) })
+      : t('order-paid', { price: money(order.priceCents), balance: money(balance.availableCents) }),
   ];
   const keyboard = menuButton(
     t,

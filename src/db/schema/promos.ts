@@ -157,9 +157,9 @@ export const priceTiers = sqliteTable(
 
 /**
  * The trial an operator set for a provider: one product, term (and country)
- * at a set price, once per customer; optionally only for customers who have
- * topped up before. The promotions account pays revenue the rest of the list
- * price, like any discount.
+ * free (0) or at a set price, once per customer; optionally only for
+ * customers who have topped up before. The promotions account pays revenue
+ * the rest of the list price, like any discount (all of it when free).
  */
 export const trialOffers = sqliteTable(
   'trial_offers',
@@ -173,5 +173,5 @@ export const trialOffers = sqliteTable(
     setBy: text('set_by').notNull(),
     setAt: integer('set_at').notNull(),
   },
-  (t) => [check('trial_price_positive', sql`${t.priceCents} > 0`)],
+  (t) => [check('trial_price_not_negative', sql`${t.priceCents} >= 0`)],
 );

@@ -59,7 +59,7 @@ export const quotes = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check('quote_price_positive', sql`${t.priceCents} > 0 AND ${t.quantity} > 0`),
+    check('quote_price_not_negative', sql`${t.priceCents} >= 0 AND ${t.quantity} > 0`),
     // Housekeeping deletes expired quotes by this range instead of reading them all.
     index('quotes_expiry').on(t.expiresAt),
   ],
@@ -110,7 +110,7 @@ export const orders = sqliteTable(
     // Covers /metrics' orders-by-state-and-provider count: an index-only scan, no table reads, no sort.
     index('orders_state_provider').on(t.state, t.providerId),
     index('orders_user').on(t.userId, t.createdAt),
-    check('order_price_positive', sql`${t.priceCents} > 0 AND ${t.quantity} > 0`),
+    check('order_price_not_negative', sql`${t.priceCents} >= 0 AND ${t.quantity} > 0`),
   ],
 );
 

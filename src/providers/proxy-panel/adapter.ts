@@ -13,6 +13,10 @@
  * - The panel has no idempotency and no reference field, so purchases are sent
  *   one at a time and a lost answer is found again by listing subscriptions
  *   (see `findPurchase`).
+ * - The shop's trial is asked for with the panel's own `op trial` (free for
+ *   us, for selected keys only); when the panel refuses it — a key without
+ *   trials, a plan whose trial this key has had — nothing happened, and the
+ *   trial is bought as an ordinary purchase (the shop pays the upstream).
  */
 import { withIso } from '../../domain/countries.js';
 import { ConcurrencyLimiter } from '../../lib/http.js';
@@ -117,20 +121,17 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
         const { plan, repeatCount } = resolved.value;
         const quantity = request.choice.quantity;
 
+        if (request.trial && repeatCount === 1 && quantity === 1) {
+          const trial = await client.trial(plan.id);
+          // A trial subscription costs us nothing.
+          if (trial.kind === 'ok') return delivery(trial.value, 1, request.reference, 'trial', 0);
+          // Sent and not answered: it may exist; the reconciler looks for it like for a purchase.
+          if (trial.kind === 'ambiguous') return trial;
+          // Refused (a documented "no": not a selected key, this plan's trial used): provably nothing was made.
+        }
         const answer = await client.purchase({ planId: plan.id, repeatCount, quantity });
         if (answer.kind !== 'ok') return answer;
-        const ids = purchasedIds(answer.value);
-        if (ids.length !== quantity) {
-          return ambiguous(
-            'malformed',
-            `proxy-panel purchase: asked for ${quantity} subscription(s), the answer names ${ids.length} (${ids.join(', ')})`,
-          );
-        }
-        // The answer's items have the subscriptions' shape: when they carry
-        // credentials and a proxy URL, they are the delivery.
-        const given = proxiesFromItems(purchasedItems(answer.value), ids, settings.baseUrl);
-        if (given) return ok(canonicalResult(given));
-        return deliver(ids, request.reference);
+        return delivery(answer.value, quantity, request.reference, 'purchase');
       });
     },
 
@@ -165,13 +166,18 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
       const boughtMs = term.durationMs * term.repeatCount;
       const earliest = Date.parse(lookup.sentAt) - CLOCK_SKEW_TOLERANCE_MS;
       const latest = Date.now() + CLOCK_SKEW_TOLERANCE_MS;
+      // A trial's length is the panel's to choose (at most the plan's, we
+      // assume), so its creation time cannot be told from its end: any end
+      // from the sending up to a whole term later fits — and covers the
+      // ordinary purchase a refused trial falls back to.
+      const fits = (s: PanelSubscription) =>
+        lookup.trial
+          ? s.activeUntil >= earliest && s.activeUntil <= latest + boughtMs
+          : s.activeUntil - boughtMs >= earliest && s.activeUntil - boughtMs <= latest;
       const candidates = listed.value
         .filter((s) => !lookup.isKnownUpstreamId(s.subscriptionId))
         .filter((s) => mayBelongToChoice(s, lookup.choice))
-        .filter((s) => {
-          const createdAt = s.activeUntil - boughtMs;
-          return createdAt >= earliest && createdAt <= latest;
-        })
+        .filter(fits)
         .sort((a, b) => a.activeUntil - b.activeUntil || a.subscriptionId.localeCompare(b.subscriptionId));
 
       if (candidates.length === 0) return ok(null);
@@ -249,6 +255,28 @@ export function createProxyPanelProvider(settings: ProviderSettings): ProxyProvi
       return ok(proxy);
     },
   };
+
+  /** A purchase or trial answer that named its subscriptions: the proxies, from the answer itself or read next. */
+  async function delivery(
+    answer: PanelPurchaseAnswer,
+    quantity: number,
+    reference: string,
+    op: 'purchase' | 'trial',
+    costCents?: number,
+  ): Promise<Outcome<PurchaseResult>> {
+    const ids = purchasedIds(answer);
+    if (ids.length !== quantity) {
+      return ambiguous(
+        'malformed',
+        `proxy-panel ${op}: asked for ${quantity} subscription(s), the answer names ${ids.length} (${ids.join(', ')})`,
+      );
+    }
+    // The answer's items have the subscriptions' shape: when they carry
+    // credentials and a proxy URL, they are the delivery.
+    const given = proxiesFromItems(purchasedItems(answer), ids, settings.baseUrl);
+    const delivered = given ? ok(canonicalResult(given)) : await deliver(ids, reference);
+    return delivered.kind === 'ok' && costCents !== undefined ? ok({ ...delivered.value, costCents }) : delivered;
+  }
 
   /**
    * Reads the credentials of subscriptions just bought. The purchase already

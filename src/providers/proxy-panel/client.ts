@@ -135,6 +135,12 @@ export interface ProxyPanelClient {
   listRenewalPlans(subscriptionId: string): Promise<Outcome<PanelRenewalPlan[]>>;
   listAvailableNetworks(subscriptionId: string): Promise<Outcome<PanelNetworkOption[]>>;
   purchase(input: PanelPurchaseInput): Promise<Outcome<PanelPurchaseAnswer>>;
+  /**
+   * `op trial` (listed on the docs page for selected keys only): one free
+   * subscription of a plan. Its answer is taken to have the purchase answer's
+   * shape; its errors go through the same money refusal table.
+   */
+  trial(planId: string): Promise<Outcome<PanelPurchaseAnswer>>;
   renew(input: PanelRenewInput): Promise<Outcome<PanelRenewAnswer>>;
   changeCredentials(subscriptionId: string): Promise<Outcome<PanelChangeCredentialsAnswer>>;
   switchNetwork(subscriptionId: string, targetNetwork: string): Promise<Outcome<PanelSubscription>>;
@@ -171,6 +177,7 @@ export function createProxyPanelClient(settings: ProviderSettings): ProxyPanelCl
     listAvailableNetworks: async (subscriptionId) =>
       mapOk(await read('available-networks', { subscriptionId }, availableNetworksAnswerSchema), (a) => a.networks),
     purchase: (input) => write('purchase', { ...input }, purchaseAnswerSchema),
+    trial: (planId) => write('trial', { planId }, purchaseAnswerSchema),
     renew: (input) => write('renew', { ...input }, renewAnswerSchema),
     changeCredentials: (subscriptionId) => write('change-credentials', { subscriptionId }, changeCredentialsAnswerSchema),
     switchNetwork: async (subscriptionId, targetNetwork) =>

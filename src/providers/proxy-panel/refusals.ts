@@ -1,5 +1,5 @@
 /**
- * The panel's answers to a money POST (`op=purchase`, `op=renew`) that its API
+ * The panel's answers to a money POST (`op=purchase`, `op=renew`, `op=trial`) that its API
  * reference documents as "nothing was done", quoted from its "Gateway errors"
  * list (seed 001). The reference gives statuses and their meaning but never
  * shows an error body, so rows are keyed by status; the three meanings of 409

@@ -23,3 +23,5 @@ summary-quantity = Quantity: { $quantity }
 summary-price = Price: <b>{ $price }</b>
 summary-lock = The price is held until { $until }.
 btn-confirm = ✅ Confirm · { $price }
+# A free trial's price, on the summary and its button.
+price-free = free

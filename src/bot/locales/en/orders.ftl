@@ -1,6 +1,7 @@
 order-placing = ⏳ Placing your order… This may take a moment; you can keep using the bot meanwhile.
 order-delivered = ✅ <b>Your proxies are ready!</b> { $items } × { $quantity }
 order-paid = Paid { $price }. Balance: <b>{ $balance }</b>.
+order-paid-nothing = A free trial: nothing was charged. Balance: <b>{ $balance }</b>.
 order-credentials-file = { $count } proxies: the list is in the file below.
 order-failed = ❌ The order failed ({ $items }): { $reason }
 order-returned = Your { $price } were returned. Balance: <b>{ $balance }</b>.

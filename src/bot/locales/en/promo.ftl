@@ -31,7 +31,7 @@ promo-op-gift = gift
 promo-op-first = first purchase
 promo-op-uses = uses { $used }+{ $reserved }/{ $total }, { $per } per customer
 promo-op-off = switched off
-promo-op-usage = Usage: /promo list · /promo off &lt;CODE&gt; · /promo new &lt;CODE&gt; &lt;N%|$N&gt; [min=$N] [provider=id] [product=id] [first] [total=N] [per=N] [from=YYYY-MM-DD] [until=YYYY-MM-DD] · /promo gift &lt;CODE&gt; &lt;$N&gt; [total=N] [until=YYYY-MM-DD]
+promo-op-usage = Usage: /promo list · /promo off &lt;CODE&gt; · /promo new &lt;CODE&gt; &lt;N%|$N&gt; [min=$N] [provider=id] [product=id] [first] [total=N] [per=N] [from=YYYY-MM-DD] [until=YYYY-MM-DD] · /promo gift &lt;CODE&gt; &lt;$N|free&gt; [total=N] [until=YYYY-MM-DD]
 promo-op-created = Code <code>{ $code }</code> created. Link: <code>t.me/&lt;bot&gt;?{ $link }</code>
 promo-op-disabled = Code { $code } switched off: no new uses.
 promo-op-not-found = No active code { $code }.
@@ -48,9 +48,9 @@ tier-op-removed = Discount removed.
 trial-none = There is no trial right now.
 trial-title = 🎁 <b>Trial</b>: once per customer.
 trial-unavailable = The trial is not available to you: { $reason }
-trial-op-none = No trials. Set one with /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N&gt;.
+trial-op-none = No trials. Set one with /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N|free&gt;.
 trial-op-title = <b>Trials</b> (one per provider)
 trial-op-topped-up = only after a top-up
-trial-op-usage = Usage: /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N&gt; [country=XX] [topped-up] · /trial off &lt;provider&gt;
+trial-op-usage = Usage: /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N|free&gt; [country=XX] [topped-up] · /trial off &lt;provider&gt;
 trial-op-set = The trial of { $provider } is set at { $price }.
 trial-op-removed = Trial removed.

@@ -14,3 +14,9 @@ op-referral-unrecovered =
     ⚠️ <b>A referral reward was already spent.</b>
     Order { $order } was refunded, so its reward of { $reward } is taken back: { $reversed } came from the referrer's wallet, { $unrecovered } had already been spent and is recorded as unrecovered.
     The referrer:
+
+# Told to a referrer when a purchase of someone they invited pays them, and when its refund takes it back.
+referral-notice-credited = 🤝 Someone you invited made a purchase: <b>{ $amount }</b> was added to your balance.
+referral-notice-reversed = ↩️ A purchase of someone you invited was refunded, so its referral reward of { $amount } is taken back.
+referral-notice-reversed-taken = { $amount } was taken from your balance.
+referral-notice-reversed-spent = { $amount } had already been spent and stays as it is.

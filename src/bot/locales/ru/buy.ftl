@@ -23,3 +23,5 @@ summary-quantity = Количество: { $quantity }
 summary-price = Цена: <b>{ $price }</b>
 summary-lock = Цена закреплена до { $until }.
 btn-confirm = ✅ Подтвердить · { $price }
+# A free trial's price, on the summary and its button.
+price-free = бесплатно

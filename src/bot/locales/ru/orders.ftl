@@ -1,6 +1,7 @@
 order-placing = ⏳ Оформляем заказ… Это может занять немного времени; пока можно пользоваться ботом.
 order-delivered = ✅ <b>Ваши прокси готовы!</b> { $items } × { $quantity }
 order-paid = Оплачено { $price }. Баланс: <b>{ $balance }</b>.
+order-paid-nothing = Бесплатный пробный заказ: ничего не списано. Баланс: <b>{ $balance }</b>.
 order-credentials-file = Прокси: { $count }, список — в файле ниже.
 order-failed = ❌ Заказ не выполнен ({ $items }): { $reason }
 order-returned = Ваши { $price } возвращены. Баланс: <b>{ $balance }</b>.

@@ -31,7 +31,7 @@ promo-op-gift = подарок
 promo-op-first = первая покупка
 promo-op-uses = использовано { $used }+{ $reserved }/{ $total }, { $per } на покупателя
 promo-op-off = отключён
-promo-op-usage = Использование: /promo list · /promo off &lt;КОД&gt; · /promo new &lt;КОД&gt; &lt;N%|$N&gt; [min=$N] [provider=id] [product=id] [first] [total=N] [per=N] [from=ГГГГ-ММ-ДД] [until=ГГГГ-ММ-ДД] · /promo gift &lt;КОД&gt; &lt;$N&gt; [total=N] [until=ГГГГ-ММ-ДД]
+promo-op-usage = Использование: /promo list · /promo off &lt;КОД&gt; · /promo new &lt;КОД&gt; &lt;N%|$N&gt; [min=$N] [provider=id] [product=id] [first] [total=N] [per=N] [from=ГГГГ-ММ-ДД] [until=ГГГГ-ММ-ДД] · /promo gift &lt;КОД&gt; &lt;$N|free&gt; [total=N] [until=ГГГГ-ММ-ДД]
 promo-op-created = Код <code>{ $code }</code> создан. Ссылка: <code>t.me/&lt;бот&gt;?{ $link }</code>
 promo-op-disabled = Код { $code } отключён: новых использований не будет.
 promo-op-not-found = Активного кода { $code } нет.
@@ -48,9 +48,9 @@ tier-op-removed = Скидка удалена.
 trial-none = Сейчас пробного заказа нет.
 trial-title = 🎁 <b>Пробный заказ</b>: один раз на покупателя.
 trial-unavailable = Пробный заказ вам недоступен: { $reason }
-trial-op-none = Пробных заказов нет. Задайте: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N&gt;.
+trial-op-none = Пробных заказов нет. Задайте: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N|free&gt;.
 trial-op-title = <b>Пробные заказы</b> (по одному на провайдера)
 trial-op-topped-up = только после пополнения
-trial-op-usage = Использование: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N&gt; [country=XX] [topped-up] · /trial off &lt;провайдер&gt;
+trial-op-usage = Использование: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N|free&gt; [country=XX] [topped-up] · /trial off &lt;провайдер&gt;
 trial-op-set = Пробный заказ у { $provider } стоит { $price }.
 trial-op-removed = Пробный заказ удалён.

@@ -65,7 +65,7 @@ export interface ProxyPanelSimulator extends UpstreamSimulator {
   /** Whether subscriptions are listed as in the reference or with only what a panel must show. */
   setListing(shape: ListingShape): void;
   /**
-   * After the next purchase succeeds, the next `reads` `op=subscriptions`
+   * After the next purchase (or trial) succeeds, the next `reads` `op=subscriptions`
    * requests answer `500 Internal error` (the credentials re-read fails).
    */
   failSubscriptionReadsAfterNextPurchase(reads: number): void;

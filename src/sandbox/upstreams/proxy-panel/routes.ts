@@ -133,6 +133,8 @@ function answerWrite(state: PanelState, body: unknown, options: RouteOptions): S
     }
     case 'trial': {
       const created = state.trial(requireId(fields.planId, 'planId'));
+      // A trial makes a subscription like a purchase does, so the same after-the-work faults apply.
+      options.afterPurchase();
       return okAnswer(purchaseAnswer(state, [created], options));
     }
     case 'renew': {
