@@ -13,7 +13,7 @@
  * BENCH_SMOKE=1 uses tiny sizes (a check that the script runs, not a measurement).
  * Last line: one JSON object with every figure.
  */
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,9 @@ import { BUSY_TIMEOUT_MS, openDatabase, WAL_AUTOCHECKPOINT_PAGES, type Database_
 import { silentLogger } from '../../src/logger.js';
 import { shopJobs, startScheduler } from '../../src/scheduler/index.js';
 import { createJobLeases } from '../../src/scheduler/leases.js';
-import { startUpstream, type RunningUpstream } from '../../src/sandbox/upstreams/index.js';
+import { PROVIDER_MODULES } from '../../src/providers/modules.js';
+import type { ProxyProvider } from '../../src/providers/types.js';
+import { startUpstream } from '../../src/sandbox/upstreams/index.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 const USERS = SMOKE ? 200 : Number(process.env.BENCH_USERS ?? 100_000);
@@ -83,8 +85,8 @@ function populate(database: Database_): number {
 }
 
 /** Purchases per second through the real saga (quote + purchase over HTTP to the LumiWeb simulator). */
-async function purchaseRate(database: Database_, simulator: RunningUpstream<'lumiweb'>, count: number): Promise<number> {
-  const services = buildServices(database, { providers: [simulator.provider()] });
+async function purchaseRate(database: Database_, provider: ProxyProvider, count: number): Promise<number> {
+  const services = buildServices(database, { providers: [provider] });
   const user = services.users.ensure({ telegramId: 1, firstName: 'Bench' });
   services.wallet.creditTopUp({ userId: user.id, method: 'manual', externalId: `bench-${Date.now()}`, amountCents: 90_000_000 });
   const entry = await services.catalog.providerEntry('lumiweb');
@@ -119,6 +121,12 @@ async function purchaseRate(database: Database_, simulator: RunningUpstream<'lum
 }
 
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+/** Where the memory is now, to tell which phase set the peak. */
+const memoryNow = () => {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 1_048_576);
+  return `${mb(m.rss)} MB (heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, native ${mb(m.external + m.arrayBuffers)}, peak ${Math.round(peakRssMb())})`;
+};
 
 if (process.argv[2] === '--populate') {
   const database = openDatabase(process.argv[3]!);
@@ -128,112 +136,144 @@ if (process.argv[2] === '--populate') {
   process.exit(0);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-scheduler-'));
-const upstream = await startUpstream('lumiweb');
-upstream.simulator.setBalanceCents(1_000_000_000);
-
-try {
-  // Baseline first: the same saga on an empty database, same process, same simulator.
-  const emptyPath = join(dir, 'empty.db');
-  const empty = openDatabase(emptyPath);
-  const emptyCheckpoints = startBackgroundCheckpoints(empty.sqlite, {
-    path: emptyPath,
-    autocheckpointPages: WAL_AUTOCHECKPOINT_PAGES,
-    busyTimeoutMs: BUSY_TIMEOUT_MS,
-  });
-  const emptyRate = await purchaseRate(empty, upstream, PURCHASES);
-  await emptyCheckpoints.stop();
-  empty.close();
-
-  const largePath = join(dir, 'large.db');
-  // BENCH_TEMPLATE=<file>: the built database is kept there and copied from on later runs (building takes minutes).
-  const template = process.env.BENCH_TEMPLATE;
-  let buildSeconds = 0;
-  if (template && existsSync(template)) {
-    copyFileSync(template, largePath);
-  } else {
-    const built = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--populate', largePath], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    if (built.status !== 0) throw new Error(`building the large database failed (exit ${built.status})`);
-    buildSeconds = (JSON.parse(built.stdout.trim().split('\n').pop()!) as { build_s: number }).build_s;
-    if (template) copyFileSync(largePath, template);
-  }
-  // On disk before the clock starts: the operating system writing back a freshly built or copied file
-  // would otherwise stall whichever tick happens to touch it, and that stall is the bench's, not the shop's.
-  const fd = openSync(largePath, 'r+');
-  fsyncSync(fd);
-  closeSync(fd);
-  const database = openDatabase(largePath);
-  // As in the shop process (app.ts): the WAL is copied back by a worker thread, not inside the jobs' commits.
-  const checkpoints = startBackgroundCheckpoints(database.sqlite, {
-    path: largePath,
-    autocheckpointPages: WAL_AUTOCHECKPOINT_PAGES,
-    busyTimeoutMs: BUSY_TIMEOUT_MS,
-  });
-  console.log(`built ${USERS} customers, ${USERS * PROXIES_PER_USER} proxies in ${buildSeconds.toFixed(1)} s`);
-
-  const services = buildServices(database, { providers: [upstream.provider()] });
-  const scheduler = startScheduler(
-    shopJobs(services, silentLogger, {
-      housekeeping: { db: database.db, retention: { quotesMs: DAY, outboxMs: 30 * DAY, conversationsMs: 7 * DAY } },
-    }),
-    silentLogger,
-    { leases: createJobLeases(database.db) },
-  );
-  const ticks: Record<string, number> = {};
-  const blocks: Record<string, number> = {};
-  const results: Record<string, unknown> = {};
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-  let longestBlockMs = 0;
-  // Each tick's own longest block, so a figure over target names the job that caused it.
-  const tick = async (name: string, label = name) => {
-    const started = performance.now();
-    delay.reset();
-    results[label] = await scheduler.runNow(name);
-    ticks[label] = Math.round(performance.now() - started);
-    blocks[label] = Number((delay.max / 1e6).toFixed(1));
-    longestBlockMs = Math.max(longestBlockMs, blocks[label]);
-    console.log(`tick ${label}: ${ticks[label]} ms, longest block ${blocks[label]} ms ${JSON.stringify(results[label])}`);
-  };
-  await tick('reconcile-orders');
-  await tick('expire-proxies');
-  await tick('expiry-reminders', 'expiry-reminders (first run)');
-  await tick('expiry-reminders', 'expiry-reminders (nothing new)');
-  await tick('auto-renew');
-  await tick('sync-proxies');
-  await tick('housekeeping');
-  delay.disable();
-  await scheduler.stop();
-
-  const largeRate = await purchaseRate(database, upstream, PURCHASES);
-  await checkpoints.stop();
-  database.close();
-  const ratio = largeRate / emptyRate;
-  const rss = peakRssMb();
-
-  console.log(`longest event-loop block during the ticks: ${longestBlockMs.toFixed(1)} ms (target ≤ 50)`);
-  console.log(
-    `purchases/s: ${largeRate.toFixed(1)} on the large database, ${emptyRate.toFixed(1)} on an empty one; ratio ${ratio.toFixed(3)} (target ≥ 0.9)`,
-  );
-  console.log(`peak RSS: ${rss.toFixed(0)} MB (target < 200)`);
-  console.log(
-    JSON.stringify({
-      users: USERS,
-      subscriptions: USERS * PROXIES_PER_USER,
-      build_s: Number(buildSeconds.toFixed(1)),
-      tick_ms: ticks,
-      block_ms: blocks,
-      longest_block_ms: Number(longestBlockMs.toFixed(1)),
-      purchases_per_s: Number(largeRate.toFixed(1)),
-      empty_purchases_per_s: Number(emptyRate.toFixed(1)),
-      ratio: Number(ratio.toFixed(3)),
-      peak_rss_mb: Math.round(rss),
-    }),
-  );
-} finally {
-  await upstream.close();
-  rmSync(dir, { recursive: true, force: true });
+/** The `--upstream` child: runs the simulator and tells the bench where it is. */
+async function serveSimulator(): Promise<void> {
+  const upstream = await startUpstream('lumiweb');
+  upstream.simulator.setBalanceCents(1_000_000_000);
+  process.send!({ apiKey: upstream.apiKey, baseUrl: upstream.baseUrl });
+  // Goes with the bench: a parent that ended must not leave the simulator behind.
+  process.once('disconnect', () => void upstream.close().then(() => process.exit(0)));
 }
+
+/**
+ * The LumiWeb simulator the purchases go to, in a process of its own: the
+ * upstream is not part of the shop, so neither its memory nor its share of
+ * each request's work belongs in the shop's figures.
+ */
+async function startSimulatorProcess(): Promise<{ provider: () => ProxyProvider; close: () => void }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--upstream'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const settings = await new Promise<{ apiKey: string; baseUrl: string }>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as { apiKey: string; baseUrl: string }));
+    child.once('exit', (code) => reject(new Error(`the simulator exited with ${code}`)));
+  });
+  const lumiweb = PROVIDER_MODULES.find((module) => module.id === 'lumiweb')!;
+  return { provider: () => lumiweb.create(settings), close: () => child.disconnect() };
+}
+
+async function runBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-scheduler-'));
+  const upstream = await startSimulatorProcess();
+
+  try {
+    // Baseline first: the same saga on an empty database, same process, same simulator.
+    const emptyPath = join(dir, 'empty.db');
+    const empty = openDatabase(emptyPath);
+    const emptyCheckpoints = startBackgroundCheckpoints(empty.sqlite, {
+      path: emptyPath,
+      autocheckpointPages: WAL_AUTOCHECKPOINT_PAGES,
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+    });
+    const emptyRate = await purchaseRate(empty, upstream.provider(), PURCHASES);
+    await emptyCheckpoints.stop();
+    empty.close();
+
+    const largePath = join(dir, 'large.db');
+    // BENCH_TEMPLATE=<file>: the built database is kept there and copied from on later runs (building takes minutes).
+    const template = process.env.BENCH_TEMPLATE;
+    let buildSeconds = 0;
+    if (template && existsSync(template)) {
+      copyFileSync(template, largePath);
+    } else {
+      const built = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--populate', largePath], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      if (built.status !== 0) throw new Error(`building the large database failed (exit ${built.status})`);
+      buildSeconds = (JSON.parse(built.stdout.trim().split('\n').pop()!) as { build_s: number }).build_s;
+      if (template) copyFileSync(largePath, template);
+    }
+    // On disk before the clock starts: the operating system writing back a freshly built or copied file
+    // would otherwise stall whichever tick happens to touch it, and that stall is the bench's, not the shop's.
+    const fd = openSync(largePath, 'r+');
+    fsyncSync(fd);
+    closeSync(fd);
+    const database = openDatabase(largePath);
+    // As in the shop process (app.ts): the WAL is copied back by a worker thread, not inside the jobs' commits.
+    const checkpoints = startBackgroundCheckpoints(database.sqlite, {
+      path: largePath,
+      autocheckpointPages: WAL_AUTOCHECKPOINT_PAGES,
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+    });
+    console.log(`opened: rss ${memoryNow()}`);
+    console.log(`built ${USERS} customers, ${USERS * PROXIES_PER_USER} proxies in ${buildSeconds.toFixed(1)} s`);
+
+    const services = buildServices(database, { providers: [upstream.provider()] });
+    const scheduler = startScheduler(
+      shopJobs(services, silentLogger, {
+        housekeeping: { db: database.db, retention: { quotesMs: DAY, outboxMs: 30 * DAY, conversationsMs: 7 * DAY } },
+      }),
+      silentLogger,
+      { leases: createJobLeases(database.db) },
+    );
+    const ticks: Record<string, number> = {};
+    const blocks: Record<string, number> = {};
+    const results: Record<string, unknown> = {};
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    let longestBlockMs = 0;
+    // Each tick's own longest block, so a figure over target names the job that caused it.
+    const tick = async (name: string, label = name) => {
+      const started = performance.now();
+      delay.reset();
+      results[label] = await scheduler.runNow(name);
+      ticks[label] = Math.round(performance.now() - started);
+      blocks[label] = Number((delay.max / 1e6).toFixed(1));
+      longestBlockMs = Math.max(longestBlockMs, blocks[label]);
+      console.log(
+        `tick ${label}: ${ticks[label]} ms, longest block ${blocks[label]} ms, rss ${memoryNow()} ${JSON.stringify(results[label])}`,
+      );
+    };
+    await tick('reconcile-orders');
+    await tick('expire-proxies');
+    await tick('expiry-reminders', 'expiry-reminders (first run)');
+    await tick('expiry-reminders', 'expiry-reminders (nothing new)');
+    await tick('auto-renew');
+    await tick('sync-proxies');
+    await tick('housekeeping');
+    delay.disable();
+    await scheduler.stop();
+
+    const largeRate = await purchaseRate(database, upstream.provider(), PURCHASES);
+    console.log(`after the purchases: rss ${memoryNow()}`);
+    await checkpoints.stop();
+    database.close();
+    const ratio = largeRate / emptyRate;
+    const rss = peakRssMb();
+
+    console.log(`longest event-loop block during the ticks: ${longestBlockMs.toFixed(1)} ms (target ≤ 50)`);
+    console.log(
+      `purchases/s: ${largeRate.toFixed(1)} on the large database, ${emptyRate.toFixed(1)} on an empty one; ratio ${ratio.toFixed(3)} (target ≥ 0.9)`,
+    );
+    console.log(`peak RSS: ${rss.toFixed(0)} MB (target < 200)`);
+    console.log(
+      JSON.stringify({
+        users: USERS,
+        subscriptions: USERS * PROXIES_PER_USER,
+        build_s: Number(buildSeconds.toFixed(1)),
+        tick_ms: ticks,
+        block_ms: blocks,
+        longest_block_ms: Number(longestBlockMs.toFixed(1)),
+        purchases_per_s: Number(largeRate.toFixed(1)),
+        empty_purchases_per_s: Number(emptyRate.toFixed(1)),
+        ratio: Number(ratio.toFixed(3)),
+        peak_rss_mb: Math.round(rss),
+      }),
+    );
+  } finally {
+    upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--upstream') await serveSimulator();
+else await runBench();
