@@ -77,9 +77,11 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
   const trials = createTrials({ db, now });
   const promos = createPromos({ db, sqlite, wallet, trials, now });
   const subscriptions = createSubscriptions({ db, catalog, logger, now, webhooks });
+  const purchaseTargets = createPurchaseTargets({ db, catalog, now });
   const proxyChecks = createProxyChecks({
     db,
     subscriptions,
+    purchaseTargets,
     outbox,
     settings: options.proxyCheck ?? DEFAULT_PROXY_CHECK,
     logger,
@@ -159,7 +161,7 @@ export function buildServices(database: Database_, options: ServiceOptions = {})
     promos,
     trials,
     targeting: createTargeting({ catalog, subscriptions, now }),
-    purchaseTargets: createPurchaseTargets({ db, catalog, now }),
+    purchaseTargets,
     traffic,
   };
 }

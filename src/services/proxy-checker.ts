@@ -9,7 +9,12 @@
  * handshake, tunnel, TLS, answer — shares one deadline.
  *
  * Passwords go into the handshake and nowhere else: results and errors name
- * the host and port, never the credentials.
+ * the host and port, never the credentials. A card's check names each login
+ * it tried (the customer's own, shown on their card), never in the logs.
+ *
+ * A customer's check tries the credentials the customer sees (card-logins.ts):
+ * the login built for the target the proxy was bought with, and the login of
+ * every order linked to the card to add traffic.
  */
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
@@ -18,8 +23,10 @@ import type { Db } from '../db/client.js';
 import { subscriptions } from '../db/schema/index.js';
 import { TokenBuckets } from '../lib/rate-limit.js';
 import type { Logger } from '../logger.js';
+import { type CardLogin, cardLogins } from './card-logins.js';
 import type { SubscriptionRow } from './order-store.js';
 import type { Outbox } from './outbox.js';
+import type { PurchaseTargets } from './purchase-targets.js';
 import type { Subscriptions } from './subscriptions.js';
 
 export type ProxyProtocol = 'http' | 'socks5';
@@ -286,8 +293,23 @@ export interface ProxyCheckSettings {
 
 export type CheckRefusal = 'not_found' | 'not_checkable' | 'rate_limited';
 
+/** One login of a card and how it fared, one result per protocol it offers. */
+export interface LoginCheck {
+  login: string;
+  host: string;
+  httpPort: number | null;
+  socks5Port: number | null;
+  orderId: string;
+  addedTraffic: boolean;
+  checks: ProtocolCheck[];
+}
+
+/**
+ * `checks` are the card's own login's (what a check answered before cards
+ * had more than one); `logins` has every login of the card, that one first.
+ */
 export type CheckAnswer =
-  | { ok: true; checks: ProtocolCheck[]; checkedAt: number }
+  | { ok: true; checks: ProtocolCheck[]; logins: LoginCheck[]; checkedAt: number }
   | { ok: false; reason: CheckRefusal; message: string; retryInMs?: number };
 
 /** Customers' checks per user: a small burst, then one every 20 seconds; each check opens connections to the world. */
@@ -298,7 +320,9 @@ export const DELIVERY_CHECKS_AT_ONCE = 8;
 
 export interface ProxyChecksDeps {
   db: Db;
-  subscriptions: Pick<Subscriptions, 'get'>;
+  subscriptions: Pick<Subscriptions, 'get' | 'linkedOrders'>;
+  /** The login built for a proxy's purchase target; without it, the upstream's login is checked. */
+  purchaseTargets?: Pick<PurchaseTargets, 'asDelivered'>;
   outbox: Pick<Outbox, 'enqueue'>;
   settings: ProxyCheckSettings;
   logger: Logger;
@@ -315,30 +339,55 @@ export function createProxyChecks(deps: ProxyChecksDeps) {
   const logger = deps.logger.child({ component: 'proxy-checker' });
   const buckets = new TokenBuckets<number>({ capacity: CHECKS_BURST, refillPerMs: 1 / CHECK_REFILL_MS, now });
 
-  const run = async (sub: SubscriptionRow): Promise<ProtocolCheck[]> => {
-    const checks = await checkProxy(sub, { url: deps.settings.url, timeoutMs: deps.settings.timeoutMs, now });
+  /** The logins the customer sees on the card: the card's own first. */
+  const loginsOf = (sub: SubscriptionRow): CardLogin[] =>
+    cardLogins(deps.purchaseTargets?.asDelivered(sub) ?? sub, deps.subscriptions.linkedOrders(sub.id));
+
+  const run = async (sub: SubscriptionRow, login: CardLogin): Promise<ProtocolCheck[]> => {
+    const checks = await checkProxy(login, { url: deps.settings.url, timeoutMs: deps.settings.timeoutMs, now });
     for (const check of checks) {
       // Where and how, never the login or password.
-      const fields = { subscriptionId: sub.id, provider: sub.providerId, host: sub.host, protocol: check.protocol };
+      const fields = {
+        subscriptionId: sub.id,
+        orderId: login.orderId,
+        provider: sub.providerId,
+        host: login.host,
+        protocol: check.protocol,
+      };
       if (check.reachable) logger.info('proxy check passed', { ...fields, latencyMs: check.latencyMs });
       else logger.info('proxy check failed', { ...fields, failure: check.failure });
     }
     return checks;
   };
 
+  /** Every login of a card, a few side by side: a card topped up many times is many logins. */
+  const runCard = async (sub: SubscriptionRow): Promise<LoginCheck[]> => {
+    const logins = loginsOf(sub);
+    const results: LoginCheck[] = [];
+    for (let at = 0; at < logins.length; at += DELIVERY_CHECKS_AT_ONCE) {
+      const batch = logins.slice(at, at + DELIVERY_CHECKS_AT_ONCE);
+      const checked = await Promise.all(batch.map((login) => run(sub, login)));
+      for (const [i, login] of batch.entries()) {
+        const { host, httpPort, socks5Port, orderId, addedTraffic } = login;
+        results.push({ login: login.login, host, httpPort, socks5Port, orderId, addedTraffic, checks: checked[i]! });
+      }
+    }
+    return results;
+  };
+
   return {
     settings: deps.settings,
     isCheckable,
 
-    /** A customer's "Check": their proxy, at most `CHECKS_BURST` at once and one per `CHECK_REFILL_MS` after. */
+    /** A customer's "Check": every login of their proxy's card, at most `CHECKS_BURST` at once and one per `CHECK_REFILL_MS` after. */
     async check(userId: number, subscriptionId: string): Promise<CheckAnswer> {
       const sub = deps.subscriptions.get(userId, subscriptionId);
       if (!sub) return { ok: false, reason: 'not_found', message: 'no such proxy' };
       if (!isCheckable(sub)) return { ok: false, reason: 'not_checkable', message: 'only an active proxy with a port can be checked' };
       const take = buckets.take(userId);
       if (!take.allowed) return { ok: false, reason: 'rate_limited', message: 'too many checks', retryInMs: Math.ceil(take.retryInMs) };
-      const checks = await run(sub);
-      return { ok: true, checks, checkedAt: now() };
+      const logins = await runCard(sub);
+      return { ok: true, checks: logins[0]?.checks ?? [], logins, checkedAt: now() };
     },
 
     /**
@@ -374,7 +423,8 @@ export function createProxyChecks(deps: ProxyChecksDeps) {
       // opening hundreds of connections at once (shutdown waits for this).
       for (let at = 0; at < delivered.length; at += DELIVERY_CHECKS_AT_ONCE) {
         const batch = delivered.slice(at, at + DELIVERY_CHECKS_AT_ONCE);
-        const results = await Promise.all(batch.map(run));
+        // The login the customer was given: the one built for the purchase's target, if any.
+        const results = await Promise.all(batch.map((sub) => run(sub, cardLogins(deps.purchaseTargets?.asDelivered(sub) ?? sub, [])[0]!)));
         for (const [i, sub] of batch.entries()) report(sub, results[i]!);
       }
       return { checked: delivered.length, failed };

@@ -10,6 +10,7 @@ import { formatProxyList } from '../../domain/proxy-format.js';
 import type { QuoteRefusal } from '../../services/orders.js';
 import type { ProxyActionRefusal } from '../../services/subscriptions.js';
 import { subscriptionIdsOf, type SubscriptionRow } from '../../services/order-store.js';
+import { cardLogins } from '../../services/card-logins.js';
 import type { LinkedOrderRow } from '../../services/linked-orders.js';
 import { requireScope } from '../middlewares/auth.js';
 import { intentKeyOf, invalidRequest } from '../middlewares/body.js';
@@ -89,11 +90,15 @@ const exportProxies = createRoute({
   method: 'get',
   path: '/proxies/export',
   tags,
-  summary: 'Every proxy with credentials, one per line',
+  summary: 'Every proxy with credentials, one per line: each login, including those of orders that added traffic',
   middleware: [requireScope('read')] as const,
   request: { query: exportQuery },
   responses: {
-    200: { description: 'One line per proxy', content: { 'text/plain': { schema: z.string() } } },
+    200: {
+      description:
+        'One line per login: each proxy’s own (built for the target it was bought with), then the login of each order that added traffic to it',
+      content: { 'text/plain': { schema: z.string() } },
+    },
     ...errors(400, ...SCOPED_ERRORS),
   },
 });
@@ -224,7 +229,11 @@ export function proxyRoutes(
   // Before '/proxies/{id}', which would otherwise take "export" for an id.
   app.openapi(exportProxies, (c) => {
     const { format } = c.req.valid('query');
-    const text = formatProxyList(subscriptions.all(c.get('principal').userId), format);
+    // Every login of every proxy: its own (built for its purchase target), then each order that added traffic to it.
+    const logins = subscriptions
+      .all(c.get('principal').userId)
+      .flatMap((sub) => cardLogins(services.purchaseTargets?.asDelivered(sub) ?? sub, subscriptions.linkedOrders(sub.id)));
+    const text = formatProxyList(logins, format);
     return c.text(text, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
   });
 

@@ -3,10 +3,13 @@
  * CONNECT and SOCKS5, each port it has) to the shop's check URL and say
  * whether it works, how fast, and from which exit IP and country. A check is
  * a network call the shop makes on the caller's behalf, so it has its own
- * per-customer budget on top of the token's (429 with Retry-After).
+ * per-customer budget on top of the token's (429 with Retry-After). Every
+ * login of the proxy is checked (`logins`): the one built for its purchase
+ * target, and each order that added traffic to it; `checks` stays the
+ * proxy's own login's, as before.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { CheckAnswer, ProtocolCheck, ProxyChecks } from '../../services/proxy-checker.js';
+import type { CheckAnswer, LoginCheck, ProtocolCheck, ProxyChecks } from '../../services/proxy-checker.js';
 import { requireScope } from '../middlewares/auth.js';
 import { ApiError } from '../middlewares/errors.js';
 import { apiRouter } from '../openapi.js';
@@ -30,6 +33,20 @@ export const ProxyCheckSchema = z
   })
   .openapi('ProxyCheck');
 
+export const LoginCheckSchema = z
+  .object({
+    login: z.string().openapi({ description: 'The login tried, as the proxy card shows it (built for the target it was bought with).' }),
+    host: z.string(),
+    http_port: z.number().int().nullable(),
+    socks5_port: z.number().int().nullable(),
+    order_id: z.string().openapi({ description: 'The order that bought this login: the proxy’s own, or one that added traffic to it.' }),
+    added_traffic: z
+      .boolean()
+      .openapi({ description: 'True for the login of an order bought to add traffic (the proxy’s `added_traffic`).' }),
+    checks: z.array(ProxyCheckSchema),
+  })
+  .openapi('ProxyLoginCheck');
+
 const checkProxyRoute = createRoute({
   method: 'post',
   path: '/proxies/{id}/check',
@@ -38,9 +55,12 @@ const checkProxyRoute = createRoute({
   middleware: [requireScope('read')] as const,
   request: { params: ProxyIdParamsSchema },
   responses: {
-    200: success('One result per protocol the proxy offers', {
+    200: success('One result per protocol the proxy offers, for each of its logins', {
       checked_at: z.string().openapi({ description: 'ISO 8601' }),
-      checks: z.array(ProxyCheckSchema),
+      checks: z.array(ProxyCheckSchema).openapi({ description: 'The proxy’s own login (the first of `logins`).' }),
+      logins: z.array(LoginCheckSchema).openapi({
+        description: 'Every login of the proxy, its own first, then each order that added traffic to it, each checked on its own.',
+      }),
     }),
     ...errors(400, 404, 422, ...SCOPED_ERRORS),
   },
@@ -57,6 +77,18 @@ export function checkView(check: ProtocolCheck) {
         failure: null,
       }
     : { protocol: check.protocol, reachable: false, latency_ms: null, exit_ip: null, country: null, failure: check.failure };
+}
+
+export function loginCheckView(login: LoginCheck) {
+  return {
+    login: login.login,
+    host: login.host,
+    http_port: login.httpPort,
+    socks5_port: login.socks5Port,
+    order_id: login.orderId,
+    added_traffic: login.addedTraffic,
+    checks: login.checks.map(checkView),
+  };
 }
 
 function refusal(answer: Extract<CheckAnswer, { ok: false }>): ApiError {
@@ -83,7 +115,12 @@ export function proxyCheckRoutes(services: { proxyChecks?: ProxyChecks }) {
     const answer = await services.proxyChecks.check(userId, id);
     if (!answer.ok) throw refusal(answer);
     return c.json(
-      { success: true as const, checked_at: new Date(answer.checkedAt).toISOString(), checks: answer.checks.map(checkView) },
+      {
+        success: true as const,
+        checked_at: new Date(answer.checkedAt).toISOString(),
+        checks: answer.checks.map(checkView),
+        logins: answer.logins.map(loginCheckView),
+      },
       200,
     );
   });

@@ -7,6 +7,7 @@ import type { ProxyTarget } from '../../providers/types.js';
 import { targetCardLine } from '../views/purchase-target.js';
 import { Composer, InlineKeyboard } from 'grammy';
 import { EXPORT_FORMATS, formatProxy } from '../../domain/proxy-format.js';
+import { cardLogins } from '../../services/card-logins.js';
 import type { LinkedOrderRow } from '../../services/linked-orders.js';
 import type { SubscriptionRow } from '../../services/order-store.js';
 import type { RenewalOffer } from '../../services/orders.js';
@@ -25,7 +26,7 @@ import { show, type Translate } from '../ui.js';
 import { confirmKeyboard, reasonText, summaryText } from '../views/order.js';
 import { pricedLabel } from '../views/price-labels.js';
 import { trafficUsageLine } from '../views/traffic.js';
-import { checkResultText } from '../views/proxy-check.js';
+import { cardCheckText } from '../views/proxy-check.js';
 import { sendProxyList } from './orders.js';
 import { countryOf, productName } from '../product-names.js';
 
@@ -203,7 +204,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (!sub || !format) return;
     // The card's first order (with the login built for its target), then each order linked to it to add
     // traffic: every one is a working login.
-    const lines = [delivered(sub), ...subscriptions.linkedOrders(sub.id)]
+    const lines = cardLogins(delivered(sub), subscriptions.linkedOrders(sub.id))
       .map((p) => formatProxy(p, format))
       .filter((l): l is string => l !== null);
     const text = lines.length === 0 ? ctx.t('formats-none') : `${ctx.t(`format-${fields.format}`)}\n${lines.map(code).join('\n')}`;
@@ -227,7 +228,8 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
   onCallback(composer, px.exportAllIn, async (ctx, fields) => {
     const format = EXPORT_FORMATS[fields.format];
     if (!format) return;
-    const all = subscriptions.all(ctx.user.id).map(delivered);
+    // Every login of every card: its own (built for its target), then each order linked to it to add traffic.
+    const all = subscriptions.all(ctx.user.id).flatMap((sub) => cardLogins(delivered(sub), subscriptions.linkedOrders(sub.id)));
     await sendProxyList(ctx.api, ctx.chat!.id, ctx.t, all, format, `proxies-${format.replace(/[^a-z0-9]+/g, '-')}`);
   });
 
@@ -375,7 +377,7 @@ export function createProxiesFeature(env: BotEnv): Composer<BotContext> {
     if (!sub || !proxyChecks) return;
     await card(ctx, sub, ctx.t('proxy-check-running'));
     const answer = await proxyChecks.check(ctx.user.id, sub.id);
-    if (answer.ok) return card(ctx, sub, checkResultText(ctx.t, answer.checks, proxyChecks.settings.timeoutMs));
+    if (answer.ok) return card(ctx, sub, cardCheckText(ctx.t, answer.logins, proxyChecks.settings.timeoutMs));
     if (answer.reason === 'rate_limited')
       return card(ctx, sub, ctx.t('proxy-check-rate-limited', { seconds: Math.max(1, Math.ceil((answer.retryInMs ?? 0) / 1_000)) }));
     if (answer.reason === 'not_checkable') return card(ctx, sub, ctx.t('proxy-check-not-checkable'));

@@ -1,11 +1,11 @@
 /**
  * How a proxy check reads in the bot: one line per protocol on the card after
- * "Check", and the failures in the notices sent when a delivered proxy fails
+ * "Check" (under each login, when the card has several), and the failures in the notices sent when a delivered proxy fails
  * its check (to the customer, and to the operators).
  */
 import { InlineKeyboard } from 'grammy';
 import type { ProxyCheckFailure } from '../../services/outbox-events.js';
-import type { CheckFailure, ProtocolCheck, ProxyProtocol } from '../../services/proxy-checker.js';
+import type { CheckFailure, LoginCheck, ProtocolCheck, ProxyProtocol } from '../../services/proxy-checker.js';
 import { proxyCallbacks } from '../callback-data.js';
 import { code, escapeHtml } from '../html.js';
 import type { Translate } from '../ui.js';
@@ -18,7 +18,25 @@ function failureText(t: Translate, failure: CheckFailure, timeoutMs: number): st
 
 /** The lines a check adds to the proxy card. */
 export function checkResultText(t: Translate, checks: readonly ProtocolCheck[], timeoutMs: number): string {
+  return [t('proxy-check-title'), ...protocolLines(t, checks, timeoutMs)].join('\n');
+}
+
+/**
+ * A card's check: one login reads as before; a card with logins added to it
+ * (orders bought to add traffic) lists each login, then how it fared.
+ */
+export function cardCheckText(t: Translate, logins: readonly LoginCheck[], timeoutMs: number): string {
+  if (logins.length <= 1) return checkResultText(t, logins[0]?.checks ?? [], timeoutMs);
   const lines = [t('proxy-check-title')];
+  for (const login of logins) {
+    lines.push(t(login.addedTraffic ? 'proxy-check-login-added' : 'proxy-check-login', { login: code(login.login) }));
+    lines.push(...protocolLines(t, login.checks, timeoutMs));
+  }
+  return lines.join('\n');
+}
+
+function protocolLines(t: Translate, checks: readonly ProtocolCheck[], timeoutMs: number): string[] {
+  const lines: string[] = [];
   for (const check of checks) {
     const protocol = PROTOCOL_NAME[check.protocol];
     if (!check.reachable) {
@@ -34,7 +52,7 @@ export function checkResultText(t: Translate, checks: readonly ProtocolCheck[], 
       );
     }
   }
-  return lines.join('\n');
+  return lines;
 }
 
 function failureLines(t: Translate, failures: ProxyCheckFailure['failures'], timeoutMs: number): string {

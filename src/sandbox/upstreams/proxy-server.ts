@@ -16,6 +16,7 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
+import { countryOfExitAddress } from './exit-countries.js';
 
 /**
  * Whether a login/password pair is one the simulator issued and still honours,
@@ -23,7 +24,14 @@ import { connect, createServer, isIP, type AddressInfo, type Server, type Socket
  * written plainly): upstreams with IP allowlists refuse a good login from
  * an address not on the list.
  */
-export type CredentialCheck = (login: string, password: string, from: string) => boolean;
+export type CredentialCheck = (login: string, password: string, from: string) => Admission;
+
+/**
+ * A credential check's answer: refused (false), admitted (true), or admitted
+ * with an exit of its own, so a login targeted at a country leaves from that
+ * country's address (exit-countries.ts).
+ */
+export type Admission = boolean | { exitAddress: string | undefined };
 
 export interface SimProxyOptions {
   accepts: CredentialCheck;
@@ -121,8 +129,14 @@ export async function startSimProxy(options: SimProxyOptions): Promise<RunningSi
       const from = (socket.remoteAddress ?? '').replace(/^::ffff:/i, '');
       later(socket, () =>
         socket.once('data', (first: Buffer) => {
-          const { accepts, exitAddress: exit } = use();
-          const admits = (login: string, password: string) => accepts(login, password, from);
+          const { accepts, exitAddress } = use();
+          let exit = exitAddress;
+          // The handshake admits before it connects out, so the admission's own exit is known by then.
+          const admits = (login: string, password: string) => {
+            const admission = accepts(login, password, from);
+            if (typeof admission === 'object') exit = admission.exitAddress ?? exit;
+            return admission !== false;
+          };
           const outbound: Outbound = (host, port) => {
             if (!isLoopback(host)) return undefined;
             return connect({ host, port, ...(exit ? { localAddress: exit } : {}) });
@@ -200,7 +214,7 @@ function isLoopback(host: string): boolean {
 }
 
 type Outbound = (host: string, port: number) => Socket | undefined;
-/** A credential check with the client's address already bound. */
+/** A credential check with the client's address already bound: admitted or not. */
 type LoginCheck = (login: string, password: string) => boolean;
 
 /** Joins the client to the target both ways; `head` is what the client already sent past the handshake. */
@@ -358,9 +372,12 @@ export interface RunningCheckEndpoint {
 
 /**
  * Answers every GET with `{ ip, country }`: the address the request came
- * from, and the country `countryOf` gives it (default US).
+ * from, and the country `countryOf` gives it (default: the country of a
+ * geo-targeted exit address, else US).
  */
-export async function startCheckEndpoint(countryOf: (ip: string) => string = () => 'US'): Promise<RunningCheckEndpoint> {
+export async function startCheckEndpoint(
+  countryOf: (ip: string) => string = (ip) => countryOfExitAddress(ip) ?? 'US',
+): Promise<RunningCheckEndpoint> {
   let delayMs = 0;
   const server = createHttpServer((req, res) => {
     const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');

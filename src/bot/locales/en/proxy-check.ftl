@@ -2,6 +2,8 @@
 proxy-btn-check = 🩺 Check
 proxy-check-running = 🩺 Checking through the proxy…
 proxy-check-title = 🩺 <b>Checked through the proxy</b>
+proxy-check-login = 🔑 Login { $login }
+proxy-check-login-added = ➕ Added login { $login }
 proxy-check-ok = ✅ { $protocol }: works, { $latency } ms
 proxy-check-exit = Exit IP: { $ip }
 proxy-check-exit-country = Exit IP: { $ip } ({ $country })

@@ -2,6 +2,8 @@
 proxy-btn-check = 🩺 Проверить
 proxy-check-running = 🩺 Проверяем через прокси…
 proxy-check-title = 🩺 <b>Проверка через прокси</b>
+proxy-check-login = 🔑 Логин { $login }
+proxy-check-login-added = ➕ Добавленный логин { $login }
 proxy-check-ok = ✅ { $protocol }: работает, { $latency } мс
 proxy-check-exit = Внешний IP: { $ip }
 proxy-check-exit-country = Внешний IP: { $ip } ({ $country })

@@ -26,7 +26,7 @@ const CANONICAL_KEYS = [
   'ipv6-residential',
   'ipv6-datacenter',
 ] as const;
-type CanonicalKey = (typeof CANONICAL_KEYS)[number];
+export type CanonicalKey = (typeof CANONICAL_KEYS)[number];
 
 const ALIASES: Record<string, CanonicalKey> = { residential: 'pool1', shared_isp: 'isp', mobile_usa: 'mobile-usa' };
 
@@ -38,7 +38,7 @@ export function canonicalGeoProduct(requested: string): CanonicalKey | undefined
 
 const GENERATED_AT = '2026-01-01T00:00:00.000Z';
 
-interface Dimensions {
+export interface Dimensions {
   country: string[];
   state: string[];
   city: Array<{ city: string; country: string }>;
@@ -92,26 +92,37 @@ const CATALOGS: Partial<Record<CanonicalKey, Dimensions>> = {
   isp: { ...NONE, country: ['us'], session: true },
 };
 
+/** The dimensions a product's usernames may target: its catalog, or country-only US with sessions for a key without a sample. */
+export function geoDimensionsOf(product: string): { key: CanonicalKey; dims: Dimensions } | undefined {
+  const key = canonicalGeoProduct(product);
+  return key ? { key, dims: CATALOGS[key] ?? { ...NONE, country: ['us'], session: true } } : undefined;
+}
+
+/** `capabilities`: "`false` means requests using that dimension will be rejected upstream of routing." */
+export function capabilitiesOf(dims: Dimensions) {
+  return {
+    country: dims.country.length > 0,
+    state: dims.state.length > 0,
+    city: dims.city.length > 0 || dims.state_city.length > 0,
+    state_city: dims.state_city.length > 0,
+    asn: dims.asn.length > 0 || Object.keys(dims.asn_by_country ?? {}).length > 0,
+    zip: dims.zip.length > 0,
+    session: dims.session,
+  };
+}
+
 export function geoCatalog(requested: string | null): SimResponse {
   if (!requested) return failure(400, 'MISSING_PARAM', 'product query parameter is required (e.g. ?product=pool1)');
   if (requested.includes(',')) {
     return failure(400, 'INVALID_PRODUCT', 'product must be a single key, not a comma-separated list. Issue one request per product.');
   }
-  const key = canonicalGeoProduct(requested);
-  if (!key) return failure(400, 'INVALID_PRODUCT', `Unknown product type: ${requested}`);
-  const dims = CATALOGS[key] ?? { ...NONE, country: ['us'], session: true };
+  const found = geoDimensionsOf(requested);
+  if (!found) return failure(400, 'INVALID_PRODUCT', `Unknown product type: ${requested}`);
+  const { key, dims } = found;
   return success({
     product: key,
     supported: { country: dims.country, state: dims.state, city: dims.city, state_city: dims.state_city, asn: dims.asn, zip: dims.zip },
-    capabilities: {
-      country: dims.country.length > 0,
-      state: dims.state.length > 0,
-      city: dims.city.length > 0 || dims.state_city.length > 0,
-      state_city: dims.state_city.length > 0,
-      asn: dims.asn.length > 0 || Object.keys(dims.asn_by_country ?? {}).length > 0,
-      zip: dims.zip.length > 0,
-      session: dims.session,
-    },
+    capabilities: capabilitiesOf(dims),
     ...(dims.asn_by_country ? { asn_by_country: dims.asn_by_country } : {}),
     generated_at: GENERATED_AT,
     source: 'discovery',

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { RunningSimProxy } from '../proxy-server.js';
+import { countryExitAddress } from '../exit-countries.js';
+import type { Admission, RunningSimProxy } from '../proxy-server.js';
 import type { SimResponse } from '../sim-server.js';
 import { randomId } from '../sim-server.js';
 import {
@@ -23,6 +24,7 @@ import {
 import { familyOf, numeric, parseOrder, type NormalizedOrder } from './orders.js';
 import { failure, planNotFound, success, validationError } from './responses.js';
 import { SubUsers } from './sub-users.js';
+import { routeTargetedUsername, splitTargetedUsername } from './username-targeting.js';
 
 const HOUR_MS = 3_600_000;
 /** `UpdateAllowedIpsRequest.allowed_ips.maxItems`. */
@@ -114,11 +116,19 @@ export class FlashProxyAccount {
 
   /**
    * Whether a gateway login is one this account issued to a plan still in
-   * use, from an address the plan allows: what the live gateway admits.
+   * use, from an address the plan allows: what the live gateway admits. The
+   * login may carry the documented targeting parameters after the plan's
+   * username (username-targeting.ts); a targeted country exits from that
+   * country's address, and parameters the product does not take are refused.
    */
-  admitsGatewayLogin(username: string, password: string, from: string): boolean {
+  admitsGatewayLogin(username: string, password: string, from: string): Admission {
+    const split = splitTargetedUsername(username);
+    if (!split) return false;
     for (const plan of this.plans.values()) {
-      if (GATEWAYS[plan.product] && this.admitsPlanLogin(plan, username, password, from)) return true;
+      if (!GATEWAYS[plan.product] || !this.admitsPlanLogin(plan, split.base, password, from)) continue;
+      const route = routeTargetedUsername(plan.product, split.base, split.pairs);
+      if (!route.ok) return false;
+      return route.countryCode === undefined ? true : { exitAddress: countryExitAddress(route.countryCode) };
     }
     return false;
   }
