@@ -29,7 +29,10 @@ describe('the app with the operator console settings', () => {
     emu = await startTelegramEmulator();
     upstream = await startUpstream('lumiweb');
     const olga = emu.user({ firstName: 'Olga', startedBot: true });
-    const group = emu.group({ title: 'Operators', admins: [olga] });
+    // The operators' group has topics; Olga opened the money topic in the app and copied its id into the settings.
+    const group = emu.group({ title: 'Operators', admins: [olga], forum: true });
+    await olga.createTopicIn(group, 'Sales');
+    const money = await olga.createTopicIn(group, 'Money');
     const parsed = parseConfig({
       BOT_TOKEN: emu.token,
       TELEGRAM_API_ROOT: emu.url,
@@ -39,7 +42,7 @@ describe('the app with the operator console settings', () => {
       HTTP_PORT: '0',
       LOG_LEVEL: 'error',
       UPSTREAM_LOW_BALANCE_CENTS: '1000,lumiweb=5000',
-      OPERATOR_TOPIC_MONEY: '42',
+      OPERATOR_TOPIC_MONEY: String(money.message_id),
       ...upstream.settings,
     });
     if (!parsed.ok) throw new Error(parsed.problems.join('; '));
@@ -52,7 +55,7 @@ describe('the app with the operator console settings', () => {
     const alert = await group.waitForMessage(has('Low balance at lumiweb'));
     expect(alert.plainText).toContain('$49.99');
     expect(alert.plainText).toContain('threshold of $50.00');
-    expect(alert.message_thread_id).toBe(42);
+    expect(alert.message_thread_id).toBe(money.message_id);
     expect(group.messages().filter(has('Low balance'))).toHaveLength(1);
     expect(logs).toEqual([]);
   });
