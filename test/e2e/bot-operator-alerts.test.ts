@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CreateBotDeps } from '../../src/bot/index.js';
 import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import type { JobContext } from '../../src/lib/batches.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import type { ProviderId } from '../../src/providers/types.js';
 import type { ChatMessage } from '../../src/sandbox/telegram/index.js';
 import { createUpstreamBalanceJob } from '../../src/scheduler/jobs/upstream-balance.js';
@@ -54,16 +54,17 @@ async function withOperators(providers: ProviderId[]) {
   await w.restartBot();
   const clock = { now: Date.now() };
   const alerts = createOperatorAlerts({ outbox: w.shop.outbox, topics, logger: silentLogger, now: () => clock.now });
+  const notifierLog: Record<string, unknown>[] = [];
   const notifier = createNotifier({
     outbox: w.shop.outbox,
     users: w.shop.users,
     sender: telegramMessageSender(w.bot.api),
     operatorChatId: group.id,
     render: alerts.wrap(w.bot.renderNotice),
-    logger: silentLogger,
+    logger: createLogger({ level: 'warn', write: (line) => notifierLog.push(JSON.parse(line) as Record<string, unknown>) }),
     now: () => clock.now,
   });
-  return { w, olga, group, topics, clock, alerts, notifier };
+  return { w, olga, group, topics, clock, alerts, notifier, notifierLog };
 }
 
 /** A customer's purchase that LumiWeb makes but whose answer is lost: the order waits for a person. */
@@ -147,6 +148,39 @@ describe('an alert storm', () => {
     expect(group.messages().filter(has('Low balance at lumiweb'))).toHaveLength(3);
     expect(group.messages().filter(has('more alerts'))).toEqual([]);
     expect(group.messages().every((m) => m.message_thread_id === topics.money)).toBe(true);
+  });
+});
+
+describe('a topic an operator deleted', () => {
+  it('the alert for it still reaches the group, in the General topic, and the log names the setting to fix', async () => {
+    const { w, olga, group, topics, clock, alerts, notifier, notifierLog } = await withOperators(['lumiweb']);
+    await olga.deleteTopicIn(group, topics.problems);
+    const stuck = await stuckPurchase(w);
+    for (let second = 0; second < 3; second++) {
+      clock.now += 1_000;
+      alerts.flush();
+      await notifier.runOnce();
+    }
+    const arrived = await group.waitForMessage(has(`Order needs attention: ${stuck.id}`));
+    expect(arrived.message_thread_id).toBeUndefined();
+    expect(group.buttons(arrived).map((b) => b.text)).toContain('❌ Settle as failed');
+    expect(w.shop.outbox.list({ kind: 'order_needs_attention' }).map((m) => m.state)).toEqual(['sent']);
+    // (The customer of this made-up purchase has no Telegram chat; their notice's refusal is not the point here.)
+    expect(notifierLog.filter((line) => line.level === 'warn')).toEqual([
+      expect.objectContaining({ setting: 'OPERATOR_TOPIC_PROBLEMS', threadId: topics.problems }),
+    ]);
+
+    // Alerts for the topics that are still there keep landing in them.
+    w.shop.outbox.enqueue({
+      audience: 'operators',
+      kind: 'upstream_balance_below',
+      payload: { provider: 'lumiweb', balanceCents: 100, thresholdCents: 5_000 },
+    });
+    for (let second = 0; second < 3; second++) {
+      clock.now += 1_000;
+      await notifier.runOnce();
+    }
+    expect((await group.waitForMessage(has('Low balance at lumiweb'))).message_thread_id).toBe(topics.money);
   });
 });
 
