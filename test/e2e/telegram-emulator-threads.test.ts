@@ -148,3 +148,25 @@ describe('message_thread_id outside a forum', () => {
     expect((await raw('createForumTopic', { chat_id: supergroup.id, name: 'Money' })).status).toBe(400);
   });
 });
+
+describe('topics over the control routes', () => {
+  it('an admin opens a topic, writes in it and deletes it, as the sandbox chat does', async () => {
+    const control = async (path: string, body: Record<string, unknown>) => {
+      const response = await fetch(`${emu.url}/control${path}`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+    const olga = emu.user({ firstName: 'Olga', startedBot: true });
+    const group = (await control('/groups', { title: 'Operators', adminIds: [olga.id], forum: true })).body;
+    expect(group.is_forum).toBe(true);
+    const topic = (await control(`/groups/${group.id}/topics`, { userId: olga.id, name: 'Problems' })).body;
+    expect(topic.forum_topic_created).toEqual({ name: 'Problems' });
+    const written = await control(`/groups/${group.id}/send`, { userId: olga.id, text: 'in the topic', threadId: topic.message_id });
+    expect(written.body.message_thread_id).toBe(topic.message_id);
+
+    expect((await control(`/groups/${group.id}/delete-topic`, { userId: olga.id, threadId: topic.message_id })).body).toEqual({
+      deleted: true,
+    });
+    expect(await raw('sendMessage', { chat_id: group.id, text: 'x', message_thread_id: topic.message_id })).toEqual(THREAD_NOT_FOUND);
+    expect((await control(`/groups/${group.id}/delete-topic`, { userId: olga.id, threadId: topic.message_id })).status).toBe(400);
+  });
+});
