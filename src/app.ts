@@ -10,6 +10,7 @@ import { createApi, DOCS_PATH, routeModule, type RouteModule } from './api/app.j
 import { API_V1_PATH } from './api/v1.js';
 import { CRYPTOPAY_WEBHOOK_PATH, cryptoPayWebhookRoutes } from './api/routes/cryptopay-webhook.js';
 import { createBot, startBot, webhookRoutes, type BotPayments, type RunningBot, type ShopBot } from './bot/index.js';
+import { warnIfOperatorTopicsUnused } from './bot/operator-topics-check.js';
 import { notifierApi, telegramMessageSender, telegramStarRefund } from './bot/ports.js';
 import type { Config } from './config.js';
 import { startBackgroundCheckpoints } from './db/background-checkpoints.js';
@@ -202,6 +203,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     notifier.start(options.notifierIntervalMs);
     operatorAlerts.start();
     logger.info('telegram bot started', { mode: runningBot.mode, username: bot.botInfo.username });
+    // Not awaited: a slow getChat must not hold up the start; the check only ever logs.
+    void warnIfOperatorTopicsUnused(bot.api, config.operatorChatId, config.operatorTopics, logger.child({ component: 'operator-alerts' }));
   }
 
   const jobs = shopJobs(services, logger, {

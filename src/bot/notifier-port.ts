@@ -72,6 +72,12 @@ export function classifySendError(error: unknown): Exclude<SendResult, { kind: '
     return { kind: 'blocked', description };
   const migratedTo = error.parameters.migrate_to_chat_id;
   if (migratedTo !== undefined) return { kind: 'migrated', toChatId: migratedTo, description };
+  if (isThreadNotFound(error)) return { kind: 'refused', reason: 'thread_not_found', description };
   if (error.error_code === 400 || error.error_code === 403) return { kind: 'refused', description };
   return { kind: 'failed', description, answered: true };
+}
+
+/** Telegram's answer when the forum topic named by message_thread_id does not exist (deleted, or never was). */
+export function isThreadNotFound(error: unknown): boolean {
+  return error instanceof GrammyError && error.error_code === 400 && /message thread not found/i.test(error.description);
 }

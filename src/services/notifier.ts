@@ -32,6 +32,8 @@ export interface RenderedMessage {
   parse_mode?: 'HTML';
   /** A forum topic of the chat (the operator group's topics). */
   message_thread_id?: number;
+  /** The setting that chose `message_thread_id`, named in the warning when the topic turns out to be gone. */
+  thread_setting?: string;
   /**
    * A message of the same chat this one updates (an order's "still being
    * confirmed" message): edited in place when the sender can, sent anew when
@@ -49,8 +51,11 @@ export type SendResult =
   | { kind: 'blocked'; description: string }
   /** The group became a supergroup with a new chat id. */
   | { kind: 'migrated'; toChatId: number; description: string }
-  /** A definite no that the same request would get again (bad text, chat not found, kicked). */
-  | { kind: 'refused'; description: string }
+  /**
+   * A definite no that the same request would get again (bad text, chat not found, kicked).
+   * `thread_not_found`: the forum topic named by `messageThreadId` does not exist (an operator deleted it).
+   */
+  | { kind: 'refused'; description: string; reason?: 'thread_not_found' }
   /** Anything else (network, 5xx, a misconfigured token): worth retrying. `answered` when the chat service replied. */
   | { kind: 'failed'; description: string; answered: boolean };
 
@@ -305,13 +310,21 @@ export function createNotifier(deps: NotifierDeps) {
     return 'failed';
   };
 
+  /**
+   * Forum topics Telegram said are gone (`<chat>:<thread>`). A deleted topic never comes back and its id is
+   * a setting, so until a restart with a fixed setting the chat's General topic is used without asking again.
+   */
+  const missingThreads = new Set<string>();
+  const threadKey = (chatId: number, threadId: number) => `${chatId}:${threadId}`;
+
   const sendOnce = async (chatId: number, rendered: RenderedMessage): Promise<SendResult> => {
     const options = () => ({
       ...(rendered.parse_mode ? { parseMode: rendered.parse_mode } : {}),
       ...(rendered.reply_markup !== undefined ? { replyMarkup: rendered.reply_markup } : {}),
       signal: AbortSignal.timeout(sendTimeoutMs),
     });
-    const topic = rendered.message_thread_id !== undefined ? { messageThreadId: rendered.message_thread_id } : {};
+    const threadId = rendered.message_thread_id;
+    const inTopic = threadId !== undefined && !missingThreads.has(threadKey(chatId, threadId));
     try {
       const target = rendered.replaces;
       if (target && target.chatId === chatId && sender.editMessageText) {
@@ -319,7 +332,20 @@ export function createNotifier(deps: NotifierDeps) {
         // Refused: the message was deleted or can no longer be edited; the news goes out as a new message.
         if (edited.kind !== 'refused') return edited;
       }
-      return await sender.sendMessage(chatId, rendered.text, { ...options(), ...topic });
+      if (!inTopic) return await sender.sendMessage(chatId, rendered.text, options());
+      const sent = await sender.sendMessage(chatId, rendered.text, { ...options(), messageThreadId: threadId });
+      if (sent.kind !== 'refused' || sent.reason !== 'thread_not_found') return sent;
+      // The topic was deleted. An alert that waits for a setting to be fixed may come too late, so it goes
+      // to the General topic (no thread id) at once, and the operator is told which setting to fix.
+      missingThreads.add(threadKey(chatId, threadId));
+      logger.warn('a forum topic is gone; messages for it go to the General topic until the setting is fixed', {
+        chatId,
+        threadId,
+        ...(rendered.thread_setting ? { setting: rendered.thread_setting } : {}),
+        error: sent.description,
+      });
+      recordSend(chatId, now());
+      return await sender.sendMessage(chatId, rendered.text, options());
     } catch (error) {
       // A sender should not throw; if one does, it is treated like a request that never got an answer.
       return { kind: 'failed', description: describeError(error), answered: false };

@@ -31,6 +31,13 @@ import type { Language } from './users.js';
 export type OperatorTopic = 'sales' | 'money' | 'problems';
 export type OperatorTopics = Partial<Record<OperatorTopic, number>>;
 
+/** The setting that names each topic, for the warning when Telegram says the topic is gone. */
+export const SETTING_OF_TOPIC: Record<OperatorTopic, `OPERATOR_TOPIC_${Uppercase<OperatorTopic>}`> = {
+  sales: 'OPERATOR_TOPIC_SALES',
+  money: 'OPERATOR_TOPIC_MONEY',
+  problems: 'OPERATOR_TOPIC_PROBLEMS',
+};
+
 /** Which topic each alert belongs in; the record names every kind, so a new one must choose. */
 export const TOPIC_OF_ALERT: Record<OperatorEvent['kind'], OperatorTopic> = {
   topup_received: 'sales',
@@ -81,9 +88,10 @@ export function createOperatorAlerts(deps: OperatorAlertsDeps) {
     while (sentAt.length > 0 && sentAt[0]! <= at - MINUTE_MS) sentAt.shift();
   };
 
-  const threadOf = (kind: string): number | undefined => {
+  const threadOf = (kind: string): Pick<RenderedMessage, 'message_thread_id' | 'thread_setting'> => {
     const topic = (TOPIC_OF_ALERT as Record<string, OperatorTopic | undefined>)[kind];
-    return topic === undefined ? undefined : topics[topic];
+    const threadId = topic === undefined ? undefined : topics[topic];
+    return topic === undefined || threadId === undefined ? {} : { message_thread_id: threadId, thread_setting: SETTING_OF_TOPIC[topic] };
   };
 
   const fold = (message: OutboxMessage, at: number) => {
@@ -128,8 +136,7 @@ export function createOperatorAlerts(deps: OperatorAlertsDeps) {
           return null;
         }
         sentAt.push(at);
-        const threadId = threadOf(message.kind);
-        return threadId === undefined ? rendered : { ...rendered, message_thread_id: threadId };
+        return { ...rendered, ...threadOf(message.kind) };
       };
     },
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CreateBotDeps } from '../../src/bot/index.js';
 import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import type { JobContext } from '../../src/lib/batches.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import type { ProviderId } from '../../src/providers/types.js';
 import type { ChatMessage } from '../../src/sandbox/telegram/index.js';
 import { createUpstreamBalanceJob } from '../../src/scheduler/jobs/upstream-balance.js';
@@ -28,10 +28,13 @@ afterEach(async () => {
   }
 });
 
-const TOPICS: OperatorTopics = { sales: 5, money: 6, problems: 7 };
 const jobContext: JobContext = { checkpoint: async () => undefined, progress: { read: () => undefined, save: () => undefined } };
 
-/** An operator group with one admin; the notifier keeps Telegram's real limits on an injectable clock. */
+/**
+ * An operator group with topics (a forum) and one admin, who opened the three
+ * topics in the app and put their ids in the settings; the notifier keeps
+ * Telegram's real limits on an injectable clock.
+ */
 async function withOperators(providers: ProviderId[]) {
   const options: { bot: Partial<CreateBotDeps>; shop: { upstreamTimeoutMs: number; orders: { attentionAfterMs: number } } } = {
     bot: {},
@@ -40,22 +43,28 @@ async function withOperators(providers: ProviderId[]) {
   const w = await startBotShop(providers, options);
   world = w;
   const olga = w.emu.user({ firstName: 'Olga', startedBot: true });
-  const group = w.emu.group({ title: 'Operators', members: [olga], admins: [olga] });
+  const group = w.emu.group({ title: 'Operators', members: [olga], admins: [olga], forum: true });
+  const topics: Required<OperatorTopics> = {
+    sales: (await olga.createTopicIn(group, 'Sales')).message_id,
+    money: (await olga.createTopicIn(group, 'Money')).message_id,
+    problems: (await olga.createTopicIn(group, 'Problems')).message_id,
+  };
   options.bot.operatorChatId = group.id;
   options.bot.adminIds = [olga.id];
   await w.restartBot();
   const clock = { now: Date.now() };
-  const alerts = createOperatorAlerts({ outbox: w.shop.outbox, topics: TOPICS, logger: silentLogger, now: () => clock.now });
+  const alerts = createOperatorAlerts({ outbox: w.shop.outbox, topics, logger: silentLogger, now: () => clock.now });
+  const notifierLog: Record<string, unknown>[] = [];
   const notifier = createNotifier({
     outbox: w.shop.outbox,
     users: w.shop.users,
     sender: telegramMessageSender(w.bot.api),
     operatorChatId: group.id,
     render: alerts.wrap(w.bot.renderNotice),
-    logger: silentLogger,
+    logger: createLogger({ level: 'warn', write: (line) => notifierLog.push(JSON.parse(line) as Record<string, unknown>) }),
     now: () => clock.now,
   });
-  return { w, olga, group, clock, alerts, notifier };
+  return { w, olga, group, topics, clock, alerts, notifier, notifierLog };
 }
 
 /** A customer's purchase that LumiWeb makes but whose answer is lost: the order waits for a person. */
@@ -74,7 +83,7 @@ async function stuckPurchase(w: BotShop) {
 
 describe('an alert storm', () => {
   it('100 failures reach the group as at most 20 messages a minute, the counts adding up to 100', async () => {
-    const { w, olga, group, clock, alerts, notifier } = await withOperators(['lumiweb']);
+    const { w, olga, group, topics, clock, alerts, notifier } = await withOperators(['lumiweb']);
     const stuck = await stuckPurchase(w);
     // The saga's own alert for the stuck order, then 99 more like it (the storm), all due at once.
     const recorded = w.shop.outbox.list({ kind: 'order_needs_attention' });
@@ -112,18 +121,18 @@ describe('an alert storm', () => {
     expect(oneByOne).toHaveLength(18);
     expect(folded).toEqual([82]);
     // Every alert is in the problems topic, the summary too.
-    expect(new Set(messages.map((m) => m.message_thread_id))).toEqual(new Set([TOPICS.problems]));
+    expect(new Set(messages.map((m) => m.message_thread_id))).toEqual(new Set([topics.problems]));
 
     // The summary's button brings back the order's alert with the buttons to settle it.
     const summary: ChatMessage = summaries[0]!;
     await olga.pressIn(group, `🔎 ${stuck.id}`, summary);
     const again = await group.waitForMessage((m) => !sentAt.has(m.message_id) && has(`Order needs attention: ${stuck.id}`)(m));
     expect(group.buttons(again).map((b) => b.text)).toEqual(['🔄 Check again now', '❌ Settle as failed', '✅ Settle as delivered']);
-    expect(again.message_thread_id).toBe(TOPICS.problems);
+    expect(again.message_thread_id).toBe(topics.problems);
   }, 60_000);
 
   it('a quiet group gets every alert one by one, in its topic', async () => {
-    const { w, group, clock, alerts, notifier } = await withOperators(['lumiweb']);
+    const { w, group, topics, clock, alerts, notifier } = await withOperators(['lumiweb']);
     for (let i = 0; i < 3; i++) {
       w.shop.outbox.enqueue({
         audience: 'operators',
@@ -138,13 +147,46 @@ describe('an alert storm', () => {
     }
     expect(group.messages().filter(has('Low balance at lumiweb'))).toHaveLength(3);
     expect(group.messages().filter(has('more alerts'))).toEqual([]);
-    expect(group.messages().every((m) => m.message_thread_id === TOPICS.money)).toBe(true);
+    expect(group.messages().every((m) => m.message_thread_id === topics.money)).toBe(true);
+  });
+});
+
+describe('a topic an operator deleted', () => {
+  it('the alert for it still reaches the group, in the General topic, and the log names the setting to fix', async () => {
+    const { w, olga, group, topics, clock, alerts, notifier, notifierLog } = await withOperators(['lumiweb']);
+    await olga.deleteTopicIn(group, topics.problems);
+    const stuck = await stuckPurchase(w);
+    for (let second = 0; second < 3; second++) {
+      clock.now += 1_000;
+      alerts.flush();
+      await notifier.runOnce();
+    }
+    const arrived = await group.waitForMessage(has(`Order needs attention: ${stuck.id}`));
+    expect(arrived.message_thread_id).toBeUndefined();
+    expect(group.buttons(arrived).map((b) => b.text)).toContain('❌ Settle as failed');
+    expect(w.shop.outbox.list({ kind: 'order_needs_attention' }).map((m) => m.state)).toEqual(['sent']);
+    // (The customer of this made-up purchase has no Telegram chat; their notice's refusal is not the point here.)
+    expect(notifierLog.filter((line) => line.level === 'warn')).toEqual([
+      expect.objectContaining({ setting: 'OPERATOR_TOPIC_PROBLEMS', threadId: topics.problems }),
+    ]);
+
+    // Alerts for the topics that are still there keep landing in them.
+    w.shop.outbox.enqueue({
+      audience: 'operators',
+      kind: 'upstream_balance_below',
+      payload: { provider: 'lumiweb', balanceCents: 100, thresholdCents: 5_000 },
+    });
+    for (let second = 0; second < 3; second++) {
+      clock.now += 1_000;
+      await notifier.runOnce();
+    }
+    expect((await group.waitForMessage(has('Low balance at lumiweb'))).message_thread_id).toBe(topics.money);
   });
 });
 
 describe('the upstream balance watch', () => {
   it('alerts once below the threshold and once on recovery; an upstream without a balance read is skipped', async () => {
-    const { w, group, clock, alerts, notifier } = await withOperators(['lumiweb', 'proxy-panel']);
+    const { w, group, topics, clock, alerts, notifier } = await withOperators(['lumiweb', 'proxy-panel']);
     const job = createUpstreamBalanceJob({
       db: w.shop.database.db,
       sqlite: w.shop.database.sqlite,
@@ -174,7 +216,7 @@ describe('the upstream balance watch', () => {
     await deliver();
     const low = await group.waitForMessage(has('Low balance at lumiweb: $12.34'));
     expect(low.plainText).toContain('Below the threshold of $50.00');
-    expect(low.message_thread_id).toBe(TOPICS.money);
+    expect(low.message_thread_id).toBe(topics.money);
 
     sim.setBalanceCents(7_500);
     expect((await job(jobContext))[0]).toMatchObject({ outcome: 'recovered', balanceCents: 7_500 });

@@ -117,4 +117,30 @@ describe('support inside the bot', () => {
       ['to_customer', 'document'],
     ]);
   });
+
+  it('a customer whose topic an operator deleted gets a new topic, and their message still reaches the team', async () => {
+    const { w, olga, group } = await shopWithOperators(true);
+    const cat = w.customer({ firstName: 'Cat' });
+    await say(cat, '/start', has('Proxy Storefront'));
+    await say(cat, '/support', has('Send your message'));
+    await say(cat, 'first question', has('Sent to support'));
+    const first = await waitFor(() => group.messages().find((m) => m.forum_topic_created), { what: 'the first topic' });
+
+    // Tidying up, an operator deletes the topic with its history.
+    await olga.deleteTopicIn(group, first.message_id);
+    expect(group.messages()).toEqual([]);
+
+    await press(cat, /Main menu/, has('Proxy Storefront'));
+    await say(cat, '/support', has('Send your message'));
+    await say(cat, 'second question', has('Sent to support'));
+    const second = await waitFor(() => group.messages().find((m) => m.forum_topic_created), { what: 'the new topic' });
+    expect(second.message_id).not.toBe(first.message_id);
+    expect(second.forum_topic_created?.name).toContain('Cat');
+    const copy = await waitFor(() => group.messages().find((m) => m.plainText === 'second question'), { what: 'the copy' });
+    expect(copy.thread_id).toBe(second.message_id);
+
+    // The team's answer in the new topic reaches Cat.
+    await olga.sendIn(group, 'Answered here', { threadId: second.message_id });
+    await cat.waitForMessage(has('Support: Answered here'));
+  });
 });

@@ -15,6 +15,7 @@ import type { Logger } from '../../logger.js';
 import type { SupportMessageKind } from '../../services/support.js';
 import type { Language } from '../../services/users.js';
 import { onCallback, supportCallbacks } from '../callback-data.js';
+import { isThreadNotFound } from '../notifier-port.js';
 import type { BotContext, BotEnv, BotServices } from '../context.js';
 import { escapeHtml } from '../html.js';
 import { asLanguage } from '../i18n.js';
@@ -58,15 +59,24 @@ export function createSupportFeature(env: BotEnv, operatorLanguage: Language): C
       telegramId: user.telegramId,
       card: `/user ${user.telegramId}`,
     });
-    let topicId = support.topicOf(user.id);
-    if (topicId === null && (await groupHasTopics(ctx.api, operatorChatId))) {
+    const openTopic = async () => {
       const topic = await ctx.api.createForumTopic(operatorChatId, `${user.firstName ?? 'Customer'} · ${user.telegramId}`.slice(0, 128));
-      topicId = topic.message_thread_id;
-      support.recordTopic(user.id, topicId);
+      support.recordTopic(user.id, topic.message_thread_id);
+      return topic.message_thread_id;
+    };
+    let topicId = support.topicOf(user.id);
+    if (topicId === null && (await groupHasTopics(ctx.api, operatorChatId))) topicId = await openTopic();
+    const where = () => (topicId !== null ? { message_thread_id: topicId } : {});
+    try {
+      await ctx.api.sendMessage(operatorChatId, header, where());
+    } catch (error) {
+      // An operator deleted the customer's topic (with its history): the conversation goes on in a new one.
+      if (topicId === null || !isThreadNotFound(error)) throw error;
+      env.logger.warn('a support topic was deleted; opening a new one for the customer', { userId: user.id, deletedTopicId: topicId });
+      topicId = await openTopic();
+      await ctx.api.sendMessage(operatorChatId, header, where());
     }
-    const where = topicId !== null ? { message_thread_id: topicId } : {};
-    await ctx.api.sendMessage(operatorChatId, header, where);
-    const copy = await ctx.api.copyMessage(operatorChatId, ctx.chat!.id, customerMessageId, where);
+    const copy = await ctx.api.copyMessage(operatorChatId, ctx.chat!.id, customerMessageId, where());
     const text = message ? textOf(message) : undefined;
     support.record({
       userId: user.id,

@@ -10,6 +10,7 @@
 import { randomDigits, randomToken, type EmulatorState, type StoredMessage } from './state.js';
 import type { UpdateQueue } from './updates.js';
 import { chatMember } from './methods/bot.js';
+import { deleteTopic, isLiveTopic } from './threads.js';
 import type { InlineKeyboardButton, MessageEntity } from './types.js';
 
 /** Where in the chat a message goes: as a reply to a message, in a forum topic. */
@@ -90,6 +91,44 @@ export class UserActions {
     });
     this.updates.enqueue({ message: this.state.toWireMessage(message) });
     return message;
+  }
+
+  /** An administrator opens a topic in a forum group (the app's "Create topic"); returns the topic's creation message. */
+  createTopic(userId: number, chatId: number, name: string): StoredMessage {
+    const user = this.forumAdmin(userId, chatId);
+    if (name.length < 1 || name.length > 128) throw new ActionError('a topic name has 1 to 128 characters');
+    const chat = this.state.chat(chatId);
+    this.touchChat(chatId);
+    const created = this.state.addMessage(chat, {
+      from: user.user,
+      fromBot: false,
+      plainText: '',
+      entities: [],
+      isCaption: false,
+      forumTopicCreated: { name },
+    });
+    created.threadId = created.messageId;
+    this.updates.enqueue({ message: this.state.toWireMessage(created) });
+    return created;
+  }
+
+  /** An administrator deletes a topic with everything in it; Telegram tells the bot nothing. */
+  deleteTopic(userId: number, chatId: number, threadId: number): void {
+    this.forumAdmin(userId, chatId);
+    const chat = this.state.chat(chatId);
+    if (!isLiveTopic(this.state, chat, threadId)) throw new ActionError(`no topic ${threadId} in chat ${chatId}`);
+    this.touchChat(chatId);
+    deleteTopic(this.state, chat, threadId);
+  }
+
+  private forumAdmin(userId: number, chatId: number) {
+    const user = this.actor(userId, chatId);
+    const chat = this.state.chat(chatId);
+    if (!chat.chat.is_forum) throw new ActionError(`chat ${chatId} is not a forum`);
+    const status = chat.members.get(userId);
+    if (status !== 'administrator' && status !== 'creator')
+      throw new ActionError(`user ${userId} is not an administrator of chat ${chatId}`);
+    return user;
   }
 
   /** Presses an inline button the bot rendered; returns the callback query id. */

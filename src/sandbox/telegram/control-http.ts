@@ -13,9 +13,11 @@
  * POST   /control/users/:id/pay                    {messageId?} → {ok, chargeId? | error?} (waits for the bot)
  * POST   /control/users/:id/block                  → {blocked: true}
  * POST   /control/users/:id/unblock                → {blocked: false}
- * POST   /control/groups                           {title, memberIds?, adminIds?, type?} → group
+ * POST   /control/groups                           {title, memberIds?, adminIds?, type?, forum?} → group
  * GET    /control/groups/:id/messages              bot messages in the group
- * POST   /control/groups/:id/send                  {userId, text} → the member's message
+ * POST   /control/groups/:id/send                  {userId, text, threadId?} → the member's message
+ * POST   /control/groups/:id/topics                {userId, name} → the topic's creation message (an admin opens a topic)
+ * POST   /control/groups/:id/delete-topic          {userId, threadId} → {deleted: true} (an admin deletes a topic)
  * POST   /control/groups/:id/press                 {userId, text | pattern, messageId?} → {callbackQueryId}
  * GET    /control/calls?method=                    Bot API call log
  * GET    /control/updates                          queued, unconfirmed updates
@@ -93,8 +95,9 @@ async function dispatch(emu: TelegramEmulatorCore, method: string, url: URL, bod
   if (route === 'POST /control/groups') {
     const ids = (key: string) => (Array.isArray(body[key]) ? (body[key] as unknown[]).map((id) => userById(emu, Number(id))) : []);
     const type = body.type === 'group' ? 'group' : 'supergroup';
-    const group = emu.group({ title: requireString(body, 'title'), members: ids('memberIds'), admins: ids('adminIds'), type });
-    return ok({ id: group.id, title: group.title, type });
+    const forum = body.forum === true;
+    const group = emu.group({ title: requireString(body, 'title'), members: ids('memberIds'), admins: ids('adminIds'), type, forum });
+    return ok({ id: group.id, title: group.title, type, ...(forum ? { is_forum: true } : {}) });
   }
   match = /^(GET|POST) \/control\/groups\/(-\d+)\/([a-z-]+)$/.exec(route);
   if (match) {
@@ -102,10 +105,17 @@ async function dispatch(emu: TelegramEmulatorCore, method: string, url: URL, bod
     switch (`${match[1]} ${match[3]}`) {
       case 'GET messages':
         return ok(group.messages().map(toJsonView));
-      case 'POST send':
-        return ok(toJsonView(await userById(emu, Number(body.userId)).sendIn(group, requireString(body, 'text'))));
+      case 'POST send': {
+        const threadId = body.threadId === undefined ? {} : { threadId: Number(body.threadId) };
+        return ok(toJsonView(await userById(emu, Number(body.userId)).sendIn(group, requireString(body, 'text'), threadId)));
+      }
       case 'POST press':
         return ok({ callbackQueryId: await userById(emu, Number(body.userId)).pressIn(group, labelOf(body), messageIdOf(body)) });
+      case 'POST topics':
+        return ok(toJsonView(await userById(emu, Number(body.userId)).createTopicIn(group, requireString(body, 'name'))));
+      case 'POST delete-topic':
+        await userById(emu, Number(body.userId)).deleteTopicIn(group, Number(body.threadId));
+        return ok({ deleted: true });
     }
   }
   if (route === 'GET /control/calls') return ok(emu.methodCalls(url.searchParams.get('method') ?? undefined));
@@ -220,6 +230,8 @@ const ROUTES = [
   'GET /control/groups/:id/messages',
   'POST /control/groups/:id/send',
   'POST /control/groups/:id/press',
+  'POST /control/groups/:id/topics',
+  'POST /control/groups/:id/delete-topic',
   'GET /control/calls?method=',
   'GET /control/updates',
   'POST /control/faults',

@@ -138,6 +138,16 @@ export class EmulatedUser extends ChatHandle {
     return toView(this.core.actions.sendText(this.id, group.id, text, postOptions(options)));
   }
 
+  /** Opens a topic in a forum group where this user is an administrator; returns its creation message (its id is the thread id). */
+  async createTopicIn(group: EmulatedGroup, name: string): Promise<ChatMessage> {
+    return toView(this.core.actions.createTopic(this.id, group.id, name));
+  }
+
+  /** Deletes a topic (and all its messages) in a forum group where this user is an administrator. */
+  async deleteTopicIn(group: EmulatedGroup, threadId: number): Promise<void> {
+    this.core.actions.deleteTopic(this.id, group.id, threadId);
+  }
+
   /** Sends the bot a file (a screenshot, a log) in the private chat. */
   async sendDocument(file: { fileName: string; content: Buffer; mimeType?: string; caption?: string }): Promise<ChatMessage> {
     return toView(this.core.actions.sendDocument(this.id, this.id, file));

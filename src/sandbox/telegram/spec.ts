@@ -33,6 +33,8 @@ export const REQUIRED_PARAMS: Readonly<Record<string, readonly string[]>> = {
   getChatMenuButton: [],
   getChat: ['chat_id'],
   getChatMember: ['chat_id', 'user_id'],
+  createForumTopic: ['chat_id', 'name'],
+  deleteForumTopic: ['chat_id', 'message_thread_id'],
 };
 
 export const SPEC_METHODS: ReadonlySet<string> = new Set([

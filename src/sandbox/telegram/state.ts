@@ -220,6 +220,8 @@ export class EmulatorState {
     const id = type === 'supergroup' ? -(1_000_000_000_000 + 1_000_000_000 + number) : -(4_000_000_000 + number);
     const record = this.newChat({ id, type, title: fields.title, ...(fields.forum ? { is_forum: true } : {}) });
     record.members.set(this.bot.id, fields.botStatus ?? 'administrator');
+    // Message 1 of a real supergroup is its creation notice, so no topic ever gets the General topic's id (1).
+    if (fields.forum) record.nextMessageId = 2;
     this.chats.set(id, record);
     return record;
   }

@@ -6,6 +6,7 @@
 import { badRequest } from '../errors.js';
 import { isUploadedFile } from '../params.js';
 import type { ChatRecord, StoredDocument, StoredMessage } from '../state.js';
+import { deleteTopic, GENERAL_TOPIC_ID, isLiveTopic, threadOfSend } from '../threads.js';
 import { chatIdParam, replyMarkupOf, sameMarkup, textOf, type MethodContext, type MethodHandler } from './common.js';
 
 const NOT_MODIFIED =
@@ -75,14 +76,9 @@ function documentOf(ctx: MethodContext): StoredDocument {
   throw badRequest('wrong file identifier/HTTP URL specified');
 }
 
-/** message_thread_id: a topic of a forum supergroup, which must exist. */
+/** message_thread_id, as the Bot API server reads it (threads.ts). */
 function threadField(ctx: MethodContext, chat: ChatRecord): { threadId?: number } {
-  const threadId = ctx.params.int('message_thread_id');
-  if (threadId === undefined) return {};
-  if (!Number.isInteger(threadId) || threadId <= 0) throw badRequest('message thread not found');
-  // In a forum the thread is a topic that must exist; elsewhere the emulator keeps whatever thread id it was given.
-  if (chat.chat.is_forum && !ctx.state.message(chat.chat.id, threadId)?.forumTopicCreated) throw badRequest('message thread not found');
-  return { threadId };
+  return threadOfSend(ctx.state, chat, ctx.params.int('message_thread_id'));
 }
 
 /** reply_parameters.message_id: the message this one answers, in the same chat. */
@@ -146,6 +142,19 @@ const createForumTopic: MethodHandler = (ctx) => {
   });
   created.threadId = created.messageId;
   return { message_thread_id: created.messageId, name, icon_color: 7_322_096 };
+};
+
+/** Deletes a forum topic with all its messages; needs an administrator (can_delete_messages). */
+const deleteForumTopic: MethodHandler = (ctx) => {
+  const chat = ctx.state.chatForBotSend(chatIdParam(ctx.params));
+  if (!chat.chat.is_forum) throw badRequest('the chat is not a forum');
+  const status = chat.members.get(ctx.state.bot.id);
+  if (status !== 'administrator' && status !== 'creator') throw badRequest('not enough rights to delete a topic');
+  const threadId = ctx.params.int('message_thread_id') ?? 0;
+  // The General topic can be hidden or closed but never deleted.
+  if (threadId === GENERAL_TOPIC_ID || !isLiveTopic(ctx.state, chat, threadId)) throw badRequest('TOPIC_ID_INVALID');
+  deleteTopic(ctx.state, chat, threadId);
+  return true;
 };
 
 function markupField(ctx: MethodContext) {
@@ -233,6 +242,7 @@ export const messageMethods: Record<string, MethodHandler> = {
   sendDocument,
   copyMessage,
   createForumTopic,
+  deleteForumTopic,
   editMessageText,
   editMessageReplyMarkup,
   deleteMessage,
