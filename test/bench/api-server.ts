@@ -20,6 +20,10 @@ import { startUpstream } from '../../src/sandbox/upstreams/index.js';
 const [role, ordersArg] = process.argv.slice(2);
 // Goes with the bench: a parent that died must not leave a server behind.
 process.once('disconnect', () => process.exit(0));
+// The bench asks for this process's CPU time around each run: the work per request, whatever the machine's load.
+process.on('message', (message) => {
+  if (message === 'cpu-usage') process.send!({ cpuUsage: process.cpuUsage() });
+});
 
 async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<string> {
   return new Promise((resolve) => {

@@ -51,11 +51,35 @@ interface Figures {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** The server's own CPU time (user + system) per request: what a request costs it, however busy the machine is. */
+  cpuUsPerRequest: number;
 }
 
-async function load(options: autocannon.Options): Promise<Figures> {
+/** The server process's CPU time so far, in microseconds. */
+function cpuTimeOf(server: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      const usage = (message as { cpuUsage?: NodeJS.CpuUsage }).cpuUsage;
+      if (!usage) return;
+      server.off('message', onMessage);
+      resolve(usage.user + usage.system);
+    };
+    server.on('message', onMessage);
+    server.send('cpu-usage');
+  });
+}
+
+async function load(server: ChildProcess, options: autocannon.Options): Promise<Figures> {
+  const cpuBefore = await cpuTimeOf(server);
   const result = await autocannon({ connections: CONNECTIONS, ...options });
-  return { reqPerS: result.requests.average, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  const cpuUs = (await cpuTimeOf(server)) - cpuBefore;
+  return {
+    reqPerS: result.requests.average,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    cpuUsPerRequest: cpuUs / Math.max(1, result.requests.total),
+  };
 }
 
 const stop = (child: ChildProcess) =>
@@ -75,17 +99,17 @@ try {
   const size = SMOKE ? { amount: 50 } : { duration: SECONDS };
   if (!SMOKE) {
     // Warm-up: JIT, statement caches, the token cache.
-    await load({ url: `${hello.ready.url}/`, duration: 1 });
-    await load({ url: `${url}/api/v1/balance`, headers: auth(token!), duration: 1 });
+    await load(hello.child, { url: `${hello.ready.url}/`, duration: 1 });
+    await load(api.child, { url: `${url}/api/v1/balance`, headers: auth(token!), duration: 1 });
   }
 
-  const helloRun = await load({ url: `${hello.ready.url}/`, ...size });
-  const balance = await load({ url: `${url}/api/v1/balance`, headers: auth(token!), ...size });
-  const limited = await load({ url: `${limitedUrl}/api/v1/balance`, headers: auth(limitedToken!), ...size });
-  const helloAgain = await load({ url: `${hello.ready.url}/`, ...size });
+  const helloRun = await load(hello.child, { url: `${hello.ready.url}/`, ...size });
+  const balance = await load(api.child, { url: `${url}/api/v1/balance`, headers: auth(token!), ...size });
+  const limited = await load(api.child, { url: `${limitedUrl}/api/v1/balance`, headers: auth(limitedToken!), ...size });
+  const helloAgain = await load(hello.child, { url: `${hello.ready.url}/`, ...size });
   let next = 0;
   let firstRefusal: string | undefined;
-  const orders = await load({
+  const orders = await load(api.child, {
     url,
     amount: quoteIds!.length,
     requests: [
@@ -109,14 +133,16 @@ try {
   // The bare baseline as the mean of the runs before and after, so a drift in machine load is shared.
   const baseline = (helloRun.reqPerS + helloAgain.reqPerS) / 2;
   const baselineP99 = Math.max(helloRun.p99Ms, helloAgain.p99Ms);
+  const baselineCpu = (helloRun.cpuUsPerRequest + helloAgain.cpuUsPerRequest) / 2;
 
   const line = (name: string, f: Figures) =>
     console.log(
       `${name.padEnd(28)} ${f.reqPerS.toFixed(0).padStart(7)} req/s  p99 ${String(f.p99Ms).padStart(4)} ms  ratio ${(f.reqPerS / baseline).toFixed(3)}` +
+        `  server CPU ${f.cpuUsPerRequest.toFixed(0)} µs/request` +
         (f.non2xx ? `  non-2xx ${f.non2xx}` : '') +
         (f.errors ? `  errors ${f.errors}` : ''),
     );
-  line('bare Hono hello-world', { ...helloRun, reqPerS: baseline, p99Ms: baselineP99 });
+  line('bare Hono hello-world', { ...helloRun, reqPerS: baseline, p99Ms: baselineP99, cpuUsPerRequest: baselineCpu });
   line('GET /api/v1/balance', balance);
   line('GET /api/v1/balance (429)', limited);
   line('POST /api/v1/orders', orders);
@@ -129,12 +155,16 @@ try {
     JSON.stringify({
       hello_req_per_s: Math.round(baseline),
       hello_p99_ms: baselineP99,
+      hello_cpu_us_per_request: Math.round(baselineCpu),
       balance_req_per_s: Math.round(balance.reqPerS),
       balance_p99_ms: balance.p99Ms,
       balance_ratio: Number((balance.reqPerS / baseline).toFixed(3)),
+      balance_cpu_us_per_request: Math.round(balance.cpuUsPerRequest),
+      balance_cpu_ratio: Number((baselineCpu / balance.cpuUsPerRequest).toFixed(3)),
       rate_limited_req_per_s: Math.round(limited.reqPerS),
       rate_limited_p99_ms: limited.p99Ms,
       rate_limited_ratio: Number((limited.reqPerS / baseline).toFixed(3)),
+      rate_limited_cpu_us_per_request: Math.round(limited.cpuUsPerRequest),
       orders_req_per_s: Math.round(orders.reqPerS),
       orders_p99_ms: orders.p99Ms,
       orders_ratio: Number((orders.reqPerS / baseline).toFixed(3)),

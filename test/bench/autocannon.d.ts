@@ -22,7 +22,8 @@ declare module 'autocannon' {
       p99: number;
     }
     interface Result {
-      requests: Histogram;
+      /** `total`: requests answered. */
+      requests: Histogram & { total: number };
       latency: Histogram;
       non2xx: number;
       errors: number;
