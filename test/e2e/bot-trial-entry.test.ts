@@ -157,3 +157,30 @@ describe('the proxy panel’s own trial', () => {
     expect(card.plainText).not.toContain('30 days');
   });
 });
+
+describe('FlashProxy’s documented trial', () => {
+  it('an operator makes the unlimited residential trial the shop’s free trial; the customer is promised 30 minutes and told the real end', async () => {
+    const { w, olga, group } = await withOperators(['flashproxy']);
+    const sim = w.shop.upstream('flashproxy').simulator;
+    sim.sellUnlimitedTrials(true);
+    const set = await command(olga, group, '/trial flashproxy unlimited-residential-trial trial free');
+    expect(set.plainText).toContain('The trial of flashproxy is set at free');
+
+    const fred = w.customer({ firstName: 'Fred' });
+    await say(fred, '/start', has('Proxy Storefront'));
+    const summary = await press(fred, '🎁 Free trial', has('Your order'));
+    expect(summary.plainText).toContain('Term: trial, 30 minutes');
+    expect(summary.plainText).toContain('Price: free');
+    const upstreamBalance = sim.balanceCents();
+
+    await fred.press(/^✅ Confirm/, summary);
+    const ready = await fred.waitForMessage(has('Your proxies are ready'));
+    const [plan] = sim.plans();
+    expect(plan).toMatchObject({ product: 'unlimited_residential', hostname: 'unlim.proxyserver.bot' });
+    expect(ready.plainText).toContain(`The trial ends: ${isoDateTime(Date.parse(plan!.expiresAt!))}`);
+    expect(ready.plainText).toContain('unlim.proxyserver.bot');
+    // The shop paid FlashProxy the day's trial price; the customer paid nothing.
+    expect(sim.balanceCents()).toBe(upstreamBalance - 50);
+    expect(w.shop.wallet.balance(w.account(fred).id)).toEqual({ availableCents: 0, heldCents: 0 });
+  });
+});
