@@ -33,6 +33,11 @@ export interface ProviderModule<Id extends string = string> {
   readonly capabilities: ProviderCapabilities;
   /** How long the shop's trial of this upstream lasts. Absent: `as_term`. */
   readonly trialLength?: TrialLength;
+  /**
+   * A product and term that are the upstream's own documented trial, which
+   * operators can make the shop's trial with `/trial <provider> upstream …`.
+   */
+  readonly upstreamTrial?: { productId: string; termId: string };
   create(settings: ProviderSettings): ProxyProvider;
 }
 

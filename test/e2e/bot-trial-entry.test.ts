@@ -163,8 +163,12 @@ describe('FlashProxy’s documented trial', () => {
     const { w, olga, group } = await withOperators(['flashproxy']);
     const sim = w.shop.upstream('flashproxy').simulator;
     sim.sellUnlimitedTrials(true);
-    const set = await command(olga, group, '/trial flashproxy unlimited-residential-trial trial free');
+    const none = await command(olga, group, '/trial proxy-panel upstream free');
+    expect(none.plainText).toContain('proxy-panel documents no trial of its own');
+    // `upstream` picks FlashProxy's documented trial: unlimited residential, `duration: "trial"`.
+    const set = await command(olga, group, '/trial flashproxy upstream free');
     expect(set.plainText).toContain('The trial of flashproxy is set at free');
+    expect((await command(olga, group, '/trial')).plainText).toContain('flashproxy: unlimited-residential-trial · trial · free');
 
     const fred = w.customer({ firstName: 'Fred' });
     await say(fred, '/start', has('Proxy Storefront'));

@@ -10,3 +10,4 @@ trial-term = trial, { $term }
 trial-term-set-by-provider = trial, length set by the provider (at most { $term })
 order-trial-ends = The trial ends: <b>{ $until }</b>.
 trial-code = trial
+trial-op-no-upstream-trial = { $provider } documents no trial of its own: name a product and a term instead.

@@ -10,3 +10,4 @@ trial-term = пробный, { $term }
 trial-term-set-by-provider = пробный, длительность задаёт провайдер (не больше { $term })
 order-trial-ends = Пробный заказ действует до <b>{ $until }</b>.
 trial-code = пробный
+trial-op-no-upstream-trial = У { $provider } нет описанного собственного пробного заказа: укажите товар и срок.
