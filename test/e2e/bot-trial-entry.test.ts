@@ -186,5 +186,13 @@ describe('FlashProxy’s documented trial', () => {
     // The shop paid FlashProxy the day's trial price; the customer paid nothing.
     expect(sim.balanceCents()).toBe(upstreamBalance - 50);
     expect(w.shop.wallet.balance(w.account(fred).id)).toEqual({ availableCents: 0, heldCents: 0 });
+
+    // The card: the hour the trial ends, not "in 1 day".
+    const menu = await say(fred, '/start', has('Proxy Storefront'));
+    await fred.press('📋 My proxies', menu);
+    const proxies = await fred.waitForMessage(has('My proxies'));
+    await fred.press(labels(fred, proxies)[0]!, proxies);
+    const card = await fred.waitForMessage(has('Expires:'));
+    expect(card.plainText).toContain(`Expires: ${isoDateTime(Date.parse(plan!.expiresAt!))} (in less than a day)`);
   });
 });
