@@ -62,6 +62,19 @@ describe('FlashProxy unlimited residential trial', () => {
     expect(expectOk(await provider.renewalTerms!(bought.upstreamOrderId))).toEqual([]);
   });
 
+  it('a trial whose answer was lost is ambiguous, and is found again by its reference, once', async () => {
+    const { sim, provider } = await start();
+    sim.undocumentedErrorAfterWork('create');
+    const sentAt = new Date().toISOString();
+    const lost = await provider.purchase({ choice: TRIAL, reference: 'ord_trial_lost', trial: true });
+    expect(lost.kind).toBe('ambiguous');
+    const found = expectOk(
+      await provider.findPurchase({ reference: 'ord_trial_lost', choice: TRIAL, sentAt, trial: true, isKnownUpstreamId: () => false }),
+    );
+    expect(found?.upstreamOrderId).toBe(sim.findPlanByReference('ord_trial_lost')!.planId);
+    expect(sim.plans()).toHaveLength(1);
+  });
+
   it('costs the full price after the day’s ten discounted trials', async () => {
     const { provider } = await start();
     for (let i = 0; i < 10; i++) expectOk(await provider.purchase({ choice: TRIAL, reference: `ord_trial_${i}000` }));
