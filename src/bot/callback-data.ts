@@ -227,6 +227,8 @@ export const menuCallbacks = {
   language: m.action('lang'),
   help: m.action('help'),
   referrals: m.action('ref'),
+  /** A provider's trial: straight into the buy flow at its summary. */
+  trial: m.action('trial', { providerId: PROVIDER_ID }),
 };
 
 const l = namespace('l');
@@ -252,6 +254,8 @@ export const buyCallbacks = {
   quantity: b.action('q', { quantity: int(6) }),
   /** Enter a promo code on the summary. */
   promo: b.action('promo'),
+  /** The chosen provider's trial, from its product list. */
+  trial: b.action('trial'),
   /**
    * Targeting steps (country → region/city → network → session): a place of
    * the list the step shows, another page of it, or its "any" choice.

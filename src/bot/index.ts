@@ -41,7 +41,7 @@ import { createBuyFeature } from './features/buy.js';
 import { createHelpFeature } from './features/help.js';
 import { createLanguageFeature } from './features/language.js';
 import { createMembershipFeature } from './features/membership.js';
-import { createMenuFeature, showMainMenu } from './features/menu.js';
+import { createMenuFeature, mainMenuFor, showMainMenu } from './features/menu.js';
 import { createOrdersFeature } from './features/orders.js';
 import { createProxiesFeature } from './features/proxies.js';
 import { createProxyTargetingFeature } from './features/proxy-targeting.js';
@@ -66,7 +66,6 @@ import { createStarsTopUp } from './features/topup-stars.js';
 import { createWalletFeature } from './features/wallet.js';
 import { createWebhooksFeature } from './features/webhooks.js';
 import { asLanguage, createI18n } from './i18n.js';
-import { mainMenuKeyboard } from './keyboards/main-menu.js';
 import { installApiTransformers } from './middleware/api.js';
 import { DEFAULT_RATE_LIMIT, rateLimit } from './middleware/rate-limit.js';
 import { createNoticeRenderer } from './notices.js';
@@ -385,7 +384,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   if (services.referrals) shop.use(createReferralsFeature(env, services.referrals));
   shop.use(createPromoFeature(env));
   shop.use(createMenuFeature(env));
-  shop.use(createBuyFeature());
+  shop.use(createBuyFeature(env));
   shop.use(createOrdersFeature(env, () => bot.api));
   shop.use(createProxiesFeature(env));
   if (env.services.targeting) shop.use(createProxyTargetingFeature(env.services.targeting));
@@ -403,7 +402,7 @@ export function createBot(deps: CreateBotDeps): ShopBot {
   // A button from an old message (or a flow that ended): back to the menu.
   shop.on('callback_query', (ctx) => showMainMenu(ctx, env));
   shop.on('message', async (ctx) => {
-    await ctx.reply(ctx.t('unknown-input'), { reply_markup: mainMenuKeyboard(ctx.t) });
+    await ctx.reply(ctx.t('unknown-input'), { reply_markup: mainMenuFor(ctx, env) });
   });
 
   bot.catch(async (err) => {

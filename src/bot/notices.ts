@@ -46,7 +46,10 @@ export interface OrderMessage {
 }
 
 export interface NoticeRendererDeps {
-  services: Pick<BotServices, 'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts' | 'proxyChecks' | 'purchaseTargets'>;
+  services: Pick<
+    BotServices,
+    'orders' | 'wallet' | 'subscriptions' | 'users' | 'broadcasts' | 'proxyChecks' | 'purchaseTargets' | 'promos'
+  >;
   i18n: I18n<Context>;
   /** Top-ups, for receipts and for the operators' payment alerts. */
   payments?: BotPayments;
@@ -187,6 +190,7 @@ export function createNoticeRenderer(deps: NoticeRendererDeps) {
             false,
             undefined,
             services.orders.targetOfOrder(order.id),
+            (services.promos?.orderDiscount(order.id)?.trialProviderId ?? null) !== null,
           ),
           t('notice-delivered-title'),
         );

@@ -24,6 +24,7 @@ const RUSSIAN: Glossary = [
   [/\(per GB\)/i, '(за ГБ)'],
   [/\(per day\)/i, '(посуточно)'],
   [/\((\d+) days\)/i, '($1 дн.)'],
+  [/\bUnlimited Residential trial\b/i, 'Безлимитные резидентные, пробный'],
   [/\bResidential Lite\b/i, 'Резидентные Lite'],
   [/\bShared ISP\b/i, 'Общие ISP'],
   [/\bDedicated ISP\b/i, 'Выделенные ISP'],

@@ -31,8 +31,23 @@ export interface ProviderModule<Id extends string = string> {
    * the adapter declares the same and has exactly the matching optional methods.
    */
   readonly capabilities: ProviderCapabilities;
+  /** How long the shop's trial of this upstream lasts. Absent: `as_term`. */
+  readonly trialLength?: TrialLength;
+  /**
+   * A product and term that are the upstream's own documented trial, which
+   * operators can make the shop's trial with `/trial <provider> upstream …`.
+   */
+  readonly upstreamTrial?: { productId: string; termId: string };
   create(settings: ProviderSettings): ProxyProvider;
 }
+
+/**
+ * How long a trial delivered by this upstream lasts, so the shop never
+ * promises more: `as_term` when the trial is an ordinary purchase of the
+ * offered term; `set_by_upstream` when the upstream's own trial decides (at
+ * most the offered term, which a refused upstream trial falls back to).
+ */
+export type TrialLength = 'as_term' | 'set_by_upstream';
 
 /** Normalized reasons an upstream definitely refused a request. */
 export type RefusalCode =

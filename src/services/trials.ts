@@ -24,13 +24,23 @@ export const TRIAL_REFUSAL_MESSAGES: Record<TrialRefusal, string> = {
   top_up_first: 'the trial is for customers who have topped up before',
 };
 
+/**
+ * A trial as a customer may be offered it: open to them now, or waiting only
+ * for a first top-up (something they can do, so it is shown with that reason).
+ */
+export interface TrialForCustomer {
+  offer: TrialOfferRow;
+  /** Set when the customer must top up first; absent when it can be taken now. */
+  blockedBy?: 'top_up_first';
+}
+
 export function createTrials(deps: { db: Db; now?: () => number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
 
   const offer = (providerId: string) => db.select().from(trialOffers).where(eq(trialOffers.providerId, providerId)).get();
 
-  return {
+  const api = {
     offer,
 
     listOffers: () => db.select().from(trialOffers).orderBy(asc(trialOffers.providerId)).all(),
@@ -117,7 +127,30 @@ export function createTrials(deps: { db: Db; now?: () => number }) {
       }
       return undefined;
     },
+
+    /**
+     * The trials to show a customer: the ones they may take, and the ones
+     * that wait for a first top-up. A trial they have had is left out: there
+     * is nothing they can do about it.
+     */
+    offersFor(userId: number): TrialForCustomer[] {
+      const shown: TrialForCustomer[] = [];
+      for (const trial of api.listOffers()) {
+        const refusal = api.refusalFor({
+          userId,
+          providerId: trial.providerId,
+          productId: trial.productId,
+          termId: trial.termId,
+          countryCode: trial.countryCode,
+          quantity: 1,
+        });
+        if (refusal === undefined) shown.push({ offer: trial });
+        else if (refusal === 'top_up_first') shown.push({ offer: trial, blockedBy: 'top_up_first' });
+      }
+      return shown;
+    },
   };
+  return api;
 }
 
 export type Trials = ReturnType<typeof createTrials>;

@@ -74,6 +74,7 @@ describe('POST /quotes with trial', () => {
       product: offer.product,
       country: offer.country ?? null,
       term: offer.term,
+      length: 'as_term',
       quantity: 1,
       price_cents: 0,
       requires_top_up: false,

@@ -5,6 +5,7 @@
  * POST /quotes and ordered like any quote.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { trialLengthOf } from '../../providers/modules.js';
 import type { Trials } from '../../services/trials.js';
 import { requireScope } from '../middlewares/auth.js';
 import { apiRouter } from '../openapi.js';
@@ -13,6 +14,11 @@ import { errors, SCOPED_ERRORS, success } from '../schemas/common.js';
 /** Why the caller cannot take a listed trial; the others (no trial, another choice) cannot happen for a listed one. */
 const CallerRefusal = z.enum(['trial_used', 'top_up_first']).openapi({
   description: '`trial_used`: the caller has had it (or has it on order); `top_up_first`: it is for customers who have topped up before',
+});
+
+const TrialLengthSchema = z.enum(['as_term', 'set_by_upstream']).openapi({
+  description:
+    '`as_term`: the trial lasts the term; `set_by_upstream`: the upstream’s own trial decides its length, at most the term — the delivered proxy’s `expires_at` says when it really ends',
 });
 
 const getTrials = createRoute({
@@ -29,6 +35,7 @@ const getTrials = createRoute({
           product: z.string(),
           country: z.string().nullable(),
           term: z.string(),
+          length: TrialLengthSchema,
           quantity: z.literal(1),
           price_cents: z.number().int().openapi({ description: 'What the caller pays; 0 for a free trial' }),
           requires_top_up: z.boolean(),
@@ -60,6 +67,7 @@ export function trialRoutes(trials: Trials) {
         product: offer.productId,
         country: offer.countryCode,
         term: offer.termId,
+        length: trialLengthOf(offer.providerId),
         quantity: 1 as const,
         price_cents: offer.priceCents,
         requires_top_up: offer.requiresTopUp,

@@ -37,8 +37,14 @@ import type { FlowName } from './flows.js';
 import { backAndCancel, nextAnswer, type Flow } from './steps.js';
 import { productName } from '../product-names.js';
 import { lifetimeText, targetPlaceText } from '../views/purchase-target.js';
+import { trialButtons, type TrialButton } from '../views/trial.js';
 
-export const BUY_FLOW = { id: 'buy', version: 3 } as const satisfies FlowName;
+export const BUY_FLOW = { id: 'buy', version: 4 } as const satisfies FlowName;
+
+/** Where the flow starts other than at the provider list: a provider's trial (the main menu's trial button). */
+export interface BuyPreset {
+  trialProviderId: string;
+}
 
 export const COUNTRIES_PER_PAGE = 10;
 /** Places per page of a target step: four rows of three fit a phone screen. */
@@ -124,6 +130,8 @@ interface BuyState {
   targetPage: number;
   /** A promo code to price the summary with (typed on the summary or brought by a link). */
   promoCode?: string;
+  /** The choice is the provider's trial: priced as the trial, no code, no target. */
+  trial?: boolean;
 }
 
 /** Volume and period discounts to show on the buttons: percent off by quantity preset and by term index. */
@@ -133,7 +141,7 @@ interface TierHints {
 }
 
 export function createBuyFlow(env: BotEnv) {
-  return async function buy(conversation: Flow, first: FlowContext): Promise<void> {
+  return async function buy(conversation: Flow, first: FlowContext, preset?: BuyPreset): Promise<void> {
     const userId = await conversation.external((outer) => outer.user.id);
     const providers = await conversation.external(() => loadProviders(env));
     const saved = await conversation.external(() => savedPromoCode(env.deps.storage, userId));
@@ -187,6 +195,12 @@ export function createBuyFlow(env: BotEnv) {
         termId: p.terms[state.termIndex ?? 0]!.id,
         quantity: state.quantity ?? p.minQuantity,
       };
+      if (state.trial) {
+        // A trial takes no code and no target: it is priced as the operator set it.
+        quote = await conversation.external(() => priceTrial(env, userId, state.providerId!, choice));
+        state.step = 'summary';
+        return;
+      }
       const target = targetOptions && state.target ? targetRequestOf(targetOptions, state.target) : undefined;
       quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice, state.promoCode, target));
       if (!quote.ok && quote.reason === 'promo_refused' && state.promoCode) {
@@ -197,6 +211,39 @@ export function createBuyFlow(env: BotEnv) {
         quote = await conversation.external(() => priceChoice(env, userId, state.providerId!, choice, undefined, target));
       }
       state.step = 'summary';
+    };
+
+    /** The provider's trial, preset: its product, country and term, one proxy, straight to the summary. */
+    const startTrial = async (providerId: string) => {
+      const offer = await conversation.external(() => env.services.trials?.offer(providerId) ?? null);
+      const p = providers.find((v) => v.id === providerId && v.available);
+      const productIndex = offer && p ? p.products.findIndex((v) => v.id === offer.productId && v.available) : -1;
+      const chosen = p?.products[productIndex];
+      const countryIndex = offer?.countryCode
+        ? (chosen?.countries.findIndex((c) => c.code === offer.countryCode && c.available) ?? -1)
+        : undefined;
+      const termIndex = offer && chosen ? chosen.terms.findIndex((term) => term.id === offer.termId) : -1;
+      if (!offer || !p || !chosen || countryIndex === -1 || termIndex < 0) {
+        // The catalog does not sell the trial's choice now (sold out, gone, provider down).
+        notice = ctx.t('trial-not-in-catalog');
+        state.step = p ? 'product' : 'provider';
+        if (p) state.providerId = providerId;
+        return;
+      }
+      Object.assign(state, {
+        providerId,
+        productIndex,
+        countryIndex,
+        termIndex,
+        quantity: 1,
+        countryPage: 0,
+        target: undefined,
+        targetTrail: [],
+        targetPage: 0,
+        trial: true,
+      } satisfies Partial<BuyState>);
+      targetOptions = undefined;
+      await toSummary();
     };
 
     // -- Targeting ---------------------------------------------------------
@@ -304,9 +351,16 @@ export function createBuyFlow(env: BotEnv) {
       }
     };
 
+    if (preset?.trialProviderId) await startTrial(preset.trialProviderId);
+
     for (;;) {
       const hints = await conversation.external(() => tierHints(env, state, providers));
-      await render(ctx, state, providers, quote, catalogPrice, notice, hints, targetOptions);
+      // The provider's trial on its product list, while the customer may still take it (views/trial.ts).
+      const trialHere =
+        state.step === 'product' && state.providerId
+          ? await conversation.external(() => trialButtons(env, ctx.t, userId, state.providerId)[0] ?? null)
+          : null;
+      await render(ctx, state, providers, quote, catalogPrice, notice, hints, targetOptions, trialHere);
       notice = undefined;
       const answer = await nextAnswer(conversation, buttons.namespace);
       ctx = answer.ctx;
@@ -343,11 +397,26 @@ export function createBuyFlow(env: BotEnv) {
         return;
       }
       if (buttons.back.parse(data)) {
+        if (state.trial && state.step === 'summary') {
+          // Back from the trial's summary: its provider's products, as if it had been chosen there.
+          state.trial = false;
+          state.step = 'product';
+          continue;
+        }
         state.step = back();
         continue;
       }
+      if (buttons.trial.parse(data)) {
+        if (state.step !== 'product' || !state.providerId) continue;
+        const providerId = state.providerId;
+        const trial = await conversation.external(() => trialButtons(env, ctx.t, userId, providerId)[0] ?? null);
+        if (!trial) notice = ctx.t('trial-gone');
+        else if (trial.blockedBy === 'top_up_first') notice = ctx.t('trial-top-up-first');
+        else await startTrial(providerId);
+        continue;
+      }
       if (buttons.promo.parse(data)) {
-        if (state.step === 'summary') state.step = 'promo';
+        if (state.step === 'summary' && !state.trial) state.step = 'promo';
         continue;
       }
       if (buttons.unavailable.parse(data)) {
@@ -366,6 +435,7 @@ export function createBuyFlow(env: BotEnv) {
       if (productIndex !== undefined) {
         const chosen = provider()?.products[productIndex];
         if (!chosen?.available) continue;
+        state.trial = false;
         state.productIndex = productIndex;
         state.countryIndex = undefined;
         state.countryPage = 0;
@@ -481,6 +551,20 @@ async function loadTargetOptions(env: BotEnv, providerId: string, productId: str
   }
 }
 
+async function priceTrial(
+  env: BotEnv,
+  userId: number,
+  providerId: string,
+  choice: Parameters<BotEnv['services']['orders']['quote']>[2],
+): Promise<QuoteResult> {
+  try {
+    return await env.services.orders.quote(userId, providerId, choice, { trial: true });
+  } catch (error) {
+    env.logger.error('trial quote failed', { providerId, error });
+    return { ok: false as const, reason: 'provider_unavailable' as const, message: 'quote failed' };
+  }
+}
+
 async function priceChoice(
   env: BotEnv,
   userId: number,
@@ -539,6 +623,7 @@ async function render(
   notice: string | undefined,
   hints: TierHints,
   targetOptions: TargetingOptions | undefined,
+  trialHere: TrialButton | null,
 ) {
   const t = ctx.t;
   const withTier = (label: string, percent: number | undefined) => (percent ? t('buy-tier-label', { label, percent }) : label);
@@ -560,6 +645,7 @@ async function render(
     }
     case 'product': {
       const keyboard = new InlineKeyboard();
+      if (trialHere) keyboard.text(trialHere.label, buttons.trial.pack()).row();
       provider!.products.forEach((p, i) => {
         if (p.available) keyboard.text(productName(t, p.name), buttons.product.pack({ index: i })).row();
         else keyboard.text(t('buy-sold-out', { name: productName(t, p.name) }), buttons.unavailable.pack({ item: String(i) })).row();
@@ -685,14 +771,18 @@ async function render(
     }
     case 'summary': {
       if (!quote?.ok) {
-        const text = t('buy-quote-failed', { reason: reasonText(t, quote?.reason) });
+        const text =
+          state.trial && quote?.reason === 'promo_refused'
+            ? t('trial-unavailable', { reason: escapeHtml(quote.message) })
+            : t('buy-quote-failed', { reason: reasonText(t, quote?.reason) });
         return show(ctx, withNotice(text), nav(new InlineKeyboard()));
       }
       const keyboard = new InlineKeyboard()
         .text(t('btn-confirm', { price: priceText(t, quote.quote.priceCents) }), orderCallbacks.confirm.pack({ quoteId: quote.quote.id }))
-        .row()
-        .text(t('btn-promo-code'), buttons.promo.pack());
-      return show(ctx, withNotice(summaryText(t, quote.quote)), nav(keyboard));
+        .row();
+      // A trial takes no code: its price is the operator's.
+      if (!state.trial) keyboard.text(t('btn-promo-code'), buttons.promo.pack());
+      return show(ctx, withNotice(summaryText(t, quote.quote, state.trial ? t('trial-title') : undefined)), nav(keyboard));
     }
     case 'promo':
       return show(ctx, withNotice(t('promo-ask')), nav(new InlineKeyboard()));

@@ -9,6 +9,7 @@ import { money } from '../format.js';
 import { escapeHtml } from '../html.js';
 import { mainMenuKeyboard } from '../keyboards/main-menu.js';
 import { show } from '../ui.js';
+import { trialButtons } from '../views/trial.js';
 
 export function mainMenuText(ctx: BotContext, env: BotEnv): string {
   const balance = env.services.wallet.balance(ctx.user.id);
@@ -18,8 +19,13 @@ export function mainMenuText(ctx: BotContext, env: BotEnv): string {
   });
 }
 
+/** The main menu's buttons, with the trials this customer may still take on top. */
+export function mainMenuFor(ctx: BotContext, env: BotEnv) {
+  return mainMenuKeyboard(ctx.t, trialButtons(env, ctx.t, ctx.user.id));
+}
+
 export async function showMainMenu(ctx: BotContext, env: BotEnv): Promise<void> {
-  await show(ctx, mainMenuText(ctx, env), mainMenuKeyboard(ctx.t));
+  await show(ctx, mainMenuText(ctx, env), mainMenuFor(ctx, env));
 }
 
 export function createMenuFeature(env: BotEnv): Composer<BotContext> {
@@ -27,7 +33,7 @@ export function createMenuFeature(env: BotEnv): Composer<BotContext> {
 
   composer.command(['start', 'menu'], async (ctx) => {
     await ctx.conversation.exitAll();
-    await ctx.reply(mainMenuText(ctx, env), { reply_markup: mainMenuKeyboard(ctx.t) });
+    await ctx.reply(mainMenuText(ctx, env), { reply_markup: mainMenuFor(ctx, env) });
   });
 
   onCallback(composer, menu.main, async (ctx) => {

@@ -122,7 +122,8 @@ async function placeOrder(env: BotEnv, api: Api, task: OrderTask): Promise<void>
     result.kind === 'delivered' && target && env.services.purchaseTargets
       ? { ...result, proxies: result.proxies.map(env.services.purchaseTargets.asDelivered) }
       : result;
-  const view = sagaResultView(t, shown, balance, renewed, targetable, target);
+  const trial = result.kind === 'delivered' && (env.services.promos?.orderDiscount(result.order.id)?.trialProviderId ?? null) !== null;
+  const view = sagaResultView(t, shown, balance, renewed, targetable, target, trial);
   if (view.awaitingFunds) env.pendingQuotes.write(String(task.userId), task.quoteId);
   else if (result.kind !== 'quote_expired') env.pendingQuotes.delete(String(task.userId));
   // News about a slow order (a person alerted, the outcome) edits this message instead of adding new ones (notices.ts).

@@ -26,6 +26,7 @@ import type { BotContext } from '../context.js';
 import { isoDate, money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
 import { parseDollars } from './admin.js';
+import { upstreamTrialOf } from '../../providers/modules.js';
 
 export interface PromoOperatorDeps {
   promos: Promos;
@@ -213,7 +214,11 @@ export function createPromoOperatorsFeature(deps: PromoOperatorDeps): Composer<B
     if (a[0] === 'off' && a.length === 2) {
       return reply(ctx, t(deps.trials.removeOffer(a[1]!) ? 'trial-op-removed' : 'trial-op-usage'));
     }
-    const [providerId, productId, termId, priceText, ...rest] = a;
+    // `<provider> upstream <price>`: the upstream's own documented trial (providers' `upstreamTrial`).
+    const upstream = a[1] === 'upstream' && a[0] ? upstreamTrialOf(a[0]) : undefined;
+    if (a[1] === 'upstream' && !upstream) return reply(ctx, t('trial-op-no-upstream-trial', { provider: escapeHtml(a[0] ?? '') }));
+    const words: string[] = upstream ? [a[0]!, upstream.productId, upstream.termId, ...a.slice(2)] : a;
+    const [providerId, productId, termId, priceText, ...rest] = words;
     // "free": the customer pays nothing and the shop pays the upstream.
     const price = priceText?.toLowerCase() === 'free' ? 0 : parseDollars(priceText);
     const country = rest.find((w) => w.startsWith('country='))?.slice('country='.length);

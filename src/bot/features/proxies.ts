@@ -19,7 +19,7 @@ import {
   targetingCallbacks,
 } from '../callback-data.js';
 import type { BotContext, BotEnv } from '../context.js';
-import { daysUntil, isoDate, money } from '../format.js';
+import { daysUntil, isoDate, isoDateTime, money } from '../format.js';
 import { code, escapeHtml } from '../html.js';
 import { menuButton } from '../keyboards/main-menu.js';
 import { show, type Translate } from '../ui.js';
@@ -46,8 +46,12 @@ function portsOf(sub: SubscriptionRow): string {
   );
 }
 
+const DAY_MS = 86_400_000;
+
 function expiryText(t: Translate, sub: SubscriptionRow, now: number): string {
   if (!sub.expiresAt) return t('proxy-no-expiry');
+  // Under a day left (a short trial, a proxy about to lapse): the hour, since "in 1 day" would promise more.
+  if (sub.expiresAt > now && sub.expiresAt - now < DAY_MS) return t('proxy-expires-at', { at: isoDateTime(sub.expiresAt) });
   const days = daysUntil(sub.expiresAt, now);
   return days >= 0 ? t('proxy-expires', { date: isoDate(sub.expiresAt), days }) : t('proxy-expired-on', { date: isoDate(sub.expiresAt) });
 }

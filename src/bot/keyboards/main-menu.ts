@@ -2,8 +2,11 @@ import { InlineKeyboard } from 'grammy';
 import { menuCallbacks as menu } from '../callback-data.js';
 import type { Translate } from '../ui.js';
 
-export function mainMenuKeyboard(t: Translate): InlineKeyboard {
-  return new InlineKeyboard()
+/** `trials`: the trials this customer may still take (views/trial.ts), each a button above the rest. */
+export function mainMenuKeyboard(t: Translate, trials: readonly { providerId: string; label: string }[] = []): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const trial of trials) keyboard.text(trial.label, menu.trial.pack({ providerId: trial.providerId })).row();
+  return keyboard
     .text(t('menu-buy'), menu.buy.pack())
     .text(t('menu-proxies'), menu.proxies.pack())
     .row()

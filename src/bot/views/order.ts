@@ -17,6 +17,7 @@ import type { Translate } from '../ui.js';
 import { productName } from '../product-names.js';
 import type { ProxyTarget } from '../../providers/types.js';
 import { targetCardLine, targetSummaryLines } from './purchase-target.js';
+import { trialTermText } from './trial.js';
 
 /** More proxies than this go out as a .txt file instead of message lines. */
 export const MAX_INLINE_PROXIES = 5;
@@ -79,6 +80,8 @@ export function priceText(t: Translate, cents: number): string {
 
 export function summaryText(t: Translate, quote: QuoteView, notice?: string): string {
   const labels = quote.labels;
+  const term = termText(t, { label: labels.term, ...(labels.termDays !== undefined ? { days: labels.termDays } : {}) });
+  const trialOf = quote.discount?.trialProviderId ?? null;
   const lines = [
     notice,
     t(quote.kind === 'renewal' ? 'summary-title-renewal' : 'summary-title'),
@@ -89,16 +92,14 @@ export function summaryText(t: Translate, quote: QuoteView, notice?: string): st
           country: escapeHtml(countryText(t, { name: labels.country, ...(labels.countryIso ? { iso: labels.countryIso } : {}) })),
         })
       : undefined,
-    t('summary-term', {
-      term: escapeHtml(termText(t, { label: labels.term, ...(labels.termDays !== undefined ? { days: labels.termDays } : {}) })),
-    }),
+    t('summary-term', { term: escapeHtml(trialOf === null ? term : trialTermText(t, trialOf, term)) }),
     t('summary-quantity', { quantity: quote.choice.quantity }),
     ...(quote.target ? targetSummaryLines(t, quote.target) : []),
     quote.discount
       ? t('summary-discount', {
           list: money(quote.discount.listPriceCents),
           off: money(quote.discount.tierDiscountCents + quote.discount.promoDiscountCents),
-          code: quote.discount.promoCode ?? '—',
+          code: quote.discount.promoCode ?? (trialOf === null ? '—' : t('trial-code')),
         })
       : undefined,
     t('summary-price', { price: priceText(t, quote.priceCents) }),
@@ -141,17 +142,20 @@ export interface ResultView {
 export function deliveredView(
   t: Translate,
   order: OrderRow,
-  proxies: ProxyCredentials[],
+  proxies: (ProxyCredentials & { expiresAt?: number | null })[],
   balance: Balance,
   canAttach = true,
   targetableProxyId?: string,
   /** What the proxies were bought for; `proxies` already carry the credentials built for it. */
   target?: ProxyTarget,
+  /** The order was the provider's trial: its term is said as a trial's and its real end is shown. */
+  trial = false,
 ): ResultView {
   const labels = labelsOf(order);
   const lines = credentialLines(proxies);
   const head = [
-    t('order-delivered', { items: labelLine(labels, t), quantity: order.quantity }),
+    t('order-delivered', { items: trial ? trialLabelLine(t, order, labels) : labelLine(labels, t), quantity: order.quantity }),
+    ...(trial ? trialEndLines(t, proxies) : []),
     ...(target ? [targetCardLine(t, target)] : []),
     order.priceCents === 0
       ? t('order-paid-nothing', { balance: money(balance.availableCents) })
@@ -180,6 +184,19 @@ export function deliveredView(
     };
   }
   return { text: [...head, '', ...lines.map(code)].join('\n'), keyboard };
+}
+
+/** A trial's product · country · term, the term in a trial's words (an upstream's own trial may be shorter). */
+function trialLabelLine(t: Translate, order: OrderRow, labels: OrderLabels): string {
+  const term = termText(t, { label: labels.term, ...(labels.termDays !== undefined ? { days: labels.termDays } : {}) });
+  const { termDays: _days, ...rest } = labels;
+  return labelLine({ ...rest, term: trialTermText(t, order.providerId, term) }, t);
+}
+
+/** When the delivered trial really ends, as the upstream reported it: the earliest end among its proxies. */
+function trialEndLines(t: Translate, proxies: readonly { expiresAt?: number | null }[]): string[] {
+  const ends = proxies.map((p) => p.expiresAt).filter((e): e is number => typeof e === 'number');
+  return ends.length > 0 ? [t('order-trial-ends', { until: isoDateTime(Math.min(...ends)) })] : [];
 }
 
 export function renewedView(
@@ -246,12 +263,13 @@ export function sagaResultView(
   renewedSubscription?: { id: string; expiresAt: number | null },
   targetableProxyId?: string,
   target?: ProxyTarget,
+  trial = false,
 ): ResultView {
   switch (result.kind) {
     case 'delivered':
       return result.order.kind === 'renewal'
         ? renewedView(t, result.order, renewedSubscription?.expiresAt, balance, renewedSubscription?.id)
-        : deliveredView(t, result.order, result.proxies, balance, true, targetableProxyId, target);
+        : deliveredView(t, result.order, result.proxies, balance, true, targetableProxyId, target, trial);
     case 'failed':
       return failedView(t, result.order, balance);
     case 'provisioning':

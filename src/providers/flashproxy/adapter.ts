@@ -42,6 +42,7 @@ import {
   SOLD_PRODUCTS,
   timeTerms,
   trafficTerms,
+  trialTerm,
   type ProductDefinition,
 } from './products.js';
 import type { WirePlan, WirePool, WirePricing } from './schemas.js';
@@ -280,6 +281,9 @@ async function loadCatalog(client: FlashProxyClient): Promise<Outcome<ProviderCa
       products.push(catalogProduct(definition, [], trafficTerms(pricePerGbCents(entry)), 1));
     } else if (definition.shape === 'time') {
       if (sellsByTime(entry)) products.push(catalogProduct(definition, [], timeTerms(), 1));
+    } else if (definition.shape === 'trial') {
+      // Listed in the price list: the account may buy unlimited_residential, whose trial check-price prices.
+      products.push(catalogProduct(definition, [], [trialTerm()], 1));
     } else {
       const pools = await client.listIspPools();
       if (pools.kind === 'ok') {

@@ -11,12 +11,18 @@
  *   The "countries" of this product are FlashProxy's pools (e.g.
  *   `ISP_US_SNEAKERS`), because the pool name is what the upstream expects back.
  *
+ * - Unlimited Residential trial: `POST /plans {product: unlimited_residential,
+ *   duration: "trial"}` (openapi: "For trial: `product`, `duration: \"trial\"`"),
+ *   200 Mbps, one plan, not extendable. FlashProxy charges it (tiered per UTC
+ *   day; check-price tells the figure), so it is sold like any product, and is
+ *   the natural pick for the shop's FlashProxy trial (`/trial`).
+ *
  * One `POST /plans` makes one plan, so only Dedicated ISP has a quantity above 1.
  */
 import { ok, refused, type OrderChoice, type Outcome, type TermOption } from '../types.js';
 import type { CreatePlanBody, ExtendPlanBody } from './schemas.js';
 
-export type ProductShape = 'traffic' | 'time' | 'dedicated';
+export type ProductShape = 'traffic' | 'time' | 'dedicated' | 'trial';
 
 export interface ProductDefinition {
   /** Our product id (stable, provider-local). */
@@ -35,6 +41,13 @@ export const SOLD_PRODUCTS: readonly ProductDefinition[] = [
   { id: 'datacenter-time', wireProduct: 'datacenter', name: 'Datacenter, 100 Mbps (per day)', shape: 'time', kind: 'rotating' },
   { id: 'shared-isp-time', wireProduct: 'shared_isp', name: 'Shared ISP, 100 Mbps (per day)', shape: 'time', kind: 'rotating' },
   { id: 'dedicated-isp', wireProduct: 'dedicated_isp', name: 'Dedicated ISP (30 days)', shape: 'dedicated', kind: 'static' },
+  {
+    id: 'unlimited-residential-trial',
+    wireProduct: 'unlimited_residential',
+    name: 'Unlimited Residential trial, 200 Mbps',
+    shape: 'trial',
+    kind: 'rotating',
+  },
 ];
 
 /** Products FlashProxy bills per GB whatever the plan (extensions add GB). */
@@ -73,16 +86,32 @@ export const DEDICATED_MAX_QUANTITY = 100;
  * `30_days_per_ip` (the Dedicated ISP period). The same ids serve renewals.
  */
 export type ParsedTerm =
+  | { shape: 'trial' }
   | { shape: 'traffic'; gb: number }
   | { shape: 'time'; duration: string; days: number }
   | { shape: 'dedicated'; days: 30 };
 
 export const DEDICATED_TERM_ID = '30_days_per_ip';
 
+/** The Unlimited Residential trial's one term: FlashProxy's `duration: "trial"`. */
+export const TRIAL_TERM_ID = 'trial';
+
+/**
+ * The openapi gives the trial's length twice, differently: "30-minute trial" and
+ * "\"trial\" is only valid for unlimited_residential (30 minutes)", but also
+ * "`duration: \"trial\"` (1 hour, 200 Mbps)" and a created example that expires
+ * an hour after it was made. The term says the shorter, so the shop never
+ * promises more than FlashProxy may give; the delivery shows the real end.
+ */
+export function trialTerm(): TermOption {
+  return { id: TRIAL_TERM_ID, label: '30 minutes' };
+}
+
 export const trafficTermId = (gb: number) => `${gb}gb`;
 
 export function parseTermId(termId: string): ParsedTerm | undefined {
   if (termId === DEDICATED_TERM_ID) return { shape: 'dedicated', days: 30 };
+  if (termId === TRIAL_TERM_ID) return { shape: 'trial' };
   const traffic = /^(\d+)gb$/.exec(termId);
   if (traffic) {
     const gb = Number(traffic[1]);
@@ -129,6 +158,9 @@ export function createPlanBody(choice: OrderChoice): Outcome<CreatePlanBody> {
     return refused('invalid_option', `quantity must be a positive whole number`);
   }
   switch (term.shape) {
+    case 'trial':
+      if (choice.quantity !== 1) return refused('invalid_option', `${product.id} is sold one plan at a time`);
+      return ok({ product: product.wireProduct, duration: 'trial' });
     case 'traffic':
       if (choice.quantity !== 1) return refused('invalid_option', `${product.id} is sold one plan at a time`);
       return ok({ product: product.wireProduct, bandwidth_gb: term.gb });
@@ -149,6 +181,9 @@ export function extendPlanBody(termId: string): Outcome<ExtendPlanBody> {
   const term = parseTermId(termId);
   if (!term) return refused('invalid_option', `unknown FlashProxy renewal term ${termId}`);
   switch (term.shape) {
+    case 'trial':
+      // ExtendPlanRequest: unlimited_residential takes `add_days` of a full plan only; a trial is not renewed.
+      return refused('invalid_option', 'a FlashProxy trial cannot be renewed');
     case 'traffic':
       return ok({ add_bandwidth_gb: term.gb });
     case 'time':

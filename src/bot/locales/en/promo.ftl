@@ -51,6 +51,6 @@ trial-unavailable = The trial is not available to you: { $reason }
 trial-op-none = No trials. Set one with /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N|free&gt;.
 trial-op-title = <b>Trials</b> (one per provider)
 trial-op-topped-up = only after a top-up
-trial-op-usage = Usage: /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N|free&gt; [country=XX] [topped-up] · /trial off &lt;provider&gt;
+trial-op-usage = Usage: /trial &lt;provider&gt; &lt;product&gt; &lt;term&gt; &lt;$N|free&gt; [country=XX] [topped-up] · /trial &lt;provider&gt; upstream &lt;$N|free&gt; (the upstream's own trial, where it documents one) · /trial off &lt;provider&gt;
 trial-op-set = The trial of { $provider } is set at { $price }.
 trial-op-removed = Trial removed.

@@ -16,6 +16,7 @@ proxy-expires = Expires: { $date } ({ $days ->
         [one] in { $days } day
        *[other] in { $days } days
     })
+proxy-expires-at = Expires: { $at } (in less than a day)
 proxy-expired-on = Expired on { $date }
 proxy-status-active = Status: active
 proxy-status-expired = Status: expired

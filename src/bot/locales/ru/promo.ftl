@@ -51,6 +51,6 @@ trial-unavailable = Пробный заказ вам недоступен: { $re
 trial-op-none = Пробных заказов нет. Задайте: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N|free&gt;.
 trial-op-title = <b>Пробные заказы</b> (по одному на провайдера)
 trial-op-topped-up = только после пополнения
-trial-op-usage = Использование: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N|free&gt; [country=XX] [topped-up] · /trial off &lt;провайдер&gt;
+trial-op-usage = Использование: /trial &lt;провайдер&gt; &lt;товар&gt; &lt;срок&gt; &lt;$N|free&gt; [country=XX] [topped-up] · /trial &lt;провайдер&gt; upstream &lt;$N|free&gt; (собственный пробный заказ провайдера, где он описан) · /trial off &lt;провайдер&gt;
 trial-op-set = Пробный заказ у { $provider } стоит { $price }.
 trial-op-removed = Пробный заказ удалён.

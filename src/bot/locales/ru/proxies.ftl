@@ -18,6 +18,7 @@ proxy-expires = Действует до { $date } ({ $days ->
         [many] ещё { $days } дней
        *[other] ещё { $days } дня
     })
+proxy-expires-at = Действует до { $at } (меньше суток)
 proxy-expired-on = Истёк { $date }
 proxy-status-active = Статус: активен
 proxy-status-expired = Статус: истёк

@@ -47,6 +47,22 @@ export const DEFAULT_PRICES: Readonly<Record<string, SimProductPrice>> = {
   dedicated_isp: { family: 'dedicated', pricePerIpCents: 1500 },
 };
 
+/**
+ * Unlimited residential trials, openapi `POST /plans` example
+ * "unlimited_residential_trial": "Tiered Pricing (resets daily at midnight UTC):
+ * First 10 trials/day: $0.50 each; Additional trials: $1.50 each", 200 Mbps cap.
+ * (The pricing example's `trial_price_cents: 2000` disagrees; check-price and the
+ * created plan's `billing` say what is charged, and the shop reads only those.)
+ */
+export const UNLIMITED_TRIAL = { discountedCents: 50, fullCents: 150, dailyDiscountLimit: 10, mbps: 200 } as const;
+
+/**
+ * The openapi says "30 minutes" in two places and "1 hour" in another; its
+ * created example expires an hour after creation. The simulator gives an hour
+ * unless a test asks for the other length.
+ */
+export const DEFAULT_UNLIMITED_TRIAL_MINUTES = 60;
+
 /** Where a product's gateway listens (openapi "Complete Proxy Connection Reference"). */
 export const GATEWAYS: Readonly<Record<string, { hostname: string; portHttp: number; portSocks: number }>> = {
   'residential-lite': { hostname: 'lite.proxyserver.bot', portHttp: 6969, portSocks: 9696 },
@@ -54,6 +70,8 @@ export const GATEWAYS: Readonly<Record<string, { hostname: string; portHttp: num
   mobile: { hostname: 'geo.proxyserver.bot', portHttp: 8080, portSocks: 1080 },
   datacenter: { hostname: 'v3-dc.proxyserver.bot', portHttp: 777, portSocks: 666 },
   shared_isp: { hostname: 'v3-isp.proxyserver.bot', portHttp: 30, portSocks: 31 },
+  // The created trial example: `unlim.proxyserver.bot`, `port_http: 10507`; the reference says "HTTP/SOCKS5" on one port.
+  unlimited_residential: { hostname: 'unlim.proxyserver.bot', portHttp: 10507, portSocks: 10507 },
 };
 
 export const DEDICATED_PORT = 61234;

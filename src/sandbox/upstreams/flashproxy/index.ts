@@ -100,6 +100,8 @@ export interface FlashProxySimulator extends UpstreamSimulator {
   omitFromListItems(fields: string[]): void;
   /** Sends `price_per_ip_30_days` in dollars or cents (the openapi states no unit). */
   setDedicatedPriceListUnit(unit: 'cents' | 'dollars'): void;
+  /** Lets the account buy unlimited residential trials (`duration: "trial"`), each lasting `minutes`. */
+  sellUnlimitedTrials(on: boolean, minutes?: number): void;
 }
 
 /** The paths of the keyed money POSTs, for fault matching. */
@@ -251,6 +253,10 @@ export function createFlashProxySimulator(options: FlashProxySimulatorOptions = 
     },
     setDedicatedPriceListUnit: (unit) => {
       account.dedicatedPriceListUnit = unit;
+    },
+    sellUnlimitedTrials: (on, minutes) => {
+      account.unlimitedTrials = on;
+      if (minutes !== undefined) account.unlimitedTrialMinutes = minutes;
     },
   };
 }

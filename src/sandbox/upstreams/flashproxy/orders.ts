@@ -9,7 +9,9 @@ import { validationError } from './responses.js';
 export type NormalizedOrder =
   | { family: 'bandwidth'; product: string; billingType: 'bandwidth'; gb: number; hours?: number; reference?: string }
   | { family: 'time'; product: string; billingType: 'time'; hours: number; mbps: number; reference?: string }
-  | { family: 'dedicated'; product: string; billingType: 'per_ip'; quantity: number; pool: string; reference?: string };
+  | { family: 'dedicated'; product: string; billingType: 'per_ip'; quantity: number; pool: string; reference?: string }
+  /** `unlimited_residential` with `duration: "trial"`. */
+  | { family: 'trial'; product: string; billingType: 'time'; reference?: string };
 
 export type ParsedOrder = { ok: true; order: NormalizedOrder } | { ok: false; response: SimResponse };
 
@@ -61,7 +63,9 @@ export function parseOrder(body: unknown): ParsedOrder {
     return { ok: true, order: { ...base, family, billingType: 'per_ip', quantity, pool: fields.pool } };
   }
   if (family === 'unlimited') {
-    // The simulated account does not sell unlimited residential; the caller answers PRODUCT_DISABLED.
+    // "For trial: `product`, `duration: \"trial\"`" — nothing else is required.
+    if (fields.duration === 'trial') return { ok: true, order: { ...base, family: 'trial', billingType: 'time' } };
+    // The simulated account sells no full unlimited residential plan; the caller answers PRODUCT_DISABLED.
     return { ok: true, order: { ...base, family: 'time', billingType: 'time', hours: 24, mbps: 200 } };
   }
 

@@ -12,6 +12,8 @@ import type { SimResponse } from '../sim-server.js';
 import { randomId } from '../sim-server.js';
 import {
   bandwidthCostCents,
+  DEFAULT_UNLIMITED_TRIAL_MINUTES,
+  UNLIMITED_TRIAL,
   DEDICATED_PORT,
   DEFAULT_POOLS,
   DEFAULT_PRICES,
@@ -61,6 +63,18 @@ export interface SimPlan {
    * (same order), a port of its own on loopback. Empty otherwise.
    */
   liveEndpoints: Array<{ host: string; port: number }>;
+  /** An unlimited residential trial: its `billing.trial_info` as created. */
+  trialInfo?: TrialInfo;
+}
+
+/** CheckPriceResponse / created trial `billing.trial_info` (openapi). */
+export interface TrialInfo {
+  trials_used_today: number;
+  discounted_trials_remaining: number;
+  price_applied: 'discounted' | 'full';
+  discounted_price_cents: number;
+  full_price_cents: number;
+  daily_discount_limit: number;
 }
 
 interface PoolState extends SimPoolSeed {
@@ -83,6 +97,16 @@ export class FlashProxyAccount {
   readonly plans = new Map<string, SimPlan>();
   readonly prices = new Map<string, SimProductPrice>(Object.entries(DEFAULT_PRICES));
   readonly disabledProducts = new Set<string>();
+  /**
+   * Whether the account may buy unlimited residential trials (the simulated
+   * account sells no full unlimited plan); off by default, as the openapi's
+   * tags call it a dedicated product some accounts have.
+   */
+  unlimitedTrials = false;
+  /** How long a trial lasts; see DEFAULT_UNLIMITED_TRIAL_MINUTES. */
+  unlimitedTrialMinutes: number = DEFAULT_UNLIMITED_TRIAL_MINUTES;
+  /** Trials bought per UTC day ("resets daily at midnight UTC"). */
+  private readonly trialsByDay = new Map<string, number>();
   readonly outOfStockProducts = new Set<string>();
   everythingOutOfStock = false;
   /**
@@ -176,6 +200,8 @@ export class FlashProxyAccount {
 
   pricing(): SimResponse {
     const data: Record<string, unknown> = {};
+    // The pricing example's entry, without its `trial_price_cents`, which contradicts the documented tiers.
+    if (this.sellsUnlimitedTrials()) data.unlimited_residential = { billing: 'time' };
     for (const [product, price] of this.prices) {
       if (this.disabledProducts.has(product)) continue;
       if (price.family === 'dedicated') {
@@ -248,6 +274,14 @@ export class FlashProxyAccount {
   checkPrice(body: unknown): SimResponse {
     const priced = this.priceOrder(body);
     if ('response' in priced) return priced.response;
+    if (priced.order.family === 'trial') {
+      return success({
+        cost_cents: priced.cost,
+        cost_usd: (priced.cost / 100).toFixed(2),
+        mode: 'price_only',
+        trial_info: this.trialInfo(),
+      });
+    }
     return success({ cost_cents: priced.cost, cost_usd: (priced.cost / 100).toFixed(2), mode: 'price' });
   }
 
@@ -279,8 +313,14 @@ export class FlashProxyAccount {
         { required_cents: cost, available_cents: this.balanceCents },
       );
     }
+    const trialInfo = order.family === 'trial' ? this.trialInfo() : undefined;
     const plan = this.issuePlan(order, cost);
     plan.allowedIps = allowedIps;
+    if (trialInfo) {
+      plan.trialInfo = trialInfo;
+      const day = this.utcDay();
+      this.trialsByDay.set(day, (this.trialsByDay.get(day) ?? 0) + 1);
+    }
     return success(this.planToWire(plan, true), 201);
   }
 
@@ -470,6 +510,28 @@ export class FlashProxyAccount {
     return 'active';
   }
 
+  sellsUnlimitedTrials(): boolean {
+    return this.unlimitedTrials && !this.disabledProducts.has('unlimited_residential');
+  }
+
+  private utcDay(): string {
+    return new Date(this.now()).toISOString().slice(0, 10);
+  }
+
+  /** What the next trial of today costs, as `trial_info` tells it. */
+  private trialInfo(): TrialInfo {
+    const used = this.trialsByDay.get(this.utcDay()) ?? 0;
+    const discounted = used < UNLIMITED_TRIAL.dailyDiscountLimit;
+    return {
+      trials_used_today: used,
+      discounted_trials_remaining: Math.max(0, UNLIMITED_TRIAL.dailyDiscountLimit - used),
+      price_applied: discounted ? 'discounted' : 'full',
+      discounted_price_cents: UNLIMITED_TRIAL.discountedCents,
+      full_price_cents: UNLIMITED_TRIAL.fullCents,
+      daily_discount_limit: UNLIMITED_TRIAL.dailyDiscountLimit,
+    };
+  }
+
   sells(product: string): boolean {
     return this.prices.has(product) && !this.disabledProducts.has(product);
   }
@@ -483,6 +545,13 @@ export class FlashProxyAccount {
     const parsed = parseOrder(body);
     if (!parsed.ok) return { response: parsed.response };
     const { order } = parsed;
+    if (order.family === 'trial') {
+      if (!this.sellsUnlimitedTrials()) {
+        return { response: failure(403, 'PRODUCT_DISABLED', `Product ${order.product} is not enabled for your account`) };
+      }
+      const info = this.trialInfo();
+      return { order, cost: info.price_applied === 'discounted' ? info.discounted_price_cents : info.full_price_cents };
+    }
     const price = this.prices.get(order.product);
     if (!price || this.disabledProducts.has(order.product) || familyOf(order.product) === 'unlimited') {
       return { response: failure(403, 'PRODUCT_DISABLED', `Product ${order.product} is not enabled for your account`) };
@@ -524,8 +593,8 @@ export class FlashProxyAccount {
       password: randomId(8, LETTERS_AND_DIGITS),
       maxGb: order.family === 'bandwidth' ? order.gb : null,
       bytesUsed: 0,
-      mbps: order.family === 'time' ? order.mbps : null,
-      expiresAt: expiryOf(order, now),
+      mbps: order.family === 'time' ? order.mbps : order.family === 'trial' ? UNLIMITED_TRIAL.mbps : null,
+      expiresAt: order.family === 'trial' ? now + this.unlimitedTrialMinutes * 60_000 : expiryOf(order, now),
       cancelled: false,
       createdAt: now,
       updatedAt: now,
@@ -636,7 +705,8 @@ export class FlashProxyAccount {
     if (detailed) {
       const price = this.prices.get(plan.product);
       wire.billing = {
-        mode: 'price',
+        mode: plan.trialInfo ? 'price_only' : 'price',
+        ...(plan.trialInfo ? { trial_info: plan.trialInfo } : {}),
         ...(plan.billingType === 'bandwidth' ? { price_per_gb: price?.pricePerGbCents, gb_purchased: plan.maxGb } : {}),
         cost_cents: plan.costCents,
         cost_formatted: formatUsd(plan.costCents),
@@ -651,6 +721,8 @@ export class FlashProxyAccount {
 /** Dedicated ISP runs 30 days; time plans and bandwidth plans bought with a duration expire; others never. */
 function expiryOf(order: NormalizedOrder, now: number): number | null {
   if (order.family === 'dedicated') return now + 30 * DAY_MS;
+  // A trial's end is the account's trial length (issuePlan).
+  if (order.family === 'trial') return null;
   return order.hours === undefined ? null : now + order.hours * HOUR_MS;
 }
 
