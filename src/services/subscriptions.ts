@@ -109,8 +109,20 @@ export function createSubscriptions(deps: {
       .orderBy(asc(subscriptions.expiresAt), asc(subscriptions.id))
       .limit(sql.placeholder('limit'))
       .prepare(),
+    // Only what the sync compares and reports: it walks every row of a provider, and full rows
+    // (two dozen columns each) made enough garbage for the collector's pauses to stall the loop.
     ofProvider: db
-      .select()
+      .select({
+        id: subscriptions.id,
+        userId: subscriptions.userId,
+        upstreamId: subscriptions.upstreamId,
+        status: subscriptions.status,
+        expiresAt: subscriptions.expiresAt,
+        login: subscriptions.login,
+        password: subscriptions.password,
+        host: subscriptions.host,
+        trafficLimitMb: subscriptions.trafficLimitMb,
+      })
       .from(subscriptions)
       .where(
         and(
