@@ -14,6 +14,7 @@ import type { Bans } from '../../services/operator-console.js';
 import type { Tokens } from '../../services/tokens.js';
 import { type ApiEnv, principalOf } from './auth.js';
 import { checkDeclaredLength, checkJsonMediaType, MAX_BODY_BYTES } from './body.js';
+import { errorResponse } from './errors.js';
 import { requestBudget, type RateLimitOptions } from './rate-limit.js';
 
 export interface ApiGateOptions {
@@ -41,8 +42,13 @@ export function apiGate(options: ApiGateOptions): MiddlewareHandler<ApiEnv> {
     checkJsonMediaType(c);
     const principal = principalOf(c, tokens, options.bans);
     c.set('principal', principal);
-    spend(c, principal.tokenId);
-    await next();
+    const overBudget = spend(c, principal.tokenId);
+    if (overBudget) {
+      // Answered here rather than thrown: no route runs, and the error handler's round trip is skipped.
+      c.res = errorResponse(c, overBudget);
+    } else {
+      await next();
+    }
     // Method, path and status only: the token and any proxy password stay out of the log.
     logger.debug('api request', {
       method: c.req.method,

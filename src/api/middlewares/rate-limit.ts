@@ -24,16 +24,19 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler<Api
   const spend = requestBudget(options);
   // Not async: nothing runs after next(), so its promise is passed on rather than awaited in one more.
   return (c, next) => {
-    spend(c, c.get('principal').tokenId);
+    const refusal = spend(c, c.get('principal').tokenId);
+    if (refusal) throw refusal;
     return next();
   };
 }
 
 /**
  * Spends one request of a token's budget and sets the X-RateLimit headers;
- * throws 429 (with Retry-After) when the budget is spent.
+ * returns the 429 (with Retry-After) when the budget is spent. Returned, not
+ * thrown: a client over its budget may keep knocking, and each refusal should
+ * cost less than an answer, not a trip through the error handler.
  */
-export function requestBudget(options: RateLimitOptions = {}): (c: Context, tokenId: string) => void {
+export function requestBudget(options: RateLimitOptions = {}): (c: Context, tokenId: string) => ApiError | undefined {
   const limit = options.limit ?? DEFAULT_RATE_LIMIT;
   const windowMs = options.windowMs ?? DEFAULT_RATE_WINDOW_MS;
   if (!Number.isSafeInteger(limit) || limit < 1 || !(windowMs > 0))
@@ -51,11 +54,12 @@ export function requestBudget(options: RateLimitOptions = {}): (c: Context, toke
     if (!take.allowed) {
       const waitS = Math.max(1, Math.ceil(take.retryInMs / 1000));
       c.header('X-RateLimit-Remaining', '0');
-      throw new ApiError('rate_limited', `too many requests; retry in ${waitS} s`, {
+      return new ApiError('rate_limited', `too many requests; retry in ${waitS} s`, {
         headers: { 'Retry-After': String(waitS) },
         fields: { retry_after_s: waitS },
       });
     }
     c.header('X-RateLimit-Remaining', String(Math.floor(take.tokens)));
+    return undefined;
   };
 }
