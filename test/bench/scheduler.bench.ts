@@ -93,13 +93,15 @@ async function purchaseRate(database: Database_, provider: ProxyProvider, count:
   const product = entry!.products[0]!;
   const choice = { productId: product.id, countryCode: product.countries[0]!.code, termId: product.terms[0]!.id, quantity: 1 };
   let intent = 0;
+  // Unique across runs on one file: a repeated intent key would return the earlier order instead of buying.
+  const run = Date.now().toString(36);
   const purchaseOnce = async () => {
     const quoted = await services.orders.quote(user.id, 'lumiweb', choice);
     if (!quoted.ok) throw new Error(quoted.message);
     const result = await services.orders.purchase({
       userId: user.id,
       quoteId: quoted.quote.id,
-      intentKey: `bench-${intent++}`,
+      intentKey: `bench-${run}-${intent++}`,
       channel: 'api',
     });
     if (result.kind !== 'delivered') throw new Error(`purchase ended ${result.kind}`);
@@ -165,17 +167,22 @@ async function runBench(): Promise<void> {
   const upstream = await startSimulatorProcess();
 
   try {
-    // Baseline first: the same saga on an empty database, same process, same simulator.
+    // The baseline: the same saga on an empty database, same process, same simulator; measured before
+    // and after the large database, and averaged, so a drift in the machine's load is shared by both.
     const emptyPath = join(dir, 'empty.db');
-    const empty = openDatabase(emptyPath);
-    const emptyCheckpoints = startBackgroundCheckpoints(empty.sqlite, {
-      path: emptyPath,
-      autocheckpointPages: WAL_AUTOCHECKPOINT_PAGES,
-      busyTimeoutMs: BUSY_TIMEOUT_MS,
-    });
-    const emptyRate = await purchaseRate(empty, upstream.provider(), PURCHASES);
-    await emptyCheckpoints.stop();
-    empty.close();
+    const emptyRun = async () => {
+      const empty = openDatabase(emptyPath);
+      const emptyCheckpoints = startBackgroundCheckpoints(empty.sqlite, {
+        path: emptyPath,
+        autocheckpointPages: WAL_AUTOCHECKPOINT_PAGES,
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
+      });
+      const rate = await purchaseRate(empty, upstream.provider(), PURCHASES);
+      await emptyCheckpoints.stop();
+      empty.close();
+      return rate;
+    };
+    const emptyBefore = await emptyRun();
 
     const largePath = join(dir, 'large.db');
     // BENCH_TEMPLATE=<file>: the built database is kept there and copied from on later runs (building takes minutes).
@@ -247,6 +254,9 @@ async function runBench(): Promise<void> {
     console.log(`after the purchases: rss ${memoryNow()}`);
     await checkpoints.stop();
     database.close();
+    const emptyAfter = await emptyRun();
+    const emptyRate = (emptyBefore + emptyAfter) / 2;
+    console.log(`purchases/s on the empty database: ${emptyBefore.toFixed(1)} before, ${emptyAfter.toFixed(1)} after`);
     const ratio = largeRate / emptyRate;
     const rss = peakRssMb();
 
