@@ -11,7 +11,7 @@ import type { Db } from '../db/client.js';
 import { linkedUpstreamOrders } from '../db/schema/index.js';
 import type { ProxyProvider, TermOption, UpstreamProxy, UsageReport } from '../providers/types.js';
 import type { Catalog } from './catalog.js';
-import type { SubscriptionRow } from './order-store.js';
+import { proxyFields, type SubscriptionRow } from './order-store.js';
 
 export type LinkedOrderRow = typeof linkedUpstreamOrders.$inferSelect;
 
@@ -83,19 +83,20 @@ export function createLinkedOrderStore(db: Db) {
 
     /** Inside the saga's settling transaction. */
     link(input: { orderId: string; subscriptionId: string; providerId: string; proxy: UpstreamProxy; createdAt: number }): void {
-      const { proxy } = input;
+      // The same mapping a proxy card's row gets from what the upstream reported.
+      const { upstreamId, host, httpPort, socks5Port, login, password, trafficLimitMb } = proxyFields(input.proxy);
       db.insert(linkedUpstreamOrders)
         .values({
           orderId: input.orderId,
           subscriptionId: input.subscriptionId,
           providerId: input.providerId,
-          upstreamId: proxy.upstreamId,
-          host: proxy.host,
-          httpPort: proxy.httpPort ?? null,
-          socks5Port: proxy.socks5Port ?? null,
-          login: proxy.login,
-          password: proxy.password,
-          trafficLimitMb: proxy.trafficLimitGb === undefined ? null : Math.round(proxy.trafficLimitGb * 1000),
+          upstreamId,
+          host,
+          httpPort,
+          socks5Port,
+          login,
+          password,
+          trafficLimitMb,
           createdAt: input.createdAt,
         })
         .run();

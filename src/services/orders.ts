@@ -670,27 +670,7 @@ export function createOrders(deps: OrdersDeps) {
         if (owner) continue;
         recordProxy(order, labels, proxy);
       }
-      captureOnce(order);
-      deps.referralRewards?.orderCaptured(order);
-      const cost = result.costCents ?? order.quotedCostCents;
-      recordUpstreamCost(order, cost);
-      store.transition(
-        order.id,
-        OPEN_STATES,
-        'delivered',
-        { upstreamOrderId: result.upstreamOrderId, upstreamCostCents: cost, nextCheckAt: null },
-        now(),
-      );
-      webhookEvents.delivered(order);
-      if (!interactive) {
-        outbox.enqueue({
-          audience: 'user',
-          userId: order.userId,
-          kind: 'order_delivered',
-          payload: { orderId: order.id },
-          dedupeKey: `delivered:${order.id}`,
-        });
-      }
+      bookDelivery(order, result, interactive);
       return true;
     });
     if (conflict) {
@@ -717,11 +697,7 @@ export function createOrders(deps: OrdersDeps) {
       if (subId && newExpiresAt !== null) {
         store.updateSubscription(subId, { expiresAt: newExpiresAt, status: 'active', lastSyncedAt: now() });
       }
-      captureOnce(order);
-      deps.referralRewards?.orderCaptured(order);
-      const cost = result.costCents ?? order.quotedCostCents;
-      recordUpstreamCost(order, cost);
-      store.transition(order.id, OPEN_STATES, 'delivered', { upstreamCostCents: cost, nextCheckAt: null }, now());
+      const cost = bookDelivery(order, result, interactive);
       if (cost > order.priceCents) {
         // The renewal stands (the upstream did it), but it sold at a loss: a person looks at the price rules.
         outbox.enqueue({
@@ -735,17 +711,6 @@ export function createOrders(deps: OrdersDeps) {
             why: `the upstream charged ${cost} cents for a renewal sold at ${order.priceCents} cents`,
           },
           dedupeKey: `cost-over-price:${order.id}`,
-        });
-      }
-      webhookEvents.delivered(order);
-      webhookEvents.renewed(order);
-      if (!interactive) {
-        outbox.enqueue({
-          audience: 'user',
-          userId: order.userId,
-          kind: 'renewal_delivered',
-          payload: { orderId: order.id },
-          dedupeKey: `delivered:${order.id}`,
         });
       }
     });
@@ -783,28 +748,7 @@ export function createOrders(deps: OrdersDeps) {
         return;
       }
       if (!linkedTo) linkedOrders.link({ orderId: order.id, subscriptionId, providerId: order.providerId, proxy, createdAt: now() });
-      captureOnce(order);
-      deps.referralRewards?.orderCaptured(order);
-      const cost = result.costCents ?? order.quotedCostCents;
-      recordUpstreamCost(order, cost);
-      store.transition(
-        order.id,
-        OPEN_STATES,
-        'delivered',
-        { upstreamOrderId: result.upstreamOrderId, upstreamCostCents: cost, nextCheckAt: null },
-        now(),
-      );
-      webhookEvents.delivered(order);
-      webhookEvents.renewed(order);
-      if (!interactive) {
-        outbox.enqueue({
-          audience: 'user',
-          userId: order.userId,
-          kind: 'renewal_delivered',
-          payload: { orderId: order.id },
-          dedupeKey: `delivered:${order.id}`,
-        });
-      }
+      bookDelivery(order, result, interactive);
     });
     if (conflict) {
       logger.error('linked traffic order conflicts with an earlier order', { orderId: order.id, conflict });
@@ -871,6 +815,43 @@ export function createOrders(deps: OrdersDeps) {
   }
 
   /** What the upstream charged, for margins; an upstream's own free trial charged nothing and books nothing. */
+  /**
+   * What every delivery books inside its settling transaction: the hold captured (once), the referral
+   * reward, the upstream's cost, the order delivered, the customer's webhooks, and the notice when the
+   * customer is not waiting in the bot. A renewal (a linked traffic order too) is also `renewed`.
+   * Returns the upstream cost booked.
+   */
+  function bookDelivery(
+    order: OrderRow,
+    result: { costCents?: number | undefined; upstreamOrderId?: string },
+    interactive: boolean,
+  ): number {
+    captureOnce(order);
+    deps.referralRewards?.orderCaptured(order);
+    const cost = result.costCents ?? order.quotedCostCents;
+    recordUpstreamCost(order, cost);
+    store.transition(
+      order.id,
+      OPEN_STATES,
+      'delivered',
+      { upstreamOrderId: result.upstreamOrderId, upstreamCostCents: cost, nextCheckAt: null },
+      now(),
+    );
+    const renewal = order.kind === 'renewal';
+    webhookEvents.delivered(order);
+    if (renewal) webhookEvents.renewed(order);
+    if (!interactive) {
+      outbox.enqueue({
+        audience: 'user',
+        userId: order.userId,
+        kind: renewal ? 'renewal_delivered' : 'order_delivered',
+        payload: { orderId: order.id },
+        dedupeKey: `delivered:${order.id}`,
+      });
+    }
+    return cost;
+  }
+
   function recordUpstreamCost(order: OrderRow, cost: number) {
     if (cost > 0) wallet.recordUpstreamCost({ orderId: order.id, provider: order.providerId, amountCents: cost });
   }

@@ -7,7 +7,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { EXPORT_FORMATS } from '../../domain/proxy-format.js';
-import type { ProxyTarget } from '../../providers/types.js';
+import type { ProxyTarget, TargetingOptions } from '../../providers/types.js';
 import type { Targeting, TargetingResult } from '../../services/targeting.js';
 import { requireScope } from '../middlewares/auth.js';
 import { invalidRequest } from '../middlewares/body.js';
@@ -115,6 +115,14 @@ function failed(result: Exclude<TargetingResult<unknown>, { ok: true }>): ApiErr
   return quoteRefusal(result.reason, result.message);
 }
 
+/** The geo and session targets a proxy or product takes, as the API shows them (`TargetingOptionsSchema`). */
+export function targetingOptionsView({ countries, stickyLifetimes }: TargetingOptions) {
+  return {
+    countries: countries.map((country) => ({ ...country, iso: country.iso ?? null })),
+    sticky_lifetimes: stickyLifetimes.map((l) => ({ id: l.id, label: l.label, max_minutes: l.maxMinutes ?? null })),
+  };
+}
+
 function targetView(target: ProxyTarget) {
   return {
     country: target.countryCode ?? null,
@@ -133,17 +141,7 @@ export function proxyTargetingRoutes(targeting: Targeting) {
   app.openapi(getTargeting, async (c) => {
     const options = await targeting.options(c.get('principal').userId, c.req.valid('param').id);
     if (!options.ok) throw failed(options);
-    const { countries, stickyLifetimes } = options.value;
-    return c.json(
-      {
-        success: true as const,
-        targeting: {
-          countries: countries.map((country) => ({ ...country, iso: country.iso ?? null })),
-          sticky_lifetimes: stickyLifetimes.map((l) => ({ id: l.id, label: l.label, max_minutes: l.maxMinutes ?? null })),
-        },
-      },
-      200,
-    );
+    return c.json({ success: true as const, targeting: targetingOptionsView(options.value) }, 200);
   });
 
   app.openapi(connectionString, async (c) => {

@@ -10,7 +10,7 @@ import { requireScope } from '../middlewares/auth.js';
 import { ApiError } from '../middlewares/errors.js';
 import { apiRouter } from '../openapi.js';
 import { errors, SCOPED_ERRORS, success } from '../schemas/common.js';
-import { TargetingOptionsSchema } from './proxy-targeting.js';
+import { TargetingOptionsSchema, targetingOptionsView } from './proxy-targeting.js';
 import { quoteRefusal } from './views.js';
 
 const slug = z.string().trim().min(1).max(100);
@@ -36,17 +36,7 @@ export function purchaseTargetingRoutes(services: { purchaseTargets: PurchaseTar
     if (!services.catalog.provider(provider)) throw new ApiError('not_found', 'no such provider; see GET /catalog');
     const options = await services.purchaseTargets.options(provider, product);
     if (!options.ok) throw quoteRefusal(options.reason === 'invalid_target' ? 'unsupported' : options.reason, options.message);
-    const { countries, stickyLifetimes } = options.value;
-    return c.json(
-      {
-        success: true as const,
-        targeting: {
-          countries: countries.map((country) => ({ ...country, iso: country.iso ?? null })),
-          sticky_lifetimes: stickyLifetimes.map((l) => ({ id: l.id, label: l.label, max_minutes: l.maxMinutes ?? null })),
-        },
-      },
-      200,
-    );
+    return c.json({ success: true as const, targeting: targetingOptionsView(options.value) }, 200);
   });
   return app;
 }
