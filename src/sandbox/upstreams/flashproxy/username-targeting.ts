@@ -19,15 +19,16 @@
  *   instead of seconds"; "Pools 2, 3, 5 … Use `-time-<seconds>`"; "Pool 4 … No
  *   duration control available". No other product documents `-time-`.
  *
- * The documents give the keys in one order (country, state, city, then
- * session and time; zip and asn follow the country in their examples), and
- * each key once; a username out of that order, with an unknown key, a key
- * without a value, or a value the product's catalog does not list is refused.
+ * The documents write the keys in one order (country, state, city, then
+ * session and time; zip and asn follow the country in their examples) but do
+ * not say another order is refused, so any order is taken. Each key may come
+ * once; a username with a key twice, an unknown key, a key without a value, or
+ * a value the product's catalog does not list is refused.
  */
 import { capabilitiesOf, geoDimensionsOf, type CanonicalKey } from './geo.js';
 
-const KEY_ORDER = ['country', 'state', 'city', 'zip', 'asn', 'session', 'time'] as const;
-type TargetKey = (typeof KEY_ORDER)[number];
+const TARGET_KEYS = ['country', 'state', 'city', 'zip', 'asn', 'session', 'time'] as const;
+type TargetKey = (typeof TARGET_KEYS)[number];
 
 /** `-time-` values per pool; a product not listed documents none. */
 const TIME_VALUES: Partial<Record<CanonicalKey, RegExp>> = {
@@ -60,13 +61,10 @@ export function routeTargetedUsername(product: string, base: string, pairs: Read
   const { key: pool, dims } = found;
   const can = capabilitiesOf(dims);
   const values: Partial<Record<TargetKey, string>> = {};
-  let last = -1;
   for (const [key, value] of pairs) {
-    const at = KEY_ORDER.indexOf(key as TargetKey);
-    if (at === -1) return refuse(`unknown parameter ${key}`);
-    if (at <= last) return refuse(`${key} out of order or repeated`);
+    if (!TARGET_KEYS.includes(key as TargetKey)) return refuse(`unknown parameter ${key}`);
+    if (values[key as TargetKey] !== undefined) return refuse(`${key} repeated`);
     if (value.length === 0) return refuse(`${key} without a value`);
-    last = at;
     values[key as TargetKey] = value;
   }
   const country = values.country?.toLowerCase();
