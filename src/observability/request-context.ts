@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import { requestHeader, setAnswerHeader } from '../lib/http-headers.js';
 import { withLogFields } from '../logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -15,15 +16,11 @@ const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 export function requestContext(options: { metrics?: Metrics } = {}): MiddlewareHandler {
   return async (c, next) => {
-    const offered = c.req.header(REQUEST_ID_HEADER);
+    const offered = requestHeader(c, 'x-request-id');
     const requestId = offered && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
     const started = performance.now();
-    // Set before the answer exists, so it is built with it: a header added to a finished answer makes
-    // Hono copy it, which turns node-server's ready body into a stream read back chunk by chunk.
-    c.header(REQUEST_ID_HEADER, requestId);
-    // Every answer here is built through the context (c.json, c.body…), which carries the prepared header.
-    // A route returning a raw Response would go without it; checking for that here would cost every
-    // request a Headers object built from node-server's plain one, about a twentieth of a `GET /balance`.
+    // Set before the answer exists, so every answer carries it (over Node's server, a raw Response too).
+    setAnswerHeader(c, REQUEST_ID_HEADER, requestId);
     await withLogFields({ requestId }, next);
     options.metrics?.httpRequest(routeOf(c), c.req.method, c.res.status, (performance.now() - started) / 1000);
   };

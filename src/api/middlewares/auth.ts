@@ -7,6 +7,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Bans } from '../../services/operator-console.js';
 import type { TokenScope, Tokens } from '../../services/tokens.js';
+import { requestHeader } from '../../lib/http-headers.js';
 import { ApiError } from './errors.js';
 
 export interface ApiPrincipal {
@@ -44,7 +45,7 @@ export function authenticate(tokens: Pick<Tokens, 'verify'>, bans?: Pick<Bans, '
 
 /** Who the request's token belongs to; 401 for a missing, malformed, unknown, revoked or expired one, 403 for a banned customer. */
 export function principalOf(c: Context, tokens: Pick<Tokens, 'verify'>, bans?: Pick<Bans, 'banOf'>): ApiPrincipal {
-  const token = presentedToken(c.req.header('authorization'), c.req.header('x-api-token'));
+  const token = presentedToken(requestHeader(c, 'authorization'), requestHeader(c, 'x-api-token'));
   if (!token) throw unauthorized();
   const verified = tokens.verify(token);
   if (!verified.ok) throw unauthorized();

@@ -7,6 +7,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import { requestHeader } from '../../lib/http-headers.js';
 import { ApiError, type IssueDetail } from './errors.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -26,7 +27,7 @@ export function bodyLimit(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
 
 /** Throws 413 when the declared Content-Length is over `maxBytes`. */
 export function checkDeclaredLength(c: Context, maxBytes = MAX_BODY_BYTES): void {
-  const declared = c.req.header('content-length');
+  const declared = requestHeader(c, 'content-length');
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
 }
 
@@ -48,9 +49,9 @@ export function requireJsonBody(): MiddlewareHandler {
 
 /** Throws 415 when the request has a body that does not say it is JSON. */
 export function checkJsonMediaType(c: Context): void {
-  const length = c.req.header('content-length');
-  const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
-  if (hasBody && !JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
+  const length = requestHeader(c, 'content-length');
+  const hasBody = (length !== undefined && length !== '0') || requestHeader(c, 'transfer-encoding') !== undefined;
+  if (hasBody && !JSON_MEDIA_TYPE.test(requestHeader(c, 'content-type') ?? '')) {
     throw new ApiError('unsupported_media_type', 'the request body must be JSON: send Content-Type: application/json');
   }
 }

@@ -8,6 +8,7 @@
 import type { Context, ErrorHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../../logger.js';
+import { setAnswerHeader } from '../../lib/http-headers.js';
 
 export type ApiErrorCode =
   | 'invalid_json'
@@ -82,7 +83,7 @@ export function errorBody(code: ApiErrorCode, message: string, details?: IssueDe
 }
 
 export function errorResponse(c: Context, error: ApiError): Response {
-  for (const [name, value] of Object.entries(error.extra.headers ?? {})) c.header(name, value);
+  for (const [name, value] of Object.entries(error.extra.headers ?? {})) setAnswerHeader(c, name, value);
   return c.json(errorBody(error.code, error.message, error.extra.details, error.extra.fields), error.status);
 }
 

@@ -12,6 +12,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../logger.js';
 import type { Bans } from '../../services/operator-console.js';
 import type { Tokens } from '../../services/tokens.js';
+import { setAnswerHeader } from '../../lib/http-headers.js';
 import { type ApiEnv, principalOf } from './auth.js';
 import { checkDeclaredLength, checkJsonMediaType, MAX_BODY_BYTES } from './body.js';
 import { errorResponse } from './errors.js';
@@ -34,9 +35,7 @@ export function apiGate(options: ApiGateOptions): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const started = performance.now();
     // Everything here is per customer, and some of it is credentials: no cache anywhere may keep it.
-    // Set before the answer exists: a header added afterwards makes Hono copy the finished Response,
-    // which turns node-server's ready body into a stream and costs more than the rest of the request.
-    c.header('Cache-Control', 'no-store');
+    setAnswerHeader(c, 'Cache-Control', 'no-store');
     // Cheapest refusals first, and the rate budget before any route does database work.
     checkDeclaredLength(c, maxBodyBytes);
     checkJsonMediaType(c);

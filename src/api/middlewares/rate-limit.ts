@@ -6,6 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { TokenBuckets } from '../../lib/rate-limit.js';
+import { setAnswerHeader } from '../../lib/http-headers.js';
 import type { ApiEnv } from './auth.js';
 import { ApiError } from './errors.js';
 
@@ -50,16 +51,16 @@ export function requestBudget(options: RateLimitOptions = {}): (c: Context, toke
 
   return (c, tokenId) => {
     const take = buckets.take(tokenId);
-    c.header('X-RateLimit-Limit', limitHeader);
+    setAnswerHeader(c, 'X-RateLimit-Limit', limitHeader);
     if (!take.allowed) {
       const waitS = Math.max(1, Math.ceil(take.retryInMs / 1000));
-      c.header('X-RateLimit-Remaining', '0');
+      setAnswerHeader(c, 'X-RateLimit-Remaining', '0');
       return new ApiError('rate_limited', `too many requests; retry in ${waitS} s`, {
         headers: { 'Retry-After': String(waitS) },
         fields: { retry_after_s: waitS },
       });
     }
-    c.header('X-RateLimit-Remaining', String(Math.floor(take.tokens)));
+    setAnswerHeader(c, 'X-RateLimit-Remaining', String(Math.floor(take.tokens)));
     return undefined;
   };
 }
