@@ -14,6 +14,7 @@
 import { and, asc, desc, eq, gte, lt, ne, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { settleTransaction, writeTransaction } from '../db/client.js';
+import { cachedUntilChange } from '../db/read-cache.js';
 import { ledgerAccounts, ledgerTransfers } from '../db/schema/index.js';
 import { MAX_AMOUNT_CENTS, isValidAmount } from '../domain/money.js';
 
@@ -52,8 +53,8 @@ export interface TopUpCorrection {
 }
 
 export interface Balance {
-  availableCents: number;
-  heldCents: number;
+  readonly availableCents: number;
+  readonly heldCents: number;
 }
 
 export interface TransferResult {
@@ -246,11 +247,13 @@ export function createWallet(db: Db, options: WalletOptions = {}) {
     return account;
   };
 
-  const balanceOf = (userId: number): Balance => {
+  // Read on every menu and every `GET /balance`; served from memory until the database changes.
+  const balanceOf = cachedUntilChange(sqlite, (userId: number): Balance => {
     const account = stmt.account.get({ id: walletAccountId(userId) });
     if (!account) throw new LedgerError('unknown_user', `unknown user ${userId}`);
-    return { availableCents: availableOf(account), heldCents: account.debitsPending };
-  };
+    // Frozen: the same object is handed to every caller until the balance changes.
+    return Object.freeze({ availableCents: availableOf(account), heldCents: account.debitsPending });
+  });
 
   /** Moves the cached totals of both accounts for one new transfer. */
   const applyToAccounts = (t: NewTransfer) => {
