@@ -1,7 +1,7 @@
 /**
  * The servers `api.bench.ts` loads, each in its own process: `hello` is a
  * bare Hono hello-world; `api` is the shop's REST API over the real services
- * on a fresh file database (production pragmas) with the LumiWeb
+ * (with the shop's request metrics and logging) on a fresh file database (production pragmas) with the LumiWeb
  * simulator (a balance large enough for every order), a funded
  * customer, their tokens and quotes ready to buy.
  * Reports its address (and the rest) to the parent over IPC.
@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { createApi } from '../../src/api/app.js';
 import { buildServices } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { startUpstream } from '../../src/sandbox/upstreams/index.js';
 
 const [role, ordersArg] = process.argv.slice(2);
@@ -24,6 +26,11 @@ process.once('disconnect', () => process.exit(0));
 process.on('message', (message) => {
   if (message === 'cpu-usage') process.send!({ cpuUsage: process.cpuUsage() });
 });
+
+/** With --expose-gc: collect what setting up left behind, before anything is measured. */
+function settleHeap(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 
 async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<string> {
   return new Promise((resolve) => {
@@ -36,7 +43,9 @@ async function listen(fetch: (request: Request) => Response | Promise<Response>)
 if (role === 'hello') {
   const app = new Hono();
   app.get('/', (c) => c.text('Hello Hono!'));
-  process.send!({ url: await listen(app.fetch) });
+  const url = await listen(app.fetch);
+  settleHeap();
+  process.send!({ url });
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
   process.once('SIGTERM', () => {
@@ -63,19 +72,18 @@ if (role === 'hello') {
     quoteIds.push(quoted.quote.id);
   }
 
+  // Built as the shop builds it (src/app.ts): request metrics and an info-level logger included.
+  const metrics = createMetrics({ db: database.db });
+  const logger = createLogger({ level: 'info' }).child({ component: 'api' });
+  const apiWith = (rateLimit: { limit: number; windowMs: number }) =>
+    createApi({ sqlite: database.sqlite, startedAt: Date.now() }, { metrics, v1: { services, logger, rateLimit } });
   // A budget the bench never reaches: the 200 path is what is measured here.
-  const app = createApi(
-    { sqlite: database.sqlite, startedAt: Date.now() },
-    { v1: { services, rateLimit: { limit: 1_000_000_000, windowMs: 1_000 } } },
-  );
-  const url = await listen(app.fetch);
+  const url = await listen(apiWith({ limit: 1_000_000_000, windowMs: 1_000 }).fetch);
   // The same API with one request an hour, spent below: every request the bench makes there is a 429.
-  const limitedApp = createApi(
-    { sqlite: database.sqlite, startedAt: Date.now() },
-    { v1: { services, rateLimit: { limit: 1, windowMs: 3_600_000 } } },
-  );
+  const limitedApp = apiWith({ limit: 1, windowMs: 3_600_000 });
   const limitedUrl = await listen(limitedApp.fetch);
   const spent = await fetch(`${limitedUrl}/api/v1/balance`, { headers: { authorization: `Bearer ${limitedToken}` } });
   if (spent.status !== 200) throw new Error(`the limited API answered ${spent.status} to its one allowed request`);
+  settleHeap();
   process.send!({ url, limitedUrl, token, limitedToken, quoteIds });
 }
