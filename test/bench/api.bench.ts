@@ -14,7 +14,7 @@
  * its event loop; the hello-world likewise. Where it can, the bench gives
  * the servers one core and autocannon the other (see PINNED).
  *
- *   npm run bench:api          BENCH_SECONDS=5 BENCH_ORDERS=1500 by default; BENCH_SMOKE=1 for a quick run
+ *   npm run bench:api          BENCH_SECONDS=3 BENCH_ROUNDS=3 BENCH_ORDERS=1500 by default; BENCH_SMOKE=1 for a quick run
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 1 : 5));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 1 : 3));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 3));
 const ORDERS = Number(process.env.BENCH_ORDERS ?? (SMOKE ? 10 : 1_500));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 
@@ -84,6 +85,21 @@ function cpuTimeOf(server: ChildProcess): Promise<number> {
   });
 }
 
+/** Each figure the median of the runs' (the runs are few and odd in number, so it is one of them). */
+function medianFigures(runs: Figures[]): Figures {
+  const median = (pick: (f: Figures) => number) => {
+    const sorted = runs.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  };
+  return {
+    reqPerS: median((f) => f.reqPerS),
+    p99Ms: median((f) => f.p99Ms),
+    non2xx: runs.reduce((sum, f) => sum + f.non2xx, 0),
+    errors: runs.reduce((sum, f) => sum + f.errors, 0),
+    cpuUsPerRequest: median((f) => f.cpuUsPerRequest),
+  };
+}
+
 async function load(server: ChildProcess, options: autocannon.Options): Promise<Figures> {
   const cpuBefore = await cpuTimeOf(server);
   const result = await autocannon({ connections: CONNECTIONS, ...options });
@@ -118,10 +134,21 @@ try {
     await load(api.child, { url: `${url}/api/v1/balance`, headers: auth(token!), duration: 1 });
   }
 
-  const helloRun = await load(hello.child, { url: `${hello.ready.url}/`, ...size });
-  const balance = await load(api.child, { url: `${url}/api/v1/balance`, headers: auth(token!), ...size });
-  const limited = await load(api.child, { url: `${limitedUrl}/api/v1/balance`, headers: auth(limitedToken!), ...size });
-  const helloAgain = await load(hello.child, { url: `${hello.ready.url}/`, ...size });
+  // Rounds of hello, balance and 429 in turn, each figure the median of its rounds: a drift in the
+  // machine's load over the run then reaches the baseline and the API alike, and one bad stretch moves
+  // no figure.
+  const rounds: { hello: Figures; balance: Figures; limited: Figures }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    rounds.push({
+      hello: await load(hello.child, { url: `${hello.ready.url}/`, ...size }),
+      balance: await load(api.child, { url: `${url}/api/v1/balance`, headers: auth(token!), ...size }),
+      limited: await load(api.child, { url: `${limitedUrl}/api/v1/balance`, headers: auth(limitedToken!), ...size }),
+    });
+  }
+  const roundRatios = rounds.map((r) => Number((r.balance.reqPerS / r.hello.reqPerS).toFixed(3)));
+  const helloRun = medianFigures(rounds.map((r) => r.hello));
+  const balance = medianFigures(rounds.map((r) => r.balance));
+  const limited = medianFigures(rounds.map((r) => r.limited));
   let next = 0;
   let firstRefusal: string | undefined;
   const orders = await load(api.child, {
@@ -145,10 +172,8 @@ try {
       },
     ],
   });
-  // The bare baseline as the mean of the runs before and after, so a drift in machine load is shared.
-  const baseline = (helloRun.reqPerS + helloAgain.reqPerS) / 2;
-  const baselineP99 = Math.max(helloRun.p99Ms, helloAgain.p99Ms);
-  const baselineCpu = (helloRun.cpuUsPerRequest + helloAgain.cpuUsPerRequest) / 2;
+  const baseline = helloRun.reqPerS;
+  const baselineCpu = helloRun.cpuUsPerRequest;
 
   const line = (name: string, f: Figures) =>
     console.log(
@@ -157,8 +182,9 @@ try {
         (f.non2xx ? `  non-2xx ${f.non2xx}` : '') +
         (f.errors ? `  errors ${f.errors}` : ''),
     );
-  line('bare Hono hello-world', { ...helloRun, reqPerS: baseline, p99Ms: baselineP99, cpuUsPerRequest: baselineCpu });
+  line('bare Hono hello-world', helloRun);
   line('GET /api/v1/balance', balance);
+  console.log(`${''.padEnd(28)} balance / hello in each round: ${roundRatios.join(', ')}`);
   line('GET /api/v1/balance (429)', limited);
   line('POST /api/v1/orders', orders);
   if (balance.non2xx > 0 || balance.errors > 0) throw new Error('the balance run had failures; the figures are not of the 200 path');
@@ -169,11 +195,12 @@ try {
   console.log(
     JSON.stringify({
       hello_req_per_s: Math.round(baseline),
-      hello_p99_ms: baselineP99,
+      hello_p99_ms: helloRun.p99Ms,
       hello_cpu_us_per_request: Math.round(baselineCpu),
       balance_req_per_s: Math.round(balance.reqPerS),
       balance_p99_ms: balance.p99Ms,
       balance_ratio: Number((balance.reqPerS / baseline).toFixed(3)),
+      balance_ratio_rounds: roundRatios,
       balance_cpu_us_per_request: Math.round(balance.cpuUsPerRequest),
       balance_cpu_ratio: Number((baselineCpu / balance.cpuUsPerRequest).toFixed(3)),
       rate_limited_req_per_s: Math.round(limited.reqPerS),
