@@ -139,7 +139,16 @@ export const HOT_ITEMS: HotItem[] = [
       }),
   },
   { path: 'update', name: "a page of a customer's audit entries", run: (fx) => fx.services.audit.ofUser(fx.userId, { limit: 11 }) },
-  { path: 'update', name: 'wallet balance', run: (fx) => fx.services.wallet.balance(fx.userId) },
+  { path: 'update', name: 'wallet balance (from memory while nothing changed)', run: (fx) => fx.services.wallet.balance(fx.userId) },
+  {
+    path: 'update',
+    name: 'wallet balance just after the wallet changed (read from the database)',
+    run: (fx) => {
+      // Any write clears the cached balances, so the account row is read again: that read is the one to check.
+      fx.database.sqlite.prepare('UPDATE users SET language = language WHERE id = ?').run(fx.userId);
+      return fx.services.wallet.balance(fx.userId);
+    },
+  },
   { path: 'update', name: 'wallet history page', run: (fx) => fx.services.wallet.history(fx.userId, { limit: 10 }) },
   { path: 'update', name: 'wallet statement page', run: (fx) => fx.services.walletStatement.page(fx.userId, { limit: 10 }) },
   { path: 'update', name: 'support thread', run: (fx) => fx.services.support.supportThreadOf(fx.userId) },
