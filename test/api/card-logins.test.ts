@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCheckEndpoint, type RunningCheckEndpoint } from '../../src/sandbox/upstreams/proxy-server.js';
-import { eachTestApi, type ApiHarness } from './harness.js';
+import { buyOverApi, eachTestApi, type ApiHarness, type CheckAnswer } from './harness.js';
 
 const newApi = eachTestApi();
 let endpoint: RunningCheckEndpoint;
@@ -17,15 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => endpoint.close());
 
-async function buy(api: ApiHarness, token: string, body: Record<string, unknown>, key: string) {
-  const quoted = await api.call('POST', '/quotes', { token, body: { quantity: 1, ...body } });
-  expect(quoted.status, quoted.text).toBe(201);
-  const bought = await api.call('POST', '/orders', { token, idempotencyKey: key, body: { quote_id: quoted.json.quote.id } });
-  expect(bought.status, bought.text).toBe(201);
-  return bought.json.proxies[0] as { id: string; host: string; http_port: number | null; login: string; password: string };
+async function buy(api: ApiHarness, token: string, offer: Record<string, unknown>, key: string) {
+  const [proxy] = await buyOverApi(api, token, offer, key);
+  return proxy!;
 }
-
-type Check = { protocol: string; reachable: boolean; exit_ip: string | null; country: string | null; failure: string | null };
 
 describe('every login of a card', () => {
   it('GateProxy: export lists the linked order’s login too, and check tries and reports each login', async () => {
@@ -52,7 +47,7 @@ describe('every login of a card', () => {
 
     const checked = await api.call('POST', `/proxies/${proxy.id}/check`, { token });
     expect(checked.status, checked.text).toBe(200);
-    const logins = checked.json.logins as Array<{ login: string; order_id: string; added_traffic: boolean; checks: Check[] }>;
+    const logins = checked.json.logins as Array<{ login: string; order_id: string; added_traffic: boolean; checks: CheckAnswer[] }>;
     expect(logins.map((l) => [l.login, l.order_id, l.added_traffic])).toEqual([
       [proxy.login, api.shop.subscriptions.get(user.id, proxy.id)!.orderId, false],
       [linked.username, added.json.order.id, true],

@@ -5,6 +5,7 @@
  * it exactly as a customer's script would.
  */
 import type { ProxyCheckSettings } from '../../src/services/proxy-checker.js';
+import { expect } from 'vitest';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -133,4 +134,37 @@ export async function quoteFirst(api: ApiHarness, token: string, provider: Provi
 /** `startApi` for a test file: each API is checked (invariants) and closed after its test. */
 export function eachTestApi() {
   return checkedAfterEachTest(startApi, (api) => api.shop.orders.checkInvariants());
+}
+
+/** A proxy as POST /orders answers it. */
+export interface BoughtProxy {
+  id: string;
+  host: string;
+  http_port: number | null;
+  socks5_port: number | null;
+  login: string;
+  password: string;
+}
+
+/** One protocol's result in a POST /proxies/{id}/check answer. */
+export interface CheckAnswer {
+  protocol: string;
+  reachable: boolean;
+  exit_ip: string | null;
+  country: string | null;
+  failure: string | null;
+}
+
+/** POST /quotes for `offer` (quantity 1 unless it says), then POST /orders for that quote: the proxies delivered. */
+export async function buyOverApi(
+  api: ApiHarness,
+  token: string,
+  offer: Record<string, unknown>,
+  idempotencyKey: string,
+): Promise<BoughtProxy[]> {
+  const quoted = await api.call('POST', '/quotes', { token, body: { quantity: 1, ...offer } });
+  expect(quoted.status, `${String(offer.product)}: ${quoted.text}`).toBe(201);
+  const bought = await api.call('POST', '/orders', { token, idempotencyKey, body: { quote_id: quoted.json.quote.id } });
+  expect(bought.status, `${String(offer.product)}: ${bought.text}`).toBe(201);
+  return bought.json.proxies;
 }

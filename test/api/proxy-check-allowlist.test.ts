@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstream } from '../../src/sandbox/upstreams/index.js';
 import { startCheckEndpoint, type RunningCheckEndpoint } from '../../src/sandbox/upstreams/proxy-server.js';
 import { CHECK_REFILL_MS, checkProxy } from '../../src/services/proxy-checker.js';
-import { eachTestApi, type ApiHarness } from './harness.js';
+import { buyOverApi, eachTestApi, type ApiHarness, type BoughtProxy } from './harness.js';
 
 const newApi = eachTestApi();
 let endpoint: RunningCheckEndpoint;
@@ -21,15 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => endpoint.close());
 
-interface BoughtProxy {
-  id: string;
-  host: string;
-  http_port: number | null;
-  socks5_port: number | null;
-  login: string;
-  password: string;
-}
-
 async function buy(api: ApiHarness, token: string, productId: string): Promise<BoughtProxy> {
   const catalog = await api.call('GET', '/catalog', { token });
   const product = catalog.json.providers
@@ -37,11 +28,8 @@ async function buy(api: ApiHarness, token: string, productId: string): Promise<B
     .products.find((p: { id: string }) => p.id === productId);
   const country = product.countries.find((c: { available: boolean }) => c.available);
   const offer = { provider: 'flashproxy', product: productId, ...(country ? { country: country.code } : {}), term: product.terms[0].id };
-  const quoted = await api.call('POST', '/quotes', { token, body: { ...offer, quantity: 1 } });
-  expect(quoted.status, quoted.text).toBe(201);
-  const bought = await api.call('POST', '/orders', { token, idempotencyKey: `buy-${productId}`, body: { quote_id: quoted.json.quote.id } });
-  expect(bought.status, bought.text).toBe(201);
-  return bought.json.proxies[0];
+  const [proxy] = await buyOverApi(api, token, offer, `buy-${productId}`);
+  return proxy!;
 }
 
 const outcomes = (json: { checks: Array<{ protocol: string; reachable: boolean; failure: string | null }> }) =>

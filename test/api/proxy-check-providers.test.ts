@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../src/providers/types.js';
 import { startCheckEndpoint, type RunningCheckEndpoint } from '../../src/sandbox/upstreams/proxy-server.js';
 import { CHECK_REFILL_MS, checkProxy } from '../../src/services/proxy-checker.js';
-import { eachTestApi, type ApiHarness } from './harness.js';
+import { buyOverApi, eachTestApi, type ApiHarness, type BoughtProxy, type CheckAnswer } from './harness.js';
 
 const newApi = eachTestApi();
 let endpoint: RunningCheckEndpoint;
@@ -19,15 +19,6 @@ beforeAll(async () => {
   endpoint = await startCheckEndpoint(() => 'NL');
 });
 afterAll(() => endpoint.close());
-
-interface BoughtProxy {
-  id: string;
-  host: string;
-  http_port: number | null;
-  socks5_port: number | null;
-  login: string;
-  password: string;
-}
 
 interface CatalogProduct {
   id: string;
@@ -49,19 +40,10 @@ async function buy(api: ApiHarness, token: string, provider: ProviderId, product
   const quantity = Math.min(2, product.quantity.max);
   const country = product.countries.find((c) => c.available);
   const offer = { provider, product: product.id, ...(country ? { country: country.code } : {}), term: product.terms[0]!.id, quantity };
-  const quoted = await api.call('POST', '/quotes', { token, body: offer });
-  expect(quoted.status, `${product.id}: ${quoted.text}`).toBe(201);
-  const bought = await api.call('POST', '/orders', {
-    token,
-    idempotencyKey: `buy-${provider}-${product.id}`,
-    body: { quote_id: quoted.json.quote.id },
-  });
-  expect(bought.status, `${product.id}: ${bought.text}`).toBe(201);
-  return bought.json.proxies;
+  return buyOverApi(api, token, offer, `buy-${provider}-${product.id}`);
 }
 
-type Check = { protocol: string; reachable: boolean; exit_ip: string | null; country: string | null; failure: string | null };
-const outcomes = (checks: Check[]) => checks.map((c) => `${c.protocol}:${c.reachable ? 'ok' : c.failure}`);
+const outcomes = (checks: CheckAnswer[]) => checks.map((c) => `${c.protocol}:${c.reachable ? 'ok' : c.failure}`);
 
 /** Every provider, with the products that must be among those checked (the catalog may offer more). */
 const PROVIDERS: Record<ProviderId, string[]> = {
@@ -104,7 +86,7 @@ describe('Check by API, every provider and product, on the simulators’ real pr
           ).toBe(true);
           const checked = await api.call('POST', `/proxies/${proxy.id}/check`, { token });
           expect(checked.status, checked.text).toBe(200);
-          const checks = checked.json.checks as Check[];
+          const checks = checked.json.checks as CheckAnswer[];
           // Every protocol the product was sold with, and each one works.
           expect(checks.map((c) => c.protocol).sort(), product.id).toEqual(
             [proxy.http_port === null ? [] : ['http'], proxy.socks5_port === null ? [] : ['socks5']].flat(),

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countryExitAddress } from '../../src/sandbox/upstreams/exit-countries.js';
 import { startCheckEndpoint, type RunningCheckEndpoint } from '../../src/sandbox/upstreams/proxy-server.js';
 import { checkProxy } from '../../src/services/proxy-checker.js';
-import { eachTestApi, type ApiHarness } from './harness.js';
+import { buyOverApi, eachTestApi, type ApiHarness, type CheckAnswer } from './harness.js';
 
 const newApi = eachTestApi();
 let endpoint: RunningCheckEndpoint;
@@ -21,17 +21,9 @@ beforeAll(async () => {
 });
 afterAll(() => endpoint.close());
 
-type Check = { protocol: string; reachable: boolean; exit_ip: string | null; country: string | null; failure: string | null };
-
 async function buyTargeted(api: ApiHarness, token: string, product: string, target: unknown, key: string) {
-  const quoted = await api.call('POST', '/quotes', {
-    token,
-    body: { provider: 'flashproxy', product, term: '1gb', quantity: 1, ...(target ? { target } : {}) },
-  });
-  expect(quoted.status, quoted.text).toBe(201);
-  const bought = await api.call('POST', '/orders', { token, idempotencyKey: key, body: { quote_id: quoted.json.quote.id } });
-  expect(bought.status, bought.text).toBe(201);
-  return bought.json.proxies[0] as { id: string; host: string; http_port: number; socks5_port: number; login: string; password: string };
+  const [proxy] = await buyOverApi(api, token, { provider: 'flashproxy', product, term: '1gb', ...(target ? { target } : {}) }, key);
+  return proxy!;
 }
 
 describe('checking a proxy bought with a target', () => {
@@ -52,8 +44,8 @@ describe('checking a proxy bought with a target', () => {
     expect(checked.status, checked.text).toBe(200);
     const germany = countryExitAddress('de');
     const expected = { reachable: true, country: 'DE', failure: null, ...(germany ? { exit_ip: germany } : {}) };
-    expect(checked.json.checks.map((c: Check) => c.protocol)).toEqual(['http', 'socks5']);
-    for (const check of checked.json.checks as Check[]) expect(check).toMatchObject(expected);
+    expect(checked.json.checks.map((c: CheckAnswer) => c.protocol)).toEqual(['http', 'socks5']);
+    for (const check of checked.json.checks as CheckAnswer[]) expect(check).toMatchObject(expected);
     // The login tried is the one on the card.
     expect(checked.json.logins).toHaveLength(1);
     expect(checked.json.logins[0]).toMatchObject({ login: proxy.login, order_id: base.orderId, added_traffic: false });
@@ -62,14 +54,14 @@ describe('checking a proxy bought with a target', () => {
     // A rotating city target on another product, and a proxy bought without a target.
     const paris = await buyTargeted(api, token, 'residential-lite', { country: 'fr', city: 'paris' }, 'buy-paris');
     const parisCheck = await api.call('POST', `/proxies/${paris.id}/check`, { token });
-    expect((parisCheck.json.checks as Check[]).map((c) => [c.reachable, c.country])).toEqual([
+    expect((parisCheck.json.checks as CheckAnswer[]).map((c) => [c.reachable, c.country])).toEqual([
       [true, 'FR'],
       [true, 'FR'],
     ]);
     const plain = await buyTargeted(api, token, 'residential', undefined, 'buy-plain');
     const plainCheck = await api.call('POST', `/proxies/${plain.id}/check`, { token });
     const exit = api.shop.upstream('flashproxy').proxyServer!.exitAddress;
-    expect((plainCheck.json.checks as Check[]).map((c) => [c.reachable, c.exit_ip, c.country])).toEqual([
+    expect((plainCheck.json.checks as CheckAnswer[]).map((c) => [c.reachable, c.exit_ip, c.country])).toEqual([
       [true, exit, 'US'],
       [true, exit, 'US'],
     ]);
