@@ -6,11 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { createReminderJob } from '../../src/scheduler/jobs/reminders.js';
-import type { EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
 import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { createNotifier } from '../../src/services/notifier.js';
 import type { CreateBotDeps } from '../../src/bot/index.js';
-import { has, startBotShop, type BotShop } from '../helpers/bot-shop.js';
+import { command, has, startBotShop, type BotShop } from '../helpers/bot-shop.js';
 import { firstChoice } from '../helpers/shop.js';
 
 let world: BotShop | undefined;
@@ -34,12 +33,6 @@ async function withOperators() {
   options.bot.adminIds = [olga.id];
   await world.restartBot();
   return { world, olga, max, group };
-}
-
-/** Types a command in the group and waits for the bot's answer to it. */
-async function command(user: EmulatedUser, group: EmulatedGroup, text: string) {
-  await user.sendIn(group, text);
-  return group.waitForMessage(() => true, { timeoutMs: 5_000 });
 }
 
 /** A customer who has bought one proxy through the services. */

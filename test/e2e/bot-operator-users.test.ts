@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CreateBotDeps } from '../../src/bot/index.js';
 import { telegramMessageSender } from '../../src/bot/notifier-port.js';
 import { silentLogger } from '../../src/logger.js';
-import type { ChatMessage, EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
+import type { EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
 import { createNotifier, type Notifier } from '../../src/services/notifier.js';
-import { has, startBotShop, type BotShop } from '../helpers/bot-shop.js';
+import { command, has, startBotShop, type BotShop } from '../helpers/bot-shop.js';
 import { startTopUpWorld, type TopUpWorld } from '../helpers/bot-topup.js';
 import { firstChoice } from '../helpers/shop.js';
 import { waitFor } from '../helpers/wait.js';
@@ -63,12 +63,6 @@ async function withConsole(shopOptions: { upstreamTimeoutMs?: number; orders?: {
     limits: { perSecond: 1_000, perChatPerSecond: 1_000, perGroupPerMinute: 1_000, globalMarginMs: 0, chatMarginMs: 0 },
   });
   return { w, olga, pavel, max, group, notifier };
-}
-
-/** Types a command in the group and waits for the bot's answer that matches. */
-async function command(user: EmulatedUser, group: EmulatedGroup, text: string, until: (m: ChatMessage) => boolean = () => true) {
-  await user.sendIn(group, text);
-  return group.waitForMessage(until, { timeoutMs: 5_000 });
 }
 
 /** Alice (@alice_b), with a delivered LumiWeb proxy and $100 before buying it. */

@@ -4,10 +4,9 @@
  * link or types it on the buy summary, and the ledger says what was paid.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CreateBotDeps } from '../../src/bot/index.js';
 import { formatCents } from '../../src/domain/money.js';
-import type { EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
-import { has, labels, press, say, startBotShop, type BotShop } from '../helpers/bot-shop.js';
+import type { EmulatedUser } from '../../src/sandbox/telegram/index.js';
+import { command, has, labels, press, say, startBotShopWithOperator, type BotShop } from '../helpers/bot-shop.js';
 import { firstChoice } from '../helpers/shop.js';
 
 let world: BotShop | undefined;
@@ -21,19 +20,9 @@ afterEach(async () => {
 });
 
 async function withOperators() {
-  const options: { bot: Partial<CreateBotDeps> } = { bot: {} };
-  world = await startBotShop(['proxy-ipv4'], options);
-  const olga = world.emu.user({ firstName: 'Olga', startedBot: true });
-  const group = world.emu.group({ title: 'Operators', members: [olga], admins: [olga] });
-  options.bot.operatorChatId = group.id;
-  options.bot.adminIds = [olga.id];
-  await world.restartBot();
-  return { w: world, olga, group };
-}
-
-async function command(user: EmulatedUser, group: EmulatedGroup, text: string) {
-  await user.sendIn(group, text);
-  return group.waitForMessage(() => true, { timeoutMs: 5_000 });
+  const operators = await startBotShopWithOperator(['proxy-ipv4']);
+  world = operators.w;
+  return operators;
 }
 
 /** Buy → proxy-ipv4 → IPv4 → USA → 30 days → 1: the summary. */

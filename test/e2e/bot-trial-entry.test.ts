@@ -6,11 +6,9 @@
  * upstream gives. Real bot, Telegram emulator, upstream simulators, SQLite.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CreateBotDeps } from '../../src/bot/index.js';
 import { isoDateTime } from '../../src/bot/format.js';
 import type { ProviderId } from '../../src/providers/types.js';
-import type { EmulatedGroup, EmulatedUser } from '../../src/sandbox/telegram/index.js';
-import { has, labels, press, say, startBotShop, type BotShop } from '../helpers/bot-shop.js';
+import { command, has, labels, press, say, startBotShopWithOperator, type BotShop } from '../helpers/bot-shop.js';
 import { firstChoice } from '../helpers/shop.js';
 
 let world: BotShop | undefined;
@@ -24,19 +22,9 @@ afterEach(async () => {
 });
 
 async function withOperators(providers: ProviderId[]) {
-  const options: { bot: Partial<CreateBotDeps> } = { bot: {} };
-  world = await startBotShop(providers, options);
-  const olga = world.emu.user({ firstName: 'Olga', startedBot: true });
-  const group = world.emu.group({ title: 'Operators', members: [olga], admins: [olga] });
-  options.bot.operatorChatId = group.id;
-  options.bot.adminIds = [olga.id];
-  await world.restartBot();
-  return { w: world, olga, group };
-}
-
-async function command(user: EmulatedUser, group: EmulatedGroup, text: string) {
-  await user.sendIn(group, text);
-  return group.waitForMessage(() => true, { timeoutMs: 5_000 });
+  const operators = await startBotShopWithOperator(providers);
+  world = operators.w;
+  return operators;
 }
 
 const TRIAL_BUTTON = /^🎁/;

@@ -8,7 +8,13 @@
 import { createKvStorage } from '../../src/db/kv-storage.js';
 import { createLogger } from '../../src/logger.js';
 import type { ProviderId } from '../../src/providers/types.js';
-import { startTelegramEmulator, type EmulatedUser, type NewUser, type TelegramEmulator } from '../../src/sandbox/telegram/index.js';
+import {
+  startTelegramEmulator,
+  type EmulatedGroup,
+  type EmulatedUser,
+  type NewUser,
+  type TelegramEmulator,
+} from '../../src/sandbox/telegram/index.js';
 import type { ChatMessage } from '../../src/sandbox/telegram/index.js';
 import { createTokens } from '../../src/services/tokens.js';
 import { createBot, startBot, type CreateBotDeps, type ShopBot } from '../../src/bot/index.js';
@@ -112,6 +118,30 @@ export async function press(
 export async function say(user: EmulatedUser, text: string, until: (m: ChatMessage) => boolean, timeoutMs = 5_000): Promise<ChatMessage> {
   await user.send(text);
   return user.waitForMessage(until, { timeoutMs });
+}
+
+/** Types `text` (a command) in the group and waits for the bot's next message there that matches. */
+export async function command(
+  user: EmulatedUser,
+  group: EmulatedGroup,
+  text: string,
+  until: (m: ChatMessage) => boolean = () => true,
+  timeoutMs = 5_000,
+): Promise<ChatMessage> {
+  await user.sendIn(group, text);
+  return group.waitForMessage(until, { timeoutMs });
+}
+
+/** A shop whose operator group has one admin, Olga, who has started the bot. */
+export async function startBotShopWithOperator(ids: ProviderId[]): Promise<{ w: BotShop; olga: EmulatedUser; group: EmulatedGroup }> {
+  const options: { bot: Partial<CreateBotDeps> } = { bot: {} };
+  const w = await startBotShop(ids, options);
+  const olga = w.emu.user({ firstName: 'Olga', startedBot: true });
+  const group = w.emu.group({ title: 'Operators', members: [olga], admins: [olga] });
+  options.bot.operatorChatId = group.id;
+  options.bot.adminIds = [olga.id];
+  await w.restartBot();
+  return { w, olga, group };
 }
 
 export const has = (text: string | RegExp) => (m: ChatMessage) =>
