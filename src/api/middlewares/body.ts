@@ -120,7 +120,7 @@ const INTENT_ROOM = 100 - 'api:'.length;
  * the two forms cannot collide either.
  */
 export function intentKeyOf(c: Context): string {
-  const key = c.req.header(IDEMPOTENCY_HEADER);
+  const key = requestHeader(c, 'idempotency-key');
   if (key === undefined || key === '') {
     throw new ApiError('idempotency_key_required', `money requests need an ${IDEMPOTENCY_HEADER} header (8–100 of A-Z a-z 0-9 _ : . -)`);
   }

@@ -5,6 +5,7 @@
  * then parses the same text instead of the consumed stream.
  */
 import type { MiddlewareHandler } from 'hono';
+import { requestHeader } from '../../lib/http-headers.js';
 import { MAX_BODY_BYTES, readCapped } from './body.js';
 import { ApiError } from './errors.js';
 
@@ -19,7 +20,7 @@ export function rawBodyOf(request: Request): string {
 
 export function bufferJsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
   return async (c, next) => {
-    const mediaType = c.req.header('content-type')?.split(';')[0]?.trim() ?? '';
+    const mediaType = requestHeader(c, 'content-type')?.split(';')[0]?.trim() ?? '';
     // Anything else would reach the validators as an empty body and read as missing fields.
     if (!JSON_MEDIA_TYPE.test(mediaType)) {
       throw new ApiError('invalid_json', 'the request body must be JSON (send Content-Type: application/json)');

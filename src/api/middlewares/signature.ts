@@ -7,6 +7,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { SignatureRefusal, TokenSigning } from '../../services/token-signing.js';
+import { requestHeader } from '../../lib/http-headers.js';
 import type { ApiEnv } from './auth.js';
 import { ApiError } from './errors.js';
 import { rawBodyOf } from './json-body.js';
@@ -22,8 +23,8 @@ const MESSAGES: Record<SignatureRefusal, string> = {
 export function requireSignature(signing: Pick<TokenSigning, 'verify'>): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const check = signing.verify(c.get('principal').tokenId, {
-      timestamp: c.req.header('x-timestamp'),
-      signature: c.req.header('x-signature'),
+      timestamp: requestHeader(c, 'x-timestamp'),
+      signature: requestHeader(c, 'x-signature'),
       method: c.req.method,
       path: c.req.path,
       rawBody: rawBodyOf(c.req.raw),
