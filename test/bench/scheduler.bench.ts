@@ -8,7 +8,8 @@
  * (target < 200 MB).
  *
  * The large database is built by a child process, so that the peak RSS
- * measured is the shop's (ticks and purchases), not the bulk loader's.
+ * measured is the shop's (ticks and purchases), not the bulk loader's; it is
+ * read before the empty-database run that follows the large one.
  *
  * BENCH_SMOKE=1 uses tiny sizes (a check that the script runs, not a measurement).
  * Last line: one JSON object with every figure.
@@ -252,19 +253,24 @@ async function runBench(): Promise<void> {
 
     const largeRate = await purchaseRate(database, upstream.provider(), PURCHASES);
     console.log(`after the purchases: rss ${memoryNow()}`);
+    // The shop's peak on the large database, read before the second baseline run: that run opens another
+    // database in this process, which is the bench's own bookkeeping, not the shop's memory at scale.
+    const rss = peakRssMb();
     await checkpoints.stop();
     database.close();
     const emptyAfter = await emptyRun();
     const emptyRate = (emptyBefore + emptyAfter) / 2;
     console.log(`purchases/s on the empty database: ${emptyBefore.toFixed(1)} before, ${emptyAfter.toFixed(1)} after`);
     const ratio = largeRate / emptyRate;
-    const rss = peakRssMb();
+    const rssWithBaselineAfter = peakRssMb();
 
     console.log(`longest event-loop block during the ticks: ${longestBlockMs.toFixed(1)} ms (target ≤ 50)`);
     console.log(
       `purchases/s: ${largeRate.toFixed(1)} on the large database, ${emptyRate.toFixed(1)} on an empty one; ratio ${ratio.toFixed(3)} (target ≥ 0.9)`,
     );
-    console.log(`peak RSS: ${rss.toFixed(0)} MB (target < 200)`);
+    console.log(
+      `peak RSS: ${rss.toFixed(0)} MB on the large database (target < 200); ${rssWithBaselineAfter.toFixed(0)} MB counting the empty-database run after it`,
+    );
     console.log(
       JSON.stringify({
         users: USERS,
@@ -277,6 +283,7 @@ async function runBench(): Promise<void> {
         empty_purchases_per_s: Number(emptyRate.toFixed(1)),
         ratio: Number(ratio.toFixed(3)),
         peak_rss_mb: Math.round(rss),
+        peak_rss_with_baseline_after_mb: Math.round(rssWithBaselineAfter),
       }),
     );
   } finally {
