@@ -9,7 +9,8 @@
  *    and cost nothing between scrapes;
  *  - counted as work happens, through the hook methods below (upstream calls
  *    via the HTTP layer's diagnostics channel, HTTP requests, sagas, outbox
- *    sends, Telegram 429s, jobs, leases);
+ *    sends, Telegram 429s, jobs, leases); HTTP requests, the most frequent,
+ *    in plain numbers of our own (http-metrics.ts);
  *  - the process itself (CPU, memory, handles, GC, event-loop lag measured
  *    with `monitorEventLoopDelay`), from prom-client's default collectors.
  */
@@ -20,6 +21,7 @@ import type { Db } from '../db/client.js';
 import { ledgerAccounts, orders, outbox } from '../db/schema/index.js';
 import { ORDER_STATES } from '../db/schema/shop.js';
 import { UPSTREAM_EXCHANGE_CHANNEL, type UpstreamExchangeEvent } from '../lib/http.js';
+import { HttpRequestMetrics } from './http-metrics.js';
 
 /** How a purchase saga ended for the customer who started it; `provisioning` is left to the reconciler. */
 export type SagaOutcome = 'delivered' | 'failed' | 'provisioning';
@@ -71,18 +73,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: SECONDS_BUCKETS,
     registers,
   });
-  const httpRequests = new Counter({
-    name: 'shop_http_requests_total',
-    help: 'HTTP requests answered, by matched route, method and status.',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers,
-  });
-  const httpDuration = new Histogram({
-    name: 'shop_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by matched route and method.',
-    labelNames: ['route', 'method'] as const,
-    buckets: SECONDS_BUCKETS,
-    registers,
+  const http = new HttpRequestMetrics(registry, {
+    counter: { name: 'shop_http_requests_total', help: 'HTTP requests answered, by matched route, method and status.' },
+    histogram: {
+      name: 'shop_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by matched route and method.',
+      buckets: SECONDS_BUCKETS,
+    },
   });
   const sagaDuration = new Histogram({
     name: 'shop_saga_duration_seconds',
@@ -137,8 +134,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     contentType: registry.contentType,
     render: () => registry.metrics(),
     httpRequest(route, method, status, seconds) {
-      httpRequests.inc({ route, method, status: String(status) });
-      httpDuration.observe({ route, method }, seconds);
+      http.record(route, method, status, seconds);
     },
     sagaSettled(providerId, outcome, seconds) {
       sagaDuration.observe({ provider: providerId, outcome }, seconds);
