@@ -3,8 +3,12 @@
  * API and payment webhooks. Routes stay thin and call services.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono, type Context, type Env, type Schema } from 'hono';
+import { Hono, type Context, type Env, type ErrorHandler, type Schema } from 'hono';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { Sqlite } from '../db/client.js';
+import { FlatChainRouter } from '../lib/flat-chain-router.js';
 import { docsRoutes } from './docs.js';
 import { OPENAPI_DOCUMENT_PATH } from './openapi.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -48,16 +52,17 @@ export interface ApiOptions {
 }
 
 export function createApi(deps: ApiDeps, options: ApiOptions = {}): Hono {
-  const app = new Hono();
+  // The customers' API answers its failures in its own envelope from here, the parent: handing the
+  // error handler to the sub-app would wrap every one of its routes in one more layer per request.
+  const v1Errors = options.v1 ? apiV1ErrorHandler(options.v1) : undefined;
+  const onError: ErrorHandler = (error, c) => (v1Errors && isApiV1Path(c.req.path) ? v1Errors(error, c) : plainServerError(error, c));
+  // Hono's default router, handing each request's steps to Hono as one (see FlatChainRouter for why).
+  const app = new Hono({
+    router: new FlatChainRouter(new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] }), { errorHandler: onError }),
+  });
+  app.onError(onError);
   // First, so every line any later handler logs carries the request id.
   app.use('*', requestContext(options.metrics ? { metrics: options.metrics } : {}));
-
-  if (options.v1) {
-    // The customers' API answers its failures in its own envelope from here, the parent: handing the
-    // error handler to the sub-app would wrap every one of its routes in one more layer per request.
-    const v1Errors = apiV1ErrorHandler(options.v1);
-    app.onError((error, c) => (isApiV1Path(c.req.path) ? v1Errors(error, c) : plainServerError(error, c)));
-  }
 
   const modules: RouteModule[] = [
     routeModule('/', probeRoutes(deps, options)),
