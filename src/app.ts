@@ -4,6 +4,7 @@
  */
 import { createCardPayments, type CardPayments } from './payments/card.js';
 import { serve, type ServerType } from '@hono/node-server';
+import { withAnswerResponses } from './lib/http-headers.js';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { createApi, DOCS_PATH, routeModule, type RouteModule } from './api/app.js';
@@ -341,7 +342,7 @@ function createShopBot(
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number) {
   return new Promise<ServerType & { address(): AddressInfo | string | null }>((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server as never));
+    const server = serve(withAnswerResponses({ fetch, hostname, port }), () => resolve(server as never));
     server.once('error', reject);
   });
 }

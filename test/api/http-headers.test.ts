@@ -1,15 +1,16 @@
 /**
  * The header helpers every API request passes through behave the same over
- * Node's HTTP server (real sockets) and through `app.request()`: a header a
- * middleware sets reaches the route's and the error handler's answers, and
- * request headers read the same. Over Node it reaches a raw Response too.
+ * the shop's HTTP server (Node's, with `AnswerResponse`), over Node's plain
+ * one (real sockets both) and through `app.request()`: a header a middleware
+ * sets reaches the route's and the error handler's answers, and request
+ * headers read the same. Over Node it reaches a raw Response too.
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestHeader, setAnswerHeader } from '../../src/lib/http-headers.js';
+import { AnswerResponse, requestHeader, setAnswerHeader, withAnswerResponses } from '../../src/lib/http-headers.js';
 
 function appUnderTest(): Hono {
   const app = new Hono();
@@ -31,25 +32,35 @@ function appUnderTest(): Hono {
 
 type Ask = (path: string, init?: RequestInit) => Promise<Response>;
 
-let server: Server;
-const overHttp: { ask?: Ask } = {};
-beforeAll(async () => {
-  const app = appUnderTest();
-  server = await new Promise<Server>((resolve) => {
-    const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started as Server));
+const servers: Server[] = [];
+const overHttp: { plain?: Ask; shop?: Ask } = {};
+
+async function serveApp(asTheShop: boolean): Promise<Ask> {
+  const options = { fetch: appUnderTest().fetch, hostname: '127.0.0.1', port: 0 };
+  const server = await new Promise<Server>((resolve) => {
+    const started = serve(asTheShop ? withAnswerResponses(options) : options, () => resolve(started as Server));
   });
+  servers.push(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  overHttp.ask = (path, init) => fetch(`${url}${path}`, init);
+  return (path, init) => fetch(`${url}${path}`, init);
+}
+
+beforeAll(async () => {
+  overHttp.plain = await serveApp(false);
+  overHttp.shop = await serveApp(true);
 });
 afterAll(() => {
-  server.closeAllConnections();
-  server.close();
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 const inProcess: Ask = (path, init) => Promise.resolve(appUnderTest().request(path, init));
 
 describe.each([
-  ['over Node’s HTTP server', () => overHttp.ask!],
+  ['over the shop’s HTTP server', () => overHttp.shop!],
+  ['over Node’s plain HTTP server', () => overHttp.plain!],
   ['through app.request()', () => inProcess],
 ])('answer and request headers %s', (_name, ask) => {
   it('puts a middleware’s headers on a JSON answer and reads the request’s headers', async () => {
@@ -68,12 +79,66 @@ describe.each([
   });
 });
 
-describe('over Node’s HTTP server only', () => {
-  // Through Hono alone a route's raw Response carries none of `c.header`'s headers; Node merges them in.
+describe.each([
+  ['the shop’s', () => overHttp.shop!],
+  ['Node’s plain', () => overHttp.plain!],
+])('over %s HTTP server only', (_name, ask) => {
+  // Through Hono alone a route's raw Response carries none of `c.header`'s headers; over Node they are merged in.
   it('puts a middleware’s headers on a raw Response too, whose own header wins', async () => {
-    const answer = await overHttp.ask!('/raw');
+    const answer = await ask()('/raw');
     expect(await answer.text()).toBe('raw body');
     expect(answer.headers.get('x-request-id')).toBe('req-12345678');
+    // One value: a second Cache-Control would read here as "public, max-age=60, no-store".
     expect(answer.headers.get('cache-control')).toBe('public, max-age=60');
+  });
+});
+
+describe('AnswerResponse', () => {
+  /** A bare Node server whose responses are AnswerResponses, each answering as `answer` does. */
+  async function answering(answer: (response: AnswerResponse) => void): Promise<Response> {
+    const server = createServer({ ServerResponse: AnswerResponse as never }, (_request, response) => {
+      (response as AnswerResponse).addAnswerHeader('X-Request-Id', 'req-87654321');
+      (response as AnswerResponse).addAnswerHeader('Cache-Control', 'no-store');
+      answer(response as AnswerResponse);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  }
+
+  it.each([
+    [
+      'headers as an object',
+      (r: AnswerResponse) => r.writeHead(201, { 'Content-Type': 'text/plain', 'CACHE-CONTROL': 'max-age=5' }).end('ok'),
+    ],
+    [
+      'a reason and headers',
+      (r: AnswerResponse) => r.writeHead(201, 'Made', { 'content-type': 'text/plain', 'cache-control': 'max-age=5' }).end('ok'),
+    ],
+    [
+      'headers as a flat list',
+      (r: AnswerResponse) => r.writeHead(201, ['Content-Type', 'text/plain', 'Cache-Control', 'max-age=5']).end('ok'),
+    ],
+    [
+      'headers set on Node’s table',
+      (r: AnswerResponse) => {
+        r.statusCode = 201;
+        r.setHeader('Cache-Control', 'max-age=5');
+        r.end('ok');
+      },
+    ],
+  ])('writes the kept headers beside the answer’s own, which win: %s', async (_name, answer) => {
+    const response = await answering(answer);
+    expect(response.status).toBe(201);
+    expect(await response.text()).toBe('ok');
+    expect(response.headers.get('x-request-id')).toBe('req-87654321');
+    expect(response.headers.get('cache-control')).toBe('max-age=5');
+  });
+
+  it('writes the kept headers when the answer has none of its own', async () => {
+    const response = await answering((r) => r.end('bare'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('req-87654321');
+    expect(response.headers.get('cache-control')).toBe('no-store');
   });
 });

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createApi } from '../../src/api/app.js';
 import { buildServices } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
+import { withAnswerResponses } from '../../src/lib/http-headers.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startUpstream } from '../../src/sandbox/upstreams/index.js';
@@ -32,9 +33,11 @@ function settleHeap(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<string> {
+/** The API is served as the shop serves it (`withAnswerResponses`); the hello-world as Hono's guide serves it. */
+async function listen(fetch: (request: Request) => Response | Promise<Response>, asTheShop = false): Promise<string> {
+  const options = { fetch, hostname: '127.0.0.1', port: 0 };
   return new Promise((resolve) => {
-    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, () =>
+    const server = serve(asTheShop ? withAnswerResponses(options) : options, () =>
       resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
     );
   });
@@ -78,10 +81,10 @@ if (role === 'hello') {
   const apiWith = (rateLimit: { limit: number; windowMs: number }) =>
     createApi({ sqlite: database.sqlite, startedAt: Date.now() }, { metrics, v1: { services, logger, rateLimit } });
   // A budget the bench never reaches: the 200 path is what is measured here.
-  const url = await listen(apiWith({ limit: 1_000_000_000, windowMs: 1_000 }).fetch);
+  const url = await listen(apiWith({ limit: 1_000_000_000, windowMs: 1_000 }).fetch, true);
   // The same API with one request an hour, spent below: every request the bench makes there is a 429.
   const limitedApp = apiWith({ limit: 1, windowMs: 3_600_000 });
-  const limitedUrl = await listen(limitedApp.fetch);
+  const limitedUrl = await listen(limitedApp.fetch, true);
   const spent = await fetch(`${limitedUrl}/api/v1/balance`, { headers: { authorization: `Bearer ${limitedToken}` } });
   if (spent.status !== 200) throw new Error(`the limited API answered ${spent.status} to its one allowed request`);
   settleHeap();
