@@ -5,8 +5,8 @@
  * Why not prom-client's own Counter and Histogram: every `inc` and `observe`
  * there checks the label names, hashes the labels into a string key and
  * builds a labels object, for each request. On a `GET /api/v1/balance` that
- * was more than the handler's own work. Here a request costs one map lookup
- * per metric and a few additions; the series are the same ones, in the same
+ * was more than the handler's own work. Here a request costs three map
+ * lookups and a few additions; the series are the same ones, in the same
  * text format, at scrape time.
  */
 import type { Metric, Registry } from 'prom-client';
@@ -48,31 +48,45 @@ export interface HttpMetricNames {
 }
 
 export class HttpRequestMetrics {
-  private readonly durations = new Map<string, DurationSeries>();
-  private readonly counts = new Map<string, CountSeries>();
+  /** Found by route, then method: no key is built per request. */
+  private readonly durationsByRoute = new Map<string, Map<string, DurationSeries & { statuses: Map<number, CountSeries> }>>();
+  /** Every series in the order first seen, as prom-client lists them. */
+  private readonly durations: DurationSeries[] = [];
+  private readonly counts: CountSeries[] = [];
   private readonly bounds: readonly number[];
 
   constructor(registry: Registry, names: HttpMetricNames) {
     this.bounds = [...names.histogram.buckets].sort((a, b) => a - b);
     registry.registerMetric(
       this.collected(names.counter.name, names.counter.help, 'counter', () =>
-        [...this.counts.values()].map((series) => ({ labels: series.labels, value: series.count })),
+        this.counts.map((series) => ({ labels: series.labels, value: series.count })),
       ),
     );
     registry.registerMetric(
       this.collected(names.histogram.name, names.histogram.help, 'histogram', () =>
-        [...this.durations.values()].flatMap((series) => this.histogramValues(names.histogram.name, series)),
+        this.durations.flatMap((series) => this.histogramValues(names.histogram.name, series)),
       ),
     );
   }
 
   /** One answered request: `route` is the matched pattern, never the raw path. */
   record(route: string, method: string, status: number, seconds: number): void {
-    const durationKey = `${method} ${route}`;
-    let duration = this.durations.get(durationKey);
+    let ofRoute = this.durationsByRoute.get(route);
+    if (!ofRoute) {
+      ofRoute = new Map();
+      this.durationsByRoute.set(route, ofRoute);
+    }
+    let duration = ofRoute.get(method);
     if (!duration) {
-      duration = { labels: { route, method }, perBucket: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
-      this.durations.set(durationKey, duration);
+      duration = {
+        labels: { route, method },
+        perBucket: new Array<number>(this.bounds.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+        statuses: new Map(),
+      };
+      ofRoute.set(method, duration);
+      this.durations.push(duration);
     }
     let bucket = 0;
     while (bucket < this.bounds.length && seconds > this.bounds[bucket]!) bucket++;
@@ -80,11 +94,11 @@ export class HttpRequestMetrics {
     duration.sum += seconds;
     duration.count += 1;
 
-    const countKey = `${status} ${durationKey}`;
-    let counted = this.counts.get(countKey);
+    let counted = duration.statuses.get(status);
     if (!counted) {
       counted = { labels: { route, method, status: String(status) }, count: 0 };
-      this.counts.set(countKey, counted);
+      duration.statuses.set(status, counted);
+      this.counts.push(counted);
     }
     counted.count += 1;
   }
@@ -113,8 +127,9 @@ export class HttpRequestMetrics {
       aggregator: 'sum',
       get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
       reset: () => {
-        this.durations.clear();
-        this.counts.clear();
+        this.durationsByRoute.clear();
+        this.durations.length = 0;
+        this.counts.length = 0;
       },
     };
     // prom-client's registry takes any object of this shape; its types list only its own classes.
