@@ -1,16 +1,19 @@
 /**
  * The REST API over real parts: the shop's services on a fresh in-memory
- * database with upstream simulators, the real Hono app served by
- * @hono/node-server on 127.0.0.1 (port 0), and a client that speaks HTTP to
+ * database with upstream simulators, the real Hono app served as the shop
+ * serves it (@hono/node-server with `withAnswerResponses`) on 127.0.0.1
+ * (port 0), and a client that speaks HTTP to
  * it exactly as a customer's script would.
  */
 import type { ProxyCheckSettings } from '../../src/services/proxy-checker.js';
 import { expect } from 'vitest';
 import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApi } from '../../src/api/app.js';
 import type { ApiV1Options } from '../../src/api/v1.js';
+import { withAnswerResponses } from '../../src/lib/http-headers.js';
 import { createLogger } from '../../src/logger.js';
 import type { ProviderId } from '../../src/providers/types.js';
 import type { TokenScope } from '../../src/services/tokens.js';
@@ -36,6 +39,8 @@ export interface CallOptions {
 
 export interface ApiHarness {
   shop: TestShop;
+  /** The API itself, for calls that bypass the network. */
+  app: Hono;
   url: string;
   /** Every log line the API wrote (debug and up). */
   logs: string[];
@@ -70,13 +75,15 @@ export async function startApi(
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const app = createApi({ sqlite: shop.database.sqlite, startedAt: Date.now() }, { v1: { services: shop, logger, ...options.v1 } });
   const server = await new Promise<Server>((resolve) => {
-    const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started as Server));
+    // Served as the shop serves it.
+    const started = serve(withAnswerResponses({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }), () => resolve(started as Server));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let tokenCount = 0;
 
   return {
     shop,
+    app,
     url,
     logs,
     advanceClock(ms) {
