@@ -25,8 +25,9 @@
  * lists one route, the one the request was for (see `routeOfMatch`), and
  * every step reads the route's path parameters.
  *
- * It also keeps the results of the last thousand paths asked for: a repeat
- * request (a client polling its balance) skips the inner router's search.
+ * It also keeps the results of the last thousand paths asked for (up to 256
+ * characters long): a repeat request (a client polling its balance) skips
+ * the inner router's search.
  */
 import type { Context, ErrorHandler, Next } from 'hono';
 import type { ParamIndexMap, Params, Result, Router } from 'hono/router';
@@ -44,6 +45,8 @@ export interface FlatChainRouterOptions {
 
 /** How many paths' match results are kept. Hono reads a result without changing it, so requests can share one. */
 const RECENT_PATHS = 1_000;
+/** Longer paths are matched every time: kept, a thousand long ones could hold megabytes. The API's are far shorter. */
+const LONGEST_KEPT_PATH = 256;
 
 export class FlatChainRouter implements Router<Entry> {
   readonly name: string;
@@ -67,6 +70,7 @@ export class FlatChainRouter implements Router<Entry> {
   }
 
   match(method: string, path: string): Result<Entry> {
+    if (path.length > LONGEST_KEPT_PATH) return this.flattened(this.inner.match(method, path));
     const key = `${method} ${path}`;
     let result = this.recent.get(key);
     if (!result) {

@@ -88,6 +88,7 @@ const CASES: Array<[name: string, path: string, headers?: Record<string, string>
   ['a handler that answers at once', '/sync'],
   ['a handler that answers later', '/async'],
   ['path parameters, read by a middleware and the handler', '/items/42/detail'],
+  ['a path too long to keep its match', `/items/${'9'.repeat(300)}/detail`],
   ['an error thrown at once', '/throws'],
   ['an error rejected later', '/rejects'],
   ['a middleware that answers in place of the route', '/guarded/thing'],
@@ -120,6 +121,14 @@ describe('FlatChainRouter', () => {
     expect(JSON.parse(flat.body)).toEqual({ refused: 'thrown at once' });
     expect(flat.trail).toEqual(['outer in', 'outer out 418']);
     expect(flat.route).toBe('/throws');
+  });
+
+  it('answers a path asked again from its kept match, and a long one from a fresh match, the same way', async () => {
+    const { app } = buildApp(true);
+    for (const id of ['42', '42', '9'.repeat(300), '9'.repeat(300)]) {
+      const answer = await app.request(`/items/${id}/detail`);
+      expect(await answer.json()).toEqual({ id });
+    }
   });
 
   it('names the route a request was for, even when a middleware answered', async () => {
