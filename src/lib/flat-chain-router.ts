@@ -120,7 +120,7 @@ function unwrapped(step: (...args: never[]) => unknown): (...args: never[]) => u
 }
 
 /** Hono's own test for a middleware (hono/dev): the step, unwrapped, takes `next`. */
-export function isMiddleware(step: (...args: never[]) => unknown): boolean {
+function isMiddleware(step: (...args: never[]) => unknown): boolean {
   return unwrapped(step).length >= 2;
 }
 
@@ -134,6 +134,15 @@ export function routeOfMatch(routes: readonly RouterRoute[]): RouterRoute | unde
 }
 
 const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
+
+/**
+ * For a middleware with work after the rest of the request: runs `after`
+ * once `rest` (what `next()` returned) is done, at once when it already is,
+ * so a request answered at once makes no promise here either.
+ */
+export function afterRest<T>(rest: unknown, after: () => T): T | Promise<T> {
+  return isPromise(rest) ? rest.then(after) : after();
+}
 
 function chainSteps(steps: readonly Step[], onError: ErrorHandler): Step {
   return (c, honoNext) => new ChainRun(c, steps, honoNext, onError).answer();

@@ -5,10 +5,10 @@
  * request and response: the request's headers are the plain object Node has
  * already parsed, and an answer header is kept on the response (see
  * `AnswerResponse`) and written with whatever headers the answer itself
- * brings (the answer's own win). Going through Hono instead would build a fetch `Headers` object for
- * the request at the first header read, and another for the answer at the
- * first header set, and then copy it back out for Node: together more than
- * a tenth of what a `GET /api/v1/balance` costs.
+ * brings (the answer's own win). Going through Hono instead would build a
+ * fetch `Headers` object for the request at the first header read, and
+ * another for the answer at the first header set, and then copy it back out
+ * for Node: together more than a tenth of what a `GET /api/v1/balance` costs.
  *
  * Elsewhere (`app.request()` in tests, another runtime) they fall back to
  * Hono's `c.req.header` and `c.header`, with the same effect on answers built

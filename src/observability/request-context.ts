@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { routeOfMatch } from '../lib/flat-chain-router.js';
+import { afterRest, routeOfMatch } from '../lib/flat-chain-router.js';
 import { requestHeader, setAnswerHeader } from '../lib/http-headers.js';
 import { withLogFields } from '../logger.js';
 import type { Metrics } from './metrics.js';
@@ -42,9 +42,7 @@ export function requestContext(options: { metrics?: Metrics } = {}): MiddlewareH
     const started = performance.now();
     // Set before the answer exists, so every answer carries it (over Node's server, a raw Response too).
     setAnswerHeader(c, REQUEST_ID_HEADER, requestId);
-    const rest: unknown = withLogFields({ requestId }, next);
-    if (rest instanceof Promise) return rest.then(() => record(c, started));
-    record(c, started);
+    return afterRest(withLogFields({ requestId }, next), () => record(c, started));
   };
   return middleware as MiddlewareHandler;
 }

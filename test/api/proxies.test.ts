@@ -3,23 +3,13 @@
  * formats, renewal and auto-renewal, against the proxy-ipv4 simulator.
  */
 import { describe, expect, it } from 'vitest';
-import { eachTestApi, quoteFirst, type ApiHarness } from './harness.js';
+import { buyOverApi, eachTestApi, firstOffer, type ApiHarness, type BoughtProxy } from './harness.js';
 
 const newApi = eachTestApi();
 
 async function buy(harness: ApiHarness, token: string, quantity: number, key: string) {
-  const quote = await quoteFirst(harness, token, 'proxy-ipv4', quantity);
-  const bought = await harness.call('POST', '/orders', { token, idempotencyKey: key, body: { quote_id: quote.id } });
-  if (bought.status !== 201) throw new Error(`order answered ${bought.status}: ${bought.text}`);
-  return bought.json.proxies as Array<{
-    id: string;
-    host: string;
-    http_port: number | null;
-    socks5_port: number | null;
-    login: string;
-    password: string;
-    expires_at: string;
-  }>;
+  const proxies = await buyOverApi(harness, token, await firstOffer(harness, token, 'proxy-ipv4', quantity), key);
+  return proxies as Array<BoughtProxy & { expires_at: string }>;
 }
 
 describe('proxies', () => {

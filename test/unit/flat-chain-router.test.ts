@@ -9,7 +9,7 @@ import { RegExpRouter } from 'hono/router/reg-exp-router';
 import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
 import { describe, expect, it } from 'vitest';
-import { FlatChainRouter, routeOfMatch } from '../../src/lib/flat-chain-router.js';
+import { afterRest, FlatChainRouter, routeOfMatch } from '../../src/lib/flat-chain-router.js';
 
 class Teapot extends Error {}
 
@@ -29,13 +29,10 @@ function buildApp(flat: boolean): { app: Hono; trail: string[] } {
   // An outer step that reads the answer after the rest, as the request-id middleware does; sync when the rest is.
   const outer: MiddlewareHandler = ((c, next) => {
     trail.push('outer in');
-    const rest: unknown = next();
-    const after = () => {
+    return afterRest(next(), () => {
       trail.push(`outer out ${c.res.status}`);
       c.res.headers.set('x-route', routeOfMatch(matchedRoutes(c))?.path ?? 'unmatched');
-    };
-    if (rest instanceof Promise) return rest.then(after);
-    after();
+    });
   }) as MiddlewareHandler;
   app.use('*', outer);
   app.use('/items/:id/*', async (c, next) => {

@@ -12,6 +12,7 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { Logger } from '../../logger.js';
 import type { Bans } from '../../services/operator-console.js';
 import type { Tokens } from '../../services/tokens.js';
+import { afterRest } from '../../lib/flat-chain-router.js';
 import { setAnswerHeader } from '../../lib/http-headers.js';
 import { type ApiEnv, type ApiPrincipal, principalOf } from './auth.js';
 import { checkDeclaredLength, checkJsonMediaType, MAX_BODY_BYTES } from './body.js';
@@ -60,9 +61,7 @@ export function apiGate(options: ApiGateOptions): MiddlewareHandler<ApiEnv> {
       logAnswered(c, principal, started);
       return;
     }
-    const route: unknown = next();
-    if (route instanceof Promise) return route.then(() => logAnswered(c, principal, started));
-    logAnswered(c, principal, started);
+    return afterRest(next(), () => logAnswered(c, principal, started));
   };
   return gate as MiddlewareHandler<ApiEnv>;
 }
